@@ -1,0 +1,102 @@
+"""A cycle definition once read and checked: what the rest of parindex works from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from models.definition.specs import BlockSpec, BodySpec, CriteriaSetSpec, CycleSpec
+from models.due_text import DueSpec
+from models.stages import Stage
+from models.tables import UNITS_OWNER
+from models.workdays import DeadlineRule, WorkingCalendar
+
+
+@dataclass(frozen=True)
+class UnitDef:
+    code: str
+    name: str
+    block: str
+    group: str
+    email: str
+    head_email: str
+
+
+@dataclass(frozen=True)
+class CriterionDef:
+    code: str
+    parent_code: str | None
+    title: str
+    max_points: Decimal
+    method: str | None  # leaves: appraisal | survey
+    evidence_required: bool
+    respondents: tuple[int, ...]
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.method is not None
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    """A plan task with its deadline resolved against the cycle's working calendar."""
+
+    number: int
+    key: str
+    stage: Stage
+    title: str
+    product: str
+    owner: str
+    due: DueSpec
+    after: tuple[int, ...]
+    deadline_rule: DeadlineRule
+    opens_at: datetime | None
+    last_day: date | None
+    due_at: datetime | None
+    moved_because: str | None
+    reading: str | None  # how the due text was read, when it is not a plain date
+    note: str
+
+    @property
+    def every_unit(self) -> bool:
+        """Whether every evaluated unit does this task (else its owning body does)."""
+        return self.owner == UNITS_OWNER
+
+
+@dataclass(frozen=True)
+class CycleDefinition:
+    spec: CycleSpec
+    criteria_set: CriteriaSetSpec
+    tasks: tuple[TaskDef, ...]
+    criteria: tuple[CriterionDef, ...]
+    units: tuple[UnitDef, ...]
+    calendar: WorkingCalendar
+    reward_max_share: Fraction
+    folder: Path
+    content_hash: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def body(self, code: str) -> BodySpec:
+        return next(body for body in self.spec.bodies if body.code == code)
+
+    def block(self, code: str) -> BlockSpec:
+        return next(block for block in self.spec.blocks if block.code == code)
+
+    def task(self, key: str) -> TaskDef:
+        return next(task for task in self.tasks if task.key == key)
+
+    def owner_name(self, owner: str) -> str:
+        if owner == UNITS_OWNER:
+            return "Các đơn vị được đánh giá (sở, UBND quận, huyện, thị xã)"
+        return self.body(owner).name
+
+    def summary(self) -> str:
+        leaves = sum(1 for c in self.criteria if c.is_leaf)
+        return (f"{self.id}: {len(self.tasks)} tasks, {len(self.units)} units in {len(self.spec.blocks)} blocks, "
+                f"{leaves} leaf criteria worth {self.criteria_set.total_points:g} points")

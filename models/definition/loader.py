@@ -1,0 +1,142 @@
+"""Load calendar/<cycle-id>/ into a CycleDefinition, refusing it with every mistake listed."""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.definition.criteria import read_criteria
+from models.definition.cycle import CycleDefinition
+from models.definition.files import read_toml, validate
+from models.definition.plan import read_tasks
+from models.definition.problems import DefinitionError, Problems
+from models.definition.specs import CriteriaSetSpec, CycleSpec, OverridesSpec
+from models.definition.units import read_units
+from models.workdays import WorkingCalendar
+
+DEFINITION_FILES = ("cycle.toml", "plan.toml", "criteria.toml", "criteria.csv", "units.csv", "overrides.toml")
+
+
+def load_cycle(folder: Path | str) -> CycleDefinition:
+    """Read and check every file of a cycle folder; DefinitionError lists all mistakes found."""
+    folder = Path(folder)
+    problems = Problems()
+    if not folder.is_dir():
+        raise DefinitionError(str(folder), [_missing_folder(folder)])
+    cycle = _read_cycle(folder, problems)
+    criteria_set = _read_criteria_set(folder, cycle, problems)
+    calendar = _read_calendar(folder, cycle, problems)
+    tasks = read_tasks(read_toml(folder / "plan.toml", problems), cycle, calendar, problems)
+    respondent_groups = min((len(b.respondent_groups) for b in cycle.blocks), default=5) if cycle else 5
+    criteria = read_criteria(folder, criteria_set, respondent_groups, problems)
+    units = read_units(folder, cycle, problems)
+    reward_share = _reward_share(criteria_set, problems)
+    if problems or cycle is None or criteria_set is None or reward_share is None:
+        raise DefinitionError(str(folder), problems.items)
+    return CycleDefinition(spec=cycle, criteria_set=criteria_set, tasks=tasks, criteria=criteria, units=units,
+                           calendar=calendar, reward_max_share=reward_share, folder=folder,
+                           content_hash=content_hash(folder))
+
+
+def content_hash(folder: Path) -> str:
+    """sha256 over the definition files, so a reload can tell whether anything changed."""
+    digest = hashlib.sha256()
+    for name in DEFINITION_FILES:
+        path = folder / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    return digest.hexdigest()
+
+
+def _missing_folder(folder: Path):  # type: ignore[no-untyped-def]
+    from models.definition.problems import Problem
+
+    return Problem(str(folder), "", "no such cycle folder")
+
+
+def _read_cycle(folder: Path, problems: Problems) -> CycleSpec | None:
+    data = read_toml(folder / "cycle.toml", problems)
+    if data is None:
+        return None
+    cycle = validate(CycleSpec, data, "cycle.toml", "", problems)
+    if cycle is None:
+        return None
+    if cycle.id != folder.name:
+        problems.add("cycle.toml", "id", f"id {cycle.id!r} differs from its folder name {folder.name!r}")
+    try:
+        ZoneInfo(cycle.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add("cycle.toml", "timezone", f"unknown time zone {cycle.timezone!r}")
+    if cycle.season.to <= cycle.season.from_:
+        problems.add("cycle.toml", "season", "the season ends before it starts")
+    _check_unique(cycle, problems)
+    return cycle
+
+
+def _check_unique(cycle: CycleSpec, problems: Problems) -> None:
+    for key, codes in (("bodies", [b.code for b in cycle.bodies]), ("blocks", [b.code for b in cycle.blocks])):
+        for code in {c for c in codes if codes.count(c) > 1}:
+            problems.add("cycle.toml", key, f"duplicate code {code!r}")
+    if sum(1 for body in cycle.bodies if body.role == "coordinator") != 1:
+        problems.add("cycle.toml", "bodies", "exactly one body has the role 'coordinator'")
+    for block in cycle.blocks:
+        for group in block.groups:
+            if group not in cycle.groups:
+                problems.add("cycle.toml", f"blocks.{block.code}.groups", f"group {group!r} is not in [groups]")
+
+
+def _read_criteria_set(folder: Path, cycle: CycleSpec | None, problems: Problems) -> CriteriaSetSpec | None:
+    data = read_toml(folder / "criteria.toml", problems)
+    criteria_set = validate(CriteriaSetSpec, data, "criteria.toml", "", problems) if data is not None else None
+    if criteria_set is None:
+        return None
+    bands = criteria_set.bands
+    names = [band.name for band in bands]
+    if [band.min_percent for band in bands] != sorted((band.min_percent for band in bands), reverse=True):
+        problems.add("criteria.toml", "bands", "bands are listed highest first")
+    if not any(band.min_percent == 0 and not band.blocks for band in bands):
+        problems.add("criteria.toml", "bands", "the lowest band starts at 0 so every unit has a band")
+    rule_bands = [("reward.band", criteria_set.reward.band)]
+    rule_bands += [("accountability.band_this_year", b) for b in criteria_set.accountability.band_this_year]
+    rule_bands += [("accountability.band_two_years_and_rank_drop", b)
+                   for b in criteria_set.accountability.band_two_years_and_rank_drop]
+    for key, band in rule_bands:
+        if band not in names:
+            problems.add("criteria.toml", key, f"unknown band {band!r} (bands: {', '.join(names)})")
+    block_codes = {block.code for block in cycle.blocks} if cycle else set()
+    for index, band in enumerate(bands):
+        for block in band.blocks:
+            if cycle and block not in block_codes:
+                problems.add("criteria.toml", f"bands[{index + 1}].blocks", f"unknown block {block!r}")
+    return criteria_set
+
+
+def _reward_share(criteria_set: CriteriaSetSpec | None, problems: Problems) -> Fraction | None:
+    if criteria_set is None:
+        return None
+    try:
+        share = Fraction(criteria_set.reward.max_share_of_block)
+    except (ValueError, ZeroDivisionError):
+        share = None
+    if share is None or not 0 < share <= 1:
+        problems.add("criteria.toml", "reward.max_share_of_block",
+                     f"{criteria_set.reward.max_share_of_block!r} is not a share like '1/3' or '0.3'")
+        return None
+    return share
+
+
+def _read_calendar(folder: Path, cycle: CycleSpec | None, problems: Problems) -> WorkingCalendar:
+    path = folder / "overrides.toml"
+    data: dict[str, Any] | None = read_toml(path, problems) if path.exists() else {}
+    overrides = validate(OverridesSpec, data, "overrides.toml", "", problems) if data is not None else None
+    days_off = {entry.date: entry.name for entry in overrides.day_off} if overrides else {}
+    working = {entry.date: entry.name for entry in overrides.working_day} if overrides else {}
+    for day in set(days_off) & set(working):
+        problems.add("overrides.toml", f"{day:%d/%m/%Y}", "listed both as a day off and as a working day")
+    timezone = cycle.timezone if cycle else "Asia/Ho_Chi_Minh"
+    try:
+        return WorkingCalendar(timezone=timezone, extra_days_off=days_off, extra_working_days=working)
+    except (ZoneInfoNotFoundError, ValueError):
+        return WorkingCalendar(extra_days_off=days_off, extra_working_days=working)

@@ -1,0 +1,107 @@
+"""plan.toml: the plan's tasks, their owners, their order and their deadlines as they fall."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from models.definition.cycle import TaskDef
+from models.definition.files import enumerate_entries, validate
+from models.definition.problems import Problems
+from models.definition.specs import CycleSpec, TaskSpec
+from models.due_text import DueKind, DueSpec, DueTextError, parse_due_text
+from models.tables import UNITS_OWNER
+from models.workdays import WorkingCalendar, format_day
+
+FILE = "plan.toml"
+
+
+def read_tasks(data: dict[str, Any] | None, cycle: CycleSpec | None, calendar: WorkingCalendar,
+               problems: Problems) -> tuple[TaskDef, ...]:
+    """Every task of the appendix, checked against the cycle and resolved on its calendar."""
+    if data is None:
+        return ()
+    if not isinstance(data.get("task"), list) or not data["task"]:
+        problems.add(FILE, "task", "the plan needs at least one [[task]]")
+        return ()
+    specs: list[tuple[str, TaskSpec]] = []
+    for index, entry in enumerate_entries(data, "task"):
+        where = f"task[{index + 1}]"
+        spec = validate(TaskSpec, entry, FILE, where, problems)
+        if spec is not None:
+            specs.append((f"{where} (number {spec.number})", spec))
+    _check_identity(specs, problems)
+    _check_order(specs, problems)
+    tasks = []
+    for where, spec in specs:
+        if cycle is not None and spec.owner != UNITS_OWNER and spec.owner not in {b.code for b in cycle.bodies}:
+            problems.add(FILE, f"{where}.owner",
+                         f"unknown owner {spec.owner!r}: not a body of cycle.toml nor {UNITS_OWNER!r}")
+        try:
+            due = parse_due_text(spec.due)
+        except DueTextError as error:
+            problems.add(FILE, f"{where}.due", str(error))
+            continue
+        if due.kind is DueKind.RELATIVE and spec.within_working_days is None:
+            problems.add(FILE, f"{where}.within_working_days",
+                         "a relative due text needs within_working_days to be tracked")
+        if cycle is not None:
+            tasks.append(_resolve(spec, due, cycle, calendar))
+    return tuple(sorted(tasks, key=lambda task: task.number))
+
+
+def _check_identity(specs: list[tuple[str, TaskSpec]], problems: Problems) -> None:
+    seen_numbers: dict[int, str] = {}
+    seen_keys: dict[str, str] = {}
+    for where, spec in specs:
+        if spec.number in seen_numbers:
+            problems.add(FILE, f"{where}.number", f"duplicate task number {spec.number} ({seen_numbers[spec.number]})")
+        if spec.key in seen_keys:
+            problems.add(FILE, f"{where}.key", f"duplicate task key {spec.key!r} ({seen_keys[spec.key]})")
+        seen_numbers.setdefault(spec.number, where)
+        seen_keys.setdefault(spec.key, where)
+
+
+def _check_order(specs: list[tuple[str, TaskSpec]], problems: Problems) -> None:
+    numbers = {spec.number for _, spec in specs}
+    follows = {spec.number: set(spec.after) for _, spec in specs}
+    for where, spec in specs:
+        for before in spec.after:
+            if before not in numbers:
+                problems.add(FILE, f"{where}.after", f"depends on task {before}, which the plan does not have")
+            elif before == spec.number or spec.number in _all_before(before, follows):
+                problems.add(FILE, f"{where}.after", f"task {spec.number} and task {before} wait on each other")
+
+
+def _all_before(number: int, follows: dict[int, set[int]]) -> set[int]:
+    seen: set[int] = set()
+    stack = list(follows.get(number, ()))
+    while stack:
+        current = stack.pop()
+        if current not in seen:
+            seen.add(current)
+            stack.extend(follows.get(current, ()))
+    return seen
+
+
+def _resolve(spec: TaskSpec, due: DueSpec, cycle: CycleSpec, calendar: WorkingCalendar) -> TaskDef:
+    rule = spec.deadline_rule or cycle.deadline_rule
+    opens_at = calendar.at_local(due.opens_on, time(0)) if due.opens_on else None
+    last_day = due.last_day
+    reading = due.reading
+    if due.kind is DueKind.RELATIVE and spec.within_working_days is not None:
+        issued = cycle.plan.issued
+        last_day = calendar.add_working_days(issued, spec.within_working_days)
+        reading = (f"right after the plan's issue on {format_day(issued)}: tracked as "
+                   f"{spec.within_working_days} working days after it")
+        opens_at = calendar.at_local(issued, time(0))
+    deadline = calendar.effective_deadline(last_day, rule) if last_day else None
+    moved_because = None
+    if deadline is not None and deadline.moved_because:
+        moved_because = f"{reading}; {deadline.moved_because}" if reading else deadline.moved_because
+    return TaskDef(
+        number=spec.number, key=spec.key, stage=spec.stage, title=spec.title, product=spec.product,
+        owner=spec.owner, due=due, after=tuple(spec.after), deadline_rule=rule, opens_at=opens_at,
+        last_day=deadline.last_day if deadline else None, due_at=deadline.due_at if deadline else None,
+        moved_because=moved_because, reading=reading, note=spec.note,
+    )

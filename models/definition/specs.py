@@ -1,0 +1,141 @@
+"""The shape of each definition file, checked by pydantic (types, required keys, unknown keys)."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from models.definition.files import parse_clock_time, parse_day
+from models.stages import Stage
+from models.workdays import DeadlineRule
+
+# No spaces, CR/LF, quotes or brackets: an address that can never break a mail header.
+EmailAddress = Annotated[str, Field(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$", max_length=254)]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Day = Annotated[date, BeforeValidator(lambda v: parse_day(v) if isinstance(v, str) else v)]
+ClockTime = Annotated[time, BeforeValidator(lambda v: parse_clock_time(v) if isinstance(v, str) else v)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanDocument(Strict):
+    document: str
+    issued: Day
+    issuer: str
+    basis: str = ""
+
+
+class Period(Strict):
+    from_: Day = Field(alias="from")
+    to: Day
+
+
+class BodySpec(Strict):
+    code: Slug
+    name: str = Field(min_length=1)
+    email: EmailAddress
+    role: Literal["coordinator", "working_group", "council", "institute", "consultant", "other"]
+
+
+class BlockSpec(Strict):
+    code: Slug
+    name: str = Field(min_length=1)
+    groups: list[Slug] = Field(min_length=1)
+    respondent_groups: list[str] = Field(min_length=1)
+
+
+class ReminderSpec(Strict):
+    working_days_before: list[Annotated[int, Field(ge=0, le=60)]] = [7, 3, 1, 0]
+    office_time: ClockTime = time(8, 0)
+    overdue_notice_after_working_days: int = Field(default=1, ge=1)
+    escalate_after_working_days: int = Field(default=3, ge=1)
+    escalate_to: list[Literal["head", "coordinator"]] = ["head", "coordinator"]
+    digest_time: ClockTime = time(7, 30)
+
+
+class CycleSpec(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+    province: str
+    year: int = Field(ge=2000, le=2100)
+    title: str
+    timezone: str = "Asia/Ho_Chi_Minh"
+    deadline_rule: DeadlineRule = DeadlineRule.NEXT_WORKING_DAY
+    plan: PlanDocument
+    evaluation_period: Period
+    season: Period
+    bodies: list[BodySpec] = Field(min_length=1)
+    blocks: list[BlockSpec] = Field(min_length=1)
+    groups: dict[Slug, str]
+    reminders: ReminderSpec = ReminderSpec()
+
+
+class TaskSpec(Strict):
+    number: int = Field(ge=1)
+    key: Slug
+    stage: Stage
+    title: str = Field(min_length=1)
+    product: str = ""
+    owner: Slug
+    due: str = ""
+    after: list[int] = []
+    deadline_rule: DeadlineRule | None = None
+    within_working_days: int | None = Field(default=None, ge=0)
+    note: str = ""
+
+
+class PlanSpec(Strict):
+    task: list[TaskSpec] = Field(min_length=1)
+
+
+class BandSpec(Strict):
+    name: str = Field(min_length=1)
+    min_percent: float = Field(ge=0, le=100)
+    blocks: list[Slug] = []
+
+
+class RewardSpec(Strict):
+    band: str
+    max_share_of_block: str = "1/3"
+
+
+class AccountabilitySpec(Strict):
+    band_this_year: list[str] = []
+    band_two_years_and_rank_drop: list[str] = []
+
+
+class SurveySpec(Strict):
+    answer_weights: dict[str, float]
+
+    @field_validator("answer_weights")
+    @classmethod
+    def _weights_are_shares(cls, weights: dict[str, float]) -> dict[str, float]:
+        for answer, weight in weights.items():
+            if not 0 <= weight <= 1:
+                raise ValueError(f"answer {answer}: weight {weight} is not between 0 and 1")
+        return weights
+
+
+class CriteriaSetSpec(Strict):
+    name: str
+    decision: str = ""
+    total_points: float = Field(gt=0)
+    appraisal_points: float = Field(ge=0)
+    survey_points: float = Field(ge=0)
+    bands: list[BandSpec] = Field(min_length=1)
+    reward: RewardSpec
+    accountability: AccountabilitySpec = AccountabilitySpec()
+    survey: SurveySpec
+
+
+class DayOverride(Strict):
+    date: Day
+    name: str = Field(min_length=1)
+
+
+class OverridesSpec(Strict):
+    day_off: list[DayOverride] = []
+    working_day: list[DayOverride] = []

@@ -1,0 +1,110 @@
+"""The append-only, hash-chained history: writing rows and verifying a cycle's chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from models.tables import HistoryEntry
+
+GENESIS_HASH = "0" * 64
+_HASHED_FIELDS = ("cycle_id", "seq", "at", "entity", "subject", "event", "from_state", "to_state",
+                  "actor", "reason", "flow_run_id", "details", "prev_hash")
+
+
+@dataclass(frozen=True)
+class HistoryDraft:
+    """A history row before it is numbered and chained."""
+
+    entity: str
+    subject: str
+    event: str
+    actor: str
+    at: datetime
+    from_state: str | None = None
+    to_state: str | None = None
+    reason: str = ""
+    flow_run_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    """sha256 over the row's content and the previous row's hash, in a canonical form."""
+    content = {name: _canonical(row[name]) for name in _HASHED_FIELDS}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value
+
+
+def chain_tail(session: Session, *, cycle_id: str) -> tuple[int, str]:
+    """The last sequence number and hash of a cycle's chain (0 and the genesis hash when empty)."""
+    last = session.execute(
+        select(HistoryEntry.seq, HistoryEntry.hash)
+        .where(HistoryEntry.cycle_id == cycle_id)
+        .order_by(HistoryEntry.seq.desc())
+        .limit(1)
+    ).first()
+    return (last.seq, last.hash) if last else (0, GENESIS_HASH)
+
+
+def append_history(session: Session, *, cycle_id: str, drafts: Sequence[HistoryDraft]) -> list[dict[str, Any]]:
+    """Number, chain and insert rows in one statement; the caller commits with the change they record."""
+    if not drafts:
+        return []
+    seq, prev_hash = chain_tail(session, cycle_id=cycle_id)
+    rows: list[dict[str, Any]] = []
+    for draft in drafts:
+        seq += 1
+        row = {
+            "cycle_id": cycle_id, "seq": seq, "at": draft.at, "entity": draft.entity,
+            "subject": draft.subject, "event": draft.event, "from_state": draft.from_state,
+            "to_state": draft.to_state, "actor": draft.actor, "reason": draft.reason,
+            "flow_run_id": draft.flow_run_id,
+            "details": json.dumps(draft.details, sort_keys=True, ensure_ascii=False, default=str),
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = row_hash(row)
+        rows.append(row)
+    session.execute(insert(HistoryEntry), rows)
+    return rows
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first place a chain stops verifying."""
+
+    cycle_id: str
+    seq: int
+    row_id: int | None
+    problem: str
+
+
+def verify_chain(session: Session, *, cycle_id: str) -> ChainBreak | None:
+    """Walk a cycle's chain in order; None when intact, else the first changed, inserted or removed row."""
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    rows = session.execute(
+        select(HistoryEntry).where(HistoryEntry.cycle_id == cycle_id).order_by(HistoryEntry.seq)
+    ).scalars()
+    for entry in rows:
+        row = entry.model_dump()
+        if entry.seq != expected_seq:
+            return ChainBreak(cycle_id, expected_seq, entry.id,
+                              f"row seq {expected_seq} is missing (next row found is seq {entry.seq}): removed")
+        if entry.prev_hash != expected_prev:
+            return ChainBreak(cycle_id, entry.seq, entry.id,
+                              "prev_hash does not match the row before it: inserted or re-chained")
+        if row_hash(row) != entry.hash:
+            return ChainBreak(cycle_id, entry.seq, entry.id, "content does not match its hash: changed")
+        expected_prev, expected_seq = entry.hash, expected_seq + 1
+    return None

@@ -1,0 +1,198 @@
+"""The database tables. Datetimes are aware and stored in UTC; points are exact decimals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.columns import UTCDateTime, points_column
+from models.lifecycle import UnitState
+
+UNITS_OWNER = "units"  # the plan's owner for tasks that every evaluated unit does
+
+
+def _utc(nullable: bool = True, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Cycle(SQLModel, table=True):
+    """One province's season for one year, loaded from calendar/<cycle-id>/."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    province: str
+    year: int
+    title: str
+    timezone: str = Field(max_length=64)
+    definition_hash: str = Field(max_length=64)
+    definition_json: str = Field(sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class Body(SQLModel, table=True):
+    """A body that owns plan tasks: Sở Nội vụ, the working group, the council, the institute."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    code: str = Field(max_length=64)
+    name: str
+    email: str
+    role: str = Field(max_length=32)
+
+
+class Unit(SQLModel, table=True):
+    """An evaluated unit (a Sở, a district, a commune) in one cycle, with its lifecycle state."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "code"), Index("ix_unit_cycle_state", "cycle_id", "state"))
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id")
+    code: str = Field(max_length=64)
+    name: str
+    block: str = Field(max_length=64)
+    group: str = Field(sa_column=Column("unit_group", String(64), nullable=False))
+    email: str
+    head_email: str
+    state: UnitState = Field(default=UnitState.REGISTERED, sa_column=Column(String(32), nullable=False))
+    state_changed_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class Criterion(SQLModel, table=True):
+    """A node of the cycle's criteria tree: field, criterion or sub-criterion."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    code: str = Field(max_length=32)
+    parent_code: str | None = Field(default=None, max_length=32)
+    position: int
+    title: str
+    max_points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    method: str | None = Field(default=None, max_length=16)  # leaves only: appraisal | survey
+    evidence_required: bool = False
+    respondents: str = Field(default="", max_length=32)  # survey leaves: respondent groups, "1,2,3"
+
+
+class PlanTask(SQLModel, table=True):
+    """A row of the plan's appendix, with its deadline as the plan writes it and as it falls."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "number"), UniqueConstraint("cycle_id", "key"))
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    number: int
+    key: str = Field(max_length=64)
+    title: str
+    product: str
+    owner: str = Field(max_length=64)  # a body code, or UNITS_OWNER
+    stage: str = Field(max_length=64)
+    due_text: str
+    due_kind: str = Field(max_length=16)
+    after: str = Field(default="")  # numbers of the tasks it follows, "5,6"
+    deadline_rule: str = Field(max_length=32)
+    opens_at: datetime | None = Field(default=None, sa_column=_utc())
+    last_day: date | None = None
+    due_at: datetime | None = Field(default=None, sa_column=_utc())
+    moved_because: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class AssignmentStatus(StrEnum):
+    WAITING = "waiting"  # not open yet: its window or its predecessors are ahead
+    OPEN = "open"
+    OVERDUE = "overdue"
+    DONE = "done"
+    MISSED = "missed"  # the stage moved on without it (e.g. no explanation sent)
+
+
+class Assignment(SQLModel, table=True):
+    """One plan task for one assignee: a unit, or the owning body. Carries its effective deadline."""
+
+    __table_args__ = (
+        UniqueConstraint("plan_task_id", "assignee"),
+        Index("ix_assignment_cycle_status", "cycle_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id")
+    plan_task_id: int = Field(foreign_key="plantask.id")
+    assignee: str = Field(max_length=80)  # "unit:SNV" or "body:so_noi_vu"
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    status: AssignmentStatus = Field(default=AssignmentStatus.WAITING, sa_column=Column(String(16), nullable=False))
+    opened_at: datetime | None = Field(default=None, sa_column=_utc())
+    completed_at: datetime | None = Field(default=None, sa_column=_utc())
+    late: bool = False
+    last_day: date | None = None
+    due_at: datetime | None = Field(default=None, sa_column=_utc(index=True))
+    moved_because: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Deadline(SQLModel, table=True):
+    """Every effective deadline an assignment has had: the plan's, then each extension, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    source: str = Field(max_length=16)  # plan | extension
+    last_day: date | None = None
+    due_at: datetime | None = Field(default=None, sa_column=_utc())
+    moved_because: str | None = Field(default=None, sa_column=Column(Text))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    actor: str
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class ScoreKind(StrEnum):
+    SELF_ASSESSED = "self_assessed"
+    APPRAISED_ROUND1 = "appraised_round1"
+    APPRAISED_ROUND2 = "appraised_round2"
+    COUNCIL_FINAL = "council_final"
+    SURVEY = "survey"
+
+
+class ScoreVersion(SQLModel, table=True):
+    """One version of a unit's scores; versions are added, never overwritten."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "kind", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    kind: ScoreKind = Field(sa_column=Column(String(24), nullable=False))
+    version: int
+    total: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    late: bool = False
+    source: str = ""
+    actor: str
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class ScoreLine(SQLModel, table=True):
+    """Points for one leaf criterion within a score version."""
+
+    __table_args__ = (UniqueConstraint("score_version_id", "criterion_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    score_version_id: int = Field(foreign_key="scoreversion.id", index=True)
+    criterion_code: str = Field(max_length=32)
+    points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    evidence_ref: str = ""
+    explanation: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class HistoryEntry(SQLModel, table=True):
+    """Append-only history, chained per cycle: hash covers the row, prev_hash the row before."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "seq"), Index("ix_history_cycle_subject", "cycle_id", "subject"))
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id")
+    seq: int
+    at: datetime = Field(sa_column=_utc(nullable=False))
+    entity: str = Field(max_length=24)  # unit | assignment | deadline | score | message | cycle
+    subject: str = Field(max_length=80)  # unit code, assignee or cycle id
+    event: str = Field(max_length=48)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str | None = Field(default=None, max_length=32)
+    actor: str
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    flow_run_id: str | None = Field(default=None, max_length=64)
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
