@@ -87,9 +87,9 @@ class WorkingCalendar:
         return current
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days d with start < d <= end; negative when end is before start."""
+        """Working days d with start < d <= end; when end is before start, minus those with end <= d < start."""
         if end < start:
-            return -self.working_days_between(end, start)
+            return -sum(1 for offset in range((start - end).days) if self.is_working_day(end + timedelta(offset)))
         return sum(
             1 for offset in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(offset))
         )

@@ -114,4 +114,5 @@ def _check_totals(nodes: list[CriterionDef], criteria_set: CriteriaSetSpec, prob
     for key, (found, what) in expected.items():
         declared = Decimal(str(getattr(criteria_set, key)))
         if found != declared:
-            problems.add("criteria.toml", key, f"declares {declared:g} points but {what} in {FILE} add up to {found:g}")
+            problems.add("criteria.toml", key,
+                         f"declares {float(declared):g} points but {what} in {FILE} add up to {float(found):g}")

@@ -12,7 +12,8 @@ from models.stages import Stage
 from models.workdays import DeadlineRule
 
 # No spaces, CR/LF, quotes or brackets: an address that can never break a mail header.
-EmailAddress = Annotated[str, Field(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$", max_length=254)]
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+EmailAddress = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Day = Annotated[date, BeforeValidator(lambda v: parse_day(v) if isinstance(v, str) else v)]
 ClockTime = Annotated[time, BeforeValidator(lambda v: parse_clock_time(v) if isinstance(v, str) else v)]

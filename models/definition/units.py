@@ -8,12 +8,12 @@ from pathlib import Path
 from models.definition.cycle import UnitDef
 from models.definition.files import read_csv
 from models.definition.problems import Problems
-from models.definition.specs import CycleSpec
+from models.definition.specs import EMAIL_PATTERN, CycleSpec
 
 FILE = "units.csv"
 COLUMNS = ("code", "name", "block", "group", "email", "head_email")
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,63}$")
-EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def read_units(folder: Path, cycle: CycleSpec | None, problems: Problems) -> tuple[UnitDef, ...]:

@@ -1,0 +1,53 @@
+"""What every command shares: the --db option, the console, and turning known errors into exit codes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from models.settings import DEFAULT_DATABASE_URL
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar="PARINDEX_DATABASE_URL", show_envvar=True,
+                 help="Database URL (SQLite or PostgreSQL)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def default_db() -> str:
+    return os.environ.get("PARINDEX_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+class UserError(Exception):
+    """An error the user can act on: printed without a traceback, exit code 1 (or `code`)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print known errors as one clear message and exit non-zero instead of showing a traceback."""
+    from models.definition.problems import DefinitionError
+    from models.lifecycle import TransitionRefused
+
+    try:
+        yield
+    except DefinitionError as error:
+        errors.print(f"[bold red]refused:[/] {error.folder}: {len(error.problems)} mistake(s)")
+        for problem in error.problems:
+            errors.print(f"  - {problem}", markup=False)
+        raise typer.Exit(1) from None
+    except (UserError, TransitionRefused, LookupError) as error:
+        errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(getattr(error, "code", 1)) from None

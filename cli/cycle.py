@@ -1,0 +1,82 @@
+"""`parindex cycle check|show|load`: a cycle definition, checked, shown and registered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from cli.common import DbOption, JsonOption, console, default_db, user_errors
+from models.definition.cycle import CycleDefinition, TaskDef
+from models.definition.loader import load_cycle
+from models.workdays import format_day
+
+app = typer.Typer(help="Cycle definitions: calendar/<cycle-id>/ folders.", no_args_is_help=True)
+FolderArgument = Annotated[Path, typer.Argument(help="A cycle folder, e.g. calendar/hanoi-2023")]
+
+
+@app.command()
+def check(folder: FolderArgument) -> None:
+    """Check a cycle definition: exit 0 with a summary, or list every mistake and exit 1."""
+    with user_errors():
+        definition = load_cycle(folder)
+    console.print(f"[green]ok[/] {definition.summary()}")
+
+
+@app.command()
+def show(folder: FolderArgument, as_json: JsonOption = False) -> None:
+    """Every plan task with its owner, due text and effective deadline."""
+    with user_errors():
+        definition = load_cycle(folder)
+    rows = [task_view(definition, task) for task in definition.tasks]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{definition.spec.plan.document} — {definition.id}", show_lines=True)
+    for column in ("#", "task", "owner", "due (as written)", "effective deadline", "why it moved"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        deadline = format_day_iso(row["due_date"]) if row["due_date"] else "—"
+        table.add_row(str(row["number"]), row["title"], row["owner"], row["due_text"] or "(no date)",
+                      deadline, row["moved_because"] or row["reading"] or "")
+    console.print(table)
+
+
+@app.command()
+def load(folder: FolderArgument, db: DbOption = "", actor: str = "parindex") -> None:
+    """Register a cycle in the database; loading it again changes nothing."""
+    from tasks.registration import register_cycle
+
+    with user_errors():
+        result = register_cycle(database_url=db or default_db(), folder=folder, actor=actor)
+    console.print(f"[green]ok[/] {result.summary()}")
+
+
+def task_view(definition: CycleDefinition, task: TaskDef) -> dict[str, Any]:
+    return {
+        "number": task.number,
+        "key": task.key,
+        "title": task.title,
+        "product": task.product,
+        "owner": definition.owner_name(task.owner),
+        "owner_code": task.owner,
+        "every_unit": task.every_unit,
+        "stage": task.stage.value,
+        "after": list(task.after),
+        "due_text": task.due.text,
+        "due_kind": task.due.kind.value,
+        "opens_at": task.opens_at.isoformat() if task.opens_at else None,
+        "due_date": task.last_day.isoformat() if task.last_day else None,
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+        "moved_because": task.moved_because,
+        "reading": task.reading,
+    }
+
+
+def format_day_iso(iso_day: str) -> str:
+    from datetime import date
+
+    return format_day(date.fromisoformat(iso_day))

@@ -1,0 +1,21 @@
+"""The `parindex` command."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from cli import cycle
+
+# Before Prefect is imported anywhere: no telemetry from the embedded server.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(cycle.app, name="cycle")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,31 @@
+"""Settings from the environment (PARINDEX_*); tests build their own Settings instead of patching."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/parindex.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARINDEX_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_user: str = "parindex@hanoi.example"
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    mail_from: str = "parindex@hanoi.example"
+    mail_from_name: str = "parindex — Sở Nội vụ"
+    language: str = "vi"
+    status_base_url: str = "http://127.0.0.1:4200/parindex"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

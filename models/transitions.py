@@ -1,0 +1,95 @@
+"""Moving sets of units through the lifecycle, with their history rows, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from models.history import HistoryDraft, append_history
+from models.lifecycle import TRANSITIONS, TransitionRefused, UnitEvent, UnitState, next_state
+from models.tables import Unit
+
+CHUNK = 2000  # ids per IN (...) list: well under SQLite's bound-parameter limit
+
+
+class ConcurrentChange(RuntimeError):
+    """Another writer moved some of these units between reading and writing them."""
+
+
+class UnknownUnits(LookupError):
+    """Unit codes that are not in the cycle."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    unit_id: int
+    code: str
+    event: UnitEvent
+    from_state: UnitState
+    to_state: UnitState
+
+
+def transition_units(
+    session: Session,
+    *,
+    cycle_id: str,
+    codes: Collection[str],
+    event: UnitEvent,
+    actor: str,
+    at: datetime,
+    reason: str = "",
+    flow_run_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> list[Transition]:
+    """Fire `event` for every unit in `codes`: all move, or none (TransitionRefused, ConcurrentChange)."""
+    if not codes:
+        return []
+    rows = _load_states(session, cycle_id, codes)
+    missing = set(codes) - {row.code for row in rows}
+    if missing:
+        raise UnknownUnits(f"cycle {cycle_id}: unknown unit(s) {', '.join(sorted(missing))}")
+    transitions = [
+        Transition(row.id, row.code, event, UnitState(row.state),
+                   next_state(UnitState(row.state), event, unit=row.code))
+        for row in rows
+    ]
+    target, sources = transitions[0].to_state, TRANSITIONS[event][0]
+    ids = [t.unit_id for t in transitions]
+    moved = 0
+    for start in range(0, len(ids), CHUNK):
+        result = session.execute(
+            update(Unit)
+            .where(Unit.id.in_(ids[start:start + CHUNK]), Unit.state.in_([s.value for s in sources]))
+            .values(state=target.value, state_changed_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        moved += result.rowcount
+    if moved != len(ids):
+        raise ConcurrentChange(f"cycle {cycle_id}: {len(ids) - moved} unit(s) changed state meanwhile; retry")
+    append_history(session, cycle_id=cycle_id, drafts=[
+        HistoryDraft(entity="unit", subject=t.code, event=event.value, actor=actor, at=at,
+                     from_state=t.from_state.value, to_state=t.to_state.value, reason=reason,
+                     flow_run_id=flow_run_id, details=details or {})
+        for t in transitions
+    ])
+    return transitions
+
+
+def _load_states(session: Session, cycle_id: str, codes: Collection[str]) -> list[Any]:
+    code_list = sorted(set(codes))
+    rows: list[Any] = []
+    for start in range(0, len(code_list), CHUNK):
+        rows += session.execute(
+            select(Unit.id, Unit.code, Unit.state)
+            .where(Unit.cycle_id == cycle_id, Unit.code.in_(code_list[start:start + CHUNK]))
+            .order_by(Unit.code)
+        ).all()
+    return rows
+
+
+__all__ = ["ConcurrentChange", "Transition", "TransitionRefused", "UnknownUnits", "transition_units"]

@@ -1,0 +1,27 @@
+"""Registering a cycle definition in the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from models.cycle_store import LoadResult, find_cycle, insert_cycle
+from models.db import make_engine, session_scope, upgrade_schema
+from models.definition.loader import load_cycle
+
+
+def register_cycle(*, database_url: str, folder: Path, actor: str, at: datetime | None = None) -> LoadResult:
+    """Load and check a cycle folder, then register it (the schema is brought up to date first)."""
+    definition = load_cycle(folder)
+    upgrade_schema(database_url)
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            existing = find_cycle(session, definition.id)
+            if existing is None:
+                return insert_cycle(session, definition, at=at or datetime.now(UTC), actor=actor)
+            if existing.definition_hash == definition.content_hash:
+                return LoadResult(definition.id, created=False)
+            raise NotImplementedError("reloading a changed definition")
+    finally:
+        engine.dispose()

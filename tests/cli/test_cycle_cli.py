@@ -1,0 +1,72 @@
+"""`parindex cycle …` as a user types it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import HANOI, ROOT
+
+PARINDEX = str(Path(sys.executable).parent / "parindex")
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([PARINDEX, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+
+
+def test_check_accepts_hanoi_2023_with_a_one_line_summary():
+    result = run("cycle", "check", str(HANOI))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == [
+        "ok hanoi-2023: 16 tasks, 52 units in 2 blocks, 76 leaf criteria worth 100 points"
+    ]
+
+
+def test_check_lists_every_mistake_and_exits_non_zero(cycle_copy):
+    plan = cycle_copy / "plan.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace('owner = "vien"', 'owner = "nobody"')
+                    .replace('due = "30/11/2023"', 'due = "soon"'), encoding="utf-8")
+    result = run("cycle", "check", str(cycle_copy))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "plan.toml: task[5] (number 5).due: cannot read due text 'soon'" in result.stderr
+    assert result.stderr.count("unknown owner 'nobody'") == 5  # the institute's tasks 3, 11, 12, 13 and 14
+
+
+def test_show_json_gives_each_task_its_effective_deadline():
+    result = run("cycle", "show", str(HANOI), "--json")
+    assert result.returncode == 0, result.stderr
+    tasks = {task["number"]: task for task in json.loads(result.stdout)}
+    assert len(tasks) == 16
+    assert tasks[5]["due_text"] == "30/11/2023"
+    assert (tasks[5]["due_date"], tasks[5]["due_at"], tasks[5]["moved_because"]) == (
+        "2023-11-30", "2023-12-01T00:00:00+07:00", None)
+    assert tasks[8]["due_date"] == "2024-01-08" and "06/01/2024 Thứ Bảy" in tasks[8]["moved_because"]
+    assert tasks[9]["due_date"] == "2024-01-22" and "20/01/2024 Thứ Bảy" in tasks[9]["moved_because"]
+    assert tasks[16]["due_text"] == "Trước ngày 10/02/2024"
+    assert tasks[16]["due_date"] == "2024-02-15"
+    assert "Giao thừa Tết Nguyên Đán" in tasks[16]["moved_because"]
+    assert tasks[2]["due_at"] is None and tasks[2]["due_date"] is None
+    assert tasks[11]["due_text"] == "Tháng 10 - 12/2023" and tasks[11]["opens_at"].startswith("2023-10-01")
+    assert tasks[5]["owner"].startswith("Các đơn vị") and tasks[13]["owner"].startswith("Viện Nghiên cứu")
+
+
+def test_show_prints_a_table_by_default():
+    result = run("cycle", "show", str(HANOI))
+    assert result.returncode == 0 and "Kế hoạch 243/KH-UBND" in result.stdout and "15/02/2024" in result.stdout
+
+
+def test_load_registers_once_and_then_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    first = run("cycle", "load", str(HANOI), "--db", url)
+    second = run("cycle", "load", str(HANOI), "--db", url)
+    assert first.returncode == 0 and "registered (16 tasks; 52 units; 76 leaf criteria)" in first.stdout
+    assert second.returncode == 0 and "already registered, definition unchanged" in second.stdout
+
+
+def test_load_refuses_a_broken_definition_and_writes_nothing(cycle_copy, tmp_path):
+    (cycle_copy / "units.csv").write_text("code,name\n", encoding="utf-8")
+    database = tmp_path / "refused.db"
+    result = run("cycle", "load", str(cycle_copy), "--db", f"sqlite:///{database}")
+    assert result.returncode == 1 and "units.csv: line 1" in result.stderr
+    assert not database.exists()
