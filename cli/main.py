@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from cli import cycle
+from cli import cycle, season
 
 # Before Prefect is imported anywhere: no telemetry from the embedded server.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -15,6 +15,10 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.add_typer(cycle.app, name="cycle")
+app.command("tick")(season.tick_command)
+app.command("simulate")(season.simulate_command)
+app.command("demo")(season.demo_command)
+app.command("status")(season.status_command)
 
 
 def main() -> None:

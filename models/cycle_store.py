@@ -150,11 +150,18 @@ def plan_task_values(task: TaskDef) -> dict[str, Any]:
         "number": task.number, "key": task.key, "title": task.title, "product": task.product,
         "owner": task.owner, "stage": task.stage.value, "due_text": task.due.text, "due_kind": task.due.kind.value,
         "after": ",".join(map(str, task.after)), "deadline_rule": task.deadline_rule.value,
+        "completes_when": str(task.completion), "optional": task.optional,
         "opens_at": task.opens_at, "last_day": task.last_day, "due_at": task.due_at,
         "moved_because": task.moved_because,
     }
 
 
 def definition_snapshot(definition: CycleDefinition) -> str:
-    """The cycle-level settings as JSON, for flows that need them without the folder at hand."""
-    return json.dumps(definition.spec.model_dump(mode="json", by_alias=True), ensure_ascii=False, sort_keys=True)
+    """What ticks need without the folder at hand: the cycle settings, the calendar overrides, the rules."""
+    calendar = definition.calendar
+    return json.dumps({
+        "cycle": definition.spec.model_dump(mode="json", by_alias=True),
+        "criteria_set": definition.criteria_set.model_dump(mode="json", by_alias=True),
+        "days_off": {day.isoformat(): name for day, name in calendar.extra_days_off.items()},
+        "working_days": {day.isoformat(): name for day, name in calendar.extra_working_days.items()},
+    }, ensure_ascii=False, sort_keys=True)

@@ -30,6 +30,8 @@ class Cycle(SQLModel, table=True):
     definition_hash: str = Field(max_length=64)
     definition_json: str = Field(sa_column=Column(Text, nullable=False))
     loaded_at: datetime = Field(sa_column=_utc(nullable=False))
+    approved_at: datetime | None = Field(default=None, sa_column=_utc())
+    approved_by: str | None = None
 
 
 class Body(SQLModel, table=True):
@@ -92,6 +94,8 @@ class PlanTask(SQLModel, table=True):
     due_kind: str = Field(max_length=16)
     after: str = Field(default="")  # numbers of the tasks it follows, "5,6"
     deadline_rule: str = Field(max_length=32)
+    completes_when: str = Field(default="manual", max_length=64)
+    optional: bool = False
     opens_at: datetime | None = Field(default=None, sa_column=_utc())
     last_day: date | None = None
     due_at: datetime | None = Field(default=None, sa_column=_utc())
@@ -196,3 +200,55 @@ class HistoryEntry(SQLModel, table=True):
     details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the last attempt failed; retried until max attempts
+    CANCELLED = "cancelled"  # obsolete before it went out (task done, deadline moved)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message written in the same transaction as its cause; a sender delivers it later."""
+
+    __table_args__ = (Index("ix_outbox_status", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    idempotency_key: str = Field(max_length=255, unique=True)
+    kind: str = Field(max_length=24)  # reminder | overdue | escalation | digest | draft | result | correction
+    assignee: str = Field(max_length=80, index=True)
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
+    to_address: str
+    cc_addresses: str = ""
+    subject: str
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
+    ics: str = Field(default="", sa_column=Column(Text, nullable=False))
+    due_at: datetime | None = Field(default=None, sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    status: MessageStatus = Field(default=MessageStatus.PENDING, sa_column=Column(String(16), nullable=False))
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_utc())
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc())
+
+
+class UnitResult(SQLModel, table=True):
+    """A unit's computed index for the cycle; recomputed (never edited by hand) when inputs change."""
+
+    __table_args__ = (UniqueConstraint("unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    appraisal_points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    survey_points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    total_points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    index_percent: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    field_indexes: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: field code → %
+    rank_in_block: int
+    rank_in_group: int
+    band: str
+    reward_eligible: bool = False
+    accountability: str = ""
+    computed_at: datetime = Field(sa_column=_utc(nullable=False))

@@ -56,15 +56,15 @@ class WorkingCalendar:
         self.zone = ZoneInfo(timezone)
         self.weekend = frozenset(weekend)
         self._public = holidays.Vietnam(language="vi")
-        self._extra_days_off = dict(extra_days_off or {})
-        self._extra_working_days = dict(extra_working_days or {})
+        self.extra_days_off = dict(extra_days_off or {})
+        self.extra_working_days = dict(extra_working_days or {})
 
     def day_off_reason(self, day: date) -> str | None:
         """Why `day` is not a working day, or None when it is one."""
-        if day in self._extra_working_days:
+        if day in self.extra_working_days:
             return None
-        if day in self._extra_days_off:
-            return self._extra_days_off[day]
+        if day in self.extra_days_off:
+            return self.extra_days_off[day]
         public_holiday = self._public.get(day)
         if public_holiday:
             return str(public_holiday)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from models.completion import CompletionRule
 from models.definition.specs import BlockSpec, BodySpec, CriteriaSetSpec, CycleSpec
 from models.due_text import DueSpec
 from models.stages import Stage
@@ -58,6 +59,8 @@ class TaskDef:
     due_at: datetime | None
     moved_because: str | None
     reading: str | None  # how the due text was read, when it is not a plain date
+    completion: CompletionRule
+    optional: bool
     note: str
 
     @property

@@ -81,12 +81,14 @@ def validate(model: type[ModelT], data: Any, file: str, where: str,
 
 
 def parse_day(text: str) -> date:
-    """dd/mm/yyyy, as the plan writes dates."""
-    return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    """dd/mm/yyyy, as the plan writes dates (ISO yyyy-mm-dd, as snapshots store them, is read too)."""
+    text = text.strip()
+    return date.fromisoformat(text) if "-" in text else datetime.strptime(text, "%d/%m/%Y").date()
 
 
 def parse_clock_time(text: str) -> time:
-    return datetime.strptime(text.strip(), "%H:%M").time()
+    """HH:MM (HH:MM:SS from snapshots)."""
+    return time.fromisoformat(text.strip())
 
 
 def enumerate_entries(data: dict[str, Any], key: str) -> Iterator[tuple[int, Any]]:

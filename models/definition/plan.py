@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
+from models.completion import CompletionRule, parse_completion_rule
 from models.definition.cycle import TaskDef
 from models.definition.files import enumerate_entries, validate
 from models.definition.problems import Problems
@@ -42,11 +43,18 @@ def read_tasks(data: dict[str, Any] | None, cycle: CycleSpec | None, calendar: W
         except DueTextError as error:
             problems.add(FILE, f"{where}.due", str(error))
             continue
+        try:
+            completion = parse_completion_rule(spec.completes_when)
+        except ValueError as error:
+            problems.add(FILE, f"{where}.completes_when", str(error))
+            continue
+        if completion.kind != "manual" and spec.owner == UNITS_OWNER and completion.kind != "units_reached":
+            problems.add(FILE, f"{where}.completes_when", "a unit's task completes when the unit reaches a state")
         if due.kind is DueKind.RELATIVE and spec.within_working_days is None:
             problems.add(FILE, f"{where}.within_working_days",
                          "a relative due text needs within_working_days to be tracked")
         if cycle is not None:
-            tasks.append(_resolve(spec, due, cycle, calendar))
+            tasks.append(_resolve(spec, due, completion, cycle, calendar))
     return tuple(sorted(tasks, key=lambda task: task.number))
 
 
@@ -84,7 +92,8 @@ def _all_before(number: int, follows: dict[int, set[int]]) -> set[int]:
     return seen
 
 
-def _resolve(spec: TaskSpec, due: DueSpec, cycle: CycleSpec, calendar: WorkingCalendar) -> TaskDef:
+def _resolve(spec: TaskSpec, due: DueSpec, completion: CompletionRule, cycle: CycleSpec,
+             calendar: WorkingCalendar) -> TaskDef:
     rule = spec.deadline_rule or cycle.deadline_rule
     opens_at = calendar.at_local(due.opens_on, time(0)) if due.opens_on else None
     last_day = due.last_day
@@ -103,5 +112,6 @@ def _resolve(spec: TaskSpec, due: DueSpec, cycle: CycleSpec, calendar: WorkingCa
         number=spec.number, key=spec.key, stage=spec.stage, title=spec.title, product=spec.product,
         owner=spec.owner, due=due, after=tuple(spec.after), deadline_rule=rule, opens_at=opens_at,
         last_day=deadline.last_day if deadline else None, due_at=deadline.due_at if deadline else None,
-        moved_because=moved_because, reading=reading, note=spec.note,
+        moved_because=moved_because, reading=reading, completion=completion, optional=spec.optional,
+        note=spec.note,
     )

@@ -85,6 +85,8 @@ class TaskSpec(Strict):
     after: list[int] = []
     deadline_rule: DeadlineRule | None = None
     within_working_days: int | None = Field(default=None, ge=0)
+    completes_when: str = "manual"
+    optional: bool = False
     note: str = ""
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 03:48:58.738266
+Create Date: 2026-11-22 04:12:54.181035
 """
 
 from collections.abc import Sequence
@@ -30,6 +30,8 @@ def upgrade() -> None:
     sa.Column('definition_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('definition_json', sa.Text(), nullable=False),
     sa.Column('loaded_at', models.columns.UTCDateTime(), nullable=False),
+    sa.Column('approved_at', models.columns.UTCDateTime(), nullable=True),
+    sa.Column('approved_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('body',
@@ -100,6 +102,8 @@ def upgrade() -> None:
     sa.Column('due_kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('after', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('deadline_rule', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('completes_when', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('optional', sa.Boolean(), nullable=False),
     sa.Column('opens_at', models.columns.UTCDateTime(), nullable=True),
     sa.Column('last_day', sa.Date(), nullable=True),
     sa.Column('due_at', models.columns.UTCDateTime(), nullable=True),
@@ -174,6 +178,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_scoreversion_cycle_id'), ['cycle_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_scoreversion_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('unitresult',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('appraisal_points', sa.Numeric(precision=8, scale=3), nullable=False),
+    sa.Column('survey_points', sa.Numeric(precision=8, scale=3), nullable=False),
+    sa.Column('total_points', sa.Numeric(precision=8, scale=3), nullable=False),
+    sa.Column('index_percent', sa.Numeric(precision=8, scale=3), nullable=False),
+    sa.Column('field_indexes', sa.Text(), nullable=False),
+    sa.Column('rank_in_block', sa.Integer(), nullable=False),
+    sa.Column('rank_in_group', sa.Integer(), nullable=False),
+    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('reward_eligible', sa.Boolean(), nullable=False),
+    sa.Column('accountability', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('computed_at', models.columns.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('unit_id')
+    )
+    with op.batch_alter_table('unitresult', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unitresult_cycle_id'), ['cycle_id'], unique=False)
+
     op.create_table('deadline',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
@@ -189,6 +216,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deadline', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deadline_assignment_id'), ['assignment_id'], unique=False)
+
+    op.create_table('outboxmessage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('assignee', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
+    sa.Column('to_address', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('cc_addresses', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('ics', sa.Text(), nullable=False),
+    sa.Column('due_at', models.columns.UTCDateTime(), nullable=True),
+    sa.Column('created_at', models.columns.UTCDateTime(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', models.columns.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('sent_at', models.columns.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], ),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_status', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboxmessage_assignee'), ['assignee'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboxmessage_assignment_id'), ['assignment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outboxmessage_cycle_id'), ['cycle_id'], unique=False)
 
     op.create_table('scoreline',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -213,10 +271,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_scoreline_score_version_id'))
 
     op.drop_table('scoreline')
+    with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_cycle_id'))
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_assignment_id'))
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_assignee'))
+        batch_op.drop_index('ix_outbox_status')
+
+    op.drop_table('outboxmessage')
     with op.batch_alter_table('deadline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deadline_assignment_id'))
 
     op.drop_table('deadline')
+    with op.batch_alter_table('unitresult', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unitresult_cycle_id'))
+
+    op.drop_table('unitresult')
     with op.batch_alter_table('scoreversion', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scoreversion_unit_id'))
         batch_op.drop_index(batch_op.f('ix_scoreversion_cycle_id'))

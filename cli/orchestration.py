@@ -1,0 +1,111 @@
+"""Running flows from the command line: a quiet Prefect, with its own server when none is configured."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# The Prefect server's SQLite task-run recorder otherwise writes one row per event and locks out the API
+# (HTTP 503 and 2 s client back-offs); batching its writes removes that contention.
+SERVER_SETTINGS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "500",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE": "500",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "2",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "500",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "2",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "false",
+    "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+}
+
+
+def quiet_prefect() -> None:
+    """No telemetry, no per-run console chatter: parindex prints its own progress."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "1")
+
+
+@contextmanager
+def prefect_api(home: Path, *, keep_running: bool = False, port: int | None = None) -> Iterator[str]:
+    """Use PREFECT_API_URL when set; otherwise start `prefect server start` under `home` and stop it after
+    (unless `keep_running`). Yields the API URL."""
+    quiet_prefect()
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        with _heartbeats_off():
+            yield configured
+        return
+    home.mkdir(parents=True, exist_ok=True)
+    port = port or _free_port()
+    env = {**os.environ, **SERVER_SETTINGS, "PREFECT_HOME": str(home)}
+    log = (home / "server.log").open("ab")
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        _wait_healthy(url, server)
+        with _heartbeats_off():
+            yield url
+    finally:
+        _flush_events()
+        if not keep_running:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            os.environ.pop("PREFECT_API_URL", None)
+
+
+@contextmanager
+def _heartbeats_off() -> Iterator[None]:
+    """In-process runs need no heartbeat thread (it is for workers' crash detection) and it adds ~1 s
+    to every flow run's exit while the thread's sleep is joined."""
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+        yield
+
+
+def _flush_events() -> None:
+    try:
+        from prefect.events.worker import EventsWorker
+
+        EventsWorker.drain_all(timeout=10)
+    except Exception:
+        logging.getLogger("parindex").debug("events not flushed", exc_info=True)
+
+
+def _wait_healthy(url: str, server: subprocess.Popen) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the Prefect server exited with code {server.returncode}; see its server.log")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError("the Prefect server did not answer within 60 s")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

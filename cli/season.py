@@ -1,0 +1,144 @@
+"""`parindex tick|simulate|demo|status|done|approve`: running and watching a season."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time as clock
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import pendulum
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.common import DbOption, JsonOption, UserError, console, default_db, user_errors
+from cli.orchestration import prefect_api, quiet_prefect
+from models.cycle_context import load_context
+from models.db import session_scope, upgrade_schema
+from models.settings import get_settings
+from tasks.runtime import engine_for
+
+VAR = Path("var")
+HANOI = Path("calendar/hanoi-2023")
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        instant = pendulum.parse(text)
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as error:
+        raise UserError(f"--at {text!r} is not an ISO 8601 instant (e.g. 2023-11-24T08:00:00+07:00): {error}") from None
+    if not isinstance(instant, datetime) or instant.tzinfo is None:
+        raise UserError(f"--at {text!r} needs a time zone offset, e.g. +07:00")
+    return datetime.fromtimestamp(instant.timestamp(), UTC)
+
+
+def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle, e.g. hanoi-2023")],
+                 at: Annotated[str | None, typer.Option(help="ISO 8601 instant; default now")] = None,
+                 db: DbOption = "") -> None:
+    """Run one tick by hand: reconcile the cycle at an instant."""
+    with user_errors():
+        url = db or default_db()
+        instant = parse_instant(at)
+        with session_scope(engine_for(url)) as session:
+            load_context(session, cycle_id)
+        from flows.tick import tick
+
+        with prefect_api(VAR / "prefect"):
+            result = tick(cycle_id=cycle_id, at=instant, database_url=url)
+    console.print(f"[green]tick[/] {cycle_id} at {result['at']}: stages {', '.join(result['stages']) or '—'}; "
+                  f"{result['queued']} message(s) queued, {result['delivery']['sent']} sent")
+
+
+def simulate_command(folder: Annotated[Path, typer.Argument(help="A cycle folder")] = HANOI,
+                     seed: Annotated[int, typer.Option(help="Seed of the simulated behaviour")] = 2023,
+                     db: DbOption = "") -> None:
+    """Replay the cycle's season on a virtual clock through the production flows."""
+    with user_errors():
+        run_season(folder=folder, seed=seed, database_url=db or default_db(), dashboard=False)
+
+
+def demo_command(dashboard: Annotated[bool, typer.Option(help="Leave the Prefect server running after")] = False,
+                 seed: Annotated[int, typer.Option(help="Seed of the simulated behaviour")] = 2023) -> None:
+    """Fresh database under ./var/, hanoi-2023 loaded, a real SMTP server capturing mail, the season replayed."""
+    for stale in ("parindex.db", "parindex.db-wal", "parindex.db-shm", "outbox", "prefect"):
+        path = VAR / stale
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    with user_errors():
+        run_season(folder=HANOI, seed=seed, database_url=f"sqlite:///{VAR / 'parindex.db'}", dashboard=dashboard)
+
+
+def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -> None:
+    from flows.season import replay_season
+    from notifications.capture import CaptureServer
+    from tasks.registration import register_cycle
+    from tasks.summary import season_summary
+
+    started = clock.perf_counter()
+    quiet_prefect()
+    from models.definition.loader import load_cycle
+
+    definition = load_cycle(folder)
+    season_start = definition.calendar.at_local(definition.spec.season.from_, time(0))
+    upgrade_schema(database_url)
+    loaded = register_cycle(database_url=database_url, folder=folder, actor="parindex-demo", at=season_start)
+    console.print(f"[green]ok[/] {loaded.summary()}")
+    with CaptureServer(VAR / "outbox") as smtp:
+        os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(smtp.port)})
+        get_settings.cache_clear()
+        console.print(f"SMTP capture server on 127.0.0.1:{smtp.port} → {VAR / 'outbox'}/")
+        with prefect_api(VAR / "prefect", keep_running=dashboard) as api_url:
+            console.print(f"Prefect API {api_url} (started in {clock.perf_counter() - started:.1f} s)")
+            with Progress(TextColumn("[bold]season"), BarColumn(), TextColumn("{task.description}"),
+                          TimeElapsedColumn(), console=console, transient=False) as progress:
+                span = (definition.spec.season.to - definition.spec.season.from_).days + 1
+                bar = progress.add_task("", total=span)
+
+                def advance(at: datetime, why: str) -> None:
+                    day = definition.calendar.local_date(at)
+                    progress.update(bar, completed=(day - definition.spec.season.from_).days,
+                                    description=f"{day:%d/%m/%Y} {why}")
+
+                report = replay_season(database_url=database_url, cycle_id=definition.id, seed=seed,
+                                       progress=advance)
+                progress.update(bar, completed=span)
+        mails = len(smtp.messages())
+    with session_scope(engine_for(database_url)) as session:
+        summary = season_summary(session, load_context(session, definition.id))
+    summary.print(console, ticks=report.ticks, mails=mails, outbox=VAR / "outbox",
+                  seconds=clock.perf_counter() - started)
+    if dashboard:
+        console.print(f"Prefect UI: {api_url.removesuffix('/api')} (server left running; stop it with "
+                      f"`pkill -f 'prefect server start'`)")
+
+
+def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",
+                   as_json: JsonOption = False) -> None:
+    """Per unit its state and overdue tasks; per plan task done/total."""
+    from tasks.status import cycle_status
+
+    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+        ctx = load_context(session, cycle_id)
+        now = datetime.now(UTC)
+        status = cycle_status(session, ctx, at=now)
+    if as_json:
+        typer.echo(json.dumps(status.as_json(), ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table(title=f"{cycle_id}: units")
+    for column in ("code", "block", "state", "overdue tasks"):
+        table.add_column(column)
+    for unit in status.units:
+        table.add_row(unit.code, unit.block, unit.state,
+                      ", ".join(f"{o['task']} ({o['days_overdue']} d)" for o in unit.overdue))
+    console.print(table)
+    tasks = Table(title=f"{cycle_id}: plan tasks")
+    for column in ("#", "task", "done/total", "late", "overdue"):
+        tasks.add_column(column)
+    for task in status.tasks:
+        tasks.add_row(str(task.number), task.key, f"{task.done}/{task.total}", str(task.late), str(task.overdue))
+    console.print(tasks)

@@ -1,0 +1,60 @@
+"""A registered cycle's settings, calendar and rules, rebuilt from its database snapshot."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.definition.specs import CriteriaSetSpec, CycleSpec
+from models.tables import Body, Cycle, PlanTask
+from models.workdays import WorkingCalendar
+
+
+class UnknownCycle(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class CycleContext:
+    cycle_id: str
+    year: int
+    title: str
+    spec: CycleSpec
+    criteria_set: CriteriaSetSpec
+    calendar: WorkingCalendar
+    reward_share: Fraction
+    bodies: dict[str, Body]
+    tasks: dict[int, PlanTask]  # by id
+
+    @property
+    def coordinator(self) -> Body:
+        return next(body for body in self.bodies.values() if body.role == "coordinator")
+
+    def tasks_of_stage(self, stage: str) -> list[PlanTask]:
+        return [task for task in self.tasks.values() if task.stage == stage]
+
+    def task_by_number(self, number: int) -> PlanTask:
+        return next(task for task in self.tasks.values() if task.number == number)
+
+
+def load_context(session: Session, cycle_id: str) -> CycleContext:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise UnknownCycle(f"cycle {cycle_id!r} is not registered (run `parindex cycle load calendar/{cycle_id}`)")
+    snapshot = json.loads(cycle.definition_json)
+    spec = CycleSpec.model_validate(snapshot["cycle"])
+    criteria_set = CriteriaSetSpec.model_validate(snapshot["criteria_set"])
+    calendar = WorkingCalendar(
+        timezone=spec.timezone,
+        extra_days_off={date.fromisoformat(d): n for d, n in snapshot["days_off"].items()},
+        extra_working_days={date.fromisoformat(d): n for d, n in snapshot["working_days"].items()},
+    )
+    bodies = {body.code: body for body in session.execute(select(Body).where(Body.cycle_id == cycle_id)).scalars()}
+    tasks = {task.id: task for task in session.execute(select(PlanTask).where(PlanTask.cycle_id == cycle_id)).scalars()}
+    return CycleContext(cycle_id, cycle.year, cycle.title, spec, criteria_set, calendar,
+                        Fraction(criteria_set.reward.max_share_of_block), bodies, tasks)

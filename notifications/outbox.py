@@ -1,0 +1,100 @@
+"""The transactional outbox: messages written with their cause, delivered later, exactly once per key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from models.tables import Assignment, AssignmentStatus, MessageStatus, OutboxMessage
+from notifications.render import RenderedMessage
+
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    cycle_id: str
+    idempotency_key: str
+    kind: str
+    assignee: str
+    assignment_id: int | None
+    to_address: str
+    cc_addresses: tuple[str, ...]
+    rendered: RenderedMessage
+    due_at: datetime | None
+
+
+def enqueue(session: Session, messages: Sequence[NewMessage], *, at: datetime) -> int:
+    """Insert the messages whose key is new (a key already there is left alone); returns how many."""
+    seen = existing_keys(session, [m.idempotency_key for m in messages])
+    rows = [{
+        "cycle_id": m.cycle_id, "idempotency_key": m.idempotency_key, "kind": m.kind, "assignee": m.assignee,
+        "assignment_id": m.assignment_id, "to_address": m.to_address, "cc_addresses": ",".join(m.cc_addresses),
+        "subject": m.rendered.subject, "body_text": m.rendered.text, "body_html": m.rendered.html,
+        "ics": m.rendered.ics, "due_at": m.due_at, "created_at": at, "status": MessageStatus.PENDING.value,
+        "attempts": 0, "next_attempt_at": at, "last_error": "",
+    } for m in messages if m.idempotency_key not in seen]
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # A concurrent tick may have written the same key meanwhile: the unique key keeps one.
+    session.execute(insert(OutboxMessage).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
+    return len(rows)
+
+
+def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 2000):
+        found.update(session.execute(select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.idempotency_key.in_(keys[start:start + 2000]))).scalars())
+    return found
+
+
+def cancel_obsolete(session: Session, *, cycle_id: str, reason: str) -> int:
+    """Cancel pending assignment messages that no longer apply: the assignment is done, or its
+    deadline moved (the message carries the old one)."""
+    obsolete = (
+        select(OutboxMessage.id)
+        .join(Assignment, Assignment.id == OutboxMessage.assignment_id)
+        .where(OutboxMessage.cycle_id == cycle_id,
+               OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value]),
+               or_(Assignment.status.in_([AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value]),
+                   and_(OutboxMessage.due_at.is_not(None), OutboxMessage.due_at != Assignment.due_at)))
+    )
+    ids = session.execute(obsolete).scalars().all()
+    if ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                        .values(status=MessageStatus.CANCELLED.value, last_error=reason))
+    return len(ids)
+
+
+def claim_due(session: Session, *, at: datetime, limit: int) -> list[OutboxMessage]:
+    """Pending or failed messages whose next attempt is due, oldest first."""
+    return list(session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value]),
+               OutboxMessage.attempts < MAX_ATTEMPTS,
+               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= at))
+        .order_by(OutboxMessage.id).limit(limit)
+    ).scalars())
+
+
+def mark_sent(session: Session, message_ids: Sequence[int], *, at: datetime) -> None:
+    if message_ids:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+                        .values(status=MessageStatus.SENT.value, sent_at=at, last_error=""))
+
+
+def mark_failed(session: Session, message: OutboxMessage, *, at: datetime, error: str) -> None:
+    attempts = message.attempts + 1
+    delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+        status=MessageStatus.FAILED.value, attempts=attempts, last_error=error[:2000],
+        next_attempt_at=at + timedelta(seconds=delay)))

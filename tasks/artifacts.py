@@ -1,0 +1,40 @@
+"""Keyed Prefect artifacts a coordinator reads in the UI: units × stages, progress, overdue list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from models.cycle_context import load_context
+from models.db import session_scope
+from models.stages import Stage
+from tasks.runtime import engine_for
+from tasks.status import cycle_status
+
+
+@task(cache_policy=NO_CACHE)
+def publish_artifacts(database_url: str, cycle_id: str, at: datetime) -> None:
+    """Three artifacts under stable keys, so the UI shows their history tick after tick."""
+    with session_scope(engine_for(database_url)) as session:
+        status = cycle_status(session, load_context(session, cycle_id), at=at)
+    unit_stages = [s.value for s in Stage if any(s.value in u.stages for u in status.units)]
+    create_table_artifact(
+        key=f"{cycle_id}-units-by-stage",
+        table=[{"unit": u.code, "block": u.block, "state": u.state, **{s: u.stages.get(s, "") for s in unit_stages}}
+               for u in status.units],
+        description=f"{cycle_id} at {at:%Y-%m-%d %H:%M} UTC: each unit's tasks (done, late, overdue, open, waiting)",
+    )
+    lines = [f"# {cycle_id}: progress per plan task at {at:%Y-%m-%d %H:%M} UTC", "",
+             "| # | task | stage | done | late | overdue | total |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {t.number} | {t.key} | {t.stage} | {t.done} | {t.late} | {t.overdue} | {t.total} |"
+              for t in status.tasks]
+    create_markdown_artifact(key=f"{cycle_id}-progress", markdown="\n".join(lines),
+                             description=f"{cycle_id}: done/total per plan task")
+    overdue = [{"unit": u.code, "task": o["task"], "title": o["title"], "days overdue": o["days_overdue"]}
+               for u in status.units for o in u.overdue]
+    create_table_artifact(key=f"{cycle_id}-overdue", table=overdue or [{"unit": "—", "task": "", "title":
+                          "nothing overdue", "days overdue": 0}],
+                          description=f"{cycle_id}: overdue unit tasks with working days overdue")

@@ -1,0 +1,216 @@
+"""Inputs arriving: score versions, explanations, tasks reported done, the council's approval.
+
+Each function is one unit of work in the caller's transaction; files are parsed elsewhere and land here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+from sqlmodel import Session
+
+from models.columns import as_points
+from models.cycle_context import CycleContext
+from models.history import HistoryDraft, append_history
+from models.lifecycle import TransitionRefused, UnitEvent, UnitState, next_state
+from models.tables import Assignment, AssignmentStatus, Cycle, ScoreKind, ScoreLine, ScoreVersion, Unit
+from models.transitions import transition_units
+from tasks.assignments import UNFINISHED, AssignmentChanges, complete_assignments
+
+
+class StageClosed(ValueError):
+    """An input for a stage the unit has already left."""
+
+
+@dataclass(frozen=True)
+class ScoreSheet:
+    """One unit's points in one file: leaf code → (points, evidence reference, explanation)."""
+
+    unit_code: str
+    lines: Mapping[str, tuple[Decimal, str, str]]
+
+
+# What each kind of score moves the unit from and to; None: no lifecycle move.
+SCORE_EVENTS: dict[ScoreKind, UnitEvent | None] = {
+    ScoreKind.SELF_ASSESSED: UnitEvent.SUBMIT_SELF_ASSESSMENT,
+    ScoreKind.APPRAISED_ROUND1: UnitEvent.APPRAISE_ROUND1,
+    ScoreKind.APPRAISED_ROUND2: UnitEvent.APPRAISE_ROUND2,
+    ScoreKind.COUNCIL_FINAL: None,
+    ScoreKind.SURVEY: None,
+}
+RESUBMIT_WHILE = {ScoreKind.SELF_ASSESSED: UnitState.SELF_ASSESSED,
+                  ScoreKind.APPRAISED_ROUND1: UnitState.APPRAISED_ROUND1,
+                  ScoreKind.APPRAISED_ROUND2: UnitState.APPRAISED_ROUND2}
+
+
+def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheets: Sequence[ScoreSheet],
+                  at: datetime, actor: str, source: str, flow_run_id: str | None = None) -> list[int]:
+    """Write a new score version per unit (never overwriting one) and move the units it moves."""
+    units = _units(session, ctx, [sheet.unit_code for sheet in sheets])
+    event = SCORE_EVENTS[kind]
+    if kind is ScoreKind.APPRAISED_ROUND2:
+        close_explanation_windows(session, ctx, codes=[s.unit_code for s in sheets], at=at, actor=actor,
+                                  flow_run_id=flow_run_id, only_units_explaining=True)
+        units = _units(session, ctx, [sheet.unit_code for sheet in sheets])
+    movers = [code for code, unit in units.items() if event and unit.state != RESUBMIT_WHILE.get(kind)]
+    if event:
+        _check_stage_open(units, movers, kind, event)
+    version_ids = _insert_versions(session, ctx, kind, sheets, units, at=at, actor=actor, source=source,
+                                   flow_run_id=flow_run_id)
+    if event and movers:
+        transition_units(session, cycle_id=ctx.cycle_id, codes=movers, event=event, actor=actor, at=at,
+                         reason=f"{kind.value} received ({source})", flow_run_id=flow_run_id)
+    if kind is ScoreKind.SELF_ASSESSED:
+        _complete_unit_task(session, ctx, stage="self_assessment", unit_ids=[units[c].id for c in movers], at=at,
+                            actor=actor, flow_run_id=flow_run_id)
+    return version_ids
+
+
+def _check_stage_open(units: Mapping[str, Unit], movers: list[str], kind: ScoreKind, event: UnitEvent) -> None:
+    for code in movers:
+        try:
+            next_state(UnitState(units[code].state), event, unit=code)
+        except TransitionRefused as refused:
+            raise StageClosed(f"{kind.value} for unit {code}: the unit is in state '{units[code].state}', "
+                              f"so this stage is not open for it ({refused})") from None
+
+
+def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheets: Sequence[ScoreSheet],
+                     units: Mapping[str, Unit], *, at: datetime, actor: str, source: str,
+                     flow_run_id: str | None) -> list[int]:
+    ids = [units[sheet.unit_code].id for sheet in sheets]
+    latest = dict(session.execute(
+        select(ScoreVersion.unit_id, func.max(ScoreVersion.version))
+        .where(ScoreVersion.unit_id.in_(ids), ScoreVersion.kind == kind.value).group_by(ScoreVersion.unit_id)
+    ).all())
+    previous_totals: dict[int, Decimal] = {}
+    for unit_id, version, total in session.execute(
+            select(ScoreVersion.unit_id, ScoreVersion.version, ScoreVersion.total)
+            .where(ScoreVersion.unit_id.in_(ids), ScoreVersion.kind == kind.value)):
+        if version == latest.get(unit_id):
+            previous_totals[unit_id] = total
+    due = _unit_task_due(session, ctx, kind)
+    rows = [{
+        "cycle_id": ctx.cycle_id, "unit_id": units[s.unit_code].id, "kind": kind.value,
+        "version": latest.get(units[s.unit_code].id, 0) + 1,
+        "total": as_points(sum((p for p, _, _ in s.lines.values()), Decimal(0))),
+        "late": due is not None and at > due, "source": source, "actor": actor, "created_at": at,
+    } for s in sheets]
+    version_ids = session.execute(
+        insert(ScoreVersion).returning(ScoreVersion.id, sort_by_parameter_order=True), rows).scalars().all()
+    session.execute(insert(ScoreLine), [
+        {"score_version_id": version_id, "criterion_code": code, "points": as_points(points),
+         "evidence_ref": evidence, "explanation": explanation}
+        for version_id, sheet in zip(version_ids, sheets, strict=True)
+        for code, (points, evidence, explanation) in sheet.lines.items()
+    ])
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[
+        HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}", actor=actor, at=at,
+                     reason=f"from {source}", flow_run_id=flow_run_id,
+                     details={"version": row["version"], "old_total": previous_totals.get(row["unit_id"]),
+                              "new_total": row["total"], "late": row["late"]})
+        for sheet, row in zip(sheets, rows, strict=True)
+    ])
+    return list(version_ids)
+
+
+def _unit_task_due(session: Session, ctx: CycleContext, kind: ScoreKind) -> datetime | None:
+    stage = {ScoreKind.SELF_ASSESSED: "self_assessment"}.get(kind)
+    if stage is None:
+        return None
+    task = next((t for t in ctx.tasks_of_stage(stage) if t.owner == "units"), None)
+    return task.due_at if task else None
+
+
+def _units(session: Session, ctx: CycleContext, codes: Sequence[str]) -> dict[str, Unit]:
+    found = {u.code: u for u in session.execute(
+        select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code.in_(list(codes)))).scalars()}
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        raise LookupError(f"cycle {ctx.cycle_id}: unknown unit(s) {', '.join(missing)}")
+    return found
+
+
+def _complete_unit_task(session: Session, ctx: CycleContext, *, stage: str, unit_ids: list[int], at: datetime,
+                        actor: str, flow_run_id: str | None, status: AssignmentStatus = AssignmentStatus.DONE) -> None:
+    task_ids = [t.id for t in ctx.tasks_of_stage(stage) if t.owner == "units"]
+    if not task_ids or not unit_ids:
+        return
+    rows = session.execute(
+        select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status, Assignment.due_at)
+        .where(Assignment.plan_task_id.in_(task_ids), Assignment.unit_id.in_(unit_ids),
+               Assignment.status.in_(UNFINISHED))
+    ).all()
+    changes = AssignmentChanges()
+    complete_assignments(session, rows, at=at, changes=changes, event="complete" if status is AssignmentStatus.DONE
+                         else "miss", status=status)
+    append_history(session, cycle_id=ctx.cycle_id,
+                   drafts=[replace(d, actor=actor, flow_run_id=flow_run_id) for d in changes.drafts])
+
+
+def record_explanation(session: Session, ctx: CycleContext, *, unit_code: str, at: datetime, actor: str,
+                       source: str, flow_run_id: str | None = None) -> None:
+    """A unit's explanations and evidence: accepted while its window is open (late ones marked late)."""
+    unit = _units(session, ctx, [unit_code])[unit_code]
+    if unit.state != UnitState.EXPLAINING:
+        raise StageClosed(f"explanation from unit {unit_code}: its explanations window is not open "
+                          f"(the unit is in state '{unit.state}')")
+    transition_units(session, cycle_id=ctx.cycle_id, codes=[unit_code], event=UnitEvent.SUBMIT_EXPLANATION,
+                     actor=actor, at=at, reason=f"explanation received ({source})", flow_run_id=flow_run_id)
+    _complete_unit_task(session, ctx, stage="explanations", unit_ids=[unit.id], at=at, actor=actor,
+                        flow_run_id=flow_run_id)
+
+
+def close_explanation_windows(session: Session, ctx: CycleContext, *, codes: Sequence[str] | None, at: datetime,
+                              actor: str, flow_run_id: str | None, only_units_explaining: bool = False) -> int:
+    """Units still explaining when the window closes move on without an explanation; their task is missed."""
+    query = select(Unit.id, Unit.code).where(Unit.cycle_id == ctx.cycle_id, Unit.state == UnitState.EXPLAINING.value)
+    if codes is not None:
+        query = query.where(Unit.code.in_(list(codes)))
+    rows = session.execute(query).all()
+    if not rows:
+        return 0
+    transition_units(session, cycle_id=ctx.cycle_id, codes=[r.code for r in rows], event=UnitEvent.CLOSE_EXPLANATIONS,
+                     actor=actor, at=at, reason="explanations window closed without an explanation",
+                     flow_run_id=flow_run_id)
+    _complete_unit_task(session, ctx, stage="explanations", unit_ids=[r.id for r in rows], at=at, actor=actor,
+                        flow_run_id=flow_run_id, status=AssignmentStatus.MISSED)
+    return len(rows)
+
+
+def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: datetime, actor: str,
+                     reason: str = "", flow_run_id: str | None = None) -> bool:
+    """A body reports its plan task done (`parindex done`); False when it was done already."""
+    task = ctx.task_by_number(number)
+    if task.owner == "units":
+        raise ValueError(f"task {number} is done by every unit: it completes with their submissions")
+    rows = session.execute(
+        select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status, Assignment.due_at)
+        .where(Assignment.plan_task_id == task.id, Assignment.status.in_(UNFINISHED))
+    ).all()
+    if not rows:
+        return False
+    changes = AssignmentChanges()
+    complete_assignments(session, rows, at=at, changes=changes, event="report_done")
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[
+        replace(d, actor=actor, reason=reason, flow_run_id=flow_run_id) for d in changes.drafts])
+    return True
+
+
+def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor: str, reason: str = "",
+                    flow_run_id: str | None = None) -> int:
+    """The council approves the computed results: every unit must be scored; they all move to approved."""
+    states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id)).all())
+    unscored = sorted(code for code, state in states.items() if state != UnitState.SCORED.value)
+    if unscored:
+        shown = ", ".join(f"{code} ({states[code]})" for code in unscored[:10])
+        more = f" and {len(unscored) - 10} more" if len(unscored) > 10 else ""
+        raise StageClosed(f"cannot approve {ctx.cycle_id}: {len(unscored)} unit(s) not scored: {shown}{more}")
+    session.execute(update(Cycle).where(Cycle.id == ctx.cycle_id).values(approved_at=at, approved_by=actor))
+    transition_units(session, cycle_id=ctx.cycle_id, codes=list(states), event=UnitEvent.APPROVE, actor=actor,
+                     at=at, reason=reason or "council approval", flow_run_id=flow_run_id)
+    return len(states)

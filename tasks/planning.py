@@ -1,0 +1,86 @@
+"""Which stages have work at an instant: a tick runs only those stage flows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from models.completion import parse_completion_rule
+from models.cycle_context import CycleContext
+from models.lifecycle import ORDER, UnitState
+from models.stages import Stage
+from models.tables import Assignment, AssignmentStatus, Cycle, ScoreVersion, Unit, UnitResult
+from tasks.assignments import FINISHED, OPEN_STATES, UNFINISHED
+
+
+def stages_with_work(session: Session, ctx: CycleContext, *, at: datetime) -> list[Stage]:
+    """The stages where something can open, fall due, complete or move at `at`, in season order."""
+    status_by_task = _status_counts(session, ctx)
+    states = dict(session.execute(select(Unit.state, func.count()).where(Unit.cycle_id == ctx.cycle_id)
+                                  .group_by(Unit.state)).all())
+    least_advanced = min((ORDER.index(UnitState(s)) for s in states), default=0)
+    work = {stage for stage in Stage if _assignment_work(session, ctx, stage, status_by_task, least_advanced, at)}
+    if states.get(UnitState.APPRAISED_ROUND1.value):
+        work.add(Stage.SEND_DRAFT)
+    if states.get(UnitState.APPRAISED_ROUND2.value) or _results_stale(session, ctx):
+        work.add(Stage.SCORING)
+    if states.get(UnitState.APPROVED.value) and session.get(Cycle, ctx.cycle_id).approved_at is not None:
+        work.add(Stage.ANNOUNCEMENT)
+    return [stage for stage in Stage if stage in work]
+
+
+def _status_counts(session: Session, ctx: CycleContext) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    for task_id, status, count in session.execute(
+            select(Assignment.plan_task_id, Assignment.status, func.count())
+            .where(Assignment.cycle_id == ctx.cycle_id).group_by(Assignment.plan_task_id, Assignment.status)):
+        counts.setdefault(task_id, {})[status] = count
+    return counts
+
+
+def _assignment_work(session: Session, ctx: CycleContext, stage: Stage, counts: dict[int, dict[str, int]],
+                     least_advanced: int, at: datetime) -> bool:
+    by_number = {task.number: task for task in ctx.tasks.values()}
+    for task in ctx.tasks_of_stage(stage.value):
+        task_counts = counts.get(task.id, {})
+        if not any(task_counts.get(status) for status in UNFINISHED):
+            continue
+        predecessors_moved = all(
+            any(counts.get(by_number[int(n)].id, {}).get(status) for status in FINISHED)
+            for n in task.after.split(",") if n)
+        if task_counts.get(AssignmentStatus.WAITING.value) and predecessors_moved and (
+                task.opens_at is None or task.opens_at <= at):
+            return True
+        if task.due_at is not None and task_counts.get(AssignmentStatus.OPEN.value) and _open_past_due(
+                session, task.id, at):
+            return True
+        rule = parse_completion_rule(task.completes_when)
+        if rule.kind == "units_reached" and least_advanced >= ORDER.index(rule.state):
+            return True
+        if rule.kind == "scores_in" and _everyone_has(session, ctx, rule.score_kind.value):
+            return True
+    return False
+
+
+def _open_past_due(session: Session, task_id: int, at: datetime) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.plan_task_id == task_id, Assignment.status.in_(OPEN_STATES[:1]), Assignment.due_at <= at)))
+
+
+def _everyone_has(session: Session, ctx: CycleContext, kind: str) -> bool:
+    units = session.scalar(select(func.count()).select_from(Unit).where(Unit.cycle_id == ctx.cycle_id))
+    having = session.scalar(select(func.count(func.distinct(ScoreVersion.unit_id)))
+                            .where(ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.kind == kind))
+    return units == having
+
+
+def _results_stale(session: Session, ctx: CycleContext) -> bool:
+    """A score version newer than the unit's computed result: the council corrected something."""
+    newest_result = session.scalar(select(func.min(UnitResult.computed_at)).where(UnitResult.cycle_id == ctx.cycle_id))
+    if newest_result is None:
+        return False
+    return bool(session.scalar(select(func.count()).select_from(ScoreVersion).where(
+        ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.created_at > newest_result,
+        ScoreVersion.kind.in_(["appraised_round2", "council_final", "survey"]))))

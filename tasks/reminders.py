@@ -1,0 +1,121 @@
+"""Reminders, overdue notices, escalations and the daily digest: written to the outbox, never sent twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.cycle_context import CycleContext
+from models.reminders import Rung, due_rungs, ladder
+from models.settings import Settings
+from models.tables import Assignment, AssignmentStatus, PlanTask, Unit
+from notifications.ics import deadline_event
+from notifications.outbox import NewMessage, enqueue, existing_keys
+from notifications.render import render
+from tasks.assignments import OPEN_STATES
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    email: str
+    head_email: str
+
+
+def recipients(session: Session, ctx: CycleContext) -> dict[str, Recipient]:
+    """Every assignee's name and addresses: units by their data, bodies by theirs."""
+    found = {f"body:{b.code}": Recipient(b.name, b.email, ctx.coordinator.email) for b in ctx.bodies.values()}
+    for code, name, email, head in session.execute(
+            select(Unit.code, Unit.name, Unit.email, Unit.head_email).where(Unit.cycle_id == ctx.cycle_id)):
+        found[f"unit:{code}"] = Recipient(name, email, head)
+    return found
+
+
+def message_key(ctx: CycleContext, assignee: str, task: PlanTask, label: str, due_at: datetime | None) -> str:
+    due = due_at.strftime("%Y%m%dT%H%MZ") if due_at else "none"
+    return f"{ctx.cycle_id}|{assignee}|task{task.number}|{label}|{due}"
+
+
+def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, stage: str, at: datetime) -> int:
+    """The rungs of every open assignment's ladder that are due now, as outbox messages."""
+    tasks = {task.id: task for task in ctx.tasks_of_stage(stage) if task.last_day is not None}
+    if not tasks:
+        return 0
+    rows = session.execute(
+        select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status,
+               Assignment.opened_at, Assignment.last_day, Assignment.due_at, Assignment.moved_because)
+        .where(Assignment.plan_task_id.in_(list(tasks)), Assignment.status.in_(OPEN_STATES),
+               Assignment.last_day.is_not(None))
+    ).all()
+    ladders: dict[tuple[int, Any], list[Rung]] = {}
+    wanted: list[tuple[Any, Rung, str]] = []
+    for row in rows:
+        task = tasks[row.plan_task_id]
+        rungs = ladders.setdefault((task.id, row.last_day), ladder(
+            ctx.calendar, ctx.spec.reminders, row.last_day, optional=task.optional))
+        overdue = row.status == AssignmentStatus.OVERDUE.value
+        for rung in due_rungs(rungs, at=at, opened_at=row.opened_at, overdue=overdue):
+            wanted.append((row, rung, message_key(ctx, row.assignee, task, rung.label, row.due_at)))
+    if not wanted:
+        return 0
+    seen = existing_keys(session, [key for _, _, key in wanted])
+    people = recipients(session, ctx)
+    messages = [_ladder_message(ctx, settings, tasks[row.plan_task_id], row, rung, key, people[row.assignee], at)
+                for row, rung, key in wanted if key not in seen]
+    return enqueue(session, messages, at=at)
+
+
+def _ladder_message(ctx: CycleContext, settings: Settings, task: PlanTask, row: Any, rung: Rung, key: str,
+                    person: Recipient, at: datetime) -> NewMessage:
+    escalation = rung.kind == "escalation"
+    days_overdue = max(ctx.calendar.working_days_between(row.last_day, ctx.calendar.local_date(at)), 0)
+    context = {
+        "lang": settings.language, "title": task.title, "cycle_title": ctx.title,
+        "plan_document": ctx.spec.plan.document, "recipient_name": person.name, "unit_name": person.name,
+        "task_number": task.number, "task_title": task.title, "task_product": task.product,
+        "deadline_end": ctx.calendar.at_local(row.last_day, ctx.spec.reminders.office_time),
+        "moved_because": row.moved_because, "missing": [task.product] if task.product else [],
+        "status_url": f"{settings.status_base_url}/{ctx.cycle_id}/{row.assignee}",
+        "coordinator_name": ctx.coordinator.name, "days_overdue": days_overdue,
+    }
+    if escalation:
+        context["recipient_name"] = f"Lãnh đạo {person.name}" if settings.language == "vi" else f"Head of {person.name}"
+    ics = deadline_event(uid=f"{key}@parindex", title=f"Hạn: {task.title}", last_day=row.last_day,
+                         due_at=row.due_at, description=row.moved_because or task.due_text, stamp=at)
+    rendered = render(rung.kind, context, language=settings.language, ics=ics if rung.kind == "reminder" else "")
+    to_address = person.head_email if escalation else person.email
+    cc = (ctx.coordinator.email,) if escalation and ctx.coordinator.email != to_address else ()
+    return NewMessage(ctx.cycle_id, key, rung.kind, row.assignee, row.id, to_address, cc, rendered, row.due_at)
+
+
+def queue_digest(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime) -> int:
+    """Once a working day, after digest time: one message to the coordinator listing all that is overdue."""
+    today = ctx.calendar.local_date(at)
+    if not ctx.calendar.is_working_day(today) or at < ctx.calendar.at_local(today, ctx.spec.reminders.digest_time):
+        return 0
+    key = f"{ctx.cycle_id}|body:{ctx.coordinator.code}|digest|{today.isoformat()}"
+    if existing_keys(session, [key]):
+        return 0
+    overdue = session.execute(
+        select(Assignment.assignee, Assignment.plan_task_id, Assignment.last_day)
+        .where(Assignment.cycle_id == ctx.cycle_id, Assignment.status == AssignmentStatus.OVERDUE.value)
+        .order_by(Assignment.last_day, Assignment.assignee)
+    ).all()
+    if not overdue:
+        return 0
+    people = recipients(session, ctx)
+    rows = [{
+        "assignee_name": people[row.assignee].name, "task_number": ctx.tasks[row.plan_task_id].number,
+        "task_title": ctx.tasks[row.plan_task_id].title,
+        "deadline_end": ctx.calendar.at_local(row.last_day, ctx.spec.reminders.office_time),
+        "days_overdue": ctx.calendar.working_days_between(row.last_day, today),
+    } for row in overdue]
+    rendered = render("digest", {"lang": settings.language, "title": "digest", "cycle_title": ctx.title,
+                                 "recipient_name": ctx.coordinator.name, "today": today, "rows": rows},
+                      language=settings.language)
+    return enqueue(session, [NewMessage(ctx.cycle_id, key, "digest", f"body:{ctx.coordinator.code}", None,
+                                        ctx.coordinator.email, (), rendered, None)], at=at)

@@ -1,0 +1,35 @@
+"""The deadlines still ahead of a cycle, as the scheduler and replays see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.checkpoints import Checkpoint, DeadlineGroup, checkpoints
+from models.cycle_context import CycleContext
+from models.tables import Assignment, AssignmentStatus, PlanTask
+from tasks.assignments import UNFINISHED
+
+
+def deadline_groups(session: Session, ctx: CycleContext) -> list[DeadlineGroup]:
+    """One group per distinct (opening, deadline) among unfinished assignments: extensions add groups."""
+    rows = session.execute(
+        select(PlanTask.opens_at, Assignment.last_day, Assignment.due_at, PlanTask.optional, Assignment.status)
+        .join(PlanTask, PlanTask.id == Assignment.plan_task_id)
+        .where(Assignment.cycle_id == ctx.cycle_id, Assignment.status.in_(UNFINISHED))
+        .distinct()
+    ).all()
+    return list({DeadlineGroup(opens if status == AssignmentStatus.WAITING.value else None, last_day, due, optional)
+                 for opens, last_day, due, optional, status in rows})
+
+
+def upcoming_checkpoints(session: Session, ctx: CycleContext, *, after: datetime | None) -> list[Checkpoint]:
+    return checkpoints(deadline_groups(session, ctx), ctx.calendar, ctx.spec.reminders, after=after)
+
+
+def has_overdue(session: Session, ctx: CycleContext) -> bool:
+    return session.execute(select(Assignment.id).where(
+        Assignment.cycle_id == ctx.cycle_id, Assignment.status == AssignmentStatus.OVERDUE.value).limit(1)).first() \
+        is not None

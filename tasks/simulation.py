@@ -1,0 +1,232 @@
+"""A seeded outside world for replays: units, the working group, the institute and the council act
+through the same intake functions production uses; only their timing is simulated."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.cycle_context import CycleContext
+from models.lifecycle import UnitState
+from models.tables import Criterion, OutboxMessage, ScoreKind, Unit
+from tasks.intake import ScoreSheet, approve_results, record_explanation, record_scores, report_task_done
+
+QUARTER = Decimal("0.25")
+# Published 2023 averages (domain.md): the Sở block around 88 %, the district block around 94 %.
+BLOCK_QUALITY = {"so": 0.88, "huyen": 0.94}
+
+
+@dataclass(order=True)
+class WorldEvent:
+    at: datetime
+    order: int
+    name: str = field(compare=False)
+    act: Callable[[Session, CycleContext], None] = field(compare=False, repr=False)
+    triggers_tick: bool = field(default=False, compare=False)
+
+
+@dataclass
+class Behaviour:
+    """How one unit behaves this season (seeded)."""
+
+    timing: str  # on_time | late | after_escalation
+    quality: float
+    explains: bool
+
+
+class World:
+    """The season's actors. `due(session, ctx, now)` yields what happens up to `now`."""
+
+    def __init__(self, session: Session, ctx: CycleContext, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.ctx = ctx
+        self.units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars().all()
+        self.leaves = session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
+                                                              Criterion.method.is_not(None))
+                                      .order_by(Criterion.position)).scalars().all()
+        self.behaviour = self._behaviours()
+        self.self_scores: dict[str, dict[str, Decimal]] = {}
+        self.events = sorted(self._timeline())
+        self.escalation_submitted: set[str] = set()
+        self.late_appraised: set[str] = set()
+
+    def _behaviours(self) -> dict[str, Behaviour]:
+        codes = [u.code for u in self.units]
+        shuffled = codes[:]
+        self.rng.shuffle(shuffled)
+        late = set(shuffled[: max(2, len(codes) // 8)])
+        escalated = set(shuffled[len(late): len(late) + max(1, len(codes) // 20)])
+        return {u.code: Behaviour("late" if u.code in late else "after_escalation" if u.code in escalated
+                                  else "on_time",
+                                  min(0.995, max(0.55, self.rng.gauss(BLOCK_QUALITY.get(u.block, 0.9), 0.04))),
+                                  self.rng.random() < 0.7)
+                for u in self.units}
+
+    def at(self, day: date, hour: int = 10) -> datetime:
+        return self.ctx.calendar.at_local(day, time(hour, self.rng.randrange(0, 60)))
+
+    def _timeline(self) -> list[WorldEvent]:
+        cal, ctx = self.ctx.calendar, self.ctx
+        events: list[WorldEvent] = []
+        order = iter(range(1_000_000))
+
+        def add(day: date, name: str, act: Callable[[Session, CycleContext], None], tick: bool = False,
+                hour: int = 10) -> None:
+            events.append(WorldEvent(self.at(day, hour), next(order), name, act, tick))
+
+        for number, days in ((1, 3), (2, 6), (3, 12), (4, 14), (11, 50), (12, 58), (14, 66), (10, 80)):
+            task = ctx.task_by_number(number)
+            due = task.last_day or cal.add_working_days(ctx.spec.plan.issued, days)
+            day = cal.add_working_days(due, -self.rng.randint(0, 2)) if number != 14 else cal.add_working_days(due, 1)
+            add(day, f"task {number} reported done", self._report_done(number))
+        self_due = ctx.task_by_number(5).last_day
+        for unit in self.units:
+            behaviour = self.behaviour[unit.code]
+            if behaviour.timing == "on_time":
+                day = cal.add_working_days(self_due, -self.rng.randint(0, 12))
+            elif behaviour.timing == "late":
+                day = cal.add_working_days(self_due, self.rng.randint(1, 2))
+            else:
+                continue  # submits only once escalated: see `_escalated_submissions`
+            add(day, f"{unit.code} self-assessment", self._self_assess(unit.code), hour=self.rng.randint(9, 16))
+        appraisal_due = ctx.task_by_number(6).last_day
+        for block, offset in (("so", -4), ("huyen", -2)):
+            add(cal.add_working_days(appraisal_due, offset), f"round-1 appraisal {block}",
+                self._appraise(block, ScoreKind.APPRAISED_ROUND1), tick=True, hour=15)
+        draft_due = ctx.task_by_number(7).last_day
+        explain_due = ctx.task_by_number(8).last_day
+        for unit in self.units:
+            if self.behaviour[unit.code].explains:
+                day = cal.add_working_days(draft_due, self.rng.randint(2, cal.working_days_between(draft_due,
+                                                                                                    explain_due)))
+                add(day, f"{unit.code} explanation", self._explain(unit.code), hour=self.rng.randint(9, 16))
+        survey_due = ctx.task_by_number(13).last_day
+        add(cal.add_working_days(survey_due, -2), "survey results so", self._survey("so"), tick=True, hour=14)
+        add(cal.add_working_days(survey_due, 3), "survey results huyen (late)", self._survey("huyen"), tick=True,
+            hour=14)
+        round2_due = ctx.task_by_number(9).last_day
+        add(cal.add_working_days(round2_due, -2), "round-2 appraisal", self._appraise(None, ScoreKind.APPRAISED_ROUND2),
+            tick=True, hour=15)
+        add(cal.add_working_days(round2_due, 2), "council corrects one score", self._council_correction(),
+            tick=True, hour=11)
+        add(cal.add_working_days(ctx.task_by_number(15).last_day, 3), "council approves the results",
+            self._approve(), tick=True, hour=9)
+        return events
+
+    # --- actors -------------------------------------------------------------------------------------
+    def _points(self, code: str, quality: float, cut: float) -> dict[str, Decimal]:
+        lines = {}
+        for leaf in self.leaves:
+            if leaf.method != "appraisal":
+                continue
+            share = min(1.0, max(0.0, self.rng.gauss(quality + 0.03 - cut, 0.06)))
+            lines[leaf.code] = (leaf.max_points * Decimal(str(share)) / QUARTER).quantize(Decimal(1)) * QUARTER
+        return lines
+
+    def _sheet(self, code: str, points: dict[str, Decimal], note: str) -> ScoreSheet:
+        return ScoreSheet(code, {leaf: (value, f"{code}/{leaf}.pdf", note) for leaf, value in points.items()})
+
+    def _self_assess(self, code: str) -> Callable[[Session, CycleContext], None]:
+        def act(session: Session, ctx: CycleContext) -> None:
+            points = self._points(code, self.behaviour[code].quality, 0.0)
+            self.self_scores[code] = points
+            record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=[self._sheet(code, points, "")],
+                          at=self.now, actor=f"unit:{code}", source=f"tu-danh-gia-{code}.xlsx")
+        return act
+
+    def _appraise(self, block: str | None, kind: ScoreKind) -> Callable[[Session, CycleContext], None]:
+        needed = UnitState.SELF_ASSESSED if kind is ScoreKind.APPRAISED_ROUND1 else UnitState.EXPLAINED
+
+        def act(session: Session, ctx: CycleContext) -> None:
+            ready = session.execute(select(Unit.code, Unit.state).where(
+                Unit.cycle_id == ctx.cycle_id, *([Unit.block == block] if block else []))).all()
+            codes = [code for code, state in ready if state in (needed.value, UnitState.EXPLAINING.value)
+                     and (kind is ScoreKind.APPRAISED_ROUND2 or state == needed.value)]
+            if not codes:
+                return
+            sheets = []
+            for code in codes:
+                cut = self.rng.uniform(0.01, 0.05)
+                if kind is ScoreKind.APPRAISED_ROUND2 and self.behaviour[code].explains:
+                    cut /= 2  # explanations win back part of the cut
+                points = {leaf: min(value, max(Decimal(0), value - (value * Decimal(str(cut)) / QUARTER)
+                                               .quantize(Decimal(1)) * QUARTER))
+                          for leaf, value in self.self_scores.get(code, self._points(code, 0.9, 0)).items()}
+                sheets.append(self._sheet(code, points, "Tổ công tác"))
+            record_scores(session, ctx, kind=kind, sheets=sheets, at=self.now, actor="body:to_cong_tac",
+                          source=f"tham-dinh-{kind.value}-{block or 'all'}.xlsx")
+        return act
+
+    def _explain(self, code: str) -> Callable[[Session, CycleContext], None]:
+        def act(session: Session, ctx: CycleContext) -> None:
+            state = session.execute(select(Unit.state).where(Unit.cycle_id == ctx.cycle_id, Unit.code == code)).scalar()
+            if state == UnitState.EXPLAINING.value:
+                record_explanation(session, ctx, unit_code=code, at=self.now, actor=f"unit:{code}",
+                                   source=f"giai-trinh-{code}.pdf")
+        return act
+
+    def _survey(self, block: str) -> Callable[[Session, CycleContext], None]:
+        def act(session: Session, ctx: CycleContext) -> None:
+            sheets = []
+            for unit in (u for u in self.units if u.block == block):
+                quality = self.behaviour[unit.code].quality
+                points = {leaf.code: (leaf.max_points * Decimal(str(min(1.0, max(0.3, self.rng.gauss(quality, 0.05)))))
+                                      ).quantize(Decimal("0.01"))
+                          for leaf in self.leaves if leaf.method == "survey"}
+                sheets.append(ScoreSheet(unit.code, {c: (p, "", "") for c, p in points.items()}))
+            record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets, at=self.now, actor="body:vien",
+                          source=f"dtxhh-{block}.xlsx")
+        return act
+
+    def _council_correction(self) -> Callable[[Session, CycleContext], None]:
+        def act(session: Session, ctx: CycleContext) -> None:
+            code = self.rng.choice([u.code for u in self.units if u.block == "so"])
+            points = {leaf: min(next(x.max_points for x in self.leaves if x.code == leaf), value + Decimal("0.5"))
+                      for leaf, value in self.self_scores.get(code, {}).items()}
+            record_scores(session, ctx, kind=ScoreKind.COUNCIL_FINAL, sheets=[self._sheet(code, points, "Hội đồng")],
+                          at=self.now, actor="body:hoi_dong", source="quyet-dinh-hoi-dong.pdf")
+        return act
+
+    def _approve(self) -> Callable[[Session, CycleContext], None]:
+        def act(session: Session, ctx: CycleContext) -> None:
+            approve_results(session, ctx, at=self.now, actor="Chủ tịch Hội đồng thẩm định",
+                            reason="Hội đồng thẩm định thông qua kết quả")
+        return act
+
+    def _report_done(self, number: int) -> Callable[[Session, CycleContext], None]:
+        def act(session: Session, ctx: CycleContext) -> None:
+            report_task_done(session, ctx, number=number, at=self.now, actor=f"body:{ctx.task_by_number(number).owner}")
+        return act
+
+    # --- reactions ----------------------------------------------------------------------------------
+    def reactions(self, session: Session, ctx: CycleContext, now: datetime) -> list[WorldEvent]:
+        """Units that wait for an escalation submit the next working day after it; units the working
+        group missed in round 1 are appraised the day after they submit."""
+        found = []
+        escalated = session.execute(select(OutboxMessage.assignee, OutboxMessage.created_at).where(
+            OutboxMessage.cycle_id == ctx.cycle_id, OutboxMessage.kind == "escalation")).all()
+        for assignee, created in escalated:
+            code = assignee.removeprefix("unit:")
+            if self.behaviour.get(code) and self.behaviour[code].timing == "after_escalation" \
+                    and code not in self.escalation_submitted:
+                self.escalation_submitted.add(code)
+                day = ctx.calendar.add_working_days(ctx.calendar.local_date(created), 1)
+                found.append(WorldEvent(self.at(day, 11), 10_000 + len(self.escalation_submitted),
+                                        f"{code} self-assessment after escalation", self._self_assess(code)))
+        late_units = set(session.execute(select(Unit.code).where(
+            Unit.cycle_id == ctx.cycle_id, Unit.state == UnitState.SELF_ASSESSED.value)).scalars()) - self.late_appraised
+        round1_done = any(e.name.startswith("round-1") and e.at <= now for e in self.events)
+        if late_units and round1_done:
+            self.late_appraised |= late_units
+            day = ctx.calendar.add_working_days(ctx.calendar.local_date(now), 1)
+            found.append(WorldEvent(self.at(day, 15), 20_000, "round-1 appraisal of late units",
+                                    self._appraise(None, ScoreKind.APPRAISED_ROUND1), True))
+        return found
+
+    now: datetime

@@ -1,0 +1,94 @@
+"""The Prefect tasks a tick is made of: each opens one transaction over a whole stage or cycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+
+from models.cycle_context import load_context
+from models.db import session_scope
+from models.settings import get_settings
+from models.stages import Stage
+from models.transitions import Transition
+from tasks import stage_steps
+from tasks.assignments import reconcile_stage
+from tasks.delivery import deliver_pending
+from tasks.planning import stages_with_work
+from tasks.reminders import queue_digest, queue_ladder
+from tasks.runtime import current_flow_run_id, engine_for
+
+ACTOR = "parindex-tick"
+
+
+@task(cache_policy=NO_CACHE)
+def plan_tick(database_url: str, cycle_id: str, at: datetime) -> list[str]:
+    """The stages with work at this instant."""
+    with session_scope(engine_for(database_url)) as session:
+        return [stage.value for stage in stages_with_work(session, load_context(session, cycle_id), at=at)]
+
+
+@task(cache_policy=NO_CACHE)
+def advance_assignments(database_url: str, cycle_id: str, stage: str, at: datetime) -> dict[str, int]:
+    """Open what is ready, mark what is late, complete what the units' progress completes."""
+    with session_scope(engine_for(database_url)) as session:
+        changes = reconcile_stage(session, load_context(session, cycle_id), stage=stage, at=at, actor=ACTOR,
+                                  flow_run_id=current_flow_run_id())
+    return {"opened": changes.opened, "overdue": changes.overdue, "completed": changes.completed}
+
+
+@task(cache_policy=NO_CACHE)
+def move_units(database_url: str, cycle_id: str, stage: str, at: datetime) -> int:
+    """The stage's own step for its units (open the window, send drafts, close, score, announce)."""
+    settings = get_settings()
+    run_id = current_flow_run_id()
+    moved: list[Transition] = []
+    with session_scope(engine_for(database_url)) as session:
+        ctx = load_context(session, cycle_id)
+        common = {"at": at, "actor": ACTOR, "flow_run_id": run_id}
+        if stage == Stage.SELF_ASSESSMENT:
+            moved = stage_steps.open_self_assessment(session, ctx, **common)
+        elif stage == Stage.SEND_DRAFT:
+            moved = stage_steps.send_drafts(session, ctx, settings, **common)
+        elif stage == Stage.EXPLANATIONS:
+            stage_steps.close_explanations(session, ctx, **common)
+        elif stage == Stage.SCORING:
+            stage_steps.score_ready_blocks(session, ctx, **common)
+        elif stage == Stage.ANNOUNCEMENT:
+            moved = stage_steps.announce(session, ctx, settings, **common)
+    emit_unit_events(cycle_id, moved)
+    return len(moved)
+
+
+def emit_unit_events(cycle_id: str, moved: list[Transition]) -> None:
+    """parindex.unit.<new-state> per transition, the unit as resource, for Prefect Automations."""
+    for transition in moved:
+        emit_event(
+            event=f"parindex.unit.{transition.to_state.value}",
+            resource={"prefect.resource.id": f"parindex.unit.{cycle_id}.{transition.code}",
+                      "prefect.resource.name": transition.code, "parindex.cycle": cycle_id},
+            payload={"from": transition.from_state.value, "to": transition.to_state.value,
+                     "event": transition.event.value},
+        )
+
+
+@task(cache_policy=NO_CACHE)
+def queue_notifications(database_url: str, cycle_id: str, at: datetime) -> int:
+    """Reminders, overdue notices and escalations due now for every stage, and the daily digest."""
+    settings = get_settings()
+    with session_scope(engine_for(database_url)) as session:
+        ctx = load_context(session, cycle_id)
+        queued = sum(queue_ladder(session, ctx, settings, stage=stage.value, at=at) for stage in Stage)
+        return queued + queue_digest(session, ctx, settings, at=at)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def deliver_outbox(database_url: str, cycle_id: str, at: datetime) -> dict[str, Any]:
+    """Send the due messages; an SMTP outage leaves them waiting with back-off, logged, not raised."""
+    report = deliver_pending(engine_for(database_url), get_settings(), cycle_id=cycle_id, at=at)
+    if report.error:
+        get_run_logger().warning("SMTP unavailable, %d message(s) wait for a retry: %s", report.failed, report.error)
+    return report.__dict__
