@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 
-import typer
-
-from cli import cycle, season
-
-# Before Prefect is imported anywhere: no telemetry from the embedded server.
+# Before Prefect is imported anywhere: no telemetry, and parindex prints its own progress.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import typer  # noqa: E402
+
+from cli import cycle, season  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)

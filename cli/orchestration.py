@@ -36,38 +36,56 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "1")
 
 
+class PrefectServer:
+    """`prefect server start` under `home`, launched early so it boots while parindex prepares."""
+
+    def __init__(self, home: Path, port: int | None = None) -> None:
+        quiet_prefect()
+        self.configured = os.environ.get("PREFECT_API_URL")
+        self.process: subprocess.Popen | None = None
+        if self.configured:
+            self.url = self.configured
+            return
+        home.mkdir(parents=True, exist_ok=True)
+        port = port or _free_port()
+        env = {**os.environ, **SERVER_SETTINGS, "PREFECT_HOME": str(home)}
+        log = (home / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.url = f"http://127.0.0.1:{port}/api"
+
+    @contextmanager
+    def in_use(self, *, keep_running: bool = False) -> Iterator[str]:
+        """Wait until the server answers, run flows against it, stop it after (unless `keep_running`)."""
+        if self.process is not None:
+            os.environ["PREFECT_API_URL"] = self.url
+        try:
+            if self.process is not None:
+                _wait_healthy(self.url, self.process)
+            with _heartbeats_off():
+                yield self.url
+        finally:
+            _flush_events()
+            if self.process is not None and not keep_running:
+                self.stop()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 @contextmanager
-def prefect_api(home: Path, *, keep_running: bool = False, port: int | None = None) -> Iterator[str]:
-    """Use PREFECT_API_URL when set; otherwise start `prefect server start` under `home` and stop it after
-    (unless `keep_running`). Yields the API URL."""
-    quiet_prefect()
-    configured = os.environ.get("PREFECT_API_URL")
-    if configured:
-        with _heartbeats_off():
-            yield configured
-        return
-    home.mkdir(parents=True, exist_ok=True)
-    port = port or _free_port()
-    env = {**os.environ, **SERVER_SETTINGS, "PREFECT_HOME": str(home)}
-    log = (home / "server.log").open("ab")
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    os.environ["PREFECT_API_URL"] = url
-    try:
-        _wait_healthy(url, server)
-        with _heartbeats_off():
-            yield url
-    finally:
-        _flush_events()
-        if not keep_running:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            os.environ.pop("PREFECT_API_URL", None)
+def prefect_api(home: Path, *, keep_running: bool = False) -> Iterator[str]:
+    """Use PREFECT_API_URL when set; otherwise a server of our own under `home`. Yields the API URL."""
+    with PrefectServer(home).in_use(keep_running=keep_running) as url:
+        yield url
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.common import DbOption, JsonOption, UserError, console, default_db, user_errors
-from cli.orchestration import prefect_api, quiet_prefect
+from cli.orchestration import PrefectServer, prefect_api
 from models.cycle_context import load_context
 from models.db import session_scope, upgrade_schema
 from models.settings import get_settings
@@ -80,10 +80,14 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     from tasks.summary import season_summary
 
     started = clock.perf_counter()
-    quiet_prefect()
+    server = PrefectServer(VAR / "prefect")  # boots while the cycle is checked and registered
     from models.definition.loader import load_cycle
 
-    definition = load_cycle(folder)
+    try:
+        definition = load_cycle(folder)
+    except Exception:
+        server.stop()
+        raise
     season_start = definition.calendar.at_local(definition.spec.season.from_, time(0))
     upgrade_schema(database_url)
     loaded = register_cycle(database_url=database_url, folder=folder, actor="parindex-demo", at=season_start)
@@ -92,7 +96,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
         os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(smtp.port)})
         get_settings.cache_clear()
         console.print(f"SMTP capture server on 127.0.0.1:{smtp.port} → {VAR / 'outbox'}/")
-        with prefect_api(VAR / "prefect", keep_running=dashboard) as api_url:
+        with server.in_use(keep_running=dashboard) as api_url:
             console.print(f"Prefect API {api_url} (started in {clock.perf_counter() - started:.1f} s)")
             with Progress(TextColumn("[bold]season"), BarColumn(), TextColumn("{task.description}"),
                           TimeElapsedColumn(), console=console, transient=False) as progress:

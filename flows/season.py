@@ -20,6 +20,7 @@ class ReplayReport:
     ticks: int = 0
     world_events: int = 0
     refused_inputs: list[str] = field(default_factory=list)
+    stage_runs: dict[str, int] = field(default_factory=dict)
     started: datetime | None = None
     ended: datetime | None = None
 
@@ -78,8 +79,10 @@ def _act(engine, ctx, world: World, event: WorldEvent, report: ReplayReport) -> 
 
 def _tick(cycle_id: str, database_url: str, at: datetime, report: ReplayReport,
           progress: Callable[[datetime, str], None] | None, why: str) -> None:
-    tick(cycle_id=cycle_id, at=at, database_url=database_url)
+    result = tick(cycle_id=cycle_id, at=at, database_url=database_url)
     report.ticks += 1
+    for stage in result["stages"]:
+        report.stage_runs[stage] = report.stage_runs.get(stage, 0) + 1
     if progress:
         progress(at, why)
 

@@ -31,5 +31,6 @@ def tick(cycle_id: str, at: datetime | None = None, database_url: str | None = N
         ran += stages
     queued = queue_notifications(url, cycle_id, instant)
     delivery = deliver_outbox(url, cycle_id, instant)
-    publish_artifacts(url, cycle_id, instant)
+    if ran or queued or delivery["sent"] or delivery["failed"]:
+        publish_artifacts(url, cycle_id, instant)  # an idle tick leaves the last artifacts standing
     return {"at": instant.isoformat(), "stages": ran, "queued": queued, "delivery": delivery}

@@ -47,9 +47,10 @@ def _assignment_work(session: Session, ctx: CycleContext, stage: Stage, counts: 
         task_counts = counts.get(task.id, {})
         if not any(task_counts.get(status) for status in UNFINISHED):
             continue
+        # A body's task waits for its predecessors to be finished by everyone; a unit's task for any unit.
+        whole = any if task.owner == "units" else all
         predecessors_moved = all(
-            any(counts.get(by_number[int(n)].id, {}).get(status) for status in FINISHED)
-            for n in task.after.split(",") if n)
+            _finished_somewhere(counts.get(by_number[int(n)].id, {}), whole) for n in task.after.split(",") if n)
         if task_counts.get(AssignmentStatus.WAITING.value) and predecessors_moved and (
                 task.opens_at is None or task.opens_at <= at):
             return True
@@ -62,6 +63,12 @@ def _assignment_work(session: Session, ctx: CycleContext, stage: Stage, counts: 
         if rule.kind == "scores_in" and _everyone_has(session, ctx, rule.score_kind.value):
             return True
     return False
+
+
+def _finished_somewhere(task_counts: dict[str, int], whole) -> bool:  # type: ignore[no-untyped-def]
+    if whole is all:
+        return not any(task_counts.get(status) for status in UNFINISHED)
+    return any(task_counts.get(status) for status in FINISHED)
 
 
 def _open_past_due(session: Session, task_id: int, at: datetime) -> bool:
