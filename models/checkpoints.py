@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from models.definition.specs import ReminderSpec
 from models.reminders import ladder
@@ -29,7 +29,7 @@ class Checkpoint:
     @property
     def job_id(self) -> str:
         """Deterministic: the same instant always gives the same scheduler job."""
-        return f"checkpoint-{self.at.strftime('%Y%m%dT%H%M%SZ')}"
+        return f"checkpoint-{self.at.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def checkpoints(groups: Iterable[DeadlineGroup], calendar: WorkingCalendar, policy: ReminderSpec,

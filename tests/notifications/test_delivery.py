@@ -1,0 +1,100 @@
+"""Delivery through a real SMTP server on loopback: parsed mail, an outage, and header injection."""
+
+import email
+from datetime import UTC, datetime, timedelta
+from email import policy
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from models.db import session_scope
+from models.settings import Settings
+from models.tables import MessageStatus, OutboxMessage
+from notifications.capture import CaptureServer
+from notifications.ics import deadline_event
+from notifications.outbox import NewMessage, enqueue
+from notifications.render import render
+from tasks.delivery import deliver_pending
+
+AT = datetime(2023, 11, 27, 1, tzinfo=UTC)
+SUBJECT_NAME = "Sở Lao động - Thương binh và Xã hội"
+
+
+def new_message(key: str, name: str = SUBJECT_NAME, address: str = "soldtbxh@hanoi.example") -> NewMessage:
+    context = {"lang": "vi", "title": "t", "cycle_title": "Chỉ số CCHC 2023", "plan_document": "KH 243",
+               "recipient_name": name, "task_number": 5, "task_title": "Tự đánh giá, chấm điểm",
+               "task_product": "Báo cáo", "deadline_end": AT + timedelta(days=3), "moved_because": None,
+               "missing": ["Báo cáo tự đánh giá"], "status_url": "http://x/y", "coordinator_name": "Sở Nội vụ"}
+    ics = deadline_event(uid=key, title="Hạn: Tự đánh giá", last_day=(AT + timedelta(days=3)).date(),
+                         due_at=AT + timedelta(days=4), description="30/11/2023", stamp=AT)
+    return NewMessage("hanoi-2023", key, "reminder", "unit:SLDTBXH", None, address, (), render(
+        "reminder", context, ics=ics), AT + timedelta(days=4))
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    with CaptureServer(tmp_path / "outbox") as server:
+        yield server
+
+
+def settings_for(server: CaptureServer) -> Settings:
+    """The loopback capture server offers no AUTH (it has no TLS), so no password here."""
+    return Settings(smtp_host="127.0.0.1", smtp_port=server.port)
+
+
+def statuses(db):
+    with session_scope(db) as session:
+        return dict(session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.status)).all())
+
+
+def test_a_key_is_queued_once(loaded_hanoi, db):
+    with session_scope(db) as session:
+        assert enqueue(session, [new_message("k1")], at=AT) == 1
+        assert enqueue(session, [new_message("k1"), new_message("k2")], at=AT) == 1
+    assert set(statuses(db)) == {"k1", "k2"}
+
+
+def test_delivered_mail_parses_with_vietnamese_text_and_a_calendar(loaded_hanoi, db, smtp):
+    with session_scope(db) as session:
+        enqueue(session, [new_message("k1")], at=AT)
+    report = deliver_pending(db, settings_for(smtp), cycle_id="hanoi-2023", at=AT)
+    assert (report.sent, report.failed) == (1, 0)
+    assert statuses(db) == {"k1": MessageStatus.SENT.value}
+    (path,) = smtp.messages()
+    mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert mail["Subject"].startswith("[Chỉ số CCHC] Nhắc hạn: Tự đánh giá, chấm điểm — hạn")
+    assert f"Kính gửi {SUBJECT_NAME}," in mail.get_body(("plain",)).get_content()
+    assert "<strong>Sở Lao động - Thương binh và Xã hội</strong>" in mail.get_body(("html",)).get_content()
+    (attachment,) = list(mail.iter_attachments())
+    event = next(iter(Calendar.from_ical(attachment.get_content()).walk("VEVENT")))
+    assert str(event.get("summary")) == "Hạn: Tự đánh giá"
+
+
+def test_an_smtp_outage_keeps_messages_until_the_server_returns(loaded_hanoi, db, tmp_path):
+    with session_scope(db) as session:
+        enqueue(session, [new_message("k1"), new_message("k2")], at=AT)
+    down = Settings(smtp_host="127.0.0.1", smtp_port=1, smtp_password="s3cret-never-logged")
+    report = deliver_pending(db, down, cycle_id="hanoi-2023", at=AT)
+    assert report.failed == 2 and "s3cret" not in report.error
+    with session_scope(db) as session:
+        errors = session.execute(select(OutboxMessage.last_error, OutboxMessage.attempts)).all()
+    assert all(error and attempts == 1 and "s3cret" not in error for error, attempts in errors)
+    assert deliver_pending(db, down, cycle_id="hanoi-2023", at=AT).failed == 0  # backing off: not retried yet
+    with CaptureServer(tmp_path / "back") as server:
+        later = AT + timedelta(hours=1)
+        assert deliver_pending(db, settings_for(server), cycle_id="hanoi-2023", at=later).sent == 2
+        assert len(server.messages()) == 2
+    assert set(statuses(db).values()) == {MessageStatus.SENT.value}
+
+
+def test_line_breaks_in_names_never_reach_a_header(loaded_hanoi, db, smtp):
+    with session_scope(db) as session:
+        enqueue(session, [new_message("k1", name="Evil\r\nBcc: victim@example.com <b>x</b>")], at=AT)
+    deliver_pending(db, settings_for(smtp), cycle_id="hanoi-2023", at=AT)
+    (path,) = smtp.messages()
+    raw = path.read_bytes()
+    mail = email.message_from_bytes(raw, policy=policy.default)
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    assert mail["Bcc"] is None and b"Bcc:" not in headers
+    assert "&lt;b&gt;x&lt;/b&gt;" in mail.get_body(("html",)).get_content()
