@@ -9,9 +9,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-import typer  # noqa: E402
+import typer
 
-from cli import cycle, season  # noqa: E402
+from cli import cycle, season
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)

@@ -15,7 +15,6 @@ from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.render import one_line
 
-
 # RFC 5322's hard limit: Python's folding at 78 drops the space between adjacent encoded words of a
 # Vietnamese subject ("cải cách" came back as "cảicách"); unfolded up to 998 it round-trips exactly.
 MAIL_POLICY = SMTP.clone(max_line_length=998)

@@ -46,7 +46,8 @@ class World:
     def __init__(self, session: Session, ctx: CycleContext, seed: int) -> None:
         self.rng = random.Random(seed)
         self.ctx = ctx
-        self.units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars().all()
+        self.units = session.execute(
+            select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars().all()
         self.leaves = session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
                                                               Criterion.method.is_not(None))
                                       .order_by(Criterion.position)).scalars().all()
@@ -220,7 +221,8 @@ class World:
                 found.append(WorldEvent(self.at(day, 11), 10_000 + len(self.escalation_submitted),
                                         f"{code} self-assessment after escalation", self._self_assess(code)))
         late_units = set(session.execute(select(Unit.code).where(
-            Unit.cycle_id == ctx.cycle_id, Unit.state == UnitState.SELF_ASSESSED.value)).scalars()) - self.late_appraised
+            Unit.cycle_id == ctx.cycle_id, Unit.state == UnitState.SELF_ASSESSED.value)).scalars())
+        late_units -= self.late_appraised
         round1_done = any(e.name.startswith("round-1") and e.at <= now for e in self.events)
         if late_units and round1_done:
             self.late_appraised |= late_units

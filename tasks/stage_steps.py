@@ -212,7 +212,8 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         indexes = json.loads(result.field_indexes)
         context = {
             "lang": settings.language, "title": "result", "cycle_title": ctx.title, "year": ctx.year,
-            "recipient_name": unit.name, "unit_name": unit.name, "block_name": next(b.name for b in ctx.spec.blocks if b.code == unit.block),
+            "recipient_name": unit.name, "unit_name": unit.name,
+            "block_name": next(b.name for b in ctx.spec.blocks if b.code == unit.block),
             "block_size": block_sizes[unit.block], "coordinator_name": ctx.coordinator.name,
             "result": {"appraisal_points": result.appraisal_points, "survey_points": result.survey_points,
                        "total_points": result.total_points, "index_percent": result.index_percent,
@@ -221,8 +222,8 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
             "fields": [{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()],
         }
         key = f"{ctx.cycle_id}|unit:{unit.code}|result|{result.computed_at:%Y%m%dT%H%M}"
-        messages.append(NewMessage(ctx.cycle_id, key, "result", f"unit:{unit.code}", None, unit.email, (unit.head_email,),
-                                   render("result", context, language=settings.language), None))
+        messages.append(NewMessage(ctx.cycle_id, key, "result", f"unit:{unit.code}", None, unit.email,
+                                   (unit.head_email,), render("result", context, language=settings.language), None))
     enqueue(session, messages, at=at)
     return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],
                             event=UnitEvent.ANNOUNCE, actor=actor, at=at, reason="results announced",

@@ -52,4 +52,4 @@ def test_checkpoints_merge_shared_deadlines_and_have_deterministic_ids():
     assert len(points) == 7  # six rungs and the deadline itself
     assert points[0].job_id == "checkpoint-20231121T010000Z"
     assert checkpoints([group], CAL, POLICY)[0].job_id == points[0].job_id
-    assert [p.at for p in checkpoints([group], CAL, POLICY, after=at(30, 11))][0] == datetime(2023, 12, 1, tzinfo=HCM)
+    assert next(p.at for p in checkpoints([group], CAL, POLICY, after=at(30, 11))) == datetime(2023, 12, 1, tzinfo=HCM)
