@@ -20,6 +20,7 @@ app.command("tick")(season.tick_command)
 app.command("simulate")(season.simulate_command)
 app.command("demo")(season.demo_command)
 app.command("status")(season.status_command)
+app.command("serve")(season.serve_command)
 
 
 def main() -> None:

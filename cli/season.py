@@ -146,3 +146,19 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     for task in status.tasks:
         tasks.add_row(str(task.number), task.key, f"{task.done}/{task.total}", str(task.late), str(task.overdue))
     console.print(tasks)
+
+
+def serve_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "") -> None:
+    """Run the clock: one APScheduler job per checkpoint (and a daily safety tick), each running `tick`."""
+    from flows.schedule import serve
+
+    with user_errors():
+        url = db or default_db()
+        with session_scope(engine_for(url)) as session:
+            load_context(session, cycle_id)
+        console.print(f"parindex serve {cycle_id}: jobs in {url} (table apscheduler_jobs); Ctrl-C to stop")
+        with prefect_api(VAR / "prefect"):
+            try:
+                serve(cycle_id=cycle_id, database_url=url)
+            except (KeyboardInterrupt, SystemExit):
+                console.print("stopped")

@@ -6,7 +6,9 @@ from datetime import datetime
 
 from prefect import Flow, flow
 
+from models.settings import get_settings
 from models.stages import Stage
+from tasks.runtime import wall_clock
 from tasks.steps import advance_assignments, move_units
 
 DESCRIPTIONS = {
@@ -27,9 +29,11 @@ def stage_flow(stage: Stage) -> Flow:
     """A flow for one stage: move its assignments along, then take the stage's own step for its units."""
 
     @flow(name=stage.value.replace("_", "-"), description=DESCRIPTIONS[stage], log_prints=False)
-    def run_stage(database_url: str, cycle_id: str, at: datetime) -> dict[str, int]:
-        changes = advance_assignments(database_url, cycle_id, stage.value, at)
-        return {**changes, "units_moved": move_units(database_url, cycle_id, stage.value, at)}
+    def run_stage(cycle_id: str, at: datetime | None = None, database_url: str | None = None) -> dict[str, int]:
+        url = database_url or get_settings().database_url
+        instant = at or wall_clock()
+        changes = advance_assignments(url, cycle_id, stage.value, instant)
+        return {**changes, "units_moved": move_units(url, cycle_id, stage.value, instant)}
 
     return run_stage
 

@@ -1,0 +1,28 @@
+"""The clock's jobs: one per checkpoint with deterministic ids, re-synced without duplicates, and
+missed checkpoints found after downtime (serve then runs one catch-up tick for all of them)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flows.schedule import build_scheduler, checkpoint_job_ids, missed_checkpoints, sync_checkpoints
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def test_jobs_follow_the_checkpoints_and_downtime_is_noticed(loaded_hanoi, database_url):
+    scheduler = build_scheduler(cycle_id="hanoi-2023", database_url=database_url)
+    scheduler.start(paused=True)
+    try:
+        start = datetime(2023, 10, 1, tzinfo=HCM)
+        count = sync_checkpoints(scheduler, cycle_id="hanoi-2023", database_url=database_url, now=start)
+        ids = checkpoint_job_ids(scheduler, "hanoi-2023")
+        assert count == len(ids) > 40
+        assert "hanoi-2023:checkpoint-20231121T010000Z" in ids  # 21/11/2023 08:00 +07: d-7 before 30/11
+        assert sync_checkpoints(scheduler, cycle_id="hanoi-2023", database_url=database_url, now=start) == count
+        assert checkpoint_job_ids(scheduler, "hanoi-2023") == ids
+        missed = missed_checkpoints(scheduler, "hanoi-2023", datetime(2023, 11, 28, tzinfo=HCM))
+        assert len(missed) >= 5 and all(job_id in ids for job_id in missed)
+        assert "hanoi-2023:daily" in {job.id for job in scheduler.get_jobs()}
+    finally:
+        scheduler.remove_all_jobs()
+        scheduler.shutdown(wait=False)
