@@ -10,6 +10,10 @@ from models.db import make_engine, session_scope, upgrade_schema
 from models.definition.loader import load_cycle
 
 
+class ChangedDefinition(LookupError):
+    """A registered cycle whose folder now differs: refused, the database untouched."""
+
+
 def register_cycle(*, database_url: str, folder: Path, actor: str, at: datetime | None = None) -> LoadResult:
     """Load and check a cycle folder, then register it (the schema is brought up to date first)."""
     definition = load_cycle(folder)
@@ -22,6 +26,7 @@ def register_cycle(*, database_url: str, folder: Path, actor: str, at: datetime 
                 return insert_cycle(session, definition, at=at or datetime.now(UTC), actor=actor)
             if existing.definition_hash == definition.content_hash:
                 return LoadResult(definition.id, created=False)
-            raise NotImplementedError("reloading a changed definition")
+            raise ChangedDefinition(f"{definition.id}: the definition changed since it was registered; "
+                                    "updating a registered cycle is not supported yet (nothing was changed)")
     finally:
         engine.dispose()
