@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
+from cli.orchestration import quiet_prefect
 
-# Before Prefect is imported anywhere: no telemetry, and parindex prints its own progress.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+quiet_prefect()  # before Prefect is imported anywhere: no telemetry; parindex prints its own progress
 
-import typer
+import typer  # noqa: E402
 
-from cli import cycle, season
+from cli import cycle, season  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)

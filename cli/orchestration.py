@@ -37,41 +37,42 @@ def quiet_prefect() -> None:
 
 
 class PrefectServer:
-    """`prefect server start` under `home`, launched early so it boots while parindex prepares."""
+    """`prefect server start` under `home`, launched on entry so it boots while parindex prepares, and
+    stopped on exit, error or not (unless `keep_running`). With PREFECT_API_URL set, that server is used."""
 
-    def __init__(self, home: Path, port: int | None = None) -> None:
-        quiet_prefect()
-        self.configured = os.environ.get("PREFECT_API_URL")
+    def __init__(self, home: Path, *, keep_running: bool = False) -> None:
+        self.home, self.keep_running = home, keep_running
         self.process: subprocess.Popen | None = None
-        if self.configured:
-            self.url = self.configured
-            return
-        home.mkdir(parents=True, exist_ok=True)
-        port = port or _free_port()
-        env = {**os.environ, **SERVER_SETTINGS, "PREFECT_HOME": str(home)}
-        log = (home / "server.log").open("ab")
+        self.url = os.environ.get("PREFECT_API_URL", "")
+
+    def __enter__(self) -> PrefectServer:
+        quiet_prefect()
+        if self.url:
+            return self
+        self.home.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        log = (self.home / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            env={**os.environ, **SERVER_SETTINGS, "PREFECT_HOME": str(self.home)}, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
         self.url = f"http://127.0.0.1:{port}/api"
+        os.environ["PREFECT_API_URL"] = self.url
+        return self
 
     @contextmanager
-    def in_use(self, *, keep_running: bool = False) -> Iterator[str]:
-        """Wait until the server answers, run flows against it, stop it after (unless `keep_running`)."""
+    def in_use(self) -> Iterator[str]:
+        """Wait until the server answers, then run flows against it."""
         if self.process is not None:
-            os.environ["PREFECT_API_URL"] = self.url
+            _wait_healthy(self.url, self.process)
         try:
-            if self.process is not None:
-                _wait_healthy(self.url, self.process)
             with _heartbeats_off():
                 yield self.url
         finally:
             _flush_events()
-            if self.process is not None and not keep_running:
-                self.stop()
 
-    def stop(self) -> None:
-        if self.process is None:
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None or self.keep_running:
             return
         self.process.terminate()
         try:
@@ -82,9 +83,9 @@ class PrefectServer:
 
 
 @contextmanager
-def prefect_api(home: Path, *, keep_running: bool = False) -> Iterator[str]:
-    """Use PREFECT_API_URL when set; otherwise a server of our own under `home`. Yields the API URL."""
-    with PrefectServer(home).in_use(keep_running=keep_running) as url:
+def prefect_api(home: Path) -> Iterator[str]:
+    """Run flows against PREFECT_API_URL, or a server of our own under `home`. Yields the API URL."""
+    with PrefectServer(home) as server, server.in_use() as url:
         yield url
 
 

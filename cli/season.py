@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import time as clock
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +20,7 @@ from cli.orchestration import PrefectServer, prefect_api
 from models.cycle_context import load_context
 from models.db import session_scope, upgrade_schema
 from models.settings import get_settings
-from tasks.runtime import engine_for
+from tasks.runtime import engine_for, wall_clock
 
 VAR = Path("var")
 HANOI = Path("calendar/hanoi-2023")
@@ -75,45 +75,43 @@ def demo_command(dashboard: Annotated[bool, typer.Option(help="Leave the Prefect
 
 def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -> None:
     from flows.season import replay_season
+    from models.definition.loader import load_cycle
     from notifications.capture import CaptureServer
     from tasks.registration import register_cycle
     from tasks.summary import season_summary
 
     started = clock.perf_counter()
-    server = PrefectServer(VAR / "prefect")  # boots while the cycle is checked and registered
-    from models.definition.loader import load_cycle
-
-    try:
+    # The Prefect server boots while the cycle is checked and registered; it stops on any error.
+    with PrefectServer(VAR / "prefect", keep_running=dashboard) as server:
         definition = load_cycle(folder)
-    except Exception:
-        server.stop()
-        raise
-    season_start = definition.calendar.at_local(definition.spec.season.from_, time(0))
-    upgrade_schema(database_url)
-    loaded = register_cycle(database_url=database_url, folder=folder, actor="parindex-demo", at=season_start)
-    console.print(f"[green]ok[/] {loaded.summary()}")
-    with CaptureServer(VAR / "outbox") as smtp:
-        os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(smtp.port)})
-        get_settings.cache_clear()
-        console.print(f"SMTP capture server on 127.0.0.1:{smtp.port} → {VAR / 'outbox'}/")
-        with server.in_use(keep_running=dashboard) as api_url:
-            console.print(f"Prefect API {api_url} (started in {clock.perf_counter() - started:.1f} s)")
-            with Progress(TextColumn("[bold]season"), BarColumn(), TextColumn("{task.description}"),
-                          TimeElapsedColumn(), console=console, transient=False) as progress:
-                span = (definition.spec.season.to - definition.spec.season.from_).days + 1
-                bar = progress.add_task("", total=span)
+        season = definition.spec.season
+        upgrade_schema(database_url)
+        loaded = register_cycle(database_url=database_url, folder=folder, actor="parindex-demo",
+                                at=definition.calendar.at_local(season.from_, time(0)))
+        console.print(f"[green]ok[/] {loaded.summary()}")
+        with CaptureServer(VAR / "outbox") as smtp:
+            os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(smtp.port)})
+            get_settings.cache_clear()
+            console.print(f"SMTP capture server on 127.0.0.1:{smtp.port} → {VAR / 'outbox'}/")
+            with server.in_use() as api_url:
+                console.print(f"Prefect API {api_url} (ready after {clock.perf_counter() - started:.1f} s)")
+                with Progress(TextColumn("[bold]season"), BarColumn(), TextColumn("{task.description}"),
+                              TimeElapsedColumn(), console=console) as progress:
+                    span = (season.to - season.from_).days + 1
+                    bar = progress.add_task("", total=span)
 
-                def advance(at: datetime, why: str) -> None:
-                    day = definition.calendar.local_date(at)
-                    progress.update(bar, completed=(day - definition.spec.season.from_).days,
-                                    description=f"{day:%d/%m/%Y} {why}")
+                    def advance(at: datetime, why: str) -> None:
+                        day = definition.calendar.local_date(at)
+                        progress.update(bar, completed=(day - season.from_).days,
+                                        description=f"{day:%d/%m/%Y} {why}")
 
-                report = replay_season(database_url=database_url, cycle_id=definition.id, seed=seed,
-                                       progress=advance)
-                progress.update(bar, completed=span)
-        mails = len(smtp.messages())
+                    report = replay_season(database_url=database_url, cycle_id=definition.id, seed=seed,
+                                           progress=advance)
+                    progress.update(bar, completed=span)
+            mails = len(smtp.messages())
+    season_end = definition.calendar.at_local(season.to + timedelta(days=1), time(0))
     with session_scope(engine_for(database_url)) as session:
-        summary = season_summary(session, load_context(session, definition.id))
+        summary = season_summary(session, load_context(session, definition.id), at=season_end)
     summary.print(console, ticks=report.ticks, mails=mails, outbox=VAR / "outbox",
                   seconds=clock.perf_counter() - started)
     if dashboard:
@@ -128,8 +126,7 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
 
     with user_errors(), session_scope(engine_for(db or default_db())) as session:
         ctx = load_context(session, cycle_id)
-        now = datetime.now(UTC)
-        status = cycle_status(session, ctx, at=now)
+        status = cycle_status(session, ctx, at=wall_clock())
     if as_json:
         typer.echo(json.dumps(status.as_json(), ensure_ascii=False, indent=2, default=str))
         return

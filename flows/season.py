@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from flows.tick import tick
 from models.cycle_context import load_context
 from models.db import session_scope
+from tasks.intake import StageClosed
 from tasks.runtime import engine_for
 from tasks.schedule_data import has_overdue, upcoming_checkpoints
 from tasks.simulation import World, WorldEvent
@@ -21,8 +22,6 @@ class ReplayReport:
     world_events: int = 0
     refused_inputs: list[str] = field(default_factory=list)
     stage_runs: dict[str, int] = field(default_factory=dict)
-    started: datetime | None = None
-    ended: datetime | None = None
 
 
 def replay_season(*, database_url: str, cycle_id: str, seed: int,
@@ -32,11 +31,11 @@ def replay_season(*, database_url: str, cycle_id: str, seed: int,
     with session_scope(engine) as session:
         ctx = load_context(session, cycle_id)
         world = World(session, ctx, seed)
-    zone_start = ctx.calendar.at_local(ctx.spec.season.from_, time(0))
+    season_start = ctx.calendar.at_local(ctx.spec.season.from_, time(0))
     season_end = ctx.calendar.at_local(ctx.spec.season.to + timedelta(days=1), time(0))
     pending: list[WorldEvent] = list(world.events)
-    report = ReplayReport(started=zone_start)
-    now = zone_start
+    report = ReplayReport()
+    now = season_start
     _tick(cycle_id, database_url, now, report, progress, "season opens")
     while now < season_end:
         with session_scope(engine) as session:
@@ -59,13 +58,10 @@ def replay_season(*, database_url: str, cycle_id: str, seed: int,
         if triggered or is_checkpoint or now == digest:
             why = ", ".join(checkpoints[0].reasons) if is_checkpoint else "inputs arrived" if triggered else "digest"
             _tick(cycle_id, database_url, now, report, progress, why)
-    report.ended = now
     return report
 
 
 def _act(engine, ctx, world: World, event: WorldEvent, report: ReplayReport) -> bool:  # type: ignore[no-untyped-def]
-    from tasks.intake import StageClosed
-
     world.now = event.at
     try:
         with session_scope(engine) as session:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.definition.specs import CriteriaSetSpec, CycleSpec
-from models.tables import Body, Cycle, PlanTask
+from models.tables import UNITS_OWNER, Body, Cycle, PlanTask
 from models.workdays import WorkingCalendar
 
 
@@ -37,6 +37,10 @@ class CycleContext:
 
     def tasks_of_stage(self, stage: str) -> list[PlanTask]:
         return [task for task in self.tasks.values() if task.stage == stage]
+
+    def unit_task(self, stage: str) -> PlanTask | None:
+        """The stage's task that every unit does (self-assessment, explanations), if it has one."""
+        return next((task for task in self.tasks_of_stage(stage) if task.owner == UNITS_OWNER), None)
 
     def task_by_number(self, number: int) -> PlanTask:
         return next(task for task in self.tasks.values() if task.number == number)

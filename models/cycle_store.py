@@ -22,6 +22,8 @@ from models.tables import (
     Deadline,
     PlanTask,
     Unit,
+    assignee_for_body,
+    assignee_for_unit,
 )
 
 
@@ -37,14 +39,6 @@ class LoadResult:
         if not self.changes:
             return f"{self.cycle_id}: already registered, definition unchanged"
         return f"{self.cycle_id}: updated: " + "; ".join(self.changes)
-
-
-def assignee_for_unit(code: str) -> str:
-    return f"unit:{code}"
-
-
-def assignee_for_body(code: str) -> str:
-    return f"body:{code}"
 
 
 def find_cycle(session: Session, cycle_id: str) -> Cycle | None:

@@ -15,6 +15,14 @@ from models.lifecycle import UnitState
 UNITS_OWNER = "units"  # the plan's owner for tasks that every evaluated unit does
 
 
+def assignee_for_unit(code: str) -> str:
+    return f"unit:{code}"
+
+
+def assignee_for_body(code: str) -> str:
+    return f"body:{code}"
+
+
 def _utc(nullable: bool = True, index: bool = False) -> Column:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 

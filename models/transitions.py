@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TRANSITIONS, TransitionRefused, UnitEvent, UnitState, next_state
 from models.tables import Unit
-
-CHUNK = 2000  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
 
 class ConcurrentChange(RuntimeError):
@@ -61,10 +60,10 @@ def transition_units(
     target, sources = transitions[0].to_state, TRANSITIONS[event][0]
     ids = [t.unit_id for t in transitions]
     moved = 0
-    for start in range(0, len(ids), CHUNK):
+    for chunk in chunked(ids):
         result = session.execute(
             update(Unit)
-            .where(Unit.id.in_(ids[start:start + CHUNK]), Unit.state.in_([s.value for s in sources]))
+            .where(Unit.id.in_(chunk), Unit.state.in_([s.value for s in sources]))
             .values(state=target.value, state_changed_at=at)
             .execution_options(synchronize_session=False)
         )
@@ -83,10 +82,10 @@ def transition_units(
 def _load_states(session: Session, cycle_id: str, codes: Collection[str]) -> list[Any]:
     code_list = sorted(set(codes))
     rows: list[Any] = []
-    for start in range(0, len(code_list), CHUNK):
+    for chunk in chunked(code_list):
         rows += session.execute(
             select(Unit.id, Unit.code, Unit.state)
-            .where(Unit.cycle_id == cycle_id, Unit.code.in_(code_list[start:start + CHUNK]))
+            .where(Unit.cycle_id == cycle_id, Unit.code.in_(chunk))
             .order_by(Unit.code)
         ).all()
     return rows

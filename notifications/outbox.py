@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.tables import Assignment, AssignmentStatus, MessageStatus, OutboxMessage
 from notifications.render import RenderedMessage
 
@@ -51,9 +52,9 @@ def enqueue(session: Session, messages: Sequence[NewMessage], *, at: datetime) -
 
 def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(keys), 2000):
+    for chunk in chunked(keys):
         found.update(session.execute(select(OutboxMessage.idempotency_key).where(
-            OutboxMessage.idempotency_key.in_(keys[start:start + 2000]))).scalars())
+            OutboxMessage.idempotency_key.in_(chunk))).scalars())
     return found
 
 

@@ -55,8 +55,9 @@ def compose(message: OutboxMessage, settings: Settings) -> Envelope:
 def smtp_connection(settings: Settings) -> Iterator[yagmail.SMTP]:
     """One SMTP session for a batch of messages, closed at the end whatever happens."""
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    # The login identity is the SMTP account; the envelope sender (compose) is the From address.
     client = yagmail.SMTP(
-        user=settings.mail_from, password=password, host=settings.smtp_host, port=settings.smtp_port,
+        user=settings.smtp_user, password=password, host=settings.smtp_host, port=settings.smtp_port,
         smtp_starttls=settings.smtp_starttls, smtp_ssl=settings.smtp_ssl, smtp_skip_login=password is None,
         soft_email_validation=False,
     )

@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.completion import parse_completion_rule
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import has_reached
-from models.tables import Assignment, AssignmentStatus, PlanTask, ScoreVersion, Unit
+from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, PlanTask, ScoreVersion, Unit
 
 OPEN_STATES = (AssignmentStatus.OPEN.value, AssignmentStatus.OVERDUE.value)
 FINISHED = (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value)
@@ -23,14 +24,18 @@ UNFINISHED = (AssignmentStatus.WAITING.value, *OPEN_STATES)
 
 @dataclass
 class AssignmentChanges:
+    """What a step did to assignments, and the history rows it owes (written once, with who and why)."""
+
     opened: int = 0
     overdue: int = 0
     completed: int = 0
     drafts: list[HistoryDraft] = field(default_factory=list)
 
-    @property
-    def total(self) -> int:
-        return self.opened + self.overdue + self.completed
+    def write_history(self, session: Session, *, cycle_id: str, actor: str, flow_run_id: str | None,
+                      reason: str = "") -> None:
+        append_history(session, cycle_id=cycle_id, drafts=[
+            replace(draft, actor=actor, flow_run_id=flow_run_id, reason=reason or draft.reason)
+            for draft in self.drafts])
 
 
 def reconcile_stage(session: Session, ctx: CycleContext, *, stage: str, at: datetime, actor: str,
@@ -45,9 +50,7 @@ def reconcile_stage(session: Session, ctx: CycleContext, *, stage: str, at: date
     _complete_by_rule(session, ctx, stage_tasks, units, at, changes)
     _open_ready(session, ctx, stage_tasks, units, at, changes)
     _mark_overdue(session, stage_tasks, at, changes)
-    append_history(session, cycle_id=ctx.cycle_id, drafts=[
-        replace(draft, actor=actor, flow_run_id=flow_run_id) for draft in changes.drafts
-    ])
+    changes.write_history(session, cycle_id=ctx.cycle_id, actor=actor, flow_run_id=flow_run_id)
     return changes
 
 
@@ -85,8 +88,8 @@ def complete_assignments(session: Session, rows: list[Any], *, at: datetime, cha
     """Mark assignments done (late when past their deadline) or missed, with their history rows."""
     for late in (False, True):
         ids = [row.id for row in rows if (row.due_at is not None and at > row.due_at) == late]
-        for start in range(0, len(ids), 2000):
-            session.execute(update(Assignment).where(Assignment.id.in_(ids[start:start + 2000]))
+        for chunk in chunked(ids):
+            session.execute(update(Assignment).where(Assignment.id.in_(chunk))
                             .values(status=status.value, completed_at=at, late=late)
                             .execution_options(synchronize_session=False))
     changes.completed += len(rows)
@@ -141,7 +144,7 @@ def _predecessor_progress(session: Session, ctx: CycleContext, stage_tasks: list
         task = by_number[number]
         if unit_id is None or unfinished_count[number] == 0:
             return unfinished_count[number] == 0
-        if task.owner == "units":
+        if task.owner == UNITS_OWNER:
             return unit_id in finished_units[number]
         rule = parse_completion_rule(task.completes_when)
         return rule.kind == "units_reached" and has_reached(units[unit_id].state, rule.state)
@@ -159,8 +162,8 @@ def _mark_overdue(session: Session, stage_tasks: list[PlanTask], at: datetime, c
                Assignment.due_at.is_not(None), Assignment.due_at <= at)
     ).all()
     ids = [row.id for row in late]
-    for start in range(0, len(ids), 2000):
-        session.execute(update(Assignment).where(Assignment.id.in_(ids[start:start + 2000]))
+    for chunk in chunked(ids):
+        session.execute(update(Assignment).where(Assignment.id.in_(chunk))
                         .values(status=AssignmentStatus.OVERDUE.value).execution_options(synchronize_session=False))
     changes.overdue += len(ids)
     changes.drafts += [HistoryDraft(entity="assignment", subject=row.assignee, event="overdue", actor="", at=at,

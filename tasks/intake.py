@@ -6,18 +6,20 @@ Each function is one unit of work in the caller's transaction; files are parsed 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, next_state
-from models.tables import Assignment, AssignmentStatus, Cycle, ScoreKind, ScoreLine, ScoreVersion, Unit
+from models.scores import latest_versions
+from models.stages import Stage
+from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, Cycle, ScoreKind, ScoreLine, ScoreVersion, Unit
 from models.transitions import transition_units
 from tasks.assignments import UNFINISHED, AssignmentChanges, complete_assignments
 
@@ -65,7 +67,7 @@ def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheet
         transition_units(session, cycle_id=ctx.cycle_id, codes=movers, event=event, actor=actor, at=at,
                          reason=f"{kind.value} received ({source})", flow_run_id=flow_run_id)
     if kind is ScoreKind.SELF_ASSESSED:
-        _complete_unit_task(session, ctx, stage="self_assessment", unit_ids=[units[c].id for c in movers], at=at,
+        _complete_unit_task(session, ctx, stage=Stage.SELF_ASSESSMENT, unit_ids=[units[c].id for c in movers], at=at,
                             actor=actor, flow_run_id=flow_run_id)
     return version_ids
 
@@ -82,24 +84,15 @@ def _check_stage_open(units: Mapping[str, Unit], movers: list[str], kind: ScoreK
 def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheets: Sequence[ScoreSheet],
                      units: Mapping[str, Unit], *, at: datetime, actor: str, source: str,
                      flow_run_id: str | None) -> list[int]:
-    ids = [units[sheet.unit_code].id for sheet in sheets]
-    latest = dict(session.execute(
-        select(ScoreVersion.unit_id, func.max(ScoreVersion.version))
-        .where(ScoreVersion.unit_id.in_(ids), ScoreVersion.kind == kind.value).group_by(ScoreVersion.unit_id)
-    ).all())
-    previous_totals: dict[int, Decimal] = {}
-    for unit_id, version, total in session.execute(
-            select(ScoreVersion.unit_id, ScoreVersion.version, ScoreVersion.total)
-            .where(ScoreVersion.unit_id.in_(ids), ScoreVersion.kind == kind.value)):
-        if version == latest.get(unit_id):
-            previous_totals[unit_id] = total
-    due = _unit_task_due(session, ctx, kind)
+    latest = latest_versions(session, cycle_id=ctx.cycle_id, unit_ids=[u.id for u in units.values()], kinds=[kind])
+    previous = [latest.get((units[sheet.unit_code].id, kind)) for sheet in sheets]
+    due = _unit_task_due(ctx, kind)
     rows = [{
-        "cycle_id": ctx.cycle_id, "unit_id": units[s.unit_code].id, "kind": kind.value,
-        "version": latest.get(units[s.unit_code].id, 0) + 1,
-        "total": as_points(sum((p for p, _, _ in s.lines.values()), Decimal(0))),
+        "cycle_id": ctx.cycle_id, "unit_id": units[sheet.unit_code].id, "kind": kind.value,
+        "version": before.version + 1 if before else 1,
+        "total": as_points(sum((points for points, _, _ in sheet.lines.values()), Decimal(0))),
         "late": due is not None and at > due, "source": source, "actor": actor, "created_at": at,
-    } for s in sheets]
+    } for sheet, before in zip(sheets, previous, strict=True)]
     version_ids = session.execute(
         insert(ScoreVersion).returning(ScoreVersion.id, sort_by_parameter_order=True), rows).scalars().all()
     session.execute(insert(ScoreLine), [
@@ -111,18 +104,16 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}", actor=actor, at=at,
                      reason=f"from {source}", flow_run_id=flow_run_id,
-                     details={"version": row["version"], "old_total": previous_totals.get(row["unit_id"]),
+                     details={"version": row["version"], "old_total": before.total if before else None,
                               "new_total": row["total"], "late": row["late"]})
-        for sheet, row in zip(sheets, rows, strict=True)
+        for sheet, row, before in zip(sheets, rows, previous, strict=True)
     ])
     return list(version_ids)
 
 
-def _unit_task_due(session: Session, ctx: CycleContext, kind: ScoreKind) -> datetime | None:
-    stage = {ScoreKind.SELF_ASSESSED: "self_assessment"}.get(kind)
-    if stage is None:
-        return None
-    task = next((t for t in ctx.tasks_of_stage(stage) if t.owner == "units"), None)
+def _unit_task_due(ctx: CycleContext, kind: ScoreKind) -> datetime | None:
+    """The deadline a unit's own submission is late against (only the self-assessment is one)."""
+    task = ctx.unit_task(Stage.SELF_ASSESSMENT) if kind is ScoreKind.SELF_ASSESSED else None
     return task.due_at if task else None
 
 
@@ -137,19 +128,18 @@ def _units(session: Session, ctx: CycleContext, codes: Sequence[str]) -> dict[st
 
 def _complete_unit_task(session: Session, ctx: CycleContext, *, stage: str, unit_ids: list[int], at: datetime,
                         actor: str, flow_run_id: str | None, status: AssignmentStatus = AssignmentStatus.DONE) -> None:
-    task_ids = [t.id for t in ctx.tasks_of_stage(stage) if t.owner == "units"]
-    if not task_ids or not unit_ids:
+    task = ctx.unit_task(stage)
+    if task is None or not unit_ids:
         return
     rows = session.execute(
         select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status, Assignment.due_at)
-        .where(Assignment.plan_task_id.in_(task_ids), Assignment.unit_id.in_(unit_ids),
+        .where(Assignment.plan_task_id == task.id, Assignment.unit_id.in_(unit_ids),
                Assignment.status.in_(UNFINISHED))
     ).all()
     changes = AssignmentChanges()
     complete_assignments(session, rows, at=at, changes=changes, event="complete" if status is AssignmentStatus.DONE
                          else "miss", status=status)
-    append_history(session, cycle_id=ctx.cycle_id,
-                   drafts=[replace(d, actor=actor, flow_run_id=flow_run_id) for d in changes.drafts])
+    changes.write_history(session, cycle_id=ctx.cycle_id, actor=actor, flow_run_id=flow_run_id)
 
 
 def record_explanation(session: Session, ctx: CycleContext, *, unit_code: str, at: datetime, actor: str,
@@ -161,7 +151,7 @@ def record_explanation(session: Session, ctx: CycleContext, *, unit_code: str, a
                           f"(the unit is in state '{unit.state}')")
     transition_units(session, cycle_id=ctx.cycle_id, codes=[unit_code], event=UnitEvent.SUBMIT_EXPLANATION,
                      actor=actor, at=at, reason=f"explanation received ({source})", flow_run_id=flow_run_id)
-    _complete_unit_task(session, ctx, stage="explanations", unit_ids=[unit.id], at=at, actor=actor,
+    _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[unit.id], at=at, actor=actor,
                         flow_run_id=flow_run_id)
 
 
@@ -177,7 +167,7 @@ def close_explanation_windows(session: Session, ctx: CycleContext, *, codes: Seq
     transition_units(session, cycle_id=ctx.cycle_id, codes=[r.code for r in rows], event=UnitEvent.CLOSE_EXPLANATIONS,
                      actor=actor, at=at, reason="explanations window closed without an explanation",
                      flow_run_id=flow_run_id)
-    _complete_unit_task(session, ctx, stage="explanations", unit_ids=[r.id for r in rows], at=at, actor=actor,
+    _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[r.id for r in rows], at=at, actor=actor,
                         flow_run_id=flow_run_id, status=AssignmentStatus.MISSED)
     return len(rows)
 
@@ -186,7 +176,7 @@ def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: da
                      reason: str = "", flow_run_id: str | None = None) -> bool:
     """A body reports its plan task done (`parindex done`); False when it was done already."""
     task = ctx.task_by_number(number)
-    if task.owner == "units":
+    if task.owner == UNITS_OWNER:
         raise ValueError(f"task {number} is done by every unit: it completes with their submissions")
     rows = session.execute(
         select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status, Assignment.due_at)
@@ -196,8 +186,7 @@ def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: da
         return False
     changes = AssignmentChanges()
     complete_assignments(session, rows, at=at, changes=changes, event="report_done")
-    append_history(session, cycle_id=ctx.cycle_id, drafts=[
-        replace(d, actor=actor, reason=reason, flow_run_id=flow_run_id) for d in changes.drafts])
+    changes.write_history(session, cycle_id=ctx.cycle_id, actor=actor, flow_run_id=flow_run_id, reason=reason)
     return True
 
 

@@ -11,8 +11,8 @@ from models.completion import parse_completion_rule
 from models.cycle_context import CycleContext
 from models.lifecycle import ORDER, UnitState
 from models.stages import Stage
-from models.tables import Assignment, AssignmentStatus, Cycle, ScoreVersion, Unit, UnitResult
-from tasks.assignments import FINISHED, OPEN_STATES, UNFINISHED
+from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, Cycle, ScoreVersion, Unit, UnitResult
+from tasks.assignments import FINISHED, UNFINISHED
 
 
 def stages_with_work(session: Session, ctx: CycleContext, *, at: datetime) -> list[Stage]:
@@ -48,7 +48,7 @@ def _assignment_work(session: Session, ctx: CycleContext, stage: Stage, counts: 
         if not any(task_counts.get(status) for status in UNFINISHED):
             continue
         # A body's task waits for its predecessors to be finished by everyone; a unit's task for any unit.
-        whole = any if task.owner == "units" else all
+        whole = any if task.owner == UNITS_OWNER else all
         predecessors_moved = all(
             _finished_somewhere(counts.get(by_number[int(n)].id, {}), whole) for n in task.after.split(",") if n)
         if task_counts.get(AssignmentStatus.WAITING.value) and predecessors_moved and (
@@ -73,7 +73,7 @@ def _finished_somewhere(task_counts: dict[str, int], whole) -> bool:  # type: ig
 
 def _open_past_due(session: Session, task_id: int, at: datetime) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.plan_task_id == task_id, Assignment.status.in_(OPEN_STATES[:1]), Assignment.due_at <= at)))
+        Assignment.plan_task_id == task_id, Assignment.status == AssignmentStatus.OPEN.value, Assignment.due_at <= at)))
 
 
 def _everyone_has(session: Session, ctx: CycleContext, kind: str) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from models.cycle_store import LoadResult, find_cycle, insert_cycle
 from models.db import make_engine, session_scope, upgrade_schema
 from models.definition.loader import load_cycle
+from tasks.runtime import wall_clock
 
 
 class ChangedDefinition(LookupError):
@@ -23,7 +24,7 @@ def register_cycle(*, database_url: str, folder: Path, actor: str, at: datetime 
         with session_scope(engine) as session:
             existing = find_cycle(session, definition.id)
             if existing is None:
-                return insert_cycle(session, definition, at=at or datetime.now(UTC), actor=actor)
+                return insert_cycle(session, definition, at=at or wall_clock(), actor=actor)
             if existing.definition_hash == definition.content_hash:
                 return LoadResult(definition.id, created=False)
             raise ChangedDefinition(f"{definition.id}: the definition changed since it was registered; "

@@ -12,11 +12,12 @@ from sqlmodel import Session
 from models.cycle_context import CycleContext
 from models.reminders import Rung, due_rungs, ladder
 from models.settings import Settings
-from models.tables import Assignment, AssignmentStatus, PlanTask, Unit
+from models.tables import Assignment, AssignmentStatus, PlanTask, Unit, assignee_for_body, assignee_for_unit
 from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render
 from tasks.assignments import OPEN_STATES
+from tasks.messages import message_context, status_url
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,11 @@ class Recipient:
 
 def recipients(session: Session, ctx: CycleContext) -> dict[str, Recipient]:
     """Every assignee's name and addresses: units by their data, bodies by theirs."""
-    found = {f"body:{b.code}": Recipient(b.name, b.email, ctx.coordinator.email) for b in ctx.bodies.values()}
+    found = {assignee_for_body(b.code): Recipient(b.name, b.email, ctx.coordinator.email)
+             for b in ctx.bodies.values()}
     for code, name, email, head in session.execute(
             select(Unit.code, Unit.name, Unit.email, Unit.head_email).where(Unit.cycle_id == ctx.cycle_id)):
-        found[f"unit:{code}"] = Recipient(name, email, head)
+        found[assignee_for_unit(code)] = Recipient(name, email, head)
     return found
 
 
@@ -73,17 +75,14 @@ def _ladder_message(ctx: CycleContext, settings: Settings, task: PlanTask, row: 
                     person: Recipient, at: datetime) -> NewMessage:
     escalation = rung.kind == "escalation"
     days_overdue = max(ctx.calendar.working_days_between(row.last_day, ctx.calendar.local_date(at)), 0)
-    context = {
-        "lang": settings.language, "title": task.title, "cycle_title": ctx.title,
-        "plan_document": ctx.spec.plan.document, "recipient_name": person.name, "unit_name": person.name,
-        "task_number": task.number, "task_title": task.title, "task_product": task.product,
-        "deadline_end": ctx.calendar.at_local(row.last_day, ctx.spec.reminders.office_time),
-        "moved_because": row.moved_because, "missing": [task.product] if task.product else [],
-        "status_url": f"{settings.status_base_url}/{ctx.cycle_id}/{row.assignee}",
-        "coordinator_name": ctx.coordinator.name, "days_overdue": days_overdue,
-    }
-    if escalation:
-        context["recipient_name"] = f"Lãnh đạo {person.name}" if settings.language == "vi" else f"Head of {person.name}"
+    head = f"Lãnh đạo {person.name}" if settings.language == "vi" else f"Head of {person.name}"
+    context = message_context(
+        ctx, settings, title=task.title, recipient_name=head if escalation else person.name,
+        plan_document=ctx.spec.plan.document, unit_name=person.name, task_number=task.number,
+        task_title=task.title, task_product=task.product,
+        deadline_end=ctx.calendar.at_local(row.last_day, ctx.spec.reminders.office_time),
+        moved_because=row.moved_because, missing=[task.product] if task.product else [],
+        status_url=status_url(settings, ctx.cycle_id, row.assignee), days_overdue=days_overdue)
     ics = deadline_event(uid=f"{key}@parindex", title=f"Hạn: {task.title}", last_day=row.last_day,
                          due_at=row.due_at, description=row.moved_because or task.due_text, stamp=at)
     rendered = render(rung.kind, context, language=settings.language, ics=ics if rung.kind == "reminder" else "")
@@ -97,7 +96,8 @@ def queue_digest(session: Session, ctx: CycleContext, settings: Settings, *, at:
     today = ctx.calendar.local_date(at)
     if not ctx.calendar.is_working_day(today) or at < ctx.calendar.at_local(today, ctx.spec.reminders.digest_time):
         return 0
-    key = f"{ctx.cycle_id}|body:{ctx.coordinator.code}|digest|{today.isoformat()}"
+    coordinator = assignee_for_body(ctx.coordinator.code)
+    key = f"{ctx.cycle_id}|{coordinator}|digest|{today.isoformat()}"
     if existing_keys(session, [key]):
         return 0
     overdue = session.execute(
@@ -114,8 +114,7 @@ def queue_digest(session: Session, ctx: CycleContext, settings: Settings, *, at:
         "deadline_end": ctx.calendar.at_local(row.last_day, ctx.spec.reminders.office_time),
         "days_overdue": ctx.calendar.working_days_between(row.last_day, today),
     } for row in overdue]
-    rendered = render("digest", {"lang": settings.language, "title": "digest", "cycle_title": ctx.title,
-                                 "recipient_name": ctx.coordinator.name, "today": today, "rows": rows},
-                      language=settings.language)
-    return enqueue(session, [NewMessage(ctx.cycle_id, key, "digest", f"body:{ctx.coordinator.code}", None,
+    rendered = render("digest", message_context(ctx, settings, title="digest", recipient_name=ctx.coordinator.name,
+                                                today=today, rows=rows), language=settings.language)
+    return enqueue(session, [NewMessage(ctx.cycle_id, key, "digest", coordinator, None,
                                         ctx.coordinator.email, (), rendered, None)], at=at)

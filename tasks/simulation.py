@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitState
-from models.tables import Criterion, OutboxMessage, ScoreKind, Unit
+from models.tables import Criterion, OutboxMessage, ScoreKind, Unit, assignee_for_body, assignee_for_unit
 from tasks.intake import ScoreSheet, approve_results, record_explanation, record_scores, report_task_done
 
 QUARTER = Decimal("0.25")
@@ -121,7 +121,7 @@ class World:
         return events
 
     # --- actors -------------------------------------------------------------------------------------
-    def _points(self, code: str, quality: float, cut: float) -> dict[str, Decimal]:
+    def _points(self, quality: float, cut: float) -> dict[str, Decimal]:
         lines = {}
         for leaf in self.leaves:
             if leaf.method != "appraisal":
@@ -135,20 +135,21 @@ class World:
 
     def _self_assess(self, code: str) -> Callable[[Session, CycleContext], None]:
         def act(session: Session, ctx: CycleContext) -> None:
-            points = self._points(code, self.behaviour[code].quality, 0.0)
+            points = self._points(self.behaviour[code].quality, 0.0)
             self.self_scores[code] = points
             record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=[self._sheet(code, points, "")],
-                          at=self.now, actor=f"unit:{code}", source=f"tu-danh-gia-{code}.xlsx")
+                          at=self.now, actor=assignee_for_unit(code), source=f"tu-danh-gia-{code}.xlsx")
         return act
 
     def _appraise(self, block: str | None, kind: ScoreKind) -> Callable[[Session, CycleContext], None]:
-        needed = UnitState.SELF_ASSESSED if kind is ScoreKind.APPRAISED_ROUND1 else UnitState.EXPLAINED
+        # Round 2 also takes units still explaining: their window closes with the appraisal.
+        ready_states = ({UnitState.SELF_ASSESSED.value} if kind is ScoreKind.APPRAISED_ROUND1
+                        else {UnitState.EXPLAINED.value, UnitState.EXPLAINING.value})
 
         def act(session: Session, ctx: CycleContext) -> None:
             ready = session.execute(select(Unit.code, Unit.state).where(
                 Unit.cycle_id == ctx.cycle_id, *([Unit.block == block] if block else []))).all()
-            codes = [code for code, state in ready if state in (needed.value, UnitState.EXPLAINING.value)
-                     and (kind is ScoreKind.APPRAISED_ROUND2 or state == needed.value)]
+            codes = [code for code, state in ready if state in ready_states]
             if not codes:
                 return
             sheets = []
@@ -158,9 +159,9 @@ class World:
                     cut /= 2  # explanations win back part of the cut
                 points = {leaf: min(value, max(Decimal(0), value - (value * Decimal(str(cut)) / QUARTER)
                                                .quantize(Decimal(1)) * QUARTER))
-                          for leaf, value in self.self_scores.get(code, self._points(code, 0.9, 0)).items()}
+                          for leaf, value in (self.self_scores.get(code) or self._points(0.9, 0)).items()}
                 sheets.append(self._sheet(code, points, "Tổ công tác"))
-            record_scores(session, ctx, kind=kind, sheets=sheets, at=self.now, actor="body:to_cong_tac",
+            record_scores(session, ctx, kind=kind, sheets=sheets, at=self.now, actor=assignee_for_body("to_cong_tac"),
                           source=f"tham-dinh-{kind.value}-{block or 'all'}.xlsx")
         return act
 
@@ -168,7 +169,7 @@ class World:
         def act(session: Session, ctx: CycleContext) -> None:
             state = session.execute(select(Unit.state).where(Unit.cycle_id == ctx.cycle_id, Unit.code == code)).scalar()
             if state == UnitState.EXPLAINING.value:
-                record_explanation(session, ctx, unit_code=code, at=self.now, actor=f"unit:{code}",
+                record_explanation(session, ctx, unit_code=code, at=self.now, actor=assignee_for_unit(code),
                                    source=f"giai-trinh-{code}.pdf")
         return act
 
@@ -181,8 +182,8 @@ class World:
                                       ).quantize(Decimal("0.01"))
                           for leaf in self.leaves if leaf.method == "survey"}
                 sheets.append(ScoreSheet(unit.code, {c: (p, "", "") for c, p in points.items()}))
-            record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets, at=self.now, actor="body:vien",
-                          source=f"dtxhh-{block}.xlsx")
+            record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets, at=self.now,
+                          actor=assignee_for_body("vien"), source=f"dtxhh-{block}.xlsx")
         return act
 
     def _council_correction(self) -> Callable[[Session, CycleContext], None]:
@@ -191,7 +192,7 @@ class World:
             points = {leaf: min(next(x.max_points for x in self.leaves if x.code == leaf), value + Decimal("0.5"))
                       for leaf, value in self.self_scores.get(code, {}).items()}
             record_scores(session, ctx, kind=ScoreKind.COUNCIL_FINAL, sheets=[self._sheet(code, points, "Hội đồng")],
-                          at=self.now, actor="body:hoi_dong", source="quyet-dinh-hoi-dong.pdf")
+                          at=self.now, actor=assignee_for_body("hoi_dong"), source="quyet-dinh-hoi-dong.pdf")
         return act
 
     def _approve(self) -> Callable[[Session, CycleContext], None]:
@@ -202,7 +203,8 @@ class World:
 
     def _report_done(self, number: int) -> Callable[[Session, CycleContext], None]:
         def act(session: Session, ctx: CycleContext) -> None:
-            report_task_done(session, ctx, number=number, at=self.now, actor=f"body:{ctx.task_by_number(number).owner}")
+            report_task_done(session, ctx, number=number, at=self.now,
+                             actor=assignee_for_body(ctx.task_by_number(number).owner))
         return act
 
     # --- reactions ----------------------------------------------------------------------------------

@@ -15,32 +15,36 @@ from models.cycle_context import CycleContext
 from models.definition.cycle import CriterionDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent, UnitState, has_reached
+from models.scores import LatestVersion, latest_versions
 from models.scoring import UnitInput, score_block
 from models.settings import Settings
+from models.stages import Stage
 from models.tables import (
+    UNITS_OWNER,
     Assignment,
     Criterion,
     Cycle,
     ScoreKind,
     ScoreLine,
-    ScoreVersion,
     Unit,
     UnitResult,
+    assignee_for_unit,
 )
 from models.transitions import Transition, transition_units
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
 from tasks.assignments import OPEN_STATES
 from tasks.intake import close_explanation_windows
+from tasks.messages import message_context, status_url
 
 
 def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
                          flow_run_id: str | None) -> list[Transition]:
     """Units whose self-assessment assignment is open start self-assessing."""
-    task_ids = [t.id for t in ctx.tasks_of_stage("self_assessment") if t.owner == "units"]
+    task = ctx.unit_task(Stage.SELF_ASSESSMENT)
     codes = session.execute(
         select(Unit.code).join(Assignment, Assignment.unit_id == Unit.id)
-        .where(Assignment.plan_task_id.in_(task_ids), Assignment.status.in_(OPEN_STATES),
+        .where(Assignment.plan_task_id == task.id, Assignment.status.in_(OPEN_STATES),
                Unit.state == UnitState.REGISTERED.value)
     ).scalars().all()
     return transition_units(session, cycle_id=ctx.cycle_id, codes=codes, event=UnitEvent.OPEN_SELF_ASSESSMENT,
@@ -50,7 +54,7 @@ def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, a
 def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime, actor: str,
                 flow_run_id: str | None) -> list[Transition]:
     """Once the draft task is open, every unit appraised in round 1 gets its draft and starts explaining."""
-    draft_tasks = [t for t in ctx.tasks_of_stage("send_draft") if t.owner != "units"]
+    draft_tasks = [t for t in ctx.tasks_of_stage(Stage.SEND_DRAFT) if t.owner != UNITS_OWNER]
     open_draft = session.scalar(select(func.count()).select_from(Assignment).where(
         Assignment.plan_task_id.in_([t.id for t in draft_tasks]), Assignment.status.in_(OPEN_STATES)))
     if not open_draft:
@@ -59,21 +63,22 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
                                                Unit.state == UnitState.APPRAISED_ROUND1.value)).scalars().all()
     if not units:
         return []
-    explanations = next(t for t in ctx.tasks_of_stage("explanations") if t.owner == "units")
-    totals = _latest_totals(session, [u.id for u in units], (ScoreKind.SELF_ASSESSED, ScoreKind.APPRAISED_ROUND1))
+    explanations = ctx.unit_task(Stage.EXPLANATIONS)
+    totals = latest_versions(session, cycle_id=ctx.cycle_id, unit_ids=[u.id for u in units],
+                             kinds=(ScoreKind.SELF_ASSESSED, ScoreKind.APPRAISED_ROUND1))
     messages = []
     for unit in units:
-        context = {
-            "lang": settings.language, "title": "draft", "cycle_title": ctx.title, "recipient_name": unit.name,
-            "unit_name": unit.name, "self_total": totals.get((unit.id, ScoreKind.SELF_ASSESSED), "—"),
-            "appraised_total": totals.get((unit.id, ScoreKind.APPRAISED_ROUND1), "—"), "changed": [],
-            "deadline_end": ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
-            "status_url": f"{settings.status_base_url}/{ctx.cycle_id}/unit:{unit.code}",
-            "coordinator_name": ctx.coordinator.name,
-        }
-        messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|unit:{unit.code}|draft|round1", "draft",
-                                   f"unit:{unit.code}", None, unit.email, (),
-                                   render("draft", context, language=settings.language), None))
+        assignee = assignee_for_unit(unit.code)
+        self_assessed = totals.get((unit.id, ScoreKind.SELF_ASSESSED))
+        appraised = totals.get((unit.id, ScoreKind.APPRAISED_ROUND1))
+        context = message_context(
+            ctx, settings, title="draft", recipient_name=unit.name, unit_name=unit.name,
+            self_total=self_assessed.total if self_assessed else "—",
+            appraised_total=appraised.total if appraised else "—", changed=[],
+            deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
+            status_url=status_url(settings, ctx.cycle_id, assignee))
+        messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|draft|round1", "draft", assignee, None,
+                                   unit.email, (), render("draft", context, language=settings.language), None))
     enqueue(session, messages, at=at)
     return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u in units], event=UnitEvent.SEND_DRAFT,
                             actor=actor, at=at, reason="round-1 draft sent to the unit", flow_run_id=flow_run_id)
@@ -82,7 +87,7 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
 def close_explanations(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
                        flow_run_id: str | None) -> int:
     """When the explanations deadline has passed, units that sent nothing move on without."""
-    task = next(t for t in ctx.tasks_of_stage("explanations") if t.owner == "units")
+    task = ctx.unit_task(Stage.EXPLANATIONS)
     passed = session.execute(
         select(Unit.code).join(Assignment, Assignment.unit_id == Unit.id)
         .where(Assignment.plan_task_id == task.id, Assignment.status.in_(OPEN_STATES),
@@ -93,20 +98,15 @@ def close_explanations(session: Session, ctx: CycleContext, *, at: datetime, act
     return close_explanation_windows(session, ctx, codes=passed, at=at, actor=actor, flow_run_id=flow_run_id)
 
 
-def _latest_totals(session: Session, unit_ids: list[int], kinds: tuple[ScoreKind, ...]) -> dict:
-    rows = session.execute(select(ScoreVersion.unit_id, ScoreVersion.kind, ScoreVersion.version, ScoreVersion.total)
-                           .where(ScoreVersion.unit_id.in_(unit_ids),
-                                  ScoreVersion.kind.in_([k.value for k in kinds]))
-                           .order_by(ScoreVersion.version)).all()
-    return {(unit_id, ScoreKind(kind)): total for unit_id, kind, _, total in rows}
-
-
 def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
                        flow_run_id: str | None) -> dict[str, int]:
     """Score every block whose inputs are complete and new: all units appraised in round 2 with survey
     results, and some unit not scored yet or a score version newer than its result."""
     units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id)).scalars().all()
-    versions = _latest_versions(session, ctx)
+    versions = latest_versions(session, cycle_id=ctx.cycle_id)
+    newest: dict[int, datetime] = {}
+    for (unit_id, _), version in versions.items():
+        newest[unit_id] = max(newest.get(unit_id, version.created_at), version.created_at)
     computed = dict(session.execute(select(UnitResult.unit_id, UnitResult.computed_at)
                                     .where(UnitResult.cycle_id == ctx.cycle_id)).all())
     criteria = _criteria(session, ctx)
@@ -117,7 +117,6 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
     for block, members in sorted(by_block.items()):
         if not _inputs_complete(members, versions):
             continue
-        newest = {u.id: max(v[1] for v in versions[u.id].values()) for u in members}
         if not any(u.state == UnitState.APPRAISED_ROUND2 or u.id not in computed or newest[u.id] > computed[u.id]
                    for u in members):
             continue
@@ -125,19 +124,9 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
     return scored
 
 
-def _inputs_complete(members: list[Unit], versions: dict) -> bool:
-    return all(has_reached(UnitState(u.state), UnitState.APPRAISED_ROUND2) and ScoreKind.SURVEY in versions[u.id]
+def _inputs_complete(members: list[Unit], versions: dict[tuple[int, ScoreKind], LatestVersion]) -> bool:
+    return all(has_reached(UnitState(u.state), UnitState.APPRAISED_ROUND2) and (u.id, ScoreKind.SURVEY) in versions
                for u in members)
-
-
-def _latest_versions(session: Session, ctx: CycleContext) -> dict[int, dict[ScoreKind, tuple[int, datetime]]]:
-    """unit id → kind → (version id, created_at) of its newest version."""
-    latest: dict[int, dict[ScoreKind, tuple[int, datetime]]] = defaultdict(dict)
-    for version_id, unit_id, kind, created_at in session.execute(
-            select(ScoreVersion.id, ScoreVersion.unit_id, ScoreVersion.kind, ScoreVersion.created_at)
-            .where(ScoreVersion.cycle_id == ctx.cycle_id).order_by(ScoreVersion.version)):
-        latest[unit_id][ScoreKind(kind)] = (version_id, created_at)
-    return latest
 
 
 def _criteria(session: Session, ctx: CycleContext) -> list[CriterionDef]:
@@ -147,16 +136,16 @@ def _criteria(session: Session, ctx: CycleContext) -> list[CriterionDef]:
                                      .order_by(Criterion.position)).scalars()]
 
 
-def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: dict, criteria: list[CriterionDef],
+def _score(session: Session, ctx: CycleContext, members: list[Unit],
+           versions: dict[tuple[int, ScoreKind], LatestVersion], criteria: list[CriterionDef],
            *, at: datetime, actor: str, flow_run_id: str | None) -> int:
     appraisal_leaves = {c.code for c in criteria if c.method == "appraisal"}
     survey_leaves = {c.code for c in criteria if c.method == "survey"}
     chosen: dict[int, tuple[int, set[str]]] = {}
     for unit in members:
-        kinds = versions[unit.id]
-        appraisal = kinds.get(ScoreKind.COUNCIL_FINAL) or kinds[ScoreKind.APPRAISED_ROUND2]
-        chosen[appraisal[0]] = (unit.id, appraisal_leaves)
-        chosen[kinds[ScoreKind.SURVEY][0]] = (unit.id, survey_leaves)
+        appraisal = versions.get((unit.id, ScoreKind.COUNCIL_FINAL)) or versions[(unit.id, ScoreKind.APPRAISED_ROUND2)]
+        chosen[appraisal.id] = (unit.id, appraisal_leaves)
+        chosen[versions[(unit.id, ScoreKind.SURVEY)].id] = (unit.id, survey_leaves)
     points: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for version_id, code, value in session.execute(
             select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
@@ -210,19 +199,18 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
     messages = []
     for unit, result in rows:
         indexes = json.loads(result.field_indexes)
-        context = {
-            "lang": settings.language, "title": "result", "cycle_title": ctx.title, "year": ctx.year,
-            "recipient_name": unit.name, "unit_name": unit.name,
-            "block_name": next(b.name for b in ctx.spec.blocks if b.code == unit.block),
-            "block_size": block_sizes[unit.block], "coordinator_name": ctx.coordinator.name,
-            "result": {"appraisal_points": result.appraisal_points, "survey_points": result.survey_points,
-                       "total_points": result.total_points, "index_percent": result.index_percent,
-                       "rank_in_block": result.rank_in_block, "band": result.band,
-                       "tied": rank_counts[(unit.block, result.rank_in_block)] > 1},
-            "fields": [{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()],
-        }
-        key = f"{ctx.cycle_id}|unit:{unit.code}|result|{result.computed_at:%Y%m%dT%H%M}"
-        messages.append(NewMessage(ctx.cycle_id, key, "result", f"unit:{unit.code}", None, unit.email,
+        context = message_context(
+            ctx, settings, title="result", recipient_name=unit.name, year=ctx.year, unit_name=unit.name,
+            block_name=next(b.name for b in ctx.spec.blocks if b.code == unit.block),
+            block_size=block_sizes[unit.block],
+            result={"appraisal_points": result.appraisal_points, "survey_points": result.survey_points,
+                    "total_points": result.total_points, "index_percent": result.index_percent,
+                    "rank_in_block": result.rank_in_block, "band": result.band,
+                    "tied": rank_counts[(unit.block, result.rank_in_block)] > 1},
+            fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()])
+        assignee = assignee_for_unit(unit.code)
+        key = f"{ctx.cycle_id}|{assignee}|result|{result.computed_at:%Y%m%dT%H%M}"
+        messages.append(NewMessage(ctx.cycle_id, key, "result", assignee, None, unit.email,
                                    (unit.head_email,), render("result", context, language=settings.language), None))
     enqueue(session, messages, at=at)
     return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],

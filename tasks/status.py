@@ -29,8 +29,9 @@ class TaskStatus:
     key: str
     stage: str
     owner: str
-    done: int
+    done: int  # finished: done, or missed when the stage moved on without it
     late: int
+    missed: int
     overdue: int
     total: int
     due_at: str | None
@@ -61,6 +62,7 @@ def cycle_status(session: Session, ctx: CycleContext, *, at: datetime) -> CycleS
         tally["total"] += 1
         tally["done"] += status in (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value)
         tally["late"] += bool(late)
+        tally["missed"] += status == AssignmentStatus.MISSED.value
         tally["overdue"] += status == AssignmentStatus.OVERDUE.value
         if unit_id is None:
             continue
@@ -70,6 +72,7 @@ def cycle_status(session: Session, ctx: CycleContext, *, at: datetime) -> CycleS
             unit.overdue.append({"task": task.number, "title": task.title,
                                  "days_overdue": ctx.calendar.working_days_between(last_day, today)})
     tasks = [TaskStatus(t.number, t.key, t.stage, t.owner, counts[t.id]["done"], counts[t.id]["late"],
-                        counts[t.id]["overdue"], counts[t.id]["total"], t.due_at.isoformat() if t.due_at else None)
+                        counts[t.id]["missed"], counts[t.id]["overdue"], counts[t.id]["total"],
+                        t.due_at.isoformat() if t.due_at else None)
              for t in sorted(ctx.tasks.values(), key=lambda t: t.number)]
     return CycleStatus(ctx.cycle_id, at.isoformat(), list(units.values()), tasks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -12,7 +13,8 @@ from sqlmodel import Session
 
 from models.cycle_context import CycleContext
 from models.lifecycle import FINAL_STATE
-from models.tables import Assignment, AssignmentStatus, OutboxMessage, Unit, UnitResult
+from models.tables import Assignment, OutboxMessage, Unit, UnitResult
+from tasks.status import cycle_status
 
 
 @dataclass
@@ -58,20 +60,16 @@ class SeasonSummary:
                       f"{mails} mails captured in {outbox}/ ({kinds}); {seconds:.1f} s")
 
 
-def season_summary(session: Session, ctx: CycleContext) -> SeasonSummary:
-    escalated = set(session.execute(select(OutboxMessage.assignment_id).where(
-        OutboxMessage.cycle_id == ctx.cycle_id, OutboxMessage.kind == "escalation")).scalars())
-    lines = []
-    accounted = 0
-    for task in sorted(ctx.tasks.values(), key=lambda t: t.number):
-        rows = session.execute(select(Assignment.id, Assignment.status, Assignment.late)
-                               .where(Assignment.plan_task_id == task.id)).all()
-        done = [r for r in rows if r.status == AssignmentStatus.DONE.value]
-        missed = sum(1 for r in rows if r.status == AssignmentStatus.MISSED.value)
-        accounted += len(done) + missed == len(rows)
-        lines.append(StageLine(task.stage, task.number, sum(1 for r in done if not r.late),
-                               sum(1 for r in done if r.late), missed, sum(1 for r in rows if r.id in escalated),
-                               len(rows)))
+def season_summary(session: Session, ctx: CycleContext, *, at: datetime) -> SeasonSummary:
+    status = cycle_status(session, ctx, at=at)
+    escalated = dict(session.execute(
+        select(Assignment.plan_task_id, func.count(func.distinct(Assignment.id)))
+        .join(OutboxMessage, OutboxMessage.assignment_id == Assignment.id)
+        .where(OutboxMessage.cycle_id == ctx.cycle_id, OutboxMessage.kind == "escalation")
+        .group_by(Assignment.plan_task_id)).all())
+    escalated_by_number = {ctx.tasks[task_id].number: count for task_id, count in escalated.items()}
+    lines = [StageLine(t.stage, t.number, t.done - t.missed - t.late, t.late, t.missed,
+                       escalated_by_number.get(t.number, 0), t.total) for t in status.tasks]
     top: dict[str, list[tuple[int, str, str, str, str]]] = {}
     for block in ctx.spec.blocks:
         rows = session.execute(select(UnitResult.rank_in_block, Unit.code, Unit.name, UnitResult.index_percent,
@@ -79,9 +77,9 @@ def season_summary(session: Session, ctx: CycleContext) -> SeasonSummary:
                                .where(Unit.cycle_id == ctx.cycle_id, Unit.block == block.code)
                                .order_by(UnitResult.rank_in_block, Unit.code).limit(5)).all()
         top[block.name] = [(r[0], r[1], r[2], f"{r[3]:.2f}", r[4]) for r in rows]
-    units_total = session.scalar(select(func.count()).select_from(Unit).where(Unit.cycle_id == ctx.cycle_id))
-    units_final = session.scalar(select(func.count()).select_from(Unit).where(
-        Unit.cycle_id == ctx.cycle_id, Unit.state == FINAL_STATE.value))
     messages = dict(session.execute(select(OutboxMessage.kind, func.count()).where(
         OutboxMessage.cycle_id == ctx.cycle_id).group_by(OutboxMessage.kind)).all())
-    return SeasonSummary(ctx.cycle_id, lines, top, units_final, units_total, accounted, len(ctx.tasks), messages)
+    return SeasonSummary(
+        ctx.cycle_id, lines, top, units_final=sum(1 for u in status.units if u.state == FINAL_STATE.value),
+        units_total=len(status.units), tasks_accounted=sum(1 for t in status.tasks if t.done == t.total),
+        tasks_total=len(status.tasks), messages=messages)
