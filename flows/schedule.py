@@ -25,6 +25,7 @@ from tasks.schedule_data import upcoming_checkpoints
 
 log = logging.getLogger("parindex.schedule")
 MISFIRE_GRACE = timedelta(minutes=30)
+RESYNC_EVERY = timedelta(minutes=5)
 
 
 def run_tick_job(cycle_id: str, database_url: str) -> None:
@@ -85,8 +86,13 @@ def serve(*, cycle_id: str, database_url: str) -> None:
     scheduler.add_listener(lambda event: sync_checkpoints(scheduler, cycle_id=cycle_id, database_url=database_url,
                                                           now=wall_clock()), mask=EVENT_JOB_EXECUTED)
     scheduler.resume()
+    last_sync = wall_clock()
     try:
         while True:
             time.sleep(1)
+            # A `cycle load` or an extension may move deadlines between ticks: follow them within minutes.
+            if wall_clock() - last_sync >= RESYNC_EVERY:
+                sync_checkpoints(scheduler, cycle_id=cycle_id, database_url=database_url, now=wall_clock())
+                last_sync = wall_clock()
     finally:
         scheduler.shutdown(wait=False)

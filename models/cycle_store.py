@@ -131,11 +131,19 @@ def insert_assignments(session: Session, cycle_id: str, plan_task_id: int, task:
     ids = session.execute(
         insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), rows
     ).scalars().all()
+    insert_plan_deadlines(session, ids, task, reason=f"plan task {task.number}: {task.due.text!r}", at=at,
+                          actor=actor)
+
+
+def insert_plan_deadlines(session: Session, assignment_ids: list[int], task: TaskDef, *, reason: str,
+                          at: datetime, actor: str) -> None:
+    """Record the plan's deadline for these assignments (on registration, or when the plan changes)."""
+    if not assignment_ids:  # an empty parameter list would insert one row of defaults
+        return
     session.execute(insert(Deadline), [
         {"assignment_id": assignment_id, "source": "plan", "last_day": task.last_day, "due_at": task.due_at,
-         "moved_because": task.moved_because, "reason": f"plan task {task.number}: {task.due.text!r}",
-         "actor": actor, "created_at": at}
-        for assignment_id in ids
+         "moved_because": task.moved_because, "reason": reason, "actor": actor, "created_at": at}
+        for assignment_id in assignment_ids
     ])
 
 

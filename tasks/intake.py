@@ -95,12 +95,14 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     } for sheet, before in zip(sheets, previous, strict=True)]
     version_ids = session.execute(
         insert(ScoreVersion).returning(ScoreVersion.id, sort_by_parameter_order=True), rows).scalars().all()
-    session.execute(insert(ScoreLine), [
+    lines = [
         {"score_version_id": version_id, "criterion_code": code, "points": as_points(points),
          "evidence_ref": evidence, "explanation": explanation}
         for version_id, sheet in zip(version_ids, sheets, strict=True)
         for code, (points, evidence, explanation) in sheet.lines.items()
-    ])
+    ]
+    if lines:  # an empty parameter list would insert one row of defaults
+        session.execute(insert(ScoreLine), lines)
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}", actor=actor, at=at,
                      reason=f"from {source}", flow_run_id=flow_run_id,

@@ -70,3 +70,15 @@ def test_load_refuses_a_broken_definition_and_writes_nothing(cycle_copy, tmp_pat
     result = run("cycle", "load", str(cycle_copy), "--db", f"sqlite:///{database}")
     assert result.returncode == 1 and "units.csv: line 1" in result.stderr
     assert not database.exists()
+
+
+def test_load_of_a_changed_definition_says_what_changed_and_refuses_the_past(cycle_copy, tmp_path):
+    url = f"sqlite:///{tmp_path / 'changed.db'}"
+    assert run("cycle", "load", str(cycle_copy), "--db", url).returncode == 0
+    plan = cycle_copy / "plan.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace('due = "Trước ngày 10/02/2024"', 'due = "20/02/2024"'),
+                    encoding="utf-8")
+    changed = run("cycle", "load", str(cycle_copy), "--db", url)
+    assert changed.returncode == 0, changed.stderr
+    assert "updated: task 16: due 'Trước ngày 10/02/2024' → '20/02/2024'" in changed.stdout
+    assert "already registered, definition unchanged" in run("cycle", "load", str(cycle_copy), "--db", url).stdout

@@ -1,0 +1,239 @@
+"""Loading a changed definition over a registered cycle: only what has not happened yet changes.
+
+Every change is listed for the user and recorded in the history; anything that would rewrite the past
+(a unit that has started, a task already worked on, criteria already scored) is refused, all of it at once,
+and the caller's transaction is rolled back so the database stays as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session
+
+from models.cycle_store import (
+    LoadResult,
+    definition_snapshot,
+    insert_plan_deadlines,
+    insert_task,
+    insert_units,
+    plan_task_values,
+)
+from models.definition.cycle import CycleDefinition, TaskDef
+from models.history import HistoryDraft, append_history
+from models.lifecycle import UnitState
+from models.tables import (
+    UNITS_OWNER,
+    Assignment,
+    AssignmentStatus,
+    Body,
+    Criterion,
+    Cycle,
+    Deadline,
+    PlanTask,
+    ScoreVersion,
+    Unit,
+    assignee_for_body,
+)
+
+UNFINISHED = (AssignmentStatus.WAITING.value, AssignmentStatus.OPEN.value, AssignmentStatus.OVERDUE.value)
+UNIT_CONTACT = ("name", "email", "head_email")
+
+
+class DefinitionConflict(LookupError):
+    """A changed definition that would rewrite what has already happened; `conflicts` lists each."""
+
+    def __init__(self, cycle_id: str, conflicts: list[str]) -> None:
+        self.conflicts = conflicts
+        lines = "\n".join(f"  - {conflict}" for conflict in conflicts)
+        super().__init__(f"{cycle_id}: the changed definition was refused, nothing was changed:\n{lines}")
+
+
+@dataclass
+class Changes:
+    done: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def update_cycle(session: Session, cycle: Cycle, definition: CycleDefinition, *, at: datetime,
+                 actor: str) -> LoadResult:
+    """Apply a changed definition to a registered cycle; the caller commits (or rolls back on refusal)."""
+    changes = Changes()
+    _update_bodies(session, definition, changes)
+    _update_units(session, definition, changes, at=at, actor=actor)
+    _update_tasks(session, definition, changes, at=at, actor=actor)
+    _check_criteria(session, definition, changes)
+    if changes.refused:
+        raise DefinitionConflict(definition.id, changes.refused)
+    if cycle.definition_json != definition_snapshot(definition):
+        changes.done.append("cycle settings, calendar overrides or result rules updated")
+    session.execute(update(Cycle).where(Cycle.id == definition.id).values(
+        definition_hash=definition.content_hash, definition_json=definition_snapshot(definition)))
+    append_history(session, cycle_id=definition.id, drafts=[HistoryDraft(
+        entity="cycle", subject=definition.id, event="update_cycle", actor=actor, at=at,
+        details={"definition_hash": definition.content_hash, "changes": changes.done})])
+    return LoadResult(definition.id, created=False, changes=changes.done or ["definition files changed, no effect"])
+
+
+def _update_bodies(session: Session, definition: CycleDefinition, changes: Changes) -> None:
+    stored = {b.code: b for b in session.execute(select(Body).where(Body.cycle_id == definition.id)).scalars()}
+    for spec in definition.spec.bodies:
+        body = stored.get(spec.code)
+        if body is None:
+            session.add(Body(cycle_id=definition.id, code=spec.code, name=spec.name, email=spec.email, role=spec.role))
+            changes.done.append(f"body {spec.code} added")
+        elif (body.name, body.email, body.role) != (spec.name, spec.email, spec.role):
+            body.name, body.email, body.role = spec.name, spec.email, spec.role
+            changes.done.append(f"body {spec.code}: contact details updated")
+    owners = {task.owner for task in definition.tasks}
+    for code in set(stored) - {b.code for b in definition.spec.bodies}:
+        if code in owners or session.scalar(select(func.count()).select_from(PlanTask).where(
+                PlanTask.cycle_id == definition.id, PlanTask.owner == code)):
+            changes.refused.append(f"body {code} was removed but owns plan tasks")
+        else:
+            session.delete(stored[code])
+            changes.done.append(f"body {code} removed")
+
+
+def _update_units(session: Session, definition: CycleDefinition, changes: Changes, *, at: datetime,
+                  actor: str) -> None:
+    stored = {u.code: u for u in session.execute(select(Unit).where(Unit.cycle_id == definition.id)).scalars()}
+    wanted = {u.code: u for u in definition.units}
+    for code, spec in wanted.items():
+        unit = stored.get(code)
+        if unit is None:
+            continue
+        if (unit.block, unit.group) != (spec.block, spec.group):
+            if unit.state != UnitState.REGISTERED:
+                changes.refused.append(f"unit {code}: block or group changed, but the unit is already "
+                                       f"'{unit.state}'")
+                continue
+            unit.block, unit.group = spec.block, spec.group
+            changes.done.append(f"unit {code}: moved to block {spec.block}, group {spec.group}")
+        changed = [name for name in UNIT_CONTACT if getattr(unit, name) != getattr(spec, name)]
+        for name in changed:
+            setattr(unit, name, getattr(spec, name))
+        if changed:
+            changes.done.append(f"unit {code}: {', '.join(changed)} updated")
+    for code in sorted(set(stored) - set(wanted)):
+        if stored[code].state != UnitState.REGISTERED:
+            changes.refused.append(f"unit {code} was removed, but it is already '{stored[code].state}'")
+        else:
+            _remove_unit(session, stored[code])
+            append_history(session, cycle_id=definition.id, drafts=[HistoryDraft(
+                entity="unit", subject=code, event="withdraw", actor=actor, at=at,
+                from_state=UnitState.REGISTERED.value, reason="removed from units.csv before it started")])
+            changes.done.append(f"unit {code} withdrawn before it started")
+    added = sorted(set(wanted) - set(stored))
+    if added:
+        session.flush()
+        insert_units(session, definition, codes=added, at=at, actor=actor)
+        for task in definition.tasks:
+            if task.every_unit and _task_id(session, definition.id, task.number) is not None:
+                insert_task(session, definition, task, at=at, actor=actor, unit_codes=added)
+        changes.done.append(f"{len(added)} unit(s) added: {', '.join(added)}")
+
+
+def _remove_unit(session: Session, unit: Unit) -> None:
+    ids = select(Assignment.id).where(Assignment.unit_id == unit.id).scalar_subquery()
+    session.execute(delete(Deadline).where(Deadline.assignment_id.in_(ids)))
+    session.execute(delete(Assignment).where(Assignment.unit_id == unit.id))
+    session.delete(unit)
+
+
+def _task_id(session: Session, cycle_id: str, number: int) -> int | None:
+    return session.execute(select(PlanTask.id).where(PlanTask.cycle_id == cycle_id, PlanTask.number == number)
+                           ).scalar_one_or_none()
+
+
+def _update_tasks(session: Session, definition: CycleDefinition, changes: Changes, *, at: datetime,
+                  actor: str) -> None:
+    stored = {t.number: t for t in session.execute(select(PlanTask).where(PlanTask.cycle_id == definition.id)
+                                                   ).scalars()}
+    wanted = {t.number: t for t in definition.tasks}
+    for number in sorted(set(wanted) - set(stored)):
+        insert_task(session, definition, wanted[number], at=at, actor=actor)
+        changes.done.append(f"task {number} added")
+    for number in sorted(set(stored) - set(wanted)):
+        if _started(session, stored[number].id):
+            changes.refused.append(f"task {number} was removed, but work on it has started")
+            continue
+        ids = select(Assignment.id).where(Assignment.plan_task_id == stored[number].id).scalar_subquery()
+        session.execute(delete(Deadline).where(Deadline.assignment_id.in_(ids)))
+        session.execute(delete(Assignment).where(Assignment.plan_task_id == stored[number].id))
+        session.delete(stored[number])
+        changes.done.append(f"task {number} removed before it started")
+    for number in sorted(set(stored) & set(wanted)):
+        _update_task(session, stored[number], wanted[number], changes, at=at, actor=actor)
+
+
+def _started(session: Session, task_id: int) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.plan_task_id == task_id, Assignment.status != AssignmentStatus.WAITING.value)))
+
+
+def _update_task(session: Session, stored: PlanTask, task: TaskDef, changes: Changes, *, at: datetime,
+                 actor: str) -> None:
+    values = plan_task_values(task)
+    differing = [name for name, value in values.items() if getattr(stored, name) != value]
+    if not differing:
+        return
+    if "owner" in differing and _started(session, stored.id):
+        changes.refused.append(f"task {task.number}: owner changed from {stored.owner} to {task.owner}, but work "
+                               "on it has started")
+        return
+    if "owner" in differing and (stored.owner == UNITS_OWNER) != task.every_unit:
+        changes.refused.append(f"task {task.number}: owner changed between every unit and a body")
+        return
+    old_due = stored.due_text
+    for name in differing:
+        setattr(stored, name, values[name])
+    moved = _move_plan_deadlines(session, stored, task, old_due, at=at, actor=actor) \
+        if {"last_day", "due_at"} & set(differing) else 0
+    if "owner" in differing:
+        session.execute(update(Assignment).where(Assignment.plan_task_id == stored.id)
+                        .values(assignee=assignee_for_body(task.owner)))
+    if "due_at" in differing or "due_text" in differing:
+        changes.done.append(f"task {task.number}: due {old_due!r} → {task.due.text!r}; {moved} unfinished "
+                            "assignment(s) take the new deadline")
+    else:
+        changes.done.append(f"task {task.number}: {', '.join(differing)} updated")
+
+
+def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_due: str, *, at: datetime,
+                         actor: str) -> int:
+    """Unfinished assignments whose deadline is still the plan's take the new one; extended ones keep theirs."""
+    latest_source = (select(Deadline.source).where(Deadline.assignment_id == Assignment.id)
+                     .order_by(Deadline.id.desc()).limit(1).correlate(Assignment).scalar_subquery())
+    ids = session.execute(select(Assignment.id).where(
+        Assignment.plan_task_id == stored.id, Assignment.status.in_(UNFINISHED), latest_source == "plan")
+    ).scalars().all()
+    if not ids:
+        return 0
+    session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(
+        last_day=task.last_day, due_at=task.due_at, moved_because=task.moved_because))
+    insert_plan_deadlines(session, list(ids), task, reason=f"plan changed: {old_due!r} → {task.due.text!r}", at=at,
+                          actor=actor)
+    return len(ids)
+
+
+def _check_criteria(session: Session, definition: CycleDefinition, changes: Changes) -> None:
+    stored = [(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required, c.respondents)
+              for c in session.execute(select(Criterion).where(Criterion.cycle_id == definition.id)
+                                       .order_by(Criterion.position)).scalars()]
+    wanted = [(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
+               ",".join(map(str, c.respondents))) for c in definition.criteria]
+    if stored == wanted:
+        return
+    if session.scalar(select(func.count()).select_from(ScoreVersion).where(ScoreVersion.cycle_id == definition.id)):
+        changes.refused.append("the criteria set changed, but scores have already been recorded against it")
+        return
+    session.execute(delete(Criterion).where(Criterion.cycle_id == definition.id))
+    session.add_all([Criterion(cycle_id=definition.id, code=c.code, parent_code=c.parent_code, position=position,
+                               title=c.title, max_points=c.max_points, method=c.method,
+                               evidence_required=c.evidence_required,
+                               respondents=",".join(map(str, c.respondents)))
+                     for position, c in enumerate(definition.criteria)])
+    changes.done.append("criteria set replaced (no scores recorded yet)")

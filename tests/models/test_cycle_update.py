@@ -1,0 +1,91 @@
+"""Loading a changed definition: only what has not happened yet changes, and the rest is refused whole."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from models.cycle_context import load_context
+from models.cycle_update import DefinitionConflict, update_cycle
+from models.db import session_scope
+from models.definition.loader import load_cycle
+from models.lifecycle import UnitEvent
+from models.tables import Assignment, Cycle, Deadline, HistoryEntry, PlanTask, ScoreKind, Unit
+from models.transitions import transition_units
+from tasks.intake import ScoreSheet, record_scores, report_task_done
+from tests.models.test_definition import write
+
+AT = datetime(2023, 11, 2, 2, tzinfo=UTC)
+
+
+def apply(db, folder):
+    with session_scope(db) as session:
+        return update_cycle(session, session.get(Cycle, "hanoi-2023"), load_cycle(folder), at=AT, actor="operator")
+
+
+def snapshot(db):
+    with session_scope(db) as session:
+        return (session.get(Cycle, "hanoi-2023").definition_hash,
+                session.scalar(select(func.count()).select_from(Unit)),
+                session.scalar(select(func.count()).select_from(Deadline)),
+                session.scalar(select(func.count()).select_from(HistoryEntry)))
+
+
+def test_a_moved_deadline_reaches_the_assignments_not_yet_done(loaded_hanoi, db, cycle_copy):
+    write(cycle_copy, "plan.toml", 'due = "Trước ngày 10/02/2024"', 'due = "20/02/2024"')
+    result = apply(db, cycle_copy)
+    assert result.changes == ["task 16: due 'Trước ngày 10/02/2024' → '20/02/2024'; 1 unfinished assignment(s) "
+                              "take the new deadline"]
+    with session_scope(db) as session:
+        task = session.execute(select(PlanTask).where(PlanTask.number == 16)).scalar_one()
+        assignment = session.execute(select(Assignment).where(Assignment.plan_task_id == task.id)).scalar_one()
+        reasons = session.execute(select(Deadline.reason).where(Deadline.assignment_id == assignment.id)
+                                  .order_by(Deadline.id)).scalars().all()
+        last = session.execute(select(HistoryEntry).order_by(HistoryEntry.seq.desc()).limit(1)).scalar_one()
+    assert (task.last_day, assignment.last_day) == (date(2024, 2, 20), date(2024, 2, 20))
+    assert reasons[-1] == "plan changed: 'Trước ngày 10/02/2024' → '20/02/2024'"
+    assert (last.event, last.actor) == ("update_cycle", "operator")
+
+
+def test_a_finished_assignment_keeps_its_deadline(loaded_hanoi, db, cycle_copy):
+    with session_scope(db) as session:
+        report_task_done(session, load_context(session, "hanoi-2023"), number=1, at=AT, actor="body:so_noi_vu")
+    write(cycle_copy, "plan.toml", "within_working_days = 5", "within_working_days = 8")
+    assert apply(db, cycle_copy).changes[0].endswith("0 unfinished assignment(s) take the new deadline")
+    with session_scope(db) as session:
+        task = session.execute(select(PlanTask).where(PlanTask.number == 1)).scalar_one()
+        assignment = session.execute(select(Assignment).where(Assignment.plan_task_id == task.id)).scalar_one()
+    assert task.last_day == date(2023, 10, 17) and assignment.last_day == date(2023, 10, 12)
+
+
+def test_a_new_unit_joins_with_its_assignments(loaded_hanoi, db, cycle_copy):
+    with (cycle_copy / "units.csv").open("a", encoding="utf-8") as units:
+        units.write("BQLHOALAC,BQL Khu công nghệ cao Hòa Lạc,so,so,hoalac@hanoi.example,truongban.hoalac@hanoi.example\n")
+    write(cycle_copy, "units.csv", "sonoivu@hanoi.example,", "cchc.sonoivu@hanoi.example,")
+    assert apply(db, cycle_copy).changes == ["unit SNV: email updated", "1 unit(s) added: BQLHOALAC"]
+    with session_scope(db) as session:
+        unit = session.execute(select(Unit).where(Unit.code == "BQLHOALAC")).scalar_one()
+        assignees = session.execute(select(Assignment.assignee).where(Assignment.unit_id == unit.id)).scalars().all()
+    assert unit.state == "registered" and assignees == ["unit:BQLHOALAC", "unit:BQLHOALAC"]
+
+
+def test_rewriting_the_past_is_refused_whole_and_changes_nothing(loaded_hanoi, db, cycle_copy):
+    with session_scope(db) as session:
+        ctx = load_context(session, "hanoi-2023")
+        transition_units(session, cycle_id="hanoi-2023", codes=["STP"], event=UnitEvent.OPEN_SELF_ASSESSMENT,
+                         actor="t", at=AT)
+        record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=[ScoreSheet("SNV", {})], at=AT, actor="vien",
+                      source="x.xlsx")
+    before = snapshot(db)
+    text = (cycle_copy / "units.csv").read_text(encoding="utf-8")
+    (cycle_copy / "units.csv").write_text("\n".join(line for line in text.splitlines() if not line.startswith("STP,"))
+                                          + "\n", encoding="utf-8")
+    write(cycle_copy, "criteria.csv", "Ban hành kế hoạch CCHC năm kịp thời", "Ban hành kịp thời")
+    write(cycle_copy, "plan.toml", 'due = "Trước ngày 10/02/2024"', 'due = "20/02/2024"')
+    with pytest.raises(DefinitionConflict) as refused:
+        apply(db, cycle_copy)
+    assert refused.value.conflicts == [
+        "unit STP was removed, but it is already 'self_assessing'",
+        "the criteria set changed, but scores have already been recorded against it",
+    ]
+    assert snapshot(db) == before
