@@ -25,6 +25,7 @@ from models.definition.cycle import CycleDefinition, TaskDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
 from models.tables import (
+    UNFINISHED,
     UNITS_OWNER,
     Assignment,
     AssignmentStatus,
@@ -38,7 +39,6 @@ from models.tables import (
     assignee_for_body,
 )
 
-UNFINISHED = (AssignmentStatus.WAITING.value, AssignmentStatus.OPEN.value, AssignmentStatus.OVERDUE.value)
 UNIT_CONTACT = ("name", "email", "head_email")
 
 

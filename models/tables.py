@@ -118,6 +118,11 @@ class AssignmentStatus(StrEnum):
     MISSED = "missed"  # the stage moved on without it (e.g. no explanation sent)
 
 
+OPEN_STATES = (AssignmentStatus.OPEN.value, AssignmentStatus.OVERDUE.value)
+FINISHED = (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value)
+UNFINISHED = (AssignmentStatus.WAITING.value, *OPEN_STATES)
+
+
 class Assignment(SQLModel, table=True):
     """One plan task for one assignee: a unit, or the owning body. Carries its effective deadline."""
 

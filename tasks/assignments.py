@@ -15,11 +15,16 @@ from models.completion import parse_completion_rule
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import has_reached
-from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, PlanTask, ScoreVersion, Unit
-
-OPEN_STATES = (AssignmentStatus.OPEN.value, AssignmentStatus.OVERDUE.value)
-FINISHED = (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value)
-UNFINISHED = (AssignmentStatus.WAITING.value, *OPEN_STATES)
+from models.tables import (
+    FINISHED,
+    UNFINISHED,
+    UNITS_OWNER,
+    Assignment,
+    AssignmentStatus,
+    PlanTask,
+    ScoreVersion,
+    Unit,
+)
 
 
 @dataclass

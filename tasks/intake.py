@@ -19,9 +19,19 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, next_state
 from models.scores import latest_versions
 from models.stages import Stage
-from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, Cycle, ScoreKind, ScoreLine, ScoreVersion, Unit
+from models.tables import (
+    UNFINISHED,
+    UNITS_OWNER,
+    Assignment,
+    AssignmentStatus,
+    Cycle,
+    ScoreKind,
+    ScoreLine,
+    ScoreVersion,
+    Unit,
+)
 from models.transitions import transition_units
-from tasks.assignments import UNFINISHED, AssignmentChanges, complete_assignments
+from tasks.assignments import AssignmentChanges, complete_assignments
 
 
 class StageClosed(ValueError):

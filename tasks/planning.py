@@ -11,8 +11,17 @@ from models.completion import parse_completion_rule
 from models.cycle_context import CycleContext
 from models.lifecycle import ORDER, UnitState
 from models.stages import Stage
-from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, Cycle, ScoreVersion, Unit, UnitResult
-from tasks.assignments import FINISHED, UNFINISHED
+from models.tables import (
+    FINISHED,
+    UNFINISHED,
+    UNITS_OWNER,
+    Assignment,
+    AssignmentStatus,
+    Cycle,
+    ScoreVersion,
+    Unit,
+    UnitResult,
+)
 
 
 def stages_with_work(session: Session, ctx: CycleContext, *, at: datetime) -> list[Stage]:

@@ -12,11 +12,18 @@ from sqlmodel import Session
 from models.cycle_context import CycleContext
 from models.reminders import Rung, due_rungs, ladder
 from models.settings import Settings
-from models.tables import Assignment, AssignmentStatus, PlanTask, Unit, assignee_for_body, assignee_for_unit
+from models.tables import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentStatus,
+    PlanTask,
+    Unit,
+    assignee_for_body,
+    assignee_for_unit,
+)
 from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render
-from tasks.assignments import OPEN_STATES
 from tasks.messages import message_context, status_url
 
 

@@ -9,8 +9,7 @@ from sqlmodel import Session
 
 from models.checkpoints import Checkpoint, DeadlineGroup, checkpoints
 from models.cycle_context import CycleContext
-from models.tables import Assignment, AssignmentStatus, PlanTask
-from tasks.assignments import UNFINISHED
+from models.tables import UNFINISHED, Assignment, AssignmentStatus, PlanTask
 
 
 def deadline_groups(session: Session, ctx: CycleContext) -> list[DeadlineGroup]:

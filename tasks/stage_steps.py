@@ -20,6 +20,7 @@ from models.scoring import UnitInput, score_block
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import (
+    OPEN_STATES,
     UNITS_OWNER,
     Assignment,
     Criterion,
@@ -33,7 +34,6 @@ from models.tables import (
 from models.transitions import Transition, transition_units
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
-from tasks.assignments import OPEN_STATES
 from tasks.intake import close_explanation_windows
 from tasks.messages import message_context, status_url
 
