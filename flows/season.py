@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from flows.tick import tick
 from models.cycle_context import load_context
 from models.db import session_scope
+from tasks.events import unit_of_work
 from tasks.intake import StageClosed
 from tasks.runtime import engine_for
 from tasks.schedule_data import has_overdue, upcoming_checkpoints
@@ -64,7 +65,7 @@ def replay_season(*, database_url: str, cycle_id: str, seed: int,
 def _act(engine, ctx, world: World, event: WorldEvent, report: ReplayReport) -> bool:  # type: ignore[no-untyped-def]
     world.now = event.at
     try:
-        with session_scope(engine) as session:
+        with unit_of_work(engine) as session:  # submissions move units: their events go out too
             event.act(session, ctx)
     except StageClosed as refused:
         report.refused_inputs.append(f"{event.name}: {refused}")

@@ -15,6 +15,8 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import TRANSITIONS, TransitionRefused, UnitEvent, UnitState, next_state
 from models.tables import Unit
 
+MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
+
 
 class ConcurrentChange(RuntimeError):
     """Another writer moved some of these units between reading and writing them."""
@@ -70,6 +72,8 @@ def transition_units(
         moved += result.rowcount
     if moved != len(ids):
         raise ConcurrentChange(f"cycle {cycle_id}: {len(ids) - moved} unit(s) changed state meanwhile; retry")
+    # Whoever commits this session can announce the moves (tasks.events emits them as Prefect events).
+    session.info.setdefault(MOVED_KEY, []).extend((cycle_id, t) for t in transitions)
     append_history(session, cycle_id=cycle_id, drafts=[
         HistoryDraft(entity="unit", subject=t.code, event=event.value, actor=actor, at=at,
                      from_state=t.from_state.value, to_state=t.to_state.value, reason=reason,

@@ -7,7 +7,6 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.events import emit_event
 
 from models.cycle_context import load_context
 from models.db import session_scope
@@ -17,6 +16,7 @@ from models.transitions import Transition
 from tasks import stage_steps
 from tasks.assignments import reconcile_stage
 from tasks.delivery import deliver_pending
+from tasks.events import unit_of_work
 from tasks.planning import stages_with_work
 from tasks.reminders import queue_digest, queue_ladder
 from tasks.runtime import current_flow_run_id, engine_for
@@ -34,7 +34,7 @@ def plan_tick(database_url: str, cycle_id: str, at: datetime) -> list[str]:
 @task(cache_policy=NO_CACHE)
 def advance_assignments(database_url: str, cycle_id: str, stage: str, at: datetime) -> dict[str, int]:
     """Open what is ready, mark what is late, complete what the units' progress completes."""
-    with session_scope(engine_for(database_url)) as session:
+    with unit_of_work(engine_for(database_url)) as session:
         changes = reconcile_stage(session, load_context(session, cycle_id), stage=stage, at=at, actor=ACTOR,
                                   flow_run_id=current_flow_run_id())
     return {"opened": changes.opened, "overdue": changes.overdue, "completed": changes.completed}
@@ -46,7 +46,7 @@ def move_units(database_url: str, cycle_id: str, stage: str, at: datetime) -> in
     settings = get_settings()
     run_id = current_flow_run_id()
     moved: list[Transition] = []
-    with session_scope(engine_for(database_url)) as session:
+    with unit_of_work(engine_for(database_url)) as session:
         ctx = load_context(session, cycle_id)
         common = {"at": at, "actor": ACTOR, "flow_run_id": run_id}
         if stage == Stage.SELF_ASSESSMENT:
@@ -59,20 +59,7 @@ def move_units(database_url: str, cycle_id: str, stage: str, at: datetime) -> in
             stage_steps.score_ready_blocks(session, ctx, **common)
         elif stage == Stage.ANNOUNCEMENT:
             moved = stage_steps.announce(session, ctx, settings, **common)
-    emit_unit_events(cycle_id, moved)
     return len(moved)
-
-
-def emit_unit_events(cycle_id: str, moved: list[Transition]) -> None:
-    """parindex.unit.<new-state> per transition, the unit as resource, for Prefect Automations."""
-    for transition in moved:
-        emit_event(
-            event=f"parindex.unit.{transition.to_state.value}",
-            resource={"prefect.resource.id": f"parindex.unit.{cycle_id}.{transition.code}",
-                      "prefect.resource.name": transition.code, "parindex.cycle": cycle_id},
-            payload={"from": transition.from_state.value, "to": transition.to_state.value,
-                     "event": transition.event.value},
-        )
 
 
 @task(cache_policy=NO_CACHE)

@@ -1,0 +1,38 @@
+"""Every unit transition is announced as a Prefect event, and only once its transaction has committed."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from models.lifecycle import UnitEvent
+from models.transitions import transition_units
+from tasks import events
+from tasks.events import unit_of_work
+
+AT = datetime(2023, 10, 2, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def emitted(monkeypatch):
+    calls: list[dict] = []
+    monkeypatch.setattr(events, "emit_event", lambda **event: calls.append(event))
+    return calls
+
+
+def test_a_committed_transition_emits_its_event(loaded_hanoi, db, emitted):
+    with unit_of_work(db) as session:
+        transition_units(session, cycle_id="hanoi-2023", codes=["SNV", "STP"], event=UnitEvent.OPEN_SELF_ASSESSMENT,
+                         actor="t", at=AT)
+    assert [(e["event"], e["resource"]["prefect.resource.id"]) for e in emitted] == [
+        ("parindex.unit.self_assessing", "parindex.unit.hanoi-2023.SNV"),
+        ("parindex.unit.self_assessing", "parindex.unit.hanoi-2023.STP"),
+    ]
+    assert emitted[0]["payload"] == {"from": "registered", "to": "self_assessing", "event": "open_self_assessment"}
+
+
+def test_a_rolled_back_transition_emits_nothing(loaded_hanoi, db, emitted):
+    with pytest.raises(RuntimeError), unit_of_work(db) as session:
+        transition_units(session, cycle_id="hanoi-2023", codes=["SNV"], event=UnitEvent.OPEN_SELF_ASSESSMENT,
+                         actor="t", at=AT)
+        raise RuntimeError("the rest of the work failed")
+    assert emitted == []
