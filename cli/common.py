@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Annotated
 
+import pendulum
 import typer
 from rich.console import Console
 
@@ -21,6 +23,7 @@ DbOption = Annotated[
                  help="Database URL (SQLite or PostgreSQL)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AtOption = Annotated[str | None, typer.Option("--at", help="ISO 8601 instant with offset; default now (for replays)")]
 
 
 def default_db() -> str:
@@ -51,3 +54,15 @@ def user_errors() -> Iterator[None]:
     except (UserError, TransitionRefused, LookupError) as error:
         errors.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(getattr(error, "code", 1)) from None
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        instant = pendulum.parse(text)
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as error:
+        raise UserError(f"--at {text!r} is not an ISO 8601 instant (e.g. 2023-11-24T08:00:00+07:00): {error}") from None
+    if not isinstance(instant, datetime) or instant.tzinfo is None:
+        raise UserError(f"--at {text!r} needs a time zone offset, e.g. +07:00")
+    return datetime.fromtimestamp(instant.timestamp(), UTC)

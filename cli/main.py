@@ -8,7 +8,7 @@ quiet_prefect()  # before Prefect is imported anywhere: no telemetry; parindex p
 
 import typer  # noqa: E402
 
-from cli import cycle, season  # noqa: E402
+from cli import cycle, operations, outbox, season  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -18,6 +18,8 @@ app.command("simulate")(season.simulate_command)
 app.command("demo")(season.demo_command)
 app.command("status")(season.status_command)
 app.command("serve")(season.serve_command)
+app.command("extend")(operations.extend_command)
+app.command("outbox")(outbox.outbox_command)
 
 
 def main() -> None:

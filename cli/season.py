@@ -6,16 +6,15 @@ import json
 import os
 import shutil
 import time as clock
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 
-import pendulum
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import DbOption, JsonOption, UserError, console, default_db, user_errors
+from cli.common import AtOption, DbOption, JsonOption, console, default_db, parse_instant, user_errors
 from cli.orchestration import PrefectServer, prefect_api
 from models.cycle_context import load_context
 from models.db import session_scope, upgrade_schema
@@ -26,20 +25,8 @@ VAR = Path("var")
 HANOI = Path("calendar/hanoi-2023")
 
 
-def parse_instant(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        instant = pendulum.parse(text)
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as error:
-        raise UserError(f"--at {text!r} is not an ISO 8601 instant (e.g. 2023-11-24T08:00:00+07:00): {error}") from None
-    if not isinstance(instant, datetime) or instant.tzinfo is None:
-        raise UserError(f"--at {text!r} needs a time zone offset, e.g. +07:00")
-    return datetime.fromtimestamp(instant.timestamp(), UTC)
-
-
 def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle, e.g. hanoi-2023")],
-                 at: Annotated[str | None, typer.Option(help="ISO 8601 instant; default now")] = None,
+                 at: AtOption = None,
                  db: DbOption = "") -> None:
     """Run one tick by hand: reconcile the cycle at an instant."""
     with user_errors():

@@ -43,7 +43,11 @@ class CycleContext:
         return next((task for task in self.tasks_of_stage(stage) if task.owner == UNITS_OWNER), None)
 
     def task_by_number(self, number: int) -> PlanTask:
-        return next(task for task in self.tasks.values() if task.number == number)
+        found = next((task for task in self.tasks.values() if task.number == number), None)
+        if found is None:
+            numbers = ", ".join(str(n) for n in sorted(task.number for task in self.tasks.values()))
+            raise LookupError(f"cycle {self.cycle_id} has no plan task {number} (its tasks: {numbers})")
+        return found
 
 
 def load_context(session: Session, cycle_id: str) -> CycleContext:

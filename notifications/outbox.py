@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -99,3 +99,23 @@ def mark_failed(session: Session, message: OutboxMessage, *, at: datetime, error
     session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
         status=MessageStatus.FAILED.value, attempts=attempts, last_error=error[:2000],
         next_attempt_at=at + timedelta(seconds=delay)))
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    cycle_id: str | None = None
+    assignee: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    limit: int = 200
+
+
+def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[OutboxMessage]]:
+    """Messages matching the filter, newest first (at most `limit`), and how many match in all."""
+    conditions = [column == value for column, value in (
+        (OutboxMessage.cycle_id, wanted.cycle_id), (OutboxMessage.assignee, wanted.assignee),
+        (OutboxMessage.kind, wanted.kind), (OutboxMessage.status, wanted.status)) if value is not None]
+    total = session.scalar(select(func.count()).select_from(OutboxMessage).where(*conditions)) or 0
+    rows = session.execute(select(OutboxMessage).where(*conditions)
+                           .order_by(OutboxMessage.id.desc()).limit(wanted.limit)).scalars().all()
+    return total, list(rows)

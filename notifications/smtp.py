@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 import yagmail
 
@@ -39,7 +40,7 @@ def compose(message: OutboxMessage, settings: Settings) -> Envelope:
     if cc:
         mail["Cc"] = ", ".join(cc)
     mail["Subject"] = one_line(message.subject)
-    mail["Message-ID"] = make_msgid(idstring=f"parindex-{message.id}", domain=settings.mail_from.split("@")[-1])
+    mail["Message-ID"] = message_id(message, settings)
     mail["X-Parindex-Key"] = one_line(message.idempotency_key)
     mail["X-Parindex-Kind"] = message.kind
     mail.set_content(message.body_text, charset="utf-8")
@@ -49,6 +50,13 @@ def compose(message: OutboxMessage, settings: Settings) -> Envelope:
         mail.add_attachment(message.ics, subtype="calendar", charset="utf-8", filename="han-chot.ics",
                             params={"method": "PUBLISH"})
     return Envelope(settings.mail_from, [message.to_address, *cc], mail)
+
+
+def message_id(message: OutboxMessage, settings: Settings) -> str:
+    """The same for every attempt at one outbox message: a copy resent after a crash is one mail to the
+    recipient's client, which de-duplicates by Message-ID."""
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
+    return f"<parindex.{digest}@{settings.mail_from.split('@')[-1]}>"
 
 
 @contextmanager

@@ -11,7 +11,15 @@ from flows.tick import tick
 from models.db import session_scope
 from models.history import verify_chain
 from models.lifecycle import FINAL_STATE
-from models.tables import Assignment, AssignmentStatus, HistoryEntry, OutboxMessage, Unit
+from models.tables import (
+    Assignment,
+    AssignmentStatus,
+    HistoryEntry,
+    MessageStatus,
+    OutboxMessage,
+    PlanTask,
+    Unit,
+)
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -60,3 +68,26 @@ def test_a_whole_season_ends_with_every_unit_announced(loaded_hanoi, db, databas
     assert unfinished == 0
     assert kinds["result"] == 52 and kinds["draft"] == 52 and kinds["escalation"] >= 1
     assert len(smtp.messages()) == sum(kinds.values())
+    assert_reminders_follow_behaviour(db)
+
+
+def assert_reminders_follow_behaviour(db) -> None:
+    """Nothing was sent about an assignment after it was done; everything late got its overdue notice;
+    nothing is left pending."""
+    with session_scope(db) as session:
+        ladder = session.execute(
+            select(OutboxMessage.kind, OutboxMessage.status, OutboxMessage.created_at, OutboxMessage.sent_at,
+                   Assignment.id, Assignment.completed_at, Assignment.late, Assignment.status.label("state"))
+            .join(Assignment, Assignment.id == OutboxMessage.assignment_id)
+            .where(OutboxMessage.kind.in_(["reminder", "overdue", "escalation"]))).all()
+        late = session.execute(select(Assignment.id).join(PlanTask).where(
+            (Assignment.late.is_(True)) | (Assignment.status == AssignmentStatus.MISSED.value),
+            PlanTask.optional.is_(False))).scalars().all()
+        pending = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.status == MessageStatus.PENDING.value))
+    sent = [m for m in ladder if m.status == MessageStatus.SENT.value]
+    after_done = [m for m in sent if m.completed_at is not None and m.sent_at > m.completed_at]
+    assert after_done == []
+    noticed = {m.id for m in sent if m.kind == "overdue"}
+    assert late and set(late) <= noticed, sorted(set(late) - noticed)
+    assert pending == 0

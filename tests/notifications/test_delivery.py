@@ -98,3 +98,34 @@ def test_line_breaks_in_names_never_reach_a_header(loaded_hanoi, db, smtp):
     headers = raw.split(b"\r\n\r\n", 1)[0]
     assert mail["Bcc"] is None and b"Bcc:" not in headers
     assert "&lt;b&gt;x&lt;/b&gt;" in mail.get_body(("html",)).get_content()
+
+
+class Crash(BaseException):
+    """The process dying: nothing in parindex catches it."""
+
+
+def test_a_crash_between_acceptance_and_marking_resends_that_message_only(loaded_hanoi, db, smtp, monkeypatch):
+    from tasks import delivery
+
+    with session_scope(db) as session:
+        enqueue(session, [new_message(key) for key in ("k1", "k2", "k3")], at=AT)
+    real_mark_sent, calls = delivery.mark_sent, []
+
+    def dies_on_the_second(session, ids, *, at):
+        calls.append(ids)
+        if len(calls) == 2:
+            raise Crash  # k2 was accepted by the server; the process dies before recording it
+        real_mark_sent(session, ids, at=at)
+
+    monkeypatch.setattr(delivery, "mark_sent", dies_on_the_second)
+    with pytest.raises(Crash):
+        deliver_pending(db, settings_for(smtp), cycle_id="hanoi-2023", at=AT)
+    assert statuses(db) == {"k1": "sent", "k2": "pending", "k3": "pending"}
+    monkeypatch.setattr(delivery, "mark_sent", real_mark_sent)
+    assert deliver_pending(db, settings_for(smtp), cycle_id="hanoi-2023", at=AT).sent == 2  # after the restart
+    received = [email.message_from_bytes(p.read_bytes(), policy=policy.default)["Message-ID"]
+                for p in smtp.messages()]
+    with session_scope(db) as session:
+        ids = dict(session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.id)).all())
+    assert len(received) == 4 and len(set(received)) == 3  # k2 twice, the others once, none lost
+    assert set(statuses(db).values()) == {"sent"} and ids.keys() == {"k1", "k2", "k3"}

@@ -1,0 +1,110 @@
+"""Extending a deadline: the effective deadline moves, its ladder follows, obsolete reminders are cancelled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from models.batching import chunked
+from models.cycle_context import CycleContext
+from models.history import HistoryDraft, append_history
+from models.tables import (
+    UNFINISHED,
+    UNITS_OWNER,
+    Assignment,
+    AssignmentStatus,
+    Deadline,
+    Unit,
+    assignee_for_unit,
+)
+from models.workdays import DeadlineRule, format_day_with_weekday
+from notifications.outbox import cancel_obsolete
+
+
+class ExtensionRefused(ValueError):
+    """An extension that cannot apply: no reason, a date not later, a unit with nothing left to do."""
+
+
+@dataclass(frozen=True)
+class ExtensionResult:
+    task_number: int
+    last_day: date
+    due_at: datetime
+    moved_because: str | None
+    extended: list[str]  # assignees
+    reopened: int  # overdue assignments that are open again
+    cancelled_messages: int
+
+
+def extend_deadline(session: Session, ctx: CycleContext, *, task_number: int, unit_codes: Sequence[str] | None,
+                    until: date, reason: str, actor: str, at: datetime,
+                    flow_run_id: str | None = None) -> ExtensionResult:
+    """Move the effective deadline of a task's unfinished assignments (for some units, or all assignees) to
+    `until`, rolled forward past days off. The reminder ladder is computed from the assignment's deadline,
+    so it follows; pending messages that carry the old deadline are cancelled in the same transaction."""
+    if not reason.strip():
+        raise ExtensionRefused("an extension needs a reason (--reason)")
+    task = ctx.task_by_number(task_number)
+    effective = ctx.calendar.effective_deadline(until, DeadlineRule(task.deadline_rule))
+    if effective.due_at <= at:
+        raise ExtensionRefused(f"task {task_number}: {until:%d/%m/%Y} has already passed; an extension must "
+                               "end in the future")
+    rows = _unfinished(session, ctx, task_id=task.id, owner=task.owner, unit_codes=unit_codes)
+    not_later = [row.assignee for row in rows if row.due_at is not None and row.due_at >= effective.due_at]
+    if not_later:
+        raise ExtensionRefused(f"task {task_number}: {', '.join(sorted(not_later)[:10])} already due on or after "
+                               f"{format_day_with_weekday(effective.last_day)}; an extension only moves a deadline "
+                               "later")
+    moved = (f"gia hạn đến {format_day_with_weekday(effective.last_day)}: {reason.strip()}"
+             + (f" ({effective.moved_because})" if effective.moved_because else ""))
+    ids = [row.id for row in rows]
+    reopened = [row.id for row in rows if row.status == AssignmentStatus.OVERDUE.value]
+    for chunk in chunked(ids):
+        session.execute(update(Assignment).where(Assignment.id.in_(chunk)).values(
+            last_day=effective.last_day, due_at=effective.due_at, moved_because=moved)
+            .execution_options(synchronize_session=False))
+    for chunk in chunked(reopened):
+        session.execute(update(Assignment).where(Assignment.id.in_(chunk))
+                        .values(status=AssignmentStatus.OPEN.value).execution_options(synchronize_session=False))
+    session.execute(insert(Deadline), [
+        {"assignment_id": row.id, "source": "extension", "last_day": effective.last_day, "due_at": effective.due_at,
+         "moved_because": moved, "reason": reason.strip(), "actor": actor, "created_at": at} for row in rows])
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[
+        HistoryDraft(entity="deadline", subject=row.assignee, event="extend", actor=actor, at=at,
+                     from_state=row.status,
+                     to_state=AssignmentStatus.OPEN.value if row.id in reopened else row.status,
+                     reason=reason.strip(), flow_run_id=flow_run_id,
+                     details={"task": task_number, "old_last_day": row.last_day.isoformat() if row.last_day else None,
+                              "new_last_day": effective.last_day.isoformat()})
+        for row in rows])
+    session.flush()
+    cancelled = cancel_obsolete(session, cycle_id=ctx.cycle_id, reason=f"deadline extended: {reason.strip()}")
+    return ExtensionResult(task_number, effective.last_day, effective.due_at, effective.moved_because,
+                           [row.assignee for row in rows], len(reopened), cancelled)
+
+
+def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str,
+                unit_codes: Sequence[str] | None) -> list:  # type: ignore[type-arg]
+    query = select(Assignment.id, Assignment.assignee, Assignment.status, Assignment.last_day, Assignment.due_at) \
+        .where(Assignment.plan_task_id == task_id)
+    if unit_codes is not None:
+        if owner != UNITS_OWNER:
+            raise ExtensionRefused(f"task owned by {owner!r} is not done by units: extend it with --all")
+        known = set(session.execute(select(Unit.code).where(Unit.cycle_id == ctx.cycle_id,
+                                                            Unit.code.in_(list(unit_codes)))).scalars())
+        unknown = sorted(set(unit_codes) - known)
+        if unknown:
+            raise LookupError(f"cycle {ctx.cycle_id}: unknown unit(s) {', '.join(unknown)}")
+        query = query.where(Assignment.assignee.in_([assignee_for_unit(code) for code in unit_codes]))
+    rows = session.execute(query.order_by(Assignment.assignee)).all()
+    finished = [row.assignee for row in rows if row.status not in UNFINISHED]
+    if unit_codes is not None and finished:
+        raise ExtensionRefused(f"nothing left to extend for {', '.join(finished[:10])}: already done or missed")
+    unfinished = [row for row in rows if row.status in UNFINISHED]
+    if not unfinished:
+        raise ExtensionRefused("every assignment of this task is already done or missed: nothing to extend")
+    return unfinished
