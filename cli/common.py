@@ -42,16 +42,25 @@ class UserError(Exception):
 def user_errors() -> Iterator[None]:
     """Print known errors as one clear message and exit non-zero instead of showing a traceback."""
     from models.definition.problems import DefinitionError
+    from models.forms.problems import FormRejected
     from models.lifecycle import TransitionRefused
+    from tasks.intake import StageClosed
 
     try:
         yield
+    except FormRejected as error:
+        errors.print(f"[bold red]refused:[/] {error.file}: nothing was recorded; {len(error.problems)} problem(s)")
+        for problem in error.problems[:200]:
+            errors.print(f"  - {problem}", markup=False)
+        if len(error.problems) > 200:
+            errors.print(f"  … and {len(error.problems) - 200} more")
+        raise typer.Exit(1) from None
     except DefinitionError as error:
         errors.print(f"[bold red]refused:[/] {error.folder}: {len(error.problems)} mistake(s)")
         for problem in error.problems:
             errors.print(f"  - {problem}", markup=False)
         raise typer.Exit(1) from None
-    except (UserError, TransitionRefused, LookupError) as error:
+    except (UserError, TransitionRefused, LookupError, StageClosed) as error:
         errors.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(getattr(error, "code", 1)) from None
 

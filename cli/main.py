@@ -8,7 +8,7 @@ quiet_prefect()  # before Prefect is imported anywhere: no telemetry; parindex p
 
 import typer  # noqa: E402
 
-from cli import cycle, operations, outbox, season  # noqa: E402
+from cli import cycle, forms, operations, outbox, season  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -20,6 +20,11 @@ app.command("status")(season.status_command)
 app.command("serve")(season.serve_command)
 app.command("extend")(operations.extend_command)
 app.command("outbox")(outbox.outbox_command)
+app.command("template")(forms.template_command)
+app.add_typer(forms.submit_app, name="submit")
+app.add_typer(forms.import_app, name="import")
+app.command("score")(forms.score_command)
+app.command("approve")(forms.approve_command)
 
 
 def main() -> None:

@@ -162,6 +162,7 @@ class ScoreKind(StrEnum):
     SELF_ASSESSED = "self_assessed"
     APPRAISED_ROUND1 = "appraised_round1"
     APPRAISED_ROUND2 = "appraised_round2"
+    EXPLAINED = "explained"  # the unit's explanations: proposed points, evidence and reasons per criterion
     COUNCIL_FINAL = "council_final"
     SURVEY = "survey"
 
@@ -265,3 +266,18 @@ class UnitResult(SQLModel, table=True):
     reward_eligible: bool = False
     accountability: str = ""
     computed_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class PriorResult(SQLModel, table=True):
+    """A unit's published result of an earlier year, imported for comparison and accountability."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "unit_code", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    unit_code: str = Field(max_length=64)
+    year: int
+    index_percent: Decimal = Field(sa_column=Column(points_column(), nullable=False))
+    rank_in_block: int
+    band: str = Field(max_length=32)
+    source: str = ""
+    imported_at: datetime = Field(sa_column=_utc(nullable=False))

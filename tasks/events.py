@@ -20,6 +20,8 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     with session_scope(engine) as session:
         moved: list[tuple[str, Transition]] = session.info.setdefault(MOVED_KEY, [])
         yield session
+    if moved and not _prefect_api_configured():
+        return  # no Prefect server to tell (a command run without one): starting a temporary one is no use
     for cycle_id, transition in moved:
         emit_event(
             event=f"parindex.unit.{transition.to_state.value}",
@@ -28,3 +30,9 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
             payload={"from": transition.from_state.value, "to": transition.to_state.value,
                      "event": transition.event.value},
         )
+
+
+def _prefect_api_configured() -> bool:
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)

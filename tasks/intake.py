@@ -16,7 +16,7 @@ from sqlmodel import Session
 from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
-from models.lifecycle import TransitionRefused, UnitEvent, UnitState, next_state
+from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached, next_state
 from models.scores import latest_versions
 from models.stages import Stage
 from models.tables import (
@@ -51,9 +51,12 @@ SCORE_EVENTS: dict[ScoreKind, UnitEvent | None] = {
     ScoreKind.SELF_ASSESSED: UnitEvent.SUBMIT_SELF_ASSESSMENT,
     ScoreKind.APPRAISED_ROUND1: UnitEvent.APPRAISE_ROUND1,
     ScoreKind.APPRAISED_ROUND2: UnitEvent.APPRAISE_ROUND2,
+    ScoreKind.EXPLAINED: None,
     ScoreKind.COUNCIL_FINAL: None,
     ScoreKind.SURVEY: None,
 }
+# Scores that move no unit are still refused once results are approved (a re-run reopens them).
+FROZEN_FROM = UnitState.APPROVED
 RESUBMIT_WHILE = {ScoreKind.SELF_ASSESSED: UnitState.SELF_ASSESSED,
                   ScoreKind.APPRAISED_ROUND1: UnitState.APPRAISED_ROUND1,
                   ScoreKind.APPRAISED_ROUND2: UnitState.APPRAISED_ROUND2}
@@ -71,6 +74,8 @@ def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheet
     movers = [code for code, unit in units.items() if event and unit.state != RESUBMIT_WHILE.get(kind)]
     if event:
         _check_stage_open(units, movers, kind, event)
+    else:
+        _check_not_frozen(units, kind)
     version_ids = _insert_versions(session, ctx, kind, sheets, units, at=at, actor=actor, source=source,
                                    flow_run_id=flow_run_id)
     if event and movers:
@@ -89,6 +94,18 @@ def _check_stage_open(units: Mapping[str, Unit], movers: list[str], kind: ScoreK
         except TransitionRefused as refused:
             raise StageClosed(f"{kind.value} for unit {code}: the unit is in state '{units[code].state}', "
                               f"so this stage is not open for it ({refused})") from None
+
+
+def _check_not_frozen(units: Mapping[str, Unit], kind: ScoreKind) -> None:
+    frozen = sorted(code for code, unit in units.items() if has_reached(UnitState(unit.state), FROZEN_FROM))
+    if frozen:
+        raise StageClosed(f"{kind.value} for {', '.join(frozen[:10])}: results are already approved "
+                          "(re-open the stage with `parindex rerun`)")
+    if kind is ScoreKind.COUNCIL_FINAL:
+        early = sorted(code for code, unit in units.items()
+                       if not has_reached(UnitState(unit.state), UnitState.APPRAISED_ROUND2))
+        if early:
+            raise StageClosed(f"council final scores for {', '.join(early[:10])}: not appraised in round 2 yet")
 
 
 def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheets: Sequence[ScoreSheet],

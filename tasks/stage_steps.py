@@ -6,17 +6,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
-from models.definition.cycle import CriterionDef
-from models.history import HistoryDraft, append_history
-from models.lifecycle import UnitEvent, UnitState, has_reached
-from models.scores import LatestVersion, latest_versions
-from models.scoring import UnitInput, score_block
+from models.lifecycle import UnitEvent, UnitState
+from models.scores import latest_versions
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import (
@@ -26,7 +22,6 @@ from models.tables import (
     Criterion,
     Cycle,
     ScoreKind,
-    ScoreLine,
     Unit,
     UnitResult,
     assignee_for_unit,
@@ -96,87 +91,6 @@ def close_explanations(session: Session, ctx: CycleContext, *, at: datetime, act
     if not passed:
         return 0
     return close_explanation_windows(session, ctx, codes=passed, at=at, actor=actor, flow_run_id=flow_run_id)
-
-
-def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
-                       flow_run_id: str | None) -> dict[str, int]:
-    """Score every block whose inputs are complete and new: all units appraised in round 2 with survey
-    results, and some unit not scored yet or a score version newer than its result."""
-    units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id)).scalars().all()
-    versions = latest_versions(session, cycle_id=ctx.cycle_id)
-    newest: dict[int, datetime] = {}
-    for (unit_id, _), version in versions.items():
-        newest[unit_id] = max(newest.get(unit_id, version.created_at), version.created_at)
-    computed = dict(session.execute(select(UnitResult.unit_id, UnitResult.computed_at)
-                                    .where(UnitResult.cycle_id == ctx.cycle_id)).all())
-    criteria = _criteria(session, ctx)
-    scored: dict[str, int] = {}
-    by_block: dict[str, list[Unit]] = defaultdict(list)
-    for unit in units:
-        by_block[unit.block].append(unit)
-    for block, members in sorted(by_block.items()):
-        if not _inputs_complete(members, versions):
-            continue
-        if not any(u.state == UnitState.APPRAISED_ROUND2 or u.id not in computed or newest[u.id] > computed[u.id]
-                   for u in members):
-            continue
-        scored[block] = _score(session, ctx, members, versions, criteria, at=at, actor=actor, flow_run_id=flow_run_id)
-    return scored
-
-
-def _inputs_complete(members: list[Unit], versions: dict[tuple[int, ScoreKind], LatestVersion]) -> bool:
-    return all(has_reached(UnitState(u.state), UnitState.APPRAISED_ROUND2) and (u.id, ScoreKind.SURVEY) in versions
-               for u in members)
-
-
-def _criteria(session: Session, ctx: CycleContext) -> list[CriterionDef]:
-    return [CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
-                         tuple(int(x) for x in c.respondents.split(",") if x))
-            for c in session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id)
-                                     .order_by(Criterion.position)).scalars()]
-
-
-def _score(session: Session, ctx: CycleContext, members: list[Unit],
-           versions: dict[tuple[int, ScoreKind], LatestVersion], criteria: list[CriterionDef],
-           *, at: datetime, actor: str, flow_run_id: str | None) -> int:
-    appraisal_leaves = {c.code for c in criteria if c.method == "appraisal"}
-    survey_leaves = {c.code for c in criteria if c.method == "survey"}
-    chosen: dict[int, tuple[int, set[str]]] = {}
-    for unit in members:
-        appraisal = versions.get((unit.id, ScoreKind.COUNCIL_FINAL)) or versions[(unit.id, ScoreKind.APPRAISED_ROUND2)]
-        chosen[appraisal.id] = (unit.id, appraisal_leaves)
-        chosen[versions[(unit.id, ScoreKind.SURVEY)].id] = (unit.id, survey_leaves)
-    points: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for version_id, code, value in session.execute(
-            select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
-            .where(ScoreLine.score_version_id.in_(list(chosen)))):
-        unit_id, leaves = chosen[version_id]
-        if code in leaves:
-            points[unit_id][code] = value
-    inputs = [UnitInput(u.code, u.block, u.group, points[u.id]) for u in members]
-    results = score_block(inputs, criteria, ctx.criteria_set, ctx.reward_share)
-    ids = {u.code: u.id for u in members}
-    previous = {r.unit_id: r for r in session.execute(
-        select(UnitResult).where(UnitResult.unit_id.in_(list(ids.values())))).scalars()}
-    session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(list(ids.values()))))
-    session.execute(insert(UnitResult), [{
-        "cycle_id": ctx.cycle_id, "unit_id": ids[r.code], "appraisal_points": r.appraisal_points,
-        "survey_points": r.survey_points, "total_points": r.total_points, "index_percent": r.index_percent,
-        "field_indexes": json.dumps({k: str(v) for k, v in r.field_indexes.items()}),
-        "rank_in_block": r.rank_in_block, "rank_in_group": r.rank_in_group, "band": r.band,
-        "reward_eligible": r.reward_eligible, "accountability": r.accountability, "computed_at": at,
-    } for r in results])
-    append_history(session, cycle_id=ctx.cycle_id, drafts=[
-        HistoryDraft(entity="score", subject=r.code, event="compute_result", actor=actor, at=at,
-                     flow_run_id=flow_run_id, details={
-                         "index_percent": str(r.index_percent), "rank_in_block": r.rank_in_block, "band": r.band,
-                         "old_index_percent": str(previous[ids[r.code]].index_percent) if ids[r.code] in previous
-                         else None})
-        for r in results])
-    to_score = [u.code for u in members if u.state == UnitState.APPRAISED_ROUND2]
-    transition_units(session, cycle_id=ctx.cycle_id, codes=to_score, event=UnitEvent.SCORE, actor=actor, at=at,
-                     reason=f"block {members[0].block} complete: index computed", flow_run_id=flow_run_id)
-    return len(results)
 
 
 def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime, actor: str,

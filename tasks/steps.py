@@ -20,6 +20,7 @@ from tasks.events import unit_of_work
 from tasks.planning import stages_with_work
 from tasks.reminders import queue_digest, queue_ladder
 from tasks.runtime import current_flow_run_id, engine_for
+from tasks.scoring import score_ready_blocks
 
 ACTOR = "parindex-tick"
 
@@ -56,7 +57,7 @@ def move_units(database_url: str, cycle_id: str, stage: str, at: datetime) -> in
         elif stage == Stage.EXPLANATIONS:
             stage_steps.close_explanations(session, ctx, **common)
         elif stage == Stage.SCORING:
-            stage_steps.score_ready_blocks(session, ctx, **common)
+            score_ready_blocks(session, ctx, **common)
         elif stage == Stage.ANNOUNCEMENT:
             moved = stage_steps.announce(session, ctx, settings, **common)
     return len(moved)

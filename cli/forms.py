@@ -1,0 +1,142 @@
+"""`parindex template|submit|import|score|approve`: forms out, files in, scores computed, results approved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import AtOption, DbOption, UserError, console, default_db, parse_instant, user_errors
+from models.db import session_scope
+from tasks.events import unit_of_work
+from tasks.runtime import engine_for, wall_clock
+
+FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
+ByOption = Annotated[str, typer.Option("--by", help="Who sends it (recorded in the history)")]
+submit_app = typer.Typer(help="A unit sends its self-assessment or its explanations.", no_args_is_help=True)
+import_app = typer.Typer(help="The working group's appraisal, the institute's survey, last year's results.",
+                         no_args_is_help=True)
+
+
+def template_command(
+    kind: Annotated[str, typer.Argument(help="self-assessment | explanation | appraisal | survey | results")],
+    cycle: Annotated[str, typer.Option("--cycle", help="A registered cycle")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="The .xlsx file to write")],
+    unit: Annotated[str | None, typer.Option(help="The unit (self-assessment, explanation)")] = None,
+    block: Annotated[str | None, typer.Option(help="Only this block's units (appraisal)")] = None,
+    round_: Annotated[str, typer.Option("--round", help="Appraisal round whose form to prefill: 1, 2, final")] = "1",
+    db: DbOption = "",
+) -> None:
+    """Write a prefilled form: the criteria tree with maximum points, and the columns to fill in."""
+    from tasks.form_templates import TEMPLATE_KINDS, write_template
+
+    with user_errors():
+        if kind not in TEMPLATE_KINDS:
+            raise UserError(f"no {kind!r} form: the forms are {', '.join(TEMPLATE_KINDS)}")
+        if out.suffix.lower() != ".xlsx":
+            raise UserError(f"-o {out}: templates are .xlsx workbooks")
+        if round_ not in ("1", "2", "final"):
+            raise UserError(f"--round {round_!r}: one of 1, 2, final")
+        with session_scope(engine_for(db or default_db())) as session:
+            rows = write_template(session, kind=kind, cycle_id=cycle, out=out, unit=unit, block=block, round_=round_)
+    console.print(f"[green]wrote[/] {out}: {kind} form of {cycle}, {rows} row(s) to fill in")
+
+
+def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) -> None:  # type: ignore[type-arg]
+    from tasks.imports import Inputs
+
+    with user_errors():
+        who = Inputs(by.strip(), parse_instant(at) or wall_clock())
+        with unit_of_work(engine_for(db or default_db())) as session:
+            result = record(session, path, who)
+    console.print(f"[green]accepted[/] {path}: {result.summary()}")
+
+
+@submit_app.command("self-assessment")
+def submit_self_assessment(file: FileArgument, by: ByOption = "", at: AtOption = None, db: DbOption = "") -> None:
+    """A unit's self-assessment: every appraised criterion scored, evidence where the set requires it."""
+    from tasks.imports import submit_self_assessment as record
+
+    _run_import(file, by, at, db, record)
+
+
+@submit_app.command("explanation")
+def submit_explanation(file: FileArgument, by: ByOption = "", at: AtOption = None, db: DbOption = "") -> None:
+    """A unit's explanations of the round-1 draft: reasons, evidence, proposed points."""
+    from tasks.imports import submit_explanation as record
+
+    _run_import(file, by, at, db, record)
+
+
+@import_app.command("appraisal")
+def import_appraisal(file: FileArgument,
+                     round_: Annotated[str, typer.Option("--round", help="1, 2, or final (the council's)")],
+                     by: ByOption = "body:to_cong_tac", at: AtOption = None, db: DbOption = "") -> None:
+    """The working group's appraisal of any units, round 1 or 2, or the council's final scores."""
+    from tasks.imports import APPRAISAL_ROUNDS
+    from tasks.imports import import_appraisal as record
+
+    if round_ not in APPRAISAL_ROUNDS:
+        with user_errors():
+            raise UserError(f"--round {round_!r}: one of {', '.join(APPRAISAL_ROUNDS)}")
+    _run_import(file, by, at, db, lambda session, path, who: record(session, path, round_, who))
+
+
+@import_app.command("survey")
+def import_survey(file: FileArgument, by: ByOption = "body:vien", at: AtOption = None, db: DbOption = "") -> None:
+    """The institute's results: points per unit and criterion, or ballots (A/B/C/D) and satisfaction rates."""
+    from tasks.imports import import_survey as record
+
+    _run_import(file, by, at, db, record)
+
+
+@import_app.command("results")
+def import_results(file: FileArgument, year: Annotated[int, typer.Option(help="The year the results are of")],
+                   by: ByOption = "body:so_noi_vu", at: AtOption = None, db: DbOption = "") -> None:
+    """An earlier year's published results, for year-on-year change and accountability."""
+    from tasks.imports import import_prior_results as record
+
+    _run_import(file, by, at, db, lambda session, path, who: record(session, path, year, who))
+
+
+def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
+                  by: ByOption = "parindex-operator", at: AtOption = None, db: DbOption = "") -> None:
+    """Score every block whose inputs are complete now, and say what the others are missing."""
+    from models.cycle_context import load_context
+    from tasks.scoring import missing_inputs, score_ready_blocks
+
+    with user_errors():
+        with unit_of_work(engine_for(db or default_db())) as session:
+            ctx = load_context(session, cycle_id)
+            scored = score_ready_blocks(session, ctx, at=parse_instant(at) or wall_clock(), actor=by.strip() or
+                                        "parindex-operator", flow_run_id=None, force=True)
+            missing = missing_inputs(session, ctx)
+        for block, count in scored.items():
+            console.print(f"[green]scored[/] block {block}: {count} unit(s)")
+        for block, lines in missing.items():
+            console.print(f"[yellow]block {block} not scored[/]: {len(lines)} unit(s) lack inputs")
+            for line in lines[:20]:
+                console.print(f"  - {line}", markup=False)
+            if len(lines) > 20:
+                console.print(f"  … and {len(lines) - 20} more")
+        if missing:
+            raise UserError(f"{len(missing)} block(s) could not be scored: their inputs are incomplete", code=2)
+
+
+def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
+                    by: Annotated[str, typer.Option("--by", help="Who approves (the council's chair)")],
+                    reason: Annotated[str, typer.Option(help="The decision, e.g. its number")] = "",
+                    at: AtOption = None, db: DbOption = "") -> None:
+    """The council approves the computed results; the next tick announces them."""
+    from models.cycle_context import load_context
+    from tasks.intake import approve_results
+
+    with user_errors():
+        if not by.strip():
+            raise UserError("--by must not be empty")
+        with unit_of_work(engine_for(db or default_db())) as session:
+            count = approve_results(session, load_context(session, cycle_id), at=parse_instant(at) or wall_clock(),
+                                    actor=by.strip(), reason=reason.strip())
+    console.print(f"[green]approved[/] {cycle_id}: {count} unit(s); the next tick announces the results")

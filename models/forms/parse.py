@@ -1,0 +1,203 @@
+"""Checked rows to typed inputs: score sheets, survey points, last year's results.
+
+Every row is checked and every problem collected, so one refusal lists all of a file's mistakes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from models.definition.cycle import CriterionDef
+from models.forms.fields import BAND, CRITERION, CYCLE, EVIDENCE, EXPLANATION, INDEX, POINTS, RANK, UNIT, Layout
+from models.forms.problems import FormProblems
+from models.forms.readers import Sheet
+from models.forms.values import BadValue, is_blank, percentage, points, text, whole_number
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    name: str
+    block: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What a file is checked against: the cycle's units, criteria, bands and survey rules."""
+
+    cycle_id: str
+    units: Mapping[str, UnitInfo]
+    criteria: Mapping[str, CriterionDef]  # every node, in tree order
+    bands: tuple[str, ...]
+    answer_weights: Mapping[str, Decimal]
+    respondent_groups: int
+
+    def leaves(self, method: str) -> list[CriterionDef]:
+        return [c for c in self.criteria.values() if c.method == method]
+
+
+@dataclass(frozen=True)
+class Row:
+    sheet: Sheet
+    number: int
+    values: dict[str, Any]
+
+    def column(self, key: str) -> str:
+        return self.sheet.columns.get(key, key)
+
+
+def rows_of(sheets: list[Sheet], layout: Layout | None = None) -> Iterator[Row]:
+    for sheet in sheets:
+        if layout is None or sheet.layout is layout:
+            for number, values in sheet.rows:
+                yield Row(sheet, number, values)
+
+
+def add(problems: FormProblems, row: Row, key: str, rule: str, message: str) -> None:
+    problems.add(rule, message, sheet=row.sheet.name, row=row.number, column=row.column(key))
+
+
+def cycle_of(sheets: list[Sheet], problems: FormProblems) -> str | None:
+    """The one cycle the file's rows name."""
+    seen: dict[str, Row] = {}
+    for row in rows_of(sheets):
+        cycle = text(row.values.get(CYCLE.key))
+        if not cycle:
+            add(problems, row, CYCLE.key, "required", "the cycle is missing (e.g. hanoi-2023)")
+        else:
+            seen.setdefault(cycle, row)
+    if len(seen) > 1:
+        first, *others = seen
+        for cycle in others:
+            add(problems, seen[cycle], CYCLE.key, "mixed-cycles", f"{cycle!r} differs from {first!r}: one cycle a file")
+    if not seen and not problems.items:
+        problems.add("empty", "the file has a header but no rows")
+    return next(iter(seen), None)
+
+
+def unit_of(row: Row, catalogue: Catalogue, problems: FormProblems) -> str | None:
+    code = text(row.values.get(UNIT.key))
+    if not code:
+        add(problems, row, UNIT.key, "required", "the unit code is missing")
+        return None
+    if code not in catalogue.units:
+        add(problems, row, UNIT.key, "unknown-unit", f"{code!r} is not a unit of {catalogue.cycle_id}")
+        return None
+    return code
+
+
+def leaf_of(row: Row, catalogue: Catalogue, method: str, problems: FormProblems) -> CriterionDef | None:
+    code = text(row.values.get(CRITERION.key))
+    criterion = catalogue.criteria.get(code)
+    if not code:
+        add(problems, row, CRITERION.key, "required", "the criterion code is missing")
+    elif criterion is None:
+        add(problems, row, CRITERION.key, "unknown-criterion", f"{code!r} is not a criterion of this cycle's set")
+    elif not criterion.is_leaf:
+        if not is_blank(row.values.get(POINTS.key)):
+            add(problems, row, POINTS.key, "not-a-leaf", f"{code} groups other criteria: score its sub-criteria")
+        return None
+    elif criterion.method != method:
+        if not is_blank(row.values.get(POINTS.key)):
+            add(problems, row, CRITERION.key, "wrong-method",
+                f"{code} is scored by the {criterion.method}, not in this form")
+        return None
+    else:
+        return criterion
+    return None
+
+
+def checked(row: Row, key: str, problems: FormProblems, convert, *args):  # type: ignore[no-untyped-def]
+    value = row.values.get(key)
+    if is_blank(value):
+        add(problems, row, key, "required", "a value is required here")
+        return None
+    try:
+        return convert(value, *args)
+    except BadValue as bad:
+        add(problems, row, key, bad.rule, str(bad))
+        return None
+
+
+ScoreLines = dict[str, dict[str, tuple[Decimal, str, str]]]  # unit → leaf → (points, evidence, explanation)
+
+
+def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems, *, one_unit: bool,
+                 require_evidence: bool, points_optional: bool = False, complete: bool = True) -> ScoreLines:
+    """Appraisal leaves' points per unit. `complete`: every leaf of every unit in the file is required."""
+    found: ScoreLines = defaultdict(dict)
+    first_row: dict[tuple[str, str], int] = {}
+    for row in rows_of(sheets):
+        unit = unit_of(row, catalogue, problems)
+        leaf = leaf_of(row, catalogue, "appraisal", problems)
+        if unit is None or leaf is None:
+            continue
+        if (unit, leaf.code) in first_row:
+            add(problems, row, CRITERION.key, "duplicate-row",
+                f"{unit} {leaf.code} already given in row {first_row[(unit, leaf.code)]}")
+            continue
+        first_row[(unit, leaf.code)] = row.number
+        evidence = text(row.values.get(EVIDENCE.key))
+        explanation = text(row.values.get(EXPLANATION.key))
+        if points_optional and is_blank(row.values.get(POINTS.key)):
+            value = None
+        else:
+            value = checked(row, POINTS.key, problems, points, leaf.max_points)
+            if value is None:
+                continue
+        if require_evidence and leaf.evidence_required and not evidence and value:
+            add(problems, row, EVIDENCE.key, "evidence-required",
+                f"{leaf.code} needs an evidence reference for its {value} point(s)")
+        found[unit][leaf.code] = (value, evidence, explanation)  # type: ignore[assignment]
+    if one_unit and len(found) > 1:
+        problems.add("one-unit", f"a unit submits its own form: this file has {len(found)} units "
+                     f"({', '.join(sorted(found)[:5])}…)")
+    if complete:
+        leaves = catalogue.leaves("appraisal")
+        for unit, lines in found.items():
+            missing = [leaf.code for leaf in leaves if leaf.code not in lines]
+            if missing:
+                problems.add("incomplete", f"{unit}: {len(missing)} criterion/criteria without points: "
+                             f"{', '.join(missing[:8])}{'…' if len(missing) > 8 else ''}")
+    return dict(found)
+
+
+@dataclass(frozen=True)
+class PriorResult:
+    unit_code: str
+    index_percent: Decimal
+    rank_in_block: int
+    band: str
+
+
+def parse_results(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> list[PriorResult]:
+    results: dict[str, PriorResult] = {}
+    rows: dict[str, int] = {}
+    size = max(len(catalogue.units), 1)
+    for row in rows_of(sheets):
+        unit = unit_of(row, catalogue, problems)
+        index = checked(row, INDEX.key, problems, percentage)
+        rank = _rank(row, size, problems)
+        band = text(row.values.get(BAND.key))
+        if band and band not in catalogue.bands:
+            add(problems, row, BAND.key, "unknown-band", f"{band!r} is not one of {', '.join(catalogue.bands)}")
+            continue
+        if not band:
+            add(problems, row, BAND.key, "required", "a value is required here")
+        if unit is None or index is None or rank is None or not band:
+            continue
+        if unit in rows:
+            add(problems, row, UNIT.key, "duplicate-row", f"{unit} already given in row {rows[unit]}")
+            continue
+        rows[unit] = row.number
+        results[unit] = PriorResult(unit, index, rank, band)
+    return list(results.values())
+
+
+def _rank(row: Row, size: int, problems: FormProblems) -> int | None:
+    return checked(row, RANK.key, problems, lambda value: whole_number(value, low=1, high=size))

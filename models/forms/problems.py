@@ -1,0 +1,52 @@
+"""What is wrong with an input file, named by file, sheet, row, column and rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    file: str
+    rule: str  # a short rule name: above-maximum, unknown-unit, duplicate-row, formula, ...
+    message: str
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""  # the header, with its letter in spreadsheets: "Điểm (F)"
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: [{self.rule}] {self.message}"
+
+
+class FormRejected(ValueError):
+    """A file refused as a whole: nothing of it was recorded. `problems` lists what is wrong."""
+
+    def __init__(self, file: str, problems: list[FormProblem]) -> None:
+        self.file, self.problems = file, problems
+        shown = "\n".join(f"  - {problem}" for problem in problems[:MAX_SHOWN])
+        more = f"\n  … and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
+        super().__init__(f"{file}: refused, nothing was recorded ({len(problems)} problem(s)):\n{shown}{more}")
+
+
+@dataclass
+class FormProblems:
+    """Collects every problem of a file so the sender fixes all of them at once."""
+
+    file: str
+    items: list[FormProblem] = field(default_factory=list)
+
+    def add(self, rule: str, message: str, *, sheet: str = "", row: int | None = None, column: str = "") -> None:
+        self.items.append(FormProblem(self.file, rule, message, sheet, row, column))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise FormRejected(self.file, self.items)

@@ -1,0 +1,127 @@
+"""The institute's survey file: points per unit and criterion, or ballots and satisfaction rates.
+
+Ballot answers A/B/C/D map to a share of a question's points through the criteria set's weights; a
+leaf's points are its maximum × the mean share over the ballots of its respondent groups. Leaves asked
+of businesses and citizens (groups 4–5) take the unit's satisfaction rate (SIPAS) instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from models.forms.fields import (
+    ANSWER,
+    BALLOT,
+    BALLOT_LAYOUT,
+    CRITERION,
+    GROUP,
+    POINTS,
+    SATISFACTION,
+    SATISFACTION_LAYOUT,
+    SURVEY_POINTS_LAYOUT,
+    UNIT,
+)
+from models.forms.parse import Catalogue, add, checked, leaf_of, rows_of, unit_of
+from models.forms.problems import FormProblems
+from models.forms.readers import Sheet
+from models.forms.values import is_blank, percentage, points, text, whole_number
+
+SATISFACTION_GROUPS = frozenset({4, 5})
+THREE_PLACES = Decimal("0.001")
+
+SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
+
+
+def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> SurveyPoints:
+    found: SurveyPoints = defaultdict(dict)
+    _direct_points(sheets, catalogue, problems, found)
+    shares = _ballot_shares(sheets, catalogue, problems)
+    rates = _satisfaction(sheets, catalogue, problems)
+    for leaf in catalogue.leaves("survey"):
+        for unit in catalogue.units:
+            if leaf.code in found.get(unit, {}):
+                continue
+            if (unit, leaf.code) in shares:
+                values = shares[(unit, leaf.code)]
+                found[unit][leaf.code] = _share(leaf.max_points, sum(values, Decimal(0)) / len(values))
+            elif unit in rates and set(leaf.respondents) <= SATISFACTION_GROUPS:
+                found[unit][leaf.code] = _share(leaf.max_points, rates[unit] / 100)
+    return dict(found)
+
+
+def _share(maximum: Decimal, share: Decimal) -> Decimal:
+    return (maximum * share).quantize(THREE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _direct_points(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems, found: SurveyPoints) -> None:
+    first: dict[tuple[str, str], int] = {}
+    for row in rows_of(sheets, SURVEY_POINTS_LAYOUT):
+        if is_blank(row.values.get(POINTS.key)):
+            continue  # not given in this file: a template row left empty
+        unit, leaf = unit_of(row, catalogue, problems), leaf_of(row, catalogue, "survey", problems)
+        if unit is None or leaf is None:
+            continue
+        if (unit, leaf.code) in first:
+            add(problems, row, CRITERION.key, "duplicate-row",
+                f"{unit} {leaf.code} already given in row {first[(unit, leaf.code)]}")
+            continue
+        first[(unit, leaf.code)] = row.number
+        value = checked(row, POINTS.key, problems, points, leaf.max_points)
+        if value is not None:
+            found[unit][leaf.code] = value
+
+
+def _ballot_shares(sheets: list[Sheet], catalogue: Catalogue,
+                   problems: FormProblems) -> dict[tuple[str, str], list[Decimal]]:
+    shares: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    seen: dict[tuple[str, str], int] = {}
+    ballot_unit: dict[str, tuple[str, int]] = {}
+    weights = catalogue.answer_weights
+    for row in rows_of(sheets, BALLOT_LAYOUT):
+        ballot = text(row.values.get(BALLOT.key))
+        unit = unit_of(row, catalogue, problems)
+        leaf = leaf_of(row, catalogue, "survey", problems)
+        group = checked(row, GROUP.key, problems,
+                         lambda v: whole_number(v, low=1, high=catalogue.respondent_groups))
+        answer = text(row.values.get(ANSWER.key)).upper()
+        if not ballot:
+            add(problems, row, BALLOT.key, "required", "the ballot number is missing")
+        if answer not in weights:
+            add(problems, row, ANSWER.key, "unknown-answer",
+                f"{answer or '(blank)'} is not one of {', '.join(sorted(weights))}")
+        if not ballot or unit is None or leaf is None or group is None or answer not in weights:
+            continue
+        if group not in leaf.respondents:
+            add(problems, row, GROUP.key, "wrong-group", f"{leaf.code} is asked of groups "
+                f"{', '.join(map(str, leaf.respondents))}, not group {group}")
+            continue
+        owner = ballot_unit.setdefault(ballot, (unit, row.number))
+        if owner[0] != unit:
+            add(problems, row, UNIT.key, "ballot-unit", f"ballot {ballot} is about {owner[0]} in row {owner[1]}")
+            continue
+        if (ballot, leaf.code) in seen:
+            add(problems, row, CRITERION.key, "duplicate-row",
+                f"ballot {ballot} answers {leaf.code} already in row {seen[(ballot, leaf.code)]}")
+            continue
+        seen[(ballot, leaf.code)] = row.number
+        shares[(unit, leaf.code)].append(weights[answer])
+    return shares
+
+
+def _satisfaction(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> dict[str, Decimal]:
+    rates: dict[str, Decimal] = {}
+    first: dict[str, int] = {}
+    for row in rows_of(sheets, SATISFACTION_LAYOUT):
+        if is_blank(row.values.get(SATISFACTION.key)):
+            continue
+        unit = unit_of(row, catalogue, problems)
+        rate = checked(row, SATISFACTION.key, problems, percentage)
+        if unit is None or rate is None:
+            continue
+        if unit in first:
+            add(problems, row, UNIT.key, "duplicate-row", f"{unit} already given in row {first[unit]}")
+            continue
+        first[unit] = row.number
+        rates[unit] = rate
+    return rates

@@ -1,0 +1,76 @@
+"""Prefilled forms for a registered cycle: the unit's, the working group's, the institute's."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.forms.fields import EXPLANATION_LAYOUT, SCORE_LAYOUT
+from models.forms.templates import Prefill, results_form, score_form, survey_forms, write_workbook
+from models.scores import latest_versions
+from models.tables import ScoreKind, ScoreLine, Unit
+from tasks.imports import load_catalogue
+
+TEMPLATE_KINDS = ("self-assessment", "explanation", "appraisal", "survey", "results")
+# What an appraisal form of each round shows in its points column, the first kind found.
+PREFILL_KINDS = {
+    "self-assessment": (),
+    "explanation": (ScoreKind.APPRAISED_ROUND1,),
+    "1": (ScoreKind.SELF_ASSESSED,),
+    "2": (ScoreKind.EXPLAINED, ScoreKind.APPRAISED_ROUND1),
+    "final": (ScoreKind.APPRAISED_ROUND2,),
+}
+
+
+def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, unit: str | None = None,
+                   block: str | None = None, round_: str = "1") -> int:
+    """Write the form; returns how many rows the sender fills in. Unknown units and blocks are refused."""
+    catalogue = load_catalogue(session, cycle_id)
+    if kind in ("self-assessment", "explanation"):
+        if not unit:
+            raise LookupError(f"a {kind} form is a unit's own: give --unit CODE")
+        if unit not in catalogue.units:
+            raise LookupError(f"{unit!r} is not a unit of {cycle_id}")
+        codes = [unit]
+        prefill = _prefill(session, cycle_id, codes, PREFILL_KINDS[kind])
+        layout = EXPLANATION_LAYOUT if kind == "explanation" else SCORE_LAYOUT
+        title = (f"{'Giải trình' if kind == 'explanation' else 'Tự đánh giá, chấm điểm'} — "
+                 f"{catalogue.units[unit].name} ({cycle_id})")
+        plans = [score_form(catalogue, codes, layout=layout, title=title, prefill=prefill)]
+    elif kind == "appraisal":
+        blocks = sorted({u.block for u in catalogue.units.values()})
+        if block is not None and block not in blocks:
+            raise LookupError(f"{block!r} is not a block of {cycle_id} (its blocks: {', '.join(blocks)})")
+        codes = [code for code, info in catalogue.units.items() if block is None or info.block == block]
+        prefill = _prefill(session, cycle_id, codes, PREFILL_KINDS[round_])
+        plans = [score_form(catalogue, codes, layout=SCORE_LAYOUT, prefill=prefill,
+                            title=f"Thẩm định vòng {round_} — khối {block or 'tất cả'} ({cycle_id})")]
+    elif kind == "survey":
+        plans = survey_forms(catalogue)
+    elif kind == "results":
+        plans = [results_form(catalogue)]
+    else:
+        raise LookupError(f"no {kind!r} form: the forms are {', '.join(TEMPLATE_KINDS)}")
+    return write_workbook(out, plans)
+
+
+def _prefill(session: Session, cycle_id: str, codes: list[str], kinds: tuple[ScoreKind, ...]) -> Prefill:
+    if not kinds:
+        return {}
+    ids = dict(session.execute(select(Unit.id, Unit.code).where(Unit.cycle_id == cycle_id,
+                                                                 Unit.code.in_(codes))).all())
+    latest = latest_versions(session, cycle_id=cycle_id, unit_ids=list(ids), kinds=kinds)
+    chosen: dict[int, int] = {}
+    for unit_id in ids:
+        version = next((latest[(unit_id, kind)] for kind in kinds if (unit_id, kind) in latest), None)
+        if version is not None:
+            chosen[version.id] = unit_id
+    prefill: dict[tuple[str, str], Decimal] = {}
+    for version_id, code, points in session.execute(
+            select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
+            .where(ScoreLine.score_version_id.in_(list(chosen) or [-1]))):
+        prefill[(ids[chosen[version_id]], code)] = points
+    return prefill

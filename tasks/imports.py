@@ -1,0 +1,226 @@
+"""Files in: a form is read, checked against its cycle, and recorded in one transaction, or refused whole.
+
+A refused file raises FormRejected naming file, sheet, row, column and rule; the caller's transaction
+rolls back, so the database is exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select
+from sqlmodel import Session
+
+from models.cycle_context import UnknownCycle, load_context
+from models.definition.cycle import CriterionDef
+from models.forms.fields import (
+    BALLOT_LAYOUT,
+    EXPLANATION_LAYOUT,
+    RESULTS_LAYOUT,
+    SATISFACTION_LAYOUT,
+    SCORE_LAYOUT,
+    SURVEY_POINTS_LAYOUT,
+    Layout,
+)
+from models.forms.parse import Catalogue, UnitInfo, cycle_of, parse_results, parse_scores
+from models.forms.problems import FormProblems, FormRejected
+from models.forms.readers import Sheet, read_form
+from models.forms.survey import parse_survey
+from models.history import HistoryDraft, append_history
+from models.scores import latest_versions
+from models.tables import Criterion, PriorResult, ScoreKind, ScoreLine, ScoreVersion, Unit, assignee_for_unit
+from tasks.intake import ScoreSheet, StageClosed, record_explanation, record_scores
+
+APPRAISAL_ROUNDS = {"1": ScoreKind.APPRAISED_ROUND1, "2": ScoreKind.APPRAISED_ROUND2,
+                    "final": ScoreKind.COUNCIL_FINAL}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    cycle_id: str
+    kind: str
+    units: list[str]
+    rows: int
+    late: list[str]
+
+    def summary(self) -> str:
+        late = f"; late: {', '.join(self.late)}" if self.late else ""
+        return f"{self.cycle_id}: {self.kind} of {len(self.units)} unit(s) from {self.rows} row(s) recorded{late}"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Who sends a file and when; a unit's own form with no actor is recorded as sent by that unit."""
+
+    actor: str
+    at: datetime
+    flow_run_id: str | None = None
+
+
+def load_catalogue(session: Session, cycle_id: str) -> Catalogue:
+    ctx = load_context(session, cycle_id)
+    units = {u.code: UnitInfo(u.code, u.name, u.block, u.group) for u in session.execute(
+        select(Unit).where(Unit.cycle_id == cycle_id).order_by(Unit.id)).scalars()}
+    criteria = {c.code: CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
+                                     tuple(int(x) for x in c.respondents.split(",") if x))
+                for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
+                                         .order_by(Criterion.position)).scalars()}
+    weights = {answer: Decimal(str(weight)) for answer, weight in ctx.criteria_set.survey.answer_weights.items()}
+    groups = max(len(block.respondent_groups) for block in ctx.spec.blocks)
+    return Catalogue(cycle_id, units, criteria, tuple(b.name for b in ctx.criteria_set.bands), weights, groups)
+
+
+def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[FormProblems, list[Sheet], Catalogue]:
+    problems = FormProblems(str(path))
+    sheets = read_form(path, layouts, problems)
+    problems.raise_if_any()
+    cycle_id = cycle_of(sheets, problems)
+    problems.raise_if_any()
+    try:
+        catalogue = load_catalogue(session, cycle_id or "")
+    except UnknownCycle:
+        problems.add("unknown-cycle", f"{cycle_id!r} is not a registered cycle")
+        problems.raise_if_any()
+        raise
+    return problems, sheets, catalogue
+
+
+def _recorded(problems: FormProblems, record: Callable[[], None]) -> None:
+    """Run the recording; a stage already closed for a unit refuses the whole file."""
+    try:
+        record()
+    except StageClosed as closed:
+        problems.add("stage-closed", str(closed))
+        problems.raise_if_any()
+
+
+def submit_self_assessment(session: Session, path: Path, who: Inputs) -> ImportResult:
+    problems, sheets, catalogue = _read(session, path, (SCORE_LAYOUT,))
+    lines = parse_scores(sheets, catalogue, problems, one_unit=True, require_evidence=True)
+    problems.raise_if_any()
+    if len(lines) == 1 and not who.actor:
+        who = Inputs(assignee_for_unit(next(iter(lines))), who.at, who.flow_run_id)
+    return _record_score_file(session, path, problems, catalogue, ScoreKind.SELF_ASSESSED, lines, who, sheets)
+
+
+def import_appraisal(session: Session, path: Path, round_: str, who: Inputs) -> ImportResult:
+    kind = APPRAISAL_ROUNDS[round_]
+    problems, sheets, catalogue = _read(session, path, (SCORE_LAYOUT,))
+    lines = parse_scores(sheets, catalogue, problems, one_unit=False, require_evidence=False)
+    problems.raise_if_any()
+    return _record_score_file(session, path, problems, catalogue, kind, lines, who, sheets)
+
+
+def _record_score_file(session: Session, path: Path, problems: FormProblems, catalogue: Catalogue, kind: ScoreKind,
+                       lines: dict, who: Inputs, sheets: list[Sheet]) -> ImportResult:  # type: ignore[type-arg]
+    if not lines:
+        problems.add("empty", "no scored rows")
+        problems.raise_if_any()
+    ctx = load_context(session, catalogue.cycle_id)
+    score_sheets = [ScoreSheet(unit, unit_lines) for unit, unit_lines in sorted(lines.items())]
+    ids: list[int] = []
+    _recorded(problems, lambda: ids.extend(record_scores(
+        session, ctx, kind=kind, sheets=score_sheets, at=who.at, actor=who.actor, source=path.name,
+        flow_run_id=who.flow_run_id)))
+    return ImportResult(catalogue.cycle_id, kind.value, sorted(lines), _row_count(sheets),
+                        _late_units(session, ids))
+
+
+def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResult:
+    """A unit's explanations: per criterion a reason, evidence, and optionally the points it proposes
+    (blank: the round-1 points stand). Recorded as an `explained` score version."""
+    problems, sheets, catalogue = _read(session, path, (EXPLANATION_LAYOUT,))
+    lines = parse_scores(sheets, catalogue, problems, one_unit=True, require_evidence=False, points_optional=True,
+                         complete=False)
+    problems.raise_if_any()
+    given = {unit: {code: line for code, line in unit_lines.items() if line[0] is not None or line[2]}
+             for unit, unit_lines in lines.items()}
+    if not any(given.values()):
+        problems.add("empty", "no criterion carries an explanation or proposed points")
+        problems.raise_if_any()
+    (unit, unit_lines), = given.items()
+    who = who if who.actor else Inputs(assignee_for_unit(unit), who.at, who.flow_run_id)
+    ctx = load_context(session, catalogue.cycle_id)
+    round1 = _latest_lines(session, catalogue.cycle_id, unit, ScoreKind.APPRAISED_ROUND1)
+    complete = {code: (points if points is not None else round1.get(code, Decimal(0)), evidence, reason)
+                for code, (points, evidence, reason) in unit_lines.items()}
+
+    def record() -> None:
+        record_explanation(session, ctx, unit_code=unit, at=who.at, actor=who.actor, source=path.name,
+                           flow_run_id=who.flow_run_id)
+        record_scores(session, ctx, kind=ScoreKind.EXPLAINED, sheets=[ScoreSheet(unit, complete)], at=who.at,
+                      actor=who.actor, source=path.name, flow_run_id=who.flow_run_id)
+
+    _recorded(problems, record)
+    return ImportResult(catalogue.cycle_id, ScoreKind.EXPLAINED.value, [unit], _row_count(sheets), [])
+
+
+def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
+    """Survey points, or ballots and satisfaction rates; a new version per unit, over its previous one."""
+    problems, sheets, catalogue = _read(session, path, (SURVEY_POINTS_LAYOUT, BALLOT_LAYOUT, SATISFACTION_LAYOUT))
+    points = parse_survey(sheets, catalogue, problems)
+    problems.raise_if_any()
+    points = {unit: leaves for unit, leaves in points.items() if leaves}
+    if not points:
+        problems.add("empty", "no survey points could be computed from this file")
+        problems.raise_if_any()
+    ctx = load_context(session, catalogue.cycle_id)
+    sheets_out = []
+    for unit, leaves in sorted(points.items()):
+        merged = {code: (value, "", "") for code, value in
+                  _latest_lines(session, catalogue.cycle_id, unit, ScoreKind.SURVEY).items()}
+        merged.update({code: (value, "", "") for code, value in leaves.items()})
+        sheets_out.append(ScoreSheet(unit, merged))
+    _recorded(problems, lambda: record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets_out, at=who.at,
+                                              actor=who.actor, source=path.name, flow_run_id=who.flow_run_id))
+    return ImportResult(catalogue.cycle_id, ScoreKind.SURVEY.value, sorted(points), _row_count(sheets), [])
+
+
+def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -> ImportResult:
+    """Last year's published results; importing a year again replaces that year's rows."""
+    problems, sheets, catalogue = _read(session, path, (RESULTS_LAYOUT,))
+    results = parse_results(sheets, catalogue, problems)
+    ctx = load_context(session, catalogue.cycle_id)
+    if year >= ctx.year:
+        problems.add("wrong-year", f"--year {year}: results of an earlier year than the cycle's {ctx.year}")
+    if not results and not problems.items:
+        problems.add("empty", "no results in the file")
+    problems.raise_if_any()
+    session.execute(delete(PriorResult).where(PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == year))
+    session.execute(insert(PriorResult), [
+        {"cycle_id": ctx.cycle_id, "unit_code": r.unit_code, "year": year, "index_percent": r.index_percent,
+         "rank_in_block": r.rank_in_block, "band": r.band, "source": path.name, "imported_at": who.at}
+        for r in results])
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
+        entity="cycle", subject=ctx.cycle_id, event="import_prior_results", actor=who.actor, at=who.at,
+        reason=f"from {path.name}", flow_run_id=who.flow_run_id, details={"year": year, "units": len(results)})])
+    return ImportResult(ctx.cycle_id, f"results {year}", sorted(r.unit_code for r in results),
+                        _row_count(sheets), [])
+
+
+def _latest_lines(session: Session, cycle_id: str, unit_code: str, kind: ScoreKind) -> dict[str, Decimal]:
+    unit_id = session.scalar(select(Unit.id).where(Unit.cycle_id == cycle_id, Unit.code == unit_code))
+    latest = latest_versions(session, cycle_id=cycle_id, unit_ids=[unit_id], kinds=[kind]).get((unit_id, kind))
+    if latest is None:
+        return {}
+    return dict(session.execute(select(ScoreLine.criterion_code, ScoreLine.points)
+                                .where(ScoreLine.score_version_id == latest.id)).all())
+
+
+def _late_units(session: Session, version_ids: list[int]) -> list[str]:
+    if not version_ids:
+        return []
+    return sorted(session.execute(select(Unit.code).join(ScoreVersion, ScoreVersion.unit_id == Unit.id)
+                                  .where(ScoreVersion.id.in_(version_ids), ScoreVersion.late.is_(True))).scalars())
+
+
+def _row_count(sheets: list[Sheet]) -> int:
+    return sum(len(sheet.rows) for sheet in sheets)
+
+
+__all__ = ["APPRAISAL_ROUNDS", "FormRejected", "ImportResult", "Inputs", "import_appraisal", "import_prior_results",
+           "import_survey", "load_catalogue", "submit_explanation", "submit_self_assessment"]

@@ -1,0 +1,140 @@
+"""Scoring a cycle's blocks once their inputs are complete: round-2 appraisal (or the council's final
+scores) and survey results for every unit, every leaf covered."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, select
+from sqlmodel import Session
+
+from models.cycle_context import CycleContext
+from models.definition.cycle import CriterionDef
+from models.history import HistoryDraft, append_history
+from models.lifecycle import UnitEvent, UnitState, has_reached
+from models.scores import LatestVersion, latest_versions
+from models.scoring import LastYear, UnitInput, score_block
+from models.tables import Criterion, PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
+from models.transitions import transition_units
+
+Versions = dict[tuple[int, ScoreKind], LatestVersion]
+
+
+def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
+                       flow_run_id: str | None, force: bool = False) -> dict[str, int]:
+    """Score every block whose inputs are complete and new: all units appraised in round 2 with survey
+    results, and some unit not scored yet or a score version newer than its result (`force`: even if not)."""
+    units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id)).scalars().all()
+    versions = latest_versions(session, cycle_id=ctx.cycle_id)
+    newest: dict[int, datetime] = {}
+    for (unit_id, kind), version in versions.items():
+        if kind is not ScoreKind.EXPLAINED:
+            newest[unit_id] = max(newest.get(unit_id, version.created_at), version.created_at)
+    computed = dict(session.execute(select(UnitResult.unit_id, UnitResult.computed_at)
+                                    .where(UnitResult.cycle_id == ctx.cycle_id)).all())
+    criteria = cycle_criteria(session, ctx.cycle_id)
+    missing = missing_inputs(session, ctx, units=units, versions=versions, criteria=criteria)
+    scored: dict[str, int] = {}
+    for block, members in sorted(_by_block(units).items()):
+        if missing.get(block):
+            continue
+        if not force and not any(u.state == UnitState.APPRAISED_ROUND2 or u.id not in computed
+                                 or newest[u.id] > computed[u.id] for u in members):
+            continue
+        scored[block] = _score(session, ctx, members, versions, criteria, at=at, actor=actor, flow_run_id=flow_run_id)
+    return scored
+
+
+def _by_block(units: list[Unit]) -> dict[str, list[Unit]]:
+    by_block: dict[str, list[Unit]] = defaultdict(list)
+    for unit in units:
+        by_block[unit.block].append(unit)
+    return by_block
+
+
+def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | None = None,
+                   versions: Versions | None = None,
+                   criteria: list[CriterionDef] | None = None) -> dict[str, list[str]]:
+    """Per block, what keeps it from being scored: one line per unit lacking something (empty: ready)."""
+    units = units if units is not None else list(session.execute(
+        select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars())
+    versions = versions if versions is not None else latest_versions(session, cycle_id=ctx.cycle_id)
+    criteria = criteria if criteria is not None else cycle_criteria(session, ctx.cycle_id)
+    survey_leaves = {c.code for c in criteria if c.method == "survey"}
+    survey_ids = {unit_id: v.id for (unit_id, kind), v in versions.items() if kind is ScoreKind.SURVEY}
+    covered = dict(session.execute(
+        select(ScoreLine.score_version_id, func.count()).where(
+            ScoreLine.score_version_id.in_(list(survey_ids.values()) or [-1]),
+            ScoreLine.criterion_code.in_(list(survey_leaves) or [""]))
+        .group_by(ScoreLine.score_version_id)).all())
+    missing: dict[str, list[str]] = defaultdict(list)
+    for unit in units:
+        reasons = []
+        if not has_reached(UnitState(unit.state), UnitState.APPRAISED_ROUND2):
+            reasons.append(f"not appraised in round 2 (state {unit.state})")
+        if unit.id not in survey_ids:
+            reasons.append("no survey results")
+        elif covered.get(survey_ids[unit.id], 0) < len(survey_leaves):
+            reasons.append(f"survey results cover {covered.get(survey_ids[unit.id], 0)} of "
+                           f"{len(survey_leaves)} survey criteria")
+        if reasons:
+            missing[unit.block].append(f"{unit.code}: {'; '.join(reasons)}")
+    return dict(missing)
+
+
+def cycle_criteria(session: Session, cycle_id: str) -> list[CriterionDef]:
+    return [CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
+                         tuple(int(x) for x in c.respondents.split(",") if x))
+            for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
+                                     .order_by(Criterion.position)).scalars()]
+
+
+def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
+    return {code: LastYear(band, rank) for code, band, rank in session.execute(
+        select(PriorResult.unit_code, PriorResult.band, PriorResult.rank_in_block)
+        .where(PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1))}
+
+
+def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: Versions,
+           criteria: list[CriterionDef], *, at: datetime, actor: str, flow_run_id: str | None) -> int:
+    appraisal_leaves = {c.code for c in criteria if c.method == "appraisal"}
+    survey_leaves = {c.code for c in criteria if c.method == "survey"}
+    chosen: dict[int, tuple[int, set[str]]] = {}
+    for unit in members:
+        appraisal = versions.get((unit.id, ScoreKind.COUNCIL_FINAL)) or versions[(unit.id, ScoreKind.APPRAISED_ROUND2)]
+        chosen[appraisal.id] = (unit.id, appraisal_leaves)
+        chosen[versions[(unit.id, ScoreKind.SURVEY)].id] = (unit.id, survey_leaves)
+    points: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for version_id, code, value in session.execute(
+            select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
+            .where(ScoreLine.score_version_id.in_(list(chosen)))):
+        unit_id, leaves = chosen[version_id]
+        if code in leaves:
+            points[unit_id][code] = value
+    inputs = [UnitInput(u.code, u.block, u.group, points[u.id]) for u in members]
+    results = score_block(inputs, criteria, ctx.criteria_set, ctx.reward_share, last_year(session, ctx))
+    ids = {u.code: u.id for u in members}
+    previous = {r.unit_id: r for r in session.execute(
+        select(UnitResult).where(UnitResult.unit_id.in_(list(ids.values())))).scalars()}
+    session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(list(ids.values()))))
+    session.execute(insert(UnitResult), [{
+        "cycle_id": ctx.cycle_id, "unit_id": ids[r.code], "appraisal_points": r.appraisal_points,
+        "survey_points": r.survey_points, "total_points": r.total_points, "index_percent": r.index_percent,
+        "field_indexes": json.dumps({k: str(v) for k, v in r.field_indexes.items()}),
+        "rank_in_block": r.rank_in_block, "rank_in_group": r.rank_in_group, "band": r.band,
+        "reward_eligible": r.reward_eligible, "accountability": r.accountability, "computed_at": at,
+    } for r in results])
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[
+        HistoryDraft(entity="score", subject=r.code, event="compute_result", actor=actor, at=at,
+                     flow_run_id=flow_run_id, details={
+                         "index_percent": str(r.index_percent), "rank_in_block": r.rank_in_block, "band": r.band,
+                         "old_index_percent": str(previous[ids[r.code]].index_percent) if ids[r.code] in previous
+                         else None})
+        for r in results])
+    to_score = [u.code for u in members if u.state == UnitState.APPRAISED_ROUND2]
+    transition_units(session, cycle_id=ctx.cycle_id, codes=to_score, event=UnitEvent.SCORE, actor=actor, at=at,
+                     reason=f"block {members[0].block} complete: index computed", flow_run_id=flow_run_id)
+    return len(results)
