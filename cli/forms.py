@@ -140,3 +140,16 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
             count = approve_results(session, load_context(session, cycle_id), at=parse_instant(at) or wall_clock(),
                                     actor=by.strip(), reason=reason.strip())
     console.print(f"[green]approved[/] {cycle_id}: {count} unit(s); the next tick announces the results")
+
+
+def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
+                   out: Annotated[Path, typer.Option("--out", help="Folder for results.xlsx and report.html")],
+                   db: DbOption = "") -> None:
+    """Write results.xlsx (one sheet per block) and report.html (the analysis report, offline)."""
+    from tasks.reporting import produce_report
+
+    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+        report, xlsx, html = produce_report(session, cycle_id, out)
+    scored = sum(len(block.units) for block in report.blocks)
+    console.print(f"[green]wrote[/] {xlsx} and {html}: {scored} of {report.units_total} unit(s) in "
+                  f"{len(report.blocks)} block(s)" + ("" if report.approved_at else " (results not approved yet)"))

@@ -25,6 +25,7 @@ app.add_typer(forms.submit_app, name="submit")
 app.add_typer(forms.import_app, name="import")
 app.command("score")(forms.score_command)
 app.command("approve")(forms.approve_command)
+app.command("report")(forms.report_command)
 
 
 def main() -> None:

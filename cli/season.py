@@ -65,6 +65,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     from models.definition.loader import load_cycle
     from notifications.capture import CaptureServer
     from tasks.registration import register_cycle
+    from tasks.reporting import produce_report
     from tasks.summary import season_summary
 
     started = clock.perf_counter()
@@ -99,6 +100,8 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     season_end = definition.calendar.at_local(season.to + timedelta(days=1), time(0))
     with session_scope(engine_for(database_url)) as session:
         summary = season_summary(session, load_context(session, definition.id), at=season_end)
+        _, xlsx, html = produce_report(session, definition.id, VAR / "report")
+    console.print(f"results report: {xlsx} and {html}")
     summary.print(console, ticks=report.ticks, mails=mails, outbox=VAR / "outbox",
                   seconds=clock.perf_counter() - started)
     if dashboard:

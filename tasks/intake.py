@@ -65,12 +65,11 @@ RESUBMIT_WHILE = {ScoreKind.SELF_ASSESSED: UnitState.SELF_ASSESSED,
 def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheets: Sequence[ScoreSheet],
                   at: datetime, actor: str, source: str, flow_run_id: str | None = None) -> list[int]:
     """Write a new score version per unit (never overwriting one) and move the units it moves."""
-    units = _units(session, ctx, [sheet.unit_code for sheet in sheets])
     event = SCORE_EVENTS[kind]
-    if kind is ScoreKind.APPRAISED_ROUND2:
+    if kind is ScoreKind.APPRAISED_ROUND2:  # the appraisal closes the window of units still explaining
         close_explanation_windows(session, ctx, codes=[s.unit_code for s in sheets], at=at, actor=actor,
                                   flow_run_id=flow_run_id, only_units_explaining=True)
-        units = _units(session, ctx, [sheet.unit_code for sheet in sheets])
+    units = _units(session, ctx, [sheet.unit_code for sheet in sheets])
     movers = [code for code, unit in units.items() if event and unit.state != RESUBMIT_WHILE.get(kind)]
     if event:
         _check_stage_open(units, movers, kind, event)
@@ -148,7 +147,8 @@ def _unit_task_due(ctx: CycleContext, kind: ScoreKind) -> datetime | None:
 
 def _units(session: Session, ctx: CycleContext, codes: Sequence[str]) -> dict[str, Unit]:
     found = {u.code: u for u in session.execute(
-        select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code.in_(list(codes)))).scalars()}
+        select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code.in_(list(codes)))
+        .execution_options(populate_existing=True)).scalars()}  # states change by bulk updates
     missing = sorted(set(codes) - set(found))
     if missing:
         raise LookupError(f"cycle {ctx.cycle_id}: unknown unit(s) {', '.join(missing)}")

@@ -3,18 +3,23 @@ through the same intake functions production uses; only their timing is simulate
 
 from __future__ import annotations
 
+import csv
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitState
+from models.scoring import band_for, competition_ranks
 from models.tables import Criterion, OutboxMessage, ScoreKind, Unit, assignee_for_body, assignee_for_unit
+from tasks.imports import Inputs, import_prior_results
 from tasks.intake import ScoreSheet, approve_results, record_explanation, record_scores, report_task_done
 
 QUARTER = Decimal("0.25")
@@ -86,6 +91,8 @@ class World:
             due = task.last_day or cal.add_working_days(ctx.spec.plan.issued, days)
             day = cal.add_working_days(due, -self.rng.randint(0, 2)) if number != 14 else cal.add_working_days(due, 1)
             add(day, f"task {number} reported done", self._report_done(number))
+        add(cal.add_working_days(ctx.spec.season.from_, 2), f"results of {ctx.year - 1} imported",
+            self._import_last_year())
         self_due = ctx.task_by_number(5).last_day
         for unit in self.units:
             behaviour = self.behaviour[unit.code]
@@ -193,6 +200,26 @@ class World:
                       for leaf, value in self.self_scores.get(code, {}).items()}
             record_scores(session, ctx, kind=ScoreKind.COUNCIL_FINAL, sheets=[self._sheet(code, points, "Hội đồng")],
                           at=self.now, actor=assignee_for_body("hoi_dong"), source="quyet-dinh-hoi-dong.pdf")
+        return act
+
+    def _import_last_year(self) -> Callable[[Session, CycleContext], None]:
+        """Sở Nội vụ imports last year's published results (simulated, seeded) from a CSV file."""
+        def act(session: Session, ctx: CycleContext) -> None:
+            rows = []
+            for block in {u.block for u in self.units}:
+                members = [u for u in self.units if u.block == block]
+                indexes = {u.code: Decimal(str(round(min(99.5, max(55.0, self.rng.gauss(
+                    self.behaviour[u.code].quality * 100 - 1.5, 3.0))), 2))) for u in members}
+                ranks = competition_ranks(indexes)
+                rows += [{"Chu kỳ": ctx.cycle_id, "Mã đơn vị": code, "Chỉ số (%)": str(index), "Hạng": ranks[code],
+                          "Xếp loại": band_for(index, block, ctx.criteria_set)} for code, index in indexes.items()]
+            with tempfile.TemporaryDirectory(prefix="parindex-world-") as folder:
+                path = Path(folder) / f"ket-qua-{ctx.year - 1}.csv"
+                with path.open("w", newline="", encoding="utf-8") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                    writer.writeheader()
+                    writer.writerows(rows)
+                import_prior_results(session, path, ctx.year - 1, Inputs(assignee_for_body("so_noi_vu"), self.now))
         return act
 
     def _approve(self) -> Callable[[Session, CycleContext], None]:

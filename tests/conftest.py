@@ -12,14 +12,19 @@ import pytest
 from sqlalchemy import Engine, MetaData, text
 from sqlmodel import Session, SQLModel
 
+from models.cycle_context import load_context
 from models.cycle_store import insert_cycle
 from models.db import is_sqlite, make_engine, normalise_url, session_scope, upgrade_schema
 from models.definition.cycle import CycleDefinition
 from models.definition.loader import load_cycle
+from models.stages import Stage
+from tasks.assignments import reconcile_stage
+from tasks.stage_steps import open_self_assessment
 
 ROOT = Path(__file__).resolve().parent.parent
 HANOI = ROOT / "calendar" / "hanoi-2023"
 LOADED_AT = datetime(2023, 10, 1, tzinfo=UTC)
+OPENED = datetime(2023, 10, 2, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +98,13 @@ def cycle_copy(tmp_path: Path) -> Path:
     target = tmp_path / "hanoi-2023"
     shutil.copytree(HANOI, target)
     return target
+
+
+@pytest.fixture
+def opened(loaded_hanoi, db):
+    """hanoi-2023 with the self-assessment window open: every unit self-assessing."""
+    with session_scope(db) as session:
+        ctx = load_context(session, "hanoi-2023")
+        reconcile_stage(session, ctx, stage=Stage.SELF_ASSESSMENT.value, at=OPENED, actor="t", flow_run_id=None)
+        open_self_assessment(session, ctx, at=OPENED, actor="t", flow_run_id=None)
+    return db

@@ -7,30 +7,14 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from models.cycle_context import load_context
 from models.db import session_scope
-from models.stages import Stage
 from models.tables import HistoryEntry, PriorResult, ScoreLine, ScoreVersion, Unit
-from tasks.assignments import reconcile_stage
 from tasks.form_templates import write_template
-from tasks.stage_steps import open_self_assessment
 
-OPENED = datetime(2023, 10, 2, 1, tzinfo=UTC)
 SUBMITTED = datetime(2023, 11, 20, 3, tzinfo=UTC)
-
-
-@pytest.fixture
-def opened(loaded_hanoi, db):
-    """hanoi-2023 with the self-assessment window open: every unit self-assessing."""
-    with session_scope(db) as session:
-        ctx = load_context(session, "hanoi-2023")
-        reconcile_stage(session, ctx, stage=Stage.SELF_ASSESSMENT.value, at=OPENED, actor="t", flow_run_id=None)
-        open_self_assessment(session, ctx, at=OPENED, actor="t", flow_run_id=None)
-    return db
 
 
 def template(db, tmp_path: Path, kind: str, name: str | None = None, **options) -> Path:

@@ -19,7 +19,8 @@ RULES = CriteriaSetSpec.model_validate({
     "bands": [{"name": "Tốt", "min_percent": 90}, {"name": "Khá", "min_percent": 80},
               {"name": "Trung bình", "min_percent": 65}, {"name": "Yếu", "min_percent": 0}],
     "reward": {"band": "Tốt", "max_share_of_block": "1/3"},
-    "accountability": {"band_this_year": ["Trung bình", "Yếu"]},
+    "accountability": {"band_this_year": ["Trung bình", "Yếu"],
+                       "band_two_years_and_rank_drop": ["Khá", "Trung bình", "Yếu"]},
     "survey": {"answer_weights": {"A": 1.0}},
 })
 
@@ -47,3 +48,20 @@ def test_a_hand_computed_block():
     # 4 units: at most 4/3 may be proposed for reward, so rank 1 only.
     assert (a.reward_eligible, b.reward_eligible) == (True, False)
     assert d.accountability == "rated Trung bình this year" and a.accountability == ""
+
+
+def test_accountability_against_last_year_by_hand():
+    """E and F are Khá both years; E drops from 2nd to 5th and is flagged, F climbs and is not."""
+    from models.scoring import LastYear
+
+    units = [unit("A", "58", "37.5"), unit("B", "55", "36"), unit("C", "56", "35"), unit("E", "52", "33"),
+             unit("F", "53", "33")]
+    last_year = {"E": LastYear("Khá", 2), "F": LastYear("Khá", 5), "A": LastYear("Trung bình", 4)}
+    results = {r.code: r for r in score_block(units, CRITERIA, RULES, Fraction(1, 3), last_year)}
+    e, f = results["E"], results["F"]
+    assert (e.index_percent, e.band, e.rank_in_block) == (D("85.00"), "Khá", 5)
+    assert (f.index_percent, f.band, f.rank_in_block) == (D("86.00"), "Khá", 4)
+    assert e.accountability == "rated Khá then Khá, rank dropped 2 → 5"
+    assert f.accountability == "" and results["A"].accountability == ""
+    # 5 units: at most 5/3 may be proposed, so rank 1 only; B and C (91 %) are Tốt but not within the share.
+    assert [code for code, r in sorted(results.items()) if r.reward_eligible] == ["A"]

@@ -1,0 +1,115 @@
+"""The results of a cycle as the report shows them: per block its ranked units, fields, bands and changes."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.cycle_context import CycleContext
+from models.tables import Criterion, Cycle, PriorResult, Unit, UnitResult
+
+TWO = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    rank: int
+    tied: bool
+    code: str
+    name: str
+    group: str
+    appraisal: Decimal
+    survey: Decimal
+    total: Decimal
+    index: Decimal
+    band: str
+    fields: dict[str, Decimal]
+    reward: bool
+    accountability: str
+    last_year: Decimal | None
+    change: Decimal | None
+
+
+@dataclass
+class BlockReport:
+    code: str
+    name: str
+    units: list[UnitLine] = field(default_factory=list)
+
+    @property
+    def mean_index(self) -> Decimal:
+        return _mean([u.index for u in self.units])
+
+    @property
+    def mean_last_year(self) -> Decimal | None:
+        previous = [u.last_year for u in self.units if u.last_year is not None]
+        return _mean(previous) if previous else None
+
+    def band_counts(self, bands: list[str]) -> dict[str, int]:
+        counts = Counter(u.band for u in self.units)
+        return {band: counts.get(band, 0) for band in bands}
+
+    def field_means(self, codes: list[str]) -> dict[str, Decimal]:
+        return {code: _mean([u.fields[code] for u in self.units if code in u.fields]) for code in codes}
+
+
+@dataclass
+class CycleReport:
+    cycle_id: str
+    title: str
+    year: int
+    approved_at: datetime | None
+    approved_by: str | None
+    computed_at: datetime | None
+    fields: list[tuple[str, str]]  # (code, title)
+    bands: list[str]
+    blocks: list[BlockReport]
+    units_total: int
+    unscored: list[str]
+
+
+def _two(value: Decimal) -> Decimal:
+    return value.quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return (sum(values, Decimal(0)) / len(values)).quantize(TWO, rounding=ROUND_HALF_UP) if values else Decimal(0)
+
+
+def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
+    cycle = session.get(Cycle, ctx.cycle_id)
+    fields = [(c.code, c.title) for c in session.execute(
+        select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))
+        .order_by(Criterion.position)).scalars()]
+    prior = dict(session.execute(select(PriorResult.unit_code, PriorResult.index_percent).where(
+        PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1)).all())
+    rows = session.execute(select(Unit, UnitResult).join(UnitResult, UnitResult.unit_id == Unit.id, isouter=True)
+                           .where(Unit.cycle_id == ctx.cycle_id)).all()
+    blocks = {b.code: BlockReport(b.code, b.name) for b in ctx.spec.blocks}
+    unscored, computed = [], None
+    rank_counts = Counter((unit.block, result.rank_in_block) for unit, result in rows if result)
+    for unit, result in rows:
+        if result is None:
+            unscored.append(unit.code)
+            continue
+        computed = max(computed, result.computed_at) if computed else result.computed_at
+        last = prior.get(unit.code)
+        blocks[unit.block].units.append(UnitLine(
+            rank=result.rank_in_block, tied=rank_counts[(unit.block, result.rank_in_block)] > 1, code=unit.code,
+            name=unit.name, group=unit.group, appraisal=_two(result.appraisal_points),
+            survey=_two(result.survey_points), total=_two(result.total_points), index=_two(result.index_percent),
+            band=result.band,
+            fields={k: Decimal(v) for k, v in json.loads(result.field_indexes).items()},
+            reward=result.reward_eligible, accountability=result.accountability, last_year=last,
+            change=_two(result.index_percent - last) if last is not None else None))
+    for block in blocks.values():
+        block.units.sort(key=lambda u: (u.rank, u.code))
+    return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
+                       [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
+                       len(rows), sorted(unscored))

@@ -1,0 +1,20 @@
+"""Writing a cycle's results report from the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session
+
+from models.cycle_context import load_context
+from models.report_data import CycleReport, cycle_report
+from notifications.report import write_report
+
+
+def produce_report(session: Session, cycle_id: str, folder: Path) -> tuple[CycleReport, Path, Path]:
+    """`results.xlsx` and `report.html` in `folder`; refused while no unit has a result."""
+    report = cycle_report(session, load_context(session, cycle_id))
+    if not report.blocks:
+        raise LookupError(f"{cycle_id}: no results yet (nothing is scored; `parindex score {cycle_id}` says why)")
+    xlsx, html = write_report(report, folder)
+    return report, xlsx, html

@@ -1,0 +1,36 @@
+"""The results report: results.xlsx with its columns in order, one sheet per block; report.html self-contained."""
+
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from models.db import session_scope
+from models.tables import UnitResult
+from tasks.reporting import produce_report
+from tests.seasons import TIED, drive_to_scored
+
+
+def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, tmp_path):
+    drive_to_scored(db)
+    with session_scope(db) as session:
+        report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out")
+        results = session.execute(select(UnitResult)).scalars().all()
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["Khối Sở", "Khối quận, huyện, thị xã"]
+    so = book["Khối Sở"]
+    header = [cell.value for cell in so[1]]
+    assert header[:8] == ["Hạng", "Mã đơn vị", "Đơn vị", "Điểm thẩm định", "Điểm ĐTXHH", "Tổng điểm", "Chỉ số (%)",
+                          "Xếp loại"]
+    assert header[8:] == [f"{code}. {title} (%)" for code, title in report.fields] and len(header) == 16
+    rows = {row[1]: row for row in so.iter_rows(min_row=2, values_only=True)}
+    assert len(rows) == 22 and so.max_row == 23
+    assert rows[TIED[0]][0] == rows[TIED[1]][0] and rows[TIED[0]][6] == rows[TIED[1]][6]  # đồng hạng
+    ranks = sorted(row[0] for row in rows.values())
+    tied_rank = rows[TIED[0]][0]
+    assert tied_rank + 1 not in ranks and tied_rank + 2 in ranks  # the next rank skips
+    assert sum(1 for _ in results) == 52
+    page = html.read_text(encoding="utf-8")
+    assert page.count("<svg") == 4 and "đồng hạng" in page and "Khối quận, huyện, thị xã" in page
+    assert not re.search(r"<(script|link|img)\b[^>]*(src|href)=", page)  # nothing to fetch: opens offline
+    assert "Kết quả chưa được Hội đồng thẩm định thông qua" in page
