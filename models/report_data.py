@@ -99,7 +99,7 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
             unscored.append(unit.code)
             continue
         computed = max(computed, result.computed_at) if computed else result.computed_at
-        last = prior.get(unit.code)
+        last = _two(prior[unit.code]) if unit.code in prior else None
         blocks[unit.block].units.append(UnitLine(
             rank=result.rank_in_block, tied=rank_counts[(unit.block, result.rank_in_block)] > 1, code=unit.code,
             name=unit.name, group=unit.group, appraisal=_two(result.appraisal_points),

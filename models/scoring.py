@@ -112,10 +112,10 @@ def band_for(index: Decimal, block: str, rules: CriteriaSetSpec) -> str:
 
 
 def accountability(band: str, rank: int, previous: LastYear | None, rules: CriteriaSetSpec) -> str:
-    """Why the head is flagged for accountability, or '' when not."""
+    """Why the head is flagged for accountability (in Vietnamese, as the report prints it), or '' when not."""
     if band in rules.accountability.band_this_year:
-        return f"rated {band} this year"
+        return f"xếp loại {band} năm nay"
     two_years = rules.accountability.band_two_years_and_rank_drop
     if previous and band in two_years and previous.band in two_years and rank > previous.rank_in_block:
-        return f"rated {previous.band} then {band}, rank dropped {previous.rank_in_block} → {rank}"
+        return f"xếp loại {previous.band} năm trước và {band} năm nay, tụt hạng {previous.rank_in_block} → {rank}"
     return ""

@@ -47,7 +47,7 @@ def test_a_hand_computed_block():
     assert (a.band, b.band, d.band) == ("Tốt", "Tốt", "Trung bình")
     # 4 units: at most 4/3 may be proposed for reward, so rank 1 only.
     assert (a.reward_eligible, b.reward_eligible) == (True, False)
-    assert d.accountability == "rated Trung bình this year" and a.accountability == ""
+    assert d.accountability == "xếp loại Trung bình năm nay" and a.accountability == ""
 
 
 def test_accountability_against_last_year_by_hand():
@@ -61,7 +61,7 @@ def test_accountability_against_last_year_by_hand():
     e, f = results["E"], results["F"]
     assert (e.index_percent, e.band, e.rank_in_block) == (D("85.00"), "Khá", 5)
     assert (f.index_percent, f.band, f.rank_in_block) == (D("86.00"), "Khá", 4)
-    assert e.accountability == "rated Khá then Khá, rank dropped 2 → 5"
+    assert e.accountability == "xếp loại Khá năm trước và Khá năm nay, tụt hạng 2 → 5"
     assert f.accountability == "" and results["A"].accountability == ""
     # 5 units: at most 5/3 may be proposed, so rank 1 only; B and C (91 %) are Tốt but not within the share.
     assert [code for code, r in sorted(results.items()) if r.reward_eligible] == ["A"]

@@ -1,17 +1,24 @@
 """The results report: results.xlsx with its columns in order, one sheet per block; report.html self-contained."""
 
 import re
+from decimal import Decimal
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models.db import session_scope
 from models.tables import UnitResult
+from tasks.events import unit_of_work
+from tasks.imports import Inputs, import_prior_results
 from tasks.reporting import produce_report
-from tests.seasons import TIED, drive_to_scored
+from tests.seasons import SCORED_AT, TIED, drive_to_scored
 
 
 def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, tmp_path):
+    prior = tmp_path / "2022.csv"
+    prior.write_text("Chu kỳ,Mã đơn vị,Chỉ số (%),Hạng,Xếp loại\nhanoi-2023,STP,90.5,3,Tốt\n", encoding="utf-8")
+    with unit_of_work(db) as session:
+        import_prior_results(session, prior, 2022, Inputs("t", SCORED_AT))
     drive_to_scored(db)
     with session_scope(db) as session:
         report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out")
@@ -34,3 +41,6 @@ def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, t
     assert page.count("<svg") == 4 and "đồng hạng" in page and "Khối quận, huyện, thị xã" in page
     assert not re.search(r"<(script|link|img)\b[^>]*(src|href)=", page)  # nothing to fetch: opens offline
     assert "Kết quả chưa được Hội đồng thẩm định thông qua" in page
+    stp = next(unit for block in report.blocks for unit in block.units if unit.code == "STP")
+    assert (stp.last_year, stp.change) == (Decimal("90.50"), stp.index - Decimal("90.50"))
+    assert "<td>90.50</td>" in page and "Năm 2022" in page
