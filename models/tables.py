@@ -266,6 +266,7 @@ class UnitResult(SQLModel, table=True):
     reward_eligible: bool = False
     accountability: str = ""
     computed_at: datetime = Field(sa_column=_utc(nullable=False))
+    stale: bool = False  # an input it depends on was re-opened: recomputed when the block is complete again
 
 
 class PriorResult(SQLModel, table=True):

@@ -146,13 +146,16 @@ def _predecessor_progress(session: Session, ctx: CycleContext, stage_tasks: list
         finished_units[number] = {unit_id for unit_id, status in statuses if status in FINISHED and unit_id}
 
     def finished(number: int, unit_id: int | None) -> bool:
+        """A body's assignment waits for everyone; a unit's for its own progress (a re-run unit included)."""
         task = by_number[number]
-        if unit_id is None or unfinished_count[number] == 0:
+        if unit_id is None:
             return unfinished_count[number] == 0
         if task.owner == UNITS_OWNER:
             return unit_id in finished_units[number]
         rule = parse_completion_rule(task.completes_when)
-        return rule.kind == "units_reached" and has_reached(units[unit_id].state, rule.state)
+        if rule.kind == "units_reached":
+            return has_reached(units[unit_id].state, rule.state)
+        return unfinished_count[number] == 0
 
     return finished
 

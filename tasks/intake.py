@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
@@ -129,14 +130,33 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     ]
     if lines:  # an empty parameter list would insert one row of defaults
         session.execute(insert(ScoreLine), lines)
+    old_lines = _lines_of(session, [before.id for before in previous if before])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}", actor=actor, at=at,
                      reason=f"from {source}", flow_run_id=flow_run_id,
                      details={"version": row["version"], "old_total": before.total if before else None,
-                              "new_total": row["total"], "late": row["late"]})
+                              "new_total": row["total"], "late": row["late"],
+                              "changed": _changed(old_lines.get(before.id, {}), sheet) if before else {}})
         for sheet, row, before in zip(sheets, rows, previous, strict=True)
     ])
     return list(version_ids)
+
+
+def _lines_of(session: Session, version_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    found: dict[int, dict[str, Decimal]] = {}
+    for chunk in chunked(version_ids):
+        for version_id, code, points in session.execute(
+                select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
+                .where(ScoreLine.score_version_id.in_(chunk))):
+            found.setdefault(version_id, {})[code] = points
+    return found
+
+
+def _changed(old: Mapping[str, Decimal], sheet: ScoreSheet) -> dict[str, list[str | None]]:
+    """Criterion → [old points, new points] where they differ from the previous version of the same kind."""
+    new = {code: as_points(points) for code, (points, _, _) in sheet.lines.items()}
+    return {code: [str(old[code]) if code in old else None, str(new[code]) if code in new else None]
+            for code in sorted(set(old) | set(new)) if old.get(code) != new.get(code)}
 
 
 def _unit_task_due(ctx: CycleContext, kind: ScoreKind) -> datetime | None:
@@ -221,14 +241,18 @@ def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: da
 
 def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor: str, reason: str = "",
                     flow_run_id: str | None = None) -> int:
-    """The council approves the computed results: every unit must be scored; they all move to approved."""
+    """The council approves the computed results: every unit must be scored; the scored ones move to approved
+    (after a re-run, only the re-run unit is scored again: the others stay approved or announced)."""
     states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id)).all())
-    unscored = sorted(code for code, state in states.items() if state != UnitState.SCORED.value)
+    unscored = sorted(code for code, state in states.items() if not has_reached(UnitState(state), UnitState.SCORED))
     if unscored:
         shown = ", ".join(f"{code} ({states[code]})" for code in unscored[:10])
         more = f" and {len(unscored) - 10} more" if len(unscored) > 10 else ""
         raise StageClosed(f"cannot approve {ctx.cycle_id}: {len(unscored)} unit(s) not scored: {shown}{more}")
+    scored = sorted(code for code, state in states.items() if state == UnitState.SCORED.value)
+    if not scored:
+        raise StageClosed(f"{ctx.cycle_id}: every unit's result is already approved; nothing to approve")
     session.execute(update(Cycle).where(Cycle.id == ctx.cycle_id).values(approved_at=at, approved_by=actor))
-    transition_units(session, cycle_id=ctx.cycle_id, codes=list(states), event=UnitEvent.APPROVE, actor=actor,
+    transition_units(session, cycle_id=ctx.cycle_id, codes=scored, event=UnitEvent.APPROVE, actor=actor,
                      at=at, reason=reason or "council approval", flow_run_id=flow_run_id)
-    return len(states)
+    return len(scored)

@@ -93,10 +93,13 @@ def _everyone_has(session: Session, ctx: CycleContext, kind: str) -> bool:
 
 
 def _results_stale(session: Session, ctx: CycleContext) -> bool:
-    """A score version newer than the unit's computed result: the council corrected something."""
+    """A result marked stale by a re-run, or a score version newer than the unit's computed result."""
     newest_result = session.scalar(select(func.min(UnitResult.computed_at)).where(UnitResult.cycle_id == ctx.cycle_id))
     if newest_result is None:
         return False
+    if session.scalar(select(func.count()).select_from(UnitResult).where(
+            UnitResult.cycle_id == ctx.cycle_id, UnitResult.stale.is_(True))):
+        return True
     return bool(session.scalar(select(func.count()).select_from(ScoreVersion).where(
         ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.created_at > newest_result,
         ScoreVersion.kind.in_(["appraised_round2", "council_final", "survey"]))))

@@ -17,14 +17,17 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent, UnitState, has_reached
 from models.scores import LatestVersion, latest_versions
 from models.scoring import LastYear, UnitInput, score_block
+from models.settings import Settings, get_settings
 from models.tables import Criterion, PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
 from models.transitions import transition_units
+from tasks.corrections import ResultChange, queue_corrections
 
 Versions = dict[tuple[int, ScoreKind], LatestVersion]
 
 
 def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
-                       flow_run_id: str | None, force: bool = False) -> dict[str, int]:
+                       flow_run_id: str | None, force: bool = False,
+                       settings: Settings | None = None) -> dict[str, int]:
     """Score every block whose inputs are complete and new: all units appraised in round 2 with survey
     results, and some unit not scored yet or a score version newer than its result (`force`: even if not)."""
     units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id)).scalars().all()
@@ -33,18 +36,25 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
     for (unit_id, kind), version in versions.items():
         if kind is not ScoreKind.EXPLAINED:
             newest[unit_id] = max(newest.get(unit_id, version.created_at), version.created_at)
-    computed = dict(session.execute(select(UnitResult.unit_id, UnitResult.computed_at)
-                                    .where(UnitResult.cycle_id == ctx.cycle_id)).all())
+    computed, stale = {}, set()
+    for unit_id, computed_at, is_stale in session.execute(
+            select(UnitResult.unit_id, UnitResult.computed_at, UnitResult.stale)
+            .where(UnitResult.cycle_id == ctx.cycle_id)):
+        computed[unit_id] = computed_at
+        if is_stale:
+            stale.add(unit_id)
     criteria = cycle_criteria(session, ctx.cycle_id)
     missing = missing_inputs(session, ctx, units=units, versions=versions, criteria=criteria)
     scored: dict[str, int] = {}
     for block, members in sorted(_by_block(units).items()):
         if missing.get(block):
             continue
-        if not force and not any(u.state == UnitState.APPRAISED_ROUND2 or u.id not in computed
+        if not force and not any(u.state == UnitState.APPRAISED_ROUND2 or u.id not in computed or u.id in stale
                                  or newest[u.id] > computed[u.id] for u in members):
             continue
-        scored[block] = _score(session, ctx, members, versions, criteria, at=at, actor=actor, flow_run_id=flow_run_id)
+        changes = _score(session, ctx, members, versions, criteria, at=at, actor=actor, flow_run_id=flow_run_id)
+        queue_corrections(session, ctx, settings or get_settings(), changes, at=at)
+        scored[block] = len(members)
     return scored
 
 
@@ -99,7 +109,8 @@ def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
 
 
 def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: Versions,
-           criteria: list[CriterionDef], *, at: datetime, actor: str, flow_run_id: str | None) -> int:
+           criteria: list[CriterionDef], *, at: datetime, actor: str,
+           flow_run_id: str | None) -> list[ResultChange]:
     appraisal_leaves = {c.code for c in criteria if c.method == "appraisal"}
     survey_leaves = {c.code for c in criteria if c.method == "survey"}
     chosen: dict[int, tuple[int, set[str]]] = {}
@@ -137,4 +148,5 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
     to_score = [u.code for u in members if u.state == UnitState.APPRAISED_ROUND2]
     transition_units(session, cycle_id=ctx.cycle_id, codes=to_score, event=UnitEvent.SCORE, actor=actor, at=at,
                      reason=f"block {members[0].block} complete: index computed", flow_run_id=flow_run_id)
-    return len(results)
+    by_code = {u.code: u for u in members}
+    return [ResultChange(by_code[r.code], previous[ids[r.code]], r) for r in results if ids[r.code] in previous]

@@ -19,6 +19,7 @@ from models.tables import (
     OPEN_STATES,
     UNITS_OWNER,
     Assignment,
+    AssignmentStatus,
     Criterion,
     Cycle,
     ScoreKind,
@@ -48,11 +49,13 @@ def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, a
 
 def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime, actor: str,
                 flow_run_id: str | None) -> list[Transition]:
-    """Once the draft task is open, every unit appraised in round 1 gets its draft and starts explaining."""
+    """Once the draft task has opened (and after, for a unit whose round 1 was re-run), every unit appraised
+    in round 1 gets its draft and starts explaining."""
     draft_tasks = [t for t in ctx.tasks_of_stage(Stage.SEND_DRAFT) if t.owner != UNITS_OWNER]
-    open_draft = session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.plan_task_id.in_([t.id for t in draft_tasks]), Assignment.status.in_(OPEN_STATES)))
-    if not open_draft:
+    opened = session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.plan_task_id.in_([t.id for t in draft_tasks]),
+        Assignment.status != AssignmentStatus.WAITING.value))
+    if not opened:
         return []
     units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id,
                                                Unit.state == UnitState.APPRAISED_ROUND1.value)).scalars().all()
@@ -72,7 +75,9 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
             appraised_total=appraised.total if appraised else "—", changed=[],
             deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
             status_url=status_url(settings, ctx.cycle_id, assignee))
-        messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|draft|round1", "draft", assignee, None,
+        version = appraised.version if appraised else 0
+        messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|draft|round1|v{version}", "draft",
+                                   assignee, None,
                                    unit.email, (), render("draft", context, language=settings.language), None))
     enqueue(session, messages, at=at)
     return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u in units], event=UnitEvent.SEND_DRAFT,

@@ -11,6 +11,7 @@ from models.history import verify_chain
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState
 from models.tables import Assignment, Deadline, HistoryEntry, Unit
 from models.transitions import ConcurrentChange, UnknownUnits, transition_units
+from tests.tamper import EXPECTED, tamper_history
 
 AT = datetime(2023, 10, 6, 1, 0, tzinfo=UTC)
 SO_BLOCK = ["SNV", "STP", "SYT"]
@@ -97,23 +98,9 @@ def test_direct_changes_to_history_are_caught(loaded_hanoi, db, tamper):
     with session_scope(db) as session:
         transition_units(session, cycle_id="hanoi-2023", codes=SO_BLOCK, event=UnitEvent.OPEN_SELF_ASSESSMENT,
                          actor="t", at=AT)
-    statements = {
-        "edit": "UPDATE historyentry SET actor = 'someone else' WHERE seq = 10",
-        "delete": "DELETE FROM historyentry WHERE seq = 10",
-    }
-    with db.begin() as connection:
-        if tamper == "insert":
-            last = connection.execute(text("SELECT max(seq) FROM historyentry")).scalar_one()
-            for seq in range(last, 9, -1):  # shift one by one: the unique (cycle, seq) holds throughout
-                connection.execute(text(f"UPDATE historyentry SET seq = {seq + 1} WHERE seq = {seq}"))
-            connection.execute(text(
-                "INSERT INTO historyentry (cycle_id, seq, at, entity, subject, event, actor, reason, details, "
-                "prev_hash, hash) SELECT cycle_id, 10, at, entity, subject, 'forged', actor, reason, details, "
-                "prev_hash, hash FROM historyentry WHERE seq = 9"))
-        else:
-            connection.execute(text(statements[tamper]))
+    tamper_history(db, tamper)
     with session_scope(db) as session:
         broken = verify_chain(session, cycle_id="hanoi-2023")
     assert broken is not None and broken.seq == 10
-    expected = {"edit": "changed", "insert": "inserted", "delete": "removed"}[tamper]
+    expected = EXPECTED[tamper]
     assert expected in broken.problem

@@ -1,0 +1,102 @@
+"""`parindex rerun|history|audit`: operators re-open a stage; auditors read and verify the history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.common import AtOption, DbOption, JsonOption, UserError, console, default_db, parse_instant, user_errors
+from cli.operations import ByOption, CycleOption, ReasonOption, require_text
+from models.db import session_scope
+from tasks.events import unit_of_work
+from tasks.rerun import RerunStage
+from tasks.runtime import engine_for, wall_clock
+
+audit_app = typer.Typer(help="The tamper-evident history: verify it, export it.", no_args_is_help=True)
+
+
+def rerun_command(
+    stage: Annotated[RerunStage, typer.Argument(help="The stage to re-open for the unit")],
+    cycle: CycleOption, unit: Annotated[str, typer.Option(help="The unit's code")], reason: ReasonOption,
+    by: ByOption, at: AtOption = None, db: DbOption = "",
+) -> None:
+    """Re-open a stage for one unit after a correction; its later stages and its block's results go stale."""
+    from models.cycle_context import load_context
+    from models.stages import Stage
+    from tasks.rerun import RerunRefused, rerun_stage
+
+    with user_errors():
+        actor, why = require_text(by, "--by"), require_text(reason, "--reason")
+        try:
+            with unit_of_work(engine_for(db or default_db())) as session:
+                result = rerun_stage(session, load_context(session, cycle), stage=Stage(stage.value),
+                                     unit_code=unit, reason=why, actor=actor, at=parse_instant(at) or wall_clock())
+        except RerunRefused as refused:
+            raise UserError(f"re-run refused: {refused}") from None
+    console.print(f"[green]re-opened[/] {result.stage} for {result.unit}: {result.from_state} → {result.to_state}; "
+                  f"{result.reopened} assignment(s) open again, {result.waiting} waiting again, "
+                  f"{result.stale_results} result(s) of its block marked stale. The next tick takes it from there.")
+
+
+def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="The unit's code")],
+                    db: DbOption = "", as_json: JsonOption = False) -> None:
+    """Every transition, score version, reminder, extension and re-run of a unit, in order."""
+    from tasks.audit import unit_history
+
+    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+        rows = unit_history(session, cycle, unit)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{cycle}: history of {unit} ({len(rows)} entries)")
+    for column in ("at (UTC)", "#", "what", "change", "by", "why", "flow run"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        change = f"{row['from'] or ''} → {row['to']}" if row["to"] else ""
+        details = {k: v for k, v in row["details"].items() if k not in ("key",) and v not in (None, "", [])}
+        what = f"{row['entity']} {row['event']}" + (f"\n{json.dumps(details, ensure_ascii=False)}" if details else "")
+        table.add_row(row["at"][:19], str(row["seq"] or ""), what, change, row["actor"], row["reason"],
+                      (row["flow_run_id"] or "")[:8])
+    console.print(table)
+
+
+@audit_app.command("verify")
+def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="Only this cycle")] = None,
+                   db: DbOption = "") -> None:
+    """Walk every cycle's hash chain: exit 0 when intact, 1 naming the first changed, inserted or removed row."""
+    from tasks.audit import verify_cycles
+
+    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+        verdicts = verify_cycles(session, cycle)
+    broken = [v for v in verdicts if v.broken]
+    for verdict in verdicts:
+        if verdict.broken:
+            b = verdict.broken
+            console.print(f"[bold red]BROKEN[/] {verdict.cycle_id}: first bad row seq {b.seq} (id {b.row_id}): "
+                          f"{b.problem}")
+        else:
+            console.print(f"[green]intact[/] {verdict.cycle_id}: {verdict.rows} row(s) verified")
+    if not verdicts:
+        console.print("no cycles registered")
+    if broken:
+        raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def export_command(cycle: CycleOption,
+                   fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+                   out: Annotated[Path, typer.Option("-o", "--out", help="The file to write")] = Path("history.csv"),
+                   db: DbOption = "") -> None:
+    """The cycle's whole history with its hashes, for the auditor's own tools."""
+    from tasks.audit import export_history
+
+    with user_errors():
+        if fmt not in ("csv", "json"):
+            raise UserError(f"--format {fmt!r}: csv or json")
+        with session_scope(engine_for(db or default_db())) as session:
+            count = export_history(session, cycle, out, fmt)
+    console.print(f"[green]wrote[/] {out}: {count} history row(s) of {cycle} as {fmt}")

@@ -1,0 +1,65 @@
+"""Operators and auditors at the command line: rerun, history, audit verify and export."""
+
+import csv
+import itertools
+import json
+
+import pytest
+
+from tests.cli.test_cycle_cli import run
+from tests.tamper import EXPECTED, tamper_history
+from tests.tasks.test_extensions import MONDAY, advance
+
+AT = MONDAY.isoformat()
+
+
+def test_history_shows_an_extension_and_a_rerun_in_order_with_who_and_why(opened, database_url):
+    advance(opened, MONDAY)
+    extend = run("extend", "5", "--cycle", "hanoi-2023", "--unit", "SNV", "--until", "08/12/2023",
+                 "--reason", "mất điện", "--by", "Trần B", "--at", AT, "--db", database_url)
+    assert extend.returncode == 0, extend.stderr
+    refused = run("rerun", "explanations", "--cycle", "hanoi-2023", "--unit", "SNV", "--reason", "r", "--by", "A",
+                  "--at", AT, "--db", database_url)
+    assert refused.returncode == 1 and "not allowed from state 'self_assessing'" in refused.stderr
+    rerun = run("rerun", "self_assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "--reason",
+                "nộp nhầm biểu mẫu", "--by", "Lê C", "--at", "2023-11-28T09:00:00+07:00", "--db", database_url)
+    assert rerun.returncode == 1 and "not allowed from state 'self_assessing'" in rerun.stderr  # never left it
+    unknown = run("rerun", "survey", "--cycle", "hanoi-2023", "--unit", "SNV", "--reason", "r", "--by", "A",
+                  "--db", database_url)
+    assert unknown.returncode == 2 and "self_assessment" in unknown.stderr  # the choices are listed
+    result = run("history", "--cycle", "hanoi-2023", "--unit", "SNV", "--json", "--db", database_url)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    events = [(row["entity"], row["event"]) for row in rows]
+    assert events[0] == ("unit", "register") and ("unit", "open_self_assessment") in events
+    assert ("message", "reminder_queued") in events and ("deadline", "extend") in events
+    extension = next(row for row in rows if row["event"] == "extend")
+    assert (extension["actor"], extension["reason"], extension["details"]["new_last_day"]) == (
+        "Trần B", "mất điện", "2023-12-08")
+    cancelled = next(row for row in rows if row["event"] == "reminder_queued")
+    assert cancelled["to"] == "cancelled"
+    assert [row["at"] for row in rows] == sorted(row["at"] for row in rows)
+
+
+@pytest.mark.parametrize("how", ["edit", "insert", "delete"])
+def test_audit_verify_names_the_first_tampered_row(opened, database_url, how):
+    intact = run("audit", "verify", "--db", database_url)
+    assert intact.returncode == 0 and "intact hanoi-2023" in intact.stdout
+    tamper_history(opened, how)
+    broken = run("audit", "verify", "--cycle", "hanoi-2023", "--db", database_url)
+    assert broken.returncode == 1
+    assert "BROKEN hanoi-2023: first bad row seq 10" in broken.stdout and EXPECTED[how] in broken.stdout
+
+
+def test_audit_export_writes_the_chain_with_its_hashes(opened, database_url, tmp_path):
+    out = tmp_path / "history.csv"
+    result = run("audit", "export", "--cycle", "hanoi-2023", "--format", "csv", "-o", str(out), "--db", database_url)
+    assert result.returncode == 0, result.stderr
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["seq"]) for row in rows] == list(range(1, len(rows) + 1))
+    assert all(row["prev_hash"] == previous["hash"] for previous, row in itertools.pairwise(rows))
+    as_json = tmp_path / "history.json"
+    assert run("audit", "export", "--cycle", "hanoi-2023", "--format", "json", "-o", str(as_json),
+               "--db", database_url).returncode == 0
+    assert len(json.loads(as_json.read_text(encoding="utf-8"))) == len(rows)
