@@ -8,7 +8,7 @@ quiet_prefect()  # before Prefect is imported anywhere: no telemetry; parindex p
 
 import typer  # noqa: E402
 
-from cli import audit, cycle, forms, operations, outbox, season  # noqa: E402
+from cli import audit, bench, cycle, forms, operations, outbox, season  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -29,6 +29,7 @@ app.command("report")(forms.report_command)
 app.command("rerun")(audit.rerun_command)
 app.command("history")(audit.history_command)
 app.add_typer(audit.audit_app, name="audit")
+app.command("bench")(bench.bench_command)
 
 
 def main() -> None:

@@ -42,36 +42,42 @@ def replay_season(*, database_url: str, cycle_id: str, seed: int,
         with session_scope(engine) as session:
             checkpoints = upcoming_checkpoints(session, ctx, after=now)
             digest = _next_digest(ctx, now) if has_overdue(session, ctx) else None
-        candidates = [c.at for c in checkpoints[:1]] + ([pending[0].at] if pending else []) + \
-            ([digest] if digest else [])
-        if not candidates:
+        triggering = next((event.at for event in pending if event.triggers_tick), None)
+        ticks = [c.at for c in checkpoints[:1]] + [t for t in (digest, triggering) if t is not None]
+        if not ticks and not pending:
             break
-        now = min(candidates)
-        if now >= season_end:
+        # Everything the world does up to the next tick, in one transaction (an event a savepoint).
+        horizon = min(ticks) if ticks else pending[-1].at
+        if horizon >= season_end:
             break
-        triggered = False
-        while pending and pending[0].at <= now:
-            event = pending.pop(0)
-            triggered |= _act(engine, ctx, world, event, report)
+        acting = [event for event in pending if event.at <= horizon]
+        pending = [event for event in pending if event.at > horizon]
+        _act_all(engine, ctx, world, acting, report)
+        now = horizon
+        if ticks:
+            is_checkpoint = bool(checkpoints) and checkpoints[0].at == now
+            why = ", ".join(checkpoints[0].reasons) if is_checkpoint else "inputs arrived" if now == triggering \
+                else "digest"
+            _tick(cycle_id, database_url, now, report, progress, why)
         with session_scope(engine) as session:
             pending = sorted(pending + world.reactions(session, ctx, now))
-        is_checkpoint = bool(checkpoints) and checkpoints[0].at == now
-        if triggered or is_checkpoint or now == digest:
-            why = ", ".join(checkpoints[0].reasons) if is_checkpoint else "inputs arrived" if triggered else "digest"
-            _tick(cycle_id, database_url, now, report, progress, why)
     return report
 
 
-def _act(engine, ctx, world: World, event: WorldEvent, report: ReplayReport) -> bool:  # type: ignore[no-untyped-def]
-    world.now = event.at
-    try:
-        with unit_of_work(engine) as session:  # submissions move units: their events go out too
-            event.act(session, ctx)
-    except StageClosed as refused:
-        report.refused_inputs.append(f"{event.name}: {refused}")
-        return False
-    report.world_events += 1
-    return event.triggers_tick
+def _act_all(engine, ctx, world: World, events: list[WorldEvent], report: ReplayReport) -> None:  # type: ignore[no-untyped-def]
+    """Apply the events in time order; a refused one is rolled back alone and reported."""
+    if not events:
+        return
+    with unit_of_work(engine) as session:  # submissions move units: their events go out too
+        for event in events:
+            world.now = event.at
+            try:
+                with session.begin_nested():
+                    event.act(session, ctx)
+            except StageClosed as refused:
+                report.refused_inputs.append(f"{event.name}: {refused}")
+                continue
+            report.world_events += 1
 
 
 def _tick(cycle_id: str, database_url: str, at: datetime, report: ReplayReport,

@@ -19,6 +19,14 @@ def assignee_for_unit(code: str) -> str:
     return f"unit:{code}"
 
 
+EACH_UNIT = "unit:*"  # as an actor: each unit itself (a batch of units' own submissions)
+
+
+def actor_for(actor: str, unit_code: str) -> str:
+    """The recorded actor of a change to one unit: EACH_UNIT resolves to that unit."""
+    return assignee_for_unit(unit_code) if actor == EACH_UNIT else actor
+
+
 def assignee_for_body(code: str) -> str:
     return f"body:{code}"
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models.batching import chunked
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TRANSITIONS, TransitionRefused, UnitEvent, UnitState, next_state
-from models.tables import Unit
+from models.tables import Unit, actor_for
 
 MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
 
@@ -75,7 +75,7 @@ def transition_units(
     # Whoever commits this session can announce the moves (tasks.events emits them as Prefect events).
     session.info.setdefault(MOVED_KEY, []).extend((cycle_id, t) for t in transitions)
     append_history(session, cycle_id=cycle_id, drafts=[
-        HistoryDraft(entity="unit", subject=t.code, event=event.value, actor=actor, at=at,
+        HistoryDraft(entity="unit", subject=t.code, event=event.value, actor=actor_for(actor, t.code), at=at,
                      from_state=t.from_state.value, to_state=t.to_state.value, reason=reason,
                      flow_run_id=flow_run_id, details=details or {})
         for t in transitions

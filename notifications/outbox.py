@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -87,10 +87,15 @@ def claim_due(session: Session, *, at: datetime, limit: int) -> list[OutboxMessa
     ).scalars())
 
 
-def mark_sent(session: Session, message_ids: Sequence[int], *, at: datetime) -> None:
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("message_id"))
+              .values(status=MessageStatus.SENT.value, sent_at=bindparam("sent_at"), last_error=""))
+
+
+def mark_sent(connection: Connection | Session, message_ids: Sequence[int], *, at: datetime) -> None:
+    """Core, not ORM: delivery marks every message in a commit of its own, thousands a minute."""
     if message_ids:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
-                        .values(status=MessageStatus.SENT.value, sent_at=at, last_error=""))
+        connection.execute(_MARK_SENT, [{"message_id": message_id, "sent_at": at} for message_id in message_ids])
 
 
 def mark_failed(session: Session, message: OutboxMessage, *, at: datetime, error: str) -> None:

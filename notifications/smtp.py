@@ -6,9 +6,15 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formataddr
+from email._policybase import Compat32
+from email.generator import BytesGenerator
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate
+from io import BytesIO
+from typing import Any
 
 import yagmail
 
@@ -16,40 +22,59 @@ from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.render import one_line
 
-# RFC 5322's hard limit: Python's folding at 78 drops the space between adjacent encoded words of a
-# Vietnamese subject ("cải cách" came back as "cảicách"); unfolded up to 998 it round-trips exactly.
-MAIL_POLICY = SMTP.clone(max_line_length=998)
+
+class _Policy(Compat32):
+    """compat32 with CRLF line ends, writing plain ASCII header values as they are (they are one line:
+    `one_line` saw to it); only encoded words (the subject, a non-ASCII name) go through Header folding."""
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if isinstance(value, str) and value.isascii():
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+SMTP_COMPAT = _Policy(linesep="\r\n")
 
 
 @dataclass(frozen=True)
 class Envelope:
     sender: str
     recipients: list[str]
-    message: EmailMessage
+    message: Message
 
 
 def compose(message: OutboxMessage, settings: Settings) -> Envelope:
     """A multipart/alternative (text + HTML) message, with its calendar attachment when it has one.
 
-    The SMTP policy refuses CR or LF in any header value, so no name or address can inject a header.
+    Built with the compat32 classes, several times faster than the modern header registry at the scale of
+    a national season. Every header value passes `one_line` first, so no CR or LF from a name, an address
+    or a subject can start a header of its own. Subjects are encoded words unfolded up to RFC 5322's 998
+    columns: folding at 78 dropped the space between adjacent encoded words of a Vietnamese subject.
     """
-    mail = EmailMessage(policy=MAIL_POLICY)
-    mail["From"] = formataddr((one_line(settings.mail_from_name), settings.mail_from))
-    mail["To"] = message.to_address
-    cc = [address for address in message.cc_addresses.split(",") if address]
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(message.body_text, "plain", "utf-8"))
+    if message.body_html:
+        alternative.attach(MIMEText(message.body_html, "html", "utf-8"))
+    mail: Message = alternative
+    if message.ics:
+        mail = MIMEMultipart("mixed")
+        mail.attach(alternative)
+        calendar = MIMEText(message.ics, "calendar", "utf-8")
+        calendar.set_param("method", "PUBLISH")
+        calendar.add_header("Content-Disposition", "attachment", filename="han-chot.ics")
+        mail.attach(calendar)
+    to_address = one_line(message.to_address)
+    cc = [one_line(address) for address in message.cc_addresses.split(",") if address]
+    mail["From"] = formataddr((one_line(settings.mail_from_name), one_line(settings.mail_from)), charset="utf-8")
+    mail["To"] = to_address
     if cc:
         mail["Cc"] = ", ".join(cc)
-    mail["Subject"] = one_line(message.subject)
+    mail["Subject"] = Header(one_line(message.subject), "utf-8", maxlinelen=998)
+    mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = message_id(message, settings)
     mail["X-Parindex-Key"] = one_line(message.idempotency_key)
-    mail["X-Parindex-Kind"] = message.kind
-    mail.set_content(message.body_text, charset="utf-8")
-    if message.body_html:
-        mail.add_alternative(message.body_html, subtype="html", charset="utf-8")
-    if message.ics:
-        mail.add_attachment(message.ics, subtype="calendar", charset="utf-8", filename="han-chot.ics",
-                            params={"method": "PUBLISH"})
-    return Envelope(settings.mail_from, [message.to_address, *cc], mail)
+    mail["X-Parindex-Kind"] = one_line(message.kind)
+    return Envelope(one_line(settings.mail_from), [to_address, *cc], mail)
 
 
 def message_id(message: OutboxMessage, settings: Settings) -> str:
@@ -78,6 +103,13 @@ def smtp_connection(settings: Settings) -> Iterator[yagmail.SMTP]:
 
 def send(client: yagmail.SMTP, envelope: Envelope) -> None:
     """Hand one message to the server; raises on refusal so the outbox records the failure."""
-    refused = client.smtp.sendmail(envelope.sender, envelope.recipients, envelope.message.as_bytes())
+    refused = client.smtp.sendmail(envelope.sender, envelope.recipients, as_bytes(envelope.message))
     if refused:
         raise RuntimeError(f"recipients refused: {', '.join(sorted(refused))}")
+
+
+def as_bytes(mail: Message) -> bytes:
+    """The message as sent: CRLF line ends, long lines kept (encoded words are never split mid-subject)."""
+    buffer = BytesIO()
+    BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0, policy=SMTP_COMPAT).flatten(mail)
+    return buffer.getvalue()

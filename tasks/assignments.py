@@ -24,6 +24,7 @@ from models.tables import (
     PlanTask,
     ScoreVersion,
     Unit,
+    actor_for,
 )
 
 
@@ -39,7 +40,8 @@ class AssignmentChanges:
     def write_history(self, session: Session, *, cycle_id: str, actor: str, flow_run_id: str | None,
                       reason: str = "") -> None:
         append_history(session, cycle_id=cycle_id, drafts=[
-            replace(draft, actor=actor, flow_run_id=flow_run_id, reason=reason or draft.reason)
+            replace(draft, actor=actor_for(actor, draft.subject.removeprefix("unit:")), flow_run_id=flow_run_id,
+                    reason=reason or draft.reason)
             for draft in self.drafts])
 
 

@@ -37,15 +37,15 @@ def deliver_pending(engine: Engine, settings: Settings, *, cycle_id: str, at: da
             return report
         sent_now: set[int] = set()
         try:
-            with smtp_connection(settings) as client:
+            with smtp_connection(settings) as client, engine.connect() as connection:
                 for message in batch:
                     try:
                         send(client, compose(message, settings))
                     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError) as refused:
                         _record_failure(engine, message, at, refused, report)
                         continue
-                    with session_scope(engine) as session:
-                        mark_sent(session, [message.id], at=at)
+                    with connection.begin():  # its own commit, right after acceptance
+                        mark_sent(connection, [message.id], at=at)
                     sent_now.add(message.id)
                     report.sent += 1
         except (OSError, smtplib.SMTPException) as outage:

@@ -30,6 +30,7 @@ from models.tables import (
     ScoreLine,
     ScoreVersion,
     Unit,
+    actor_for,
 )
 from models.transitions import transition_units
 from tasks.assignments import AssignmentChanges, complete_assignments
@@ -118,7 +119,8 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         "cycle_id": ctx.cycle_id, "unit_id": units[sheet.unit_code].id, "kind": kind.value,
         "version": before.version + 1 if before else 1,
         "total": as_points(sum((points for points, _, _ in sheet.lines.values()), Decimal(0))),
-        "late": due is not None and at > due, "source": source, "actor": actor, "created_at": at,
+        "late": due is not None and at > due, "source": source, "actor": actor_for(actor, sheet.unit_code),
+        "created_at": at,
     } for sheet, before in zip(sheets, previous, strict=True)]
     version_ids = session.execute(
         insert(ScoreVersion).returning(ScoreVersion.id, sort_by_parameter_order=True), rows).scalars().all()
@@ -132,7 +134,8 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         session.execute(insert(ScoreLine), lines)
     old_lines = _lines_of(session, [before.id for before in previous if before])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
-        HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}", actor=actor, at=at,
+        HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}",
+                     actor=actor_for(actor, sheet.unit_code), at=at,
                      reason=f"from {source}", flow_run_id=flow_run_id,
                      details={"version": row["version"], "old_total": before.total if before else None,
                               "new_total": row["total"], "late": row["late"],
@@ -194,14 +197,22 @@ def _complete_unit_task(session: Session, ctx: CycleContext, *, stage: str, unit
 def record_explanation(session: Session, ctx: CycleContext, *, unit_code: str, at: datetime, actor: str,
                        source: str, flow_run_id: str | None = None) -> None:
     """A unit's explanations and evidence: accepted while its window is open (late ones marked late)."""
-    unit = _units(session, ctx, [unit_code])[unit_code]
-    if unit.state != UnitState.EXPLAINING:
-        raise StageClosed(f"explanation from unit {unit_code}: its explanations window is not open "
-                          f"(the unit is in state '{unit.state}')")
-    transition_units(session, cycle_id=ctx.cycle_id, codes=[unit_code], event=UnitEvent.SUBMIT_EXPLANATION,
-                     actor=actor, at=at, reason=f"explanation received ({source})", flow_run_id=flow_run_id)
-    _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[unit.id], at=at, actor=actor,
+    record_explanations(session, ctx, unit_codes=[unit_code], at=at, actor=actor, source=source,
                         flow_run_id=flow_run_id)
+
+
+def record_explanations(session: Session, ctx: CycleContext, *, unit_codes: Sequence[str], at: datetime,
+                        actor: str, source: str, flow_run_id: str | None = None) -> None:
+    """Several units' explanations at once (actor EACH_UNIT: each unit itself); all refused if a window is shut."""
+    units = _units(session, ctx, unit_codes)
+    closed = sorted(code for code, unit in units.items() if unit.state != UnitState.EXPLAINING)
+    if closed:
+        shown = ", ".join(f"{code} ('{units[code].state}')" for code in closed[:10])
+        raise StageClosed(f"explanation from unit(s) {shown}: the explanations window is not open")
+    transition_units(session, cycle_id=ctx.cycle_id, codes=list(units), event=UnitEvent.SUBMIT_EXPLANATION,
+                     actor=actor, at=at, reason=f"explanation received ({source})", flow_run_id=flow_run_id)
+    _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[u.id for u in units.values()], at=at,
+                        actor=actor, flow_run_id=flow_run_id)
 
 
 def close_explanation_windows(session: Session, ctx: CycleContext, *, codes: Sequence[str] | None, at: datetime,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -18,9 +19,9 @@ from sqlmodel import Session
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitState
 from models.scoring import band_for, competition_ranks
-from models.tables import Criterion, OutboxMessage, ScoreKind, Unit, assignee_for_body, assignee_for_unit
+from models.tables import EACH_UNIT, Criterion, OutboxMessage, ScoreKind, Unit, assignee_for_body
 from tasks.imports import Inputs, import_prior_results
-from tasks.intake import ScoreSheet, approve_results, record_explanation, record_scores, report_task_done
+from tasks.intake import ScoreSheet, approve_results, record_explanations, record_scores, report_task_done
 
 QUARTER = Decimal("0.25")
 # Published 2023 averages (domain.md): the Sở block around 88 %, the district block around 94 %.
@@ -94,6 +95,7 @@ class World:
         add(cal.add_working_days(ctx.spec.season.from_, 2), f"results of {ctx.year - 1} imported",
             self._import_last_year())
         self_due = ctx.task_by_number(5).last_day
+        slots: dict[tuple[date, int], list[str]] = defaultdict(list)  # units acting in the same office hour
         for unit in self.units:
             behaviour = self.behaviour[unit.code]
             if behaviour.timing == "on_time":
@@ -101,19 +103,24 @@ class World:
             elif behaviour.timing == "late":
                 day = cal.add_working_days(self_due, self.rng.randint(1, 2))
             else:
-                continue  # submits only once escalated: see `_escalated_submissions`
-            add(day, f"{unit.code} self-assessment", self._self_assess(unit.code), hour=self.rng.randint(9, 16))
+                continue  # submits only once escalated: see `reactions`
+            slots[(day, self.rng.randint(9, 16))].append(unit.code)
+        for (day, hour), codes in sorted(slots.items()):
+            add(day, f"{len(codes)} self-assessment(s)", self._self_assess(codes), hour=hour)
         appraisal_due = ctx.task_by_number(6).last_day
         for block, offset in (("so", -4), ("huyen", -2)):
             add(cal.add_working_days(appraisal_due, offset), f"round-1 appraisal {block}",
                 self._appraise(block, ScoreKind.APPRAISED_ROUND1), tick=True, hour=15)
         draft_due = ctx.task_by_number(7).last_day
         explain_due = ctx.task_by_number(8).last_day
+        slots = defaultdict(list)
         for unit in self.units:
             if self.behaviour[unit.code].explains:
                 day = cal.add_working_days(draft_due, self.rng.randint(2, cal.working_days_between(draft_due,
                                                                                                     explain_due)))
-                add(day, f"{unit.code} explanation", self._explain(unit.code), hour=self.rng.randint(9, 16))
+                slots[(day, self.rng.randint(9, 16))].append(unit.code)
+        for (day, hour), codes in sorted(slots.items()):
+            add(day, f"{len(codes)} explanation(s)", self._explain(codes), hour=hour)
         survey_due = ctx.task_by_number(13).last_day
         add(cal.add_working_days(survey_due, -2), "survey results so", self._survey("so"), tick=True, hour=14)
         add(cal.add_working_days(survey_due, 3), "survey results huyen (late)", self._survey("huyen"), tick=True,
@@ -140,12 +147,14 @@ class World:
     def _sheet(self, code: str, points: dict[str, Decimal], note: str) -> ScoreSheet:
         return ScoreSheet(code, {leaf: (value, f"{code}/{leaf}.pdf", note) for leaf, value in points.items()})
 
-    def _self_assess(self, code: str) -> Callable[[Session, CycleContext], None]:
+    def _self_assess(self, codes: list[str]) -> Callable[[Session, CycleContext], None]:
         def act(session: Session, ctx: CycleContext) -> None:
-            points = self._points(self.behaviour[code].quality, 0.0)
-            self.self_scores[code] = points
-            record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=[self._sheet(code, points, "")],
-                          at=self.now, actor=assignee_for_unit(code), source=f"tu-danh-gia-{code}.xlsx")
+            sheets = []
+            for code in codes:
+                self.self_scores[code] = self._points(self.behaviour[code].quality, 0.0)
+                sheets.append(self._sheet(code, self.self_scores[code], ""))
+            record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=sheets, at=self.now, actor=EACH_UNIT,
+                          source="tu-danh-gia.xlsx")
         return act
 
     def _appraise(self, block: str | None, kind: ScoreKind) -> Callable[[Session, CycleContext], None]:
@@ -172,12 +181,14 @@ class World:
                           source=f"tham-dinh-{kind.value}-{block or 'all'}.xlsx")
         return act
 
-    def _explain(self, code: str) -> Callable[[Session, CycleContext], None]:
+    def _explain(self, codes: list[str]) -> Callable[[Session, CycleContext], None]:
         def act(session: Session, ctx: CycleContext) -> None:
-            state = session.execute(select(Unit.state).where(Unit.cycle_id == ctx.cycle_id, Unit.code == code)).scalar()
-            if state == UnitState.EXPLAINING.value:
-                record_explanation(session, ctx, unit_code=code, at=self.now, actor=assignee_for_unit(code),
-                                   source=f"giai-trinh-{code}.pdf")
+            waiting = set(session.execute(select(Unit.code).where(
+                Unit.cycle_id == ctx.cycle_id, Unit.code.in_(codes),
+                Unit.state == UnitState.EXPLAINING.value)).scalars())
+            if waiting:
+                record_explanations(session, ctx, unit_codes=sorted(waiting), at=self.now, actor=EACH_UNIT,
+                                    source="giai-trinh.pdf")
         return act
 
     def _survey(self, block: str) -> Callable[[Session, CycleContext], None]:
@@ -241,14 +252,16 @@ class World:
         found = []
         escalated = session.execute(select(OutboxMessage.assignee, OutboxMessage.created_at).where(
             OutboxMessage.cycle_id == ctx.cycle_id, OutboxMessage.kind == "escalation")).all()
+        after: dict[date, list[str]] = defaultdict(list)
         for assignee, created in escalated:
             code = assignee.removeprefix("unit:")
             if self.behaviour.get(code) and self.behaviour[code].timing == "after_escalation" \
                     and code not in self.escalation_submitted:
                 self.escalation_submitted.add(code)
-                day = ctx.calendar.add_working_days(ctx.calendar.local_date(created), 1)
-                found.append(WorldEvent(self.at(day, 11), 10_000 + len(self.escalation_submitted),
-                                        f"{code} self-assessment after escalation", self._self_assess(code)))
+                after[ctx.calendar.add_working_days(ctx.calendar.local_date(created), 1)].append(code)
+        for day, codes in sorted(after.items()):
+            found.append(WorldEvent(self.at(day, 11), 10_000 + len(self.escalation_submitted),
+                                    f"{len(codes)} self-assessment(s) after escalation", self._self_assess(codes)))
         late_units = set(session.execute(select(Unit.code).where(
             Unit.cycle_id == ctx.cycle_id, Unit.state == UnitState.SELF_ASSESSED.value)).scalars())
         late_units -= self.late_appraised

@@ -1,0 +1,303 @@
+"""`parindex bench --units N`: a synthetic season at scale, measured against raw SQL and raw smtplib."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time as clock
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import console, user_errors
+from cli.orchestration import PrefectServer, _free_port
+from models.settings import get_settings
+
+VAR = Path("var")
+
+
+def bench_command(units: Annotated[int, typer.Option(min=1, help="How many units")] = 52,
+                  db: Annotated[str, typer.Option("--db", help="sqlite (a fresh file) or a PostgreSQL server URL; "
+                                                  "on PostgreSQL the database parindex_bench is recreated")]
+                  = "sqlite", seed: int = 2023, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Replay a season for N synthetic units and measure it, with raw SQL and raw smtplib as yardsticks."""
+    with user_errors():
+        figures = run_bench(units=units, db=db, seed=seed, say=(lambda _: None) if as_json else console.print)
+    if as_json:
+        typer.echo(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            console.print(f"{key:>26}: {value}")
+
+
+def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None]) -> dict[str, Any]:
+    from flows.season import replay_season
+    from flows.tick import tick
+    from models.cycle_context import load_context
+    from models.db import session_scope, upgrade_schema
+    from models.definition.loader import load_cycle
+    from tasks.registration import register_cycle
+    from tasks.reporting import produce_report
+    from tasks.runtime import engine_for
+    from tasks.synthetic import write_synthetic_cycle
+
+    work = Path(tempfile.mkdtemp(prefix="parindex-bench-"))
+    url = fresh_database(db, work)
+    figures: dict[str, Any] = {"units": units, "database": "postgresql" if url.startswith("postgresql") else "sqlite"}
+    try:
+        folder = write_synthetic_cycle(work, units)
+        definition = load_cycle(folder)
+        season = definition.spec.season
+        with PrefectServer(work / "prefect") as server, smtp_sink() as port:
+            os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(port)})
+            get_settings.cache_clear()
+            with server.in_use():
+                say(f"bench: {units} units on {figures['database']}; season replay …")
+                started = clock.perf_counter()
+                upgrade_schema(url)
+                register_cycle(database_url=url, folder=folder, actor="bench",
+                               at=definition.calendar.at_local(season.from_, time(0)))
+                report = replay_season(database_url=url, cycle_id=definition.id, seed=seed)
+                with session_scope(engine_for(url)) as session:
+                    produce_report(session, definition.id, work / "report")
+                figures["season_s"] = round(clock.perf_counter() - started, 2)
+                figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+                figures["ticks"] = report.ticks
+                figures.update(_season_counts(url, definition.id))
+                say(f"season {figures['season_s']} s, {report.ticks} ticks; idle tick …")
+                idle_at = definition.calendar.at_local(season.to, time(23))
+                tick(cycle_id=definition.id, at=idle_at, database_url=url)
+                started = clock.perf_counter()
+                tick(cycle_id=definition.id, at=idle_at + timedelta(minutes=1), database_url=url)
+                figures["idle_tick_s"] = round(clock.perf_counter() - started, 3)
+            figures["scoring_s"] = _time_scoring(url, definition.id)
+            say("transitions against raw SQL …")
+            figures.update(_time_transitions(url, work, units))
+            say("imports …")
+            figures["import_s"] = _time_imports(url, work, units)
+            say("SMTP against raw smtplib …")
+            figures.update(_time_delivery(url, work, units, port))
+        figures["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        figures["at"] = datetime.now().astimezone().isoformat(timespec="seconds")
+        _ = load_context  # imported with the rest for the bench's own checks
+        return figures
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def fresh_database(db: str, work: Path) -> str:
+    """A fresh SQLite file, or the PostgreSQL database parindex_bench dropped and created again."""
+    if db in ("", "sqlite"):
+        return f"sqlite:///{work / 'bench.db'}"
+    if not db.startswith("postgresql"):
+        raise typer.BadParameter("--db is 'sqlite' or a postgresql:// server URL")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(db).set(drivername="postgresql", database="postgres")
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS parindex_bench WITH (FORCE)")
+        connection.execute("CREATE DATABASE parindex_bench")
+    return make_url(db).set(database="parindex_bench").render_as_string(hide_password=False)
+
+
+@contextmanager
+def smtp_sink() -> Iterator[int]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "notifications.sink", str(port)], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()  # "ready"
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _season_counts(url: str, cycle_id: str) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from models.db import session_scope
+    from models.tables import MessageStatus, OutboxMessage, Unit
+    from tasks.runtime import engine_for
+
+    with session_scope(engine_for(url)) as session:
+        sent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.cycle_id == cycle_id, OutboxMessage.status == MessageStatus.SENT.value))
+        announced = session.scalar(select(func.count()).select_from(Unit).where(
+            Unit.cycle_id == cycle_id, Unit.state == "announced"))
+    return {"season_mails": sent or 0, "announced": announced or 0}
+
+
+def _time_scoring(url: str, cycle_id: str) -> float:
+    from models.cycle_context import load_context
+    from models.db import session_scope
+    from tasks.runtime import engine_for
+    from tasks.scoring import score_ready_blocks
+
+    with session_scope(engine_for(url)) as session:
+        ctx = load_context(session, cycle_id)
+        started = clock.perf_counter()
+        scored = score_ready_blocks(session, ctx, at=datetime.now().astimezone(), actor="bench", flow_run_id=None,
+                                    force=True)
+        elapsed = clock.perf_counter() - started
+    assert sum(scored.values()) > 0, "nothing was scored"
+    return round(elapsed, 3)
+
+
+def _register_copy(url: str, work: Path, units: int, suffix: str) -> str:
+    """Another synthetic cycle with the same units, freshly registered: every unit `registered`."""
+    from tasks.registration import register_cycle
+    from tasks.synthetic import write_synthetic_cycle
+
+    folder = write_synthetic_cycle(work / suffix, units)
+    renamed = folder.with_name(f"{folder.name}-{suffix}")
+    folder.rename(renamed)
+    cycle = (renamed / "cycle.toml").read_text(encoding="utf-8")
+    (renamed / "cycle.toml").write_text(cycle.replace(f'id = "{folder.name}"', f'id = "{renamed.name}"', 1),
+                                        encoding="utf-8")
+    register_cycle(database_url=url, folder=renamed, actor="bench")
+    return renamed.name
+
+
+def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:
+    """All N units one state forward with their history rows, through parindex and as plain SQL."""
+    from models.db import session_scope
+    from models.lifecycle import UnitEvent
+    from models.transitions import transition_units
+    from tasks.runtime import engine_for
+
+    engine = engine_for(url)
+    ours, raw = _register_copy(url, work, units, "t"), _register_copy(url, work, units, "r")
+    at = datetime.now().astimezone()
+    with session_scope(engine) as session:
+        from sqlalchemy import select
+
+        from models.tables import Unit
+
+        codes = list(session.execute(select(Unit.code).where(Unit.cycle_id == ours)).scalars())
+    started = clock.perf_counter()
+    with session_scope(engine) as session:
+        transition_units(session, cycle_id=ours, codes=codes, event=UnitEvent.OPEN_SELF_ASSESSMENT, actor="bench",
+                         at=at)
+    transition_s = clock.perf_counter() - started
+    raw_s = _raw_transition(engine, raw, at)
+    return {"transition_s": round(transition_s, 3), "raw_sql_s": round(raw_s, 3),
+            "transition_ratio_vs_sql": round(transition_s / raw_s, 2)}
+
+
+def _raw_transition(engine, cycle_id: str, at: datetime) -> float:  # type: ignore[no-untyped-def]
+    """The same row writes in plain SQL: one UPDATE of the units, one history row each (executemany)."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    stamp = at.astimezone().replace(tzinfo=None)
+    with engine.connect() as connection:
+        ids = connection.execute(text("SELECT id, code FROM unit WHERE cycle_id = :c"), {"c": cycle_id}).all()
+        last = connection.execute(text("SELECT coalesce(max(seq), 0) FROM historyentry WHERE cycle_id = :c"),
+                                  {"c": cycle_id}).scalar_one()
+    started = clock.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE unit SET state = 'self_assessing', state_changed_at = :at "
+                                "WHERE cycle_id = :c AND state = 'registered'"), {"at": stamp, "c": cycle_id})
+        rows = [{"cycle_id": cycle_id, "seq": last + i, "at": stamp, "entity": "unit", "subject": code,
+                 "event": "open_self_assessment", "from_state": "registered", "to_state": "self_assessing",
+                 "actor": "bench", "reason": "", "details": "{}", "prev_hash": "0" * 64,
+                 "hash": hashlib.sha256(f"{cycle_id}{last + i}{code}".encode()).hexdigest()}
+                for i, (_, code) in enumerate(ids, start=1)]
+        connection.execute(text(
+            "INSERT INTO historyentry (cycle_id, seq, at, entity, subject, event, from_state, to_state, actor, "
+            "reason, details, prev_hash, hash) VALUES (:cycle_id, :seq, :at, :entity, :subject, :event, "
+            ":from_state, :to_state, :actor, :reason, :details, :prev_hash, :hash)"), rows)
+    return clock.perf_counter() - started
+
+
+def _time_imports(url: str, work: Path, units: int) -> float:
+    """Every unit of the transition cycle (now self-assessing) submits its self-assessment as a CSV file."""
+    import csv
+
+    from sqlalchemy import select
+
+    from models.db import session_scope
+    from models.tables import Criterion, Unit
+    from tasks.events import unit_of_work
+    from tasks.imports import Inputs, submit_self_assessment
+    from tasks.runtime import engine_for
+
+    engine = engine_for(url)
+    cycle_id = f"bench-{units}-t"
+    with session_scope(engine) as session:
+        codes = list(session.execute(select(Unit.code).where(Unit.cycle_id == cycle_id)).scalars())
+        leaves = session.execute(select(Criterion.code, Criterion.max_points).where(
+            Criterion.cycle_id == cycle_id, Criterion.method == "appraisal")).all()
+    folder = work / "forms"
+    folder.mkdir()
+    files = []
+    for code in codes:
+        path = folder / f"{code}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Chu kỳ", "Mã đơn vị", "Mã tiêu chí", "Điểm", "Tài liệu kiểm chứng"])
+            writer.writerows([cycle_id, code, leaf, maximum, f"VB-{leaf}"] for leaf, maximum in leaves)
+        files.append(path)
+    at = datetime.now().astimezone()
+    started = clock.perf_counter()
+    for path in files:
+        with unit_of_work(engine) as session:
+            submit_self_assessment(session, path, Inputs("", at))
+    return round(clock.perf_counter() - started, 2)
+
+
+def _time_delivery(url: str, work: Path, units: int, port: int) -> dict[str, float]:
+    """N reminders through the outbox and yagmail, against raw smtplib sending the same pre-built messages
+    to the same server over the same number of connections."""
+    import smtplib
+
+    from sqlalchemy import select
+
+    from models.db import session_scope
+    from models.settings import Settings
+    from models.tables import OutboxMessage
+    from notifications.outbox import NewMessage, enqueue
+    from notifications.render import RenderedMessage
+    from notifications.smtp import as_bytes, compose
+    from tasks.delivery import BATCH, deliver_pending
+    from tasks.runtime import engine_for
+
+    engine = engine_for(url)
+    cycle_id = f"bench-{units}-t"
+    at = datetime.now().astimezone()
+    body = RenderedMessage("[Chỉ số CCHC] Nhắc hạn: Tự đánh giá, chấm điểm — hạn 30/11/2023",
+                           "Kính gửi …\n" * 20, "<p>Kính gửi …</p>" * 20)
+    with session_scope(engine) as session:
+        enqueue(session, [NewMessage(cycle_id, f"bench|{i}", "reminder", f"unit:B{i}", None,
+                                     f"u{i}@bench.example", (), body, None) for i in range(units)], at=at)
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port)
+    started = clock.perf_counter()
+    report = deliver_pending(engine, settings, cycle_id=cycle_id, at=at)
+    ours = clock.perf_counter() - started
+    assert report.sent == units, f"only {report.sent} of {units} sent: {report.error}"
+    with session_scope(engine) as session:
+        messages = list(session.execute(select(OutboxMessage).where(OutboxMessage.cycle_id == cycle_id)).scalars())
+        built = [compose(message, settings) for message in messages]
+        prebuilt = [(e.sender, e.recipients, as_bytes(e.message)) for e in built]
+    started = clock.perf_counter()
+    for first in range(0, len(prebuilt), BATCH):
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            for sender, recipients, payload in prebuilt[first:first + BATCH]:
+                client.sendmail(sender, recipients, payload)
+    raw = clock.perf_counter() - started
+    return {"smtp_msgs_per_s": round(units / ours, 1), "raw_smtplib_msgs_per_s": round(units / raw, 1),
+            "smtp_ratio_vs_smtplib": round(raw / ours, 2)}
