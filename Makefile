@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-sqlite test-postgres lint clean
+.PHONY: install demo test test-sqlite test-postgres lint clean bench
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,17 @@ test: install lint
 	else \
 		echo "== PostgreSQL not reachable: suite ran on SQLite only"; \
 	fi
+
+# Seasons of 52, 3,321 and 10,000 synthetic units on SQLite and PostgreSQL: benchmarks/RESULTS.md.
+BENCH_SIZES ?= 52 3321 10000
+bench: install
+	@rm -f benchmarks/runs.jsonl
+	@pg=$$($(BIN)/python tests/postgres_url.py); \
+	for n in $(BENCH_SIZES); do \
+		$(BIN)/parindex bench --units $$n --db sqlite --json >> benchmarks/runs.jsonl || exit 1; \
+		if [ -n "$$pg" ]; then $(BIN)/parindex bench --units $$n --db $$pg --json >> benchmarks/runs.jsonl || exit 1; fi; \
+	done
+	$(BIN)/python benchmarks/results_table.py benchmarks/runs.jsonl benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

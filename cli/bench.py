@@ -77,9 +77,13 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None]) -> 
                 say(f"season {figures['season_s']} s, {report.ticks} ticks; idle tick …")
                 idle_at = definition.calendar.at_local(season.to, time(23))
                 tick(cycle_id=definition.id, at=idle_at, database_url=url)
-                started = clock.perf_counter()
-                tick(cycle_id=definition.id, at=idle_at + timedelta(minutes=1), database_url=url)
-                figures["idle_tick_s"] = round(clock.perf_counter() - started, 3)
+                idle = []
+                for minute in range(1, 6):  # the median of five: the server may still be ingesting the season
+                    started = clock.perf_counter()
+                    tick(cycle_id=definition.id, at=idle_at + timedelta(minutes=minute), database_url=url)
+                    idle.append(clock.perf_counter() - started)
+                figures["idle_tick_s"] = round(sorted(idle)[2], 3)
+                figures["idle_tick_max_s"] = round(max(idle), 3)
             figures["scoring_s"] = _time_scoring(url, definition.id)
             say("transitions against raw SQL …")
             figures.update(_time_transitions(url, work, units))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email._policybase import Compat32
 from email.generator import BytesGenerator
-from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -69,12 +69,29 @@ def compose(message: OutboxMessage, settings: Settings) -> Envelope:
     mail["To"] = to_address
     if cc:
         mail["Cc"] = ", ".join(cc)
-    mail["Subject"] = Header(one_line(message.subject), "utf-8", maxlinelen=998)
+    mail["Subject"] = encoded_words(one_line(message.subject))
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = message_id(message, settings)
     mail["X-Parindex-Key"] = one_line(message.idempotency_key)
     mail["X-Parindex-Kind"] = one_line(message.kind)
     return Envelope(one_line(settings.mail_from), [to_address, *cc], mail)
+
+
+def encoded_words(text: str) -> str:
+    """RFC 2047 base64 encoded words of at most 75 characters (45 bytes of UTF-8 each, never splitting a
+    character), separated by spaces on one line: readers join adjacent encoded words, so every space of
+    the text, carried inside them, survives. ASCII text is left as it is."""
+    if text.isascii():
+        return text
+    words, chunk = [], b""
+    for char in text:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > 45:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
 
 
 def message_id(message: OutboxMessage, settings: Settings) -> str:

@@ -6,15 +6,16 @@ rolls back, so the database is exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.cycle_context import UnknownCycle, load_context
 from models.definition.cycle import CriterionDef
 from models.forms.fields import (
@@ -24,12 +25,14 @@ from models.forms.fields import (
     SATISFACTION_LAYOUT,
     SCORE_LAYOUT,
     SURVEY_POINTS_LAYOUT,
+    UNIT,
     Layout,
 )
 from models.forms.parse import Catalogue, UnitInfo, cycle_of, parse_results, parse_scores
 from models.forms.problems import FormProblems, FormRejected
 from models.forms.readers import Sheet, read_form
 from models.forms.survey import parse_survey
+from models.forms.values import text
 from models.history import HistoryDraft, append_history
 from models.scores import latest_versions
 from models.tables import Criterion, PriorResult, ScoreKind, ScoreLine, ScoreVersion, Unit, assignee_for_unit
@@ -61,17 +64,24 @@ class Inputs:
     flow_run_id: str | None = None
 
 
-def load_catalogue(session: Session, cycle_id: str) -> Catalogue:
+def load_catalogue(session: Session, cycle_id: str, unit_codes: Collection[str] | None = None) -> Catalogue:
+    """The cycle's rules and criteria, and its units: all, or only those a file names (a unit's form need
+    not load ten thousand others)."""
     ctx = load_context(session, cycle_id)
-    units = {u.code: UnitInfo(u.code, u.name, u.block, u.group) for u in session.execute(
-        select(Unit).where(Unit.cycle_id == cycle_id).order_by(Unit.id)).scalars()}
+    query = select(Unit.code, Unit.name, Unit.block, Unit.group).where(Unit.cycle_id == cycle_id)
+    wanted = sorted(set(unit_codes)) if unit_codes is not None else None
+    chunks = [query.where(Unit.code.in_(chunk)) for chunk in chunked(wanted)] if wanted is not None else [query]
+    units = {row.code: UnitInfo(row.code, row.name, row.block, row.group)
+             for chunk in chunks for row in session.execute(chunk.order_by(Unit.id))}
+    count = session.scalar(select(func.count()).select_from(Unit).where(Unit.cycle_id == cycle_id)) or 0
     criteria = {c.code: CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
                                      tuple(int(x) for x in c.respondents.split(",") if x))
                 for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
                                          .order_by(Criterion.position)).scalars()}
     weights = {answer: Decimal(str(weight)) for answer, weight in ctx.criteria_set.survey.answer_weights.items()}
     groups = max(len(block.respondent_groups) for block in ctx.spec.blocks)
-    return Catalogue(cycle_id, units, criteria, tuple(b.name for b in ctx.criteria_set.bands), weights, groups)
+    return Catalogue(cycle_id, units, criteria, tuple(b.name for b in ctx.criteria_set.bands), weights, groups,
+                     count)
 
 
 def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[FormProblems, list[Sheet], Catalogue]:
@@ -80,8 +90,9 @@ def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[Fo
     problems.raise_if_any()
     cycle_id = cycle_of(sheets, problems)
     problems.raise_if_any()
+    named = {text(values.get(UNIT.key)) for sheet in sheets for _, values in sheet.rows}
     try:
-        catalogue = load_catalogue(session, cycle_id or "")
+        catalogue = load_catalogue(session, cycle_id or "", named)
     except UnknownCycle:
         problems.add("unknown-cycle", f"{cycle_id!r} is not a registered cycle")
         problems.raise_if_any()

@@ -64,8 +64,10 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
     wanted: list[tuple[Any, Rung, str]] = []
     for row in rows:
         task = tasks[row.plan_task_id]
-        rungs = ladders.setdefault((task.id, row.last_day), ladder(
-            ctx.calendar, ctx.spec.reminders, row.last_day, optional=task.optional))
+        rungs = ladders.get((task.id, row.last_day))
+        if rungs is None:  # one ladder per deadline, not per assignment
+            rungs = ladders[(task.id, row.last_day)] = ladder(ctx.calendar, ctx.spec.reminders, row.last_day,
+                                                              optional=task.optional)
         overdue = row.status == AssignmentStatus.OVERDUE.value
         for rung in due_rungs(rungs, at=at, opened_at=row.opened_at, overdue=overdue):
             wanted.append((row, rung, message_key(ctx, row.assignee, task, rung.label, row.due_at)))

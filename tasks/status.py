@@ -52,8 +52,10 @@ class CycleStatus:
 def cycle_status(session: Session, ctx: CycleContext, *, at: datetime) -> CycleStatus:
     today = ctx.calendar.local_date(at)
     units = {u.id: UnitStatus(u.code, u.name, u.block, u.state)
-             for u in session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars()}
+             for u in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.block, Unit.state)
+                                      .where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id))}
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    days_overdue: dict[object, int] = {}
     rows = session.execute(select(Assignment.plan_task_id, Assignment.unit_id, Assignment.status, Assignment.late,
                                   Assignment.last_day).where(Assignment.cycle_id == ctx.cycle_id)).all()
     for task_id, unit_id, status, late, last_day in rows:
@@ -69,8 +71,9 @@ def cycle_status(session: Session, ctx: CycleContext, *, at: datetime) -> CycleS
         unit = units[unit_id]
         unit.stages[task.stage] = "late" if late else status
         if status == AssignmentStatus.OVERDUE.value:
-            unit.overdue.append({"task": task.number, "title": task.title,
-                                 "days_overdue": ctx.calendar.working_days_between(last_day, today)})
+            if last_day not in days_overdue:
+                days_overdue[last_day] = ctx.calendar.working_days_between(last_day, today)
+            unit.overdue.append({"task": task.number, "title": task.title, "days_overdue": days_overdue[last_day]})
     tasks = [TaskStatus(t.number, t.key, t.stage, t.owner, counts[t.id]["done"], counts[t.id]["late"],
                         counts[t.id]["missed"], counts[t.id]["overdue"], counts[t.id]["total"],
                         t.due_at.isoformat() if t.due_at else None)

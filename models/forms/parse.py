@@ -36,6 +36,7 @@ class Catalogue:
     bands: tuple[str, ...]
     answer_weights: Mapping[str, Decimal]
     respondent_groups: int
+    unit_count: int  # in the cycle (`units` may hold only those a file names)
 
     def leaves(self, method: str) -> list[CriterionDef]:
         return [c for c in self.criteria.values() if c.method == method]
@@ -178,7 +179,7 @@ class PriorResult:
 def parse_results(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> list[PriorResult]:
     results: dict[str, PriorResult] = {}
     rows: dict[str, int] = {}
-    size = max(len(catalogue.units), 1)
+    size = max(catalogue.unit_count, 1)
     for row in rows_of(sheets):
         unit = unit_of(row, catalogue, problems)
         index = checked(row, INDEX.key, problems, percentage)
