@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-sqlite test-postgres lint clean bench
+.PHONY: install demo test test-sqlite test-postgres lint clean bench reliability
 
 install: $(VENV)/.installed
 
@@ -23,15 +23,31 @@ lint: install
 
 # The whole suite on SQLite, then again on PostgreSQL when a server answers
 # (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`).
+# The crash suites (SIGKILL, PostgreSQL restarts) take minutes: they run in `make reliability`.
 test: install lint
-	env -u PARINDEX_TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider
+	env -u PARINDEX_TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "not crash"
 	@url=$$($(BIN)/python tests/postgres_url.py); \
 	if [ -n "$$url" ]; then \
 		echo "== again on PostgreSQL ($$url)"; \
-		PARINDEX_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -p no:cacheprovider; \
+		PARINDEX_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -p no:cacheprovider -m "not crash"; \
 	else \
 		echo "== PostgreSQL not reachable: suite ran on SQLite only"; \
 	fi
+
+# Crash (SIGKILL), SMTP outage, concurrent ticks, PostgreSQL restart, hostile files, secrets, tampering:
+# on SQLite and PostgreSQL, ending with one line of figures.
+reliability: install
+	@rm -f var/reliability.jsonl; mkdir -p var
+	env -u PARINDEX_TEST_DATABASE_URL PARINDEX_RELIABILITY_FIGURES=var/reliability.jsonl \
+		$(BIN)/python -m pytest -q -p no:cacheprovider -m reliability tests/reliability tests/cli/test_audit_cli.py
+	@url=$$($(BIN)/python tests/postgres_url.py); \
+	if [ -n "$$url" ]; then \
+		PARINDEX_TEST_DATABASE_URL=$$url PARINDEX_RELIABILITY_FIGURES=var/reliability.jsonl \
+		$(BIN)/python -m pytest -q -p no:cacheprovider -m reliability tests/reliability tests/cli/test_audit_cli.py \
+		|| exit 1; fi
+	@$(BIN)/python -c "import json,collections; c=collections.Counter(); \
+	[c.update(json.loads(l)) for l in open('var/reliability.jsonl')]; \
+	print('reliability (all runs):', ' '.join(f'{k}={v}' for k, v in c.items()))"
 
 # Seasons of 52, 3,321 and 10,000 synthetic units on SQLite and PostgreSQL: benchmarks/RESULTS.md.
 BENCH_SIZES ?= 52 3321 10000

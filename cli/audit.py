@@ -7,9 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from cli.common import AtOption, DbOption, JsonOption, UserError, console, default_db, parse_instant, user_errors
+from cli.common import (
+    AtOption,
+    DbOption,
+    JsonOption,
+    UserError,
+    console,
+    default_db,
+    echo_json,
+    parse_instant,
+    table_of,
+    user_errors,
+)
 from cli.operations import ByOption, CycleOption, ReasonOption, require_text
 from models.db import session_scope
 from tasks.events import unit_of_work
@@ -50,11 +60,10 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
     with user_errors(), session_scope(engine_for(db or default_db())) as session:
         rows = unit_history(session, cycle, unit)
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
-    table = Table(title=f"{cycle}: history of {unit} ({len(rows)} entries)")
-    for column in ("at (UTC)", "#", "what", "change", "by", "why", "flow run"):
-        table.add_column(column, overflow="fold")
+    table = table_of(f"{cycle}: history of {unit} ({len(rows)} entries)",
+                     ("at (UTC)", "#", "what", "change", "by", "why", "flow run"))
     for row in rows:
         change = f"{row['from'] or ''} → {row['to']}" if row["to"] else ""
         details = {k: v for k, v in row["details"].items() if k not in ("key",) and v not in (None, "", [])}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from typing import Annotated
 import pendulum
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from models.settings import DEFAULT_DATABASE_URL
 
@@ -75,3 +77,15 @@ def parse_instant(text: str | None) -> datetime | None:
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise UserError(f"--at {text!r} needs a time zone offset, e.g. +07:00")
     return datetime.fromtimestamp(instant.timestamp(), UTC)
+
+
+def echo_json(data: object) -> None:
+    """`--json` output: UTF-8 as it is, indented, dates and decimals as text."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def table_of(title: str, columns: tuple[str, ...]) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table

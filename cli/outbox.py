@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from cli.common import DbOption, JsonOption, console, default_db, user_errors
+from cli.common import DbOption, JsonOption, console, default_db, echo_json, table_of, user_errors
 from models.db import session_scope
 from models.tables import MessageStatus, assignee_for_unit
 from notifications.outbox import MessageFilter, list_messages
@@ -47,11 +45,10 @@ def outbox_command(
                 "due_at": m.due_at.isoformat() if m.due_at else None, "key": m.idempotency_key,
             } for m in messages]
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
-    table = Table(title=f"outbox: {len(rows)} of {total} message(s), newest first")
-    for column in ("id", "kind", "to", "subject", "state", "tries", "last error"):
-        table.add_column(column, overflow="fold")
+    table = table_of(f"outbox: {len(rows)} of {total} message(s), newest first",
+                     ("id", "kind", "to", "subject", "state", "tries", "last error"))
     colours = {"sent": "green", "pending": "yellow", "failed": "red", "cancelled": "dim"}
     for row in rows:
         state = f"[{colours[row['status']]}]{row['status']}[/]"

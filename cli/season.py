@@ -27,7 +27,7 @@ HANOI = Path("calendar/hanoi-2023")
 
 def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle, e.g. hanoi-2023")],
                  at: AtOption = None,
-                 db: DbOption = "") -> None:
+                 db: DbOption = "", as_json: JsonOption = False) -> None:
     """Run one tick by hand: reconcile the cycle at an instant."""
     with user_errors():
         url = db or default_db()
@@ -38,6 +38,9 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
 
         with prefect_api(VAR / "prefect"):
             result = tick(cycle_id=cycle_id, at=instant, database_url=url)
+    if as_json:
+        typer.echo(json.dumps(result, default=str))
+        return
     console.print(f"[green]tick[/] {cycle_id} at {result['at']}: stages {', '.join(result['stages']) or '—'}; "
                   f"{result['queued']} message(s) queued, {result['delivery']['sent']} sent")
 

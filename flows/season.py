@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from flows.tick import tick
 from models.cycle_context import load_context
@@ -25,9 +26,19 @@ class ReplayReport:
     stage_runs: dict[str, int] = field(default_factory=dict)
 
 
+Ticker = Callable[[str, str, datetime], dict[str, Any]]  # (cycle id, database URL, instant) → tick result
+
+
+def run_tick_flow(cycle_id: str, database_url: str, at: datetime) -> dict[str, Any]:
+    return tick(cycle_id=cycle_id, at=at, database_url=database_url)
+
+
 def replay_season(*, database_url: str, cycle_id: str, seed: int,
-                  progress: Callable[[datetime, str], None] | None = None) -> ReplayReport:
-    """Tick at every checkpoint from the season's first day to its last, the world acting in between."""
+                  progress: Callable[[datetime, str], None] | None = None,
+                  ticker: Ticker = run_tick_flow) -> ReplayReport:
+    """Tick at every checkpoint from the season's first day to its last, the world acting in between.
+    `ticker` runs one tick (the flow in this process by default; reliability suites run it in a process
+    they kill)."""
     engine = engine_for(database_url)
     with session_scope(engine) as session:
         ctx = load_context(session, cycle_id)
@@ -37,7 +48,7 @@ def replay_season(*, database_url: str, cycle_id: str, seed: int,
     pending: list[WorldEvent] = list(world.events)
     report = ReplayReport()
     now = season_start
-    _tick(cycle_id, database_url, now, report, progress, "season opens")
+    _tick(ticker, cycle_id, database_url, now, report, progress, "season opens")
     while now < season_end:
         with session_scope(engine) as session:
             checkpoints = upcoming_checkpoints(session, ctx, after=now)
@@ -58,7 +69,7 @@ def replay_season(*, database_url: str, cycle_id: str, seed: int,
             is_checkpoint = bool(checkpoints) and checkpoints[0].at == now
             why = ", ".join(checkpoints[0].reasons) if is_checkpoint else "inputs arrived" if now == triggering \
                 else "digest"
-            _tick(cycle_id, database_url, now, report, progress, why)
+            _tick(ticker, cycle_id, database_url, now, report, progress, why)
         with session_scope(engine) as session:
             pending = sorted(pending + world.reactions(session, ctx, now))
     return report
@@ -80,9 +91,9 @@ def _act_all(engine, ctx, world: World, events: list[WorldEvent], report: Replay
             report.world_events += 1
 
 
-def _tick(cycle_id: str, database_url: str, at: datetime, report: ReplayReport,
+def _tick(ticker: Ticker, cycle_id: str, database_url: str, at: datetime, report: ReplayReport,
           progress: Callable[[datetime, str], None] | None, why: str) -> None:
-    result = tick(cycle_id=cycle_id, at=at, database_url=database_url)
+    result = ticker(cycle_id, database_url, at)
     report.ticks += 1
     for stage in result["stages"]:
         report.stage_runs[stage] = report.stage_runs.get(stage, 0) + 1

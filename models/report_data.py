@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
+from models.scoring import TWO_PLACES
 from models.tables import Criterion, Cycle, PriorResult, Unit, UnitResult
 
-TWO = Decimal("0.01")
+TWO = TWO_PLACES
 
 
 @dataclass(frozen=True)

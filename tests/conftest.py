@@ -12,12 +12,15 @@ import pytest
 from sqlalchemy import Engine, MetaData, text
 from sqlmodel import Session, SQLModel
 
+from cli.orchestration import SERVER_SETTINGS
 from models.cycle_context import load_context
 from models.cycle_store import insert_cycle
 from models.db import is_sqlite, make_engine, normalise_url, session_scope, upgrade_schema
 from models.definition.cycle import CycleDefinition
 from models.definition.loader import load_cycle
+from models.settings import get_settings
 from models.stages import Stage
+from notifications.capture import CaptureServer
 from tasks.assignments import reconcile_stage
 from tasks.stage_steps import open_self_assessment
 
@@ -108,3 +111,25 @@ def opened(loaded_hanoi, db):
         reconcile_stage(session, ctx, stage=Stage.SELF_ASSESSMENT.value, at=OPENED, actor="t", flow_run_id=None)
         open_self_assessment(session, ctx, at=OPENED, actor="t", flow_run_id=None)
     return db
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    os.environ.update(SERVER_SETTINGS)
+    from prefect.settings import temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90), temporary_settings(
+            updates={"flows.heartbeat_frequency": None, "logging.level": "WARNING"}):
+        yield
+
+
+@pytest.fixture
+def smtp(tmp_path, monkeypatch) -> Iterator[CaptureServer]:
+    """A real SMTP server on loopback, and the settings the tick's tasks read pointing at it."""
+    with CaptureServer(tmp_path / "outbox") as server:
+        monkeypatch.setenv("PARINDEX_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("PARINDEX_SMTP_PORT", str(server.port))
+        get_settings.cache_clear()
+        yield server
+    get_settings.cache_clear()

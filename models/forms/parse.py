@@ -63,6 +63,16 @@ def add(problems: FormProblems, row: Row, key: str, rule: str, message: str) -> 
     problems.add(rule, message, sheet=row.sheet.name, row=row.number, column=row.column(key))
 
 
+def first_time(seen: dict[Any, int], key: Any, row: Row, problems: FormProblems, what: str,
+               column: str = CRITERION.key) -> bool:
+    """Whether `key` comes for the first time in the file; a repeat is a duplicate-row problem."""
+    if key in seen:
+        add(problems, row, column, "duplicate-row", f"{what} already given in row {seen[key]}")
+        return False
+    seen[key] = row.number
+    return True
+
+
 def cycle_of(sheets: list[Sheet], problems: FormProblems) -> str | None:
     """The one cycle the file's rows name."""
     seen: dict[str, Row] = {}
@@ -138,11 +148,8 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
         leaf = leaf_of(row, catalogue, "appraisal", problems)
         if unit is None or leaf is None:
             continue
-        if (unit, leaf.code) in first_row:
-            add(problems, row, CRITERION.key, "duplicate-row",
-                f"{unit} {leaf.code} already given in row {first_row[(unit, leaf.code)]}")
+        if not first_time(first_row, (unit, leaf.code), row, problems, f"{unit} {leaf.code}"):
             continue
-        first_row[(unit, leaf.code)] = row.number
         evidence = text(row.values.get(EVIDENCE.key))
         explanation = text(row.values.get(EXPLANATION.key))
         if points_optional and is_blank(row.values.get(POINTS.key)):
@@ -192,10 +199,8 @@ def parse_results(sheets: list[Sheet], catalogue: Catalogue, problems: FormProbl
             add(problems, row, BAND.key, "required", "a value is required here")
         if unit is None or index is None or rank is None or not band:
             continue
-        if unit in rows:
-            add(problems, row, UNIT.key, "duplicate-row", f"{unit} already given in row {rows[unit]}")
+        if not first_time(rows, unit, row, problems, unit, UNIT.key):
             continue
-        rows[unit] = row.number
         results[unit] = PriorResult(unit, index, rank, band)
     return list(results.values())
 

@@ -14,7 +14,6 @@ from models.forms.fields import (
     ANSWER,
     BALLOT,
     BALLOT_LAYOUT,
-    CRITERION,
     GROUP,
     POINTS,
     SATISFACTION,
@@ -22,7 +21,7 @@ from models.forms.fields import (
     SURVEY_POINTS_LAYOUT,
     UNIT,
 )
-from models.forms.parse import Catalogue, add, checked, leaf_of, rows_of, unit_of
+from models.forms.parse import Catalogue, add, checked, first_time, leaf_of, rows_of, unit_of
 from models.forms.problems import FormProblems
 from models.forms.readers import Sheet
 from models.forms.values import is_blank, percentage, points, text, whole_number
@@ -62,11 +61,8 @@ def _direct_points(sheets: list[Sheet], catalogue: Catalogue, problems: FormProb
         unit, leaf = unit_of(row, catalogue, problems), leaf_of(row, catalogue, "survey", problems)
         if unit is None or leaf is None:
             continue
-        if (unit, leaf.code) in first:
-            add(problems, row, CRITERION.key, "duplicate-row",
-                f"{unit} {leaf.code} already given in row {first[(unit, leaf.code)]}")
+        if not first_time(first, (unit, leaf.code), row, problems, f"{unit} {leaf.code}"):
             continue
-        first[(unit, leaf.code)] = row.number
         value = checked(row, POINTS.key, problems, points, leaf.max_points)
         if value is not None:
             found[unit][leaf.code] = value
@@ -100,11 +96,8 @@ def _ballot_shares(sheets: list[Sheet], catalogue: Catalogue,
         if owner[0] != unit:
             add(problems, row, UNIT.key, "ballot-unit", f"ballot {ballot} is about {owner[0]} in row {owner[1]}")
             continue
-        if (ballot, leaf.code) in seen:
-            add(problems, row, CRITERION.key, "duplicate-row",
-                f"ballot {ballot} answers {leaf.code} already in row {seen[(ballot, leaf.code)]}")
+        if not first_time(seen, (ballot, leaf.code), row, problems, f"ballot {ballot}'s answer to {leaf.code}"):
             continue
-        seen[(ballot, leaf.code)] = row.number
         shares[(unit, leaf.code)].append(weights[answer])
     return shares
 
@@ -119,9 +112,7 @@ def _satisfaction(sheets: list[Sheet], catalogue: Catalogue, problems: FormProbl
         rate = checked(row, SATISFACTION.key, problems, percentage)
         if unit is None or rate is None:
             continue
-        if unit in first:
-            add(problems, row, UNIT.key, "duplicate-row", f"{unit} already given in row {first[unit]}")
+        if not first_time(first, unit, row, problems, unit, UNIT.key):
             continue
-        first[unit] = row.number
         rates[unit] = rate
     return rates

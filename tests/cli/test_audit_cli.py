@@ -41,6 +41,7 @@ def test_history_shows_an_extension_and_a_rerun_in_order_with_who_and_why(opened
     assert [row["at"] for row in rows] == sorted(row["at"] for row in rows)
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("how", ["edit", "insert", "delete"])
 def test_audit_verify_names_the_first_tampered_row(opened, database_url, how):
     intact = run("audit", "verify", "--db", database_url)
