@@ -43,7 +43,6 @@ def bench_command(units: Annotated[int, typer.Option(min=1, help="How many units
 def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None]) -> dict[str, Any]:
     from flows.season import replay_season
     from flows.tick import tick
-    from models.cycle_context import load_context
     from models.db import session_scope, upgrade_schema
     from models.definition.loader import load_cycle
     from tasks.registration import register_cycle
@@ -93,7 +92,6 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None]) -> 
             figures.update(_time_delivery(url, work, units, port))
         figures["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         figures["at"] = datetime.now().astimezone().isoformat(timespec="seconds")
-        _ = load_context  # imported with the rest for the bench's own checks
         return figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -177,8 +175,11 @@ def _register_copy(url: str, work: Path, units: int, suffix: str) -> str:
 
 def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:
     """All N units one state forward with their history rows, through parindex and as plain SQL."""
+    from sqlalchemy import select
+
     from models.db import session_scope
     from models.lifecycle import UnitEvent
+    from models.tables import Unit
     from models.transitions import transition_units
     from tasks.runtime import engine_for
 
@@ -186,10 +187,6 @@ def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:
     ours, raw = _register_copy(url, work, units, "t"), _register_copy(url, work, units, "r")
     at = datetime.now().astimezone()
     with session_scope(engine) as session:
-        from sqlalchemy import select
-
-        from models.tables import Unit
-
         codes = list(session.execute(select(Unit.code).where(Unit.cycle_id == ours)).scalars())
     started = clock.perf_counter()
     with session_scope(engine) as session:
