@@ -163,14 +163,9 @@ def _register_copy(url: str, work: Path, units: int, suffix: str) -> str:
     from tasks.registration import register_cycle
     from tasks.synthetic import write_synthetic_cycle
 
-    folder = write_synthetic_cycle(work / suffix, units)
-    renamed = folder.with_name(f"{folder.name}-{suffix}")
-    folder.rename(renamed)
-    cycle = (renamed / "cycle.toml").read_text(encoding="utf-8")
-    (renamed / "cycle.toml").write_text(cycle.replace(f'id = "{folder.name}"', f'id = "{renamed.name}"', 1),
-                                        encoding="utf-8")
-    register_cycle(database_url=url, folder=renamed, actor="bench")
-    return renamed.name
+    folder = write_synthetic_cycle(work, units, cycle_id=f"bench-{units}-{suffix}")
+    register_cycle(database_url=url, folder=folder, actor="bench")
+    return folder.name
 
 
 def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time as clock
@@ -14,7 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import AtOption, DbOption, JsonOption, console, default_db, parse_instant, user_errors
+from cli.common import AtOption, DbOption, JsonOption, console, default_db, echo_json, parse_instant, user_errors
 from cli.orchestration import PrefectServer, prefect_api
 from models.cycle_context import load_context
 from models.db import session_scope, upgrade_schema
@@ -39,7 +38,7 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
         with prefect_api(VAR / "prefect"):
             result = tick(cycle_id=cycle_id, at=instant, database_url=url)
     if as_json:
-        typer.echo(json.dumps(result, default=str))
+        echo_json(result)
         return
     console.print(f"[green]tick[/] {cycle_id} at {result['at']}: stages {', '.join(result['stages']) or '—'}; "
                   f"{result['queued']} message(s) queued, {result['delivery']['sent']} sent")
@@ -121,7 +120,7 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
         ctx = load_context(session, cycle_id)
         status = cycle_status(session, ctx, at=wall_clock())
     if as_json:
-        typer.echo(json.dumps(status.as_json(), ensure_ascii=False, indent=2, default=str))
+        echo_json(status.as_json())
         return
     table = Table(title=f"{cycle_id}: units")
     for column in ("code", "block", "state", "overdue tasks"):

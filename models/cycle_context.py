@@ -10,8 +10,9 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.definition.cycle import CriterionDef
 from models.definition.specs import CriteriaSetSpec, CycleSpec
-from models.tables import UNITS_OWNER, Body, Cycle, PlanTask
+from models.tables import UNITS_OWNER, Body, Criterion, Cycle, PlanTask
 from models.workdays import WorkingCalendar
 
 
@@ -66,3 +67,11 @@ def load_context(session: Session, cycle_id: str) -> CycleContext:
     tasks = {task.id: task for task in session.execute(select(PlanTask).where(PlanTask.cycle_id == cycle_id)).scalars()}
     return CycleContext(cycle_id, cycle.year, cycle.title, spec, criteria_set, calendar,
                         Fraction(criteria_set.reward.max_share_of_block), bodies, tasks)
+
+
+def cycle_criteria(session: Session, cycle_id: str) -> list[CriterionDef]:
+    """Every node of the cycle's criteria tree, in tree order, as the definition types it."""
+    return [CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
+                         tuple(int(x) for x in c.respondents.split(",") if x))
+            for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
+                                     .order_by(Criterion.position)).scalars()]

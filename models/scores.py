@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -10,7 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.tables import ScoreKind, ScoreVersion
+from models.batching import chunked
+from models.tables import ScoreKind, ScoreLine, ScoreVersion, Unit
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,32 @@ def latest_versions(session: Session, *, cycle_id: str, unit_ids: Collection[int
     for unit_id, kind, version_id, version, total, created_at in session.execute(query.order_by(ScoreVersion.version)):
         latest[(unit_id, ScoreKind(kind))] = LatestVersion(version_id, version, total, created_at)
     return latest
+
+
+def version_lines(session: Session, version_ids: Collection[int]) -> dict[int, dict[str, Decimal]]:
+    """Version id → criterion → points, for many versions in a few queries."""
+    found: dict[int, dict[str, Decimal]] = {}
+    for chunk in chunked(list(version_ids)):
+        for version_id, code, points in session.execute(
+                select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
+                .where(ScoreLine.score_version_id.in_(chunk))):
+            found.setdefault(version_id, {})[code] = points
+    return found
+
+
+def latest_lines(session: Session, *, cycle_id: str, unit_codes: Collection[str],
+                 kinds: Sequence[ScoreKind]) -> dict[str, dict[str, Decimal]]:
+    """Unit code → the points of its newest version of the first of `kinds` it has (units with none left out)."""
+    if not kinds or not unit_codes:
+        return {}
+    codes: dict[int, str] = {}
+    for chunk in chunked(sorted(set(unit_codes))):
+        codes.update(session.execute(select(Unit.id, Unit.code).where(
+            Unit.cycle_id == cycle_id, Unit.code.in_(chunk))).all())
+    latest = latest_versions(session, cycle_id=cycle_id, unit_ids=list(codes), kinds=kinds)
+    chosen: dict[int, str] = {}
+    for unit_id, code in codes.items():
+        version = next((latest[(unit_id, kind)] for kind in kinds if (unit_id, kind) in latest), None)
+        if version is not None:
+            chosen[version.id] = code
+    return {chosen[version_id]: lines for version_id, lines in version_lines(session, chosen).items()}

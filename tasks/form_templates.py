@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from models.forms.fields import EXPLANATION_LAYOUT, SCORE_LAYOUT
 from models.forms.templates import Prefill, results_form, score_form, survey_forms, write_workbook
-from models.scores import latest_versions
-from models.tables import ScoreKind, ScoreLine, Unit
+from models.scores import latest_lines
+from models.tables import ScoreKind
 from tasks.imports import load_catalogue
 
 TEMPLATE_KINDS = ("self-assessment", "explanation", "appraisal", "survey", "results")
@@ -58,19 +56,5 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
 
 
 def _prefill(session: Session, cycle_id: str, codes: list[str], kinds: tuple[ScoreKind, ...]) -> Prefill:
-    if not kinds:
-        return {}
-    ids = dict(session.execute(select(Unit.id, Unit.code).where(Unit.cycle_id == cycle_id,
-                                                                 Unit.code.in_(codes))).all())
-    latest = latest_versions(session, cycle_id=cycle_id, unit_ids=list(ids), kinds=kinds)
-    chosen: dict[int, int] = {}
-    for unit_id in ids:
-        version = next((latest[(unit_id, kind)] for kind in kinds if (unit_id, kind) in latest), None)
-        if version is not None:
-            chosen[version.id] = unit_id
-    prefill: dict[tuple[str, str], Decimal] = {}
-    for version_id, code, points in session.execute(
-            select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
-            .where(ScoreLine.score_version_id.in_(list(chosen) or [-1]))):
-        prefill[(ids[chosen[version_id]], code)] = points
-    return prefill
+    found = latest_lines(session, cycle_id=cycle_id, unit_codes=codes, kinds=kinds)
+    return {(code, leaf): points for code, lines in found.items() for leaf, points in lines.items()}

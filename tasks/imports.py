@@ -16,8 +16,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from models.batching import chunked
-from models.cycle_context import UnknownCycle, load_context
-from models.definition.cycle import CriterionDef
+from models.cycle_context import UnknownCycle, cycle_criteria, load_context
 from models.forms.fields import (
     BALLOT_LAYOUT,
     EXPLANATION_LAYOUT,
@@ -34,8 +33,8 @@ from models.forms.readers import Sheet, read_form
 from models.forms.survey import parse_survey
 from models.forms.values import text
 from models.history import HistoryDraft, append_history
-from models.scores import latest_versions
-from models.tables import Criterion, PriorResult, ScoreKind, ScoreLine, ScoreVersion, Unit, assignee_for_unit
+from models.scores import latest_lines
+from models.tables import PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_unit
 from tasks.intake import ScoreSheet, StageClosed, record_explanation, record_scores
 
 APPRAISAL_ROUNDS = {"1": ScoreKind.APPRAISED_ROUND1, "2": ScoreKind.APPRAISED_ROUND2,
@@ -74,10 +73,7 @@ def load_catalogue(session: Session, cycle_id: str, unit_codes: Collection[str] 
     units = {row.code: UnitInfo(row.code, row.name, row.block, row.group)
              for chunk in chunks for row in session.execute(chunk.order_by(Unit.id))}
     count = session.scalar(select(func.count()).select_from(Unit).where(Unit.cycle_id == cycle_id)) or 0
-    criteria = {c.code: CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
-                                     tuple(int(x) for x in c.respondents.split(",") if x))
-                for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
-                                         .order_by(Criterion.position)).scalars()}
+    criteria = {c.code: c for c in cycle_criteria(session, cycle_id)}
     weights = {answer: Decimal(str(weight)) for answer, weight in ctx.criteria_set.survey.answer_weights.items()}
     groups = max(len(block.respondent_groups) for block in ctx.spec.blocks)
     return Catalogue(cycle_id, units, criteria, tuple(b.name for b in ctx.criteria_set.bands), weights, groups,
@@ -156,7 +152,8 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
     (unit, unit_lines), = given.items()
     who = who if who.actor else Inputs(assignee_for_unit(unit), who.at, who.flow_run_id)
     ctx = load_context(session, catalogue.cycle_id)
-    round1 = _latest_lines(session, catalogue.cycle_id, unit, ScoreKind.APPRAISED_ROUND1)
+    round1 = latest_lines(session, cycle_id=catalogue.cycle_id, unit_codes=[unit],
+                          kinds=[ScoreKind.APPRAISED_ROUND1]).get(unit, {})
     complete = {code: (points if points is not None else round1.get(code, Decimal(0)), evidence, reason)
                 for code, (points, evidence, reason) in unit_lines.items()}
 
@@ -180,12 +177,10 @@ def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
         problems.add("empty", "no survey points could be computed from this file")
         problems.raise_if_any()
     ctx = load_context(session, catalogue.cycle_id)
-    sheets_out = []
-    for unit, leaves in sorted(points.items()):
-        merged = {code: (value, "", "") for code, value in
-                  _latest_lines(session, catalogue.cycle_id, unit, ScoreKind.SURVEY).items()}
-        merged.update({code: (value, "", "") for code, value in leaves.items()})
-        sheets_out.append(ScoreSheet(unit, merged))
+    before = latest_lines(session, cycle_id=catalogue.cycle_id, unit_codes=list(points), kinds=[ScoreKind.SURVEY])
+    sheets_out = [ScoreSheet(unit, {code: (value, "", "")
+                                    for code, value in {**before.get(unit, {}), **leaves}.items()})
+                  for unit, leaves in sorted(points.items())]
     _recorded(problems, lambda: record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets_out, at=who.at,
                                               actor=who.actor, source=path.name, flow_run_id=who.flow_run_id))
     return ImportResult(catalogue.cycle_id, ScoreKind.SURVEY.value, sorted(points), _row_count(sheets), [])
@@ -211,15 +206,6 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
         reason=f"from {path.name}", flow_run_id=who.flow_run_id, details={"year": year, "units": len(results)})])
     return ImportResult(ctx.cycle_id, f"results {year}", sorted(r.unit_code for r in results),
                         _row_count(sheets), [])
-
-
-def _latest_lines(session: Session, cycle_id: str, unit_code: str, kind: ScoreKind) -> dict[str, Decimal]:
-    unit_id = session.scalar(select(Unit.id).where(Unit.cycle_id == cycle_id, Unit.code == unit_code))
-    latest = latest_versions(session, cycle_id=cycle_id, unit_ids=[unit_id], kinds=[kind]).get((unit_id, kind))
-    if latest is None:
-        return {}
-    return dict(session.execute(select(ScoreLine.criterion_code, ScoreLine.points)
-                                .where(ScoreLine.score_version_id == latest.id)).all())
 
 
 def _late_units(session: Session, version_ids: list[int]) -> list[str]:

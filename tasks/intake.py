@@ -13,12 +13,11 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
-from models.batching import chunked
 from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached, next_state
-from models.scores import latest_versions
+from models.scores import latest_versions, version_lines
 from models.stages import Stage
 from models.tables import (
     UNFINISHED,
@@ -70,7 +69,7 @@ def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheet
     event = SCORE_EVENTS[kind]
     if kind is ScoreKind.APPRAISED_ROUND2:  # the appraisal closes the window of units still explaining
         close_explanation_windows(session, ctx, codes=[s.unit_code for s in sheets], at=at, actor=actor,
-                                  flow_run_id=flow_run_id, only_units_explaining=True)
+                                  flow_run_id=flow_run_id)
     units = _units(session, ctx, [sheet.unit_code for sheet in sheets])
     movers = [code for code, unit in units.items() if event and unit.state != RESUBMIT_WHILE.get(kind)]
     if event:
@@ -132,7 +131,7 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     ]
     if lines:  # an empty parameter list would insert one row of defaults
         session.execute(insert(ScoreLine), lines)
-    old_lines = _lines_of(session, [before.id for before in previous if before])
+    old_lines = version_lines(session, [before.id for before in previous if before])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}",
                      actor=actor_for(actor, sheet.unit_code), at=at,
@@ -143,16 +142,6 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         for sheet, row, before in zip(sheets, rows, previous, strict=True)
     ])
     return list(version_ids)
-
-
-def _lines_of(session: Session, version_ids: list[int]) -> dict[int, dict[str, Decimal]]:
-    found: dict[int, dict[str, Decimal]] = {}
-    for chunk in chunked(version_ids):
-        for version_id, code, points in session.execute(
-                select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
-                .where(ScoreLine.score_version_id.in_(chunk))):
-            found.setdefault(version_id, {})[code] = points
-    return found
 
 
 def _changed(old: Mapping[str, Decimal], sheet: ScoreSheet) -> dict[str, list[str | None]]:
@@ -216,7 +205,7 @@ def record_explanations(session: Session, ctx: CycleContext, *, unit_codes: Sequ
 
 
 def close_explanation_windows(session: Session, ctx: CycleContext, *, codes: Sequence[str] | None, at: datetime,
-                              actor: str, flow_run_id: str | None, only_units_explaining: bool = False) -> int:
+                              actor: str, flow_run_id: str | None) -> int:
     """Units still explaining when the window closes move on without an explanation; their task is missed."""
     query = select(Unit.id, Unit.code).where(Unit.cycle_id == ctx.cycle_id, Unit.state == UnitState.EXPLAINING.value)
     if codes is not None:

@@ -11,14 +11,14 @@ from decimal import Decimal
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
-from models.cycle_context import CycleContext
+from models.cycle_context import CycleContext, cycle_criteria
 from models.definition.cycle import CriterionDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent, UnitState, has_reached
-from models.scores import LatestVersion, latest_versions
+from models.scores import LatestVersion, latest_versions, version_lines
 from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
-from models.tables import Criterion, PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
+from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
 from models.transitions import transition_units
 from tasks.corrections import ResultChange, queue_corrections
 
@@ -95,13 +95,6 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
     return dict(missing)
 
 
-def cycle_criteria(session: Session, cycle_id: str) -> list[CriterionDef]:
-    return [CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
-                         tuple(int(x) for x in c.respondents.split(",") if x))
-            for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
-                                     .order_by(Criterion.position)).scalars()]
-
-
 def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
     return {code: LastYear(band, rank) for code, band, rank in session.execute(
         select(PriorResult.unit_code, PriorResult.band, PriorResult.rank_in_block)
@@ -119,18 +112,16 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
         chosen[appraisal.id] = (unit.id, appraisal_leaves)
         chosen[versions[(unit.id, ScoreKind.SURVEY)].id] = (unit.id, survey_leaves)
     points: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for version_id, code, value in session.execute(
-            select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
-            .where(ScoreLine.score_version_id.in_(list(chosen)))):
+    for version_id, lines in version_lines(session, chosen).items():
         unit_id, leaves = chosen[version_id]
-        if code in leaves:
-            points[unit_id][code] = value
+        points[unit_id].update({code: value for code, value in lines.items() if code in leaves})
     inputs = [UnitInput(u.code, u.block, u.group, points[u.id]) for u in members]
     results = score_block(inputs, criteria, ctx.criteria_set, ctx.reward_share, last_year(session, ctx))
     ids = {u.code: u.id for u in members}
+    block_ids = select(Unit.id).where(Unit.cycle_id == ctx.cycle_id, Unit.block == members[0].block)
     previous = {r.unit_id: r for r in session.execute(
-        select(UnitResult).where(UnitResult.unit_id.in_(list(ids.values())))).scalars()}
-    session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(list(ids.values()))))
+        select(UnitResult).where(UnitResult.unit_id.in_(block_ids))).scalars()}
+    session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(block_ids)))
     session.execute(insert(UnitResult), [{
         "cycle_id": ctx.cycle_id, "unit_id": ids[r.code], "appraisal_points": r.appraisal_points,
         "survey_points": r.survey_points, "total_points": r.total_points, "index_percent": r.index_percent,

@@ -14,9 +14,9 @@ SPLIT_LEAVES = 24
 DISTRICT_GROUPS = ("quan", "huyen", "thi_xa")
 
 
-def write_synthetic_cycle(parent: Path, units: int) -> Path:
-    """Write calendar-like folder `bench-<units>` under `parent`; returns it."""
-    cycle_id = f"bench-{units}"
+def write_synthetic_cycle(parent: Path, units: int, cycle_id: str | None = None) -> Path:
+    """Write a cycle folder (`bench-<units>` unless named) under `parent`; returns it."""
+    cycle_id = cycle_id or f"bench-{units}"
     folder = parent / cycle_id
     if folder.exists():
         shutil.rmtree(folder)
