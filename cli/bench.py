@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time as clock
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -29,10 +30,13 @@ VAR = Path("var")
 def bench_command(units: Annotated[int, typer.Option(min=1, help="How many units")] = 52,
                   db: Annotated[str, typer.Option("--db", help="sqlite (a fresh file) or a PostgreSQL server URL; "
                                                   "on PostgreSQL the database parindex_bench is recreated")]
-                  = "sqlite", seed: int = 2023, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+                  = "sqlite", seed: int = 2023, as_json: Annotated[bool, typer.Option("--json")] = False,
+                  keep: Annotated[bool, typer.Option(help="Keep the work folder (SQLite database, cycle, report) "
+                                                     "and print where it is")] = False) -> None:
     """Replay a season for N synthetic units and measure it, with raw SQL and raw smtplib as yardsticks."""
     with user_errors():
-        figures = run_bench(units=units, db=db, seed=seed, say=(lambda _: None) if as_json else console.print)
+        figures = run_bench(units=units, db=db, seed=seed, say=(lambda _: None) if as_json else console.print,
+                            keep=keep)
     if as_json:
         typer.echo(json.dumps(figures))
     else:
@@ -40,7 +44,7 @@ def bench_command(units: Annotated[int, typer.Option(min=1, help="How many units
             console.print(f"{key:>26}: {value}")
 
 
-def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None]) -> dict[str, Any]:
+def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], keep: bool = False) -> dict[str, Any]:
     from flows.season import replay_season
     from flows.tick import tick
     from models.db import session_scope, upgrade_schema
@@ -92,9 +96,12 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None]) -> 
             figures.update(_time_delivery(url, work, units, port))
         figures["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         figures["at"] = datetime.now().astimezone().isoformat(timespec="seconds")
+        if keep:
+            figures["kept"] = str(work)
         return figures
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def fresh_database(db: str, work: Path) -> str:
@@ -258,7 +265,7 @@ def _time_imports(url: str, work: Path, units: int) -> float:
 
 def _time_delivery(url: str, work: Path, units: int, port: int) -> dict[str, float]:
     """N reminders through the outbox and yagmail, against raw smtplib sending the same pre-built messages
-    to the same server over the same number of connections."""
+    to the same server over the same number of connections, as many side by side (smtp_connections)."""
     import smtplib
 
     from sqlalchemy import select
@@ -268,7 +275,7 @@ def _time_delivery(url: str, work: Path, units: int, port: int) -> dict[str, flo
     from models.tables import OutboxMessage
     from notifications.outbox import NewMessage, enqueue
     from notifications.render import RenderedMessage
-    from notifications.smtp import as_bytes, compose
+    from notifications.smtp import compose
     from tasks.delivery import BATCH, deliver_pending
     from tasks.runtime import engine_for
 
@@ -288,12 +295,19 @@ def _time_delivery(url: str, work: Path, units: int, port: int) -> dict[str, flo
     with session_scope(engine) as session:
         messages = list(session.execute(select(OutboxMessage).where(OutboxMessage.cycle_id == cycle_id)).scalars())
         built = [compose(message, settings) for message in messages]
-        prebuilt = [(e.sender, e.recipients, as_bytes(e.message)) for e in built]
-    started = clock.perf_counter()
-    for first in range(0, len(prebuilt), BATCH):
+        prebuilt = [(e.sender, e.recipients, e.payload) for e in built]
+    sessions = settings.smtp_connections
+
+    def raw_session(share: list[tuple[str, list[str], bytes]]) -> None:
         with smtplib.SMTP("127.0.0.1", port) as client:
-            for sender, recipients, payload in prebuilt[first:first + BATCH]:
+            for sender, recipients, payload in share:
                 client.sendmail(sender, recipients, payload)
+
+    started = clock.perf_counter()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        for first in range(0, len(prebuilt), BATCH * sessions):
+            chunk = prebuilt[first:first + BATCH * sessions]
+            list(pool.map(raw_session, filter(None, (chunk[index::sessions] for index in range(sessions)))))
     raw = clock.perf_counter() - started
     return {"smtp_msgs_per_s": round(units / ours, 1), "raw_smtplib_msgs_per_s": round(units / raw, 1),
             "smtp_ratio_vs_smtplib": round(raw / ours, 2)}

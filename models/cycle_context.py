@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -55,23 +56,32 @@ def load_context(session: Session, cycle_id: str) -> CycleContext:
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
         raise UnknownCycle(f"cycle {cycle_id!r} is not registered (run `parindex cycle load calendar/{cycle_id}`)")
-    snapshot = json.loads(cycle.definition_json)
-    spec = CycleSpec.model_validate(snapshot["cycle"])
-    criteria_set = CriteriaSetSpec.model_validate(snapshot["criteria_set"])
-    calendar = WorkingCalendar(
-        timezone=spec.timezone,
-        extra_days_off={date.fromisoformat(d): n for d, n in snapshot["days_off"].items()},
-        extra_working_days={date.fromisoformat(d): n for d, n in snapshot["working_days"].items()},
-    )
+    spec, criteria_set, calendar = _from_snapshot(cycle.definition_json)
     bodies = {body.code: body for body in session.execute(select(Body).where(Body.cycle_id == cycle_id)).scalars()}
     tasks = {task.id: task for task in session.execute(select(PlanTask).where(PlanTask.cycle_id == cycle_id)).scalars()}
     return CycleContext(cycle_id, cycle.year, cycle.title, spec, criteria_set, calendar,
                         Fraction(criteria_set.reward.max_share_of_block), bodies, tasks)
 
 
+@lru_cache(maxsize=16)
+def _from_snapshot(definition_json: str) -> tuple[CycleSpec, CriteriaSetSpec, WorkingCalendar]:
+    """The parsed snapshot, once per process for each version of a definition (they are never changed in place:
+    an update writes a new snapshot, which is parsed afresh)."""
+    snapshot = json.loads(definition_json)
+    spec = CycleSpec.model_validate(snapshot["cycle"])
+    calendar = WorkingCalendar(
+        timezone=spec.timezone,
+        extra_days_off={date.fromisoformat(d): n for d, n in snapshot["days_off"].items()},
+        extra_working_days={date.fromisoformat(d): n for d, n in snapshot["working_days"].items()},
+    )
+    return spec, CriteriaSetSpec.model_validate(snapshot["criteria_set"]), calendar
+
+
 def cycle_criteria(session: Session, cycle_id: str) -> list[CriterionDef]:
     """Every node of the cycle's criteria tree, in tree order, as the definition types it."""
-    return [CriterionDef(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
-                         tuple(int(x) for x in c.respondents.split(",") if x))
-            for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
-                                     .order_by(Criterion.position)).scalars()]
+    return [CriterionDef(code, parent, title, maximum, method, evidence,
+                         tuple(int(x) for x in respondents.split(",") if x))
+            for code, parent, title, maximum, method, evidence, respondents in session.execute(
+                select(Criterion.code, Criterion.parent_code, Criterion.title, Criterion.max_points, Criterion.method,
+                       Criterion.evidence_required, Criterion.respondents)
+                .where(Criterion.cycle_id == cycle_id).order_by(Criterion.position))]

@@ -17,6 +17,9 @@ from models.tables import HistoryEntry
 GENESIS_HASH = "0" * 64
 _HASHED_FIELDS = ("cycle_id", "seq", "at", "entity", "subject", "event", "from_state", "to_state",
                   "actor", "reason", "flow_run_id", "details", "prev_hash")
+# One encoder each, made once: json.dumps with options builds a new encoder on every call.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+_DETAILS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class HistoryDraft:
 def row_hash(row: dict[str, Any]) -> str:
     """sha256 over the row's content and the previous row's hash, in a canonical form."""
     content = {name: _canonical(row[name]) for name in _HASHED_FIELDS}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_HASH_JSON.encode(content).encode()).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
@@ -71,12 +74,12 @@ def append_history(session: Session, *, cycle_id: str, drafts: Sequence[HistoryD
             "subject": draft.subject, "event": draft.event, "from_state": draft.from_state,
             "to_state": draft.to_state, "actor": draft.actor, "reason": draft.reason,
             "flow_run_id": draft.flow_run_id,
-            "details": json.dumps(draft.details, sort_keys=True, ensure_ascii=False, default=str),
+            "details": _DETAILS_JSON.encode(draft.details),
             "prev_hash": prev_hash,
         }
         row["hash"] = prev_hash = row_hash(row)
         rows.append(row)
-    session.execute(insert(HistoryEntry), rows)
+    session.connection().execute(insert(HistoryEntry.__table__), rows)  # Core: no ORM bookkeeping per row
     return rows
 
 

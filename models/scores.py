@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import json
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +14,8 @@ from sqlmodel import Session
 
 from models.batching import chunked
 from models.tables import ScoreKind, ScoreLine, ScoreVersion, Unit
+
+SCORED_KINDS = (ScoreKind.APPRAISED_ROUND2, ScoreKind.COUNCIL_FINAL, ScoreKind.SURVEY)  # what a result is made of
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,25 @@ def version_lines(session: Session, version_ids: Collection[int]) -> dict[int, d
                 select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.points)
                 .where(ScoreLine.score_version_id.in_(chunk))):
             found.setdefault(version_id, {})[code] = points
+    return found
+
+
+def field_totals(lines: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Field (top-level criterion, the first part of a leaf's code) → the points of the leaves under it."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for code, points in lines.items():
+        totals[code.split(".")[0]] += points
+    return dict(totals)
+
+
+def version_field_totals(session: Session, version_ids: Collection[int]) -> dict[int, dict[str, Decimal]]:
+    """Version id → its field totals, kept with the version when it was written: scoring a season reads
+    one short row per version, never its score lines."""
+    found: dict[int, dict[str, Decimal]] = {}
+    for chunk in chunked(list(version_ids)):
+        for version_id, totals in session.execute(
+                select(ScoreVersion.id, ScoreVersion.field_totals).where(ScoreVersion.id.in_(chunk))):
+            found[version_id] = {field: Decimal(points) for field, points in json.loads(totals).items()}
     return found
 
 

@@ -20,7 +20,8 @@ class UnitInput:
     code: str
     block: str
     group: str
-    points: Mapping[str, Decimal]  # leaf criterion code → points (appraised and surveyed leaves)
+    appraisal: Mapping[str, Decimal]  # field (top-level criterion) code → points of its appraised leaves
+    survey: Mapping[str, Decimal]  # field code → points of its surveyed leaves
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,9 @@ def competition_ranks(values: Mapping[str, Decimal]) -> dict[str, int]:
 def score_block(units: Sequence[UnitInput], criteria: Sequence[CriterionDef], rules: CriteriaSetSpec,
                 reward_share: Fraction, last_year: Mapping[str, LastYear] | None = None) -> list[UnitScore]:
     """Scores for every unit of one block, ranked within the block and within each group."""
-    leaves = [c for c in criteria if c.is_leaf]
     fields = [c for c in criteria if c.parent_code is None]
     total_max = sum((f.max_points for f in fields), Decimal(0))
-    sums = {u.code: _sums(u, leaves, fields) for u in units}
+    sums = {u.code: _sums(u, fields) for u in units}
     indexes = {code: percent(total, total_max) for code, (_, _, total, _) in sums.items()}
     block_ranks = competition_ranks(indexes)
     by_group: dict[str, dict[str, Decimal]] = defaultdict(dict)
@@ -90,16 +90,11 @@ def score_block(units: Sequence[UnitInput], criteria: Sequence[CriterionDef], ru
     return sorted(results, key=lambda r: (r.rank_in_block, r.code))
 
 
-def _sums(unit: UnitInput, leaves: Sequence[CriterionDef], fields: Sequence[CriterionDef]):  # type: ignore[no-untyped-def]
-    appraisal = survey = Decimal(0)
-    field_points = {f.code: Decimal(0) for f in fields}
-    for leaf in leaves:
-        points = unit.points.get(leaf.code, Decimal(0))
-        if leaf.method == "appraisal":
-            appraisal += points
-        else:
-            survey += points
-        field_points[leaf.code.split(".")[0]] += points
+def _sums(unit: UnitInput, fields: Sequence[CriterionDef]):  # type: ignore[no-untyped-def]
+    appraisal = sum(unit.appraisal.values(), Decimal(0))
+    survey = sum(unit.survey.values(), Decimal(0))
+    field_points = {f.code: unit.appraisal.get(f.code, Decimal(0)) + unit.survey.get(f.code, Decimal(0))
+                    for f in fields}
     return appraisal, survey, appraisal + survey, field_points
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/parindex.db"
@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_ssl: bool = False
+    smtp_connections: int = Field(default=2, ge=1, le=16)  # sessions delivering side by side
     mail_from: str = "parindex@hanoi.example"
     mail_from_name: str = "parindex — Sở Nội vụ"
     language: str = "vi"

@@ -189,6 +189,7 @@ class ScoreVersion(SQLModel, table=True):
     source: str = ""
     actor: str
     created_at: datetime = Field(sa_column=_utc(nullable=False))
+    field_totals: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: field code → points
 
 
 class ScoreLine(SQLModel, table=True):

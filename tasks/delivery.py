@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import session_scope
 from models.settings import Settings
+from models.tables import OutboxMessage
 from notifications.outbox import cancel_obsolete, claim_due, mark_failed, mark_sent
 from notifications.smtp import compose, send, smtp_connection
 
@@ -25,40 +30,77 @@ class DeliveryReport:
 
 
 def deliver_pending(engine: Engine, settings: Settings, *, cycle_id: str, at: datetime) -> DeliveryReport:
-    """Send what is due. A message is marked sent in its own commit right after acceptance, so a crash
-    can resend at most that one; while the server is down messages wait with back-off, none is lost."""
+    """Send what is due, over `settings.smtp_connections` SMTP sessions side by side (each composes while
+    another waits for the server). A message is marked sent in its own commit right after acceptance, so a
+    crash can resend at most one per session; while the server is down messages wait with back-off."""
     report = DeliveryReport()
     with session_scope(engine) as session:
         report.cancelled = cancel_obsolete(session, cycle_id=cycle_id, reason="obsolete: task done or deadline moved")
-    while True:
-        with session_scope(engine) as session:
-            batch = claim_due(session, at=at, limit=BATCH)
-        if not batch:
-            return report
-        sent_now: set[int] = set()
-        try:
-            with smtp_connection(settings) as client, engine.connect() as connection:
-                for message in batch:
-                    try:
-                        send(client, compose(message, settings))
-                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError) as refused:
-                        _record_failure(engine, message, at, refused, report)
-                        continue
-                    with connection.begin():  # its own commit, right after acceptance
-                        mark_sent(connection, [message.id], at=at)
-                    sent_now.add(message.id)
-                    report.sent += 1
-        except (OSError, smtplib.SMTPException) as outage:
-            # The server is unreachable or dropped us: everything unsent in this batch waits for a retry.
-            waiting = [message for message in batch if message.id not in sent_now]
+    sessions = settings.smtp_connections
+    with ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="smtp") as pool:
+        while True:
             with session_scope(engine) as session:
-                for message in waiting:
-                    mark_failed(session, message, at=at, error=_describe(outage))
-            report.failed += len(waiting)
-            report.error = _describe(outage)
-            return report
-        if len(batch) < BATCH:
-            return report
+                batch = claim_due(session, at=at, limit=BATCH * sessions)
+            if not batch:
+                return report
+            shares = [batch[index::sessions] for index in range(sessions)]
+            for share in pool.map(lambda share: _deliver(engine, settings, share, at), filter(None, shares)):
+                report.sent += share.sent
+                report.failed += share.failed
+                report.error = report.error or share.error
+            if report.error or len(batch) < BATCH * sessions:
+                return report
+
+
+def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at: datetime) -> DeliveryReport:
+    """One SMTP session's share of a batch."""
+    report = DeliveryReport()
+    sent_now: set[int] = set()
+    try:
+        with smtp_connection(settings) as client, _marking_connection(engine) as connection:
+            for message in batch:
+                try:
+                    send(client, compose(message, settings))
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError) as refused:
+                    _record_failure(engine, message, at, refused, report)
+                    continue
+                with connection.begin():  # its own commit, right after acceptance
+                    mark_sent(connection, [message.id], at=at)
+                sent_now.add(message.id)
+                report.sent += 1
+    except (OSError, smtplib.SMTPException) as outage:
+        # The server is unreachable or dropped us: everything unsent in this share waits for a retry.
+        waiting = [message for message in batch if message.id not in sent_now]
+        with session_scope(engine) as session:
+            for message in waiting:
+                mark_failed(session, message, at=at, error=_describe(outage))
+        report.failed += len(waiting)
+        report.error = _describe(outage)
+    return report
+
+
+@contextmanager
+def _marking_connection(engine: Engine) -> Iterator[Connection]:
+    """The connection that marks each message sent in its own commit. On PostgreSQL those commits do not
+    wait for the WAL flush (synchronous_commit off, on this connection only, reset after): a killed
+    parindex loses no mark, since the server has them; only a crash of the database server itself can
+    forget the last fraction of a second of marks, and those messages are sent again with the same
+    Message-ID, which mail clients show once."""
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as connection:
+        if postgres:
+            connection.exec_driver_sql("SET synchronous_commit TO off")
+            connection.commit()
+        try:
+            yield connection
+        finally:
+            if postgres:
+                try:
+                    connection.rollback()
+                    connection.exec_driver_sql("RESET synchronous_commit")
+                    connection.commit()
+                except SQLAlchemyError:
+                    connection.invalidate()  # gone: the pool opens a fresh one with the server's defaults
 
 
 def _record_failure(engine: Engine, message, at: datetime, error: Exception, report: DeliveryReport) -> None:  # type: ignore[no-untyped-def]

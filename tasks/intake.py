@@ -5,6 +5,7 @@ Each function is one unit of work in the caller's transaction; files are parsed 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached, next_state
-from models.scores import latest_versions, version_lines
+from models.scores import field_totals, latest_versions, version_lines
 from models.stages import Stage
 from models.tables import (
     UNFINISHED,
@@ -119,10 +120,13 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         "version": before.version + 1 if before else 1,
         "total": as_points(sum((points for points, _, _ in sheet.lines.values()), Decimal(0))),
         "late": due is not None and at > due, "source": source, "actor": actor_for(actor, sheet.unit_code),
-        "created_at": at,
+        "created_at": at, "field_totals": json.dumps(
+            {field: str(points) for field, points in field_totals(_points_of(sheet)).items()}),
     } for sheet, before in zip(sheets, previous, strict=True)]
-    version_ids = session.execute(
-        insert(ScoreVersion).returning(ScoreVersion.id, sort_by_parameter_order=True), rows).scalars().all()
+    session.flush()  # Core below, for speed (a season writes millions of lines): nothing pending may be skipped
+    versions = ScoreVersion.__table__  # type: ignore[attr-defined]
+    version_ids = session.connection().execute(
+        insert(versions).returning(versions.c.id, sort_by_parameter_order=True), rows).scalars().all()
     lines = [
         {"score_version_id": version_id, "criterion_code": code, "points": as_points(points),
          "evidence_ref": evidence, "explanation": explanation}
@@ -130,7 +134,7 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         for code, (points, evidence, explanation) in sheet.lines.items()
     ]
     if lines:  # an empty parameter list would insert one row of defaults
-        session.execute(insert(ScoreLine), lines)
+        session.connection().execute(insert(ScoreLine.__table__), lines)  # type: ignore[attr-defined]
     old_lines = version_lines(session, [before.id for before in previous if before])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}",
@@ -144,9 +148,13 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     return list(version_ids)
 
 
+def _points_of(sheet: ScoreSheet) -> dict[str, Decimal]:
+    return {code: as_points(points) for code, (points, _, _) in sheet.lines.items()}
+
+
 def _changed(old: Mapping[str, Decimal], sheet: ScoreSheet) -> dict[str, list[str | None]]:
     """Criterion → [old points, new points] where they differ from the previous version of the same kind."""
-    new = {code: as_points(points) for code, (points, _, _) in sheet.lines.items()}
+    new = _points_of(sheet)
     return {code: [str(old[code]) if code in old else None, str(new[code]) if code in new else None]
             for code in sorted(set(old) | set(new)) if old.get(code) != new.get(code)}
 

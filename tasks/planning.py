@@ -10,6 +10,7 @@ from sqlmodel import Session
 from models.completion import parse_completion_rule
 from models.cycle_context import CycleContext
 from models.lifecycle import ORDER, UnitState
+from models.scores import SCORED_KINDS
 from models.stages import Stage
 from models.tables import (
     FINISHED,
@@ -102,4 +103,4 @@ def _results_stale(session: Session, ctx: CycleContext) -> bool:
         return True
     return bool(session.scalar(select(func.count()).select_from(ScoreVersion).where(
         ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.created_at > newest_result,
-        ScoreVersion.kind.in_(["appraised_round2", "council_final", "survey"]))))
+        ScoreVersion.kind.in_([kind.value for kind in SCORED_KINDS]))))

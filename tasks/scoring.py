@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
@@ -15,7 +14,7 @@ from models.cycle_context import CycleContext, cycle_criteria
 from models.definition.cycle import CriterionDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent, UnitState, has_reached
-from models.scores import LatestVersion, latest_versions, version_lines
+from models.scores import SCORED_KINDS, LatestVersion, latest_versions, version_field_totals
 from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
 from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
@@ -31,11 +30,10 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
     """Score every block whose inputs are complete and new: all units appraised in round 2 with survey
     results, and some unit not scored yet or a score version newer than its result (`force`: even if not)."""
     units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id)).scalars().all()
-    versions = latest_versions(session, cycle_id=ctx.cycle_id)
+    versions = latest_versions(session, cycle_id=ctx.cycle_id, kinds=SCORED_KINDS)
     newest: dict[int, datetime] = {}
-    for (unit_id, kind), version in versions.items():
-        if kind is not ScoreKind.EXPLAINED:
-            newest[unit_id] = max(newest.get(unit_id, version.created_at), version.created_at)
+    for (unit_id, _), version in versions.items():
+        newest[unit_id] = max(newest.get(unit_id, version.created_at), version.created_at)
     computed, stale = {}, set()
     for unit_id, computed_at, is_stale in session.execute(
             select(UnitResult.unit_id, UnitResult.computed_at, UnitResult.stale)
@@ -71,7 +69,8 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
     """Per block, what keeps it from being scored: one line per unit lacking something (empty: ready)."""
     units = units if units is not None else list(session.execute(
         select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars())
-    versions = versions if versions is not None else latest_versions(session, cycle_id=ctx.cycle_id)
+    versions = versions if versions is not None else latest_versions(session, cycle_id=ctx.cycle_id,
+                                                                     kinds=SCORED_KINDS)
     criteria = criteria if criteria is not None else cycle_criteria(session, ctx.cycle_id)
     survey_leaves = {c.code for c in criteria if c.method == "survey"}
     survey_ids = {unit_id: v.id for (unit_id, kind), v in versions.items() if kind is ScoreKind.SURVEY}
@@ -104,18 +103,13 @@ def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
 def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: Versions,
            criteria: list[CriterionDef], *, at: datetime, actor: str,
            flow_run_id: str | None) -> list[ResultChange]:
-    appraisal_leaves = {c.code for c in criteria if c.method == "appraisal"}
-    survey_leaves = {c.code for c in criteria if c.method == "survey"}
-    chosen: dict[int, tuple[int, set[str]]] = {}
+    appraisal_of, survey_of = {}, {}
     for unit in members:
         appraisal = versions.get((unit.id, ScoreKind.COUNCIL_FINAL)) or versions[(unit.id, ScoreKind.APPRAISED_ROUND2)]
-        chosen[appraisal.id] = (unit.id, appraisal_leaves)
-        chosen[versions[(unit.id, ScoreKind.SURVEY)].id] = (unit.id, survey_leaves)
-    points: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for version_id, lines in version_lines(session, chosen).items():
-        unit_id, leaves = chosen[version_id]
-        points[unit_id].update({code: value for code, value in lines.items() if code in leaves})
-    inputs = [UnitInput(u.code, u.block, u.group, points[u.id]) for u in members]
+        appraisal_of[unit.id], survey_of[unit.id] = appraisal.id, versions[(unit.id, ScoreKind.SURVEY)].id
+    totals = version_field_totals(session, [*appraisal_of.values(), *survey_of.values()])
+    inputs = [UnitInput(u.code, u.block, u.group, totals[appraisal_of[u.id]], totals[survey_of[u.id]])
+              for u in members]
     results = score_block(inputs, criteria, ctx.criteria_set, ctx.reward_share, last_year(session, ctx))
     ids = {u.code: u.id for u in members}
     block_ids = select(Unit.id).where(Unit.cycle_id == ctx.cycle_id, Unit.block == members[0].block)

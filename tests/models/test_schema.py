@@ -14,3 +14,25 @@ def test_migrations_match_the_tables(engine):
             "include_name": lambda name, kind, parent: not (kind == "table" and name == "apscheduler_jobs")})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+def test_score_versions_written_before_revision_0004_get_their_field_totals(tmp_path):
+    """0004 keeps each version's field totals with it; versions already written get them from their lines."""
+    import json
+    import sqlite3
+
+    from alembic import command
+
+    from models.db import alembic_config, upgrade_schema
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0003")
+    with sqlite3.connect(tmp_path / "old.db") as raw:  # rows as 0003 left them (foreign keys are not enforced here)
+        raw.execute("INSERT INTO scoreversion (id, cycle_id, unit_id, kind, version, total, late, source, actor, "
+                    "created_at) VALUES (7, 'c', 1, 'self_assessed', 1, 4.75, 0, '', 'a', '2023-11-20 03:00:00')")
+        raw.executemany("INSERT INTO scoreline (score_version_id, criterion_code, points, evidence_ref, explanation) "
+                        "VALUES (7, ?, ?, '', '')", [("1.1.1", 1.25), ("1.2", 0.5), ("3.1.1", 3)])
+    upgrade_schema(url)
+    with sqlite3.connect(tmp_path / "old.db") as raw:
+        totals = json.loads(raw.execute("SELECT field_totals FROM scoreversion WHERE id = 7").fetchone()[0])
+    assert totals == {"1": "1.750", "3": "3.000"}

@@ -26,7 +26,7 @@ RULES = CriteriaSetSpec.model_validate({
 
 
 def unit(code: str, appraisal: str, survey: str, group: str = "quan") -> UnitInput:
-    return UnitInput(code, "huyen", group, {"1.1": D(appraisal), "2.1": D(survey)})
+    return UnitInput(code, "huyen", group, appraisal={"1": D(appraisal)}, survey={"2": D(survey)})
 
 
 def test_competition_ranking_shares_a_rank_and_skips_the_next():

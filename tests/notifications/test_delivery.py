@@ -38,9 +38,9 @@ def smtp(tmp_path):
         yield server
 
 
-def settings_for(server: CaptureServer) -> Settings:
+def settings_for(server: CaptureServer, sessions: int = 2) -> Settings:
     """The loopback capture server offers no AUTH (it has no TLS), so no password here."""
-    return Settings(smtp_host="127.0.0.1", smtp_port=server.port)
+    return Settings(smtp_host="127.0.0.1", smtp_port=server.port, smtp_connections=sessions)
 
 
 def statuses(db):
@@ -118,8 +118,8 @@ def test_a_crash_between_acceptance_and_marking_resends_that_message_only(loaded
         real_mark_sent(session, ids, at=at)
 
     monkeypatch.setattr(delivery, "mark_sent", dies_on_the_second)
-    with pytest.raises(Crash):
-        deliver_pending(db, settings_for(smtp), cycle_id="hanoi-2023", at=AT)
+    with pytest.raises(Crash):  # one SMTP session, so the messages go in order
+        deliver_pending(db, settings_for(smtp, sessions=1), cycle_id="hanoi-2023", at=AT)
     assert statuses(db) == {"k1": "sent", "k2": "pending", "k3": "pending"}
     monkeypatch.setattr(delivery, "mark_sent", real_mark_sent)
     assert deliver_pending(db, settings_for(smtp), cycle_id="hanoi-2023", at=AT).sent == 2  # after the restart
@@ -129,3 +129,14 @@ def test_a_crash_between_acceptance_and_marking_resends_that_message_only(loaded
         ids = dict(session.execute(select(OutboxMessage.idempotency_key, OutboxMessage.id)).all())
     assert len(received) == 4 and len(set(received)) == 3  # k2 twice, the others once, none lost
     assert set(statuses(db).values()) == {"sent"} and ids.keys() == {"k1", "k2", "k3"}
+
+
+def test_sessions_side_by_side_deliver_every_message_exactly_once(loaded_hanoi, db, smtp):
+    keys = [f"k{i}" for i in range(25)]
+    with session_scope(db) as session:
+        enqueue(session, [new_message(key) for key in keys], at=AT)
+    report = deliver_pending(db, settings_for(smtp, sessions=3), cycle_id="hanoi-2023", at=AT)
+    received = [email.message_from_bytes(p.read_bytes(), policy=policy.default)["X-Parindex-Key"]
+                for p in smtp.messages()]
+    assert report.sent == 25 and sorted(received) == sorted(keys)
+    assert set(statuses(db).values()) == {"sent"}

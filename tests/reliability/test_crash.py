@@ -23,9 +23,11 @@ from models.history import verify_chain
 from models.lifecycle import FINAL_STATE
 from models.tables import Assignment, AssignmentStatus, MessageStatus, OutboxMessage, Unit
 from tests.cli.test_cycle_cli import PARINDEX, ROOT
+from tests.forms.conftest import database_state, fill, rows_of_sheet, template
 
 pytestmark = [pytest.mark.reliability, pytest.mark.crash, pytest.mark.usefixtures("prefect_harness")]
 KILLS = 30
+IMPORT_KILLS = 10
 
 
 class KillingTicker:
@@ -71,3 +73,32 @@ def test_a_season_survives_thirty_kills(loaded_hanoi, db, database_url, smtp, fi
     assert lost == [] and set(received) == set(keys)
     assert duplicates <= ticker.kills  # at most the one message each kill caught in its window
     figures.update(kills=ticker.kills, losses=len(lost), duplicates=duplicates)
+
+
+def test_an_import_killed_part_way_records_all_of_it_or_nothing(opened, database_url, tmp_path, figures):
+    """`parindex import survey` of every unit's survey points, killed at seeded moments around its write
+    (start-up is ~2 s): after each kill the database holds either the state before it or one whole import."""
+    survey = fill(template(opened, tmp_path, "survey"), sheet="Điểm ĐTXHH", evidence=False)
+    rows = rows_of_sheet(survey, "Điểm ĐTXHH")
+    units = len({row["Mã đơn vị"] for row in rows})
+    rng, kills = random.Random(11), 0
+    command = [PARINDEX, "import", "survey", str(survey), "--at", "2023-12-20T10:00:00+07:00", "--db", database_url]
+    while kills < IMPORT_KILLS:
+        before = database_state(opened)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(1.5, 3.5))
+        if process.poll() is None:
+            process.kill()
+            kills += 1
+        _, err = process.communicate(timeout=120)
+        assert process.returncode in (0, -9), err[-2000:]
+        after = database_state(opened)
+        versions, lines, history = (after[i] - before[i] for i in range(3))
+        assert (versions, lines) in ((0, 0), (units, len(rows))), f"left {versions} version(s), {lines} line(s)"
+        assert history == versions and after[4] == before[4]  # one history row a version; no unit moved
+    with session_scope(opened) as session:
+        assert verify_chain(session, cycle_id="hanoi-2023") is None
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert units == 52
+    figures.update(kills=kills, losses=0)

@@ -1,10 +1,12 @@
-"""Every unit transition is announced as a Prefect event, and only once its transaction has committed."""
+"""Every unit transition is announced in a Prefect event, in batches, and only once its transaction has committed."""
 
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import select
 
 from models.lifecycle import UnitEvent
+from models.tables import Unit
 from models.transitions import transition_units
 from tasks import events
 from tasks.events import unit_of_work
@@ -25,10 +27,24 @@ def test_a_committed_transition_emits_its_event(loaded_hanoi, db, emitted):
         transition_units(session, cycle_id="hanoi-2023", codes=["SNV", "STP"], event=UnitEvent.OPEN_SELF_ASSESSMENT,
                          actor="t", at=AT)
     assert [(e["event"], e["resource"]["prefect.resource.id"]) for e in emitted] == [
-        ("parindex.unit.self_assessing", "parindex.unit.hanoi-2023.SNV"),
-        ("parindex.unit.self_assessing", "parindex.unit.hanoi-2023.STP"),
-    ]
-    assert emitted[0]["payload"] == {"from": "registered", "to": "self_assessing", "event": "open_self_assessment"}
+        ("parindex.units.self_assessing", "parindex.cycle.hanoi-2023")]
+    assert [r["prefect.resource.id"] for r in emitted[0]["related"]] == [
+        "parindex.unit.hanoi-2023.SNV", "parindex.unit.hanoi-2023.STP"]
+    assert emitted[0]["payload"] == {"from": "registered", "to": "self_assessing", "event": "open_self_assessment",
+                                     "units": ["SNV", "STP"]}
+
+
+def test_a_large_move_is_split_under_the_servers_related_resource_limit(loaded_hanoi, db, emitted, monkeypatch):
+    monkeypatch.setattr(events, "UNITS_PER_EVENT", 20)
+    with unit_of_work(db) as session:
+        moved = transition_units(session, cycle_id="hanoi-2023", codes=[u.code for u in units(session)],
+                                 event=UnitEvent.OPEN_SELF_ASSESSMENT, actor="t", at=AT)
+    assert [len(e["related"]) for e in emitted] == [20, 20, 12]
+    assert sorted(code for e in emitted for code in e["payload"]["units"]) == sorted(t.code for t in moved)
+
+
+def units(session):
+    return session.exec(select(Unit).where(Unit.cycle_id == "hanoi-2023")).all()
 
 
 def test_a_rolled_back_transition_emits_nothing(loaded_hanoi, db, emitted):
