@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -14,16 +16,22 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
 from models.scoring import UnitScore
 from models.settings import Settings
-from models.tables import HistoryEntry, Unit, UnitResult, assignee_for_unit
+from models.tables import HistoryEntry, Unit, assignee_for_unit
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
 from tasks.messages import message_context
 
 
+class PreviousResult(NamedTuple):
+    index_percent: Decimal
+    rank_in_block: int
+    band: str
+
+
 @dataclass(frozen=True)
 class ResultChange:
     unit: Unit
-    old: UnitResult
+    old: PreviousResult
     new: UnitScore
 
     @property

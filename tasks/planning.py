@@ -94,13 +94,12 @@ def _everyone_has(session: Session, ctx: CycleContext, kind: str) -> bool:
 
 
 def _results_stale(session: Session, ctx: CycleContext) -> bool:
-    """A result marked stale by a re-run, or a score version newer than the unit's computed result."""
-    newest_result = session.scalar(select(func.min(UnitResult.computed_at)).where(UnitResult.cycle_id == ctx.cycle_id))
-    if newest_result is None:
-        return False
+    """A result marked stale by a re-run, or a unit with a score version newer than its own result
+    (compared unit by unit: blocks are scored at different times, so a cycle-wide minimum would keep
+    every later tick rescoring)."""
     if session.scalar(select(func.count()).select_from(UnitResult).where(
             UnitResult.cycle_id == ctx.cycle_id, UnitResult.stale.is_(True))):
         return True
-    return bool(session.scalar(select(func.count()).select_from(ScoreVersion).where(
-        ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.created_at > newest_result,
-        ScoreVersion.kind.in_([kind.value for kind in SCORED_KINDS]))))
+    return session.scalar(select(ScoreVersion.id).join(UnitResult, UnitResult.unit_id == ScoreVersion.unit_id).where(
+        ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.kind.in_([kind.value for kind in SCORED_KINDS]),
+        ScoreVersion.created_at > UnitResult.computed_at).limit(1)) is not None

@@ -19,7 +19,7 @@ from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
 from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
 from models.transitions import transition_units
-from tasks.corrections import ResultChange, queue_corrections
+from tasks.corrections import PreviousResult, ResultChange, queue_corrections
 
 Versions = dict[tuple[int, ScoreKind], LatestVersion]
 
@@ -113,8 +113,9 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
     results = score_block(inputs, criteria, ctx.criteria_set, ctx.reward_share, last_year(session, ctx))
     ids = {u.code: u.id for u in members}
     block_ids = select(Unit.id).where(Unit.cycle_id == ctx.cycle_id, Unit.block == members[0].block)
-    previous = {r.unit_id: r for r in session.execute(
-        select(UnitResult).where(UnitResult.unit_id.in_(block_ids))).scalars()}
+    previous = {unit_id: PreviousResult(index, rank, band) for unit_id, index, rank, band in session.execute(
+        select(UnitResult.unit_id, UnitResult.index_percent, UnitResult.rank_in_block, UnitResult.band)
+        .where(UnitResult.unit_id.in_(block_ids)))}
     session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(block_ids)))
     session.execute(insert(UnitResult), [{
         "cycle_id": ctx.cycle_id, "unit_id": ids[r.code], "appraisal_points": r.appraisal_points,

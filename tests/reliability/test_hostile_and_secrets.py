@@ -39,6 +39,27 @@ def test_template_syntax_and_markup_in_names_are_shown_not_run(loaded_hanoi, db,
     figures.update(refused_files=0)
 
 
+def test_a_file_path_in_data_is_text_never_a_file_read_or_attached(loaded_hanoi, db, smtp):
+    """yagmail attaches a content string that names an existing file; parindex hands it bytes it wrote, so a
+    unit named like a file outside the working directory, or like a path climbing out of it, stays a name."""
+    outside = os.path.abspath(__file__)
+    with session_scope(db) as session:
+        session.execute(update(Unit).where(Unit.code == "SNV").values(name=outside))
+        session.execute(update(Unit).where(Unit.code == "STP").values(name="../../../../etc/hostname"))
+    advance(db, MONDAY)
+    deliver_pending(db, Settings(smtp_host="127.0.0.1", smtp_port=smtp.port), cycle_id="hanoi-2023",
+                    at=datetime(2023, 11, 27, 1, tzinfo=UTC))
+    mails = {m["To"]: m for m in (email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                                  for p in smtp.messages())}
+    for address, name in (("sonoivu@hanoi.example", outside), ("sotuphap@hanoi.example", "../../../../etc/hostname")):
+        mail = mails[address]
+        assert name in mail.get_body(("plain",)).get_content()
+        assert [part.get_filename() for part in mail.iter_attachments()] in ([], ["han-chot.ics"])
+    every_part = "".join(str(part.get_content()) for mail in mails.values() for part in mail.walk()
+                         if not part.is_multipart())
+    assert SECRET not in every_part  # this file's own text (SECRET is in it) was never read into a mail
+
+
 def test_the_smtp_password_never_leaks(loaded_hanoi, db, database_url, smtp, monkeypatch, figures):
     """The capture server offers no AUTH: a login with a password fails there, which is the leak test."""
     advance(db, MONDAY)
