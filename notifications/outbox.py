@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -60,20 +60,25 @@ def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
 
 def cancel_obsolete(session: Session, *, cycle_id: str, reason: str) -> int:
     """Cancel pending assignment messages that no longer apply: the assignment is done, or its
-    deadline moved (the message carries the old one)."""
-    # Through the status index: what waits is a handful, the cycle's sent mail is tens of thousands.
-    waiting = select(OutboxMessage.id).where(
-        OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value]))
-    obsolete = (
-        select(OutboxMessage.id)
-        .join(Assignment, Assignment.id == OutboxMessage.assignment_id)
-        .where(OutboxMessage.id.in_(waiting), OutboxMessage.cycle_id == cycle_id,
-               or_(Assignment.status.in_([AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value]),
-                   and_(OutboxMessage.due_at.is_not(None), OutboxMessage.due_at != Assignment.due_at)))
-    )
-    ids = session.execute(obsolete).scalars().all()
-    if ids:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+    deadline moved (the message carries the old one).
+
+    In two short steps, not one join: what waits is a handful of rows, found through the status index,
+    while the cycle's sent mail is tens of thousands; a join left the choice to the planner, which on
+    fresh statistics scanned them all (SQLite) or worse (PostgreSQL)."""
+    waiting = [(message_id, assignment_id, due_at) for message_id, cycle, assignment_id, due_at in session.execute(
+        select(OutboxMessage.id, OutboxMessage.cycle_id, OutboxMessage.assignment_id, OutboxMessage.due_at)
+        .where(OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value])))
+        if cycle == cycle_id and assignment_id is not None]
+    assignments: dict[int, tuple[str, datetime | None]] = {}
+    for chunk in chunked(sorted({assignment_id for _, assignment_id, _ in waiting})):
+        assignments.update((row.id, (row.status, row.due_at)) for row in session.execute(
+            select(Assignment.id, Assignment.status, Assignment.due_at).where(Assignment.id.in_(chunk))))
+    finished = {AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value}
+    ids = [message_id for message_id, assignment_id, due_at in waiting
+           if assignments[assignment_id][0] in finished
+           or (due_at is not None and due_at != assignments[assignment_id][1])]
+    for chunk in chunked(ids):
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(chunk))
                         .values(status=MessageStatus.CANCELLED.value, last_error=reason))
     return len(ids)
 

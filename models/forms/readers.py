@@ -44,6 +44,10 @@ def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -
         problems.add("file-type", f"{path.suffix or 'no extension'}: send .xlsx, .csv or .json "
                      "(macro-enabled and old .xls workbooks are not accepted)")
         return []
+    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+        problems.add("outside", f"a link to {path.resolve()}, outside the folder the form was sent in: "
+                     "parindex reads the file itself, not what a link points to elsewhere")
+        return []
     try:
         size = path.stat().st_size
     except OSError as error:

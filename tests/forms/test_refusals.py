@@ -96,6 +96,13 @@ def set_formula(sheet) -> None:  # type: ignore[no-untyped-def]
 
 
 # name: (how to build the file, the rule, a piece of where it is)
+def link_outside(valid: Path, folder: Path) -> Path:
+    """A form dropped in a folder as a symbolic link to a file elsewhere (another unit's, or a system file)."""
+    link = folder / "snv.xlsx"
+    link.symlink_to(valid)
+    return link
+
+
 SELF_ASSESSMENT_CASES = {
     "unknown cycle": (edited(lambda rows: [{**r, "Chu kỳ": "hanoi-1999"} for r in rows]), "unknown-cycle", ""),
     "unknown unit": (edited(cell(0, "Mã đơn vị", "SXYZ")), "unknown-unit", "row 2, column 'Mã đơn vị'"),
@@ -132,6 +139,7 @@ SELF_ASSESSMENT_CASES = {
     "old Excel format": (raw("old.xls", b"\xd0\xcf\x11\xe0"), "file-type", ""),
     "macro-enabled workbook": (raw("book.xlsm", b"PK"), "file-type", ""),
     "too large": (sparse("huge.csv", 100 * 1024 * 1024), "too-large", ""),
+    "a link to a file outside its folder": (lambda valid, folder: link_outside(valid, folder), "outside", ""),
 }
 
 
