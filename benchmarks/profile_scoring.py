@@ -8,7 +8,6 @@ round 2, survey results in) written directly, then `score_ready_blocks` timed (a
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import tempfile
 import time as clock
@@ -21,7 +20,7 @@ from sqlalchemy import insert, select, update
 from cli.bench import fresh_database
 from models.cycle_context import load_context
 from models.db import session_scope
-from models.scores import field_totals
+from models.scores import field_totals_json
 from models.tables import Criterion, ScoreKind, ScoreLine, ScoreVersion, Unit
 from tasks.registration import register_cycle
 from tasks.runtime import engine_for
@@ -46,7 +45,7 @@ def prepare(url: str, work: Path, units: int) -> str:
             session.execute(insert(ScoreVersion), [
                 {"cycle_id": cycle_id, "unit_id": unit_id, "kind": kind.value, "version": 1,
                  "total": sum(sheet.values()), "actor": "bench", "created_at": at,
-                 "field_totals": json.dumps({f: str(p) for f, p in field_totals(sheet).items()})}
+                 "field_totals": field_totals_json(sheet)}
                 for unit_id, sheet in zip(ids, sheets, strict=True)])
             versions = session.execute(select(ScoreVersion.id).where(
                 ScoreVersion.cycle_id == cycle_id, ScoreVersion.kind == kind.value)

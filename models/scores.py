@@ -60,6 +60,11 @@ def field_totals(lines: Mapping[str, Decimal]) -> dict[str, Decimal]:
     return dict(totals)
 
 
+def field_totals_json(lines: Mapping[str, Decimal]) -> str:
+    """The field totals as the version keeps them (`scoreversion.field_totals`)."""
+    return json.dumps({field: str(points) for field, points in field_totals(lines).items()})
+
+
 def version_field_totals(session: Session, version_ids: Collection[int]) -> dict[int, dict[str, Decimal]]:
     """Version id → its field totals, kept with the version when it was written: scoring a season reads
     one short row per version, never its score lines."""

@@ -5,7 +5,6 @@ Each function is one unit of work in the caller's transaction; files are parsed 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached, next_state
-from models.scores import field_totals, latest_versions, version_lines
+from models.scores import field_totals_json, latest_versions, version_lines
 from models.stages import Stage
 from models.tables import (
     UNFINISHED,
@@ -115,23 +114,23 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     latest = latest_versions(session, cycle_id=ctx.cycle_id, unit_ids=[u.id for u in units.values()], kinds=[kind])
     previous = [latest.get((units[sheet.unit_code].id, kind)) for sheet in sheets]
     due = _unit_task_due(ctx, kind)
+    new_points = [_points_of(sheet) for sheet in sheets]  # quantized once: totals, lines and the changes
     rows = [{
         "cycle_id": ctx.cycle_id, "unit_id": units[sheet.unit_code].id, "kind": kind.value,
         "version": before.version + 1 if before else 1,
-        "total": as_points(sum((points for points, _, _ in sheet.lines.values()), Decimal(0))),
+        "total": sum(points.values(), Decimal(0)),
         "late": due is not None and at > due, "source": source, "actor": actor_for(actor, sheet.unit_code),
-        "created_at": at, "field_totals": json.dumps(
-            {field: str(points) for field, points in field_totals(_points_of(sheet)).items()}),
-    } for sheet, before in zip(sheets, previous, strict=True)]
+        "created_at": at, "field_totals": field_totals_json(points),
+    } for sheet, before, points in zip(sheets, previous, new_points, strict=True)]
     session.flush()  # Core below, for speed (a season writes millions of lines): nothing pending may be skipped
     versions = ScoreVersion.__table__  # type: ignore[attr-defined]
     version_ids = session.connection().execute(
         insert(versions).returning(versions.c.id, sort_by_parameter_order=True), rows).scalars().all()
     lines = [
-        {"score_version_id": version_id, "criterion_code": code, "points": as_points(points),
+        {"score_version_id": version_id, "criterion_code": code, "points": points[code],
          "evidence_ref": evidence, "explanation": explanation}
-        for version_id, sheet in zip(version_ids, sheets, strict=True)
-        for code, (points, evidence, explanation) in sheet.lines.items()
+        for version_id, sheet, points in zip(version_ids, sheets, new_points, strict=True)
+        for code, (_, evidence, explanation) in sheet.lines.items()
     ]
     if lines:  # an empty parameter list would insert one row of defaults
         session.connection().execute(insert(ScoreLine.__table__), lines)  # type: ignore[attr-defined]
@@ -142,8 +141,8 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
                      reason=f"from {source}", flow_run_id=flow_run_id,
                      details={"version": row["version"], "old_total": before.total if before else None,
                               "new_total": row["total"], "late": row["late"],
-                              "changed": _changed(old_lines.get(before.id, {}), sheet) if before else {}})
-        for sheet, row, before in zip(sheets, rows, previous, strict=True)
+                              "changed": _changed(old_lines.get(before.id, {}), points) if before else {}})
+        for sheet, row, before, points in zip(sheets, rows, previous, new_points, strict=True)
     ])
     return list(version_ids)
 
@@ -152,9 +151,8 @@ def _points_of(sheet: ScoreSheet) -> dict[str, Decimal]:
     return {code: as_points(points) for code, (points, _, _) in sheet.lines.items()}
 
 
-def _changed(old: Mapping[str, Decimal], sheet: ScoreSheet) -> dict[str, list[str | None]]:
+def _changed(old: Mapping[str, Decimal], new: Mapping[str, Decimal]) -> dict[str, list[str | None]]:
     """Criterion → [old points, new points] where they differ from the previous version of the same kind."""
-    new = _points_of(sheet)
     return {code: [str(old[code]) if code in old else None, str(new[code]) if code in new else None]
             for code in sorted(set(old) | set(new)) if old.get(code) != new.get(code)}
 
