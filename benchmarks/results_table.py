@@ -45,8 +45,29 @@ def main(source: Path, target: Path) -> None:
             growth.append(f"- {database}: season_s grows ×{ratio:.2f} for ×{10_000 / 3321:.2f} units "
                           f"({'no faster than linear ✓' if ratio <= 10_000 / 3321 else 'faster than linear ✗'})")
     lines += ["", "## Growth from 3,321 to 10,000 units", "", *growth, ""]
+    lines += cpu_section(runs)
     target.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {target} ({len(runs)} runs)")
+
+
+def cpu_section(runs: list[dict]) -> list[str]:
+    """CPU seconds each process spent during the season replay. On a machine of `cores` cores, no schedule
+    can finish the season in less than their sum / cores."""
+    measured = [run for run in runs if run.get("season_cpu_s")]
+    if not measured:
+        return []
+    cores = int(measured[0]["machine"].split(", ")[1].split()[0])
+    lines = ["## CPU during the season", "",
+             f"CPU seconds per process while the season ran; with {cores} cores the season cannot take less than "
+             f"their sum / {cores}.", "",
+             "| database | units | parindex | Prefect server | SMTP sink | sum | sum / cores | season_s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for run in measured:
+        cpu = run["season_cpu_s"]
+        total = sum(cpu.values())
+        lines.append(f"| {run['database']} | {run['units']:,} | {cpu['parindex']} | {cpu['prefect_server']} | "
+                     f"{cpu['smtp_sink']} | {total:.1f} | {total / cores:.1f} | {run['season_s']} |")
+    return [*lines, ""]
 
 
 if __name__ == "__main__":

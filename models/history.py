@@ -7,11 +7,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
+from models.bulk import insert_rows
 from models.tables import HistoryEntry
 
 GENESIS_HASH = "0" * 64
@@ -45,9 +47,12 @@ def row_hash(row: dict[str, Any]) -> str:
 
 
 def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value
+    return _utc_text(value) if isinstance(value, datetime) else value
+
+
+@lru_cache(maxsize=256)
+def _utc_text(value: datetime) -> str:  # the rows of one change share their instant
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def chain_tail(session: Session, *, cycle_id: str) -> tuple[int, str]:
@@ -79,8 +84,13 @@ def append_history(session: Session, *, cycle_id: str, drafts: Sequence[HistoryD
         }
         row["hash"] = prev_hash = row_hash(row)
         rows.append(row)
-    session.connection().execute(insert(HistoryEntry.__table__), rows)  # Core: no ORM bookkeeping per row
+    insert_rows(session.connection(), HistoryEntry.__table__, HISTORY_COLUMNS,  # type: ignore[attr-defined]
+                [tuple(row[name] for name in HISTORY_COLUMNS) for row in rows])
     return rows
+
+
+HISTORY_COLUMNS = ("cycle_id", "seq", "at", "entity", "subject", "event", "from_state", "to_state", "actor", "reason",
+                   "flow_run_id", "details", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)

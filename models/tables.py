@@ -197,7 +197,7 @@ class ScoreLine(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("score_version_id", "criterion_code"),)
     id: int | None = Field(default=None, primary_key=True)
-    score_version_id: int = Field(foreign_key="scoreversion.id", index=True)
+    score_version_id: int = Field(foreign_key="scoreversion.id")  # indexed by the unique constraint
     criterion_code: str = Field(max_length=32)
     points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
     evidence_ref: str = ""

@@ -37,15 +37,15 @@ def escape_text(value: str) -> str:
 def fold(line: str, limit: int = 75) -> str:
     """Lines longer than 75 octets continue on the next line after CRLF and a space, never inside a
     UTF-8 character."""
-    if len(line.encode("utf-8")) <= limit:
+    data = line.encode("utf-8")
+    if len(data) <= limit:
         return line
-    parts, current, size = [], [], 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, 74  # continuation lines start with a space
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    parts, start = [], 0
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: cut before its character instead
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # continuation lines start with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -95,14 +96,34 @@ def claim_due(session: Session, *, at: datetime, limit: int) -> list[OutboxMessa
 
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
-_MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("message_id"))
-              .values(status=MessageStatus.SENT.value, sent_at=bindparam("sent_at"), last_error=""))
 
 
-def mark_sent(connection: Connection | Session, message_ids: Sequence[int], *, at: datetime) -> None:
-    """Core, not ORM: delivery marks every message in a commit of its own, thousands a minute."""
-    if message_ids:
-        connection.execute(_MARK_SENT, [{"message_id": message_id, "sent_at": at} for message_id in message_ids])
+@dataclass(frozen=True)
+class SentMarks:
+    """Where delivery records acceptances: the driver's own connection in autocommit, so that each UPDATE is
+    a transaction of its own: one statement (one round trip on PostgreSQL) where BEGIN, UPDATE and COMMIT
+    were three, for the same guarantee: a message is recorded sent the moment the statement returns."""
+
+    driver_connection: Any
+    statement: str
+    stamp: Callable[[datetime], Any]
+
+
+def sent_marks(connection: Connection) -> SentMarks:
+    """Marks on `connection`'s driver connection, which the caller has put in autocommit."""
+    dialect = connection.dialect
+    stamp = _OUTBOX.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return SentMarks(connection.connection.driver_connection,
+                     f"UPDATE {_OUTBOX.name} SET status = {mark}, sent_at = {mark}, last_error = '' WHERE id = {mark}",
+                     stamp)
+
+
+def mark_sent(marks: SentMarks, message_ids: Sequence[int], *, at: datetime) -> None:
+    """Each message sent, in a commit of its own: delivery marks thousands a minute."""
+    sent_at = marks.stamp(at)
+    for message_id in message_ids:
+        marks.driver_connection.execute(marks.statement, (MessageStatus.SENT.value, sent_at, message_id))
 
 
 def mark_failed(session: Session, message: OutboxMessage, *, at: datetime, error: str) -> None:

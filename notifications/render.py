@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -11,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from models.workdays import WEEKDAYS_VI
 
@@ -43,16 +46,42 @@ def _local(instant: Any, zone: str) -> Any:
 
 def render(kind: str, context: dict[str, Any], *, language: str = "vi", ics: str = "") -> RenderedMessage:
     """Render `<kind>.<language>.{subject,txt,html}`; an undefined variable is an error, not a blank."""
+    subject, text, html = _render_parts(kind, context, language)
+    return RenderedMessage(subject=one_line(subject), text=text, html=html, ics=ics)
+
+
+def render_each(kind: str, context: dict[str, Any], personal: Sequence[dict[str, str]], *, language: str = "vi",
+                ics: Sequence[str] = ()) -> list[RenderedMessage]:
+    """One message per entry of `personal` (the variables that differ between recipients: names, links),
+    the rest of `context` shared. The templates are rendered once, with a marker where each personal variable
+    goes; each recipient's values are then put in, escaped in HTML as autoescape would. The result is the
+    same as `render` for each recipient (tested), for templates that print personal variables as they are
+    (`{{ name }}`, no filter, no test)."""
+    if not personal:
+        return []
+    names = sorted(personal[0])
+    marked = _render_parts(kind, {**context, **{name: f"{_MARK}{name}{_MARK}" for name in names}}, language)
+    pattern = re.compile(f"{_MARK}({'|'.join(map(re.escape, names))}){_MARK}")
+    rendered = []
+    for index, values in enumerate(personal):
+        escaped = {name: str(escape(value)) for name, value in values.items()}
+        subject, text, html = (pattern.sub(lambda found, table=table: table[found.group(1)], part)
+                               for part, table in zip(marked, (values, values, escaped), strict=True))
+        rendered.append(RenderedMessage(subject=one_line(subject), text=text, html=html,
+                                        ics=ics[index] if ics else ""))
+    return rendered
+
+
+_MARK = f"\ue000{secrets.token_hex(8)}"  # unguessable: no template, no shared value and no name holds it
+
+
+def _render_parts(kind: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     if language not in LANGUAGES:
         raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
     env = environment()
-    subject = env.get_template(f"{kind}.{language}.subject").render(context)
-    return RenderedMessage(
-        subject=one_line(subject),
-        text=env.get_template(f"{kind}.{language}.txt").render(context),
-        html=env.get_template(f"{kind}.{language}.html").render(context),
-        ics=ics,
-    )
+    return (env.get_template(f"{kind}.{language}.subject").render(context),
+            env.get_template(f"{kind}.{language}.txt").render(context),
+            env.get_template(f"{kind}.{language}.html").render(context))
 
 
 def one_line(text: str) -> str:

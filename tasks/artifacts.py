@@ -10,9 +10,8 @@ from prefect.cache_policies import NO_CACHE
 
 from models.cycle_context import load_context
 from models.db import session_scope
-from models.stages import Stage
 from tasks.runtime import engine_for
-from tasks.status import cycle_status
+from tasks.status import cycle_overview
 
 MAX_UNIT_ROWS = 1000
 
@@ -20,12 +19,11 @@ MAX_UNIT_ROWS = 1000
 @task(cache_policy=NO_CACHE)
 def publish_artifacts(database_url: str, cycle_id: str, at: datetime) -> None:
     """Three artifacts under stable keys, so the UI shows their history tick after tick."""
-    with session_scope(engine_for(database_url)) as session:
-        status = cycle_status(session, load_context(session, cycle_id), at=at)
-    unit_stages = [s.value for s in Stage if any(s.value in u.stages for u in status.units)]
     # Units with something overdue first; beyond MAX_UNIT_ROWS the table is for browsing, `parindex status` has all.
-    shown = sorted(status.units, key=lambda u: not u.overdue)[:MAX_UNIT_ROWS]
-    more = f"; the {len(shown)} of {len(status.units)} units most behind" if len(shown) < len(status.units) else ""
+    with session_scope(engine_for(database_url)) as session:
+        overview = cycle_overview(session, load_context(session, cycle_id), at=at, limit=MAX_UNIT_ROWS)
+    status, unit_stages, shown = overview.status, overview.unit_stages, overview.status.units
+    more = f"; the {len(shown)} of {overview.unit_count} units most behind" if len(shown) < overview.unit_count else ""
     create_table_artifact(
         key=f"{cycle_id}-units-by-stage",
         table=[{"unit": u.code, "block": u.block, "state": u.state, **{s: u.stages.get(s, "") for s in unit_stages}}
@@ -40,7 +38,7 @@ def publish_artifacts(database_url: str, cycle_id: str, at: datetime) -> None:
     create_markdown_artifact(key=f"{cycle_id}-progress", markdown="\n".join(lines),
                              description=f"{cycle_id}: done/total per plan task")
     overdue = [{"unit": u.code, "task": o["task"], "title": o["title"], "days overdue": o["days_overdue"]}
-               for u in status.units for o in u.overdue][:MAX_UNIT_ROWS]
+               for u in shown for o in u.overdue][:MAX_UNIT_ROWS]
     create_table_artifact(key=f"{cycle_id}-overdue", table=overdue or [{"unit": "—", "task": "", "title":
                           "nothing overdue", "days overdue": 0}],
                           description=f"{cycle_id}: overdue unit tasks with working days overdue")

@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import session_scope
 from models.settings import Settings
 from models.tables import OutboxMessage
-from notifications.outbox import cancel_obsolete, claim_due, mark_failed, mark_sent
+from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
 from notifications.smtp import compose, send, smtp_connection
 
 BATCH = 500
@@ -57,15 +57,14 @@ def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at:
     report = DeliveryReport()
     sent_now: set[int] = set()
     try:
-        with smtp_connection(settings) as client, _marking_connection(engine) as connection:
+        with smtp_connection(settings) as client, _marking_connection(engine) as marks:
             for message in batch:
                 try:
                     send(client, compose(message, settings))
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError) as refused:
                     _record_failure(engine, message, at, refused, report)
                     continue
-                with connection.begin():  # its own commit, right after acceptance
-                    mark_sent(connection, [message.id], at=at)
+                mark_sent(marks, [message.id], at=at)  # its own commit, right after acceptance
                 sent_now.add(message.id)
                 report.sent += 1
     except (OSError, smtplib.SMTPException) as outage:
@@ -80,26 +79,29 @@ def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at:
 
 
 @contextmanager
-def _marking_connection(engine: Engine) -> Iterator[Connection]:
-    """The connection that marks each message sent in its own commit. On PostgreSQL those commits do not
-    wait for the WAL flush (synchronous_commit off, on this connection only, reset after): a killed
+def _marking_connection(engine: Engine) -> Iterator[SentMarks]:
+    """The connection that marks each message sent, in autocommit: every UPDATE its own commit (SQLite's
+    driver connection is in autocommit already; parindex issues BEGIN itself). On PostgreSQL those commits
+    do not wait for the WAL flush (synchronous_commit off, on this connection only, reset after): a killed
     parindex loses no mark, since the server has them; only a crash of the database server itself can
     forget the last fraction of a second of marks, and those messages are sent again with the same
     Message-ID, which mail clients show once."""
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as connection:
+        driver = connection.connection.driver_connection
         if postgres:
             connection.exec_driver_sql("SET synchronous_commit TO off")
             connection.commit()
+            driver.autocommit = True
         try:
-            yield connection
+            yield sent_marks(connection)
         finally:
             if postgres:
                 try:
-                    connection.rollback()
+                    driver.autocommit = False
                     connection.exec_driver_sql("RESET synchronous_commit")
                     connection.commit()
-                except SQLAlchemyError:
+                except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error):
                     connection.invalidate()  # gone: the pool opens a fresh one with the server's defaults
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
+from models.bulk import insert_rows
 from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
@@ -126,14 +127,10 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     versions = ScoreVersion.__table__  # type: ignore[attr-defined]
     version_ids = session.connection().execute(
         insert(versions).returning(versions.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    lines = [
-        {"score_version_id": version_id, "criterion_code": code, "points": points[code],
-         "evidence_ref": evidence, "explanation": explanation}
+    insert_rows(session.connection(), ScoreLine.__table__, SCORE_LINE_COLUMNS, (  # type: ignore[attr-defined]
+        (version_id, code, points[code], evidence, explanation)
         for version_id, sheet, points in zip(version_ids, sheets, new_points, strict=True)
-        for code, (_, evidence, explanation) in sheet.lines.items()
-    ]
-    if lines:  # an empty parameter list would insert one row of defaults
-        session.connection().execute(insert(ScoreLine.__table__), lines)  # type: ignore[attr-defined]
+        for code, (_, evidence, explanation) in sheet.lines.items()))
     old_lines = version_lines(session, [before.id for before in previous if before])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}",
@@ -145,6 +142,9 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         for sheet, row, before, points in zip(sheets, rows, previous, new_points, strict=True)
     ])
     return list(version_ids)
+
+
+SCORE_LINE_COLUMNS = ("score_version_id", "criterion_code", "points", "evidence_ref", "explanation")
 
 
 def _points_of(sheet: ScoreSheet) -> dict[str, Decimal]:

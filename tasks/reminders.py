@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from models.tables import (
 )
 from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
-from notifications.render import render
+from notifications.render import render, render_each
 from tasks.messages import message_context, status_url
 
 
@@ -75,29 +76,43 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
         return 0
     seen = existing_keys(session, [key for _, _, key in wanted])
     people = recipients(session, ctx)
-    messages = [_ladder_message(ctx, settings, tasks[row.plan_task_id], row, rung, key, people[row.assignee], at)
-                for row, rung, key in wanted if key not in seen]
+    # Messages of one task, rung and deadline differ only in their recipient: rendered together.
+    groups: dict[tuple[Any, ...], list[tuple[Any, Rung, str]]] = defaultdict(list)
+    for row, rung, key in wanted:
+        if key not in seen:
+            groups[(row.plan_task_id, rung.kind, row.last_day, row.due_at, row.moved_because)].append((row, rung, key))
+    messages = [message for members in groups.values()
+                for message in _ladder_messages(ctx, settings, tasks[members[0][0].plan_task_id], members, people, at)]
     return enqueue(session, messages, at=at)
 
 
-def _ladder_message(ctx: CycleContext, settings: Settings, task: PlanTask, row: Any, rung: Rung, key: str,
-                    person: Recipient, at: datetime) -> NewMessage:
+def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, members: list[tuple[Any, Rung, str]],
+                     people: dict[str, Recipient], at: datetime) -> list[NewMessage]:
+    """One rung's messages for assignments of one task that share a deadline."""
+    first, rung, _ = members[0]
     escalation = rung.kind == "escalation"
-    days_overdue = max(ctx.calendar.working_days_between(row.last_day, ctx.calendar.local_date(at)), 0)
-    head = f"Lãnh đạo {person.name}" if settings.language == "vi" else f"Head of {person.name}"
+    days_overdue = max(ctx.calendar.working_days_between(first.last_day, ctx.calendar.local_date(at)), 0)
     context = message_context(
-        ctx, settings, title=task.title, recipient_name=head if escalation else person.name,
-        plan_document=ctx.spec.plan.document, unit_name=person.name, task_number=task.number,
-        task_title=task.title, task_product=task.product,
-        deadline_end=ctx.calendar.at_local(row.last_day, ctx.spec.reminders.office_time),
-        moved_because=row.moved_because, missing=[task.product] if task.product else [],
-        status_url=status_url(settings, ctx.cycle_id, row.assignee), days_overdue=days_overdue)
-    ics = deadline_event(uid=f"{key}@parindex", title=f"Hạn: {task.title}", last_day=row.last_day,
-                         due_at=row.due_at, description=row.moved_because or task.due_text, stamp=at)
-    rendered = render(rung.kind, context, language=settings.language, ics=ics if rung.kind == "reminder" else "")
-    to_address = person.head_email if escalation else person.email
-    cc = (ctx.coordinator.email,) if escalation and ctx.coordinator.email != to_address else ()
-    return NewMessage(ctx.cycle_id, key, rung.kind, row.assignee, row.id, to_address, cc, rendered, row.due_at)
+        ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
+        task_number=task.number, task_title=task.title, task_product=task.product,
+        deadline_end=ctx.calendar.at_local(first.last_day, ctx.spec.reminders.office_time),
+        moved_because=first.moved_because, missing=[task.product] if task.product else [], days_overdue=days_overdue)
+    head = "Lãnh đạo {}" if settings.language == "vi" else "Head of {}"
+    personal = [{"recipient_name": head.format(people[row.assignee].name) if escalation else people[row.assignee].name,
+                 "unit_name": people[row.assignee].name, "status_url": status_url(settings, ctx.cycle_id, row.assignee)}
+                for row, _, _ in members]
+    calendars = [deadline_event(uid=f"{key}@parindex", title=f"Hạn: {task.title}", last_day=row.last_day,
+                                due_at=row.due_at, description=row.moved_because or task.due_text, stamp=at)
+                 for row, _, key in members] if rung.kind == "reminder" else []
+    messages = []
+    for (row, _, key), rendered in zip(members, render_each(rung.kind, context, personal, language=settings.language,
+                                                             ics=calendars), strict=True):
+        person = people[row.assignee]
+        to_address = person.head_email if escalation else person.email
+        cc = (ctx.coordinator.email,) if escalation and ctx.coordinator.email != to_address else ()
+        messages.append(NewMessage(ctx.cycle_id, key, rung.kind, row.assignee, row.id, to_address, cc, rendered,
+                                   row.due_at))
+    return messages
 
 
 def queue_digest(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime) -> int:

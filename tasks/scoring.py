@@ -7,9 +7,10 @@ import json
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from models.bulk import insert_rows
 from models.cycle_context import CycleContext, cycle_criteria
 from models.definition.cycle import CriterionDef
 from models.history import HistoryDraft, append_history
@@ -100,6 +101,11 @@ def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
         .where(PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1))}
 
 
+RESULT_COLUMNS = ("cycle_id", "unit_id", "appraisal_points", "survey_points", "total_points", "index_percent",
+                  "field_indexes", "rank_in_block", "rank_in_group", "band", "reward_eligible", "accountability",
+                  "computed_at", "stale")
+
+
 def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: Versions,
            criteria: list[CriterionDef], *, at: datetime, actor: str,
            flow_run_id: str | None) -> list[ResultChange]:
@@ -117,13 +123,10 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
         select(UnitResult.unit_id, UnitResult.index_percent, UnitResult.rank_in_block, UnitResult.band)
         .where(UnitResult.unit_id.in_(block_ids)))}
     session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(block_ids)))
-    session.execute(insert(UnitResult), [{
-        "cycle_id": ctx.cycle_id, "unit_id": ids[r.code], "appraisal_points": r.appraisal_points,
-        "survey_points": r.survey_points, "total_points": r.total_points, "index_percent": r.index_percent,
-        "field_indexes": json.dumps({k: str(v) for k, v in r.field_indexes.items()}),
-        "rank_in_block": r.rank_in_block, "rank_in_group": r.rank_in_group, "band": r.band,
-        "reward_eligible": r.reward_eligible, "accountability": r.accountability, "computed_at": at,
-    } for r in results])
+    insert_rows(session.connection(), UnitResult.__table__, RESULT_COLUMNS, [(  # type: ignore[attr-defined]
+        ctx.cycle_id, ids[r.code], r.appraisal_points, r.survey_points, r.total_points, r.index_percent,
+        json.dumps({k: str(v) for k, v in r.field_indexes.items()}), r.rank_in_block, r.rank_in_group, r.band,
+        r.reward_eligible, r.accountability, at, False) for r in results])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=r.code, event="compute_result", actor=actor, at=at,
                      flow_run_id=flow_run_id, details={

@@ -6,10 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.cycle_context import CycleContext
+from models.stages import Stage
 from models.tables import Assignment, AssignmentStatus, PlanTask, Unit
 
 
@@ -49,33 +51,79 @@ class CycleStatus:
                 "units": [u.__dict__ for u in self.units], "tasks": [t.__dict__ for t in self.tasks]}
 
 
+@dataclass
+class Overview:
+    status: CycleStatus  # its units: the ones shown
+    unit_count: int
+    unit_stages: list[str]  # the stages units have tasks in, in plan order
+
+
 def cycle_status(session: Session, ctx: CycleContext, *, at: datetime) -> CycleStatus:
+    """Every unit and every plan task."""
+    ids = list(session.execute(select(Unit.id).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars())
+    return CycleStatus(ctx.cycle_id, at.isoformat(), unit_statuses(session, ctx, ids, at=at),
+                       task_tallies(session, ctx))
+
+
+def cycle_overview(session: Session, ctx: CycleContext, *, at: datetime, limit: int) -> Overview:
+    """What a dashboard shows at any scale: every task's tallies, and at most `limit` units, the ones with
+    something overdue first. Counted in the database; only the units shown are read."""
+    overdue_ids = list(session.execute(
+        select(Assignment.unit_id).where(Assignment.cycle_id == ctx.cycle_id,
+                                         Assignment.status == AssignmentStatus.OVERDUE.value,
+                                         Assignment.unit_id.is_not(None))
+        .group_by(Assignment.unit_id).order_by(Assignment.unit_id).limit(limit)).scalars())
+    other_ids = list(session.execute(
+        select(Unit.id).where(Unit.cycle_id == ctx.cycle_id, Unit.id.not_in(overdue_ids))
+        .order_by(Unit.id).limit(limit - len(overdue_ids))).scalars()) if len(overdue_ids) < limit else []
+    unit_count = session.scalar(select(func.count()).select_from(Unit).where(Unit.cycle_id == ctx.cycle_id)) or 0
+    unit_task_ids = session.execute(select(Assignment.plan_task_id).where(
+        Assignment.cycle_id == ctx.cycle_id, Assignment.unit_id.is_not(None)).distinct()).scalars()
+    stages = {ctx.tasks[task_id].stage for task_id in unit_task_ids}
+    return Overview(CycleStatus(ctx.cycle_id, at.isoformat(),
+                                unit_statuses(session, ctx, overdue_ids + other_ids, at=at),
+                                task_tallies(session, ctx)),
+                    unit_count=unit_count, unit_stages=[stage.value for stage in Stage if stage.value in stages])
+
+
+def unit_statuses(session: Session, ctx: CycleContext, unit_ids: list[int], *, at: datetime) -> list[UnitStatus]:
+    """The units with these ids, in this order: state, each stage's task status, what is overdue."""
     today = ctx.calendar.local_date(at)
-    units = {u.id: UnitStatus(u.code, u.name, u.block, u.state)
-             for u in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.block, Unit.state)
-                                      .where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id))}
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    units: dict[int, UnitStatus] = {}
     days_overdue: dict[object, int] = {}
-    rows = session.execute(select(Assignment.plan_task_id, Assignment.unit_id, Assignment.status, Assignment.late,
-                                  Assignment.last_day).where(Assignment.cycle_id == ctx.cycle_id)).all()
-    for task_id, unit_id, status, late, last_day in rows:
-        task: PlanTask = ctx.tasks[task_id]
+    for chunk in chunked(unit_ids):
+        found = {row.id: UnitStatus(row.code, row.name, row.block, row.state) for row in session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.block, Unit.state).where(Unit.id.in_(chunk)))}
+        units.update((unit_id, found[unit_id]) for unit_id in chunk)
+        rows = session.execute(select(Assignment.plan_task_id, Assignment.unit_id, Assignment.status,
+                                      Assignment.late, Assignment.last_day)
+                               .where(Assignment.unit_id.in_(chunk)).order_by(Assignment.id)).all()
+        for task_id, unit_id, status, late, last_day in rows:
+            task: PlanTask = ctx.tasks[task_id]
+            unit = units[unit_id]
+            unit.stages[task.stage] = "late" if late else status
+            if status == AssignmentStatus.OVERDUE.value:
+                if last_day not in days_overdue:
+                    days_overdue[last_day] = ctx.calendar.working_days_between(last_day, today)
+                unit.overdue.append({"task": task.number, "title": task.title,
+                                     "days_overdue": days_overdue[last_day]})
+    return list(units.values())
+
+
+def task_tallies(session: Session, ctx: CycleContext) -> list[TaskStatus]:
+    """Done, late, missed, overdue and total per plan task, counted by the database."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for task_id, status, late, count in session.execute(
+            select(Assignment.plan_task_id, Assignment.status, Assignment.late, func.count())
+            .where(Assignment.cycle_id == ctx.cycle_id)
+            .group_by(Assignment.plan_task_id, Assignment.status, Assignment.late)):
         tally = counts[task_id]
-        tally["total"] += 1
-        tally["done"] += status in (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value)
-        tally["late"] += bool(late)
-        tally["missed"] += status == AssignmentStatus.MISSED.value
-        tally["overdue"] += status == AssignmentStatus.OVERDUE.value
-        if unit_id is None:
-            continue
-        unit = units[unit_id]
-        unit.stages[task.stage] = "late" if late else status
-        if status == AssignmentStatus.OVERDUE.value:
-            if last_day not in days_overdue:
-                days_overdue[last_day] = ctx.calendar.working_days_between(last_day, today)
-            unit.overdue.append({"task": task.number, "title": task.title, "days_overdue": days_overdue[last_day]})
-    tasks = [TaskStatus(t.number, t.key, t.stage, t.owner, counts[t.id]["done"], counts[t.id]["late"],
-                        counts[t.id]["missed"], counts[t.id]["overdue"], counts[t.id]["total"],
-                        t.due_at.isoformat() if t.due_at else None)
-             for t in sorted(ctx.tasks.values(), key=lambda t: t.number)]
-    return CycleStatus(ctx.cycle_id, at.isoformat(), list(units.values()), tasks)
+        tally["total"] += count
+        tally["done"] += count if status in (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value) else 0
+        tally["late"] += count if late else 0
+        tally["missed"] += count if status == AssignmentStatus.MISSED.value else 0
+        tally["overdue"] += count if status == AssignmentStatus.OVERDUE.value else 0
+    return [TaskStatus(t.number, t.key, t.stage, t.owner, counts[t.id]["done"], counts[t.id]["late"],
+                       counts[t.id]["missed"], counts[t.id]["overdue"], counts[t.id]["total"],
+                       t.due_at.isoformat() if t.due_at else None)
+            for t in sorted(ctx.tasks.values(), key=lambda t: t.number)]

@@ -140,3 +140,17 @@ def test_sessions_side_by_side_deliver_every_message_exactly_once(loaded_hanoi, 
                 for p in smtp.messages()]
     assert report.sent == 25 and sorted(received) == sorted(keys)
     assert set(statuses(db).values()) == {"sent"}
+
+
+def test_each_mark_is_committed_with_its_time_and_the_connection_returns_to_the_pool_as_it_was(loaded_hanoi, db,
+                                                                                               smtp):
+    with session_scope(db) as session:
+        enqueue(session, [new_message(key) for key in ("m1", "m2")], at=AT)
+    assert deliver_pending(db, settings_for(smtp, sessions=1), cycle_id="hanoi-2023", at=AT).sent == 2
+    with session_scope(db) as session:  # another connection sees them: committed
+        rows = session.execute(select(OutboxMessage.status, OutboxMessage.sent_at, OutboxMessage.last_error)).all()
+    assert [tuple(row) for row in rows] == [("sent", AT, ""), ("sent", AT, "")]
+    with db.connect() as connection:  # back in the pool: transactions and settings as every other connection's
+        assert not getattr(connection.connection.driver_connection, "autocommit", False)
+        if db.dialect.name == "postgresql":
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"

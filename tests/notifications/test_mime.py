@@ -1,6 +1,8 @@
 """The hand-written MIME reads back, with the email package's strictest policy, as what was written."""
 
+import base64
 import email
+import random
 from email import policy
 
 from notifications.mime import Part, encoded_words, message_bytes
@@ -44,3 +46,13 @@ def test_encoded_words_never_split_a_character_and_keep_every_space():
     assert all(len(word) <= 75 for word in words)
     assert str(parse(f"Subject: {encoded_words(SUBJECT)}\r\n\r\n".encode())["Subject"]) == SUBJECT
     assert encoded_words("plain ascii") == "plain ascii"
+
+
+def test_encoded_words_round_trip_any_text():
+    rng = random.Random(11)
+    alphabet = "a Z;:=?_\u1edd\u1eadđ—€😀\t"
+    for length in [1, 44, 45, 46, 90, 200] + [rng.randrange(1, 300) for _ in range(200)]:
+        text = "".join(rng.choice(alphabet) for _ in range(length)) + "ờ"
+        words = encoded_words(text).split(" ")
+        assert all(len(word) <= 75 for word in words)
+        assert b"".join(base64.b64decode(word[10:-2]) for word in words).decode("utf-8") == text
