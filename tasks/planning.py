@@ -100,6 +100,9 @@ def _results_stale(session: Session, ctx: CycleContext) -> bool:
     if session.scalar(select(func.count()).select_from(UnitResult).where(
             UnitResult.cycle_id == ctx.cycle_id, UnitResult.stale.is_(True))):
         return True
+    # Only versions newer than the cycle's earliest result can be newer than their own: the join sees those
+    # (a few after a season, not the cycle's 40,000 at 10,000 units).
+    earliest = select(func.min(UnitResult.computed_at)).where(UnitResult.cycle_id == ctx.cycle_id).scalar_subquery()
     return session.scalar(select(ScoreVersion.id).join(UnitResult, UnitResult.unit_id == ScoreVersion.unit_id).where(
         ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.kind.in_([kind.value for kind in SCORED_KINDS]),
-        ScoreVersion.created_at > UnitResult.computed_at).limit(1)) is not None
+        ScoreVersion.created_at > earliest, ScoreVersion.created_at > UnitResult.computed_at).limit(1)) is not None
