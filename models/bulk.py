@@ -9,17 +9,18 @@ takes), exactly as a Core insert would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 
 def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert `rows` (tuples in the order of `columns`); returns how many were written."""
     dialect = connection.dialect
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    processors = bind_processors(table, columns, dialect)
     if any(processors):
         rows = (tuple(value if process is None else process(value) for process, value in zip(processors, row,
                                                                                             strict=True))
@@ -28,11 +29,21 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
     target = dialect.identifier_preparer.format_table(table)
     if dialect.name == "postgresql":
         return _copy(connection, f"COPY {target} ({names}) FROM STDIN", rows)
-    marks = ", ".join("?" for _ in columns)  # sqlite3's paramstyle
+    marks = ", ".join(placeholder(dialect) for _ in columns)
     parameters = list(rows)
     if parameters:
         connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", parameters)
     return len(parameters)
+
+
+def bind_processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[Callable[[Any], Any] | None]:
+    """Per column, what a Core statement does to a value before the driver sees it (None: nothing)."""
+    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+
+
+def placeholder(dialect: Dialect) -> str:
+    """The driver's own parameter mark, for statements sent with `exec_driver_sql` or on its connection."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 def _copy(connection: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from models.batching import chunked
+from models.bulk import bind_processors, placeholder
 from models.tables import Assignment, AssignmentStatus, MessageStatus, OutboxMessage
 from notifications.render import RenderedMessage
 
@@ -112,11 +113,11 @@ class SentMarks:
 def sent_marks(connection: Connection) -> SentMarks:
     """Marks on `connection`'s driver connection, which the caller has put in autocommit."""
     dialect = connection.dialect
-    stamp = _OUTBOX.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    (stamp,) = bind_processors(_OUTBOX, ["sent_at"], dialect)
+    mark = placeholder(dialect)
     return SentMarks(connection.connection.driver_connection,
                      f"UPDATE {_OUTBOX.name} SET status = {mark}, sent_at = {mark}, last_error = '' WHERE id = {mark}",
-                     stamp)
+                     stamp or (lambda value: value))
 
 
 def mark_sent(marks: SentMarks, message_ids: Sequence[int], *, at: datetime) -> None:
