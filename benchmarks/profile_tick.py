@@ -75,8 +75,10 @@ def main() -> None:
 def time_flows(url: str, cycle_id: str, at: datetime, *, profile: bool) -> None:
     from cli.orchestration import PrefectServer
     from flows.tick import tick
+    from tasks.runtime import using_database
 
-    with tempfile.TemporaryDirectory() as home, PrefectServer(Path(home)) as server, server.in_use():
+    with tempfile.TemporaryDirectory() as home, PrefectServer(Path(home)) as server, server.in_use(), \
+            using_database(url):
         for minute in range(6):
             profiler = None
             if profile and minute == 5:
@@ -85,7 +87,7 @@ def time_flows(url: str, cycle_id: str, at: datetime, *, profile: bool) -> None:
                 profiler = Profiler()
                 profiler.start()
             started = clock.perf_counter()
-            tick(cycle_id=cycle_id, at=at + timedelta(minutes=minute), database_url=url)
+            tick(cycle_id=cycle_id, at=at + timedelta(minutes=minute))
             print(f"tick {minute}: {clock.perf_counter() - started:.3f} s")
             if profiler is not None:
                 profiler.stop()

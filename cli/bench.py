@@ -51,7 +51,7 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
     from models.definition.loader import load_cycle
     from tasks.registration import register_cycle
     from tasks.reporting import produce_report
-    from tasks.runtime import engine_for
+    from tasks.runtime import engine_for, using_database
     from tasks.synthetic import write_synthetic_cycle
 
     work = Path(tempfile.mkdtemp(prefix="parindex-bench-"))
@@ -85,12 +85,13 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
                 figures.update(_season_counts(url, definition.id))
                 say(f"season {figures['season_s']} s, {report.ticks} ticks; idle tick …")
                 idle_at = definition.calendar.at_local(season.to, time(23))
-                tick(cycle_id=definition.id, at=idle_at, database_url=url)
                 idle = []
-                for minute in range(1, 6):  # the median of five: the server may still be ingesting the season
-                    started = clock.perf_counter()
-                    tick(cycle_id=definition.id, at=idle_at + timedelta(minutes=minute), database_url=url)
-                    idle.append(clock.perf_counter() - started)
+                with using_database(url):
+                    tick(cycle_id=definition.id, at=idle_at)
+                    for minute in range(1, 6):  # the median of five: the server may still be ingesting the season
+                        started = clock.perf_counter()
+                        tick(cycle_id=definition.id, at=idle_at + timedelta(minutes=minute))
+                        idle.append(clock.perf_counter() - started)
                 figures["idle_tick_s"] = round(sorted(idle)[2], 3)
                 figures["idle_tick_max_s"] = round(max(idle), 3)
             figures["scoring_s"] = _time_scoring(url, definition.id)
@@ -154,7 +155,7 @@ def _season_counts(url: str, cycle_id: str) -> dict[str, int]:
 
     from models.db import session_scope
     from models.tables import MessageStatus, OutboxMessage, Unit
-    from tasks.runtime import engine_for
+    from tasks.runtime import engine_for, using_database
 
     with session_scope(engine_for(url)) as session:
         sent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
@@ -167,7 +168,7 @@ def _season_counts(url: str, cycle_id: str) -> dict[str, int]:
 def _time_scoring(url: str, cycle_id: str) -> float:
     from models.cycle_context import load_context
     from models.db import session_scope
-    from tasks.runtime import engine_for
+    from tasks.runtime import engine_for, using_database
     from tasks.scoring import score_ready_blocks
 
     with session_scope(engine_for(url)) as session:
@@ -198,7 +199,7 @@ def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:
     from models.lifecycle import UnitEvent
     from models.tables import Unit
     from models.transitions import transition_units
-    from tasks.runtime import engine_for
+    from tasks.runtime import engine_for, using_database
 
     engine = engine_for(url)
     ours, raw = _register_copy(url, work, units, "t"), _register_copy(url, work, units, "r")
@@ -252,7 +253,7 @@ def _time_imports(url: str, work: Path, units: int) -> float:
     from models.tables import Criterion, Unit
     from tasks.events import unit_of_work
     from tasks.imports import Inputs, submit_self_assessment
-    from tasks.runtime import engine_for
+    from tasks.runtime import engine_for, using_database
 
     engine = engine_for(url)
     cycle_id = f"bench-{units}-t"
@@ -292,7 +293,7 @@ def _time_delivery(url: str, work: Path, units: int, port: int) -> dict[str, flo
     from notifications.render import RenderedMessage
     from notifications.smtp import compose
     from tasks.delivery import BATCH, deliver_pending
-    from tasks.runtime import engine_for
+    from tasks.runtime import engine_for, using_database
 
     engine = engine_for(url)
     cycle_id = f"bench-{units}-t"

@@ -46,6 +46,7 @@ def user_errors() -> Iterator[None]:
     from models.definition.problems import DefinitionError
     from models.forms.problems import FormRejected
     from models.lifecycle import TransitionRefused
+    from models.refusals import Refused
     from tasks.intake import StageClosed
 
     try:
@@ -62,8 +63,9 @@ def user_errors() -> Iterator[None]:
         for problem in error.problems:
             errors.print(f"  - {problem}", markup=False)
         raise typer.Exit(1) from None
-    except (UserError, TransitionRefused, LookupError, StageClosed) as error:
-        errors.print(f"[bold red]error:[/] {error}")
+    except (UserError, Refused, TransitionRefused, LookupError, StageClosed) as error:
+        errors.print("[bold red]error:[/] ", end="")
+        errors.print(str(error), markup=False)
         raise typer.Exit(getattr(error, "code", 1)) from None
 
 

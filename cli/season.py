@@ -18,7 +18,7 @@ from cli.orchestration import PrefectServer, prefect_api
 from models.cycle_context import load_context
 from models.db import session_scope, upgrade_schema
 from models.settings import get_settings
-from tasks.runtime import engine_for, wall_clock
+from tasks.runtime import engine_for, using_database, wall_clock
 
 VAR = Path("var")
 HANOI = Path("calendar/hanoi-2023")
@@ -35,8 +35,8 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
             load_context(session, cycle_id)
         from flows.tick import tick
 
-        with prefect_api(VAR / "prefect"):
-            result = tick(cycle_id=cycle_id, at=instant, database_url=url)
+        with prefect_api(VAR / "prefect"), using_database(url):
+            result = tick(cycle_id=cycle_id, at=instant)
     if as_json:
         echo_json(result)
         return

@@ -7,61 +7,81 @@ from prefect import flow, get_run_logger, pause_flow_run, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.input import RunInput
+from prefect.states import State
+from pydantic import Field
 
+from flows.refusals import refusal_as_failed
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.report_data import cycle_report
-from models.settings import get_settings
+from tasks.dashboard.words import word
 from tasks.events import unit_of_work
-from tasks.intake import approve_results
-from tasks.runtime import current_flow_run_id, engine_for, wall_clock
+from tasks.intake import approve_results, awaiting_approval
+from tasks.runtime import current_flow_run_id, database_url, engine_for, wall_clock
 
 
 class CouncilDecision(RunInput):
     """What the council's chair enters in the Prefect UI to resume the flow."""
 
-    approve: bool = True
-    approved_by: str
-    decision: str = ""  # e.g. "Quyết định số …/QĐ-HĐTĐ"
+    approve: bool = Field(True, description="Thông qua kết quả", json_schema_extra={"title": "Thông qua"})
+    approved_by: str = Field(description="Họ tên, chức vụ người ký", json_schema_extra={"title": "Người phê duyệt"})
+    decision: str = Field("", description="Ví dụ: Quyết định số …/QĐ-HĐTĐ",
+                          json_schema_extra={"title": "Số quyết định"})
 
 
 @task(cache_policy=NO_CACHE)
-def results_for_review(database_url: str, cycle_id: str) -> str:
-    """The ranking per block as a markdown artifact the council reads before deciding."""
-    with session_scope(engine_for(database_url)) as session:
-        report = cycle_report(session, load_context(session, cycle_id))
-    lines = [f"# {report.title}: results for the council's approval", ""]
-    if report.unscored:
-        lines.append(f"**Not scored yet:** {', '.join(report.unscored)}\n")
-    for block in report.blocks:
-        lines += [f"## {block.name}", "", "| Hạng | Mã | Đơn vị | Chỉ số (%) | Xếp loại |", "|---|---|---|---|---|"]
-        lines += [f"| {u.rank} | {u.code} | {u.name} | {u.index} | {u.band} |" for u in block.units]
-        lines.append("")
-    markdown = "\n".join(lines)
-    create_markdown_artifact(markdown, key=f"{cycle_id}-results-for-approval",
-                             description="Computed results awaiting the council's approval")
-    return markdown
+def results_for_review(cycle_id: str) -> str | State:
+    """The ranking per block as a markdown artifact the council reads before deciding; refused (Failed) when
+    nothing awaits approval, before anyone is asked to decide."""
+    def act() -> str:
+        with session_scope(engine_for(database_url())) as session:
+            ctx = load_context(session, cycle_id)
+            awaiting_approval(session, ctx)
+            report = cycle_report(session, ctx)
+        lines = [word("approval.heading", cycle=report.title), ""]
+        if report.unscored:
+            lines.append(word("approval.unscored", units=", ".join(report.unscored)) + "\n")
+        header = " | ".join(word(c) for c in ("col.rank", "col.code", "col.unit", "col.index", "col.band"))
+        for block in report.blocks:
+            lines += [f"## {block.name}", "", f"| {header} |", "|---|---|---|---|---|"]
+            lines += [f"| {u.rank} | {u.code} | {u.name} | {u.index} | {u.band} |" for u in block.units]
+            lines.append("")
+        markdown = "\n".join(lines)
+        create_markdown_artifact(markdown, key=f"{cycle_id}-results-for-approval",
+                                 description=word("approval.description"))
+        return markdown
+    return refusal_as_failed(act)
 
 
 @task(cache_policy=NO_CACHE)
-def record_approval(database_url: str, cycle_id: str, approved_by: str, decision: str) -> int:
-    with unit_of_work(engine_for(database_url)) as session:
-        return approve_results(session, load_context(session, cycle_id), at=wall_clock(), actor=approved_by,
-                               reason=decision or "council approval", flow_run_id=current_flow_run_id())
+def record_approval(cycle_id: str, approved_by: str, decision: str) -> int | State:
+    def act() -> int:
+        with unit_of_work(engine_for(database_url())) as session:
+            return approve_results(session, load_context(session, cycle_id), at=wall_clock(), actor=approved_by,
+                                   reason=decision or "council approval", flow_run_id=current_flow_run_id())
+    return refusal_as_failed(act)
 
 
-@flow(name="approve-results", description="Show the computed results, wait for the council's decision, record it.")
-def approve_results_flow(cycle_id: str, database_url: str | None = None, timeout_hours: int = 72,
-                         poll_seconds: int = 10) -> dict[str, object]:
-    url = database_url or get_settings().database_url
-    results_for_review(url, cycle_id)
+@flow(name="approve-results", description="Hiển thị kết quả đã tính, chờ Hội đồng thẩm định quyết định, ghi nhận "
+      "quyết định (Resume trên giao diện).")
+def approve_results_flow(
+    cycle_id: str = Field(description="Mã đợt đánh giá, ví dụ hanoi-2023", json_schema_extra={"title": "Đợt đánh giá"}),
+    timeout_hours: int = Field(72, description="Hết thời gian này mà chưa quyết định thì lượt chạy kết thúc",
+                               json_schema_extra={"title": "Chờ tối đa (giờ)"}),
+    poll_seconds: int = Field(10, json_schema_extra={"title": "Kiểm tra mỗi (giây)"}),
+) -> dict[str, object] | State:
+    review = results_for_review(cycle_id, return_state=True)
+    if review.is_failed():
+        return review
     decision: CouncilDecision = pause_flow_run(
         wait_for_input=CouncilDecision.with_initial_data(
             description="Hội đồng thẩm định: thông qua kết quả (xem artifact *results-for-approval*).",
             approve=True, decision=""),
         timeout=timeout_hours * 3600, poll_interval=poll_seconds, key=f"{cycle_id}-approval")
     if not decision.approve or not decision.approved_by.strip():
-        get_run_logger().warning("The council did not approve the results of %s", cycle_id)
+        get_run_logger().warning("Hội đồng chưa thông qua kết quả của %s", cycle_id)
         return {"approved": False, "units": 0}
-    count = record_approval(url, cycle_id, decision.approved_by.strip(), decision.decision.strip())
-    return {"approved": True, "units": count, "by": decision.approved_by.strip()}
+    recorded = record_approval(cycle_id, decision.approved_by.strip(), decision.decision.strip(), return_state=True)
+    if recorded.is_failed():
+        return recorded
+    return {"approved": True, "units": recorded.result(), "by": decision.approved_by.strip()}

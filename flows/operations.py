@@ -1,50 +1,90 @@
-"""Operators' actions as flows: the Prefect UI renders their typed parameters as a form."""
+"""Operators' actions as flows: the Prefect UI renders their typed parameters as a form, in Vietnamese."""
 
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import State
+from pydantic import Field
 
+from flows.refusals import refusal_as_failed
 from models.cycle_context import load_context
-from models.settings import get_settings
 from models.stages import Stage
 from tasks.events import unit_of_work
 from tasks.extensions import extend_deadline
-from tasks.rerun import RerunStage, rerun_stage
-from tasks.runtime import current_flow_run_id, engine_for, wall_clock
+from tasks.rerun import RERUN_EVENTS, rerun_stage
+from tasks.runtime import current_flow_run_id, database_url, engine_for, wall_clock
+
+
+def _titled(title: str, description: str, default: object = ...) -> object:
+    """A parameter's Vietnamese label and help, as the Prefect UI shows them above its input."""
+    return Field(default, description=description, json_schema_extra={"title": title})
+
+
+STAGE_LABELS = {
+    Stage.SELF_ASSESSMENT: "Tự đánh giá, chấm điểm (nhiệm vụ 5)",
+    Stage.APPRAISAL_ROUND1: "Thẩm định lần 1 (nhiệm vụ 6)",
+    Stage.EXPLANATIONS: "Giải trình, bổ sung (nhiệm vụ 8)",
+    Stage.APPRAISAL_ROUND2: "Thẩm định lần 2 (nhiệm vụ 9)",
+    Stage.SCORING: "Tính điểm, xếp hạng",
+}
+# The choice as the form shows it: its value is the Vietnamese label, its name the stage.
+StageChoice = StrEnum("StageChoice", {stage.value: STAGE_LABELS[stage] for stage in RERUN_EVENTS})  # type: ignore[misc]
 
 
 @task(cache_policy=NO_CACHE)
-def rerun_task(database_url: str, cycle_id: str, stage: str, unit_code: str, reason: str, by: str) -> dict:
-    with unit_of_work(engine_for(database_url)) as session:
-        result = rerun_stage(session, load_context(session, cycle_id), stage=Stage(stage), unit_code=unit_code,
-                             reason=reason, actor=by, at=wall_clock(), flow_run_id=current_flow_run_id())
-    return result.__dict__
-
-
-@flow(name="rerun-stage", description="Re-open a stage for one unit after a correction; what depended on it goes "
-      "stale and the next ticks recompute it.")
-def rerun_stage_flow(cycle_id: str, stage: RerunStage, unit_code: str, reason: str, by: str,
-                     database_url: str | None = None) -> dict:
-    return rerun_task(database_url or get_settings().database_url, cycle_id, stage.value, unit_code, reason, by)
-
-
-@task(cache_policy=NO_CACHE)
-def extend_task(database_url: str, cycle_id: str, task_number: int, unit_codes: list[str] | None, until: date,
-                reason: str, by: str) -> dict:
-    with unit_of_work(engine_for(database_url)) as session:
-        result = extend_deadline(session, load_context(session, cycle_id), task_number=task_number,
-                                 unit_codes=unit_codes, until=until, reason=reason, actor=by, at=wall_clock(),
+def rerun_task(cycle_id: str, stage: str, unit_code: str, reason: str, by: str) -> dict:
+    """Re-open the stage for the unit, in one transaction."""
+    def act() -> dict:
+        with unit_of_work(engine_for(database_url())) as session:
+            result = rerun_stage(session, load_context(session, cycle_id), stage=Stage(stage),
+                                 unit_code=unit_code.strip().upper(), reason=reason, actor=by, at=wall_clock(),
                                  flow_run_id=current_flow_run_id())
-    return {"task": result.task_number, "last_day": result.last_day.isoformat(), "extended": len(result.extended),
-            "reopened": result.reopened, "cancelled_messages": result.cancelled_messages}
+        return result.__dict__
+    return refusal_as_failed(act)
 
 
-@flow(name="extend-deadline", description="Move a task's effective deadline for some units (or all, when no unit "
-      "is given); its reminders follow and obsolete ones are cancelled.")
-def extend_deadline_flow(cycle_id: str, task_number: int, until: date, reason: str, by: str,
-                         unit_codes: list[str] | None = None, database_url: str | None = None) -> dict:
-    return extend_task(database_url or get_settings().database_url, cycle_id, task_number, unit_codes or None,
-                       until, reason, by)
+@flow(name="rerun-stage", description="Mở lại một giai đoạn cho một đơn vị sau khi sửa sai; những gì phụ thuộc vào "
+      "nó được tính lại ở các lượt sau.")
+def rerun_stage_flow(
+    cycle_id: str = _titled("Đợt đánh giá", "Mã đợt đánh giá, ví dụ hanoi-2023"),
+    stage: StageChoice = _titled("Giai đoạn mở lại", "Giai đoạn đơn vị phải làm lại"),
+    unit_code: str = _titled("Mã đơn vị", "Mã đơn vị trong đợt, ví dụ SNV"),
+    reason: str = _titled("Lý do", "Vì sao mở lại (ghi vào lịch sử)"),
+    by: str = _titled("Người thực hiện", "Họ tên cán bộ thực hiện (ghi vào lịch sử)"),
+) -> dict | State:
+    state = rerun_task(cycle_id, StageChoice(stage).name, unit_code, reason, by, return_state=True)
+    return state if state.is_failed() else state.result()
+
+
+@task(cache_policy=NO_CACHE)
+def extend_task(cycle_id: str, task_number: int, unit_codes: list[str] | None, until: date, reason: str,
+                by: str) -> dict:
+    """Move the deadline and cancel the reminders that carry the old one, in one transaction."""
+    def act() -> dict:
+        with unit_of_work(engine_for(database_url())) as session:
+            result = extend_deadline(session, load_context(session, cycle_id), task_number=task_number,
+                                     unit_codes=[code.strip().upper() for code in unit_codes] if unit_codes else None,
+                                     until=until, reason=reason, actor=by, at=wall_clock(),
+                                     flow_run_id=current_flow_run_id())
+        return {"task": result.task_number, "last_day": result.last_day.isoformat(),
+                "extended": len(result.extended), "reopened": result.reopened,
+                "cancelled_messages": result.cancelled_messages}
+    return refusal_as_failed(act)
+
+
+@flow(name="extend-deadline", description="Gia hạn một nhiệm vụ cho một số đơn vị (hoặc tất cả khi không chọn đơn "
+      "vị nào); lịch nhắc theo hạn mới, thư nhắc cũ được huỷ.")
+def extend_deadline_flow(
+    cycle_id: str = _titled("Đợt đánh giá", "Mã đợt đánh giá, ví dụ hanoi-2023"),
+    task_number: int = _titled("Nhiệm vụ số", "Số thứ tự nhiệm vụ trong kế hoạch, ví dụ 5"),
+    until: date = _titled("Hạn mới", "Ngày cuối cùng mới (lùi sang ngày làm việc nếu là ngày nghỉ)"),
+    reason: str = _titled("Lý do", "Vì sao gia hạn (ghi vào lịch sử và thư gửi đơn vị)"),
+    by: str = _titled("Người thực hiện", "Họ tên cán bộ thực hiện (ghi vào lịch sử)"),
+    unit_codes: list[str] | None = _titled("Các đơn vị", "Mã các đơn vị được gia hạn; để trống: tất cả", None),
+) -> dict | State:
+    state = extend_task(cycle_id, task_number, unit_codes or None, until, reason, by, return_state=True)
+    return state if state.is_failed() else state.result()

@@ -13,7 +13,7 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from tasks.events import unit_of_work
 from tasks.intake import StageClosed
-from tasks.runtime import engine_for
+from tasks.runtime import engine_for, using_database
 from tasks.schedule_data import has_overdue, upcoming_checkpoints
 from tasks.simulation import World, WorldEvent
 
@@ -30,7 +30,8 @@ Ticker = Callable[[str, str, datetime], dict[str, Any]]  # (cycle id, database U
 
 
 def run_tick_flow(cycle_id: str, database_url: str, at: datetime) -> dict[str, Any]:
-    return tick(cycle_id=cycle_id, at=at, database_url=database_url)
+    with using_database(database_url):
+        return tick(cycle_id=cycle_id, at=at)
 
 
 def replay_season(*, database_url: str, cycle_id: str, seed: int,

@@ -4,36 +4,50 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import Flow, flow
+from prefect import Flow, flow, get_run_logger
+from prefect.runtime import flow_run
 
-from models.settings import get_settings
 from models.stages import Stage
+from tasks.dashboard.naming import local_label
+from tasks.dashboard.words import word
 from tasks.runtime import wall_clock
 from tasks.steps import advance_assignments, move_units
 
 DESCRIPTIONS = {
-    Stage.SETUP: "Council and working group founded (plan tasks 1-2).",
-    Stage.SELF_ASSESSMENT: "Units self-assess and send their forms (plan task 5).",
-    Stage.APPRAISAL_ROUND1: "The working group's first draft appraisal (plan task 6).",
-    Stage.SEND_DRAFT: "Round-1 drafts go to each unit (plan task 7).",
-    Stage.EXPLANATIONS: "Units explain and add evidence; the window closes at its deadline (plan task 8).",
-    Stage.APPRAISAL_ROUND2: "The working group's second draft appraisal (plan task 9).",
-    Stage.SURVEY: "The sociological survey: plan, fieldwork, scoring, results (plan tasks 3-4, 11-14).",
-    Stage.SCORING: "Index, ranks and bands for each block whose inputs are complete.",
-    Stage.ANALYSIS_REPORT: "Analysis reports of the results (plan tasks 10, 15).",
-    Stage.ANNOUNCEMENT: "Approved results announced; each unit gets its letter (plan task 16).",
+    Stage.SETUP: "Thành lập Hội đồng thẩm định và Tổ công tác (nhiệm vụ 1-2 của kế hoạch).",
+    Stage.SELF_ASSESSMENT: "Các đơn vị tự đánh giá, chấm điểm và gửi biểu mẫu (nhiệm vụ 5).",
+    Stage.APPRAISAL_ROUND1: "Tổ công tác thẩm định dự thảo lần 1 (nhiệm vụ 6).",
+    Stage.SEND_DRAFT: "Gửi kết quả thẩm định dự thảo lần 1 đến từng đơn vị (nhiệm vụ 7).",
+    Stage.EXPLANATIONS: "Các đơn vị giải trình, bổ sung tài liệu kiểm chứng; hết hạn thì đóng (nhiệm vụ 8).",
+    Stage.APPRAISAL_ROUND2: "Tổ công tác thẩm định dự thảo lần 2 (nhiệm vụ 9).",
+    Stage.SURVEY: "Điều tra xã hội học: kế hoạch, phát phiếu, chấm điểm, kết quả (nhiệm vụ 3-4, 11-14).",
+    Stage.SCORING: "Tính chỉ số, xếp hạng, xếp loại cho từng khối đã đủ dữ liệu.",
+    Stage.ANALYSIS_REPORT: "Báo cáo phân tích kết quả (nhiệm vụ 10, 15).",
+    Stage.ANNOUNCEMENT: "Công bố kết quả đã được thông qua; mỗi đơn vị nhận thư kết quả (nhiệm vụ 16).",
 }
+
+
+def stage_run_name() -> str:
+    """'hanoi-2023 · Tự đánh giá, chấm điểm · 01/12/2023 08:00 +07:00'."""
+    parameters = flow_run.parameters
+    stage = flow_run.flow_name.replace("-", "_")
+    at = parameters.get("at") or wall_clock()
+    return f"{parameters['cycle_id']} · {word(stage)} · {local_label(parameters['cycle_id'], at)}"
 
 
 def stage_flow(stage: Stage) -> Flow:
     """A flow for one stage: move its assignments along, then take the stage's own step for its units."""
 
-    @flow(name=stage.value.replace("_", "-"), description=DESCRIPTIONS[stage], log_prints=False)
-    def run_stage(cycle_id: str, at: datetime | None = None, database_url: str | None = None) -> dict[str, int]:
-        url = database_url or get_settings().database_url
+    @flow(name=stage.value.replace("_", "-"), description=DESCRIPTIONS[stage], flow_run_name=stage_run_name,
+          log_prints=False)
+    def run_stage(cycle_id: str, at: datetime | None = None) -> dict[str, int]:
         instant = at or wall_clock()
-        changes = advance_assignments(url, cycle_id, stage.value, instant)
-        return {**changes, "units_moved": move_units(url, cycle_id, stage.value, instant)}
+        changes = advance_assignments(cycle_id, stage.value, instant)
+        result = {**changes, "units_moved": move_units(cycle_id, stage.value, instant)}
+        get_run_logger().info(word("stage.summary", stage=word(stage.value), opened=result["opened"],
+                                   overdue=result["overdue"], completed=result["completed"],
+                                   moved=result["units_moved"]))
+        return result
 
     return run_stage
 

@@ -4,33 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
+from prefect import flow, get_run_logger, tags
+from prefect.runtime import flow_run
 
 from flows.stages import STAGE_FLOWS
-from models.settings import get_settings
 from models.stages import Stage
-from tasks.artifacts import publish_artifacts
+from tasks.dashboard.artifacts import publish_artifacts
+from tasks.dashboard.naming import local_label, tag_current_run, tick_run_name
+from tasks.dashboard.words import word
 from tasks.runtime import wall_clock
 from tasks.steps import deliver_outbox, plan_tick, queue_notifications
 
 MAX_ROUNDS = 4  # a stage's work can open the next stage's (scoring → analysis): follow it within one tick
 
 
-@flow(name="tick", description="Reconcile a cycle at an instant: open, remind, mark overdue, move, score, announce.")
-def tick(cycle_id: str, at: datetime | None = None, database_url: str | None = None) -> dict[str, object]:
-    """Run the stages with work at `at` (now by default), then notify, deliver and publish."""
-    url = database_url or get_settings().database_url
+def _run_name() -> str:
+    parameters = flow_run.parameters
+    return tick_run_name(parameters["cycle_id"], parameters.get("at") or wall_clock())
+
+
+@flow(name="tick", flow_run_name=_run_name,
+      description="Đối chiếu một đợt đánh giá tại một thời điểm: mở nhiệm vụ, nhắc hạn, đánh dấu quá hạn, chuyển "
+                  "trạng thái, tính điểm, công bố.")
+def tick(cycle_id: str, at: datetime | None = None) -> dict[str, object]:
+    """Run the stages with work at `at` (now by default), then notify, deliver and publish.
+
+    Args:
+        cycle_id: Mã đợt đánh giá, ví dụ hanoi-2023
+        at: Thời điểm đối chiếu (mặc định: bây giờ)
+    """
     instant = at or wall_clock()
     ran: list[str] = []
     for _ in range(MAX_ROUNDS):
-        stages = [stage for stage in plan_tick(url, cycle_id, instant) if stage not in ran]
+        stages = [stage for stage in plan_tick(cycle_id, instant) if stage not in ran]
         if not stages:
             break
         for stage in stages:
-            STAGE_FLOWS[Stage(stage)](database_url=url, cycle_id=cycle_id, at=instant)
+            with tags(f"cycle:{cycle_id}", f"stage:{stage}"):
+                STAGE_FLOWS[Stage(stage)](cycle_id=cycle_id, at=instant)
         ran += stages
-    queued = queue_notifications(url, cycle_id, instant)
-    delivery = deliver_outbox(url, cycle_id, instant)
+    queued = queue_notifications(cycle_id, instant)
+    delivery = deliver_outbox(cycle_id, instant)
     if ran or queued or delivery["sent"] or delivery["failed"]:
-        publish_artifacts(url, cycle_id, instant)  # an idle tick leaves the last artifacts standing
+        publish_artifacts(cycle_id, instant)  # an idle tick leaves the last artifacts standing
+    tag_current_run([f"cycle:{cycle_id}", *(f"stage:{stage}" for stage in ran)])
+    get_run_logger().info(word("tick.summary", at=local_label(cycle_id, instant),
+                               stages=", ".join(word(s) for s in ran) or word("none"), queued=queued,
+                               sent=delivery["sent"], failed=delivery["failed"]))
     return {"at": instant.isoformat(), "stages": ran, "queued": queued, "delivery": delivery}

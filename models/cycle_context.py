@@ -13,11 +13,16 @@ from sqlmodel import Session
 
 from models.definition.cycle import CriterionDef
 from models.definition.specs import CriteriaSetSpec, CycleSpec
+from models.refusals import Refused
 from models.tables import UNITS_OWNER, Body, Criterion, Cycle, PlanTask
 from models.workdays import WorkingCalendar
 
 
-class UnknownCycle(LookupError):
+class UnknownCycle(Refused, LookupError):
+    pass
+
+
+class UnknownTask(Refused, LookupError):
     pass
 
 
@@ -48,7 +53,7 @@ class CycleContext:
         found = next((task for task in self.tasks.values() if task.number == number), None)
         if found is None:
             numbers = ", ".join(str(n) for n in sorted(task.number for task in self.tasks.values()))
-            raise LookupError(f"cycle {self.cycle_id} has no plan task {number} (its tasks: {numbers})")
+            raise UnknownTask(f"cycle {self.cycle_id} has no plan task {number} (its tasks: {numbers})")
         return found
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from models.refusals import Refused
+
 
 class UnitState(StrEnum):
     """Where a unit stands in the season. The same Enum is the database column."""
@@ -66,7 +68,7 @@ FINAL_STATE = S.ANNOUNCED
 ORDER: tuple[UnitState, ...] = tuple(UnitState)
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refused, ValueError):
     """An event that the lifecycle does not allow from a unit's current state."""
 
     def __init__(self, event: UnitEvent, current: UnitState, unit: str | None = None) -> None:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from models.batching import chunked
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TRANSITIONS, TransitionRefused, UnitEvent, UnitState, next_state
+from models.refusals import Refused
 from models.tables import Unit, actor_for
 
 MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
@@ -22,7 +23,7 @@ class ConcurrentChange(RuntimeError):
     """Another writer moved some of these units between reading and writing them."""
 
 
-class UnknownUnits(LookupError):
+class UnknownUnits(Refused, LookupError):
     """Unit codes that are not in the cycle."""
 
 

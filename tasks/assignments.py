@@ -26,6 +26,7 @@ from models.tables import (
     Unit,
     actor_for,
 )
+from tasks.events import note_lateness
 
 
 @dataclass
@@ -176,6 +177,9 @@ def _mark_overdue(session: Session, stage_tasks: list[PlanTask], at: datetime, c
         session.execute(update(Assignment).where(Assignment.id.in_(chunk))
                         .values(status=AssignmentStatus.OVERDUE.value).execution_options(synchronize_session=False))
     changes.overdue += len(ids)
+    for task in stage_tasks:
+        note_lateness(session, cycle_id=task.cycle_id, kind="overdue", task_number=task.number,
+                      assignees=[row.assignee for row in late if row.plan_task_id == task.id])
     changes.drafts += [HistoryDraft(entity="assignment", subject=row.assignee, event="overdue", actor="", at=at,
                                     from_state=AssignmentStatus.OPEN.value, to_state=AssignmentStatus.OVERDUE.value,
                                     details={"plan_task_id": row.plan_task_id}) for row in late]

@@ -1,4 +1,5 @@
-"""Prefect events for unit transitions, emitted in batches once the transaction that made them has committed."""
+"""Prefect events for unit transitions and lateness, emitted in batches once the transaction that made them has
+committed: `parindex.units.<state>` for moves, `parindex.assignments.overdue|escalated|missed` for lateness."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from models.db import session_scope
 from models.transitions import MOVED_KEY, Transition
 
 UNITS_PER_EVENT = 90  # the server keeps at most 100 related resources an event; the run context adds a few
+LATENESS_KEY = "parindex.lateness"  # session.info: (cycle id, kind, task number, assignee) noted by the tasks
+LATENESS_KINDS = ("overdue", "escalated", "missed")
+
+
+def note_lateness(session: Session, *, cycle_id: str, kind: str, task_number: int, assignees: list[str]) -> None:
+    """Remember assignments that fell overdue, were escalated or missed: announced once the session commits."""
+    assert kind in LATENESS_KINDS, kind
+    session.info.setdefault(LATENESS_KEY, []).extend((cycle_id, kind, task_number, a) for a in assignees)
 
 
 @contextmanager
@@ -25,9 +34,15 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     events, not a hundred thousand; an Automation matches a unit with `match_related`."""
     with session_scope(engine) as session:
         moved: list[tuple[str, Transition]] = session.info.setdefault(MOVED_KEY, [])
+        late: list[tuple[str, str, int, str]] = session.info.setdefault(LATENESS_KEY, [])
         yield session
-    if moved and not _prefect_api_configured():
+    if not (moved or late) or not _prefect_api_configured():
         return  # no Prefect server to tell (a command run without one): starting a temporary one is no use
+    _emit_moves(moved)
+    _emit_lateness(late)
+
+
+def _emit_moves(moved: list[tuple[str, Transition]]) -> None:
     for (cycle_id, event, from_state, to_state), codes in _grouped(moved).items():
         for chunk in chunked(codes, UNITS_PER_EVENT):
             emit_event(
@@ -50,3 +65,28 @@ def _prefect_api_configured() -> bool:
     from prefect.settings import get_current_settings
 
     return bool(get_current_settings().api.url)
+
+
+def _emit_lateness(late: list[tuple[str, str, int, str]]) -> None:
+    """One event per cycle, kind and plan task (chunked), each assignee a related resource (role `assignee`):
+    an Automation on `parindex.assignments.escalated` alerts the coordinator."""
+    groups: dict[tuple[str, str, int], list[str]] = defaultdict(list)
+    for cycle_id, kind, number, assignee in late:
+        groups[(cycle_id, kind, number)].append(assignee)
+    for (cycle_id, kind, number), assignees in groups.items():
+        for chunk in chunked(sorted(set(assignees)), UNITS_PER_EVENT):
+            emit_event(
+                event=f"parindex.assignments.{kind}",
+                resource={"prefect.resource.id": f"parindex.cycle.{cycle_id}", "prefect.resource.name": cycle_id},
+                related=[{"prefect.resource.id": f"parindex.{_kind_of(a)}.{cycle_id}.{_code_of(a)}",
+                          "prefect.resource.role": "assignee", "prefect.resource.name": _code_of(a)} for a in chunk],
+                payload={"kind": kind, "task": number, "assignees": [_code_of(a) for a in chunk]},
+            )
+
+
+def _kind_of(assignee: str) -> str:
+    return "body" if assignee.startswith("body:") else "unit"
+
+
+def _code_of(assignee: str) -> str:
+    return assignee.split(":", 1)[-1]

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from models.batching import chunked
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
+from models.refusals import Refused
 from models.tables import (
     UNFINISHED,
     UNITS_OWNER,
@@ -21,11 +22,12 @@ from models.tables import (
     Unit,
     assignee_for_unit,
 )
+from models.transitions import UnknownUnits
 from models.workdays import DeadlineRule, format_day_with_weekday
 from notifications.outbox import cancel_obsolete
 
 
-class ExtensionRefused(ValueError):
+class ExtensionRefused(Refused, ValueError):
     """An extension that cannot apply: no reason, a date not later, a unit with nothing left to do."""
 
 
@@ -98,7 +100,7 @@ def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str
                                                             Unit.code.in_(list(unit_codes)))).scalars())
         unknown = sorted(set(unit_codes) - known)
         if unknown:
-            raise LookupError(f"cycle {ctx.cycle_id}: unknown unit(s) {', '.join(unknown)}")
+            raise UnknownUnits(f"cycle {ctx.cycle_id}: unknown unit(s) {', '.join(unknown)}")
         query = query.where(Assignment.assignee.in_([assignee_for_unit(code) for code in unit_codes]))
     rows = session.execute(query.order_by(Assignment.assignee)).all()
     finished = [row.assignee for row in rows if row.status not in UNFINISHED]

@@ -18,6 +18,7 @@ from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached, next_state
+from models.refusals import Refused
 from models.scores import field_totals_json, latest_versions, version_lines
 from models.stages import Stage
 from models.tables import (
@@ -34,9 +35,10 @@ from models.tables import (
 )
 from models.transitions import transition_units
 from tasks.assignments import AssignmentChanges, complete_assignments
+from tasks.events import note_lateness
 
 
-class StageClosed(ValueError):
+class StageClosed(Refused, ValueError):
     """An input for a stage the unit has already left."""
 
 
@@ -187,6 +189,9 @@ def _complete_unit_task(session: Session, ctx: CycleContext, *, stage: str, unit
     complete_assignments(session, rows, at=at, changes=changes, event="complete" if status is AssignmentStatus.DONE
                          else "miss", status=status)
     changes.write_history(session, cycle_id=ctx.cycle_id, actor=actor, flow_run_id=flow_run_id)
+    if status is AssignmentStatus.MISSED:
+        note_lateness(session, cycle_id=ctx.cycle_id, kind="missed", task_number=task.number,
+                      assignees=[row.assignee for row in rows])
 
 
 def record_explanation(session: Session, ctx: CycleContext, *, unit_code: str, at: datetime, actor: str,
@@ -249,6 +254,15 @@ def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor:
                     flow_run_id: str | None = None) -> int:
     """The council approves the computed results: every unit must be scored; the scored ones move to approved
     (after a re-run, only the re-run unit is scored again: the others stay approved or announced)."""
+    scored = awaiting_approval(session, ctx)
+    session.execute(update(Cycle).where(Cycle.id == ctx.cycle_id).values(approved_at=at, approved_by=actor))
+    transition_units(session, cycle_id=ctx.cycle_id, codes=scored, event=UnitEvent.APPROVE, actor=actor,
+                     at=at, reason=reason or "council approval", flow_run_id=flow_run_id)
+    return len(scored)
+
+
+def awaiting_approval(session: Session, ctx: CycleContext) -> list[str]:
+    """The units whose results the council can approve now; StageClosed when there is nothing to approve."""
     states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id)).all())
     unscored = sorted(code for code, state in states.items() if not has_reached(UnitState(state), UnitState.SCORED))
     if unscored:
@@ -258,7 +272,4 @@ def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor:
     scored = sorted(code for code, state in states.items() if state == UnitState.SCORED.value)
     if not scored:
         raise StageClosed(f"{ctx.cycle_id}: every unit's result is already approved; nothing to approve")
-    session.execute(update(Cycle).where(Cycle.id == ctx.cycle_id).values(approved_at=at, approved_by=actor))
-    transition_units(session, cycle_id=ctx.cycle_id, codes=scored, event=UnitEvent.APPROVE, actor=actor,
-                     at=at, reason=reason or "council approval", flow_run_id=flow_run_id)
-    return len(scored)
+    return scored

@@ -25,6 +25,7 @@ from models.tables import (
 from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render, render_each
+from tasks.events import note_lateness
 from tasks.messages import message_context, status_url
 
 
@@ -83,6 +84,11 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
             groups[(row.plan_task_id, rung.kind, row.last_day, row.due_at, row.moved_because)].append((row, rung, key))
     messages = [message for members in groups.values()
                 for message in _ladder_messages(ctx, settings, tasks[members[0][0].plan_task_id], members, people, at)]
+    for members in groups.values():
+        if members[0][1].kind == "escalation":
+            note_lateness(session, cycle_id=ctx.cycle_id, kind="escalated",
+                          task_number=tasks[members[0][0].plan_task_id].number,
+                          assignees=[row.assignee for row, _, _ in members])
     return enqueue(session, messages, at=at)
 
 

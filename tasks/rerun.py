@@ -19,9 +19,10 @@ from sqlmodel import Session
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent
+from models.refusals import Refused
 from models.stages import Stage
 from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, Unit, UnitResult
-from models.transitions import transition_units
+from models.transitions import UnknownUnits, transition_units
 
 # The stages an operator can re-run, and the lifecycle event that takes a unit back to each.
 RERUN_EVENTS: dict[Stage, UnitEvent] = {
@@ -36,7 +37,7 @@ STAGE_ORDER = list(Stage)
 RerunStage = StrEnum("RerunStage", {stage.value: stage.value for stage in RERUN_EVENTS})  # type: ignore[misc]
 
 
-class RerunRefused(ValueError):
+class RerunRefused(Refused, ValueError):
     """A re-run that cannot apply: no reason given, or a stage that cannot be re-run."""
 
 
@@ -63,7 +64,7 @@ def rerun_stage(session: Session, ctx: CycleContext, *, stage: Stage, unit_code:
     unit = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code == unit_code)
                            .execution_options(populate_existing=True)).scalar_one_or_none()
     if unit is None:
-        raise LookupError(f"cycle {ctx.cycle_id}: unknown unit {unit_code!r}")
+        raise UnknownUnits(f"cycle {ctx.cycle_id}: unknown unit {unit_code!r}")
     why = f"re-run of {stage.value}: {reason.strip()}"
     (moved,) = transition_units(session, cycle_id=ctx.cycle_id, codes=[unit_code], event=RERUN_EVENTS[stage],
                                 actor=actor, at=at, reason=why, flow_run_id=flow_run_id)

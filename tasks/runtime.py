@@ -1,19 +1,45 @@
-"""What tasks share: one engine per database URL, the current flow run, the clock."""
+"""What tasks share: one engine per database URL, the database in use, the current flow run, the clock."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import Engine
 
 from models.db import make_engine
+from models.settings import get_settings
 
 
 @lru_cache(maxsize=8)
 def engine_for(database_url: str) -> Engine:
     """One pooled engine per URL and process; tasks share it."""
     return make_engine(database_url)
+
+
+def database_url() -> str:
+    """The database flows work on: from settings (PARINDEX_DATABASE_URL), never a flow parameter, so that no
+    URL (and no password in it) is shown in the Prefect UI."""
+    return get_settings().database_url
+
+
+@contextmanager
+def using_database(url: str) -> Iterator[str]:
+    """Run flows in this process against `url`: the same setting a worker reads from its environment."""
+    before = os.environ.get("PARINDEX_DATABASE_URL")
+    os.environ["PARINDEX_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        if before is None:
+            os.environ.pop("PARINDEX_DATABASE_URL", None)
+        else:
+            os.environ["PARINDEX_DATABASE_URL"] = before
+        get_settings.cache_clear()
 
 
 def current_flow_run_id() -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -21,6 +21,7 @@ class UnitStatus:
     name: str
     block: str
     state: str
+    group: str = ""
     overdue: list[dict[str, object]] = field(default_factory=list)
     stages: dict[str, str] = field(default_factory=dict)  # stage → done | late | overdue | waiting | open | missed
 
@@ -92,8 +93,9 @@ def unit_statuses(session: Session, ctx: CycleContext, unit_ids: list[int], *, a
     units: dict[int, UnitStatus] = {}
     days_overdue: dict[object, int] = {}
     for chunk in chunked(unit_ids):
-        found = {row.id: UnitStatus(row.code, row.name, row.block, row.state) for row in session.execute(
-            select(Unit.id, Unit.code, Unit.name, Unit.block, Unit.state).where(Unit.id.in_(chunk)))}
+        found = {row.id: UnitStatus(row.code, row.name, row.block, row.state, row.unit_group)
+                 for row in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.block, Unit.state,
+                                                   Unit.group.label("unit_group")).where(Unit.id.in_(chunk)))}
         units.update((unit_id, found[unit_id]) for unit_id in chunk)
         rows = session.execute(select(Assignment.plan_task_id, Assignment.unit_id, Assignment.status,
                                       Assignment.late, Assignment.last_day)
@@ -127,3 +129,38 @@ def task_tallies(session: Session, ctx: CycleContext) -> list[TaskStatus]:
                        counts[t.id]["missed"], counts[t.id]["overdue"], counts[t.id]["total"],
                        t.due_at.isoformat() if t.due_at else None)
             for t in sorted(ctx.tasks.values(), key=lambda t: t.number)]
+
+
+@dataclass
+class OverdueRow:
+    """One overdue assignment, a unit's or a body's, as a coordinator reads it."""
+
+    task: int
+    title: str
+    assignee: str  # the unit's or body's name
+    code: str
+    block: str
+    group: str
+    owner: str  # who leads the task: the body's name, or "units"
+    last_day: date
+    days_overdue: int
+
+
+def overdue_rows(session: Session, ctx: CycleContext, *, at: datetime, limit: int) -> list[OverdueRow]:
+    """Every overdue assignment (units' and bodies'), the longest overdue first, at most `limit`."""
+    today = ctx.calendar.local_date(at)
+    rows = session.execute(
+        select(Assignment.plan_task_id, Assignment.assignee, Assignment.last_day, Unit.code, Unit.name, Unit.block,
+               Unit.group.label("unit_group"))
+        .outerjoin(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.cycle_id == ctx.cycle_id, Assignment.status == AssignmentStatus.OVERDUE.value)
+        .order_by(Assignment.last_day, Assignment.plan_task_id, Assignment.assignee).limit(limit)).all()
+    found = []
+    for task_id, assignee, last_day, code, name, block, group in rows:
+        task: PlanTask = ctx.tasks[task_id]
+        body = ctx.bodies.get(assignee.removeprefix("body:"))
+        owner = ctx.bodies[task.owner].name if task.owner in ctx.bodies else task.owner
+        found.append(OverdueRow(task.number, task.title, name or (body.name if body else assignee),
+                                code or assignee.removeprefix("body:"), block or "", group or "", owner, last_day,
+                                ctx.calendar.working_days_between(last_day, today) if last_day else 0))
+    return found

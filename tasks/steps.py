@@ -1,4 +1,5 @@
-"""The Prefect tasks a tick is made of: each opens one transaction over a whole stage or cycle."""
+"""The Prefect tasks a tick is made of: each opens one transaction over a whole stage or cycle. The database
+comes from settings (PARINDEX_DATABASE_URL), never a parameter: the UI shows parameters."""
 
 from __future__ import annotations
 
@@ -19,35 +20,35 @@ from tasks.delivery import deliver_pending
 from tasks.events import unit_of_work
 from tasks.planning import stages_with_work
 from tasks.reminders import queue_digest, queue_ladder
-from tasks.runtime import current_flow_run_id, engine_for
+from tasks.runtime import current_flow_run_id, database_url, engine_for
 from tasks.scoring import score_ready_blocks
 
 ACTOR = "parindex-tick"
 
 
 @task(cache_policy=NO_CACHE)
-def plan_tick(database_url: str, cycle_id: str, at: datetime) -> list[str]:
+def plan_tick(cycle_id: str, at: datetime) -> list[str]:
     """The stages with work at this instant."""
-    with session_scope(engine_for(database_url)) as session:
+    with session_scope(engine_for(database_url())) as session:
         return [stage.value for stage in stages_with_work(session, load_context(session, cycle_id), at=at)]
 
 
 @task(cache_policy=NO_CACHE)
-def advance_assignments(database_url: str, cycle_id: str, stage: str, at: datetime) -> dict[str, int]:
+def advance_assignments(cycle_id: str, stage: str, at: datetime) -> dict[str, int]:
     """Open what is ready, mark what is late, complete what the units' progress completes."""
-    with unit_of_work(engine_for(database_url)) as session:
+    with unit_of_work(engine_for(database_url())) as session:
         changes = reconcile_stage(session, load_context(session, cycle_id), stage=stage, at=at, actor=ACTOR,
                                   flow_run_id=current_flow_run_id())
     return {"opened": changes.opened, "overdue": changes.overdue, "completed": changes.completed}
 
 
 @task(cache_policy=NO_CACHE)
-def move_units(database_url: str, cycle_id: str, stage: str, at: datetime) -> int:
+def move_units(cycle_id: str, stage: str, at: datetime) -> int:
     """The stage's own step for its units (open the window, send drafts, close, score, announce)."""
     settings = get_settings()
     run_id = current_flow_run_id()
     moved: list[Transition] = []
-    with unit_of_work(engine_for(database_url)) as session:
+    with unit_of_work(engine_for(database_url())) as session:
         ctx = load_context(session, cycle_id)
         common = {"at": at, "actor": ACTOR, "flow_run_id": run_id}
         if stage == Stage.SELF_ASSESSMENT:
@@ -64,19 +65,19 @@ def move_units(database_url: str, cycle_id: str, stage: str, at: datetime) -> in
 
 
 @task(cache_policy=NO_CACHE)
-def queue_notifications(database_url: str, cycle_id: str, at: datetime) -> int:
+def queue_notifications(cycle_id: str, at: datetime) -> int:
     """Reminders, overdue notices and escalations due now for every stage, and the daily digest."""
     settings = get_settings()
-    with session_scope(engine_for(database_url)) as session:
+    with unit_of_work(engine_for(database_url())) as session:  # escalations are announced as events
         ctx = load_context(session, cycle_id)
         queued = sum(queue_ladder(session, ctx, settings, stage=stage.value, at=at) for stage in Stage)
         return queued + queue_digest(session, ctx, settings, at=at)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
-def deliver_outbox(database_url: str, cycle_id: str, at: datetime) -> dict[str, Any]:
+def deliver_outbox(cycle_id: str, at: datetime) -> dict[str, Any]:
     """Send the due messages; an SMTP outage leaves them waiting with back-off, logged, not raised."""
-    report = deliver_pending(engine_for(database_url), get_settings(), cycle_id=cycle_id, at=at)
+    report = deliver_pending(engine_for(database_url()), get_settings(), cycle_id=cycle_id, at=at)
     if report.error:
         get_run_logger().warning("SMTP unavailable, %d message(s) wait for a retry: %s", report.failed, report.error)
     return report.__dict__

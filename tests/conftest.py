@@ -114,8 +114,11 @@ def opened(loaded_hanoi, db):
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
+def prefect_harness(database_url: str) -> Iterator[None]:
+    """One Prefect server for the run; flows read the run's database from settings, as a worker does."""
     os.environ.update(SERVER_SETTINGS)
+    os.environ["PARINDEX_DATABASE_URL"] = database_url
+    get_settings.cache_clear()
     from prefect.settings import temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 

@@ -34,7 +34,7 @@ def test_the_flow_pauses_for_the_council_and_records_its_decision(loaded_hanoi, 
     drive_to_scored(db)
     outcome: dict = {}
     runner = threading.Thread(target=lambda: outcome.update(approve_results_flow(
-        cycle_id="hanoi-2023", database_url=database_url, timeout_hours=1, poll_seconds=1)))
+        cycle_id="hanoi-2023", timeout_hours=1, poll_seconds=1)))
     runner.start()
     run_id = paused_run_id(time.monotonic() + 60)
     with session_scope(db) as session:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.season import replay_season
-from flows.tick import tick
+from flows.season import run_tick_flow
 from models.db import session_scope
 from models.history import verify_chain
 from models.lifecycle import FINAL_STATE
@@ -35,19 +35,19 @@ def counts(db) -> tuple[int, int, dict[str, int]]:
 
 def test_a_second_tick_at_the_same_instant_changes_nothing(loaded_hanoi, db, database_url, smtp):
     instant = datetime(2023, 11, 27, 8, 0, tzinfo=HCM)
-    first = tick(cycle_id="hanoi-2023", at=instant, database_url=database_url)
+    first = run_tick_flow("hanoi-2023", database_url, instant)
     assert "self_assessment" in first["stages"] and first["queued"] > 52
     before = counts(db)
     assert before[2] == {"self_assessing": 52}
-    second = tick(cycle_id="hanoi-2023", at=instant, database_url=database_url)
+    second = run_tick_flow("hanoi-2023", database_url, instant)
     assert counts(db) == before
     assert (second["stages"], second["queued"], second["delivery"]["sent"]) == ([], 0, 0)
     assert len(smtp.messages()) == first["delivery"]["sent"]
 
 
 def test_after_downtime_one_catch_up_sends_the_latest_reminder_only(loaded_hanoi, db, database_url, smtp):
-    tick(cycle_id="hanoi-2023", at=datetime(2023, 10, 2, 8, tzinfo=HCM), database_url=database_url)
-    tick(cycle_id="hanoi-2023", at=datetime(2023, 11, 29, 9, tzinfo=HCM), database_url=database_url)
+    run_tick_flow("hanoi-2023", database_url, datetime(2023, 10, 2, 8, tzinfo=HCM))
+    run_tick_flow("hanoi-2023", database_url, datetime(2023, 11, 29, 9, tzinfo=HCM))
     with session_scope(db) as session:
         labels = session.execute(select(OutboxMessage.idempotency_key).where(
             OutboxMessage.assignee == "unit:SNV", OutboxMessage.kind == "reminder")).scalars().all()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.season import replay_season
-from flows.tick import tick
+from flows.season import run_tick_flow
 from models.db import is_sqlite, session_scope
 from models.history import verify_chain
 from models.lifecycle import FINAL_STATE
@@ -39,7 +39,7 @@ def test_a_restart_mid_season_loses_nothing(loaded_hanoi, db, database_url, smtp
             threading.Thread(target=restart_postgres).start()
         for _ in range(60):
             try:
-                return tick(cycle_id=cycle_id, at=at, database_url=url)
+                return run_tick_flow(cycle_id, url, at)
             except Exception:  # the tick fails cleanly; the next run at the same instant completes the work
                 state["failed"] += 1
                 time.sleep(1)

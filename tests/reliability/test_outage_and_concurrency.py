@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.season import replay_season
-from flows.tick import tick
+from flows.season import run_tick_flow
 from models.db import session_scope
 from models.history import verify_chain
 from models.settings import get_settings
@@ -31,7 +31,7 @@ def test_a_day_without_smtp_delays_mail_but_delivers_each_message_once(loaded_ha
         down = DOWN_FROM <= at < DOWN_UNTIL
         monkeypatch.setenv("PARINDEX_SMTP_PORT", "1" if down else str(smtp.port))
         get_settings.cache_clear()
-        return tick(cycle_id=cycle_id, at=at, database_url=url)
+        return run_tick_flow(cycle_id, url, at)
 
     replay_season(database_url=database_url, cycle_id="hanoi-2023", seed=7, ticker=ticker)
     with session_scope(db) as session:
@@ -56,7 +56,7 @@ def test_two_ticks_at_once_do_the_work_once(loaded_hanoi, db, database_url, smtp
 
     def run() -> None:
         try:
-            outcomes.append(tick(cycle_id="hanoi-2023", at=instant, database_url=database_url))
+            outcomes.append(run_tick_flow("hanoi-2023", database_url, instant))
         except Exception as error:  # a tick that lost the race fails cleanly; the next one completes
             outcomes.append(error)
 
@@ -65,7 +65,7 @@ def test_two_ticks_at_once_do_the_work_once(loaded_hanoi, db, database_url, smtp
         thread.start()
     for thread in threads:
         thread.join(timeout=300)
-    tick(cycle_id="hanoi-2023", at=instant, database_url=database_url)  # and a third, after both
+    run_tick_flow("hanoi-2023", database_url, instant)  # and a third, after both
     with session_scope(db) as session:
         moves = session.scalar(select(func.count()).select_from(HistoryEntry).where(
             HistoryEntry.event == "open_self_assessment"))

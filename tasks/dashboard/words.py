@@ -1,0 +1,87 @@
+"""The dashboard's words, Vietnamese first (English with PARINDEX_LANGUAGE=en)."""
+
+from __future__ import annotations
+
+from models.settings import get_settings
+
+WORDS: dict[str, dict[str, str]] = {
+    "vi": {
+        # stages
+        "setup": "Thành lập Hội đồng, Tổ công tác", "self_assessment": "Tự đánh giá, chấm điểm",
+        "appraisal_round1": "Thẩm định lần 1", "send_draft": "Gửi dự thảo lần 1",
+        "explanations": "Giải trình, bổ sung", "appraisal_round2": "Thẩm định lần 2",
+        "survey": "Điều tra xã hội học", "scoring": "Tính điểm, xếp hạng",
+        "analysis_report": "Báo cáo phân tích", "announcement": "Công bố kết quả",
+        # assignment states
+        "done": "đã xong", "late": "xong, trễ hạn", "overdue": "quá hạn", "open": "đang mở", "waiting": "chưa mở",
+        "missed": "không thực hiện",
+        # unit states
+        "state.registered": "đã đăng ký", "state.self_assessing": "đang tự đánh giá",
+        "state.self_assessed": "đã gửi tự đánh giá", "state.appraised_round1": "đã thẩm định lần 1",
+        "state.explaining": "đang giải trình", "state.explained": "đã giải trình",
+        "state.appraised_round2": "đã thẩm định lần 2", "state.scored": "đã tính điểm",
+        "state.approved": "đã được Hội đồng thông qua", "state.announced": "đã công bố",
+        # columns
+        "col.unit": "Đơn vị", "col.code": "Mã", "col.block": "Khối", "col.group": "Nhóm", "col.state": "Trạng thái",
+        "col.task": "Nhiệm vụ", "col.title": "Nội dung", "col.owner": "Chủ trì", "col.stage": "Giai đoạn",
+        "col.deadline": "Hạn", "col.days_overdue": "Số ngày làm việc quá hạn", "col.done": "Đã xong",
+        "col.late": "Trễ hạn", "col.missed": "Không thực hiện", "col.overdue": "Quá hạn", "col.total": "Tổng",
+        "col.rank": "Hạng", "col.index": "Chỉ số (%)", "col.band": "Xếp loại",
+        # sentences
+        "units.description": "{cycle} lúc {at}: nhiệm vụ của từng đơn vị theo giai đoạn{more}",
+        "units.more": "; {shown} trên {total} đơn vị, chậm nhất trước",
+        "progress.heading": "# {cycle}: tiến độ theo nhiệm vụ của kế hoạch lúc {at}",
+        "progress.description": "{cycle}: đã xong / tổng số theo nhiệm vụ, lúc {at}",
+        "overdue.description": "{cycle}: nhiệm vụ quá hạn lúc {at} (đơn vị và cơ quan chủ trì), "
+                               "số ngày làm việc quá hạn",
+        "overdue.none": "không có nhiệm vụ nào quá hạn",
+        "approval.heading": "# {cycle}: kết quả chờ Hội đồng thẩm định thông qua",
+        "approval.unscored": "**Chưa tính điểm:** {units}",
+        "approval.description": "Kết quả đã tính, chờ Hội đồng thẩm định thông qua",
+        "tick.name": "{cycle} · {at}",
+        "tick.summary": "Lượt {at}: giai đoạn {stages}; {queued} thư vào hàng đợi, {sent} đã gửi, {failed} gửi lỗi",
+        "stage.summary": "{stage}: {opened} nhiệm vụ mở, {overdue} quá hạn, {completed} hoàn thành; "
+                         "{moved} đơn vị chuyển trạng thái",
+        "none": "không có",
+    },
+    "en": {
+        "setup": "Council and working group", "self_assessment": "Self-assessment",
+        "appraisal_round1": "Appraisal, round 1", "send_draft": "Round-1 drafts sent",
+        "explanations": "Explanations", "appraisal_round2": "Appraisal, round 2",
+        "survey": "Sociological survey", "scoring": "Scoring and ranking",
+        "analysis_report": "Analysis report", "announcement": "Announcement",
+        "done": "done", "late": "done late", "overdue": "overdue", "open": "open", "waiting": "not open yet",
+        "missed": "missed",
+        "state.registered": "registered", "state.self_assessing": "self-assessing",
+        "state.self_assessed": "self-assessed", "state.appraised_round1": "appraised (round 1)",
+        "state.explaining": "explaining", "state.explained": "explained",
+        "state.appraised_round2": "appraised (round 2)", "state.scored": "scored",
+        "state.approved": "approved by the council", "state.announced": "announced",
+        "col.unit": "Unit", "col.code": "Code", "col.block": "Block", "col.group": "Group", "col.state": "State",
+        "col.task": "Task", "col.title": "Title", "col.owner": "Owner", "col.stage": "Stage",
+        "col.deadline": "Deadline", "col.days_overdue": "Working days overdue", "col.done": "Done",
+        "col.late": "Late", "col.missed": "Missed", "col.overdue": "Overdue", "col.total": "Total",
+        "col.rank": "Rank", "col.index": "Index (%)", "col.band": "Band",
+        "units.description": "{cycle} at {at}: each unit's tasks by stage{more}",
+        "units.more": "; {shown} of {total} units, the most behind first",
+        "progress.heading": "# {cycle}: progress per plan task at {at}",
+        "progress.description": "{cycle}: done / total per plan task, at {at}",
+        "overdue.description": "{cycle}: overdue tasks at {at} (units and bodies), working days overdue",
+        "overdue.none": "nothing is overdue",
+        "approval.heading": "# {cycle}: results awaiting the council's approval",
+        "approval.unscored": "**Not scored yet:** {units}",
+        "approval.description": "Computed results awaiting the council's approval",
+        "tick.name": "{cycle} · {at}",
+        "tick.summary": "Tick {at}: stages {stages}; {queued} message(s) queued, {sent} sent, {failed} failed",
+        "stage.summary": "{stage}: {opened} task(s) opened, {overdue} overdue, {completed} completed; "
+                         "{moved} unit(s) moved",
+        "none": "none",
+    },
+}
+
+
+def word(key: str, **values: object) -> str:
+    """The word or sentence `key` in the configured language, its {placeholders} filled."""
+    language = get_settings().language if get_settings().language in WORDS else "vi"
+    text = WORDS[language].get(key, key)
+    return text.format(**values) if values else text
