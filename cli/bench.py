@@ -155,7 +155,7 @@ def _season_counts(url: str, cycle_id: str) -> dict[str, int]:
 
     from models.db import session_scope
     from models.tables import MessageStatus, OutboxMessage, Unit
-    from tasks.runtime import engine_for, using_database
+    from tasks.runtime import engine_for
 
     with session_scope(engine_for(url)) as session:
         sent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
@@ -168,7 +168,7 @@ def _season_counts(url: str, cycle_id: str) -> dict[str, int]:
 def _time_scoring(url: str, cycle_id: str) -> float:
     from models.cycle_context import load_context
     from models.db import session_scope
-    from tasks.runtime import engine_for, using_database
+    from tasks.runtime import engine_for
     from tasks.scoring import score_ready_blocks
 
     with session_scope(engine_for(url)) as session:
@@ -199,7 +199,7 @@ def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:
     from models.lifecycle import UnitEvent
     from models.tables import Unit
     from models.transitions import transition_units
-    from tasks.runtime import engine_for, using_database
+    from tasks.runtime import engine_for
 
     engine = engine_for(url)
     ours, raw = _register_copy(url, work, units, "t"), _register_copy(url, work, units, "r")
@@ -253,7 +253,7 @@ def _time_imports(url: str, work: Path, units: int) -> float:
     from models.tables import Criterion, Unit
     from tasks.events import unit_of_work
     from tasks.imports import Inputs, submit_self_assessment
-    from tasks.runtime import engine_for, using_database
+    from tasks.runtime import engine_for
 
     engine = engine_for(url)
     cycle_id = f"bench-{units}-t"
@@ -293,7 +293,7 @@ def _time_delivery(url: str, work: Path, units: int, port: int) -> dict[str, flo
     from notifications.render import RenderedMessage
     from notifications.smtp import compose
     from tasks.delivery import BATCH, deliver_pending
-    from tasks.runtime import engine_for, using_database
+    from tasks.runtime import engine_for
 
     engine = engine_for(url)
     cycle_id = f"bench-{units}-t"

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from flows.season import replay_season
-from flows.season import run_tick_flow
+from flows.season import replay_season, run_tick_flow
 from models.db import is_sqlite, session_scope
 from models.history import verify_chain
 from models.lifecycle import FINAL_STATE

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from flows.season import replay_season
-from flows.season import run_tick_flow
+from flows.season import replay_season, run_tick_flow
 from models.db import session_scope
 from models.history import verify_chain
 from models.settings import get_settings
