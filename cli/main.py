@@ -8,11 +8,12 @@ quiet_prefect()  # before Prefect is imported anywhere: no telemetry; parindex p
 
 import typer  # noqa: E402
 
-from cli import audit, bench, cycle, forms, operations, outbox, season  # noqa: E402
+from cli import audit, bench, cycle, dashboard, forms, operations, outbox, season  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.add_typer(cycle.app, name="cycle")
+app.add_typer(dashboard.app, name="dashboard")
 app.command("tick")(season.tick_command)
 app.command("simulate")(season.simulate_command)
 app.command("demo")(season.demo_command)

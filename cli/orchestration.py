@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -40,8 +41,8 @@ class PrefectServer:
     """`prefect server start` under `home`, launched on entry so it boots while parindex prepares, and
     stopped on exit, error or not (unless `keep_running`). With PREFECT_API_URL set, that server is used."""
 
-    def __init__(self, home: Path, *, keep_running: bool = False) -> None:
-        self.home, self.keep_running = home, keep_running
+    def __init__(self, home: Path, *, keep_running: bool = False, port: int | None = None) -> None:
+        self.home, self.keep_running, self.port = home, keep_running, port
         self.process: subprocess.Popen | None = None
         self.url = os.environ.get("PREFECT_API_URL", "")
 
@@ -50,15 +51,27 @@ class PrefectServer:
         if self.url:
             return self
         self.home.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
+        port = self.port or _free_port()
+        self.url = f"http://127.0.0.1:{port}/api"
         log = (self.home / "server.log").open("ab")
+        # The UI's API URL defaults to port 4200 whatever --port says: give it the server's own.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, **SERVER_SETTINGS, "PREFECT_HOME": str(self.home)}, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True)
-        self.url = f"http://127.0.0.1:{port}/api"
+            env={**os.environ, **SERVER_SETTINGS, "PREFECT_HOME": str(self.home), "PREFECT_UI_API_URL": self.url},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         os.environ["PREFECT_API_URL"] = self.url
         return self
+
+    @property
+    def ui_url(self) -> str:
+        return self.url.removesuffix("/api")
+
+    def record(self, path: Path) -> None:
+        """Leave a note of the running server (its PID and address) for `parindex dashboard status|stop`."""
+        import json
+
+        path.write_text(json.dumps({"pid": self.process.pid if self.process else None, "api_url": self.url,
+                                    "ui_url": self.ui_url, "home": str(self.home)}))
 
     @contextmanager
     def in_use(self) -> Iterator[str]:
@@ -74,12 +87,37 @@ class PrefectServer:
     def __exit__(self, *exc: object) -> None:
         if self.process is None or self.keep_running:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process_group(self.process.pid)
         os.environ.pop("PREFECT_API_URL", None)
+
+
+def stop_process_group(pid: int, timeout: float = 15) -> bool:
+    """SIGTERM the group `pid` leads (the server and the workers it forked), SIGKILL after `timeout` seconds.
+    False when it was not running."""
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return True
+        _reap(pid)
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    _reap(pid)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collect our own child's exit status, so that it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 @contextmanager

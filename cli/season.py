@@ -55,6 +55,9 @@ def simulate_command(folder: Annotated[Path, typer.Argument(help="A cycle folder
 def demo_command(dashboard: Annotated[bool, typer.Option(help="Leave the Prefect server running after")] = False,
                  seed: Annotated[int, typer.Option(help="Seed of the simulated behaviour")] = 2023) -> None:
     """Fresh database under ./var/, hanoi-2023 loaded, a real SMTP server capturing mail, the season replayed."""
+    from cli.dashboard import stop_recorded
+
+    stop_recorded()  # a dashboard left by an earlier demo reads the files removed below
     for stale in ("parindex.db", "parindex.db-wal", "parindex.db-shm", "outbox", "prefect"):
         path = VAR / stale
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
@@ -107,8 +110,11 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     summary.print(console, ticks=report.ticks, mails=mails, outbox=VAR / "outbox",
                   seconds=clock.perf_counter() - started)
     if dashboard:
-        console.print(f"Prefect UI: {api_url.removesuffix('/api')} (server left running; stop it with "
-                      f"`pkill -f 'prefect server start'`)")
+        from cli.dashboard import NOTE
+
+        server.record(NOTE)
+        console.print(f"Prefect UI: {server.ui_url} (left running; `parindex dashboard status`, "
+                      "`parindex dashboard stop`)", markup=False)
 
 
 def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",

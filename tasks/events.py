@@ -38,8 +38,28 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         yield session
     if not (moved or late) or not _prefect_api_configured():
         return  # no Prefect server to tell (a command run without one): starting a temporary one is no use
-    _emit_moves(moved)
-    _emit_lateness(late)
+    with _only_this_run():
+        _emit_moves(moved)
+        _emit_lateness(late)
+
+
+@contextmanager
+def _only_this_run() -> Iterator[None]:
+    """Link events to the run emitting them, and to none outside a run. Prefect's events thread attaches the
+    run context copied at emission; a context variable never set in this thread is missing from that copy,
+    and the thread's own (copied when it started, inside the first flow run) showed through: a submission
+    made between ticks was linked to the season's first tick. Setting them to None here makes the copy say so."""
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    if FlowRunContext.get() is not None or TaskRunContext.get() is not None:
+        yield
+        return
+    tokens = [(var, var.set(None)) for var in (FlowRunContext.__var__, TaskRunContext.__var__)]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
 
 
 def _emit_moves(moved: list[tuple[str, Transition]]) -> None:

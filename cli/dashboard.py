@@ -1,0 +1,73 @@
+"""`parindex dashboard start|status|stop`: the Prefect UI coordinators watch, started and stopped by its PID."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import console, errors
+from cli.orchestration import PrefectServer, stop_process_group
+
+app = typer.Typer(help="The coordinators' dashboard: a Prefect server and its UI under ./var/prefect.",
+                  no_args_is_help=True)
+HOME = Path("var") / "prefect"
+NOTE = HOME / "dashboard.json"
+
+
+def running() -> dict | None:
+    """The dashboard this folder started, if its process still runs."""
+    if not NOTE.exists():
+        return None
+    note = json.loads(NOTE.read_text())
+    try:
+        os.kill(int(note["pid"]), 0)
+    except (ProcessLookupError, TypeError, ValueError):
+        return None
+    return note
+
+
+@app.command("start")
+def start(port: Annotated[int, typer.Option(help="Port of the UI and its API")] = 4200) -> None:
+    """Start the Prefect server and UI in the background (left running; `parindex dashboard stop` ends it)."""
+    if (note := running()) is not None:
+        console.print(f"the dashboard already runs: {note['ui_url']} (PID {note['pid']})", markup=False)
+        return
+    os.environ.pop("PREFECT_API_URL", None)
+    server = PrefectServer(HOME, keep_running=True, port=port)
+    with server, server.in_use():
+        server.record(NOTE)
+    console.print(f"Prefect UI: {server.ui_url} (PID {server.process.pid if server.process else '?'}); "
+                  "stop it with `parindex dashboard stop`", markup=False)
+
+
+@app.command("status")
+def status() -> None:
+    """Whether the dashboard runs, and where."""
+    note = running()
+    if note is None:
+        console.print("the dashboard is not running (`parindex dashboard start`)")
+        raise typer.Exit(1)
+    console.print(f"running: {note['ui_url']} (PID {note['pid']}, API {note['api_url']})", markup=False)
+
+
+def stop_recorded() -> dict | None:
+    """Stop the dashboard recorded under ./var/prefect, if it runs; its note, or None."""
+    note = running()
+    if note is not None:
+        stop_process_group(int(note["pid"]))
+    NOTE.unlink(missing_ok=True)
+    return note
+
+
+@app.command("stop")
+def stop() -> None:
+    """Stop the dashboard this folder started (by the PID it recorded; no other Prefect server is touched)."""
+    note = stop_recorded()
+    if note is None:
+        errors.print("the dashboard is not running")
+        return
+    console.print(f"stopped the dashboard (PID {note['pid']})")
