@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 import time as clock
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,6 +18,7 @@ from rich.table import Table
 
 from cli.common import AtOption, DbOption, JsonOption, console, default_db, echo_json, parse_instant, user_errors
 from cli.orchestration import PrefectServer, prefect_api
+from models.checkpoints import Checkpoint
 from models.cycle_context import load_context
 from models.db import session_scope, upgrade_schema
 from models.settings import get_settings
@@ -120,13 +124,17 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
 def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",
                    as_json: JsonOption = False) -> None:
     """Per unit its state and overdue tasks; per plan task done/total."""
+    from tasks.schedule_data import upcoming_checkpoints
     from tasks.status import cycle_status
 
     with user_errors(), session_scope(engine_for(db or default_db())) as session:
         ctx = load_context(session, cycle_id)
         status = cycle_status(session, ctx, at=wall_clock())
+        ahead = upcoming_checkpoints(session, ctx, after=wall_clock())
+    next_tick = describe_checkpoint(ahead[0], ctx.spec.timezone) if ahead else None
     if as_json:
-        echo_json(status.as_json())
+        echo_json({**status.as_json(), "next_checkpoint": ahead[0].at.isoformat() if ahead else None,
+                   "next_checkpoint_reasons": list(ahead[0].reasons) if ahead else []})
         return
     table = Table(title=f"{cycle_id}: units")
     for column in ("code", "block", "state", "overdue tasks"):
@@ -141,19 +149,54 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     for task in status.tasks:
         tasks.add_row(str(task.number), task.key, f"{task.done}/{task.total}", str(task.late), str(task.overdue))
     console.print(tasks)
+    console.print(f"next checkpoint: {next_tick or 'none: the season has nothing left to schedule'}", markup=False)
 
 
-def serve_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "") -> None:
-    """Run the clock: one APScheduler job per checkpoint (and a daily safety tick), each running `tick`."""
+CHECKPOINT_WORDS = {"opens": "mở nhiệm vụ", "reminder": "nhắc hạn", "deadline": "hết hạn",
+                    "overdue": "báo quá hạn", "escalation": "báo lãnh đạo đơn vị"}
+
+
+def describe_checkpoint(point: Checkpoint, ctx_zone: str) -> str:
+    """'04/12/2023 08:00 +07:00: nhắc hạn, hết hạn'."""
+    local = point.at.astimezone(ZoneInfo(ctx_zone))
+    offset = local.strftime("%z")
+    return (f"{local:%d/%m/%Y %H:%M} {offset[:3]}:{offset[3:]}: "
+            f"{', '.join(CHECKPOINT_WORDS.get(reason, reason) for reason in point.reasons)}")
+
+
+def serve_command(
+    cycle_ids: Annotated[list[str] | None, typer.Argument(help="Cycles to serve (default: every active one)")] = None,
+    work_pool: Annotated[str | None, typer.Option(
+        "--work-pool", help="Hand each tick to this Prefect work pool as a run of the `tick` deployment")] = None,
+    db: DbOption = "",
+) -> None:
+    """Run the clock: one APScheduler job per checkpoint (and a daily safety tick), each running `tick`.
+    One serve per database schedules; others wait and take over. SIGTERM or Ctrl-C stops it cleanly."""
     from flows.schedule import serve
+    from tasks.leadership import leadership
 
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     with user_errors():
         url = db or default_db()
         with session_scope(engine_for(url)) as session:
-            load_context(session, cycle_id)
-        console.print(f"parindex serve {cycle_id}: jobs in {url} (table apscheduler_jobs); Ctrl-C to stop")
-        with prefect_api(VAR / "prefect"):
-            try:
-                serve(cycle_id=cycle_id, database_url=url)
-            except (KeyboardInterrupt, SystemExit):
-                console.print("stopped")
+            zones = {cycle_id: load_context(session, cycle_id).spec.timezone for cycle_id in cycle_ids or []}
+
+        def announce(cycle_id: str, ahead: list) -> None:
+            zone = zones.get(cycle_id) or "Asia/Ho_Chi_Minh"
+            where = f"work pool {work_pool}" if work_pool else "this process"
+            console.print(f"{cycle_id}: {len(ahead)} checkpoint(s) ahead, ticks run in {where}; next:",
+                          markup=False)
+            for point in ahead[:3]:
+                console.print(f"  {describe_checkpoint(point, zone)}", markup=False)
+
+        with using_database(url), leadership(url, stop, waiting=lambda: console.print(
+                "another parindex serve schedules for this database: waiting to take over")) as leading:
+            if leading:
+                console.print(f"parindex serve: jobs in {url} (table apscheduler_jobs); SIGTERM or Ctrl-C stops",
+                              markup=False)
+                with prefect_api(VAR / "prefect") as api_url:
+                    console.print(f"Prefect API {api_url}", markup=False)
+                    serve(cycle_ids=cycle_ids or None, stop=stop, work_pool=work_pool, announce=announce)
+    console.print("stopped")

@@ -10,7 +10,7 @@ from prefect.input import RunInput
 from prefect.states import State
 from pydantic import Field
 
-from flows.refusals import refusal_as_failed
+from flows.refusals import outcome, refusal_as_failed
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.report_data import cycle_report
@@ -72,7 +72,7 @@ def approve_results_flow(
 ) -> dict[str, object] | State:
     review = results_for_review(cycle_id, return_state=True)
     if review.is_failed():
-        return review
+        return outcome(review)
     decision: CouncilDecision = pause_flow_run(
         wait_for_input=CouncilDecision.with_initial_data(
             description="Hội đồng thẩm định: thông qua kết quả (xem artifact *results-for-approval*).",
@@ -83,5 +83,5 @@ def approve_results_flow(
         return {"approved": False, "units": 0}
     recorded = record_approval(cycle_id, decision.approved_by.strip(), decision.decision.strip(), return_state=True)
     if recorded.is_failed():
-        return recorded
+        return outcome(recorded)
     return {"approved": True, "units": recorded.result(), "by": decision.approved_by.strip()}

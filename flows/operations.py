@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import Field
 
-from flows.refusals import refusal_as_failed
+from flows.refusals import outcome, refusal_as_failed
 from models.cycle_context import load_context
 from models.stages import Stage
 from tasks.events import unit_of_work
@@ -57,7 +57,7 @@ def rerun_stage_flow(
     by: str = _titled("Người thực hiện", "Họ tên cán bộ thực hiện (ghi vào lịch sử)"),
 ) -> dict | State:
     state = rerun_task(cycle_id, StageChoice(stage).name, unit_code, reason, by, return_state=True)
-    return state if state.is_failed() else state.result()
+    return outcome(state)
 
 
 @task(cache_policy=NO_CACHE)
@@ -87,4 +87,4 @@ def extend_deadline_flow(
     unit_codes: list[str] | None = _titled("Các đơn vị", "Mã các đơn vị được gia hạn; để trống: tất cả", None),
 ) -> dict | State:
     state = extend_task(cycle_id, task_number, unit_codes or None, until, reason, by, return_state=True)
-    return state if state.is_failed() else state.result()
+    return outcome(state)

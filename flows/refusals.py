@@ -18,3 +18,8 @@ def refusal_as_failed(action: Callable[[], Any]) -> Any | State:
     except Refused as refused:
         get_run_logger().error("%s", refused)
         return Failed(message=str(refused))
+
+
+def outcome(state: State) -> Any | State:
+    """A task's result, or its refusal as the flow's own Failed state with the same message."""
+    return Failed(message=state.message) if state.is_failed() else state.result()

@@ -1,14 +1,17 @@
-"""The production clock: APScheduler jobs, one per checkpoint, each running `tick`.
+"""The production clock: APScheduler jobs, one per checkpoint of every active cycle, each running `tick`.
 
 Jobs live in the project database (SQLAlchemy job store) under deterministic ids, so a restart or a
 second sync replaces rather than duplicates them. After downtime, missed checkpoints are dropped and
-one catch-up tick runs instead of one per missed checkpoint.
+one catch-up tick runs instead of one per missed checkpoint. A tick runs in this process, or is handed to
+a work pool as a run of the `tick` deployment (a worker on any machine runs it). One `serve` schedules at a
+time (tasks.leadership); the others wait and take over when it goes.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED
@@ -18,37 +21,46 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from flows.tick import tick
+from models.checkpoints import Checkpoint
 from models.cycle_context import load_context
 from models.db import normalise_url, session_scope
-from tasks.runtime import engine_for, wall_clock
-from tasks.schedule_data import upcoming_checkpoints
+from tasks.runtime import database_url, engine_for, wall_clock
+from tasks.schedule_data import active_cycles, upcoming_checkpoints
 
 log = logging.getLogger("parindex.schedule")
 MISFIRE_GRACE = timedelta(minutes=30)
 RESYNC_EVERY = timedelta(minutes=5)
+TICK_DEPLOYMENT = "tick/tick"
 
 
-def run_tick_job(cycle_id: str, database_url: str) -> None:
-    """A job: tick now. The serve loop re-syncs checkpoints afterwards (deadlines may have moved)."""
-    tick(cycle_id=cycle_id, database_url=database_url)
+def run_tick_job(cycle_id: str, work_pool: str | None = None) -> None:
+    """A job: tick now, here or as a run of the `tick` deployment on the work pool."""
+    if work_pool:
+        from prefect.deployments import run_deployment
+
+        run_deployment(TICK_DEPLOYMENT, parameters={"cycle_id": cycle_id}, timeout=0,
+                       tags=[f"cycle:{cycle_id}", "parindex-serve"])
+        return
+    tick(cycle_id=cycle_id)
 
 
 def checkpoint_job_ids(scheduler: BackgroundScheduler, cycle_id: str) -> set[str]:
     return {job.id for job in scheduler.get_jobs() if job.id.startswith(f"{cycle_id}:checkpoint-")}
 
 
-def sync_checkpoints(scheduler: BackgroundScheduler, *, cycle_id: str, database_url: str, now: datetime) -> int:
-    """Make the scheduled jobs equal the checkpoints still ahead: add new, drop obsolete. Returns the count."""
-    with session_scope(engine_for(database_url)) as session:
+def sync_checkpoints(scheduler: BackgroundScheduler, *, cycle_id: str, now: datetime,
+                     work_pool: str | None = None) -> list[Checkpoint]:
+    """Make the scheduled jobs equal the checkpoints still ahead: add new, drop obsolete. Returns them."""
+    with session_scope(engine_for(database_url())) as session:
         ahead = upcoming_checkpoints(session, load_context(session, cycle_id), after=now)
     wanted = {f"{cycle_id}:{point.job_id}": point for point in ahead}
     for job_id in checkpoint_job_ids(scheduler, cycle_id) - set(wanted):
         scheduler.remove_job(job_id)
     for job_id, point in wanted.items():
-        scheduler.add_job(run_tick_job, DateTrigger(run_date=point.at), id=job_id, args=[cycle_id, database_url],
+        scheduler.add_job(run_tick_job, DateTrigger(run_date=point.at), id=job_id, args=[cycle_id, work_pool],
                           name=f"tick {cycle_id} ({', '.join(point.reasons)})", replace_existing=True,
                           coalesce=True, misfire_grace_time=int(MISFIRE_GRACE.total_seconds()))
-    return len(wanted)
+    return ahead
 
 
 def missed_checkpoints(scheduler: BackgroundScheduler, cycle_id: str, now: datetime) -> list[str]:
@@ -57,42 +69,53 @@ def missed_checkpoints(scheduler: BackgroundScheduler, cycle_id: str, now: datet
             if job.id.startswith(f"{cycle_id}:checkpoint-") and job.next_run_time and job.next_run_time < now]
 
 
-def build_scheduler(*, cycle_id: str, database_url: str) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=normalise_url(database_url),
+def build_scheduler(*, cycle_ids: list[str], work_pool: str | None = None) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=normalise_url(database_url()),
                                                                             tablename="apscheduler_jobs")},
-                                  timezone="UTC")
-    with session_scope(engine_for(database_url)) as session:
-        ctx = load_context(session, cycle_id)
-    digest = ctx.spec.reminders.digest_time
-    scheduler.add_job(run_tick_job, CronTrigger(hour=digest.hour, minute=digest.minute, timezone=ctx.spec.timezone),
-                      id=f"{cycle_id}:daily", args=[cycle_id, database_url], name=f"daily safety tick {cycle_id}",
-                      replace_existing=True, coalesce=True, misfire_grace_time=int(MISFIRE_GRACE.total_seconds()))
+                                    timezone="UTC")
+    with session_scope(engine_for(database_url())) as session:
+        contexts = [load_context(session, cycle_id) for cycle_id in cycle_ids]
+    for ctx in contexts:
+        digest = ctx.spec.reminders.digest_time
+        scheduler.add_job(run_tick_job, CronTrigger(hour=digest.hour, minute=digest.minute,
+                                                    timezone=ctx.spec.timezone),
+                          id=f"{ctx.cycle_id}:daily", args=[ctx.cycle_id, work_pool],
+                          name=f"daily safety tick {ctx.cycle_id}", replace_existing=True, coalesce=True,
+                          misfire_grace_time=int(MISFIRE_GRACE.total_seconds()))
     return scheduler
 
 
-def serve(*, cycle_id: str, database_url: str) -> None:
-    """Catch up once if checkpoints were missed, sync the jobs, and run until interrupted."""
-    scheduler = build_scheduler(cycle_id=cycle_id, database_url=database_url)
+Announce = Callable[[str, list[Checkpoint]], None]  # (cycle id, the checkpoints ahead)
+
+
+def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str | None = None,
+          announce: Announce = lambda cycle_id, ahead: None) -> None:
+    """Catch up once per cycle if checkpoints were missed, sync the jobs, and run until `stop` is set; then
+    start no new tick, let a running one finish, and return."""
+    with session_scope(engine_for(database_url())) as session:
+        cycles = cycle_ids or active_cycles(session)
+    scheduler = build_scheduler(cycle_ids=cycles, work_pool=work_pool)
     scheduler.start(paused=True)
-    now = wall_clock()
-    missed = missed_checkpoints(scheduler, cycle_id, now)
-    for job_id in missed:
-        scheduler.remove_job(job_id)
-    if missed:
-        log.warning("%d checkpoint(s) missed while down: one catch-up tick now", len(missed))
-        run_tick_job(cycle_id, database_url)
-    sync_checkpoints(scheduler, cycle_id=cycle_id, database_url=database_url, now=now)
-    # Re-sync after every tick: an extension or a finished task changes the checkpoints ahead.
-    scheduler.add_listener(lambda event: sync_checkpoints(scheduler, cycle_id=cycle_id, database_url=database_url,
-                                                          now=wall_clock()), mask=EVENT_JOB_EXECUTED)
-    scheduler.resume()
-    last_sync = wall_clock()
     try:
-        while True:
-            time.sleep(1)
-            # A `cycle load` or an extension may move deadlines between ticks: follow them within minutes.
-            if wall_clock() - last_sync >= RESYNC_EVERY:
-                sync_checkpoints(scheduler, cycle_id=cycle_id, database_url=database_url, now=wall_clock())
-                last_sync = wall_clock()
+        now = wall_clock()
+        for cycle_id in cycles:
+            missed = missed_checkpoints(scheduler, cycle_id, now)
+            for job_id in missed:
+                scheduler.remove_job(job_id)
+            if missed:
+                log.warning("%s: %d checkpoint(s) missed while down: one catch-up tick now", cycle_id, len(missed))
+                run_tick_job(cycle_id, work_pool)
+            announce(cycle_id, sync_checkpoints(scheduler, cycle_id=cycle_id, now=now, work_pool=work_pool))
+
+        def resync(_event: object = None) -> None:
+            for cycle_id in cycles:
+                sync_checkpoints(scheduler, cycle_id=cycle_id, now=wall_clock(), work_pool=work_pool)
+
+        # Re-sync after every tick: an extension or a finished task changes the checkpoints ahead.
+        scheduler.add_listener(resync, mask=EVENT_JOB_EXECUTED)
+        scheduler.resume()
+        # A `cycle load` or an extension may move deadlines between ticks: follow them within minutes.
+        while not stop.wait(RESYNC_EVERY.total_seconds()):
+            resync()
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)  # a tick that is running finishes; none starts after this

@@ -32,3 +32,9 @@ def has_overdue(session: Session, ctx: CycleContext) -> bool:
     return session.execute(select(Assignment.id).where(
         Assignment.cycle_id == ctx.cycle_id, Assignment.status == AssignmentStatus.OVERDUE.value).limit(1)).first() \
         is not None
+
+
+def active_cycles(session: Session) -> list[str]:
+    """Registered cycles with something left to do: an unfinished assignment."""
+    return sorted(session.execute(select(Assignment.cycle_id).where(Assignment.status.in_(UNFINISHED))
+                                  .distinct()).scalars())

@@ -5,20 +5,23 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flows.schedule import build_scheduler, checkpoint_job_ids, missed_checkpoints, sync_checkpoints
+from models.settings import get_settings
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def test_jobs_follow_the_checkpoints_and_downtime_is_noticed(loaded_hanoi, database_url):
-    scheduler = build_scheduler(cycle_id="hanoi-2023", database_url=database_url)
+def test_jobs_follow_the_checkpoints_and_downtime_is_noticed(loaded_hanoi, database_url, monkeypatch):
+    monkeypatch.setenv("PARINDEX_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    scheduler = build_scheduler(cycle_ids=["hanoi-2023"])
     scheduler.start(paused=True)
     try:
         start = datetime(2023, 10, 1, tzinfo=HCM)
-        count = sync_checkpoints(scheduler, cycle_id="hanoi-2023", database_url=database_url, now=start)
+        count = len(sync_checkpoints(scheduler, cycle_id="hanoi-2023", now=start))
         ids = checkpoint_job_ids(scheduler, "hanoi-2023")
         assert count == len(ids) > 40
         assert "hanoi-2023:checkpoint-20231121T010000Z" in ids  # 21/11/2023 08:00 +07: d-7 before 30/11
-        assert sync_checkpoints(scheduler, cycle_id="hanoi-2023", database_url=database_url, now=start) == count
+        assert len(sync_checkpoints(scheduler, cycle_id="hanoi-2023", now=start)) == count
         assert checkpoint_job_ids(scheduler, "hanoi-2023") == ids
         missed = missed_checkpoints(scheduler, "hanoi-2023", datetime(2023, 11, 28, tzinfo=HCM))
         assert len(missed) >= 5 and all(job_id in ids for job_id in missed)

@@ -1,0 +1,45 @@
+"""The README's production steps: deployments registered by `prefect deploy --all`, a tick run by a process
+worker through the API, and no secret anywhere the UI reads."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models.db import session_scope
+from models.tables import Assignment, AssignmentStatus, Unit
+from tests.production.api import everything_shown, run_deployment
+from tests.production.conftest import SECRET
+
+pytestmark = [pytest.mark.flow, pytest.mark.slow]
+
+
+def test_a_worker_runs_the_tick_deployment_and_the_ui_shows_no_secret(production, loaded_hanoi, db):
+    run = run_deployment(production.api_url, "tick/tick",
+                         {"cycle_id": "hanoi-2023", "at": "2023-12-04T08:00:00+07:00"})
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    assert run["name"] == "hanoi-2023 · 04/12/2023 08:00 +07:00"
+    assert "cycle:hanoi-2023" in run["tags"] and "stage:self_assessment" in run["tags"]
+    with session_scope(db) as session:
+        states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
+        overdue = session.scalar(select(func.count()).select_from(Assignment).where(
+            Assignment.status == AssignmentStatus.OVERDUE.value))
+    assert states == {"self_assessing": 52} and overdue >= 52  # 30/11 passed with no form sent
+    shown = everything_shown(production.api_url)
+    assert "Sở Nội vụ" in shown  # the artifacts were read back, in Vietnamese
+    assert SECRET not in shown and "database_url" not in shown
+
+
+def test_a_refused_rerun_ends_failed_with_one_line(production, loaded_hanoi):
+    run = run_deployment(production.api_url, "rerun-stage/rerun-stage", {
+        "cycle_id": "hanoi-2023", "stage": "Thẩm định lần 1 (nhiệm vụ 6)", "unit_code": "KHONGCO",
+        "reason": "sửa điểm", "by": "Nguyễn Văn A"})
+    assert run["state"]["type"] == "FAILED"
+    assert run["state"]["message"] == "cycle hanoi-2023: unknown unit 'KHONGCO'"
+
+
+def test_approval_refuses_before_pausing_when_nothing_awaits_it(production, loaded_hanoi):
+    run = run_deployment(production.api_url, "approve-results/approve-results", {"cycle_id": "hanoi-2023"},
+                         until={"COMPLETED", "FAILED", "CRASHED", "PAUSED"})
+    assert run["state"]["type"] == "FAILED", run["state"]
+    assert "not scored" in run["state"]["message"]
