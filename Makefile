@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-sqlite test-postgres lint clean bench reliability
+.PHONY: install demo test test-sqlite test-postgres lint clean bench reliability browser
 
 install: $(VENV)/.installed
 
@@ -18,13 +18,19 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/parindex demo
 
+# Browser tests drive Debian's chromium through Playwright; nothing downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "== installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 lint: install
 	$(BIN)/ruff check .
 
 # The whole suite on SQLite, then again on PostgreSQL when a server answers
 # (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`).
 # The crash suites (SIGKILL, PostgreSQL restarts) take minutes: they run in `make reliability`.
-test: install lint
+test: install lint browser
 	env -u PARINDEX_TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "not crash"
 	@url=$$($(BIN)/python tests/postgres_url.py); \
 	if [ -n "$$url" ]; then \

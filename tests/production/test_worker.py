@@ -3,6 +3,7 @@ worker through the API, and no secret anywhere the UI reads."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -43,3 +44,23 @@ def test_approval_refuses_before_pausing_when_nothing_awaits_it(production, load
                          until={"COMPLETED", "FAILED", "CRASHED", "PAUSED"})
     assert run["state"]["type"] == "FAILED", run["state"]
     assert "not scored" in run["state"]["message"]
+
+
+def test_a_coordinator_sees_the_dashboard_the_overdue_units_and_the_forms(production, loaded_hanoi, page):
+    from playwright.sync_api import expect
+
+    run = run_deployment(production.api_url, "tick/tick",
+                         {"cycle_id": "hanoi-2023", "at": "2023-12-05T08:00:00+07:00"})
+    assert run["state"]["type"] == "COMPLETED"
+    page.goto(f"{production.ui_url}/runs")
+    expect(page.get_by_text("hanoi-2023 · 05/12/2023 08:00 +07:00").first).to_be_visible()
+    expect(page.get_by_text("Unable to connect")).to_have_count(0)
+    (overdue,) = httpx.post(f"{production.api_url}/artifacts/filter", json={
+        "artifacts": {"key": {"any_": ["hanoi-2023-overdue"]}}, "sort": "CREATED_DESC", "limit": 1}).json()
+    page.goto(f"{production.ui_url}/artifacts/artifact/{overdue['id']}")
+    expect(page.get_by_text("Sở Nội vụ").first).to_be_visible()
+    expect(page.get_by_text("Số ngày làm việc quá hạn").first).to_be_visible()
+    deployment = httpx.get(f"{production.api_url}/deployments/name/rerun-stage/rerun-stage").json()
+    page.goto(f"{production.ui_url}/deployments/deployment/{deployment['id']}/run")
+    expect(page.get_by_text("Giai đoạn mở lại").first).to_be_visible()
+    expect(page.get_by_text("Mã đơn vị").first).to_be_visible()
