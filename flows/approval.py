@@ -29,6 +29,11 @@ class CouncilDecision(RunInput):
                           json_schema_extra={"title": "Số quyết định"})
 
 
+# What the form says above its fields. (`with_initial_data` would say it too, but rebuilds the fields and
+# loses their Vietnamese titles.)
+CouncilDecision._description = "Hội đồng thẩm định: thông qua kết quả (xem artifact *results-for-approval*)."
+
+
 @task(cache_policy=NO_CACHE)
 def results_for_review(cycle_id: str) -> str | State:
     """The ranking per block as a markdown artifact the council reads before deciding; refused (Failed) when
@@ -62,7 +67,8 @@ def record_approval(cycle_id: str, approved_by: str, decision: str) -> int | Sta
     return refusal_as_failed(act)
 
 
-@flow(name="approve-results", description="Hiển thị kết quả đã tính, chờ Hội đồng thẩm định quyết định, ghi nhận "
+@flow(name="approve-results", flow_run_name="{cycle_id} · Hội đồng thẩm định thông qua kết quả",
+      description="Hiển thị kết quả đã tính, chờ Hội đồng thẩm định quyết định, ghi nhận "
       "quyết định (Resume trên giao diện).")
 def approve_results_flow(
     cycle_id: str = Field(description="Mã đợt đánh giá, ví dụ hanoi-2023", json_schema_extra={"title": "Đợt đánh giá"}),
@@ -74,9 +80,7 @@ def approve_results_flow(
     if review.is_failed():
         return outcome(review)
     decision: CouncilDecision = pause_flow_run(
-        wait_for_input=CouncilDecision.with_initial_data(
-            description="Hội đồng thẩm định: thông qua kết quả (xem artifact *results-for-approval*).",
-            approve=True, decision=""),
+        wait_for_input=CouncilDecision,
         timeout=timeout_hours * 3600, poll_interval=poll_seconds, key=f"{cycle_id}-approval")
     if not decision.approve or not decision.approved_by.strip():
         get_run_logger().warning("Hội đồng chưa thông qua kết quả của %s", cycle_id)

@@ -47,7 +47,8 @@ def rerun_task(cycle_id: str, stage: str, unit_code: str, reason: str, by: str) 
     return refusal_as_failed(act)
 
 
-@flow(name="rerun-stage", description="Mở lại một giai đoạn cho một đơn vị sau khi sửa sai; những gì phụ thuộc vào "
+@flow(name="rerun-stage", flow_run_name="{cycle_id} · mở lại: {stage} · {unit_code}",
+      description="Mở lại một giai đoạn cho một đơn vị sau khi sửa sai; những gì phụ thuộc vào "
       "nó được tính lại ở các lượt sau.")
 def rerun_stage_flow(
     cycle_id: str = _titled("Đợt đánh giá", "Mã đợt đánh giá, ví dụ hanoi-2023"),
@@ -76,7 +77,8 @@ def extend_task(cycle_id: str, task_number: int, unit_codes: list[str] | None, u
     return refusal_as_failed(act)
 
 
-@flow(name="extend-deadline", description="Gia hạn một nhiệm vụ cho một số đơn vị (hoặc tất cả khi không chọn đơn "
+@flow(name="extend-deadline", flow_run_name="{cycle_id} · gia hạn nhiệm vụ {task_number} đến {until}",
+      description="Gia hạn một nhiệm vụ cho một số đơn vị (hoặc tất cả khi không chọn đơn "
       "vị nào); lịch nhắc theo hạn mới, thư nhắc cũ được huỷ.")
 def extend_deadline_flow(
     cycle_id: str = _titled("Đợt đánh giá", "Mã đợt đánh giá, ví dụ hanoi-2023"),

@@ -132,6 +132,12 @@ def _open_ready(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask]
                                            from_state=row.status, to_state=status.value,
                                            details={"plan_task_id": row.plan_task_id}))
     changes.opened += len(ready)
+    opened_late = [row for row in ready if row.due_at is not None and row.due_at <= at
+                   and not ctx.tasks[row.plan_task_id].optional]
+    changes.overdue += len(opened_late)
+    for task in stage_tasks:  # opened after their deadline: overdue from the start
+        note_lateness(session, cycle_id=ctx.cycle_id, kind="overdue", task_number=task.number,
+                      assignees=[row.assignee for row in opened_late if row.plan_task_id == task.id])
 
 
 def _predecessor_progress(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask],

@@ -16,13 +16,19 @@ def run_deployment(api_url: str, name: str, parameters: dict, *, until: set[str]
         deployment = client.get(f"/deployments/name/{name}").raise_for_status().json()
         run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
                           json={"parameters": parameters}).raise_for_status().json()
+    return wait_for_state(api_url, run["id"], until=until, timeout=timeout)
+
+
+def wait_for_state(api_url: str, run_id: str, *, until: set[str] = FINAL, timeout: float = 240) -> dict:
+    """The flow run once its state type is in `until`."""
+    with httpx.Client(base_url=api_url, timeout=30) as client:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            run = client.get(f"/flow_runs/{run['id']}").raise_for_status().json()
+            run = client.get(f"/flow_runs/{run_id}").raise_for_status().json()
             if run["state"] and run["state"]["type"] in until:
                 return run
             time.sleep(1)
-    raise AssertionError(f"{name}: run {run['id']} still {run['state']} after {timeout} s")
+    raise AssertionError(f"run {run_id} ({run['name']}) still {run['state']} after {timeout} s")
 
 
 def everything_shown(api_url: str) -> str:

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
-from models.tables import Assignment, AssignmentStatus, Unit
-from tests.production.api import everything_shown, run_deployment
+from models.tables import Assignment, AssignmentStatus, Cycle, Unit
+from tests.production.api import everything_shown, run_deployment, wait_for_state
 from tests.production.conftest import SECRET
+from tests.seasons import drive_to_scored
 
 pytestmark = [pytest.mark.flow, pytest.mark.slow]
 
@@ -26,6 +27,10 @@ def test_a_worker_runs_the_tick_deployment_and_the_ui_shows_no_secret(production
         overdue = session.scalar(select(func.count()).select_from(Assignment).where(
             Assignment.status == AssignmentStatus.OVERDUE.value))
     assert states == {"self_assessing": 52} and overdue >= 52  # 30/11 passed with no form sent
+    logs = [line["message"] for line in httpx.post(f"{production.api_url}/logs/filter", json={
+        "logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}).json()]
+    assert any(message.startswith("Lượt 04/12/2023 08:00 +07:00: giai đoạn") and "Tự đánh giá, chấm điểm" in message
+               for message in logs), "\n".join(logs)
     shown = everything_shown(production.api_url)
     assert "Sở Nội vụ" in shown  # the artifacts were read back, in Vietnamese
     assert SECRET not in shown and "database_url" not in shown
@@ -64,3 +69,28 @@ def test_a_coordinator_sees_the_dashboard_the_overdue_units_and_the_forms(produc
     page.goto(f"{production.ui_url}/deployments/deployment/{deployment['id']}/run")
     expect(page.get_by_text("Giai đoạn mở lại").first).to_be_visible()
     expect(page.get_by_text("Mã đơn vị").first).to_be_visible()
+
+
+def test_the_council_resumes_the_paused_approval_in_the_browser(production, loaded_hanoi, db, page):
+    from playwright.sync_api import expect
+
+    drive_to_scored(db)
+    run = run_deployment(production.api_url, "approve-results/approve-results",
+                         {"cycle_id": "hanoi-2023", "poll_seconds": 1}, until={"PAUSED", "FAILED", "CRASHED"})
+    assert run["state"]["type"] == "PAUSED", run["state"]
+    page.goto(f"{production.ui_url}/runs/flow-run/{run['id']}")
+    page.get_by_role("button", name="Resume").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Người phê duyệt")).to_be_visible()  # the council's form, in Vietnamese
+    expect(dialog.get_by_text("Số quyết định")).to_be_visible()
+    approver, decision = dialog.get_by_role("textbox").nth(0), dialog.get_by_role("textbox").nth(1)
+    approver.fill("Chủ tịch Hội đồng thẩm định")
+    decision.fill("QĐ 12/QĐ-HĐTĐ")
+    dialog.get_by_role("button", name="Submit").click()
+    assert wait_for_state(production.api_url, run["id"])["state"]["type"] == "COMPLETED"
+    page.reload()
+    expect(page.get_by_text("Completed").first).to_be_visible()
+    with session_scope(db) as session:
+        cycle = session.get(Cycle, "hanoi-2023")
+        approved = session.scalar(select(func.count()).select_from(Unit).where(Unit.state == "approved"))
+    assert (cycle.approved_by, approved) == ("Chủ tịch Hội đồng thẩm định", 52)
