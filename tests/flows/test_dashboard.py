@@ -9,7 +9,6 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from prefect.settings import PREFECT_API_URL
 from sqlalchemy import select, update
@@ -22,6 +21,7 @@ from models.tables import Assignment, AssignmentStatus, PlanTask
 from models.transitions import transition_units
 from tasks.dashboard.artifacts import publish_artifacts
 from tasks.events import unit_of_work
+from tests.prefect_api import post
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,9 +30,8 @@ LATE = datetime(2023, 12, 4, 8, tzinfo=HCM)  # the self-assessment deadline (30/
 
 def latest(key: str) -> str:
     """The artifact's newest version as the UI gets it (a table's rows decoded from their JSON)."""
-    with httpx.Client(base_url=PREFECT_API_URL.value(), timeout=30) as client:
-        (artifact,) = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": [key]}},
-                                                              "sort": "CREATED_DESC", "limit": 1}).json()
+    (artifact,) = post(PREFECT_API_URL.value(), "/artifacts/filter", {
+        "artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC", "limit": 1})
     data = artifact["data"]
     return json.dumps(json.loads(data), ensure_ascii=False) if artifact["type"] == "table" else data
 
@@ -40,9 +39,8 @@ def latest(key: str) -> str:
 def events_named(name: str, since: datetime, wanted: int = 1) -> list[dict]:
     """Events persist a moment after they are sent: wait for them."""
     for _ in range(60):
-        with httpx.Client(base_url=PREFECT_API_URL.value(), timeout=30) as client:
-            found = client.post("/events/filter", json={"filter": {
-                "event": {"name": [name]}, "occurred": {"since": since.isoformat()}}, "limit": 50}).json()["events"]
+        found = post(PREFECT_API_URL.value(), "/events/filter", {"filter": {
+            "event": {"name": [name]}, "occurred": {"since": since.isoformat()}}, "limit": 50})["events"]
         if len(found) >= wanted:
             return found
         time.sleep(0.5)

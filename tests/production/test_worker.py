@@ -3,13 +3,12 @@ worker through the API, and no secret anywhere the UI reads."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
 from models.tables import Assignment, AssignmentStatus, Cycle, Unit
-from tests.production.api import everything_shown, run_deployment, wait_for_state
+from tests.prefect_api import everything_shown, post, run_deployment, wait_for_log, wait_for_state
 from tests.production.conftest import SECRET
 from tests.seasons import drive_to_scored
 
@@ -27,10 +26,8 @@ def test_a_worker_runs_the_tick_deployment_and_the_ui_shows_no_secret(production
         overdue = session.scalar(select(func.count()).select_from(Assignment).where(
             Assignment.status == AssignmentStatus.OVERDUE.value))
     assert states == {"self_assessing": 52} and overdue >= 52  # 30/11 passed with no form sent
-    logs = [line["message"] for line in httpx.post(f"{production.api_url}/logs/filter", json={
-        "logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}).json()]
-    assert any(message.startswith("Lượt 04/12/2023 08:00 +07:00: giai đoạn") and "Tự đánh giá, chấm điểm" in message
-               for message in logs), "\n".join(logs)
+    summary = wait_for_log(production.api_url, run["id"], "Lượt 04/12/2023 08:00 +07:00: giai đoạn")
+    assert "Tự đánh giá, chấm điểm" in summary and "57 thư vào hàng đợi" in summary
     shown = everything_shown(production.api_url)
     assert "Sở Nội vụ" in shown  # the artifacts were read back, in Vietnamese
     assert SECRET not in shown and "database_url" not in shown
@@ -60,12 +57,13 @@ def test_a_coordinator_sees_the_dashboard_the_overdue_units_and_the_forms(produc
     page.goto(f"{production.ui_url}/runs")
     expect(page.get_by_text("hanoi-2023 · 05/12/2023 08:00 +07:00").first).to_be_visible()
     expect(page.get_by_text("Unable to connect")).to_have_count(0)
-    (overdue,) = httpx.post(f"{production.api_url}/artifacts/filter", json={
-        "artifacts": {"key": {"any_": ["hanoi-2023-overdue"]}}, "sort": "CREATED_DESC", "limit": 1}).json()
+    (overdue,) = post(production.api_url, "/artifacts/filter", {
+        "artifacts": {"key": {"any_": ["hanoi-2023-overdue"]}}, "sort": "CREATED_DESC", "limit": 1})
     page.goto(f"{production.ui_url}/artifacts/artifact/{overdue['id']}")
     expect(page.get_by_text("Sở Nội vụ").first).to_be_visible()
     expect(page.get_by_text("Số ngày làm việc quá hạn").first).to_be_visible()
-    deployment = httpx.get(f"{production.api_url}/deployments/name/rerun-stage/rerun-stage").json()
+    (deployment,) = post(production.api_url, "/deployments/filter",
+                         {"deployments": {"name": {"any_": ["rerun-stage"]}}, "limit": 1})
     page.goto(f"{production.ui_url}/deployments/deployment/{deployment['id']}/run")
     expect(page.get_by_text("Giai đoạn mở lại").first).to_be_visible()
     expect(page.get_by_text("Mã đơn vị").first).to_be_visible()
