@@ -89,7 +89,7 @@ Announce = Callable[[str, list[Checkpoint]], None]  # (cycle id, the checkpoints
 
 
 def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str | None = None,
-          announce: Announce = lambda cycle_id, ahead: None) -> None:
+          announce: Announce = lambda cycle_id, ahead: None, clock: Callable[[], datetime] = wall_clock) -> None:
     """Catch up once per cycle if checkpoints were missed, sync the jobs, and run until `stop` is set; then
     start no new tick, let a running one finish, and return."""
     with session_scope(engine_for(database_url())) as session:
@@ -97,7 +97,7 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
     scheduler = build_scheduler(cycle_ids=cycles, work_pool=work_pool)
     scheduler.start(paused=True)
     try:
-        now = wall_clock()
+        now = clock()
         for cycle_id in cycles:
             missed = missed_checkpoints(scheduler, cycle_id, now)
             for job_id in missed:
@@ -109,7 +109,7 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
 
         def resync(_event: object = None) -> None:
             for cycle_id in cycles:
-                sync_checkpoints(scheduler, cycle_id=cycle_id, now=wall_clock(), work_pool=work_pool)
+                sync_checkpoints(scheduler, cycle_id=cycle_id, now=clock(), work_pool=work_pool)
 
         # Re-sync after every tick: an extension or a finished task changes the checkpoints ahead.
         scheduler.add_listener(resync, mask=EVENT_JOB_EXECUTED)

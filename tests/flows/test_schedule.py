@@ -1,10 +1,12 @@
 """The clock's jobs: one per checkpoint with deterministic ids, re-synced without duplicates, and
 missed checkpoints found after downtime (serve then runs one catch-up tick for all of them)."""
 
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flows.schedule import build_scheduler, checkpoint_job_ids, missed_checkpoints, sync_checkpoints
+from cli.season import describe_checkpoint
+from flows.schedule import build_scheduler, checkpoint_job_ids, missed_checkpoints, serve, sync_checkpoints
 from models.settings import get_settings
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -29,3 +31,26 @@ def test_jobs_follow_the_checkpoints_and_downtime_is_noticed(loaded_hanoi, datab
     finally:
         scheduler.remove_all_jobs()
         scheduler.shutdown(wait=False)
+
+
+def test_serve_started_mid_season_says_when_the_next_ticks_run_and_what_they_do(loaded_hanoi, database_url,
+                                                                                monkeypatch):
+    """Loaded on a Sunday night two days before the self-assessment deadline (Thursday 30/11/2023)."""
+    monkeypatch.setenv("PARINDEX_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    sunday_night = datetime(2023, 11, 26, 22, 0, tzinfo=HCM)
+    stop = threading.Event()
+    announced: dict[str, list] = {}
+
+    def announce(cycle_id: str, ahead: list) -> None:
+        announced[cycle_id] = ahead
+        stop.set()
+
+    serve(cycle_ids=None, stop=stop, announce=announce, clock=lambda: sunday_night)
+    ahead = announced["hanoi-2023"]
+    first = ahead[0]
+    assert first.at == datetime(2023, 11, 27, 8, 0, tzinfo=HCM)  # Monday 08:00: d-3 before Thursday
+    assert first.reasons == ("reminder",)
+    assert describe_checkpoint(first, "Asia/Ho_Chi_Minh") == "27/11/2023 08:00 +07:00: nhắc hạn"
+    deadline = next(point for point in ahead if "deadline" in point.reasons)
+    assert deadline.at == datetime(2023, 12, 1, 0, 0, tzinfo=HCM)  # the end of Thursday 30/11
