@@ -10,7 +10,6 @@ import time as clock
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -18,10 +17,10 @@ from rich.table import Table
 
 from cli.common import AtOption, DbOption, JsonOption, console, default_db, echo_json, parse_instant, user_errors
 from cli.orchestration import PrefectServer, prefect_api
-from models.checkpoints import Checkpoint
 from models.cycle_context import load_context
 from models.db import session_scope, upgrade_schema
 from models.settings import get_settings
+from tasks.dashboard.naming import describe_checkpoint
 from tasks.runtime import engine_for, using_database, wall_clock
 
 VAR = Path("var")
@@ -127,11 +126,12 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     from tasks.schedule_data import upcoming_checkpoints
     from tasks.status import cycle_status
 
-    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+    url = db or default_db()
+    with user_errors(), using_database(url), session_scope(engine_for(url)) as session:
         ctx = load_context(session, cycle_id)
         status = cycle_status(session, ctx, at=wall_clock())
         ahead = upcoming_checkpoints(session, ctx, after=wall_clock())
-    next_tick = describe_checkpoint(ahead[0], ctx.spec.timezone) if ahead else None
+        next_tick = describe_checkpoint(cycle_id, ahead[0]) if ahead else None
     if as_json:
         echo_json({**status.as_json(), "next_checkpoint": ahead[0].at.isoformat() if ahead else None,
                    "next_checkpoint_reasons": list(ahead[0].reasons) if ahead else []})
@@ -152,18 +152,6 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     console.print(f"next checkpoint: {next_tick or 'none: the season has nothing left to schedule'}", markup=False)
 
 
-CHECKPOINT_WORDS = {"opens": "mở nhiệm vụ", "reminder": "nhắc hạn", "deadline": "hết hạn",
-                    "overdue": "báo quá hạn", "escalation": "báo lãnh đạo đơn vị"}
-
-
-def describe_checkpoint(point: Checkpoint, ctx_zone: str) -> str:
-    """'04/12/2023 08:00 +07:00: nhắc hạn, hết hạn'."""
-    local = point.at.astimezone(ZoneInfo(ctx_zone))
-    offset = local.strftime("%z")
-    return (f"{local:%d/%m/%Y %H:%M} {offset[:3]}:{offset[3:]}: "
-            f"{', '.join(CHECKPOINT_WORDS.get(reason, reason) for reason in point.reasons)}")
-
-
 def serve_command(
     cycle_ids: Annotated[list[str] | None, typer.Argument(help="Cycles to serve (default: every active one)")] = None,
     work_pool: Annotated[str | None, typer.Option(
@@ -181,15 +169,15 @@ def serve_command(
     with user_errors():
         url = db or default_db()
         with session_scope(engine_for(url)) as session:
-            zones = {cycle_id: load_context(session, cycle_id).spec.timezone for cycle_id in cycle_ids or []}
+            for cycle_id in cycle_ids or []:
+                load_context(session, cycle_id)  # an unknown cycle is refused before anything starts
 
         def announce(cycle_id: str, ahead: list) -> None:
-            zone = zones.get(cycle_id) or "Asia/Ho_Chi_Minh"
             where = f"work pool {work_pool}" if work_pool else "this process"
             console.print(f"{cycle_id}: {len(ahead)} checkpoint(s) ahead, ticks run in {where}; next:",
                           markup=False)
             for point in ahead[:3]:
-                console.print(f"  {describe_checkpoint(point, zone)}", markup=False)
+                console.print(f"  {describe_checkpoint(cycle_id, point)}", markup=False)
 
         with using_database(url), leadership(url, stop, waiting=lambda: console.print(
                 "another parindex serve schedules for this database: waiting to take over")) as leading:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from models.checkpoints import Checkpoint
 from models.db import session_scope
 from models.tables import Cycle
 from tasks.dashboard.words import word
@@ -29,6 +30,11 @@ def local_label(cycle_id: str, at: datetime | str) -> str:
     local = at.astimezone(cycle_zone(database_url(), cycle_id))
     offset = local.strftime("%z")
     return f"{local:%d/%m/%Y %H:%M} {offset[:3]}:{offset[3:]}"
+
+
+def describe_checkpoint(cycle_id: str, point: Checkpoint) -> str:
+    """'27/11/2023 08:00 +07:00: nhắc hạn': when a tick will run and what it will do."""
+    return f"{local_label(cycle_id, point.at)}: {', '.join(word(f'checkpoint.{r}') for r in point.reasons)}"
 
 
 def tick_run_name(cycle_id: str, at: datetime | str) -> str:

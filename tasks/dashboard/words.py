@@ -43,6 +43,8 @@ WORDS: dict[str, dict[str, str]] = {
         "stage.summary": "{stage}: {opened} nhiệm vụ mở, {overdue} quá hạn, {completed} hoàn thành; "
                          "{moved} đơn vị chuyển trạng thái",
         "none": "không có",
+        "checkpoint.opens": "mở nhiệm vụ", "checkpoint.reminder": "nhắc hạn", "checkpoint.deadline": "hết hạn",
+        "checkpoint.overdue": "báo quá hạn", "checkpoint.escalation": "báo lãnh đạo đơn vị",
     },
     "en": {
         "setup": "Council and working group", "self_assessment": "Self-assessment",
@@ -76,6 +78,8 @@ WORDS: dict[str, dict[str, str]] = {
         "stage.summary": "{stage}: {opened} task(s) opened, {overdue} overdue, {completed} completed; "
                          "{moved} unit(s) moved",
         "none": "none",
+        "checkpoint.opens": "tasks open", "checkpoint.reminder": "reminders", "checkpoint.deadline": "deadline",
+        "checkpoint.overdue": "overdue notices", "checkpoint.escalation": "escalations to unit heads",
     },
 }
 

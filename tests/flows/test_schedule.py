@@ -5,9 +5,9 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from cli.season import describe_checkpoint
 from flows.schedule import build_scheduler, checkpoint_job_ids, missed_checkpoints, serve, sync_checkpoints
 from models.settings import get_settings
+from tasks.dashboard.naming import describe_checkpoint
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -51,6 +51,6 @@ def test_serve_started_mid_season_says_when_the_next_ticks_run_and_what_they_do(
     first = ahead[0]
     assert first.at == datetime(2023, 11, 27, 8, 0, tzinfo=HCM)  # Monday 08:00: d-3 before Thursday
     assert first.reasons == ("reminder",)
-    assert describe_checkpoint(first, "Asia/Ho_Chi_Minh") == "27/11/2023 08:00 +07:00: nhắc hạn"
+    assert describe_checkpoint("hanoi-2023", first) == "27/11/2023 08:00 +07:00: nhắc hạn"
     deadline = next(point for point in ahead if "deadline" in point.reasons)
     assert deadline.at == datetime(2023, 12, 1, 0, 0, tzinfo=HCM)  # the end of Thursday 30/11
