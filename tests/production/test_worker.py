@@ -3,11 +3,19 @@ worker through the API, and no secret anywhere the UI reads."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
 from models.tables import Assignment, AssignmentStatus, Cycle, Unit
+from tests.conftest import ROOT
 from tests.prefect_api import everything_shown, post, run_deployment, wait_for_log, wait_for_state
 from tests.production.conftest import SECRET
 from tests.seasons import drive_to_scored
@@ -92,3 +100,60 @@ def test_the_council_resumes_the_paused_approval_in_the_browser(production, load
         cycle = session.get(Cycle, "hanoi-2023")
         approved = session.scalar(select(func.count()).select_from(Unit).where(Unit.state == "approved"))
     assert (cycle.approved_by, approved) == ("Chủ tịch Hội đồng thẩm định", 52)
+
+
+def test_serve_hands_a_tick_to_the_work_pool(production, loaded_hanoi, db, monkeypatch):
+    from prefect.settings import temporary_settings
+
+    from flows.schedule import run_tick_job
+
+    with temporary_settings(updates={"api.url": production.api_url}):
+        run_tick_job("hanoi-2023", "parindex-process")
+    (handed,) = post(production.api_url, "/flow_runs/filter", {
+        "flow_runs": {"tags": {"all_": ["parindex-serve", "cycle:hanoi-2023"]}}, "limit": 5})
+    assert wait_for_state(production.api_url, handed["id"])["state"]["type"] == "COMPLETED"
+    with session_scope(db) as session:  # run now (2026): the 2023 season's windows all opened and closed
+        assert session.scalar(select(func.count()).select_from(Unit).where(Unit.state == "registered")) == 0
+
+
+def test_the_readme_automation_alerts_the_coordinator_on_escalations(production, loaded_hanoi, tmp_path):
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.settings import temporary_settings
+
+    received: list[bytes] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    hook = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        with temporary_settings(updates={"api.url": production.api_url}):
+            block_id = CustomWebhookNotificationBlock(
+                name="parindex-coordinator", url=f"http://127.0.0.1:{hook.server_port}/hook", allow_private_urls=True,
+                json_data={"subject": "{{subject}}", "body": "{{body}}"}).save("coordinator", overwrite=True)
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        automation = readme.split("```\nname: parindex-escalations", 1)[1].split("```", 1)[0]
+        spec = tmp_path / "escalations.yaml"
+        spec.write_text("name: parindex-escalations" + automation.replace(
+            "<id of the `coordinator` block>", str(block_id)), encoding="utf-8")
+        created = subprocess.run([sys.executable, "-m", "prefect", "automation", "create", "--from-file", str(spec)],
+                                 env=production.env, capture_output=True, text=True)
+        assert created.returncode == 0, created.stdout + created.stderr
+        run = run_deployment(production.api_url, "tick/tick",
+                             {"cycle_id": "hanoi-2023", "at": "2023-12-04T08:00:00+07:00"})
+        assert run["state"]["type"] == "COMPLETED"
+        deadline = time.monotonic() + 90
+        while not received and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        hook.shutdown()
+    assert received, "the automation sent nothing"
+    alert = json.loads(received[0])
+    assert "báo lãnh đạo đơn vị" in alert["subject"] and alert["body"].startswith("Nhiệm vụ ")
