@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-CIVIL_CODE_148 = "Civil Code 2015, Art. 148(3)"
+CIVIL_CODE_148 = "khoản 3 Điều 148 Bộ luật Dân sự 2015"
 
 
 class DeadlineRule(StrEnum):
@@ -69,7 +69,7 @@ class WorkingCalendar:
         if public_holiday:
             return str(public_holiday)
         if day.weekday() in self.weekend and day not in self._public.weekend_workdays:
-            return f"{WEEKDAYS_VI[day.weekday()]}, weekend"
+            return f"{WEEKDAYS_VI[day.weekday()]}, nghỉ cuối tuần"
         return None
 
     def is_working_day(self, day: date) -> bool:
@@ -148,10 +148,10 @@ def _describe_move(skipped: list[tuple[date, str]], last_day: date, rule: Deadli
     first = format_day(skipped[0][0])
     if rule is DeadlineRule.NEXT_WORKING_DAY:
         return (
-            f"{first} is not a working day ({days_off}); the deadline ends at the end of the next "
-            f"working day, {format_day_with_weekday(last_day)} ({CIVIL_CODE_148})"
+            f"{first} không phải ngày làm việc ({days_off}); hạn kéo dài đến hết ngày làm việc tiếp theo, "
+            f"{format_day_with_weekday(last_day)} ({CIVIL_CODE_148})"
         )
     return (
-        f"{first} is not a working day ({days_off}); the plan requires it done before, so the deadline "
-        f"ends at the end of the previous working day, {format_day_with_weekday(last_day)}"
+        f"{first} không phải ngày làm việc ({days_off}); kế hoạch yêu cầu hoàn thành trước ngày nghỉ, nên hạn "
+        f"kết thúc vào cuối ngày làm việc liền trước, {format_day_with_weekday(last_day)}"
     )

@@ -101,8 +101,8 @@ def _resolve(spec: TaskSpec, due: DueSpec, completion: CompletionRule, cycle: Cy
     if due.kind is DueKind.RELATIVE and spec.within_working_days is not None:
         issued = cycle.plan.issued
         last_day = calendar.add_working_days(issued, spec.within_working_days)
-        reading = (f"right after the plan's issue on {format_day(issued)}: tracked as "
-                   f"{spec.within_working_days} working days after it")
+        reading = (f"ngay sau khi kế hoạch ban hành ngày {format_day(issued)}: theo dõi trong "
+                   f"{spec.within_working_days} ngày làm việc kể từ ngày đó")
         opens_at = calendar.at_local(issued, time(0))
     deadline = calendar.effective_deadline(last_day, rule) if last_day else None
     moved_because = None

@@ -39,7 +39,7 @@ def test_deadlines_fall_as_the_law_says(hanoi):
     assert by_number[8].last_day == date(2024, 1, 8) and "06/01/2024 Thứ Bảy" in by_number[8].moved_because
     assert by_number[9].last_day == date(2024, 1, 22)
     assert by_number[16].last_day == date(2024, 2, 15)
-    assert "due before 10/02/2024" in by_number[16].moved_because
+    assert "hạn trước ngày 10/02/2024" in by_number[16].moved_because
     assert by_number[2].due_at is None and by_number[2].last_day is None
     assert by_number[11].opens_at.date() == date(2023, 10, 1)
 

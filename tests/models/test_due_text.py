@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from models.due_text import DueKind, DueTextError, parse_due_text
+from models.due_text import FORMS, DueKind, DueTextError, parse_due_text
 
 
 @pytest.mark.parametrize(("text", "kind", "opens_on", "last_day"), [
@@ -17,6 +17,21 @@ from models.due_text import DueKind, DueTextError, parse_due_text
     ("Tháng 10 – 12/2023", DueKind.WINDOW, date(2023, 10, 1), date(2023, 12, 31)),
     ("Từ ngày 01/10/2023 đến ngày 15/11/2023", DueKind.WINDOW, date(2023, 10, 1), date(2023, 11, 15)),
     ("Ngay sau khi UBND Thành phố ban hành Kế hoạch triển khai", DueKind.RELATIVE, None, None),
+    # the forms of Hải Phòng's and Hồ Chí Minh City's plans
+    ("Hoàn thành trước ngày 22/12/2021", DueKind.BEFORE_DATE, None, date(2021, 12, 21)),
+    ("Từ tháng 10/2021 đến ngày 30/12/2021", DueKind.WINDOW, date(2021, 10, 1), date(2021, 12, 30)),
+    ("Vào tháng 1/2022", DueKind.MONTH, date(2022, 1, 1), date(2022, 1, 31)),
+    ("Hoàn thành vào tháng 2/2022", DueKind.MONTH, date(2022, 2, 1), date(2022, 2, 28)),
+    ("Chậm nhất là ngày 15/01/2022", DueKind.BY_DATE, None, date(2022, 1, 15)),
+    ("chậm nhất ngày 15/01/2022.", DueKind.BY_DATE, None, date(2022, 1, 15)),
+    ("Ngày 5/1/2022", DueKind.BY_DATE, None, date(2022, 1, 5)),
+    ("Trong tháng 12/2021", DueKind.MONTH, date(2021, 12, 1), date(2021, 12, 31)),
+    ("Tháng 11 đến tháng 12/2021", DueKind.WINDOW, date(2021, 11, 1), date(2021, 12, 31)),
+    ("Quý IV/2021", DueKind.WINDOW, date(2021, 10, 1), date(2021, 12, 31)),
+    ("quý i/2022", DueKind.WINDOW, date(2022, 1, 1), date(2022, 3, 31)),
+    ("Quý 2/2022", DueKind.WINDOW, date(2022, 4, 1), date(2022, 6, 30)),
+    ("Năm 2022", DueKind.WINDOW, date(2022, 1, 1), date(2022, 12, 31)),
+    ("  TỪ   NGÀY 01/10/2023 ĐẾN HẾT NGÀY 15/11/2023 ", DueKind.WINDOW, date(2023, 10, 1), date(2023, 11, 15)),
     ("", DueKind.NONE, None, None),
 ])
 def test_each_form_is_read(text, kind, opens_on, last_day):
@@ -31,7 +46,8 @@ def test_decomposed_vietnamese_is_read_like_composed():
 
 
 def test_before_says_how_it_was_read():
-    assert parse_due_text("Trước ngày 10/02/2024").reading == "due before 10/02/2024, so the last day is 09/02/2024"
+    assert parse_due_text("Trước ngày 10/02/2024").reading == \
+        "hạn trước ngày 10/02/2024, nên ngày cuối cùng là 09/02/2024"
 
 
 @pytest.mark.parametrize("text", ["sometime soon", "31/02/2024", "Tháng 13/2023", "Tháng 12 - 10/2023",
@@ -40,3 +56,16 @@ def test_unreadable_due_texts_are_refused_with_the_text(text):
     with pytest.raises(DueTextError) as refused:
         parse_due_text(text)
     assert repr(text) in str(refused.value)
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda form: form.name)
+def test_every_form_of_the_table_reads_its_own_example_and_no_other_form_does(form):
+    spec = parse_due_text(form.example)
+    matching = [other.name for other in FORMS if other.pattern.match(spec.text.lower().strip())]
+    assert matching[0] == form.name and spec.kind is not DueKind.NONE
+
+
+def test_an_unknown_text_is_refused_listing_every_form_plans_use():
+    with pytest.raises(DueTextError) as refused:
+        parse_due_text("Cuối năm")
+    assert all(form.example in str(refused.value) for form in FORMS)

@@ -19,8 +19,8 @@ days = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
 
 
 def test_weekends_are_days_off_with_their_weekday_named():
-    assert CAL.day_off_reason(date(2024, 1, 6)) == "Thứ Bảy, weekend"
-    assert CAL.day_off_reason(date(2024, 1, 7)) == "Chủ Nhật, weekend"
+    assert CAL.day_off_reason(date(2024, 1, 6)) == "Thứ Bảy, nghỉ cuối tuần"
+    assert CAL.day_off_reason(date(2024, 1, 7)) == "Chủ Nhật, nghỉ cuối tuần"
     assert CAL.is_working_day(date(2024, 1, 8))
 
 
@@ -50,7 +50,7 @@ def test_a_saturday_deadline_moves_to_monday_with_the_reason():
     deadline = CAL.effective_deadline(date(2024, 1, 6))
     assert deadline.last_day == date(2024, 1, 8)
     assert deadline.due_at == datetime(2024, 1, 9, 0, 0, tzinfo=HCM)
-    assert "06/01/2024 Thứ Bảy" in deadline.moved_because and "Art. 148(3)" in deadline.moved_because
+    assert "06/01/2024 Thứ Bảy" in deadline.moved_because and "Điều 148 Bộ luật Dân sự" in deadline.moved_because
 
 
 def test_a_deadline_in_tet_moves_past_the_whole_holiday():
@@ -63,7 +63,7 @@ def test_a_deadline_in_tet_moves_past_the_whole_holiday():
 def test_the_previous_working_day_rule_moves_back_before_tet():
     deadline = CAL.effective_deadline(date(2024, 2, 9), DeadlineRule.PREVIOUS_WORKING_DAY)
     assert deadline.last_day == date(2024, 2, 7)
-    assert "previous working day" in deadline.moved_because
+    assert "ngày làm việc liền trước" in deadline.moved_because
 
 
 def test_as_written_never_moves():
