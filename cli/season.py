@@ -174,7 +174,8 @@ def serve_command(
 
         def announce(cycle_id: str, ahead: list) -> None:
             where = f"work pool {work_pool}" if work_pool else "this process"
-            console.print(f"{cycle_id}: {len(ahead)} checkpoint(s) ahead, ticks run in {where}; next:",
+            console.print(f"{cycle_id}: {len(ahead)} checkpoint(s) ahead, ticks run in {where}"
+                          + ("; next:" if ahead else "; nothing left to schedule but the daily safety tick"),
                           markup=False)
             for point in ahead[:3]:
                 console.print(f"  {describe_checkpoint(cycle_id, point)}", markup=False)

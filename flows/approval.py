@@ -10,10 +10,11 @@ from prefect.input import RunInput
 from prefect.states import State
 from pydantic import Field
 
-from flows.refusals import outcome, refusal_as_failed
+from flows.refusals import Refusal, outcome, refusal_as_failed
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.report_data import cycle_report
+from tasks.dashboard.naming import tag_current_run
 from tasks.dashboard.words import word
 from tasks.events import unit_of_work
 from tasks.intake import approve_results, awaiting_approval
@@ -35,7 +36,7 @@ CouncilDecision._description = "Hội đồng thẩm định: thông qua kết q
 
 
 @task(cache_policy=NO_CACHE)
-def results_for_review(cycle_id: str) -> str | State:
+def results_for_review(cycle_id: str) -> str | Refusal:
     """The ranking per block as a markdown artifact the council reads before deciding; refused (Failed) when
     nothing awaits approval, before anyone is asked to decide."""
     def act() -> str:
@@ -59,7 +60,7 @@ def results_for_review(cycle_id: str) -> str | State:
 
 
 @task(cache_policy=NO_CACHE)
-def record_approval(cycle_id: str, approved_by: str, decision: str) -> int | State:
+def record_approval(cycle_id: str, approved_by: str, decision: str) -> int | Refusal:
     def act() -> int:
         with unit_of_work(engine_for(database_url())) as session:
             return approve_results(session, load_context(session, cycle_id), at=wall_clock(), actor=approved_by,
@@ -76,8 +77,9 @@ def approve_results_flow(
                                json_schema_extra={"title": "Chờ tối đa (giờ)"}),
     poll_seconds: int = Field(10, json_schema_extra={"title": "Kiểm tra mỗi (giây)"}),
 ) -> dict[str, object] | State:
-    review = results_for_review(cycle_id, return_state=True)
-    if review.is_failed():
+    tag_current_run([f"cycle:{cycle_id}", "council"])
+    review = results_for_review(cycle_id)
+    if isinstance(review, Refusal):
         return outcome(review)
     decision: CouncilDecision = pause_flow_run(
         wait_for_input=CouncilDecision,
@@ -85,7 +87,7 @@ def approve_results_flow(
     if not decision.approve or not decision.approved_by.strip():
         get_run_logger().warning("Hội đồng chưa thông qua kết quả của %s", cycle_id)
         return {"approved": False, "units": 0}
-    recorded = record_approval(cycle_id, decision.approved_by.strip(), decision.decision.strip(), return_state=True)
-    if recorded.is_failed():
+    recorded = record_approval(cycle_id, decision.approved_by.strip(), decision.decision.strip())
+    if isinstance(recorded, Refusal):
         return outcome(recorded)
-    return {"approved": True, "units": recorded.result(), "by": decision.approved_by.strip()}
+    return {"approved": True, "units": recorded, "by": decision.approved_by.strip()}

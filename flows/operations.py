@@ -10,9 +10,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import Field
 
-from flows.refusals import outcome, refusal_as_failed
+from flows.refusals import Refusal, outcome, refusal_as_failed
 from models.cycle_context import load_context
 from models.stages import Stage
+from tasks.dashboard.naming import tag_current_run
 from tasks.events import unit_of_work
 from tasks.extensions import extend_deadline
 from tasks.rerun import RERUN_EVENTS, rerun_stage
@@ -36,7 +37,7 @@ StageChoice = StrEnum("StageChoice", {stage.value: STAGE_LABELS[stage] for stage
 
 
 @task(cache_policy=NO_CACHE)
-def rerun_task(cycle_id: str, stage: str, unit_code: str, reason: str, by: str) -> dict:
+def rerun_task(cycle_id: str, stage: str, unit_code: str, reason: str, by: str) -> dict | Refusal:
     """Re-open the stage for the unit, in one transaction."""
     def act() -> dict:
         with unit_of_work(engine_for(database_url())) as session:
@@ -57,13 +58,13 @@ def rerun_stage_flow(
     reason: str = _titled("Lý do", "Vì sao mở lại (ghi vào lịch sử)"),
     by: str = _titled("Người thực hiện", "Họ tên cán bộ thực hiện (ghi vào lịch sử)"),
 ) -> dict | State:
-    state = rerun_task(cycle_id, StageChoice(stage).name, unit_code, reason, by, return_state=True)
-    return outcome(state)
+    tag_current_run([f"cycle:{cycle_id}", "operator"])
+    return outcome(rerun_task(cycle_id, StageChoice(stage).name, unit_code, reason, by))
 
 
 @task(cache_policy=NO_CACHE)
 def extend_task(cycle_id: str, task_number: int, unit_codes: list[str] | None, until: date, reason: str,
-                by: str) -> dict:
+                by: str) -> dict | Refusal:
     """Move the deadline and cancel the reminders that carry the old one, in one transaction."""
     def act() -> dict:
         with unit_of_work(engine_for(database_url())) as session:
@@ -88,5 +89,5 @@ def extend_deadline_flow(
     by: str = _titled("Người thực hiện", "Họ tên cán bộ thực hiện (ghi vào lịch sử)"),
     unit_codes: list[str] | None = _titled("Các đơn vị", "Mã các đơn vị được gia hạn; để trống: tất cả", None),
 ) -> dict | State:
-    state = extend_task(cycle_id, task_number, unit_codes or None, until, reason, by, return_state=True)
-    return outcome(state)
+    tag_current_run([f"cycle:{cycle_id}", "operator"])
+    return outcome(extend_task(cycle_id, task_number, unit_codes or None, until, reason, by))

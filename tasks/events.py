@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prefect.events import emit_event
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from models.batching import chunked
 from models.db import session_scope
+from models.tables import Body, Unit
 from models.transitions import MOVED_KEY, Transition
 
 UNITS_PER_EVENT = 90  # the server keeps at most 100 related resources an event; the run context adds a few
@@ -38,9 +39,10 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         yield session
     if not (moved or late) or not _prefect_api_configured():
         return  # no Prefect server to tell (a command run without one): starting a temporary one is no use
+    names = _names(engine, moved, late)
     with _only_this_run():
-        _emit_moves(moved)
-        _emit_lateness(late)
+        _emit_moves(moved, names)
+        _emit_lateness(late, names)
 
 
 @contextmanager
@@ -62,14 +64,36 @@ def _only_this_run() -> Iterator[None]:
             var.reset(token)
 
 
-def _emit_moves(moved: list[tuple[str, Transition]]) -> None:
+Names = dict[tuple[str, str], str]  # (cycle id, "unit:CODE" or "body:code") → the name people know it by
+
+
+def _names(engine: Engine, moved: list[tuple[str, Transition]], late: list[tuple[str, str, int, str]]) -> Names:
+    """The names of the units and bodies these events mention, so that the event feed shows them."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for cycle_id, t in moved:
+        wanted[cycle_id].add(f"unit:{t.code}")
+    for cycle_id, _, _, assignee in late:
+        wanted[cycle_id].add(assignee)
+    names: Names = {}
+    with session_scope(engine) as session:
+        for cycle_id, assignees in wanted.items():
+            units = [a.removeprefix("unit:") for a in assignees if a.startswith("unit:")]
+            for chunk in chunked(units):
+                names.update(((cycle_id, f"unit:{code}"), name) for code, name in session.execute(
+                    select(Unit.code, Unit.name).where(Unit.cycle_id == cycle_id, Unit.code.in_(chunk))))
+            names.update(((cycle_id, f"body:{code}"), name) for code, name in session.execute(
+                select(Body.code, Body.name).where(Body.cycle_id == cycle_id)))
+    return names
+
+
+def _emit_moves(moved: list[tuple[str, Transition]], names: Names) -> None:
     for (cycle_id, event, from_state, to_state), codes in _grouped(moved).items():
         for chunk in chunked(codes, UNITS_PER_EVENT):
             emit_event(
                 event=f"parindex.units.{to_state}",
                 resource={"prefect.resource.id": f"parindex.cycle.{cycle_id}", "prefect.resource.name": cycle_id},
                 related=[{"prefect.resource.id": f"parindex.unit.{cycle_id}.{code}", "prefect.resource.role": "unit",
-                          "prefect.resource.name": code} for code in chunk],
+                          "prefect.resource.name": names.get((cycle_id, f"unit:{code}"), code)} for code in chunk],
                 payload={"from": from_state, "to": to_state, "event": event, "units": list(chunk)},
             )
 
@@ -87,7 +111,7 @@ def _prefect_api_configured() -> bool:
     return bool(get_current_settings().api.url)
 
 
-def _emit_lateness(late: list[tuple[str, str, int, str]]) -> None:
+def _emit_lateness(late: list[tuple[str, str, int, str]], names: Names) -> None:
     """One event per cycle, kind and plan task (chunked), each assignee a related resource (role `assignee`):
     an Automation on `parindex.assignments.escalated` alerts the coordinator."""
     groups: dict[tuple[str, str, int], list[str]] = defaultdict(list)
@@ -99,7 +123,8 @@ def _emit_lateness(late: list[tuple[str, str, int, str]]) -> None:
                 event=f"parindex.assignments.{kind}",
                 resource={"prefect.resource.id": f"parindex.cycle.{cycle_id}", "prefect.resource.name": cycle_id},
                 related=[{"prefect.resource.id": f"parindex.{_kind_of(a)}.{cycle_id}.{_code_of(a)}",
-                          "prefect.resource.role": "assignee", "prefect.resource.name": _code_of(a)} for a in chunk],
+                          "prefect.resource.role": "assignee",
+                          "prefect.resource.name": names.get((cycle_id, a), _code_of(a))} for a in chunk],
                 payload={"kind": kind, "task": number, "assignees": [_code_of(a) for a in chunk]},
             )
 

@@ -141,7 +141,7 @@ class OverdueRow:
     code: str
     block: str
     group: str
-    owner: str  # who leads the task: the body's name, or "units"
+    owner: str  # who leads the task: a body's code, or UNITS_OWNER
     last_day: date
     days_overdue: int
 
@@ -159,7 +159,7 @@ def overdue_rows(session: Session, ctx: CycleContext, *, at: datetime, limit: in
     for task_id, assignee, last_day, code, name, block, group in rows:
         task: PlanTask = ctx.tasks[task_id]
         body = ctx.bodies.get(assignee.removeprefix("body:"))
-        owner = ctx.bodies[task.owner].name if task.owner in ctx.bodies else task.owner
+        owner = task.owner
         found.append(OverdueRow(task.number, task.title, name or (body.name if body else assignee),
                                 code or assignee.removeprefix("body:"), block or "", group or "", owner, last_day,
                                 ctx.calendar.working_days_between(last_day, today) if last_day else 0))

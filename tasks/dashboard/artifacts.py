@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from models.cycle_context import CycleContext, load_context
 from models.db import session_scope
+from models.tables import UNITS_OWNER
 from tasks.dashboard.naming import local_label
 from tasks.dashboard.words import word
 from tasks.runtime import database_url, engine_for
@@ -29,11 +30,12 @@ def publish_artifacts(cycle_id: str, at: datetime) -> None:
     when = local_label(cycle_id, at)
     _units_by_stage(ctx, overview, when)
     _progress(ctx, overview, when)
-    columns = ("col.unit", "col.code", "col.block", "col.group", "col.task", "col.title", "col.owner",
-               "col.deadline", "col.days_overdue")
+    # Short columns first, the task's long title last: the numbers stay in view without scrolling.
+    columns = ("col.unit", "col.code", "col.task", "col.days_overdue", "col.deadline", "col.block", "col.group",
+               "col.owner", "col.title")
     table = [dict(zip([word(c) for c in columns], (
-        row.assignee, row.code, _block_name(ctx, row.block), row.group, row.task, row.title, row.owner,
-        f"{row.last_day:%d/%m/%Y}", row.days_overdue), strict=True)) for row in overdue]
+        row.assignee, row.code, row.task, row.days_overdue, f"{row.last_day:%d/%m/%Y}", _block_name(ctx, row.block),
+        _group_name(ctx, row.group), _owner_name(ctx, row.owner), row.title), strict=True)) for row in overdue]
     create_table_artifact(key=f"{cycle_id}-overdue", table=table or [{word("col.unit"): word("overdue.none")}],
                           description=word("overdue.description", cycle=cycle_id, at=when))
 
@@ -45,23 +47,34 @@ def _units_by_stage(ctx: CycleContext, overview: Overview, when: str) -> None:
     create_table_artifact(
         key=f"{ctx.cycle_id}-units-by-stage",
         table=[{word("col.unit"): u.name, word("col.code"): u.code, word("col.block"): _block_name(ctx, u.block),
-                word("col.group"): u.group, word("col.state"): word(f"state.{u.state}"),
+                word("col.group"): _group_name(ctx, u.group), word("col.state"): word(f"state.{u.state}"),
                 **{word(s): word(u.stages[s]) if s in u.stages else "" for s in overview.unit_stages}}
                for u in shown],
         description=word("units.description", cycle=ctx.cycle_id, at=when, more=more))
 
 
 def _progress(ctx: CycleContext, overview: Overview, when: str) -> None:
-    header = ("col.task", "col.title", "col.stage", "col.owner", "col.done", "col.late", "col.missed",
-              "col.overdue", "col.total")
+    header = ("col.task", "col.done", "col.late", "col.missed", "col.overdue", "col.total", "col.stage",
+              "col.owner", "col.title")
     lines = [word("progress.heading", cycle=ctx.cycle_id, at=when), "",
              "| " + " | ".join(word(c) for c in header) + " |", "|" + "---|" * len(header)]
     for t in overview.status.tasks:
-        owner = ctx.bodies[t.owner].name if t.owner in ctx.bodies else word("col.unit")
-        lines.append(f"| {t.number} | {_cell(ctx.task_by_number(t.number).title)} | {word(t.stage)} | "
-                     f"{_cell(owner)} | {t.done - t.missed} | {t.late} | {t.missed} | {t.overdue} | {t.total} |")
+        lines.append(f"| {t.number} | {t.done - t.missed} | {t.late} | {t.missed} | {t.overdue} | {t.total} | "
+                     f"{word(t.stage)} | {_cell(_owner_name(ctx, t.owner))} | "
+                     f"{_cell(ctx.task_by_number(t.number).title)} |")
     create_markdown_artifact(key=f"{ctx.cycle_id}-progress", markdown="\n".join(lines),
                              description=word("progress.description", cycle=ctx.cycle_id, at=when))
+
+
+def _group_name(ctx: CycleContext, code: str) -> str:
+    return ctx.spec.groups.get(code, code)
+
+
+def _owner_name(ctx: CycleContext, owner: str) -> str:
+    """A body's name, or 'Đơn vị' for a task every unit does."""
+    if owner in ctx.bodies:
+        return ctx.bodies[owner].name
+    return word("col.unit") if owner == UNITS_OWNER else owner
 
 
 def _block_name(ctx: CycleContext, code: str) -> str:

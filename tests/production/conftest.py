@@ -68,9 +68,11 @@ def production(tmp_path_factory, database_url) -> Iterator[Production]:
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser() -> Iterator[object]:
-    """Debian's chromium driven by Playwright (no browser of Playwright's own is downloaded)."""
+    """Debian's chromium driven by Playwright (no browser of Playwright's own is downloaded). One per test:
+    Playwright's sync API keeps an event loop in this thread while it runs, and Prefect's sync calls made
+    after it (run_deployment, Block.save) would hand back coroutines instead of running."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -47,6 +47,12 @@ def test_a_refused_rerun_ends_failed_with_one_line(production, loaded_hanoi):
         "reason": "sửa điểm", "by": "Nguyễn Văn A"})
     assert run["state"]["type"] == "FAILED"
     assert run["state"]["message"] == "cycle hanoi-2023: unknown unit 'KHONGCO'"
+    assert run["name"] == "hanoi-2023 · mở lại: Thẩm định lần 1 (nhiệm vụ 6) · KHONGCO"
+    wait_for_log(production.api_url, run["id"], "cycle hanoi-2023: unknown unit 'KHONGCO'")
+    time.sleep(2)  # the engine's own last lines are shipped after the state
+    logs = "\n".join(line["message"] for line in post(production.api_url, "/logs/filter", {
+        "logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}))
+    assert "Traceback" not in logs and "NoneType: None" not in logs, logs
 
 
 def test_approval_refuses_before_pausing_when_nothing_awaits_it(production, loaded_hanoi):
