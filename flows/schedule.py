@@ -76,12 +76,13 @@ def build_scheduler(*, cycle_ids: list[str], work_pool: str | None = None) -> Ba
     with session_scope(engine_for(database_url())) as session:
         contexts = [load_context(session, cycle_id) for cycle_id in cycle_ids]
     for ctx in contexts:
-        digest = ctx.spec.reminders.digest_time
-        scheduler.add_job(run_tick_job, CronTrigger(hour=digest.hour, minute=digest.minute,
-                                                    timezone=ctx.spec.timezone),
-                          id=f"{ctx.cycle_id}:daily", args=[ctx.cycle_id, work_pool],
-                          name=f"daily safety tick {ctx.cycle_id}", replace_existing=True, coalesce=True,
-                          misfire_grace_time=int(MISFIRE_GRACE.total_seconds()))
+        # The digest's time, and the opening of offices: a rung held back by a tick at night or on a day off
+        # goes out the next working morning.
+        for name, at in (("daily", ctx.spec.reminders.digest_time), ("office", ctx.spec.reminders.office_time)):
+            scheduler.add_job(run_tick_job, CronTrigger(hour=at.hour, minute=at.minute, timezone=ctx.spec.timezone),
+                              id=f"{ctx.cycle_id}:{name}", args=[ctx.cycle_id, work_pool],
+                              name=f"{name} safety tick {ctx.cycle_id}", replace_existing=True, coalesce=True,
+                              misfire_grace_time=int(MISFIRE_GRACE.total_seconds()))
     return scheduler
 
 

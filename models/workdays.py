@@ -133,6 +133,11 @@ class WorkingCalendar:
         }
         return sorted(i for i in instants if not_before is None or i >= not_before)
 
+    def in_office_hours(self, instant: datetime, opens: time, closes: time) -> bool:
+        """Whether people are at work at `instant`: a working day, between opening and closing time."""
+        local = instant.astimezone(self.zone)
+        return self.is_working_day(local.date()) and opens <= local.time() < closes
+
     def working_days_after_at(self, last_day: date, count: int, office_time: time) -> datetime:
         """The instant `count` working days after a deadline's last day, at office hours."""
         return self.at_local(self.add_working_days(last_day, count), office_time)

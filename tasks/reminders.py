@@ -52,9 +52,11 @@ def message_key(ctx: CycleContext, assignee: str, task: PlanTask, label: str, du
 
 
 def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, stage: str, at: datetime) -> int:
-    """The rungs of every open assignment's ladder that are due now, as outbox messages."""
+    """The rungs of every open assignment's ladder that are due now, as outbox messages. Outside office hours
+    (at night, on a day off) nothing is queued for people: a due rung waits for the next working morning."""
     tasks = {task.id: task for task in ctx.tasks_of_stage(stage) if task.last_day is not None}
-    if not tasks:
+    policy = ctx.spec.reminders
+    if not tasks or not ctx.calendar.in_office_hours(at, policy.office_time, policy.office_end):
         return 0
     rows = session.execute(
         select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status,

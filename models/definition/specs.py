@@ -51,7 +51,8 @@ class BlockSpec(Strict):
 
 class ReminderSpec(Strict):
     working_days_before: list[Annotated[int, Field(ge=0, le=60)]] = [7, 3, 1, 0]
-    office_time: ClockTime = time(8, 0)
+    office_time: ClockTime = time(8, 0)  # when reminders go out, and office hours begin
+    office_end: ClockTime = time(17, 0)  # no rung goes out to people after this, nor on a day off
     overdue_notice_after_working_days: int = Field(default=1, ge=1)
     escalate_after_working_days: int = Field(default=3, ge=1)
     escalate_to: list[Literal["head", "coordinator"]] = ["head", "coordinator"]
