@@ -32,6 +32,29 @@ def require_text(value: str, option: str) -> str:
     return value.strip()
 
 
+def done_command(
+    task: Annotated[int, typer.Argument(help="The plan task's number, e.g. 13 (see `parindex cycle show`)")],
+    cycle: CycleOption, by: ByOption,
+    note: Annotated[str, typer.Option("--note", help="What was done: the decision's number, the report sent")] = "",
+    at: AtOption = None, db: DbOption = "",
+) -> None:
+    """Mark a body's task done (the council's decision, a report sent): recorded in the history."""
+    from tasks.intake import report_task_done
+
+    with user_errors():
+        actor = require_text(by, "--by")
+        with unit_of_work(engine_for(db or default_db())) as session:
+            ctx = load_context(session, cycle)
+            done = report_task_done(session, ctx, number=task, at=parse_instant(at) or wall_clock(), actor=actor,
+                                    reason=note.strip() or "reported done")
+            title = ctx.task_by_number(task).title
+    if done:
+        console.print(f"[green]done[/] task {task}: ", end="")
+        console.print(f"{title} (by {actor})", markup=False)
+    else:
+        console.print(f"task {task} was already done: nothing changed")
+
+
 def extend_command(
     task: Annotated[int, typer.Argument(help="The plan task's number, e.g. 5 (see `parindex cycle show`)")],
     cycle: CycleOption, until: Annotated[str, typer.Option(help="New last day, dd/mm/yyyy")],

@@ -16,6 +16,7 @@ from models.stages import Stage
 from tasks.dashboard.naming import tag_current_run
 from tasks.events import unit_of_work
 from tasks.extensions import extend_deadline
+from tasks.intake import report_task_done
 from tasks.rerun import RERUN_EVENTS, rerun_stage
 from tasks.runtime import current_flow_run_id, database_url, engine_for, wall_clock
 
@@ -60,6 +61,31 @@ def rerun_stage_flow(
 ) -> dict | State:
     tag_current_run([f"cycle:{cycle_id}", "operator"])
     return outcome(rerun_task(cycle_id, StageChoice(stage).name, unit_code, reason, by))
+
+
+@task(cache_policy=NO_CACHE)
+def report_done_task(cycle_id: str, task_number: int, by: str, note: str) -> dict | Refusal:
+    """Complete a body's task, in one transaction."""
+    def act() -> dict:
+        with unit_of_work(engine_for(database_url())) as session:
+            done = report_task_done(session, load_context(session, cycle_id), number=task_number, at=wall_clock(),
+                                    actor=by, reason=note.strip() or "reported done",
+                                    flow_run_id=current_flow_run_id())
+        return {"task": task_number, "done": done}
+    return refusal_as_failed(act)
+
+
+@flow(name="report-done", flow_run_name="{cycle_id} · nhiệm vụ {task_number} đã hoàn thành",
+      description="Cơ quan chủ trì báo một nhiệm vụ của kế hoạch đã hoàn thành (quyết định của Hội đồng, báo cáo "
+      "đã gửi); ghi vào lịch sử.")
+def report_done_flow(
+    cycle_id: str = _titled("Đợt đánh giá", "Mã đợt đánh giá, ví dụ hanoi-2023"),
+    task_number: int = _titled("Nhiệm vụ số", "Số thứ tự nhiệm vụ trong kế hoạch, ví dụ 13"),
+    by: str = _titled("Người báo cáo", "Họ tên cán bộ báo hoàn thành (ghi vào lịch sử)"),
+    note: str = _titled("Ghi chú", "Số quyết định, báo cáo đã gửi …", ""),
+) -> dict | State:
+    tag_current_run([f"cycle:{cycle_id}", "operator"])
+    return outcome(report_done_task(cycle_id, task_number, by, note))
 
 
 @task(cache_policy=NO_CACHE)

@@ -237,7 +237,9 @@ def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: da
     """A body reports its plan task done (`parindex done`); False when it was done already."""
     task = ctx.task_by_number(number)
     if task.owner == UNITS_OWNER:
-        raise ValueError(f"task {number} is done by every unit: it completes with their submissions")
+        raise StageClosed(f"task {number} is done by every unit: it completes with their submissions")
+    if not actor.strip():
+        raise StageClosed("say who reports the task done (--by)")
     rows = session.execute(
         select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status, Assignment.due_at)
         .where(Assignment.plan_task_id == task.id, Assignment.status.in_(UNFINISHED))

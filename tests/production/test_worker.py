@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
-from models.tables import Assignment, AssignmentStatus, Cycle, Unit
+from models.tables import Assignment, AssignmentStatus, Cycle, HistoryEntry, Unit
 from tests.conftest import ROOT
 from tests.prefect_api import everything_shown, post, run_deployment, wait_for_log, wait_for_state
 from tests.production.conftest import SECRET
@@ -53,6 +53,15 @@ def test_a_refused_rerun_ends_failed_with_one_line(production, loaded_hanoi):
     logs = "\n".join(line["message"] for line in post(production.api_url, "/logs/filter", {
         "logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}))
     assert "Traceback" not in logs and "NoneType: None" not in logs, logs
+
+
+def test_a_body_reports_its_task_done_from_the_form(production, loaded_hanoi, db):
+    run = run_deployment(production.api_url, "report-done/report-done", {
+        "cycle_id": "hanoi-2023", "task_number": 13, "by": "Viện NCPT KT-XH", "note": "Công văn 12/VNC"})
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    with session_scope(db) as session:
+        entry = session.execute(select(HistoryEntry).where(HistoryEntry.event == "report_done")).scalars().first()
+    assert (entry.actor, entry.reason, entry.flow_run_id) == ("Viện NCPT KT-XH", "Công văn 12/VNC", run["id"])
 
 
 def test_approval_refuses_before_pausing_when_nothing_awaits_it(production, loaded_hanoi):
