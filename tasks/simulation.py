@@ -19,13 +19,15 @@ from sqlmodel import Session
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitState
 from models.scoring import band_for, competition_ranks
-from models.tables import EACH_UNIT, Criterion, OutboxMessage, ScoreKind, Unit, assignee_for_body
+from models.stages import Stage
+from models.tables import EACH_UNIT, Criterion, OutboxMessage, PlanTask, ScoreKind, Unit, assignee_for_body
 from tasks.imports import Inputs, import_prior_results
 from tasks.intake import ScoreSheet, approve_results, record_explanations, record_scores, report_task_done
 
 QUARTER = Decimal("0.25")
-# Published 2023 averages (domain.md): the Sở block around 88 %, the district block around 94 %.
-BLOCK_QUALITY = {"so": 0.88, "huyen": 0.94}
+# Published 2023 averages of Hanoi (domain.md): the first block (the Sở) around 88 %, the others (districts)
+# around 94 %. Blocks are taken in the order the cycle lists them; no block code is assumed.
+FIRST_BLOCK_QUALITY, OTHER_BLOCK_QUALITY = 0.88, 0.94
 
 
 @dataclass(order=True)
@@ -57,6 +59,7 @@ class World:
         self.leaves = session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
                                                               Criterion.method.is_not(None))
                                       .order_by(Criterion.position)).scalars().all()
+        self.blocks = [block.code for block in ctx.spec.blocks if any(u.block == block.code for u in self.units)]
         self.behaviour = self._behaviours()
         self.self_scores: dict[str, dict[str, Decimal]] = {}
         self.events = sorted(self._timeline())
@@ -71,9 +74,22 @@ class World:
         escalated = set(shuffled[len(late): len(late) + max(1, len(codes) // 20)])
         return {u.code: Behaviour("late" if u.code in late else "after_escalation" if u.code in escalated
                                   else "on_time",
-                                  min(0.995, max(0.55, self.rng.gauss(BLOCK_QUALITY.get(u.block, 0.9), 0.04))),
+                                  min(0.995, max(0.55, self.rng.gauss(self._block_quality(u.block), 0.04))),
                                   self.rng.random() < 0.7)
                 for u in self.units}
+
+    def _block_quality(self, block: str) -> float:
+        return FIRST_BLOCK_QUALITY if self.blocks and block == self.blocks[0] else OTHER_BLOCK_QUALITY
+
+    def _stage_task(self, stage: Stage) -> PlanTask | None:
+        """The stage's task with the latest deadline (a body's or the units'), if the plan has one."""
+        tasks = [task for task in self.ctx.tasks_of_stage(stage.value) if task.last_day is not None]
+        return max(tasks, key=lambda task: (task.last_day, task.number), default=None)
+
+    def _body(self, role: str) -> str:
+        """The assignee of the body with this role in cycle.toml (the coordinator when there is none)."""
+        found = next((body for body in self.ctx.bodies.values() if body.role == role), self.ctx.coordinator)
+        return assignee_for_body(found.code)
 
     def at(self, day: date, hour: int = 10) -> datetime:
         return self.ctx.calendar.at_local(day, time(hour, self.rng.randrange(0, 60)))
@@ -87,14 +103,23 @@ class World:
                 hour: int = 10) -> None:
             events.append(WorldEvent(self.at(day, hour), next(order), name, act, tick))
 
-        for number, days in ((1, 3), (2, 6), (3, 12), (4, 14), (11, 50), (12, 58), (14, 66), (10, 80)):
-            task = ctx.task_by_number(number)
-            due = task.last_day or cal.add_working_days(ctx.spec.plan.issued, days)
-            day = cal.add_working_days(due, -self.rng.randint(0, 2)) if number != 14 else cal.add_working_days(due, 1)
-            add(day, f"task {number} reported done", self._report_done(number))
+        # Bodies report their own tasks done around the deadline; the last one to fall due before the survey's
+        # results is a day late, so that one body is late in every season.
+        manual = sorted((task for task in ctx.tasks.values() if task.completes_when == "manual"),
+                        key=lambda task: (task.last_day or ctx.spec.season.to, task.number))
+        survey_task = next((t for t in ctx.tasks.values() if t.completes_when == f"scores_in:{ScoreKind.SURVEY}"),
+                           None)
+        late_body = max((t for t in manual if survey_task and str(survey_task.number) in t.after.split(",")),
+                        key=lambda t: t.number, default=None)
+        for task in manual:
+            due = task.last_day or cal.add_working_days(ctx.spec.plan.issued, 5)
+            day = cal.add_working_days(due, 1) if task is late_body else \
+                cal.add_working_days(due, -self.rng.randint(0, 2))
+            add(day, f"task {task.number} reported done", self._report_done(task.number))
         add(cal.add_working_days(ctx.spec.season.from_, 2), f"results of {ctx.year - 1} imported",
             self._import_last_year())
-        self_due = ctx.task_by_number(5).last_day
+        self_task = ctx.unit_task(Stage.SELF_ASSESSMENT.value)
+        self_due = self_task.last_day if self_task else ctx.spec.season.from_
         slots: dict[tuple[date, int], list[str]] = defaultdict(list)  # units acting in the same office hour
         for unit in self.units:
             behaviour = self.behaviour[unit.code]
@@ -107,31 +132,35 @@ class World:
             slots[(day, self.rng.randint(9, 16))].append(unit.code)
         for (day, hour), codes in sorted(slots.items()):
             add(day, f"{len(codes)} self-assessment(s)", self._self_assess(codes), hour=hour)
-        appraisal_due = ctx.task_by_number(6).last_day
-        for block, offset in (("so", -4), ("huyen", -2)):
-            add(cal.add_working_days(appraisal_due, offset), f"round-1 appraisal {block}",
-                self._appraise(block, ScoreKind.APPRAISED_ROUND1), tick=True, hour=15)
-        draft_due = ctx.task_by_number(7).last_day
-        explain_due = ctx.task_by_number(8).last_day
+        round1 = self._stage_task(Stage.APPRAISAL_ROUND1)
+        if round1 is not None:
+            for position, block in enumerate(self.blocks):  # the first block appraised first
+                add(cal.add_working_days(round1.last_day, -4 if position == 0 else -2), f"round-1 appraisal {block}",
+                    self._appraise(block, ScoreKind.APPRAISED_ROUND1), tick=True, hour=15)
+        draft, explain = self._stage_task(Stage.SEND_DRAFT), ctx.unit_task(Stage.EXPLANATIONS.value)
         slots = defaultdict(list)
         for unit in self.units:
-            if self.behaviour[unit.code].explains:
-                day = cal.add_working_days(draft_due, self.rng.randint(2, cal.working_days_between(draft_due,
-                                                                                                    explain_due)))
+            if draft and explain and self.behaviour[unit.code].explains:
+                window = max(2, cal.working_days_between(draft.last_day, explain.last_day))
+                day = cal.add_working_days(draft.last_day, self.rng.randint(2, window))
                 slots[(day, self.rng.randint(9, 16))].append(unit.code)
         for (day, hour), codes in sorted(slots.items()):
             add(day, f"{len(codes)} explanation(s)", self._explain(codes), hour=hour)
-        survey_due = ctx.task_by_number(13).last_day
-        add(cal.add_working_days(survey_due, -2), "survey results so", self._survey("so"), tick=True, hour=14)
-        add(cal.add_working_days(survey_due, 3), "survey results huyen (late)", self._survey("huyen"), tick=True,
-            hour=14)
-        round2_due = ctx.task_by_number(9).last_day
-        add(cal.add_working_days(round2_due, -2), "round-2 appraisal", self._appraise(None, ScoreKind.APPRAISED_ROUND2),
-            tick=True, hour=15)
-        add(cal.add_working_days(round2_due, 2), "council corrects one score", self._council_correction(),
-            tick=True, hour=11)
-        add(cal.add_working_days(ctx.task_by_number(15).last_day, 3), "council approves the results",
-            self._approve(), tick=True, hour=9)
+        if survey_task is not None and survey_task.last_day:
+            for position, block in enumerate(self.blocks):  # the last block's results arrive late
+                late = position == len(self.blocks) - 1 and len(self.blocks) > 1
+                add(cal.add_working_days(survey_task.last_day, 3 if late else -2),
+                    f"survey results {block}" + (" (late)" if late else ""), self._survey(block), tick=True, hour=14)
+        round2 = self._stage_task(Stage.APPRAISAL_ROUND2)
+        if round2 is not None:
+            add(cal.add_working_days(round2.last_day, -2), "round-2 appraisal",
+                self._appraise(None, ScoreKind.APPRAISED_ROUND2), tick=True, hour=15)
+            add(cal.add_working_days(round2.last_day, 2), "council corrects one score", self._council_correction(),
+                tick=True, hour=11)
+        approval_after = self._stage_task(Stage.ANALYSIS_REPORT) or self._stage_task(Stage.SCORING) or round2
+        if approval_after is not None:
+            add(cal.add_working_days(approval_after.last_day, 3), "council approves the results", self._approve(),
+                tick=True, hour=9)
         return events
 
     # --- actors -------------------------------------------------------------------------------------
@@ -177,7 +206,8 @@ class World:
                                                .quantize(Decimal(1)) * QUARTER))
                           for leaf, value in (self.self_scores.get(code) or self._points(0.9, 0)).items()}
                 sheets.append(self._sheet(code, points, "Tổ công tác"))
-            record_scores(session, ctx, kind=kind, sheets=sheets, at=self.now, actor=assignee_for_body("to_cong_tac"),
+            record_scores(session, ctx, kind=kind, sheets=sheets, at=self.now,
+                          actor=self._body("working_group"),
                           source=f"tham-dinh-{kind.value}-{block or 'all'}.xlsx")
         return act
 
@@ -201,16 +231,16 @@ class World:
                           for leaf in self.leaves if leaf.method == "survey"}
                 sheets.append(ScoreSheet(unit.code, {c: (p, "", "") for c, p in points.items()}))
             record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets, at=self.now,
-                          actor=assignee_for_body("vien"), source=f"dtxhh-{block}.xlsx")
+                          actor=self._body("institute"), source=f"dtxhh-{block}.xlsx")
         return act
 
     def _council_correction(self) -> Callable[[Session, CycleContext], None]:
         def act(session: Session, ctx: CycleContext) -> None:
-            code = self.rng.choice([u.code for u in self.units if u.block == "so"])
+            code = self.rng.choice([u.code for u in self.units if u.block == self.blocks[0]])
             points = {leaf: min(next(x.max_points for x in self.leaves if x.code == leaf), value + Decimal("0.5"))
                       for leaf, value in self.self_scores.get(code, {}).items()}
             record_scores(session, ctx, kind=ScoreKind.COUNCIL_FINAL, sheets=[self._sheet(code, points, "Hội đồng")],
-                          at=self.now, actor=assignee_for_body("hoi_dong"), source="quyet-dinh-hoi-dong.pdf")
+                          at=self.now, actor=self._body("council"), source="quyet-dinh-hoi-dong.pdf")
         return act
 
     def _import_last_year(self) -> Callable[[Session, CycleContext], None]:
@@ -230,7 +260,8 @@ class World:
                     writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
                     writer.writeheader()
                     writer.writerows(rows)
-                import_prior_results(session, path, ctx.year - 1, Inputs(assignee_for_body("so_noi_vu"), self.now))
+                import_prior_results(session, path, ctx.year - 1, Inputs(self._body("coordinator"),
+                                                                         self.now))
         return act
 
     def _approve(self) -> Callable[[Session, CycleContext], None]:
