@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from models.definition.cycle import CriterionDef
 from models.definition.specs import CriteriaSetSpec, CycleSpec
+from models.lifecycle import Lifecycle, lifecycle_for
 from models.refusals import Refused
 from models.tables import UNITS_OWNER, Body, Criterion, Cycle, PlanTask
 from models.workdays import WorkingCalendar
@@ -37,6 +38,11 @@ class CycleContext:
     reward_share: Fraction
     bodies: dict[str, Body]
     tasks: dict[int, PlanTask]  # by id
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The unit lifecycle this plan's stages make."""
+        return lifecycle_for(frozenset(task.stage for task in self.tasks.values()))
 
     @property
     def coordinator(self) -> Body:

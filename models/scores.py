@@ -13,9 +13,21 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.batching import chunked
+from models.lifecycle import FULL, Lifecycle
 from models.tables import ScoreKind, ScoreLine, ScoreVersion, Unit
 
-SCORED_KINDS = (ScoreKind.APPRAISED_ROUND2, ScoreKind.COUNCIL_FINAL, ScoreKind.SURVEY)  # what a result is made of
+
+def final_appraisal_kind(lifecycle: Lifecycle) -> ScoreKind:
+    """The working group's last appraisal in this plan: round 2, or round 1 when the plan has no second draft."""
+    return ScoreKind.APPRAISED_ROUND2 if lifecycle.has("appraisal_round2") else ScoreKind.APPRAISED_ROUND1
+
+
+def scored_kinds(lifecycle: Lifecycle) -> tuple[ScoreKind, ...]:
+    """What a result is made of: the last appraisal (or the council's final scores) and the survey."""
+    return (final_appraisal_kind(lifecycle), ScoreKind.COUNCIL_FINAL, ScoreKind.SURVEY)
+
+
+SCORED_KINDS = scored_kinds(FULL)  # a full plan's
 
 
 @dataclass(frozen=True)

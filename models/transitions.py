@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from models.batching import chunked
 from models.history import HistoryDraft, append_history
-from models.lifecycle import TRANSITIONS, TransitionRefused, UnitEvent, UnitState, next_state
+from models.lifecycle import FULL, Lifecycle, TransitionRefused, UnitEvent, UnitState, lifecycle_for
 from models.refusals import Refused
-from models.tables import Unit, actor_for
+from models.tables import PlanTask, Unit, actor_for
 
 MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
 
@@ -55,12 +55,13 @@ def transition_units(
     missing = set(codes) - {row.code for row in rows}
     if missing:
         raise UnknownUnits(f"cycle {cycle_id}: unknown unit(s) {', '.join(sorted(missing))}")
+    lifecycle = cycle_lifecycle(session, cycle_id)
     transitions = [
         Transition(row.id, row.code, event, UnitState(row.state),
-                   next_state(UnitState(row.state), event, unit=row.code))
+                   lifecycle.next_state(UnitState(row.state), event, unit=row.code))
         for row in rows
     ]
-    target, sources = transitions[0].to_state, TRANSITIONS[event][0]
+    target, sources = transitions[0].to_state, lifecycle.transitions[event][0]
     ids = [t.unit_id for t in transitions]
     moved = 0
     for chunk in chunked(ids):
@@ -82,6 +83,13 @@ def transition_units(
         for t in transitions
     ])
     return transitions
+
+
+def cycle_lifecycle(session: Session, cycle_id: str) -> Lifecycle:
+    """The lifecycle the cycle's plan makes (the stages of its tasks)."""
+    stages = frozenset(session.execute(select(PlanTask.stage).where(PlanTask.cycle_id == cycle_id).distinct())
+                       .scalars())
+    return lifecycle_for(stages) if stages else FULL
 
 
 def _load_states(session: Session, cycle_id: str, codes: Collection[str]) -> list[Any]:

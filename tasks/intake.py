@@ -17,7 +17,7 @@ from models.bulk import insert_rows
 from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
-from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached, next_state
+from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached
 from models.refusals import Refused
 from models.scores import field_totals_json, latest_versions, version_lines
 from models.stages import Stage
@@ -76,9 +76,9 @@ def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheet
     units = _units(session, ctx, [sheet.unit_code for sheet in sheets])
     movers = [code for code, unit in units.items() if event and unit.state != RESUBMIT_WHILE.get(kind)]
     if event:
-        _check_stage_open(units, movers, kind, event)
+        _check_stage_open(ctx, units, movers, kind, event)
     else:
-        _check_not_frozen(units, kind)
+        _check_not_frozen(ctx, units, kind)
     version_ids = _insert_versions(session, ctx, kind, sheets, units, at=at, actor=actor, source=source,
                                    flow_run_id=flow_run_id)
     if event and movers:
@@ -90,25 +90,27 @@ def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheet
     return version_ids
 
 
-def _check_stage_open(units: Mapping[str, Unit], movers: list[str], kind: ScoreKind, event: UnitEvent) -> None:
+def _check_stage_open(ctx: CycleContext, units: Mapping[str, Unit], movers: list[str], kind: ScoreKind,
+                      event: UnitEvent) -> None:
     for code in movers:
         try:
-            next_state(UnitState(units[code].state), event, unit=code)
+            ctx.lifecycle.next_state(UnitState(units[code].state), event, unit=code)
         except TransitionRefused as refused:
             raise StageClosed(f"{kind.value} for unit {code}: the unit is in state '{units[code].state}', "
                               f"so this stage is not open for it ({refused})") from None
 
 
-def _check_not_frozen(units: Mapping[str, Unit], kind: ScoreKind) -> None:
+def _check_not_frozen(ctx: CycleContext, units: Mapping[str, Unit], kind: ScoreKind) -> None:
     frozen = sorted(code for code, unit in units.items() if has_reached(UnitState(unit.state), FROZEN_FROM))
     if frozen:
         raise StageClosed(f"{kind.value} for {', '.join(frozen[:10])}: results are already approved "
                           "(re-open the stage with `parindex rerun`)")
     if kind is ScoreKind.COUNCIL_FINAL:
         early = sorted(code for code, unit in units.items()
-                       if not has_reached(UnitState(unit.state), UnitState.APPRAISED_ROUND2))
+                       if not has_reached(UnitState(unit.state), ctx.lifecycle.before_scoring))
         if early:
-            raise StageClosed(f"council final scores for {', '.join(early[:10])}: not appraised in round 2 yet")
+            raise StageClosed(f"council final scores for {', '.join(early[:10])}: their appraisal is not complete "
+                              f"yet (state '{ctx.lifecycle.before_scoring.value}' not reached)")
 
 
 def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheets: Sequence[ScoreSheet],

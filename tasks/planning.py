@@ -10,7 +10,7 @@ from sqlmodel import Session
 from models.completion import parse_completion_rule
 from models.cycle_context import CycleContext
 from models.lifecycle import ORDER, UnitState
-from models.scores import SCORED_KINDS
+from models.scores import scored_kinds
 from models.stages import Stage
 from models.tables import (
     FINISHED,
@@ -32,9 +32,9 @@ def stages_with_work(session: Session, ctx: CycleContext, *, at: datetime) -> li
                                   .group_by(Unit.state)).all())
     least_advanced = min((ORDER.index(UnitState(s)) for s in states), default=0)
     work = {stage for stage in Stage if _assignment_work(session, ctx, stage, status_by_task, least_advanced, at)}
-    if states.get(UnitState.APPRAISED_ROUND1.value):
+    if states.get(UnitState.APPRAISED_ROUND1.value) and ctx.lifecycle.has(Stage.SEND_DRAFT.value):
         work.add(Stage.SEND_DRAFT)
-    if states.get(UnitState.APPRAISED_ROUND2.value) or _results_stale(session, ctx):
+    if states.get(ctx.lifecycle.before_scoring.value) or _results_stale(session, ctx):
         work.add(Stage.SCORING)
     if states.get(UnitState.APPROVED.value) and session.get(Cycle, ctx.cycle_id).approved_at is not None:
         work.add(Stage.ANNOUNCEMENT)
@@ -104,5 +104,6 @@ def _results_stale(session: Session, ctx: CycleContext) -> bool:
     # (a few after a season, not the cycle's 40,000 at 10,000 units).
     earliest = select(func.min(UnitResult.computed_at)).where(UnitResult.cycle_id == ctx.cycle_id).scalar_subquery()
     return session.scalar(select(ScoreVersion.id).join(UnitResult, UnitResult.unit_id == ScoreVersion.unit_id).where(
-        ScoreVersion.cycle_id == ctx.cycle_id, ScoreVersion.kind.in_([kind.value for kind in SCORED_KINDS]),
+        ScoreVersion.cycle_id == ctx.cycle_id,
+        ScoreVersion.kind.in_([kind.value for kind in scored_kinds(ctx.lifecycle)]),
         ScoreVersion.created_at > earliest, ScoreVersion.created_at > UnitResult.computed_at).limit(1)) is not None

@@ -15,7 +15,7 @@ from models.cycle_context import CycleContext, cycle_criteria
 from models.definition.cycle import CriterionDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent, UnitState, has_reached
-from models.scores import SCORED_KINDS, LatestVersion, latest_versions, version_field_totals
+from models.scores import LatestVersion, final_appraisal_kind, latest_versions, scored_kinds, version_field_totals
 from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
 from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
@@ -31,7 +31,7 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
     """Score every block whose inputs are complete and new: all units appraised in round 2 with survey
     results, and some unit not scored yet or a score version newer than its result (`force`: even if not)."""
     units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id)).scalars().all()
-    versions = latest_versions(session, cycle_id=ctx.cycle_id, kinds=SCORED_KINDS)
+    versions = latest_versions(session, cycle_id=ctx.cycle_id, kinds=scored_kinds(ctx.lifecycle))
     newest: dict[int, datetime] = {}
     for (unit_id, _), version in versions.items():
         newest[unit_id] = max(newest.get(unit_id, version.created_at), version.created_at)
@@ -48,7 +48,7 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
     for block, members in sorted(_by_block(units).items()):
         if missing.get(block):
             continue
-        if not force and not any(u.state == UnitState.APPRAISED_ROUND2 or u.id not in computed or u.id in stale
+        if not force and not any(u.state == ctx.lifecycle.before_scoring or u.id not in computed or u.id in stale
                                  or newest[u.id] > computed[u.id] for u in members):
             continue
         changes = _score(session, ctx, members, versions, criteria, at=at, actor=actor, flow_run_id=flow_run_id)
@@ -71,7 +71,7 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
     units = units if units is not None else list(session.execute(
         select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars())
     versions = versions if versions is not None else latest_versions(session, cycle_id=ctx.cycle_id,
-                                                                     kinds=SCORED_KINDS)
+                                                                     kinds=scored_kinds(ctx.lifecycle))
     criteria = criteria if criteria is not None else cycle_criteria(session, ctx.cycle_id)
     survey_leaves = {c.code for c in criteria if c.method == "survey"}
     survey_ids = {unit_id: v.id for (unit_id, kind), v in versions.items() if kind is ScoreKind.SURVEY}
@@ -83,8 +83,9 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
     missing: dict[str, list[str]] = defaultdict(list)
     for unit in units:
         reasons = []
-        if not has_reached(UnitState(unit.state), UnitState.APPRAISED_ROUND2):
-            reasons.append(f"not appraised in round 2 (state {unit.state})")
+        if not has_reached(UnitState(unit.state), ctx.lifecycle.before_scoring):
+            last_round = "round 2" if ctx.lifecycle.has("appraisal_round2") else "round 1"
+            reasons.append(f"not appraised in {last_round} (state {unit.state})")
         if unit.id not in survey_ids:
             reasons.append("no survey results")
         elif covered.get(survey_ids[unit.id], 0) < len(survey_leaves):
@@ -111,7 +112,8 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
            flow_run_id: str | None) -> list[ResultChange]:
     appraisal_of, survey_of = {}, {}
     for unit in members:
-        appraisal = versions.get((unit.id, ScoreKind.COUNCIL_FINAL)) or versions[(unit.id, ScoreKind.APPRAISED_ROUND2)]
+        appraisal = versions.get((unit.id, ScoreKind.COUNCIL_FINAL)) or \
+            versions[(unit.id, final_appraisal_kind(ctx.lifecycle))]
         appraisal_of[unit.id], survey_of[unit.id] = appraisal.id, versions[(unit.id, ScoreKind.SURVEY)].id
     totals = version_field_totals(session, [*appraisal_of.values(), *survey_of.values()])
     inputs = [UnitInput(u.code, u.block, u.group, totals[appraisal_of[u.id]], totals[survey_of[u.id]])
@@ -134,7 +136,7 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
                          "old_index_percent": str(previous[ids[r.code]].index_percent) if ids[r.code] in previous
                          else None})
         for r in results])
-    to_score = [u.code for u in members if u.state == UnitState.APPRAISED_ROUND2]
+    to_score = [u.code for u in members if u.state == ctx.lifecycle.before_scoring]
     transition_units(session, cycle_id=ctx.cycle_id, codes=to_score, event=UnitEvent.SCORE, actor=actor, at=at,
                      reason=f"block {members[0].block} complete: index computed", flow_run_id=flow_run_id)
     by_code = {u.code: u for u in members}

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
-from models.lifecycle import UnitState
+from models.lifecycle import UnitEvent, UnitState
 from models.scoring import band_for, competition_ranks
 from models.stages import Stage
 from models.tables import EACH_UNIT, Criterion, OutboxMessage, PlanTask, ScoreKind, Unit, assignee_for_body
@@ -188,8 +188,10 @@ class World:
 
     def _appraise(self, block: str | None, kind: ScoreKind) -> Callable[[Session, CycleContext], None]:
         # Round 2 also takes units still explaining: their window closes with the appraisal.
-        ready_states = ({UnitState.SELF_ASSESSED.value} if kind is ScoreKind.APPRAISED_ROUND1
-                        else {UnitState.EXPLAINED.value, UnitState.EXPLAINING.value})
+        event = UnitEvent.APPRAISE_ROUND1 if kind is ScoreKind.APPRAISED_ROUND1 else UnitEvent.APPRAISE_ROUND2
+        ready_states = {state.value for state in self.ctx.lifecycle.transitions[event][0]}
+        if kind is ScoreKind.APPRAISED_ROUND2 and self.ctx.lifecycle.has("explanations"):
+            ready_states.add(UnitState.EXPLAINING.value)
 
         def act(session: Session, ctx: CycleContext) -> None:
             ready = session.execute(select(Unit.code, Unit.state).where(

@@ -11,6 +11,7 @@ from models.definition.files import enumerate_entries, validate
 from models.definition.problems import Problems
 from models.definition.specs import CycleSpec, TaskSpec
 from models.due_text import DueKind, DueSpec, DueTextError, parse_due_text
+from models.lifecycle import missing_stages
 from models.tables import UNITS_OWNER
 from models.workdays import WorkingCalendar, format_day
 
@@ -33,6 +34,8 @@ def read_tasks(data: dict[str, Any] | None, cycle: CycleSpec | None, calendar: W
             specs.append((f"{where} (number {spec.number})", spec))
     _check_identity(specs, problems)
     _check_order(specs, problems)
+    for missing in missing_stages(frozenset(spec.stage for _, spec in specs)) if specs else []:
+        problems.add(FILE, "task", f"the plan cannot take a unit to the announcement of results: it needs {missing}")
     tasks = []
     for where, spec in specs:
         if cycle is not None and spec.owner != UNITS_OWNER and spec.owner not in {b.code for b in cycle.bodies}:

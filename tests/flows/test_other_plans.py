@@ -52,3 +52,54 @@ def test_a_plan_of_another_shape_replays_to_announcement(change, db, database_ur
     with session_scope(db) as session:
         states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
     assert states == {FINAL_STATE.value: 52}
+
+
+def without_tasks(folder: Path, removed: set[int]) -> None:
+    """Remove plan tasks; a task that followed a removed one follows what that one followed."""
+    plan = folder / "plan.toml"
+    header, *blocks = plan.read_text(encoding="utf-8").split("[[task]]")
+    number_of = {int(re.search(r"^number = (\d+)$", b, re.M).group(1)): b for b in blocks}
+    follows = {n: [int(x) for x in re.findall(r"\d+", (re.search(r"^after = \[(.*)\]$", b, re.M) or [""])[0]
+                                                      .split("=", 1)[-1])] for n, b in number_of.items()}
+
+    def predecessors(number: int) -> list[int]:
+        found: list[int] = []
+        for before in follows[number]:
+            found += predecessors(before) if before in removed else [before]
+        return sorted(set(found))
+
+    kept = []
+    for number, block in number_of.items():
+        if number in removed:
+            continue
+        if follows[number]:
+            block = re.sub(r"^after = \[.*\]$", f"after = {predecessors(number)}", block, flags=re.M)
+        kept.append(block)
+    plan.write_text("[[task]]".join([header, *kept]), encoding="utf-8")
+
+
+def no_explanations_round(folder: Path) -> None:
+    """The draft is not sent for explanations (tasks 7 and 8): round 2 follows round 1."""
+    without_tasks(folder, {7, 8})
+
+
+def round_one_only(folder: Path) -> None:
+    """One appraisal (Hanoi's 2021 plan: the council appraises, then results are announced)."""
+    without_tasks(folder, {7, 8, 9})
+
+
+@pytest.mark.parametrize("change", [no_explanations_round, round_one_only], ids=lambda change: change.__name__)
+def test_a_plan_without_some_rounds_replays_to_announcement(change, db, database_url, smtp, tmp_path):
+    test_a_plan_of_another_shape_replays_to_announcement(change, db, database_url, smtp, tmp_path)
+
+
+def test_a_plan_that_cannot_reach_announcement_is_refused_naming_what_it_lacks(tmp_path):
+    from models.definition.problems import DefinitionError
+
+    folder = tmp_path / "hanoi-2023"
+    shutil.copytree(HANOI, folder)
+    without_tasks(folder, {6, 7, 8, 9})
+    with pytest.raises(DefinitionError) as refused:
+        load_cycle(folder)
+    assert any("plan.toml" in str(problem) and "an appraisal (stage appraisal_round1 or appraisal_round2)"
+               in str(problem) for problem in refused.value.problems)
