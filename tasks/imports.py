@@ -75,9 +75,10 @@ def load_catalogue(session: Session, cycle_id: str, unit_codes: Collection[str] 
     count = session.scalar(select(func.count()).select_from(Unit).where(Unit.cycle_id == cycle_id)) or 0
     criteria = {c.code: c for c in cycle_criteria(session, cycle_id)}
     weights = {answer: Decimal(str(weight)) for answer, weight in ctx.criteria_set.survey.answer_weights.items()}
-    groups = max(len(block.respondent_groups) for block in ctx.spec.blocks)
+    groups = {block.code: len(block.respondent_groups) for block in ctx.spec.blocks}
+    satisfaction = {block.code: frozenset(block.satisfaction_groups) for block in ctx.spec.blocks}
     return Catalogue(cycle_id, units, criteria, tuple(b.name for b in ctx.criteria_set.bands), weights, groups,
-                     count)
+                     satisfaction, count)
 
 
 def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[FormProblems, list[Sheet], Catalogue]:

@@ -30,7 +30,8 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
     criteria_set = _read_criteria_set(folder, cycle, problems)
     calendar = _read_calendar(folder, cycle, problems)
     tasks = read_tasks(read_toml(folder / "plan.toml", problems), cycle, calendar, problems)
-    respondent_groups = min((len(b.respondent_groups) for b in cycle.blocks), default=5) if cycle else 5
+    # A criterion may be asked of a group that only some blocks have (a district block with six groups).
+    respondent_groups = max((len(b.respondent_groups) for b in cycle.blocks), default=5) if cycle else 5
     criteria = read_criteria(folder, criteria_set, respondent_groups, problems)
     units = read_units(folder, cycle, problems)
     reward_share = _reward_share(criteria_set, problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from models.definition.files import parse_clock_time, parse_day
 from models.stages import Stage
@@ -46,7 +46,17 @@ class BlockSpec(Strict):
     code: Slug
     name: str = Field(min_length=1)
     groups: list[Slug] = Field(min_length=1)
-    respondent_groups: list[str] = Field(min_length=1)
+    respondent_groups: list[str] = Field(min_length=1)  # any number; ballots and criteria number them from 1
+    # The groups whose satisfaction rate (SIPAS) scores a leaf asked only of them: businesses and citizens.
+    satisfaction_groups: list[Annotated[int, Field(ge=1)]] = [4, 5]
+
+    @model_validator(mode="after")
+    def _satisfaction_groups_exist(self) -> BlockSpec:
+        missing = [n for n in self.satisfaction_groups if n > len(self.respondent_groups)]
+        if missing:
+            raise ValueError(f"satisfaction group(s) {', '.join(map(str, missing))} do not exist: the block has "
+                             f"{len(self.respondent_groups)} respondent group(s)")
+        return self
 
 
 class ReminderSpec(Strict):

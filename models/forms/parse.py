@@ -35,7 +35,8 @@ class Catalogue:
     criteria: Mapping[str, CriterionDef]  # every node, in tree order
     bands: tuple[str, ...]
     answer_weights: Mapping[str, Decimal]
-    respondent_groups: int
+    respondent_groups: Mapping[str, int]  # block → how many respondent groups it has
+    satisfaction_groups: Mapping[str, frozenset[int]]  # block → the groups its satisfaction rate stands for
     unit_count: int  # in the cycle (`units` may hold only those a file names)
 
     def leaves(self, method: str) -> list[CriterionDef]:

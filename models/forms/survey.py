@@ -2,7 +2,8 @@
 
 Ballot answers A/B/C/D map to a share of a question's points through the criteria set's weights; a
 leaf's points are its maximum × the mean share over the ballots of its respondent groups. Leaves asked
-of businesses and citizens (groups 4–5) take the unit's satisfaction rate (SIPAS) instead.
+only of a block's satisfaction groups (`satisfaction_groups` in cycle.toml; Hanoi's 4–5, businesses and
+citizens) take the unit's satisfaction rate (SIPAS) instead. Each block numbers its own respondent groups.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from models.forms.problems import FormProblems
 from models.forms.readers import Sheet
 from models.forms.values import is_blank, percentage, points, text, whole_number
 
-SATISFACTION_GROUPS = frozenset({4, 5})
 THREE_PLACES = Decimal("0.001")
 
 SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
@@ -44,7 +44,7 @@ def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
             if (unit, leaf.code) in shares:
                 values = shares[(unit, leaf.code)]
                 found[unit][leaf.code] = _share(leaf.max_points, sum(values, Decimal(0)) / len(values))
-            elif unit in rates and set(leaf.respondents) <= SATISFACTION_GROUPS:
+            elif unit in rates and set(leaf.respondents) <= catalogue.satisfaction_groups[catalogue.units[unit].block]:
                 found[unit][leaf.code] = _share(leaf.max_points, rates[unit] / 100)
     return dict(found)
 
@@ -78,8 +78,9 @@ def _ballot_shares(sheets: list[Sheet], catalogue: Catalogue,
         ballot = text(row.values.get(BALLOT.key))
         unit = unit_of(row, catalogue, problems)
         leaf = leaf_of(row, catalogue, "survey", problems)
-        group = checked(row, GROUP.key, problems,
-                         lambda v: whole_number(v, low=1, high=catalogue.respondent_groups))
+        groups = catalogue.respondent_groups[catalogue.units[unit].block] if unit is not None else \
+            max(catalogue.respondent_groups.values())
+        group = checked(row, GROUP.key, problems, lambda v, high=groups: whole_number(v, low=1, high=high))
         answer = text(row.values.get(ANSWER.key)).upper()
         if not ballot:
             add(problems, row, BALLOT.key, "required", "the ballot number is missing")
