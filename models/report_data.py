@@ -25,6 +25,7 @@ class UnitLine:
     code: str
     name: str
     group: str
+    rank_in_group: int | None
     appraisal: Decimal
     survey: Decimal
     total: Decimal
@@ -42,6 +43,16 @@ class BlockReport:
     code: str
     name: str
     units: list[UnitLine] = field(default_factory=list)
+    group_names: dict[str, str] = field(default_factory=dict)  # set when the block's groups are ranked apart
+
+    @property
+    def ranks_groups(self) -> bool:
+        return bool(self.group_names)
+
+    def groups(self) -> list[tuple[str, list[UnitLine]]]:
+        """Each group's name and its units by rank in the group, in the block's order of groups."""
+        return [(name, sorted((u for u in self.units if u.group == code), key=lambda u: (u.rank_in_group, u.code)))
+                for code, name in self.group_names.items() if any(u.group == code for u in self.units)]
 
     @property
     def mean_index(self) -> Decimal:
@@ -92,7 +103,8 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
         PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1)).all())
     rows = session.execute(select(Unit, UnitResult).join(UnitResult, UnitResult.unit_id == Unit.id, isouter=True)
                            .where(Unit.cycle_id == ctx.cycle_id)).all()
-    blocks = {b.code: BlockReport(b.code, b.name) for b in ctx.spec.blocks}
+    blocks = {b.code: BlockReport(b.code, b.name, group_names={g: ctx.spec.groups.get(g, g) for g in b.groups}
+                                  if b.rank_groups else {}) for b in ctx.spec.blocks}
     unscored, computed = [], None
     rank_counts = Counter((unit.block, result.rank_in_block) for unit, result in rows if result)
     for unit, result in rows:
@@ -103,7 +115,8 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
         last = _two(prior[unit.code]) if unit.code in prior else None
         blocks[unit.block].units.append(UnitLine(
             rank=result.rank_in_block, tied=rank_counts[(unit.block, result.rank_in_block)] > 1, code=unit.code,
-            name=unit.name, group=unit.group, appraisal=_two(result.appraisal_points),
+            name=unit.name, group=unit.group, rank_in_group=result.rank_in_group,
+            appraisal=_two(result.appraisal_points),
             survey=_two(result.survey_points), total=_two(result.total_points), index=_two(result.index_percent),
             band=result.band,
             fields={k: Decimal(v) for k, v in json.loads(result.field_indexes).items()},

@@ -14,6 +14,7 @@ from models.workdays import format_day
 from notifications.render import environment
 
 XLSX_COLUMNS = ("Hạng", "Mã đơn vị", "Đơn vị", "Điểm thẩm định", "Điểm ĐTXHH", "Tổng điểm", "Chỉ số (%)", "Xếp loại")
+GROUP_COLUMNS = ("Nhóm", "Hạng trong nhóm")
 BAND_COLOURS = ("2E7D32", "1565C0", "EF6C00", "C62828", "6A1B9A", "455A64")
 
 
@@ -23,16 +24,19 @@ def write_results_xlsx(report: CycleReport, path: Path) -> None:
     field_headers = [f"{code}. {title} (%)" for code, title in report.fields]
     for block in report.blocks:
         sheet = book.create_sheet(_sheet_title(block.name))
-        sheet.append([*XLSX_COLUMNS, *field_headers])
+        group_columns = GROUP_COLUMNS if block.ranks_groups else ()
+        columns = (*XLSX_COLUMNS, *group_columns)
+        sheet.append([*columns, *field_headers])
         for cell in sheet[1]:
             cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
         for unit in block.units:
+            in_group = (block.group_names.get(unit.group, unit.group), unit.rank_in_group) if group_columns else ()
             sheet.append([unit.rank, unit.code, unit.name, float(unit.appraisal), float(unit.survey),
-                          float(unit.total), float(unit.index), unit.band,
+                          float(unit.total), float(unit.index), unit.band, *in_group,
                           *(float(unit.fields.get(code, Decimal(0))) for code, _ in report.fields)])
-        for index, width in enumerate((7, 14, 40, 14, 12, 11, 11, 12), start=1):
+        for index, width in enumerate((7, 14, 40, 14, 12, 11, 11, 12, 18, 10), start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        for index in range(len(XLSX_COLUMNS) + 1, len(XLSX_COLUMNS) + len(field_headers) + 1):
+        for index in range(len(columns) + 1, len(columns) + len(field_headers) + 1):
             sheet.column_dimensions[get_column_letter(index)].width = 16
         sheet.freeze_panes = "D2"
     book.save(path)

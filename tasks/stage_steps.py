@@ -111,10 +111,15 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))).scalars()}
     block_sizes = dict(session.execute(select(Unit.block, func.count()).where(Unit.cycle_id == ctx.cycle_id)
                                        .group_by(Unit.block)).all())
-    rank_counts = defaultdict(int)
+    rank_counts: dict[tuple[str, int], int] = defaultdict(int)
+    group_counts: dict[tuple[str, int | None], int] = defaultdict(int)
+    group_sizes: dict[str, int] = defaultdict(int)
     for unit, result in session.execute(select(Unit, UnitResult).join(UnitResult, UnitResult.unit_id == Unit.id)
                                          .where(Unit.cycle_id == ctx.cycle_id)).all():
         rank_counts[(unit.block, result.rank_in_block)] += 1
+        group_counts[(unit.group, result.rank_in_group)] += 1
+        group_sizes[unit.group] += 1
+    ranked_apart = {block.code for block in ctx.spec.blocks if block.rank_groups}
     messages = []
     for unit, result in rows:
         indexes = json.loads(result.field_indexes)
@@ -126,6 +131,9 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
                     "total_points": result.total_points, "index_percent": result.index_percent,
                     "rank_in_block": result.rank_in_block, "band": result.band,
                     "tied": rank_counts[(unit.block, result.rank_in_block)] > 1},
+            group={"name": ctx.spec.groups.get(unit.group, unit.group), "rank": result.rank_in_group,
+                   "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
+            if unit.block in ranked_apart else None,
             fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()])
         assignee = assignee_for_unit(unit.code)
         key = f"{ctx.cycle_id}|{assignee}|result|{result.computed_at:%Y%m%dT%H%M}"

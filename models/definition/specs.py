@@ -49,6 +49,9 @@ class BlockSpec(Strict):
     respondent_groups: list[str] = Field(min_length=1)  # any number; ballots and criteria number them from 1
     # The groups whose satisfaction rate (SIPAS) scores a leaf asked only of them: businesses and citizens.
     satisfaction_groups: list[Annotated[int, Field(ge=1)]] = [4, 5]
+    # Whether the province also ranks and publishes each group of the block on its own (Hải Phòng's nhóm
+    # quận and nhóm huyện, QĐ 903); ranks in the block are kept either way.
+    rank_groups: bool = False
 
     @model_validator(mode="after")
     def _satisfaction_groups_exist(self) -> BlockSpec:

@@ -103,3 +103,38 @@ def test_a_plan_that_cannot_reach_announcement_is_refused_naming_what_it_lacks(t
         load_cycle(folder)
     assert any("plan.toml" in str(problem) and "an appraisal (stage appraisal_round1 or appraisal_round2)"
                in str(problem) for problem in refused.value.problems)
+
+
+def district_groups_ranked_apart(folder: Path) -> None:
+    """Quận, huyện and thị xã ranked and published apart (as Hải Phòng ranks nhóm quận and nhóm huyện)."""
+    cycle = folder / "cycle.toml"
+    cycle.write_text(cycle.read_text(encoding="utf-8").replace(
+        'groups = ["quan", "huyen", "thi_xa"]', 'groups = ["quan", "huyen", "thi_xa"]\nrank_groups = true'),
+        encoding="utf-8")
+
+
+def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, database_url, smtp, tmp_path):
+    import email
+    from email import policy
+
+    from openpyxl import load_workbook
+
+    from tasks.reporting import produce_report
+
+    test_a_plan_of_another_shape_replays_to_announcement(district_groups_ranked_apart, db, database_url, smtp,
+                                                         tmp_path)
+    with session_scope(db) as session:
+        _, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "report")
+    book = load_workbook(xlsx)
+    districts = book["Khối quận, huyện, thị xã"]
+    header = [cell.value for cell in districts[1]]
+    assert header[8:10] == ["Nhóm", "Hạng trong nhóm"]
+    quan = sorted(row[9] for row in districts.iter_rows(min_row=2, values_only=True) if row[8] == "Quận")
+    assert quan[0] == 1 and len(quan) == 12  # Hà Nội's 12 quận, ranked among themselves
+    assert [cell.value for cell in book["Khối Sở"][1]][8:9] != ["Nhóm"]  # the Sở block is ranked whole
+    page = html.read_text(encoding="utf-8")
+    assert "nhóm Quận: xếp hạng trong nhóm" in page and "nhóm Thị xã: xếp hạng trong nhóm" in page
+    letters = [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in smtp.messages()]
+    badinh = next(m for m in letters if m["X-Parindex-Kind"] == "result" and "badinh" in m["To"])
+    text = badinh.get_body(("plain",)).get_content()
+    assert re.search(r"Xếp hạng trong nhóm Quận: \d+/12", text), text
