@@ -1,0 +1,39 @@
+"""Every cycle folder in calendar/ checks, replays to announcement and reports: a new province or year is a
+folder, not code."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.season import replay_season
+from models.cycle_store import insert_cycle
+from models.db import session_scope
+from models.definition.loader import load_cycle
+from models.lifecycle import FINAL_STATE
+from models.tables import Unit
+from tasks.reporting import produce_report
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+FOLDERS = sorted(path for path in (ROOT / "calendar").iterdir() if (path / "cycle.toml").exists())
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Path, db, database_url, smtp,
+                                                                      tmp_path):
+    definition = load_cycle(folder)
+    with session_scope(db) as session:
+        season_opens = definition.calendar.at_local(definition.spec.season.from_, time(0))
+        insert_cycle(session, definition, at=season_opens, actor="test")
+    report = replay_season(database_url=database_url, cycle_id=definition.id, seed=2023)
+    assert report.refused_inputs == []
+    with session_scope(db) as session:
+        states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
+        results, xlsx, html = produce_report(session, definition.id, tmp_path / "report")
+    assert states == {FINAL_STATE.value: len(definition.units)}
+    assert xlsx.exists() and html.exists() and results.approved_at is not None
+    assert sum(len(block.units) for block in results.blocks) == len(definition.units)
