@@ -36,6 +36,8 @@ class UnitLine:
     accountability: str
     last_year: Decimal | None
     change: Decimal | None
+    satisfaction: Decimal | None = None  # the satisfaction index (%), when the survey gave a rate
+    satisfaction_last_year: Decimal | None = None
 
 
 @dataclass
@@ -67,6 +69,21 @@ class BlockReport:
         counts = Counter(u.band for u in self.units)
         return {band: counts.get(band, 0) for band in bands}
 
+    def satisfaction_sides(self, threshold: Decimal) -> tuple[int, int]:
+        """How many units reached the threshold (from it up) and how many stayed below it."""
+        rated = [u.satisfaction for u in self.units if u.satisfaction is not None]
+        reached = sum(1 for rate in rated if rate >= threshold)
+        return reached, len(rated) - reached
+
+    def satisfied_two_years(self, threshold: Decimal) -> list[UnitLine]:
+        """The units at or above the threshold this year and last year."""
+        return [u for u in self.units if u.satisfaction is not None and u.satisfaction >= threshold
+                and u.satisfaction_last_year is not None and u.satisfaction_last_year >= threshold]
+
+    @property
+    def has_satisfaction(self) -> bool:
+        return any(u.satisfaction is not None for u in self.units)
+
     def field_means(self, codes: list[str]) -> dict[str, Decimal]:
         return {code: _mean([u.fields[code] for u in self.units if code in u.fields]) for code in codes}
 
@@ -84,6 +101,11 @@ class CycleReport:
     blocks: list[BlockReport]
     units_total: int
     unscored: list[str]
+    satisfaction_threshold: Decimal | None = None  # criteria.toml [survey] satisfaction_threshold_percent
+
+    @property
+    def has_satisfaction(self) -> bool:
+        return any(block.has_satisfaction for block in self.blocks)
 
 
 def _two(value: Decimal) -> Decimal:
@@ -99,10 +121,15 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     fields = [(c.code, c.title) for c in session.execute(
         select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))
         .order_by(Criterion.position)).scalars()]
-    prior = dict(session.execute(select(PriorResult.unit_code, PriorResult.index_percent).where(
-        PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1)).all())
+    prior_rows = session.execute(select(PriorResult.unit_code, PriorResult.index_percent,
+                                        PriorResult.satisfaction_percent).where(
+        PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1)).all()
+    prior = {code: index for code, index, _ in prior_rows}
+    prior_satisfaction = {code: rate for code, _, rate in prior_rows if rate is not None}
     rows = session.execute(select(Unit, UnitResult).join(UnitResult, UnitResult.unit_id == Unit.id, isouter=True)
                            .where(Unit.cycle_id == ctx.cycle_id)).all()
+    configured = ctx.criteria_set.survey.satisfaction_threshold_percent
+    threshold = Decimal(str(configured)) if configured is not None else None
     blocks = {b.code: BlockReport(b.code, b.name, group_names={g: ctx.spec.groups.get(g, g) for g in b.groups}
                                   if b.rank_groups else {}) for b in ctx.spec.blocks}
     unscored, computed = [], None
@@ -121,9 +148,11 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
             band=result.band,
             fields={k: Decimal(v) for k, v in json.loads(result.field_indexes).items()},
             reward=result.reward_eligible, accountability=result.accountability, last_year=last,
-            change=_two(result.index_percent - last) if last is not None else None))
+            change=_two(result.index_percent - last) if last is not None else None,
+            satisfaction=_two(result.satisfaction_percent) if result.satisfaction_percent is not None else None,
+            satisfaction_last_year=_two(prior_satisfaction[unit.code]) if unit.code in prior_satisfaction else None))
     for block in blocks.values():
         block.units.sort(key=lambda u: (u.rank, u.code))
     return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
                        [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
-                       len(rows), sorted(unscored))
+                       len(rows), sorted(unscored), threshold)

@@ -104,3 +104,17 @@ def latest_lines(session: Session, *, cycle_id: str, unit_codes: Collection[str]
         if version is not None:
             chosen[version.id] = code
     return {chosen[version_id]: lines for version_id, lines in version_lines(session, chosen).items()}
+
+
+def latest_satisfaction(session: Session, cycle_id: str, unit_codes: Collection[str]) -> dict[str, Decimal]:
+    """Unit code → the satisfaction rate of its newest survey version that gave one."""
+    found: dict[str, tuple[int, Decimal]] = {}
+    for chunk in chunked(sorted(set(unit_codes))):
+        for code, version, rate in session.execute(
+                select(Unit.code, ScoreVersion.version, ScoreVersion.satisfaction_percent)
+                .join(Unit, Unit.id == ScoreVersion.unit_id)
+                .where(Unit.cycle_id == cycle_id, Unit.code.in_(chunk), ScoreVersion.kind == ScoreKind.SURVEY.value,
+                       ScoreVersion.satisfaction_percent.is_not(None))):
+            if code not in found or version > found[code][0]:
+                found[code] = (version, rate)
+    return {code: rate for code, (_, rate) in found.items()}

@@ -190,6 +190,8 @@ class ScoreVersion(SQLModel, table=True):
     actor: str
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     field_totals: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: field code → points
+    # Survey versions: the unit's satisfaction rate (SIPAS, %) as the survey file gave it, when it did.
+    satisfaction_percent: Decimal | None = Field(default=None, sa_column=Column(points_column(), nullable=True))
 
 
 class ScoreLine(SQLModel, table=True):
@@ -274,6 +276,7 @@ class UnitResult(SQLModel, table=True):
     band: str
     reward_eligible: bool = False
     accountability: str = ""
+    satisfaction_percent: Decimal | None = Field(default=None, sa_column=Column(points_column(), nullable=True))
     computed_at: datetime = Field(sa_column=_utc(nullable=False))
     stale: bool = False  # an input it depends on was re-opened: recomputed when the block is complete again
 
@@ -289,5 +292,6 @@ class PriorResult(SQLModel, table=True):
     index_percent: Decimal = Field(sa_column=Column(points_column(), nullable=False))
     rank_in_block: int
     band: str = Field(max_length=32)
+    satisfaction_percent: Decimal | None = Field(default=None, sa_column=Column(points_column(), nullable=True))
     source: str = ""
     imported_at: datetime = Field(sa_column=_utc(nullable=False))

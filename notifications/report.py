@@ -15,6 +15,7 @@ from notifications.render import environment
 
 XLSX_COLUMNS = ("Hạng", "Mã đơn vị", "Đơn vị", "Điểm thẩm định", "Điểm ĐTXHH", "Tổng điểm", "Chỉ số (%)", "Xếp loại")
 GROUP_COLUMNS = ("Nhóm", "Hạng trong nhóm")
+SATISFACTION_COLUMN = ("Chỉ số hài lòng (%)",)
 BAND_COLOURS = ("2E7D32", "1565C0", "EF6C00", "C62828", "6A1B9A", "455A64")
 
 
@@ -25,7 +26,8 @@ def write_results_xlsx(report: CycleReport, path: Path) -> None:
     for block in report.blocks:
         sheet = book.create_sheet(_sheet_title(block.name))
         group_columns = GROUP_COLUMNS if block.ranks_groups else ()
-        columns = (*XLSX_COLUMNS, *group_columns)
+        satisfaction_column = SATISFACTION_COLUMN if report.has_satisfaction else ()
+        columns = (*XLSX_COLUMNS, *group_columns, *satisfaction_column)
         sheet.append([*columns, *field_headers])
         for cell in sheet[1]:
             cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
@@ -33,6 +35,8 @@ def write_results_xlsx(report: CycleReport, path: Path) -> None:
             in_group = (block.group_names.get(unit.group, unit.group), unit.rank_in_group) if group_columns else ()
             sheet.append([unit.rank, unit.code, unit.name, float(unit.appraisal), float(unit.survey),
                           float(unit.total), float(unit.index), unit.band, *in_group,
+                          *((float(unit.satisfaction) if unit.satisfaction is not None else None,)
+                            if satisfaction_column else ()),
                           *(float(unit.fields.get(code, Decimal(0))) for code, _ in report.fields)])
         for index, width in enumerate((7, 14, 40, 14, 12, 11, 11, 12, 18, 10), start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width

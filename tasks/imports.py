@@ -33,7 +33,7 @@ from models.forms.readers import Sheet, read_form
 from models.forms.survey import parse_survey
 from models.forms.values import text
 from models.history import HistoryDraft, append_history
-from models.scores import latest_lines
+from models.scores import latest_lines, latest_satisfaction
 from models.tables import PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_unit
 from tasks.intake import ScoreSheet, StageClosed, record_explanation, record_scores
 
@@ -171,16 +171,17 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
 def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
     """Survey points, or ballots and satisfaction rates; a new version per unit, over its previous one."""
     problems, sheets, catalogue = _read(session, path, (SURVEY_POINTS_LAYOUT, BALLOT_LAYOUT, SATISFACTION_LAYOUT))
-    points = parse_survey(sheets, catalogue, problems)
+    survey = parse_survey(sheets, catalogue, problems)
     problems.raise_if_any()
-    points = {unit: leaves for unit, leaves in points.items() if leaves}
+    points = {unit: leaves for unit, leaves in survey.points.items() if leaves}
     if not points:
         problems.add("empty", "no survey points could be computed from this file")
         problems.raise_if_any()
     ctx = load_context(session, catalogue.cycle_id)
     before = latest_lines(session, cycle_id=catalogue.cycle_id, unit_codes=list(points), kinds=[ScoreKind.SURVEY])
+    rates = {**latest_satisfaction(session, catalogue.cycle_id, list(points)), **survey.satisfaction}
     sheets_out = [ScoreSheet(unit, {code: (value, "", "")
-                                    for code, value in {**before.get(unit, {}), **leaves}.items()})
+                                    for code, value in {**before.get(unit, {}), **leaves}.items()}, rates.get(unit))
                   for unit, leaves in sorted(points.items())]
     _recorded(problems, lambda: record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets_out, at=who.at,
                                               actor=who.actor, source=path.name, flow_run_id=who.flow_run_id))
@@ -200,7 +201,8 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     session.execute(delete(PriorResult).where(PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == year))
     session.execute(insert(PriorResult), [
         {"cycle_id": ctx.cycle_id, "unit_code": r.unit_code, "year": year, "index_percent": r.index_percent,
-         "rank_in_block": r.rank_in_block, "band": r.band, "source": path.name, "imported_at": who.at}
+         "rank_in_block": r.rank_in_block, "band": r.band, "satisfaction_percent": r.satisfaction_percent,
+         "source": path.name, "imported_at": who.at}
         for r in results])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
         entity="cycle", subject=ctx.cycle_id, event="import_prior_results", actor=who.actor, at=who.at,

@@ -48,6 +48,7 @@ class ScoreSheet:
 
     unit_code: str
     lines: Mapping[str, tuple[Decimal, str, str]]
+    satisfaction: Decimal | None = None  # survey sheets: the unit's satisfaction rate (%), when given
 
 
 # What each kind of score moves the unit from and to; None: no lifecycle move.
@@ -125,7 +126,7 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         "version": before.version + 1 if before else 1,
         "total": sum(points.values(), Decimal(0)),
         "late": due is not None and at > due, "source": source, "actor": actor_for(actor, sheet.unit_code),
-        "created_at": at, "field_totals": field_totals_json(points),
+        "created_at": at, "field_totals": field_totals_json(points), "satisfaction_percent": sheet.satisfaction,
     } for sheet, before, points in zip(sheets, previous, new_points, strict=True)]
     session.flush()  # Core below, for speed (a season writes millions of lines): nothing pending may be skipped
     versions = ScoreVersion.__table__  # type: ignore[attr-defined]

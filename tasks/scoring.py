@@ -18,7 +18,7 @@ from models.lifecycle import UnitEvent, UnitState, has_reached
 from models.scores import LatestVersion, final_appraisal_kind, latest_versions, scored_kinds, version_field_totals
 from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
-from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
+from models.tables import PriorResult, ScoreKind, ScoreLine, ScoreVersion, Unit, UnitResult
 from models.transitions import transition_units
 from tasks.corrections import PreviousResult, ResultChange, queue_corrections
 
@@ -104,7 +104,7 @@ def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
 
 RESULT_COLUMNS = ("cycle_id", "unit_id", "appraisal_points", "survey_points", "total_points", "index_percent",
                   "field_indexes", "rank_in_block", "rank_in_group", "band", "reward_eligible", "accountability",
-                  "computed_at", "stale")
+                  "satisfaction_percent", "computed_at", "stale")
 
 
 def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: Versions,
@@ -120,6 +120,9 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
               for u in members]
     results = score_block(inputs, criteria, ctx.criteria_set, ctx.reward_share, last_year(session, ctx))
     ids = {u.code: u.id for u in members}
+    rate_of_version = dict(session.execute(select(ScoreVersion.id, ScoreVersion.satisfaction_percent)
+                                           .where(ScoreVersion.id.in_(list(survey_of.values())))).all())
+    satisfaction = {u.code: rate_of_version.get(survey_of[u.id]) for u in members}
     block_ids = select(Unit.id).where(Unit.cycle_id == ctx.cycle_id, Unit.block == members[0].block)
     previous = {unit_id: PreviousResult(index, rank, band) for unit_id, index, rank, band in session.execute(
         select(UnitResult.unit_id, UnitResult.index_percent, UnitResult.rank_in_block, UnitResult.band)
@@ -128,7 +131,7 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
     insert_rows(session.connection(), UnitResult.__table__, RESULT_COLUMNS, [(  # type: ignore[attr-defined]
         ctx.cycle_id, ids[r.code], r.appraisal_points, r.survey_points, r.total_points, r.index_percent,
         json.dumps({k: str(v) for k, v in r.field_indexes.items()}), r.rank_in_block, r.rank_in_group, r.band,
-        r.reward_eligible, r.accountability, at, False) for r in results])
+        r.reward_eligible, r.accountability, satisfaction[r.code], at, False) for r in results])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=r.code, event="compute_result", actor=actor, at=at,
                      flow_run_id=flow_run_id, details={

@@ -53,6 +53,7 @@ class World:
 
     def __init__(self, session: Session, ctx: CycleContext, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.rates = random.Random(seed + 1)  # satisfaction rates: their own stream, the season's stays as it was
         self.ctx = ctx
         self.units = session.execute(
             select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars().all()
@@ -231,7 +232,9 @@ class World:
                 points = {leaf.code: (leaf.max_points * Decimal(str(min(1.0, max(0.3, self.rng.gauss(quality, 0.05)))))
                                       ).quantize(Decimal("0.01"))
                           for leaf in self.leaves if leaf.method == "survey"}
-                sheets.append(ScoreSheet(unit.code, {c: (p, "", "") for c, p in points.items()}))
+                rate = Decimal(str(min(99.9, max(60.0, self.rates.gauss(quality * 100 + 1, 3))))) \
+                    .quantize(Decimal("0.01"))
+                sheets.append(ScoreSheet(unit.code, {c: (p, "", "") for c, p in points.items()}, rate))
             record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets, at=self.now,
                           actor=self._body("institute"), source=f"dtxhh-{block}.xlsx")
         return act
@@ -255,7 +258,9 @@ class World:
                     self.behaviour[u.code].quality * 100 - 1.5, 3.0))), 2))) for u in members}
                 ranks = competition_ranks(indexes)
                 rows += [{"Chu kỳ": ctx.cycle_id, "Mã đơn vị": code, "Chỉ số (%)": str(index), "Hạng": ranks[code],
-                          "Xếp loại": band_for(index, block, ctx.criteria_set)} for code, index in indexes.items()]
+                          "Xếp loại": band_for(index, block, ctx.criteria_set),
+                          "Chỉ số hài lòng (%)": str(min(Decimal("99.9"), index + 1))}
+                         for code, index in indexes.items()]
             with tempfile.TemporaryDirectory(prefix="parindex-world-") as folder:
                 path = Path(folder) / f"ket-qua-{ctx.year - 1}.csv"
                 with path.open("w", newline="", encoding="utf-8") as handle:

@@ -126,6 +126,9 @@ class AccountabilitySpec(Strict):
 
 class SurveySpec(Strict):
     answer_weights: dict[str, float]
+    # The satisfaction index a unit should reach (QĐ 903 of Hải Phòng counts the units from 90 % up and those
+    # below): the report counts both sides and lists the units that reached it two years running.
+    satisfaction_threshold_percent: float | None = Field(default=None, ge=0, le=100)
 
     @field_validator("answer_weights")
     @classmethod

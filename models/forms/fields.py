@@ -61,4 +61,6 @@ SURVEY_POINTS_LAYOUT = Layout("survey points", "Điểm ĐTXHH", (CYCLE, UNIT, C
                               (UNIT_NAME, TITLE, MAX_POINTS))
 BALLOT_LAYOUT = Layout("survey ballots", "Phiếu", (CYCLE, BALLOT, UNIT, GROUP, CRITERION, ANSWER), (UNIT_NAME,))
 SATISFACTION_LAYOUT = Layout("satisfaction", "Hài lòng", (CYCLE, UNIT, SATISFACTION), (UNIT_NAME,))
-RESULTS_LAYOUT = Layout("last year's results", "Kết quả", (CYCLE, UNIT, INDEX, RANK, BAND), (UNIT_NAME,))
+SATISFACTION_INDEX = Field("satisfaction_index", "Chỉ số hài lòng (%)", ("satisfaction_percent", "chi so hai long"), 14)
+RESULTS_LAYOUT = Layout("last year's results", "Kết quả", (CYCLE, UNIT, INDEX, RANK, BAND),
+                        (UNIT_NAME, SATISFACTION_INDEX))

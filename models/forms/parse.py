@@ -12,7 +12,19 @@ from decimal import Decimal
 from typing import Any
 
 from models.definition.cycle import CriterionDef
-from models.forms.fields import BAND, CRITERION, CYCLE, EVIDENCE, EXPLANATION, INDEX, POINTS, RANK, UNIT, Layout
+from models.forms.fields import (
+    BAND,
+    CRITERION,
+    CYCLE,
+    EVIDENCE,
+    EXPLANATION,
+    INDEX,
+    POINTS,
+    RANK,
+    SATISFACTION_INDEX,
+    UNIT,
+    Layout,
+)
 from models.forms.problems import FormProblems
 from models.forms.readers import Sheet
 from models.forms.values import BadValue, is_blank, percentage, points, text, whole_number
@@ -182,6 +194,7 @@ class PriorResult:
     index_percent: Decimal
     rank_in_block: int
     band: str
+    satisfaction_percent: Decimal | None = None
 
 
 def parse_results(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> list[PriorResult]:
@@ -202,7 +215,9 @@ def parse_results(sheets: list[Sheet], catalogue: Catalogue, problems: FormProbl
             continue
         if not first_time(rows, unit, row, problems, unit, UNIT.key):
             continue
-        results[unit] = PriorResult(unit, index, rank, band)
+        satisfaction = None if is_blank(row.values.get(SATISFACTION_INDEX.key)) else \
+            checked(row, SATISFACTION_INDEX.key, problems, percentage)
+        results[unit] = PriorResult(unit, index, rank, band, satisfaction)
     return list(results.values())
 
 

@@ -9,6 +9,7 @@ citizens) take the unit's satisfaction rate (SIPAS) instead. Each block numbers 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from models.forms.fields import (
@@ -32,7 +33,13 @@ THREE_PLACES = Decimal("0.001")
 SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
 
 
-def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> SurveyPoints:
+@dataclass(frozen=True)
+class SurveyFile:
+    points: SurveyPoints
+    satisfaction: dict[str, Decimal]  # unit → its satisfaction rate (%), the unit's satisfaction index
+
+
+def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> SurveyFile:
     found: SurveyPoints = defaultdict(dict)
     _direct_points(sheets, catalogue, problems, found)
     shares = _ballot_shares(sheets, catalogue, problems)
@@ -46,7 +53,7 @@ def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
                 found[unit][leaf.code] = _share(leaf.max_points, sum(values, Decimal(0)) / len(values))
             elif unit in rates and set(leaf.respondents) <= catalogue.satisfaction_groups[catalogue.units[unit].block]:
                 found[unit][leaf.code] = _share(leaf.max_points, rates[unit] / 100)
-    return dict(found)
+    return SurveyFile(dict(found), rates)
 
 
 def _share(maximum: Decimal, share: Decimal) -> Decimal:

@@ -37,3 +37,8 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
     assert states == {FINAL_STATE.value: len(definition.units)}
     assert xlsx.exists() and html.exists() and results.approved_at is not None
     assert sum(len(block.units) for block in results.blocks) == len(definition.units)
+    assert results.has_satisfaction  # the survey's satisfaction rates became each unit's satisfaction index
+    if results.satisfaction_threshold is not None:
+        assert sum(sum(block.satisfaction_sides(results.satisfaction_threshold)) for block in results.blocks) \
+            == len(definition.units)
+    assert "Chỉ số hài lòng" in html.read_text(encoding="utf-8")

@@ -124,6 +124,21 @@ def test_survey_from_ballots_and_satisfaction_rates(opened, tmp_path):
                                      .where(Unit.code == "SNV", ScoreVersion.kind == "survey")).all())
     assert lines["1.6.1"] == Decimal("1.600") and lines["8.4.1"] == Decimal("3.063")  # 3.5 × 0.875 = 3.0625
     assert "2.5.1" not in lines  # no ballot answered it: still missing, scoring will say so
+    with session_scope(opened) as session:  # the rate is kept: it is the unit's satisfaction index
+        rate = session.scalar(select(ScoreVersion.satisfaction_percent).join(Unit, Unit.id == ScoreVersion.unit_id)
+                              .where(Unit.code == "SNV", ScoreVersion.kind == "survey"))
+    assert rate == Decimal("87.500")
+
+
+def test_last_years_satisfaction_index_is_kept_when_the_file_has_it(opened, tmp_path):
+    rows = [{"Chu kỳ": "hanoi-2023", "Mã đơn vị": "SNV", "Chỉ số (%)": "91,5", "Hạng": 2, "Xếp loại": "Tốt",
+             "Chỉ số hài lòng (%)": "92,4"},
+            {"Chu kỳ": "hanoi-2023", "Mã đơn vị": "STP", "Chỉ số (%)": 84, "Hạng": 9, "Xếp loại": "Khá",
+             "Chỉ số hài lòng (%)": ""}]
+    submit(opened, as_csv(rows, tmp_path / "2022.csv"), import_prior_results, 2022)
+    with session_scope(opened) as session:
+        found = dict(session.execute(select(PriorResult.unit_code, PriorResult.satisfaction_percent)).all())
+    assert found == {"SNV": Decimal("92.400"), "STP": None}
 
 
 def test_last_years_results_replace_that_year(opened, tmp_path):
