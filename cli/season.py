@@ -104,7 +104,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
                     report = replay_season(database_url=database_url, cycle_id=definition.id, seed=seed,
                                            progress=advance)
                     progress.update(bar, completed=span)
-            mails = len(smtp.messages())
+            mails = smtp.received
     season_end = definition.calendar.at_local(season.to + timedelta(days=1), time(0))
     with session_scope(engine_for(database_url)) as session:
         summary = season_summary(session, load_context(session, definition.id), at=season_end)

@@ -16,7 +16,7 @@ class EmlWriter:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.count = len(list(self.folder.glob("*.eml")))
+        self.count = self.first_count = len(list(self.folder.glob("*.eml")))
         self.lock = threading.Lock()
         self.refuse = False  # set to simulate an outage that still answers (421)
 
@@ -53,6 +53,11 @@ class CaptureServer:
 
     def messages(self) -> list[Path]:
         return sorted(self.handler.folder.glob("*.eml"))
+
+    @property
+    def received(self) -> int:
+        """Messages this server accepted (the folder may hold an earlier run's too)."""
+        return self.handler.count - self.handler.first_count
 
 
 def _free_port() -> int:
