@@ -158,8 +158,14 @@ class World:
                 self._appraise(None, ScoreKind.APPRAISED_ROUND2), tick=True, hour=15)
             add(cal.add_working_days(round2.last_day, 2), "council corrects one score", self._council_correction(),
                 tick=True, hour=11)
+        # The council approves on the day the plan sets (a task completed when units reach `approved`), or a
+        # few working days after the analysis report.
+        approval = next((task for task in ctx.tasks.values() if task.completes_when == "units_reached:approved"
+                         and task.last_day is not None), None)
         approval_after = self._stage_task(Stage.ANALYSIS_REPORT) or self._stage_task(Stage.SCORING) or round2
-        if approval_after is not None:
+        if approval is not None:
+            add(approval.last_day, "council approves the results", self._approve(), tick=True, hour=9)
+        elif approval_after is not None:
             add(cal.add_working_days(approval_after.last_day, 3), "council approves the results", self._approve(),
                 tick=True, hour=9)
         return events

@@ -36,6 +36,9 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
         results, xlsx, html = produce_report(session, definition.id, tmp_path / "report")
     assert states == {FINAL_STATE.value: len(definition.units)}
     assert xlsx.exists() and html.exists() and results.approved_at is not None
+    approval = [task for task in definition.tasks if str(task.completion) == "units_reached:approved"]
+    if approval:  # the plan sets the council's approval date (haiphong-2021: QĐ 903 of 28/3/2022)
+        assert definition.calendar.local_date(results.approved_at) == approval[0].last_day
     assert sum(len(block.units) for block in results.blocks) == len(definition.units)
     assert results.has_satisfaction  # the survey's satisfaction rates became each unit's satisfaction index
     if results.satisfaction_threshold is not None:
