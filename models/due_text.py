@@ -94,6 +94,14 @@ def _from_month_to_day(text: str, groups: Groups) -> DueSpec:
     return _window(text, date(year, month, 1), _day(*last))
 
 
+def _from_day_to_day_of_year(text: str, groups: Groups) -> DueSpec:
+    """'từ ngày 01/10 đến ngày 30/12/2021': the first date takes the second's year (the year before when
+    its month comes later)."""
+    day, month, *last = _ints(groups)
+    last_day = _day(*last)
+    return _window(text, date(last_day.year - (month > last_day.month), month, day), last_day)
+
+
 def _from_day_to_day(text: str, groups: Groups) -> DueSpec:
     n = _ints(groups)
     return _window(text, _day(*n[:3]), _day(*n[3:]))
@@ -129,6 +137,9 @@ FORMS: tuple[DueForm, ...] = (
             re.compile(rf"^từ tháng (\d{{1,2}})/(\d{{4}}) (?:đến|-) (?:hết )?(?:ngày )?{_DATE}$"), _from_month_to_day),
     DueForm("từ ngày đến ngày", "Từ ngày 01/10/2023 đến ngày 15/11/2023",
             re.compile(rf"^từ (?:ngày )?{_DATE} (?:đến|-) (?:hết )?(?:ngày )?{_DATE}$"), _from_day_to_day),
+    DueForm("từ ngày đến ngày (một năm)", "Từ ngày 01/10 đến ngày 30/12/2021",
+            re.compile(rf"^từ (?:ngày )?(\d{{1,2}})/(\d{{1,2}}) (?:đến|-) (?:hết )?(?:ngày )?{_DATE}$"),
+            _from_day_to_day_of_year),
     DueForm("quý", "Quý IV/2023", re.compile(r"^(?:hoàn thành )?(?:trong )?quý (iv|iii|ii|i|[1-4]) ?/ ?(\d{4})$"),
             _quarter),
     DueForm("năm", "Năm 2023", re.compile(r"^(?:trong )?năm (\d{4})$"), _year),
@@ -138,10 +149,13 @@ FORMS: tuple[DueForm, ...] = (
 
 
 def normalise(text: str) -> str:
-    """NFC, lower case, one space between words, plain hyphens, no trailing full stop."""
+    """NFC, lower case, one space between words, plain hyphens, no trailing full stop; dates written out in
+    words ("ngày 15 tháng 12 năm 2021", "tháng 12 năm 2021", "quý IV năm 2021") in their numeric form."""
     text = unicodedata.normalize("NFC", text).lower()
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
-    return re.sub(r"\s+", " ", text).strip().rstrip(".;").strip()
+    text = re.sub(r"\s+", " ", text).strip().rstrip(".;").strip()
+    text = re.sub(r"\b(\d{1,2}) tháng (\d{1,2}) năm (\d{4})\b", r"\1/\2/\3", text)
+    return re.sub(r"\b(tháng|quý) (\d{1,2}|iv|iii|ii|i) năm (\d{4})\b", r"\1 \2/\3", text)
 
 
 def accepted_forms() -> str:

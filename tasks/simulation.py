@@ -92,6 +92,14 @@ class World:
         found = next((body for body in self.ctx.bodies.values() if body.role == role), self.ctx.coordinator)
         return assignee_for_body(found.code)
 
+    def _appraiser(self, kind: ScoreKind) -> str:
+        """Who appraises: the owner of the plan's appraisal task (a working group, or the council itself)."""
+        stage = Stage.APPRAISAL_ROUND1 if kind is ScoreKind.APPRAISED_ROUND1 else Stage.APPRAISAL_ROUND2
+        task = self._stage_task(stage)
+        if task is not None and task.owner in self.ctx.bodies:
+            return assignee_for_body(task.owner)
+        return self._body("working_group")
+
     def at(self, day: date, hour: int = 10) -> datetime:
         return self.ctx.calendar.at_local(day, time(hour, self.rng.randrange(0, 60)))
 
@@ -216,7 +224,7 @@ class World:
                           for leaf, value in (self.self_scores.get(code) or self._points(0.9, 0)).items()}
                 sheets.append(self._sheet(code, points, "Tổ công tác"))
             record_scores(session, ctx, kind=kind, sheets=sheets, at=self.now,
-                          actor=self._body("working_group"),
+                          actor=self._appraiser(kind),
                           source=f"tham-dinh-{kind.value}-{block or 'all'}.xlsx")
         return act
 

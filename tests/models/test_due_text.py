@@ -32,6 +32,11 @@ from models.due_text import FORMS, DueKind, DueTextError, parse_due_text
     ("Quý 2/2022", DueKind.WINDOW, date(2022, 4, 1), date(2022, 6, 30)),
     ("Năm 2022", DueKind.WINDOW, date(2022, 1, 1), date(2022, 12, 31)),
     ("  TỪ   NGÀY 01/10/2023 ĐẾN HẾT NGÀY 15/11/2023 ", DueKind.WINDOW, date(2023, 10, 1), date(2023, 11, 15)),
+    ("Từ ngày 01/10 đến ngày 30/12/2021", DueKind.WINDOW, date(2021, 10, 1), date(2021, 12, 30)),
+    ("Từ ngày 15/12 đến ngày 15/01/2022", DueKind.WINDOW, date(2021, 12, 15), date(2022, 1, 15)),
+    ("Trước ngày 15 tháng 12 năm 2021", DueKind.BEFORE_DATE, None, date(2021, 12, 14)),
+    ("Hoàn thành trong tháng 12 năm 2021", DueKind.MONTH, date(2021, 12, 1), date(2021, 12, 31)),
+    ("Quý IV năm 2021", DueKind.WINDOW, date(2021, 10, 1), date(2021, 12, 31)),
     ("", DueKind.NONE, None, None),
 ])
 def test_each_form_is_read(text, kind, opens_on, last_day):
