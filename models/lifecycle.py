@@ -107,6 +107,8 @@ def missing_stages(stages: frozenset[str]) -> list[str]:
     missing = [what for needed, what in REQUIRED_STAGES if not stages & set(needed)]
     if "explanations" in stages and "send_draft" not in stages:
         missing.append("a task that sends the round-1 draft (stage send_draft) before explanations")
+    if "send_draft" in stages and "appraisal_round1" not in stages:
+        missing.append("a round-1 appraisal (stage appraisal_round1) whose draft the send_draft task sends")
     return missing
 
 

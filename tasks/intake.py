@@ -241,6 +241,9 @@ def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: da
     task = ctx.task_by_number(number)
     if task.owner == UNITS_OWNER:
         raise StageClosed(f"task {number} is done by every unit: it completes with their submissions")
+    if task.completes_when != "manual":
+        raise StageClosed(f"task {number} completes by itself when {task.completes_when} "
+                          "(it is not reported done by hand)")
     if not actor.strip():
         raise StageClosed("say who reports the task done (--by)")
     rows = session.execute(

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.definition.criteria import read_criteria
-from models.definition.cycle import CycleDefinition
+from models.definition.cycle import CriterionDef, CycleDefinition, TaskDef
 from models.definition.files import read_toml, validate
 from models.definition.plan import read_tasks
 from models.definition.problems import DefinitionError, Problems
 from models.definition.specs import CriteriaSetSpec, CycleSpec, OverridesSpec
 from models.definition.units import read_units
-from models.workdays import WorkingCalendar
+from models.workdays import WorkingCalendar, format_day
 
 DEFINITION_FILES = ("cycle.toml", "plan.toml", "criteria.toml", "criteria.csv", "units.csv", "overrides.toml")
 
@@ -33,6 +34,9 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
     # A criterion may be asked of a group that only some blocks have (a district block with six groups).
     respondent_groups = max((len(b.respondent_groups) for b in cycle.blocks), default=5) if cycle else 5
     criteria = read_criteria(folder, criteria_set, respondent_groups, problems)
+    if cycle is not None:
+        _check_survey_reaches_every_block(criteria, cycle, problems)
+        _check_deadlines_in_season(tasks, cycle, calendar, problems)
     units = read_units(folder, cycle, problems)
     reward_share = _reward_share(criteria_set, problems)
     if problems or cycle is None or criteria_set is None or reward_share is None:
@@ -40,6 +44,35 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
     return CycleDefinition(spec=cycle, criteria_set=criteria_set, tasks=tasks, criteria=criteria, units=units,
                            calendar=calendar, reward_max_share=reward_share, folder=folder,
                            content_hash=content_hash(folder))
+
+
+def _check_survey_reaches_every_block(criteria: Sequence[CriterionDef], cycle: CycleSpec,
+                                      problems: Problems) -> None:
+    """A survey leaf asked only of groups a block does not have could never be scored for that block."""
+    for leaf in (c for c in criteria if c.method == "survey" and c.respondents):
+        for block in cycle.blocks:
+            if not any(group <= len(block.respondent_groups) for group in leaf.respondents):
+                problems.add("criteria.csv", f"criterion {leaf.code}, column respondents",
+                             f"asked only of group(s) {', '.join(map(str, leaf.respondents))}, which block "
+                             f"{block.code} does not have ({len(block.respondent_groups)} groups): its units could "
+                             "never be scored on it")
+
+
+def _check_deadlines_in_season(tasks: Sequence[TaskDef], cycle: CycleSpec, calendar: WorkingCalendar,
+                               problems: Problems) -> None:
+    """A deadline before the plan was issued, or after the season ends, is a typing mistake (the scheduler and
+    replays run the season from its first day to its last)."""
+    for task in tasks:
+        if task.last_day is None:
+            continue
+        if task.last_day < cycle.plan.issued:
+            problems.add("plan.toml", f"task {task.number}.due",
+                         f"{task.due.text!r} ends on {format_day(task.last_day)}, before the plan was issued "
+                         f"({format_day(cycle.plan.issued)})")
+        elif task.last_day > cycle.season.to:
+            problems.add("plan.toml", f"task {task.number}.due",
+                         f"{task.due.text!r} ends on {format_day(task.last_day)}, after the season ends "
+                         f"({format_day(cycle.season.to)}; [season] in cycle.toml)")
 
 
 def content_hash(folder: Path) -> str:

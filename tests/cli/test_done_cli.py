@@ -16,21 +16,27 @@ def status_of(db, number: int) -> set[str]:
 
 
 def test_a_body_reports_its_task_done_once_and_the_history_records_it(loaded_hanoi, db, database_url):
-    result = run("done", "13", "--cycle", "hanoi-2023", "--by", "Viện NCPT KT-XH", "--note", "Công văn 12/VNC",
+    result = run("done", "14", "--cycle", "hanoi-2023", "--by", "Viện NCPT KT-XH", "--note", "Công văn 12/VNC",
                  "--at", AT, "--db", database_url)
     assert result.returncode == 0, result.stderr
-    assert "done task 13" in result.stdout and "Gửi kết quả điều tra xã hội học" in result.stdout
-    assert status_of(db, 13) == {"done"}
+    assert "done task 14" in result.stdout and "Gửi báo cáo phân tích chi tiết" in result.stdout
+    assert status_of(db, 14) == {"done"}
     with session_scope(db) as session:
         (entry,) = session.execute(select(HistoryEntry).where(HistoryEntry.event == "report_done")).scalars()
     assert (entry.actor, entry.reason, entry.to_state) == ("Viện NCPT KT-XH", "Công văn 12/VNC", "done")
-    again = run("done", "13", "--cycle", "hanoi-2023", "--by", "Viện NCPT KT-XH", "--db", database_url)
+    again = run("done", "14", "--cycle", "hanoi-2023", "--by", "Viện NCPT KT-XH", "--db", database_url)
     assert again.returncode == 0 and "already done" in again.stdout
 
 
 def test_a_units_task_and_an_anonymous_report_are_refused(loaded_hanoi, db, database_url):
     units = run("done", "5", "--cycle", "hanoi-2023", "--by", "A", "--db", database_url)
     assert units.returncode == 1 and "done by every unit" in units.stderr and "Traceback" not in units.stderr
-    anonymous = run("done", "13", "--cycle", "hanoi-2023", "--by", " ", "--db", database_url)
+    anonymous = run("done", "14", "--cycle", "hanoi-2023", "--by", " ", "--db", database_url)
     assert anonymous.returncode == 1 and "--by" in anonymous.stderr
-    assert status_of(db, 13) == {"waiting"}
+    assert status_of(db, 14) == {"waiting"}
+
+
+def test_a_task_that_completes_by_itself_is_not_reported_done_by_hand(loaded_hanoi, db, database_url):
+    appraisal = run("done", "6", "--cycle", "hanoi-2023", "--by", "A", "--db", database_url)
+    assert appraisal.returncode == 1 and "completes by itself" in appraisal.stderr
+    assert status_of(db, 6) == {"waiting"}

@@ -8,6 +8,7 @@ import pytest
 
 from models.definition.loader import load_cycle
 from models.definition.problems import DefinitionError
+from tests.conftest import HANOI
 
 
 def test_hanoi_2023_has_the_plans_sixteen_tasks_and_52_units(hanoi):
@@ -116,12 +117,39 @@ def test_the_folder_name_is_the_cycle_id(cycle_copy, tmp_path):
     assert any("id 'hanoi-2023' differs from its folder name 'hanoi-2024'" in p for p in refused(renamed))
 
 
-def test_a_new_year_is_a_new_folder_and_no_code(cycle_copy, tmp_path):
-    """Hanoi 2021 announced in March: a different timeline is only different data."""
-    folder = cycle_copy.rename(tmp_path / "hanoi-2021")
-    write(folder, "cycle.toml", 'id = "hanoi-2023"', 'id = "hanoi-2021"')
-    write(folder, "plan.toml", 'due = "30/11/2023"', 'due = "Trước ngày 22/12/2021"')
-    write(folder, "plan.toml", 'due = "Trước ngày 10/02/2024"', 'due = "Tháng 3/2022"')
-    definition = load_cycle(folder)
+def test_a_new_year_is_a_new_folder_and_no_code():
+    """Hanoi 2021 announced in March: a different timeline is only different data (calendar/hanoi-2021)."""
+    definition = load_cycle(HANOI.parent / "hanoi-2021")
     assert definition.task("self_assessment").last_day == date(2021, 12, 21)
     assert definition.task("announcement").last_day == date(2022, 3, 31)
+
+
+def test_a_deadline_outside_the_season_is_refused_naming_the_task(cycle_copy):
+    plan = cycle_copy / "plan.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace('due = "30/11/2023"', 'due = "30/11/2025"'),
+                    encoding="utf-8")
+    with pytest.raises(DefinitionError) as refused:
+        load_cycle(cycle_copy)
+    assert any("task 5.due" in str(p) and "after the season ends" in str(p) for p in refused.value.problems)
+
+
+def test_a_draft_sent_without_a_round_one_appraisal_is_refused(cycle_copy):
+    plan = cycle_copy / "plan.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace('stage = "appraisal_round1"', 'stage = "setup"'),
+                    encoding="utf-8")
+    with pytest.raises(DefinitionError) as refused:
+        load_cycle(cycle_copy)
+    assert any("round-1 appraisal (stage appraisal_round1)" in str(p) for p in refused.value.problems)
+
+
+def test_a_survey_leaf_no_group_of_a_block_can_answer_is_refused(cycle_copy):
+    cycle = cycle_copy / "cycle.toml"
+    head, districts = cycle.read_text(encoding="utf-8").split('code = "huyen"')
+    cycle.write_text(head + 'code = "huyen"' + districts.replace('    "Người dân",\n]', '    "Người dân",\n    "Trưởng thôn",\n]', 1),
+                     encoding="utf-8")
+    criteria = cycle_copy / "criteria.csv"
+    criteria.write_text(criteria.read_text(encoding="utf-8").replace(
+        'đối với CCHC,2,survey,no,"1,2,3"', 'đối với CCHC,2,survey,no,"6"'), encoding="utf-8")
+    with pytest.raises(DefinitionError) as refused:
+        load_cycle(cycle_copy)
+    assert any("criterion 1.6.1" in str(p) and "block so does not have" in str(p) for p in refused.value.problems)

@@ -57,7 +57,7 @@ def test_a_refused_rerun_ends_failed_with_one_line(production, loaded_hanoi):
 
 def test_a_body_reports_its_task_done_from_the_form(production, loaded_hanoi, db):
     run = run_deployment(production.api_url, "report-done/report-done", {
-        "cycle_id": "hanoi-2023", "task_number": 13, "by": "Viện NCPT KT-XH", "note": "Công văn 12/VNC"})
+        "cycle_id": "hanoi-2023", "task_number": 14, "by": "Viện NCPT KT-XH", "note": "Công văn 12/VNC"})
     assert run["state"]["type"] == "COMPLETED", run["state"]
     with session_scope(db) as session:
         entry = session.execute(select(HistoryEntry).where(HistoryEntry.event == "report_done")).scalars().first()
