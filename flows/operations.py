@@ -9,16 +9,16 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import Field
+from sqlmodel import Session
 
-from flows.refusals import Refusal, outcome, refusal_as_failed
-from models.cycle_context import load_context
+from flows.refusals import Refusal, act_on_cycle, outcome
+from models.cycle_context import CycleContext
 from models.stages import Stage
 from tasks.dashboard.naming import tag_current_run
-from tasks.events import unit_of_work
 from tasks.extensions import extend_deadline
 from tasks.intake import report_task_done
 from tasks.rerun import RERUN_EVENTS, rerun_stage
-from tasks.runtime import current_flow_run_id, database_url, engine_for, wall_clock
+from tasks.runtime import current_flow_run_id, wall_clock
 
 
 def _titled(title: str, description: str, default: object = ...) -> object:
@@ -40,13 +40,9 @@ StageChoice = StrEnum("StageChoice", {stage.value: STAGE_LABELS[stage] for stage
 @task(cache_policy=NO_CACHE)
 def rerun_task(cycle_id: str, stage: str, unit_code: str, reason: str, by: str) -> dict | Refusal:
     """Re-open the stage for the unit, in one transaction."""
-    def act() -> dict:
-        with unit_of_work(engine_for(database_url())) as session:
-            result = rerun_stage(session, load_context(session, cycle_id), stage=Stage(stage),
-                                 unit_code=unit_code.strip().upper(), reason=reason, actor=by, at=wall_clock(),
-                                 flow_run_id=current_flow_run_id())
-        return result.__dict__
-    return refusal_as_failed(act)
+    return act_on_cycle(cycle_id, lambda session, ctx: rerun_stage(
+        session, ctx, stage=Stage(stage), unit_code=unit_code.strip().upper(), reason=reason, actor=by,
+        at=wall_clock(), flow_run_id=current_flow_run_id()).__dict__)
 
 
 @flow(name="rerun-stage", flow_run_name="{cycle_id} · mở lại: {stage} · {unit_code}",
@@ -66,13 +62,9 @@ def rerun_stage_flow(
 @task(cache_policy=NO_CACHE)
 def report_done_task(cycle_id: str, task_number: int, by: str, note: str) -> dict | Refusal:
     """Complete a body's task, in one transaction."""
-    def act() -> dict:
-        with unit_of_work(engine_for(database_url())) as session:
-            done = report_task_done(session, load_context(session, cycle_id), number=task_number, at=wall_clock(),
-                                    actor=by, reason=note.strip() or "reported done",
-                                    flow_run_id=current_flow_run_id())
-        return {"task": task_number, "done": done}
-    return refusal_as_failed(act)
+    return act_on_cycle(cycle_id, lambda session, ctx: {"task": task_number, "done": report_task_done(
+        session, ctx, number=task_number, at=wall_clock(), actor=by, reason=note.strip() or "reported done",
+        flow_run_id=current_flow_run_id())})
 
 
 @flow(name="report-done", flow_run_name="{cycle_id} · nhiệm vụ {task_number} đã hoàn thành",
@@ -92,16 +84,15 @@ def report_done_flow(
 def extend_task(cycle_id: str, task_number: int, unit_codes: list[str] | None, until: date, reason: str,
                 by: str) -> dict | Refusal:
     """Move the deadline and cancel the reminders that carry the old one, in one transaction."""
-    def act() -> dict:
-        with unit_of_work(engine_for(database_url())) as session:
-            result = extend_deadline(session, load_context(session, cycle_id), task_number=task_number,
-                                     unit_codes=[code.strip().upper() for code in unit_codes] if unit_codes else None,
-                                     until=until, reason=reason, actor=by, at=wall_clock(),
-                                     flow_run_id=current_flow_run_id())
+    def act(session: Session, ctx: CycleContext) -> dict:
+        result = extend_deadline(session, ctx, task_number=task_number,
+                                 unit_codes=[code.strip().upper() for code in unit_codes] if unit_codes else None,
+                                 until=until, reason=reason, actor=by, at=wall_clock(),
+                                 flow_run_id=current_flow_run_id())
         return {"task": result.task_number, "last_day": result.last_day.isoformat(),
                 "extended": len(result.extended), "reopened": result.reopened,
                 "cancelled_messages": result.cancelled_messages}
-    return refusal_as_failed(act)
+    return act_on_cycle(cycle_id, act)
 
 
 @flow(name="extend-deadline", flow_run_name="{cycle_id} · gia hạn nhiệm vụ {task_number} đến {until}",

@@ -16,8 +16,12 @@ from typing import Any
 from prefect import get_run_logger
 from prefect.exceptions import FailedRun
 from prefect.states import Failed, State
+from sqlmodel import Session
 
+from models.cycle_context import CycleContext, load_context
 from models.refusals import Refused
+from tasks.events import unit_of_work
+from tasks.runtime import database_url, engine_for
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,15 @@ def refusal_as_failed(action: Callable[[], Any]) -> Any:
     except Refused as refused:
         get_run_logger().error("%s", refused)
         return Refusal(str(refused))
+
+
+def act_on_cycle(cycle_id: str, action: Callable[[Session, CycleContext], Any]) -> Any:
+    """`action` on the cycle in one transaction (its unit events sent once it commits); a refusal comes back as
+    a Refusal and nothing is written."""
+    def act() -> Any:
+        with unit_of_work(engine_for(database_url())) as session:
+            return action(session, load_context(session, cycle_id))
+    return refusal_as_failed(act)
 
 
 def outcome(result: Any) -> Any | State:
