@@ -27,10 +27,10 @@ def _titled(title: str, description: str, default: object = ...) -> object:
 
 
 STAGE_LABELS = {
-    Stage.SELF_ASSESSMENT: "Tự đánh giá, chấm điểm (nhiệm vụ 5)",
-    Stage.APPRAISAL_ROUND1: "Thẩm định lần 1 (nhiệm vụ 6)",
-    Stage.EXPLANATIONS: "Giải trình, bổ sung (nhiệm vụ 8)",
-    Stage.APPRAISAL_ROUND2: "Thẩm định lần 2 (nhiệm vụ 9)",
+    Stage.SELF_ASSESSMENT: "Tự đánh giá, chấm điểm",
+    Stage.APPRAISAL_ROUND1: "Thẩm định lần 1",
+    Stage.EXPLANATIONS: "Giải trình, bổ sung",
+    Stage.APPRAISAL_ROUND2: "Thẩm định lần 2",
     Stage.SCORING: "Tính điểm, xếp hạng",
 }
 # The choice as the form shows it: its value is the Vietnamese label, its name the stage.
@@ -72,7 +72,7 @@ def report_done_task(cycle_id: str, task_number: int, by: str, note: str) -> dic
       "đã gửi); ghi vào lịch sử.")
 def report_done_flow(
     cycle_id: str = _titled("Đợt đánh giá", "Mã đợt đánh giá, ví dụ hanoi-2023"),
-    task_number: int = _titled("Nhiệm vụ số", "Số thứ tự nhiệm vụ trong kế hoạch, ví dụ 13"),
+    task_number: int = _titled("Nhiệm vụ số", "Số thứ tự nhiệm vụ trong kế hoạch (parindex cycle show)"),
     by: str = _titled("Người báo cáo", "Họ tên cán bộ báo hoàn thành (ghi vào lịch sử)"),
     note: str = _titled("Ghi chú", "Số quyết định, báo cáo đã gửi …", ""),
 ) -> dict | State:
@@ -100,7 +100,7 @@ def extend_task(cycle_id: str, task_number: int, unit_codes: list[str] | None, u
       "vị nào); lịch nhắc theo hạn mới, thư nhắc cũ được huỷ.")
 def extend_deadline_flow(
     cycle_id: str = _titled("Đợt đánh giá", "Mã đợt đánh giá, ví dụ hanoi-2023"),
-    task_number: int = _titled("Nhiệm vụ số", "Số thứ tự nhiệm vụ trong kế hoạch, ví dụ 5"),
+    task_number: int = _titled("Nhiệm vụ số", "Số thứ tự nhiệm vụ trong kế hoạch (parindex cycle show)"),
     until: date = _titled("Hạn mới", "Ngày cuối cùng mới (lùi sang ngày làm việc nếu là ngày nghỉ)"),
     reason: str = _titled("Lý do", "Vì sao gia hạn (ghi vào lịch sử và thư gửi đơn vị)"),
     by: str = _titled("Người thực hiện", "Họ tên cán bộ thực hiện (ghi vào lịch sử)"),

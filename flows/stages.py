@@ -14,16 +14,16 @@ from tasks.runtime import wall_clock
 from tasks.steps import advance_assignments, move_units
 
 DESCRIPTIONS = {
-    Stage.SETUP: "Thành lập Hội đồng thẩm định và Tổ công tác (nhiệm vụ 1-2 của kế hoạch).",
-    Stage.SELF_ASSESSMENT: "Các đơn vị tự đánh giá, chấm điểm và gửi biểu mẫu (nhiệm vụ 5).",
-    Stage.APPRAISAL_ROUND1: "Tổ công tác thẩm định dự thảo lần 1 (nhiệm vụ 6).",
-    Stage.SEND_DRAFT: "Gửi kết quả thẩm định dự thảo lần 1 đến từng đơn vị (nhiệm vụ 7).",
-    Stage.EXPLANATIONS: "Các đơn vị giải trình, bổ sung tài liệu kiểm chứng; hết hạn thì đóng (nhiệm vụ 8).",
-    Stage.APPRAISAL_ROUND2: "Tổ công tác thẩm định dự thảo lần 2 (nhiệm vụ 9).",
-    Stage.SURVEY: "Điều tra xã hội học: kế hoạch, phát phiếu, chấm điểm, kết quả (nhiệm vụ 3-4, 11-14).",
+    Stage.SETUP: "Thành lập Hội đồng thẩm định và Tổ công tác.",
+    Stage.SELF_ASSESSMENT: "Các đơn vị tự đánh giá, chấm điểm và gửi biểu mẫu.",
+    Stage.APPRAISAL_ROUND1: "Tổ công tác thẩm định dự thảo lần 1.",
+    Stage.SEND_DRAFT: "Gửi kết quả thẩm định dự thảo lần 1 đến từng đơn vị.",
+    Stage.EXPLANATIONS: "Các đơn vị giải trình, bổ sung tài liệu kiểm chứng; hết hạn thì đóng.",
+    Stage.APPRAISAL_ROUND2: "Tổ công tác thẩm định dự thảo lần 2.",
+    Stage.SURVEY: "Điều tra xã hội học: kế hoạch, phát phiếu, chấm điểm, kết quả.",
     Stage.SCORING: "Tính chỉ số, xếp hạng, xếp loại cho từng khối đã đủ dữ liệu.",
-    Stage.ANALYSIS_REPORT: "Báo cáo phân tích kết quả (nhiệm vụ 10, 15).",
-    Stage.ANNOUNCEMENT: "Công bố kết quả đã được thông qua; mỗi đơn vị nhận thư kết quả (nhiệm vụ 16).",
+    Stage.ANALYSIS_REPORT: "Báo cáo phân tích kết quả.",
+    Stage.ANNOUNCEMENT: "Công bố kết quả đã được thông qua; mỗi đơn vị nhận thư kết quả.",
 }
 
 
