@@ -1,0 +1,41 @@
+"""`parindex dashboard start|status|stop`: a UI that reaches its own API, stopped by the PID it recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from cli.orchestration import _free_port
+
+pytestmark = [pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def parindex(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    return subprocess.run([sys.executable, "-c", "from cli.main import main; main()", *args], cwd=cwd,
+                          env={**env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_dashboard_reaches_its_api_and_stops_by_its_pid(tmp_path):
+    port = _free_port()
+    started = parindex("dashboard", "start", "--port", str(port), cwd=tmp_path)
+    assert started.returncode == 0, started.stderr
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as response:
+            assert json.load(response)["api_url"] == f"http://127.0.0.1:{port}/api"  # not port 4200
+        status = parindex("dashboard", "status", cwd=tmp_path)
+        assert status.returncode == 0 and f"http://127.0.0.1:{port}" in status.stdout
+    finally:
+        stopped = parindex("dashboard", "stop", cwd=tmp_path)
+    assert stopped.returncode == 0 and "stopped the dashboard" in stopped.stdout
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
+    assert parindex("dashboard", "status", cwd=tmp_path).returncode == 1
