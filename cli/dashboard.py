@@ -22,11 +22,11 @@ def running() -> dict | None:
     """The dashboard this folder started, if its process still runs."""
     if not NOTE.exists():
         return None
-    note = json.loads(NOTE.read_text())
     try:
+        note = json.loads(NOTE.read_text())
         os.kill(int(note["pid"]), 0)
-    except (ProcessLookupError, TypeError, ValueError):
-        return None
+    except (ProcessLookupError, PermissionError, TypeError, ValueError, KeyError):
+        return None  # no such process, or a note that is not ours to read
     return note
 
 

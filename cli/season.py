@@ -18,7 +18,7 @@ from rich.table import Table
 from cli.common import AtOption, DbOption, JsonOption, console, default_db, echo_json, parse_instant, user_errors
 from cli.orchestration import PrefectServer, prefect_api
 from models.cycle_context import load_context
-from models.db import session_scope, upgrade_schema
+from models.db import session_scope, shown_url, upgrade_schema
 from models.settings import get_settings
 from tasks.dashboard.naming import describe_checkpoint
 from tasks.runtime import engine_for, using_database, wall_clock
@@ -183,7 +183,8 @@ def serve_command(
         with using_database(url), leadership(url, stop, waiting=lambda: console.print(
                 "another parindex serve schedules for this database: waiting to take over")) as leading:
             if leading:
-                console.print(f"parindex serve: jobs in {url} (table apscheduler_jobs); SIGTERM or Ctrl-C stops",
+                console.print(f"parindex serve: jobs in {shown_url(url)} (table apscheduler_jobs); "
+                              "SIGTERM or Ctrl-C stops",
                               markup=False)
                 with prefect_api(VAR / "prefect") as api_url:
                     console.print(f"Prefect API {api_url}", markup=False)

@@ -9,16 +9,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.input import RunInput
 from prefect.states import State
 from pydantic import Field
+from sqlmodel import Session
 
-from flows.refusals import Refusal, outcome, refusal_as_failed
-from models.cycle_context import load_context
-from models.db import session_scope
-from models.report_data import cycle_report
+from flows.refusals import Refusal, act_on_cycle, outcome
+from models.cycle_context import CycleContext
+from models.report_data import CycleReport, cycle_report
 from tasks.dashboard.naming import tag_current_run
 from tasks.dashboard.words import word
-from tasks.events import unit_of_work
 from tasks.intake import approve_results, awaiting_approval
-from tasks.runtime import current_flow_run_id, database_url, engine_for, wall_clock
+from tasks.runtime import current_flow_run_id, wall_clock
 
 
 class CouncilDecision(RunInput):
@@ -39,33 +38,33 @@ CouncilDecision._description = "Hội đồng thẩm định: thông qua kết q
 def results_for_review(cycle_id: str) -> str | Refusal:
     """The ranking per block as a markdown artifact the council reads before deciding; refused (Failed) when
     nothing awaits approval, before anyone is asked to decide."""
-    def act() -> str:
-        with session_scope(engine_for(database_url())) as session:
-            ctx = load_context(session, cycle_id)
-            awaiting_approval(session, ctx)
-            report = cycle_report(session, ctx)
-        lines = [word("approval.heading", cycle=report.title), ""]
-        if report.unscored:
-            lines.append(word("approval.unscored", units=", ".join(report.unscored)) + "\n")
-        header = " | ".join(word(c) for c in ("col.rank", "col.code", "col.unit", "col.index", "col.band"))
-        for block in report.blocks:
-            lines += [f"## {block.name}", "", f"| {header} |", "|---|---|---|---|---|"]
-            lines += [f"| {u.rank} | {u.code} | {u.name} | {u.index} | {u.band} |" for u in block.units]
-            lines.append("")
-        markdown = "\n".join(lines)
-        create_markdown_artifact(markdown, key=f"{cycle_id}-results-for-approval",
-                                 description=word("approval.description"))
-        return markdown
-    return refusal_as_failed(act)
+    def review(session: Session, ctx: CycleContext) -> CycleReport:
+        awaiting_approval(session, ctx)
+        return cycle_report(session, ctx)
+
+    report = act_on_cycle(cycle_id, review)
+    if isinstance(report, Refusal):
+        return report
+    lines = [word("approval.heading", cycle=report.title), ""]
+    if report.unscored:
+        lines.append(word("approval.unscored", units=", ".join(report.unscored)) + "\n")
+    header = " | ".join(word(c) for c in ("col.rank", "col.code", "col.unit", "col.index", "col.band"))
+    for block in report.blocks:
+        lines += [f"## {block.name}", "", f"| {header} |", "|---|---|---|---|---|"]
+        lines += [f"| {u.rank} | {u.code} | {u.name} | {u.index} | {u.band} |" for u in block.units]
+        lines.append("")
+    markdown = "\n".join(lines)
+    create_markdown_artifact(markdown, key=f"{cycle_id}-results-for-approval",
+                             description=word("approval.description"))
+    return markdown
 
 
 @task(cache_policy=NO_CACHE)
 def record_approval(cycle_id: str, approved_by: str, decision: str) -> int | Refusal:
-    def act() -> int:
-        with unit_of_work(engine_for(database_url())) as session:
-            return approve_results(session, load_context(session, cycle_id), at=wall_clock(), actor=approved_by,
-                                   reason=decision or "council approval", flow_run_id=current_flow_run_id())
-    return refusal_as_failed(act)
+    """The council's decision, in one transaction."""
+    return act_on_cycle(cycle_id, lambda session, ctx: approve_results(
+        session, ctx, at=wall_clock(), actor=approved_by, reason=decision or "council approval",
+        flow_run_id=current_flow_run_id()))
 
 
 @flow(name="approve-results", flow_run_name="{cycle_id} · Hội đồng thẩm định thông qua kết quả",

@@ -29,22 +29,15 @@ class Refusal:
     message: str
 
 
-def refusal_as_failed(action: Callable[[], Any]) -> Any:
-    """Run `action`; a refusal is logged once, as an error, and handed back as a Refusal."""
+def act_on_cycle(cycle_id: str, action: Callable[[Session, CycleContext], Any]) -> Any:
+    """`action` on the cycle in one transaction (its unit events sent once it commits); a refusal is logged
+    once, as an error, and comes back as a Refusal, nothing written."""
     try:
-        return action()
+        with unit_of_work(engine_for(database_url())) as session:
+            return action(session, load_context(session, cycle_id))
     except Refused as refused:
         get_run_logger().error("%s", refused)
         return Refusal(str(refused))
-
-
-def act_on_cycle(cycle_id: str, action: Callable[[Session, CycleContext], Any]) -> Any:
-    """`action` on the cycle in one transaction (its unit events sent once it commits); a refusal comes back as
-    a Refusal and nothing is written."""
-    def act() -> Any:
-        with unit_of_work(engine_for(database_url())) as session:
-            return action(session, load_context(session, cycle_id))
-    return refusal_as_failed(act)
 
 
 def outcome(result: Any) -> Any | State:

@@ -24,6 +24,7 @@ from flows.tick import tick
 from models.checkpoints import Checkpoint
 from models.cycle_context import load_context
 from models.db import normalise_url, session_scope
+from models.refusals import Refused
 from tasks.runtime import database_url, engine_for, wall_clock
 from tasks.schedule_data import active_cycles, upcoming_checkpoints
 
@@ -31,6 +32,26 @@ log = logging.getLogger("parindex.schedule")
 MISFIRE_GRACE = timedelta(minutes=30)
 RESYNC_EVERY = timedelta(minutes=5)
 TICK_DEPLOYMENT = "tick/tick"
+
+
+class TickDeploymentMissing(Refused):
+    """`serve --work-pool` without the `tick` deployment on that pool: ticks would go nowhere."""
+
+
+def check_tick_deployment(work_pool: str) -> None:
+    """Refuse to hand ticks to `work_pool` unless the server has the `tick` deployment on that very pool."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            deployment = client.read_deployment_by_name(TICK_DEPLOYMENT)
+        except ObjectNotFound:
+            raise TickDeploymentMissing(f"the Prefect server has no `{TICK_DEPLOYMENT}` deployment: run `prefect "
+                                        "deploy --all` (README, production) before `serve --work-pool`") from None
+    if deployment.work_pool_name != work_pool:
+        raise TickDeploymentMissing(f"the `{TICK_DEPLOYMENT}` deployment runs on work pool "
+                                    f"{deployment.work_pool_name!r}, not {work_pool!r}")
 
 
 def run_tick_job(cycle_id: str, work_pool: str | None = None) -> None:
@@ -93,6 +114,8 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
           announce: Announce = lambda cycle_id, ahead: None, clock: Callable[[], datetime] = wall_clock) -> None:
     """Catch up once per cycle if checkpoints were missed, sync the jobs, and run until `stop` is set; then
     start no new tick, let a running one finish, and return."""
+    if work_pool:
+        check_tick_deployment(work_pool)
     with session_scope(engine_for(database_url())) as session:
         cycles = cycle_ids or active_cycles(session)
     scheduler = build_scheduler(cycle_ids=cycles, work_pool=work_pool)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import Flow, flow, get_run_logger
-from prefect.runtime import flow_run
 
 from models.stages import Stage
-from tasks.dashboard.naming import local_label
+from tasks.dashboard.naming import season_run_name
 from tasks.dashboard.words import word
 from tasks.runtime import wall_clock
 from tasks.steps import advance_assignments, move_units
@@ -27,18 +26,10 @@ DESCRIPTIONS = {
 }
 
 
-def stage_run_name() -> str:
-    """'hanoi-2023 · Tự đánh giá, chấm điểm · 01/12/2023 08:00 +07:00'."""
-    parameters = flow_run.parameters
-    stage = flow_run.flow_name.replace("-", "_")
-    at = parameters.get("at") or wall_clock()
-    return f"{parameters['cycle_id']} · {word(stage)} · {local_label(parameters['cycle_id'], at)}"
-
-
 def stage_flow(stage: Stage) -> Flow:
     """A flow for one stage: move its assignments along, then take the stage's own step for its units."""
 
-    @flow(name=stage.value.replace("_", "-"), description=DESCRIPTIONS[stage], flow_run_name=stage_run_name,
+    @flow(name=stage.value.replace("_", "-"), description=DESCRIPTIONS[stage], flow_run_name=season_run_name,
           log_prints=False)
     def run_stage(cycle_id: str, at: datetime | None = None) -> dict[str, int]:
         instant = at or wall_clock()

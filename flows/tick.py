@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import flow, get_run_logger, tags
-from prefect.runtime import flow_run
 
 from flows.stages import STAGE_FLOWS
 from models.stages import Stage
 from tasks.dashboard.artifacts import publish_artifacts
-from tasks.dashboard.naming import local_label, tag_current_run, tick_run_name
+from tasks.dashboard.naming import local_label, season_run_name, tag_current_run
 from tasks.dashboard.words import word
 from tasks.runtime import wall_clock
 from tasks.steps import deliver_outbox, plan_tick, queue_notifications
@@ -18,12 +17,7 @@ from tasks.steps import deliver_outbox, plan_tick, queue_notifications
 MAX_ROUNDS = 4  # a stage's work can open the next stage's (scoring → analysis): follow it within one tick
 
 
-def _run_name() -> str:
-    parameters = flow_run.parameters
-    return tick_run_name(parameters["cycle_id"], parameters.get("at") or wall_clock())
-
-
-@flow(name="tick", flow_run_name=_run_name,
+@flow(name="tick", flow_run_name=season_run_name,
       description="Đối chiếu một đợt đánh giá tại một thời điểm: mở nhiệm vụ, nhắc hạn, đánh dấu quá hạn, chuyển "
                   "trạng thái, tính điểm, công bố.")
 def tick(cycle_id: str, at: datetime | None = None) -> dict[str, object]:

@@ -44,6 +44,13 @@ class CycleContext:
         """The unit lifecycle this plan's stages make."""
         return lifecycle_for(frozenset(task.stage for task in self.tasks.values()))
 
+    def block_name(self, code: str) -> str:
+        """'Khối Sở' for `so` (the code itself for a block the cycle does not name)."""
+        return next((block.name for block in self.spec.blocks if block.code == code), code)
+
+    def group_name(self, code: str) -> str:
+        return self.spec.groups.get(code, code)
+
     @property
     def coordinator(self) -> Body:
         return next(body for body in self.bodies.values() if body.role == "coordinator")

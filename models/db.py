@@ -23,6 +23,11 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def shown_url(url: str) -> str:
+    """The URL as a person may read it (a console, a journal): the password replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

@@ -63,34 +63,29 @@ def _ints(groups: Groups) -> tuple[int, ...]:
 
 
 def _by_date(text: str, groups: Groups) -> DueSpec:
-    n = _ints(groups)
-    return DueSpec(DueKind.BY_DATE, text, last_day=_day(*n))
+    return DueSpec(DueKind.BY_DATE, text, last_day=_day(*_ints(groups)))
 
 
 def _before(text: str, groups: Groups) -> DueSpec:
-    n = _ints(groups)
-    written = _day(*n)
+    written = _day(*_ints(groups))
     last_day = written - timedelta(days=1)
     return DueSpec(DueKind.BEFORE_DATE, text, last_day=last_day,
                    reading=f"hạn trước ngày {format_day(written)}, nên ngày cuối cùng là {format_day(last_day)}")
 
 
 def _month(text: str, groups: Groups) -> DueSpec:
-    n = _ints(groups)
-    month, year = n
+    month, year = _ints(groups)
     return DueSpec(DueKind.MONTH, text, opens_on=date(year, month, 1), last_day=_month_end(year, month),
                    reading=f"trong tháng {month:02d}/{year}, nên ngày cuối cùng là ngày cuối tháng")
 
 
 def _months(text: str, groups: Groups) -> DueSpec:
-    n = _ints(groups)
-    first, last, year = n
+    first, last, year = _ints(groups)
     return _window(text, date(year, first, 1), _month_end(year, last))
 
 
 def _from_month_to_day(text: str, groups: Groups) -> DueSpec:
-    n = _ints(groups)
-    month, year, *last = n
+    month, year, *last = _ints(groups)
     return _window(text, date(year, month, 1), _day(*last))
 
 
@@ -113,8 +108,7 @@ def _quarter(text: str, groups: Groups) -> DueSpec:
 
 
 def _year(text: str, groups: Groups) -> DueSpec:
-    n = _ints(groups)
-    (year,) = n
+    (year,) = _ints(groups)
     return _window(text, date(year, 1, 1), date(year, 12, 31))
 
 
@@ -129,7 +123,7 @@ FORMS: tuple[DueForm, ...] = (
     DueForm("trước ngày", "Hoàn thành trước ngày 22/12/2021", re.compile(rf"^{_DONE}trước (?:ngày )?{_DATE}$"),
             _before),
     DueForm("tháng", "Hoàn thành vào tháng 2/2022",
-            re.compile(r"^(?:hoàn thành )?(?:vào |trong )?(?:tháng )(\d{1,2})/(\d{4})$"), _month),
+            re.compile(rf"^{_DONE}(?:vào |trong )?tháng (\d{{1,2}})/(\d{{4}})$"), _month),
     DueForm("tháng m - n", "Tháng 10 - 12/2023",
             re.compile(r"^(?:trong |từ )?(?:các )?tháng (\d{1,2}) ?(?:-|đến) ?(?:tháng )?(\d{1,2})/(\d{4})$"),
             _months),
@@ -140,7 +134,7 @@ FORMS: tuple[DueForm, ...] = (
     DueForm("từ ngày đến ngày (một năm)", "Từ ngày 01/10 đến ngày 30/12/2021",
             re.compile(rf"^từ (?:ngày )?(\d{{1,2}})/(\d{{1,2}}) (?:đến|-) (?:hết )?(?:ngày )?{_DATE}$"),
             _from_day_to_day_of_year),
-    DueForm("quý", "Quý IV/2023", re.compile(r"^(?:hoàn thành )?(?:trong )?quý (iv|iii|ii|i|[1-4]) ?/ ?(\d{4})$"),
+    DueForm("quý", "Quý IV/2023", re.compile(rf"^{_DONE}(?:trong )?quý (iv|iii|ii|i|[1-4]) ?/ ?(\d{{4}})$"),
             _quarter),
     DueForm("năm", "Năm 2023", re.compile(r"^(?:trong )?năm (\d{4})$"), _year),
     DueForm("sau khi", "Ngay sau khi UBND Thành phố ban hành Kế hoạch", re.compile(r"^(?:ngay )?sau khi .+$"),

@@ -130,7 +130,7 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
                            .where(Unit.cycle_id == ctx.cycle_id)).all()
     configured = ctx.criteria_set.survey.satisfaction_threshold_percent
     threshold = Decimal(str(configured)) if configured is not None else None
-    blocks = {b.code: BlockReport(b.code, b.name, group_names={g: ctx.spec.groups.get(g, g) for g in b.groups}
+    blocks = {b.code: BlockReport(b.code, b.name, group_names={g: ctx.group_name(g) for g in b.groups}
                                   if b.rank_groups else {}) for b in ctx.spec.blocks}
     unscored, computed = [], None
     rank_counts = Counter((unit.block, result.rank_in_block) for unit, result in rows if result)

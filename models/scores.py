@@ -36,20 +36,23 @@ class LatestVersion:
     version: int
     total: Decimal
     created_at: datetime
+    satisfaction_percent: Decimal | None = None  # survey versions: the satisfaction rate, when one was given
 
 
 def latest_versions(session: Session, *, cycle_id: str, unit_ids: Collection[int] | None = None,
                     kinds: Collection[ScoreKind] | None = None) -> dict[tuple[int, ScoreKind], LatestVersion]:
     """(unit id, kind) → the newest version of that kind; versions are only ever added."""
     query = select(ScoreVersion.unit_id, ScoreVersion.kind, ScoreVersion.id, ScoreVersion.version,
-                   ScoreVersion.total, ScoreVersion.created_at).where(ScoreVersion.cycle_id == cycle_id)
+                   ScoreVersion.total, ScoreVersion.created_at, ScoreVersion.satisfaction_percent
+                   ).where(ScoreVersion.cycle_id == cycle_id)
     if unit_ids is not None:
         query = query.where(ScoreVersion.unit_id.in_(list(unit_ids)))
     if kinds is not None:
         query = query.where(ScoreVersion.kind.in_([kind.value for kind in kinds]))
     latest: dict[tuple[int, ScoreKind], LatestVersion] = {}
-    for unit_id, kind, version_id, version, total, created_at in session.execute(query.order_by(ScoreVersion.version)):
-        latest[(unit_id, ScoreKind(kind))] = LatestVersion(version_id, version, total, created_at)
+    for unit_id, kind, version_id, version, total, created_at, rate in session.execute(
+            query.order_by(ScoreVersion.version)):
+        latest[(unit_id, ScoreKind(kind))] = LatestVersion(version_id, version, total, created_at, rate)
     return latest
 
 
@@ -93,10 +96,7 @@ def latest_lines(session: Session, *, cycle_id: str, unit_codes: Collection[str]
     """Unit code → the points of its newest version of the first of `kinds` it has (units with none left out)."""
     if not kinds or not unit_codes:
         return {}
-    codes: dict[int, str] = {}
-    for chunk in chunked(sorted(set(unit_codes))):
-        codes.update(session.execute(select(Unit.id, Unit.code).where(
-            Unit.cycle_id == cycle_id, Unit.code.in_(chunk))).all())
+    codes = unit_codes_by_id(session, cycle_id, unit_codes)
     latest = latest_versions(session, cycle_id=cycle_id, unit_ids=list(codes), kinds=kinds)
     chosen: dict[int, str] = {}
     for unit_id, code in codes.items():
@@ -107,14 +107,18 @@ def latest_lines(session: Session, *, cycle_id: str, unit_codes: Collection[str]
 
 
 def latest_satisfaction(session: Session, cycle_id: str, unit_codes: Collection[str]) -> dict[str, Decimal]:
-    """Unit code → the satisfaction rate of its newest survey version that gave one."""
-    found: dict[str, tuple[int, Decimal]] = {}
+    """Unit code → the satisfaction rate of its newest survey version (each survey import carries the last
+    rate forward, so the newest version has one whenever any had)."""
+    codes = unit_codes_by_id(session, cycle_id, unit_codes)
+    latest = latest_versions(session, cycle_id=cycle_id, unit_ids=list(codes), kinds=[ScoreKind.SURVEY])
+    return {codes[unit_id]: version.satisfaction_percent for (unit_id, _), version in latest.items()
+            if version.satisfaction_percent is not None}
+
+
+def unit_codes_by_id(session: Session, cycle_id: str, unit_codes: Collection[str]) -> dict[int, str]:
+    """Unit id → code for these codes of the cycle (unknown codes left out)."""
+    codes: dict[int, str] = {}
     for chunk in chunked(sorted(set(unit_codes))):
-        for code, version, rate in session.execute(
-                select(Unit.code, ScoreVersion.version, ScoreVersion.satisfaction_percent)
-                .join(Unit, Unit.id == ScoreVersion.unit_id)
-                .where(Unit.cycle_id == cycle_id, Unit.code.in_(chunk), ScoreVersion.kind == ScoreKind.SURVEY.value,
-                       ScoreVersion.satisfaction_percent.is_not(None))):
-            if code not in found or version > found[code][0]:
-                found[code] = (version, rate)
-    return {code: rate for code, (_, rate) in found.items()}
+        codes.update(session.execute(select(Unit.id, Unit.code).where(
+            Unit.cycle_id == cycle_id, Unit.code.in_(chunk))).all())
+    return codes

@@ -57,7 +57,7 @@ def reconcile_stage(session: Session, ctx: CycleContext, *, stage: str, at: date
     changes = AssignmentChanges()
     _complete_by_rule(session, ctx, stage_tasks, units, at, changes)
     _open_ready(session, ctx, stage_tasks, units, at, changes)
-    _mark_overdue(session, stage_tasks, at, changes)
+    _mark_overdue(session, ctx, stage_tasks, at, changes)
     changes.write_history(session, cycle_id=ctx.cycle_id, actor=actor, flow_run_id=flow_run_id)
     return changes
 
@@ -135,9 +135,7 @@ def _open_ready(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask]
     opened_late = [row for row in ready if row.due_at is not None and row.due_at <= at
                    and not ctx.tasks[row.plan_task_id].optional]
     changes.overdue += len(opened_late)
-    for task in stage_tasks:  # opened after their deadline: overdue from the start
-        note_lateness(session, cycle_id=ctx.cycle_id, kind="overdue", task_number=task.number,
-                      assignees=[row.assignee for row in opened_late if row.plan_task_id == task.id])
+    note_lateness(session, ctx, kind="overdue", assignments=opened_late)  # overdue from the start
 
 
 def _predecessor_progress(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask],
@@ -169,7 +167,8 @@ def _predecessor_progress(session: Session, ctx: CycleContext, stage_tasks: list
     return finished
 
 
-def _mark_overdue(session: Session, stage_tasks: list[PlanTask], at: datetime, changes: AssignmentChanges) -> None:
+def _mark_overdue(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask], at: datetime,
+                  changes: AssignmentChanges) -> None:
     required = [task.id for task in stage_tasks if not task.optional]
     if not required:
         return
@@ -183,9 +182,7 @@ def _mark_overdue(session: Session, stage_tasks: list[PlanTask], at: datetime, c
         session.execute(update(Assignment).where(Assignment.id.in_(chunk))
                         .values(status=AssignmentStatus.OVERDUE.value).execution_options(synchronize_session=False))
     changes.overdue += len(ids)
-    for task in stage_tasks:
-        note_lateness(session, cycle_id=task.cycle_id, kind="overdue", task_number=task.number,
-                      assignees=[row.assignee for row in late if row.plan_task_id == task.id])
+    note_lateness(session, ctx, kind="overdue", assignments=late)
     changes.drafts += [HistoryDraft(entity="assignment", subject=row.assignee, event="overdue", actor="", at=at,
                                     from_state=AssignmentStatus.OPEN.value, to_state=AssignmentStatus.OVERDUE.value,
                                     details={"plan_task_id": row.plan_task_id}) for row in late]

@@ -46,7 +46,7 @@ def queue_corrections(session: Session, ctx: CycleContext, settings: Settings, c
     if not told:
         return 0
     block = told[0].unit.block
-    block_name = next(b.name for b in ctx.spec.blocks if b.code == block)
+    block_name = ctx.block_name(block)
     block_size = session.scalar(select(func.count()).select_from(Unit).where(
         Unit.cycle_id == ctx.cycle_id, Unit.block == block))
     reason = _latest_rerun(session, ctx, block, settings.language)

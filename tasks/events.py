@@ -4,14 +4,16 @@ committed: `parindex.units.<state>` for moves, `parindex.assignments.overdue|esc
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from prefect.events import emit_event
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from models.batching import chunked
+from models.cycle_context import CycleContext
 from models.db import session_scope
 from models.tables import Body, Unit
 from models.transitions import MOVED_KEY, Transition
@@ -21,10 +23,12 @@ LATENESS_KEY = "parindex.lateness"  # session.info: (cycle id, kind, task number
 LATENESS_KINDS = ("overdue", "escalated", "missed")
 
 
-def note_lateness(session: Session, *, cycle_id: str, kind: str, task_number: int, assignees: list[str]) -> None:
-    """Remember assignments that fell overdue, were escalated or missed: announced once the session commits."""
+def note_lateness(session: Session, ctx: CycleContext, *, kind: str, assignments: Iterable[Any]) -> None:
+    """Remember assignments (rows with `plan_task_id` and `assignee`) that fell overdue, were escalated or were
+    missed: announced, one event per plan task, once the session commits."""
     assert kind in LATENESS_KINDS, kind
-    session.info.setdefault(LATENESS_KEY, []).extend((cycle_id, kind, task_number, a) for a in assignees)
+    session.info.setdefault(LATENESS_KEY, []).extend(
+        (ctx.cycle_id, kind, ctx.tasks[row.plan_task_id].number, row.assignee) for row in assignments)
 
 
 @contextmanager

@@ -193,8 +193,7 @@ def _complete_unit_task(session: Session, ctx: CycleContext, *, stage: str, unit
                          else "miss", status=status)
     changes.write_history(session, cycle_id=ctx.cycle_id, actor=actor, flow_run_id=flow_run_id)
     if status is AssignmentStatus.MISSED:
-        note_lateness(session, cycle_id=ctx.cycle_id, kind="missed", task_number=task.number,
-                      assignees=[row.assignee for row in rows])
+        note_lateness(session, ctx, kind="missed", assignments=rows)
 
 
 def record_explanation(session: Session, ctx: CycleContext, *, unit_code: str, at: datetime, actor: str,

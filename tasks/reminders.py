@@ -86,11 +86,9 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
             groups[(row.plan_task_id, rung.kind, row.last_day, row.due_at, row.moved_because)].append((row, rung, key))
     messages = [message for members in groups.values()
                 for message in _ladder_messages(ctx, settings, tasks[members[0][0].plan_task_id], members, people, at)]
-    for members in groups.values():
-        if members[0][1].kind == "escalation":
-            note_lateness(session, cycle_id=ctx.cycle_id, kind="escalated",
-                          task_number=tasks[members[0][0].plan_task_id].number,
-                          assignees=[row.assignee for row, _, _ in members])
+    note_lateness(session, ctx, kind="escalated",
+                  assignments=[row for members in groups.values() for row, rung, _ in members
+                               if rung.kind == "escalation"])
     return enqueue(session, messages, at=at)
 
 

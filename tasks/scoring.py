@@ -18,7 +18,7 @@ from models.lifecycle import UnitEvent, UnitState, has_reached
 from models.scores import LatestVersion, final_appraisal_kind, latest_versions, scored_kinds, version_field_totals
 from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
-from models.tables import PriorResult, ScoreKind, ScoreLine, ScoreVersion, Unit, UnitResult
+from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
 from models.transitions import transition_units
 from tasks.corrections import PreviousResult, ResultChange, queue_corrections
 
@@ -110,19 +110,18 @@ RESULT_COLUMNS = ("cycle_id", "unit_id", "appraisal_points", "survey_points", "t
 def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: Versions,
            criteria: list[CriterionDef], *, at: datetime, actor: str,
            flow_run_id: str | None) -> list[ResultChange]:
-    appraisal_of, survey_of = {}, {}
+    appraisal_of, survey_of, satisfaction = {}, {}, {}
     for unit in members:
         appraisal = versions.get((unit.id, ScoreKind.COUNCIL_FINAL)) or \
             versions[(unit.id, final_appraisal_kind(ctx.lifecycle))]
-        appraisal_of[unit.id], survey_of[unit.id] = appraisal.id, versions[(unit.id, ScoreKind.SURVEY)].id
+        survey = versions[(unit.id, ScoreKind.SURVEY)]
+        appraisal_of[unit.id], survey_of[unit.id], satisfaction[unit.code] = \
+            appraisal.id, survey.id, survey.satisfaction_percent
     totals = version_field_totals(session, [*appraisal_of.values(), *survey_of.values()])
     inputs = [UnitInput(u.code, u.block, u.group, totals[appraisal_of[u.id]], totals[survey_of[u.id]])
               for u in members]
     results = score_block(inputs, criteria, ctx.criteria_set, ctx.reward_share, last_year(session, ctx))
     ids = {u.code: u.id for u in members}
-    rate_of_version = dict(session.execute(select(ScoreVersion.id, ScoreVersion.satisfaction_percent)
-                                           .where(ScoreVersion.id.in_(list(survey_of.values())))).all())
-    satisfaction = {u.code: rate_of_version.get(survey_of[u.id]) for u in members}
     block_ids = select(Unit.id).where(Unit.cycle_id == ctx.cycle_id, Unit.block == members[0].block)
     previous = {unit_id: PreviousResult(index, rank, band) for unit_id, index, rank, band in session.execute(
         select(UnitResult.unit_id, UnitResult.index_percent, UnitResult.rank_in_block, UnitResult.band)

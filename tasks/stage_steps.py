@@ -125,13 +125,13 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         indexes = json.loads(result.field_indexes)
         context = message_context(
             ctx, settings, title="result", recipient_name=unit.name, year=ctx.year, unit_name=unit.name,
-            block_name=next(b.name for b in ctx.spec.blocks if b.code == unit.block),
+            block_name=ctx.block_name(unit.block),
             block_size=block_sizes[unit.block],
             result={"appraisal_points": result.appraisal_points, "survey_points": result.survey_points,
                     "total_points": result.total_points, "index_percent": result.index_percent,
                     "rank_in_block": result.rank_in_block, "band": result.band,
                     "tied": rank_counts[(unit.block, result.rank_in_block)] > 1},
-            group={"name": ctx.spec.groups.get(unit.group, unit.group), "rank": result.rank_in_group,
+            group={"name": ctx.group_name(unit.group), "rank": result.rank_in_group,
                    "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
             if unit.block in ranked_apart else None,
             fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()])

@@ -34,8 +34,8 @@ def publish_artifacts(cycle_id: str, at: datetime) -> None:
     columns = ("col.unit", "col.code", "col.task", "col.days_overdue", "col.deadline", "col.block", "col.group",
                "col.owner", "col.title")
     table = [dict(zip([word(c) for c in columns], (
-        row.assignee, row.code, row.task, row.days_overdue, f"{row.last_day:%d/%m/%Y}", _block_name(ctx, row.block),
-        _group_name(ctx, row.group), _owner_name(ctx, row.owner), row.title), strict=True)) for row in overdue]
+        row.assignee, row.code, row.task, row.days_overdue, f"{row.last_day:%d/%m/%Y}", ctx.block_name(row.block),
+        ctx.group_name(row.group), _owner_name(ctx, row.owner), row.title), strict=True)) for row in overdue]
     create_table_artifact(key=f"{cycle_id}-overdue", table=table or [{word("col.unit"): word("overdue.none")}],
                           description=word("overdue.description", cycle=cycle_id, at=when))
 
@@ -46,8 +46,8 @@ def _units_by_stage(ctx: CycleContext, overview: Overview, when: str) -> None:
         if len(shown) < overview.unit_count else ""
     create_table_artifact(
         key=f"{ctx.cycle_id}-units-by-stage",
-        table=[{word("col.unit"): u.name, word("col.code"): u.code, word("col.block"): _block_name(ctx, u.block),
-                word("col.group"): _group_name(ctx, u.group), word("col.state"): word(f"state.{u.state}"),
+        table=[{word("col.unit"): u.name, word("col.code"): u.code, word("col.block"): ctx.block_name(u.block),
+                word("col.group"): ctx.group_name(u.group), word("col.state"): word(f"state.{u.state}"),
                 **{word(s): word(u.stages[s]) if s in u.stages else "" for s in overview.unit_stages}}
                for u in shown],
         description=word("units.description", cycle=ctx.cycle_id, at=when, more=more))
@@ -66,19 +66,11 @@ def _progress(ctx: CycleContext, overview: Overview, when: str) -> None:
                              description=word("progress.description", cycle=ctx.cycle_id, at=when))
 
 
-def _group_name(ctx: CycleContext, code: str) -> str:
-    return ctx.spec.groups.get(code, code)
-
-
 def _owner_name(ctx: CycleContext, owner: str) -> str:
     """A body's name, or 'Đơn vị' for a task every unit does."""
     if owner in ctx.bodies:
         return ctx.bodies[owner].name
     return word("col.unit") if owner == UNITS_OWNER else owner
-
-
-def _block_name(ctx: CycleContext, code: str) -> str:
-    return next((block.name for block in ctx.spec.blocks if block.code == code), code)
 
 
 def _cell(text: str) -> str:

@@ -12,7 +12,7 @@ from models.checkpoints import Checkpoint
 from models.db import session_scope
 from models.tables import Cycle
 from tasks.dashboard.words import word
-from tasks.runtime import database_url, engine_for
+from tasks.runtime import database_url, engine_for, wall_clock
 
 
 @lru_cache(maxsize=32)
@@ -37,9 +37,17 @@ def describe_checkpoint(cycle_id: str, point: Checkpoint) -> str:
     return f"{local_label(cycle_id, point.at)}: {', '.join(word(f'checkpoint.{r}') for r in point.reasons)}"
 
 
-def tick_run_name(cycle_id: str, at: datetime | str) -> str:
-    """'hanoi-2023 · 01/12/2023 08:00 +07:00'."""
-    return word("tick.name", cycle=cycle_id, at=local_label(cycle_id, at))
+def season_run_name() -> str:
+    """The name of the tick or stage run being started, from its parameters: 'hanoi-2023 · 01/12/2023 08:00
+    +07:00' for a tick, 'hanoi-2023 · Tự đánh giá, chấm điểm · 01/12/2023 08:00 +07:00' for a stage."""
+    from prefect.runtime import flow_run
+
+    parameters = flow_run.parameters
+    cycle_id, flow_name = parameters["cycle_id"], flow_run.flow_name
+    when = local_label(cycle_id, parameters.get("at") or wall_clock())
+    if flow_name == "tick":
+        return word("tick.name", cycle=cycle_id, at=when)
+    return f"{cycle_id} · {word(flow_name.replace('-', '_'))} · {when}"
 
 
 def tag_current_run(tags: list[str]) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cli.orchestration import PrefectServer
+from tests.production.conftest import SECRET, with_password
 
 pytestmark = [pytest.mark.slow]
 PARINDEX = [sys.executable, "-c", "from cli.main import main; main()"]
@@ -61,7 +62,7 @@ def answers(api_url: str) -> bool:
 
 
 def test_sigterm_stops_serve_and_the_server_it_started(loaded_hanoi, database_url, tmp_path):
-    serve = Serve(database_url, tmp_path)
+    serve = Serve(with_password(database_url), tmp_path)
     api_url = serve.wait_for("Prefect API").split()[-1]
     serve.wait_for("checkpoint(s) ahead")
     assert answers(api_url)
@@ -69,6 +70,7 @@ def test_sigterm_stops_serve_and_the_server_it_started(loaded_hanoi, database_ur
     assert serve.process.wait(timeout=60) == 0
     serve.wait_for("stopped", timeout=5)
     assert not answers(api_url)  # no orphan server left behind
+    assert SECRET not in "".join(serve.seen)  # the database URL is shown with its password masked
 
 
 def test_a_second_serve_waits_and_takes_over_when_the_first_is_killed(loaded_hanoi, database_url, tmp_path):

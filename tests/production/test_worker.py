@@ -120,9 +120,12 @@ def test_the_council_resumes_the_paused_approval_in_the_browser(production, load
 def test_serve_hands_a_tick_to_the_work_pool(production, loaded_hanoi, db, monkeypatch):
     from prefect.settings import temporary_settings
 
-    from flows.schedule import run_tick_job
+    from flows.schedule import TickDeploymentMissing, check_tick_deployment, run_tick_job
 
     with temporary_settings(updates={"api.url": production.api_url}):
+        check_tick_deployment("parindex-process")
+        with pytest.raises(TickDeploymentMissing, match="runs on work pool 'parindex-process', not 'other'"):
+            check_tick_deployment("other")
         run_tick_job("hanoi-2023", "parindex-process")
     (handed,) = post(production.api_url, "/flow_runs/filter", {
         "flow_runs": {"tags": {"all_": ["parindex-serve", "cycle:hanoi-2023"]}}, "limit": 5})
