@@ -13,10 +13,12 @@ from cli.common import (
     DbOption,
     JsonOption,
     UserError,
+    checked_url,
     console,
-    default_db,
+    database,
     echo_json,
     parse_instant,
+    said,
     table_of,
     user_errors,
 )
@@ -24,7 +26,7 @@ from cli.operations import ByOption, CycleOption, ReasonOption, require_text
 from models.db import session_scope
 from tasks.events import unit_of_work
 from tasks.rerun import RerunStage
-from tasks.runtime import engine_for, wall_clock
+from tasks.runtime import wall_clock
 
 audit_app = typer.Typer(help="The tamper-evident history: verify it, export it.", no_args_is_help=True)
 
@@ -42,12 +44,14 @@ def rerun_command(
     with user_errors():
         actor, why = require_text(by, "--by"), require_text(reason, "--reason")
         try:
-            with unit_of_work(engine_for(db or default_db())) as session:
+            when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+            with unit_of_work(database(db)) as session:
                 result = rerun_stage(session, load_context(session, cycle), stage=Stage(stage.value),
-                                     unit_code=unit, reason=why, actor=actor, at=parse_instant(at) or wall_clock())
+                                     unit_code=unit, reason=why, actor=actor, at=when)
         except RerunRefused as refused:
             raise UserError(f"re-run refused: {refused}") from None
-    console.print(f"[green]re-opened[/] {result.stage} for {result.unit}: {result.from_state} → {result.to_state}; "
+    console.print(said("re-opened", "green") +
+                  f" {result.stage} for {result.unit}: {result.from_state} → {result.to_state}; "
                   f"{result.reopened} assignment(s) open again, {result.waiting} waiting again, "
                   f"{result.stale_results} result(s) of its block marked stale. The next tick takes it from there.")
 
@@ -57,7 +61,7 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
     """Every transition, score version, reminder, extension and re-run of a unit, in order."""
     from tasks.audit import unit_history
 
-    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+    with user_errors(), session_scope(database(db)) as session:
         rows = unit_history(session, cycle, unit)
     if as_json:
         echo_json(rows)
@@ -79,16 +83,17 @@ def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="On
     """Walk every cycle's hash chain: exit 0 when intact, 1 naming the first changed, inserted or removed row."""
     from tasks.audit import verify_cycles
 
-    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+    with user_errors(), session_scope(database(db)) as session:
         verdicts = verify_cycles(session, cycle)
     broken = [v for v in verdicts if v.broken]
     for verdict in verdicts:
         if verdict.broken:
             b = verdict.broken
-            console.print(f"[bold red]BROKEN[/] {verdict.cycle_id}: first bad row seq {b.seq} (id {b.row_id}): "
+            console.print(said("BROKEN", "bold red") +
+                          f" {verdict.cycle_id}: first bad row seq {b.seq} (id {b.row_id}): "
                           f"{b.problem}")
         else:
-            console.print(f"[green]intact[/] {verdict.cycle_id}: {verdict.rows} row(s) verified")
+            console.print(said("intact", "green") + f" {verdict.cycle_id}: {verdict.rows} row(s) verified")
     if not verdicts:
         console.print("no cycles registered")
     if broken:
@@ -106,6 +111,6 @@ def export_command(cycle: CycleOption,
     with user_errors():
         if fmt not in ("csv", "json"):
             raise UserError(f"--format {fmt!r}: csv or json")
-        with session_scope(engine_for(db or default_db())) as session:
+        with session_scope(database(db)) as session:
             count = export_history(session, cycle, out, fmt)
-    console.print(f"[green]wrote[/] {out}: {count} history row(s) of {cycle} as {fmt}")
+    console.print(said("wrote", "green") + f" {out}: {count} history row(s) of {cycle} as {fmt}")

@@ -7,17 +7,28 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-import pendulum
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+from sqlalchemy import Engine
 
+from models.db import check_database
+from models.refusals import Refused
 from models.settings import DEFAULT_DATABASE_URL
 
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup off: a path, a unit's name or a file's cell is printed as it is, "[/bold]" and all; styles come from said()
+console = Console(highlight=False, soft_wrap=True, markup=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def said(label: str, style: str) -> Text:
+    """A styled word to start a line with: `said("accepted", "green") + f" {path}"` (the rest is plain text)."""
+    return Text(label, style=style)
 
 DbOption = Annotated[
     str,
@@ -30,6 +41,21 @@ AtOption = Annotated[str | None, typer.Option("--at", help="ISO 8601 instant wit
 
 def default_db() -> str:
     return os.environ.get("PARINDEX_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+@lru_cache(maxsize=8)
+def checked_url(db: str, *, create: bool = False) -> str:
+    """The --db URL (or the default), refused in one line when it cannot be used (models.db.check_database)."""
+    url = db or default_db()
+    check_database(url, create=create)
+    return url
+
+
+def database(db: str) -> Engine:
+    """The engine of an existing, usable database."""
+    from tasks.runtime import engine_for
+
+    return engine_for(checked_url(db))
 
 
 class UserError(Exception):
@@ -52,33 +78,70 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except FormRejected as error:
-        errors.print(f"[bold red]refused:[/] {error.file}: nothing was recorded; {len(error.problems)} problem(s)")
+        errors.print(said("refused:", "bold red") +
+                     f" {error.file}: nothing was recorded; {len(error.problems)} problem(s)")
         for problem in error.problems[:200]:
             errors.print(f"  - {problem}", markup=False)
         if len(error.problems) > 200:
             errors.print(f"  … and {len(error.problems) - 200} more")
         raise typer.Exit(1) from None
     except DefinitionError as error:
-        errors.print(f"[bold red]refused:[/] {error.folder}: {len(error.problems)} mistake(s)")
+        errors.print(said("refused:", "bold red") + f" {error.folder}: {len(error.problems)} mistake(s)")
         for problem in error.problems:
             errors.print(f"  - {problem}", markup=False)
         raise typer.Exit(1) from None
     except (UserError, Refused, TransitionRefused, LookupError, StageClosed) as error:
-        errors.print("[bold red]error:[/] ", end="")
+        errors.print(said("error:", "bold red") + " ", end="")
         errors.print(str(error), markup=False)
         raise typer.Exit(getattr(error, "code", 1)) from None
 
 
-def parse_instant(text: str | None) -> datetime | None:
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # any instant or day of a PAR season falls in these years
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def one_line(error: BaseException) -> str:
+    """An unexpected error as one line a person can report: a refusal's own sentence, or the kind and the first
+    line of the message (a database error: the driver's own)."""
+    if isinstance(error, Refused | UserError):
+        return str(error)
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0][:300]}" if lines else type(cause).__name__
+
+
+def parse_instant(text: str | None, *, url: str | None = None, cycle_id: str | None = None,
+                  option: str = "--at") -> datetime | None:
+    """An ISO 8601 instant; one written without an offset is read in the cycle's zone, and that is said."""
     if not text:
         return None
     try:
-        instant = pendulum.parse(text)
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as error:
-        raise UserError(f"--at {text!r} is not an ISO 8601 instant (e.g. 2023-11-24T08:00:00+07:00): {error}") from None
-    if not isinstance(instant, datetime) or instant.tzinfo is None:
-        raise UserError(f"--at {text!r} needs a time zone offset, e.g. +07:00")
-    return datetime.fromtimestamp(instant.timestamp(), UTC)
+        instant = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{option} {text!r} is not an ISO 8601 instant (e.g. 2023-11-24T08:00:00+07:00)") from None
+    if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
+        raise UserError(f"{option} {text!r}: the year must be from {EARLIEST_YEAR} to {LATEST_YEAR}")
+    if instant.tzinfo is None:
+        zone = zone_of(url, cycle_id) if url else DEFAULT_ZONE
+        instant = instant.replace(tzinfo=ZoneInfo(zone))
+        errors.print(f"{option} {text}: no offset given, read in {zone} as {instant.isoformat()}")
+    return instant.astimezone(UTC)
+
+
+def zone_of(url: str, cycle_id: str | None = None) -> str:
+    """The zone an instant without an offset is read in: the cycle's, or the one every registered cycle shares."""
+    from sqlalchemy import select
+
+    from models.db import session_scope
+    from models.tables import Cycle
+    from tasks.runtime import engine_for
+
+    query = select(Cycle.timezone).distinct()
+    if cycle_id:
+        query = query.where(Cycle.id == cycle_id)
+    with session_scope(engine_for(url)) as session:
+        zones = list(session.scalars(query))
+    return zones[0] if len(zones) == 1 else DEFAULT_ZONE
 
 
 def echo_json(data: object) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli.common import DbOption, JsonOption, console, default_db, user_errors
+from cli.common import DbOption, JsonOption, checked_url, console, said, user_errors
 from models.definition.cycle import CycleDefinition, TaskDef
 from models.definition.loader import load_cycle
 from models.workdays import format_day
@@ -23,7 +23,7 @@ def check(folder: FolderArgument) -> None:
     """Check a cycle definition: exit 0 with a summary, or list every mistake and exit 1."""
     with user_errors():
         definition = load_cycle(folder)
-    console.print(f"[green]ok[/] {definition.summary()}")
+    console.print(said("ok", "green") + f" {definition.summary()}")
 
 
 @app.command()
@@ -51,8 +51,8 @@ def load(folder: FolderArgument, db: DbOption = "", actor: str = "parindex") -> 
     from tasks.registration import register_cycle
 
     with user_errors():
-        result = register_cycle(database_url=db or default_db(), folder=folder, actor=actor)
-    console.print(f"[green]ok[/] {result.summary()}")
+        result = register_cycle(database_url=checked_url(db, create=True), folder=folder, actor=actor)
+    console.print(said("ok", "green") + f" {result.summary()}")
 
 
 def task_view(definition: CycleDefinition, task: TaskDef) -> dict[str, Any]:

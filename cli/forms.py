@@ -8,10 +8,20 @@ from typing import Annotated
 
 import typer
 
-from cli.common import AtOption, DbOption, UserError, console, default_db, parse_instant, user_errors
+from cli.common import (
+    AtOption,
+    DbOption,
+    UserError,
+    checked_url,
+    console,
+    database,
+    parse_instant,
+    said,
+    user_errors,
+)
 from models.db import session_scope
 from tasks.events import unit_of_work
-from tasks.runtime import engine_for, wall_clock
+from tasks.runtime import wall_clock
 
 FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
 ByOption = Annotated[str, typer.Option("--by", help="Who sends it (recorded in the history)")]
@@ -39,19 +49,19 @@ def template_command(
             raise UserError(f"-o {out}: templates are .xlsx workbooks")
         if round_ not in ("1", "2", "final"):
             raise UserError(f"--round {round_!r}: one of 1, 2, final")
-        with session_scope(engine_for(db or default_db())) as session:
+        with session_scope(database(db)) as session:
             rows = write_template(session, kind=kind, cycle_id=cycle, out=out, unit=unit, block=block, round_=round_)
-    console.print(f"[green]wrote[/] {out}: {kind} form of {cycle}, {rows} row(s) to fill in")
+    console.print(said("wrote", "green") + f" {out}: {kind} form of {cycle}, {rows} row(s) to fill in")
 
 
 def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) -> None:  # type: ignore[type-arg]
     from tasks.imports import Inputs
 
     with user_errors():
-        who = Inputs(by.strip(), parse_instant(at) or wall_clock())
-        with unit_of_work(engine_for(db or default_db())) as session:
+        who = Inputs(by.strip(), parse_instant(at, url=checked_url(db)) or wall_clock())
+        with unit_of_work(database(db)) as session:
             result = record(session, path, who)
-    console.print(f"[green]accepted[/] {path}: {result.summary()}")
+    console.print(said("accepted", "green") + f" {path}: {result.summary()}")
 
 
 @submit_app.command("self-assessment")
@@ -108,15 +118,16 @@ def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cyc
     from tasks.scoring import missing_inputs, score_ready_blocks
 
     with user_errors():
-        with unit_of_work(engine_for(db or default_db())) as session:
+        when = parse_instant(at, url=checked_url(db), cycle_id=cycle_id) or wall_clock()
+        with unit_of_work(database(db)) as session:
             ctx = load_context(session, cycle_id)
-            scored = score_ready_blocks(session, ctx, at=parse_instant(at) or wall_clock(), actor=by.strip() or
+            scored = score_ready_blocks(session, ctx, at=when, actor=by.strip() or
                                         "parindex-operator", flow_run_id=None, force=True)
             missing = missing_inputs(session, ctx)
         for block, count in scored.items():
-            console.print(f"[green]scored[/] block {block}: {count} unit(s)")
+            console.print(said("scored", "green") + f" block {block}: {count} unit(s)")
         for block, lines in missing.items():
-            console.print(f"[yellow]block {block} not scored[/]: {len(lines)} unit(s) lack inputs")
+            console.print(said(f"block {block} not scored", "yellow") + f": {len(lines)} unit(s) lack inputs")
             for line in lines[:20]:
                 console.print(f"  - {line}", markup=False)
             if len(lines) > 20:
@@ -136,10 +147,11 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
     with user_errors():
         if not by.strip():
             raise UserError("--by must not be empty")
-        with unit_of_work(engine_for(db or default_db())) as session:
-            count = approve_results(session, load_context(session, cycle_id), at=parse_instant(at) or wall_clock(),
+        when = parse_instant(at, url=checked_url(db), cycle_id=cycle_id) or wall_clock()
+        with unit_of_work(database(db)) as session:
+            count = approve_results(session, load_context(session, cycle_id), at=when,
                                     actor=by.strip(), reason=reason.strip())
-    console.print(f"[green]approved[/] {cycle_id}: {count} unit(s); the next tick announces the results")
+    console.print(said("approved", "green") + f" {cycle_id}: {count} unit(s); the next tick announces the results")
 
 
 def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
@@ -148,8 +160,8 @@ def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     """Write results.xlsx (one sheet per block) and report.html (the analysis report, offline)."""
     from tasks.reporting import produce_report
 
-    with user_errors(), session_scope(engine_for(db or default_db())) as session:
+    with user_errors(), session_scope(database(db)) as session:
         report, xlsx, html = produce_report(session, cycle_id, out)
     scored = sum(len(block.units) for block in report.blocks)
-    console.print(f"[green]wrote[/] {xlsx} and {html}: {scored} of {report.units_total} unit(s) in "
+    console.print(said("wrote", "green") + f" {xlsx} and {html}: {scored} of {report.units_total} unit(s) in "
                   f"{len(report.blocks)} block(s)" + ("" if report.approved_at else " (results not approved yet)"))

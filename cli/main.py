@@ -6,9 +6,13 @@ from cli.orchestration import quiet_prefect
 
 quiet_prefect()  # before Prefect is imported anywhere: no telemetry; parindex prints its own progress
 
+import os  # noqa: E402
+import sys  # noqa: E402
+
 import typer  # noqa: E402
 
 from cli import audit, bench, cycle, dashboard, forms, operations, outbox, season  # noqa: E402
+from cli.common import errors, one_line, said  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -35,4 +39,15 @@ app.command("bench")(bench.bench_command)
 
 
 def main() -> None:
-    app()
+    """The command; an error no command turned into a message still ends as one line, never a traceback
+    (PARINDEX_DEBUG=1 shows it)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(130)
+    except Exception as error:
+        if os.environ.get("PARINDEX_DEBUG"):
+            raise
+        errors.print(said("error:", "bold red") + " " + one_line(error))
+        sys.exit(1)

@@ -7,10 +7,22 @@ from typing import Annotated
 
 import typer
 
-from cli.common import AtOption, DbOption, UserError, console, default_db, parse_instant, user_errors
+from cli.common import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    AtOption,
+    DbOption,
+    UserError,
+    checked_url,
+    console,
+    database,
+    parse_instant,
+    said,
+    user_errors,
+)
 from models.cycle_context import load_context
 from tasks.events import unit_of_work
-from tasks.runtime import engine_for, wall_clock
+from tasks.runtime import wall_clock
 
 CycleOption = Annotated[str, typer.Option("--cycle", help="A registered cycle, e.g. hanoi-2023")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the history; required)")]
@@ -20,9 +32,12 @@ ByOption = Annotated[str, typer.Option("--by", help="Who does this (recorded in 
 def parse_day(text: str) -> date:
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise UserError(f"--until {text!r}: the year must be from {EARLIEST_YEAR} to {LATEST_YEAR}")
+        return day
     raise UserError(f"--until {text!r} is not a date: write dd/mm/yyyy (or yyyy-mm-dd)")
 
 
@@ -43,13 +58,14 @@ def done_command(
 
     with user_errors():
         actor = require_text(by, "--by")
-        with unit_of_work(engine_for(db or default_db())) as session:
+        when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+        with unit_of_work(database(db)) as session:
             ctx = load_context(session, cycle)
-            done = report_task_done(session, ctx, number=task, at=parse_instant(at) or wall_clock(), actor=actor,
+            done = report_task_done(session, ctx, number=task, at=when, actor=actor,
                                     reason=note.strip() or "reported done")
             title = ctx.task_by_number(task).title
     if done:
-        console.print(f"[green]done[/] task {task}: ", end="")
+        console.print(said("done", "green") + f" task {task}: ", end="")
         console.print(f"{title} (by {actor})", markup=False)
     else:
         console.print(f"task {task} was already done: nothing changed")
@@ -71,14 +87,15 @@ def extend_command(
             raise UserError("say whom the extension is for: --unit CODE (repeatable) or --all")
         actor, why, last_day = require_text(by, "--by"), require_text(reason, "--reason"), parse_day(until)
         try:
-            with unit_of_work(engine_for(db or default_db())) as session:
+            when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+            with unit_of_work(database(db)) as session:
                 result = extend_deadline(session, load_context(session, cycle), task_number=task,
                                          unit_codes=None if every else unit, until=last_day, reason=why,
-                                         actor=actor, at=parse_instant(at) or wall_clock())
+                                         actor=actor, at=when)
         except ExtensionRefused as refused:
             raise UserError(f"extension refused: {refused}") from None
     moved = f" ({result.moved_because})" if result.moved_because else ""
-    console.print(f"[green]extended[/] task {task} for {len(result.extended)} assignee(s) to the end of "
+    console.print(said("extended", "green") + f" task {task} for {len(result.extended)} assignee(s) to the end of "
                   f"{result.last_day:%d/%m/%Y}{moved}; {result.reopened} overdue reopened, "
                   f"{result.cancelled_messages} obsolete message(s) cancelled. The scheduler picks up the new "
                   "checkpoints within 5 minutes.")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from cli.common import DbOption, JsonOption, console, default_db, echo_json, table_of, user_errors
+from cli.common import DbOption, JsonOption, console, database, echo_json, table_of, user_errors
 from models.db import session_scope
 from models.tables import MessageStatus, assignee_for_unit
 from notifications.outbox import MessageFilter, list_messages
-from tasks.runtime import engine_for
 
 KINDS = ("reminder", "overdue", "escalation", "digest", "draft", "result", "correction")
 
@@ -35,7 +35,7 @@ def outbox_command(
             raise typer.BadParameter("give --unit or --body, not both", param_hint="--unit")
         assignee = assignee_for_unit(unit) if unit else f"body:{body}" if body else None
         wanted = MessageFilter(cycle_id=cycle, assignee=assignee, kind=kind, status=status, limit=limit)
-        with session_scope(engine_for(db or default_db())) as session:
+        with session_scope(database(db)) as session:
             total, messages = list_messages(session, wanted)
             rows = [{
                 "id": m.id, "cycle": m.cycle_id, "kind": m.kind, "assignee": m.assignee, "to": m.to_address,
@@ -51,7 +51,7 @@ def outbox_command(
                      ("id", "kind", "to", "subject", "state", "tries", "last error"))
     colours = {"sent": "green", "pending": "yellow", "failed": "red", "cancelled": "dim"}
     for row in rows:
-        state = f"[{colours[row['status']]}]{row['status']}[/]"
+        state = Text(row["status"], style=colours[row["status"]])
         table.add_row(str(row["id"]), row["kind"], f"{row['assignee']}\n{row['to']}", row["subject"], state,
                       str(row["attempts"]), row["last_error"] or "")
     console.print(table)

@@ -15,7 +15,17 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import AtOption, DbOption, JsonOption, console, default_db, echo_json, parse_instant, user_errors
+from cli.common import (
+    AtOption,
+    DbOption,
+    JsonOption,
+    checked_url,
+    console,
+    echo_json,
+    parse_instant,
+    said,
+    user_errors,
+)
 from cli.orchestration import PrefectServer, prefect_api
 from models.cycle_context import load_context
 from models.db import session_scope, shown_url, upgrade_schema
@@ -32,8 +42,8 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
                  db: DbOption = "", as_json: JsonOption = False) -> None:
     """Run one tick by hand: reconcile the cycle at an instant."""
     with user_errors():
-        url = db or default_db()
-        instant = parse_instant(at)
+        url = checked_url(db)
+        instant = parse_instant(at, url=url, cycle_id=cycle_id)
         with session_scope(engine_for(url)) as session:
             load_context(session, cycle_id)
         from flows.tick import tick
@@ -43,7 +53,8 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
     if as_json:
         echo_json(result)
         return
-    console.print(f"[green]tick[/] {cycle_id} at {result['at']}: stages {', '.join(result['stages']) or '—'}; "
+    console.print(said("tick", "green") +
+                  f" {cycle_id} at {result['at']}: stages {', '.join(result['stages']) or '—'}; "
                   f"{result['queued']} message(s) queued, {result['delivery']['sent']} sent")
 
 
@@ -52,7 +63,7 @@ def simulate_command(folder: Annotated[Path, typer.Argument(help="A cycle folder
                      db: DbOption = "") -> None:
     """Replay the cycle's season on a virtual clock through the production flows."""
     with user_errors():
-        run_season(folder=folder, seed=seed, database_url=db or default_db(), dashboard=False)
+        run_season(folder=folder, seed=seed, database_url=checked_url(db, create=True), dashboard=False)
 
 
 def demo_command(dashboard: Annotated[bool, typer.Option(help="Leave the Prefect server running after")] = False,
@@ -84,14 +95,14 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
         upgrade_schema(database_url)
         loaded = register_cycle(database_url=database_url, folder=folder, actor="parindex-demo",
                                 at=definition.calendar.at_local(season.from_, time(0)))
-        console.print(f"[green]ok[/] {loaded.summary()}")
+        console.print(said("ok", "green") + f" {loaded.summary()}")
         with CaptureServer(VAR / "outbox") as smtp:
             os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(smtp.port)})
             get_settings.cache_clear()
             console.print(f"SMTP capture server on 127.0.0.1:{smtp.port} → {VAR / 'outbox'}/")
             with server.in_use() as api_url:
                 console.print(f"Prefect API {api_url} (ready after {clock.perf_counter() - started:.1f} s)")
-                with Progress(TextColumn("[bold]season"), BarColumn(), TextColumn("{task.description}"),
+                with Progress(TextColumn("[bold]season"), BarColumn(), TextColumn("{task.description}", markup=False),
                               TimeElapsedColumn(), console=console) as progress:
                     span = (season.to - season.from_).days + 1
                     bar = progress.add_task("", total=span)
@@ -126,7 +137,7 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     from tasks.schedule_data import upcoming_checkpoints
     from tasks.status import cycle_status
 
-    url = db or default_db()
+    url = checked_url(db)
     with user_errors(), using_database(url), session_scope(engine_for(url)) as session:
         ctx = load_context(session, cycle_id)
         status = cycle_status(session, ctx, at=wall_clock())
@@ -167,7 +178,7 @@ def serve_command(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with user_errors():
-        url = db or default_db()
+        url = checked_url(db)
         with session_scope(engine_for(url)) as session:
             for cycle_id in cycle_ids or []:
                 load_context(session, cycle_id)  # an unknown cycle is refused before anything starts

@@ -12,6 +12,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from models.faults import reach
+from models.refusals import Refused
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -30,6 +33,58 @@ def shown_url(url: str) -> str:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+class DatabaseUnusable(Refused):
+    """A --db that cannot be used: not a URL, an unsupported kind, not a database, not reachable."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database(url: str, *, create: bool = False) -> None:
+    """Refuse, in one sentence, a database URL parindex cannot use; a missing SQLite file is created only when
+    `create` (registering a cycle), never by a command that only reads."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # sqlalchemy's ArgumentError, or ValueError for a bad port
+        raise DatabaseUnusable(f"--db {url!r} is not a database URL: write sqlite:///path/to/parindex.db or "
+                               "postgresql://user@host:5432/name") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        raise DatabaseUnusable(f"--db {shown_url(url)}: {backend!r} databases are not supported (SQLite or "
+                               "PostgreSQL)")
+    if backend != "sqlite":
+        _reachable(url)
+        return
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        return
+    path = Path(database)
+    if path.is_dir():
+        raise DatabaseUnusable(f"--db {url}: {path} is a folder, not a database file")
+    if not path.exists():
+        if not create:
+            raise DatabaseUnusable(f"--db {url}: no database at {path}; register a cycle first "
+                                   "(parindex cycle load calendar/<cycle>)")
+        return
+    with path.open("rb") as handle:
+        head = handle.read(len(SQLITE_HEADER))
+    if head and head != SQLITE_HEADER:
+        raise DatabaseUnusable(f"--db {url}: {path} is not a SQLite database")
+
+
+def _reachable(url: str) -> None:
+    engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()
+        why = reason[0] if reason else type(error).__name__
+        raise DatabaseUnusable(f"--db {shown_url(url)}: cannot connect ({why})") from None
+    finally:
+        engine.dispose()
 
 
 def make_engine(url: str) -> Engine:
@@ -66,6 +121,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
+            session.flush()
+            reach("commit")
             session.commit()
         except BaseException:
             session.rollback()

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import session_scope
+from models.faults import reach
 from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
@@ -64,6 +65,7 @@ def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at:
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError) as refused:
                     _record_failure(engine, message, at, refused, report)
                     continue
+                reach("smtp-accepted")
                 mark_sent(marks, [message.id], at=at)  # its own commit, right after acceptance
                 sent_now.add(message.id)
                 report.sent += 1

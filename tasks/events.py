@@ -3,6 +3,7 @@ committed: `parindex.units.<state>` for moves, `parindex.assignments.overdue|esc
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -43,10 +44,13 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         yield session
     if not (moved or late) or not _prefect_api_configured():
         return  # no Prefect server to tell (a command run without one): starting a temporary one is no use
-    names = _names(engine, moved, late)
-    with _only_this_run():
-        _emit_moves(moved, names)
-        _emit_lateness(late, names)
+    try:
+        names = _names(engine, moved, late)
+        with _only_this_run():
+            _emit_moves(moved, names)
+            _emit_lateness(late, names)
+    except Exception as error:  # committed already: a missed event must not turn the command into a failure
+        logging.getLogger("parindex.events").warning("events not sent after the commit: %s", error)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from models.batching import chunked
 from models.cycle_context import UnknownCycle, cycle_criteria, load_context
+from models.faults import reach
 from models.forms.fields import (
     BALLOT_LAYOUT,
     EXPLANATION_LAYOUT,
@@ -97,13 +98,15 @@ def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[Fo
     return problems, sheets, catalogue
 
 
-def _recorded(problems: FormProblems, record: Callable[[], None]) -> None:
+def _recorded(session: Session, problems: FormProblems, record: Callable[[], None]) -> None:
     """Run the recording; a stage already closed for a unit refuses the whole file."""
     try:
         record()
     except StageClosed as closed:
         problems.add("stage-closed", str(closed))
         problems.raise_if_any()
+    session.flush()
+    reach("import-write")  # the crash suite's kill point: every row written, nothing committed
 
 
 def submit_self_assessment(session: Session, path: Path, who: Inputs) -> ImportResult:
@@ -131,7 +134,7 @@ def _record_score_file(session: Session, path: Path, problems: FormProblems, cat
     ctx = load_context(session, catalogue.cycle_id)
     score_sheets = [ScoreSheet(unit, unit_lines) for unit, unit_lines in sorted(lines.items())]
     ids: list[int] = []
-    _recorded(problems, lambda: ids.extend(record_scores(
+    _recorded(session, problems, lambda: ids.extend(record_scores(
         session, ctx, kind=kind, sheets=score_sheets, at=who.at, actor=who.actor, source=path.name,
         flow_run_id=who.flow_run_id)))
     return ImportResult(catalogue.cycle_id, kind.value, sorted(lines), _row_count(sheets),
@@ -155,8 +158,10 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
     ctx = load_context(session, catalogue.cycle_id)
     round1 = latest_lines(session, cycle_id=catalogue.cycle_id, unit_codes=[unit],
                           kinds=[ScoreKind.APPRAISED_ROUND1]).get(unit, {})
-    complete = {code: (points if points is not None else round1.get(code, Decimal(0)), evidence, reason)
-                for code, (points, evidence, reason) in unit_lines.items()}
+    # every criterion keeps its round-1 points unless the unit proposes others
+    complete = {code: (value, "", "") for code, value in round1.items()}
+    complete.update({code: (points if points is not None else round1.get(code, Decimal(0)), evidence, reason)
+                     for code, (points, evidence, reason) in unit_lines.items()})
 
     def record() -> None:
         record_explanation(session, ctx, unit_code=unit, at=who.at, actor=who.actor, source=path.name,
@@ -164,7 +169,7 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
         record_scores(session, ctx, kind=ScoreKind.EXPLAINED, sheets=[ScoreSheet(unit, complete)], at=who.at,
                       actor=who.actor, source=path.name, flow_run_id=who.flow_run_id)
 
-    _recorded(problems, record)
+    _recorded(session, problems, record)
     return ImportResult(catalogue.cycle_id, ScoreKind.EXPLAINED.value, [unit], _row_count(sheets), [])
 
 
@@ -183,8 +188,9 @@ def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
     sheets_out = [ScoreSheet(unit, {code: (value, "", "")
                                     for code, value in {**before.get(unit, {}), **leaves}.items()}, rates.get(unit))
                   for unit, leaves in sorted(points.items())]
-    _recorded(problems, lambda: record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=sheets_out, at=who.at,
-                                              actor=who.actor, source=path.name, flow_run_id=who.flow_run_id))
+    _recorded(session, problems, lambda: record_scores(
+        session, ctx, kind=ScoreKind.SURVEY, sheets=sheets_out, at=who.at, actor=who.actor, source=path.name,
+        flow_run_id=who.flow_run_id))
     return ImportResult(catalogue.cycle_id, ScoreKind.SURVEY.value, sorted(points), _row_count(sheets), [])
 
 
@@ -198,6 +204,12 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     if not results and not problems.items:
         problems.add("empty", "no results in the file")
     problems.raise_if_any()
+    _recorded(session, problems, lambda: _replace_prior_results(session, ctx, path, year, results, who))
+    return ImportResult(ctx.cycle_id, f"results {year}", sorted(r.unit_code for r in results),
+                        _row_count(sheets), [])
+
+
+def _replace_prior_results(session: Session, ctx, path: Path, year: int, results, who: Inputs) -> None:  # type: ignore[no-untyped-def]
     session.execute(delete(PriorResult).where(PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == year))
     session.execute(insert(PriorResult), [
         {"cycle_id": ctx.cycle_id, "unit_code": r.unit_code, "year": year, "index_percent": r.index_percent,
@@ -207,8 +219,6 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
         entity="cycle", subject=ctx.cycle_id, event="import_prior_results", actor=who.actor, at=who.at,
         reason=f"from {path.name}", flow_run_id=who.flow_run_id, details={"year": year, "units": len(results)})])
-    return ImportResult(ctx.cycle_id, f"results {year}", sorted(r.unit_code for r in results),
-                        _row_count(sheets), [])
 
 
 def _late_units(session: Session, version_ids: list[int]) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -55,7 +56,7 @@ class SeasonSummary:
                 top.add_row(str(rank), code, name, index, band)
             console.print(top)
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(self.messages.items()))
-        console.print(f"[bold]Summary[/]: {self.units_final}/{self.units_total} units announced; "
+        console.print(Text("Summary", style="bold") + f": {self.units_final}/{self.units_total} units announced; "
                       f"{self.tasks_accounted}/{self.tasks_total} plan tasks done or closed; {ticks} ticks; "
                       f"{mails} mails captured in {outbox}/ ({kinds}); {seconds:.1f} s")
 

@@ -1,16 +1,14 @@
 """Reading a form file (XLSX, CSV or JSON) into sheets of raw rows, refusing what is not a plain table.
 
-Refused before anything is parsed: a file too large, a workbook that decompresses to far more than it
-weighs (a zip bomb), macros, external links. Refused while reading: formulas (a score must be a value the
-sender saw), text that is not UTF-8, rows over the limit.
+Refused before anything is parsed: a path that is not a file, a file too large, a link out of its folder.
+Each format's reader bounds its own work (models.forms.xlsx, models.forms.text_files); every text any of them
+reads is normalised to NFC here and refused when it cannot be stored (a lone surrogate, a NUL, too long).
+Then the header row is found: a column named twice, or a required column missing, is one clear problem.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import zipfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +16,11 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from models.forms.fields import Layout, normalise_header
+from models.forms.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES
 from models.forms.problems import FormProblems
+from models.forms.text_files import csv_grids, json_grids
+from models.forms.xlsx import xlsx_grids
 
-MAX_FILE_BYTES = 25 * 1024 * 1024
-MAX_UNPACKED_BYTES = 250 * 1024 * 1024
-MAX_PACKING_RATIO = 200  # real sheets compress 5–20×; a bomb, thousands
-MAX_ROWS = 2_000_000
 HEADER_SEARCH_ROWS = 12
 SUFFIXES = (".xlsx", ".csv", ".json")
 
@@ -44,12 +41,16 @@ def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -
         problems.add("file-type", f"{path.suffix or 'no extension'}: send .xlsx, .csv or .json "
                      "(macro-enabled and old .xls workbooks are not accepted)")
         return []
-    if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
-        problems.add("outside", f"a link to {path.resolve()}, outside the folder the form was sent in: "
-                     "parindex reads the file itself, not what a link points to elsewhere")
+    escape = _link_out(path)
+    if escape is not None:
+        problems.add("outside", f"{escape} is a link to {escape.resolve()}, outside the folder it is in: parindex "
+                     "reads the file itself, not what a link points to elsewhere")
         return []
     try:
         size = path.stat().st_size
+        if not path.is_file():
+            problems.add("not-a-file", "this is a folder (or a device), not a file")
+            return []
     except OSError as error:
         problems.add("unreadable", f"cannot open the file: {error.strerror or error}")
         return []
@@ -59,161 +60,125 @@ def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -
     if size == 0:
         problems.add("empty", "the file is empty")
         return []
-    grids = {".xlsx": _xlsx_grids, ".csv": _csv_grids, ".json": _json_grids}[path.suffix.lower()](path, problems)
+    reader = {".xlsx": xlsx_grids, ".csv": csv_grids, ".json": json_grids}[path.suffix.lower()]
+    try:
+        grids = reader(path, problems, _cleaner(problems))
+    except OSError as error:  # removed or unreadable while being read
+        problems.add("unreadable", f"cannot read the file: {error.strerror or error}")
+        return []
+    if any(problem.rule in ("encoding", "too-long") for problem in problems.items):
+        return []
     sheets = []
     for name, grid in grids:
         sheet = _match_layout(name, grid, layouts, problems, spreadsheet=path.suffix.lower() == ".xlsx")
         if sheet is not None:
             sheets.append(sheet)
     if grids and not sheets and not problems.items:
-        wanted = "; ".join(f"{layout.name}: {', '.join(f.header for f in layout.required)}" for layout in layouts)
-        problems.add("missing-column", f"no sheet has the columns this form needs ({wanted})")
+        _say_what_is_missing(grids, layouts, problems)
     return sheets
 
 
 Grid = list[tuple[int, list[Any]]]  # (row number, cell values)
 
 
-def _xlsx_grids(path: Path, problems: FormProblems) -> list[tuple[str, Grid]]:
-    if not _safe_workbook(path, problems):
-        return []
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        problems.add("unreadable", f"not a readable XLSX workbook ({type(error).__name__}: {error})")
-        return []
-    grids: list[tuple[str, Grid]] = []
-    total = 0
-    try:
-        for worksheet in book.worksheets:
-            grid: Grid = []
-            for row in worksheet.iter_rows():
-                values = []
-                for cell in row:
-                    if getattr(cell, "data_type", None) == "f":
-                        problems.add("formula", f"a formula ({str(cell.value)[:40]}) where a value belongs: "
-                                     "paste values only", sheet=worksheet.title, row=cell.row,
-                                     column=get_column_letter(cell.column))
-                        values.append(None)
-                    else:
-                        values.append(getattr(cell, "value", None))
-                if any(value not in (None, "") for value in values):
-                    grid.append((row[0].row if row and hasattr(row[0], "row") else len(grid) + 1, values))
-                total += 1
-                if total > MAX_ROWS:
-                    problems.add("too-many-rows", f"more than {MAX_ROWS:,} rows", sheet=worksheet.title)
-                    return []
-            grids.append((worksheet.title, grid))
-    finally:
-        book.close()
-    return grids
-
-
-def _safe_workbook(path: Path, problems: FormProblems) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        problems.add("unreadable", "not an XLSX workbook (an .xlsx file is a zip archive; this one is not)")
-        return False
-    names = {member.filename.lower() for member in members}
-    unpacked = sum(member.file_size for member in members)
-    packed = sum(member.compress_size for member in members) or 1
-    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_PACKING_RATIO:
-        problems.add("zip-bomb", f"the workbook unpacks to {unpacked / 1e6:.0f} MB from {packed / 1e6:.2f} MB: "
-                     "refused as a decompression bomb")
-        return False
-    if any(name.endswith("vbaproject.bin") for name in names):
-        problems.add("macro", "the workbook contains macros (VBA): save it as a plain .xlsx")
-        return False
-    if any(name.startswith("xl/externallinks/") for name in names):
-        problems.add("external-link", "the workbook links to other files: paste values and remove the links")
-        return False
-    if "xl/workbook.xml" not in names:
-        problems.add("unreadable", "not an XLSX workbook (no xl/workbook.xml inside)")
-        return False
-    return True
-
-
-def _csv_grids(path: Path, problems: FormProblems) -> list[tuple[str, Grid]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        problems.add("encoding", "the file is not UTF-8 text (in Excel: Save As → CSV UTF-8)", row=line)
-        return []
-    if "\x00" in text:
-        problems.add("encoding", "the file contains NUL bytes: it is not a text CSV")
-        return []
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    grid: Grid = []
-    for number, values in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        if number > MAX_ROWS:
-            problems.add("too-many-rows", f"more than {MAX_ROWS:,} rows")
-            return []
-        if any(value.strip() for value in values):
-            grid.append((number, values))
-    return [("", grid)]
-
-
-def _json_grids(path: Path, problems: FormProblems) -> list[tuple[str, Grid]]:
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.add("encoding", "the file is not UTF-8 JSON")
-        return []
-    except json.JSONDecodeError as error:
-        problems.add("not-json", f"not valid JSON: {error.msg}", row=error.lineno)
-        return []
-    sheets = data if isinstance(data, dict) else {"": data}
-    grids: list[tuple[str, Grid]] = []
-    for name, rows in sheets.items():
-        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            problems.add("not-a-table", "JSON must be a list of objects (one per row), or an object of such lists",
-                         sheet=str(name))
-            continue
-        headers = list(dict.fromkeys(key for row in rows for key in row))
-        grid: Grid = [(0, headers)]
-        for index, row in enumerate(rows, start=1):
-            values = [row.get(header) for header in headers]
-            bad = [header for header, value in zip(headers, values, strict=True)
-                   if value is not None and not isinstance(value, str | int | float)]
-            for header in bad:
-                problems.add("not-a-value", "a nested object or list where a value belongs", sheet=str(name),
-                             row=index, column=header)
-            grid.append((index, values))
-        grids.append((str(name), grid))
-    return grids
-
-
 def _match_layout(name: str, grid: Grid, layouts: tuple[Layout, ...], problems: FormProblems, *,
                   spreadsheet: bool) -> Sheet | None:
-    """Find the header row (within the first rows) that names every required column of a layout."""
+    """Find the header row (within the first rows) that names every required column of a layout. A field named
+    by two columns is refused (which one would count?); a later row repeating the header is skipped."""
     for position, (_, values) in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        headers = [normalise_header(value) if value is not None else "" for value in values]
+        headers = _headers(values)
         for layout in layouts:
-            found: dict[str, int] = {}
-            for field_ in layout.fields:
-                names = field_.names()
-                matches = [index for index, header in enumerate(headers) if header in names]
-                if matches:
-                    found[field_.key] = matches[0]
-            if all(f.key in found for f in layout.required):
-                columns = {key: _label(values[index], index, spreadsheet) for key, index in found.items()}
-                sheet = Sheet(name, layout, columns)
-                for number, row in grid[position + 1:]:
-                    sheet.rows.append((number, {key: row[index] if index < len(row) else None
-                                                for key, index in found.items()}))
-                return sheet
+            found = {field_.key: [index for index, header in enumerate(headers) if header in field_.names()]
+                     for field_ in layout.fields}
+            if not all(found[f.key] for f in layout.required):
+                continue
+            twice = {key: indexes for key, indexes in found.items() if len(indexes) > 1}
+            for key, indexes in twice.items():
+                labels = " and ".join(repr(_label(values[index], index, spreadsheet)) for index in indexes)
+                problems.add("duplicate-column", f"columns {labels} both mean {_header_of(layout, key)!r}: "
+                             "keep one of them", sheet=name, row=grid[position][0])
+            if twice:
+                return None
+            columns = {key: _label(values[indexes[0]], indexes[0], spreadsheet) for key, indexes in found.items()
+                       if indexes}
+            sheet = Sheet(name, layout, columns)
+            for number, row in grid[position + 1:]:
+                cells = {key: row[indexes[0]] if indexes[0] < len(row) else None
+                         for key, indexes in found.items() if indexes}
+                if _headers(list(cells.values())) == [normalise_header(_header_of(layout, key)) for key in cells] \
+                        or _headers(row) == headers:
+                    continue  # the header again (two tables pasted one under the other)
+                sheet.rows.append((number, cells))
+            return sheet
     return None
+
+
+def _headers(values: list[Any]) -> list[str]:
+    return [normalise_header(value) if value is not None else "" for value in values]
+
+
+def _header_of(layout: Layout, key: str) -> str:
+    return next(f.header for f in layout.fields if f.key == key)
+
+
+def _say_what_is_missing(grids: list[tuple[str, Grid]], layouts: tuple[Layout, ...], problems: FormProblems) -> None:
+    """The row that looks most like a header, and which required columns it lacks."""
+    best: tuple[int, str, int | None, Layout] | None = None
+    for name, grid in grids:
+        for number, values in grid[:HEADER_SEARCH_ROWS]:
+            headers = set(_headers(values))
+            for layout in layouts:
+                score = sum(1 for f in layout.required if headers & f.names())
+                if best is None or score > best[0]:
+                    best = (score, name, number, layout)
+    if best is None or best[0] == 0:
+        wanted = "; ".join(f"{layout.name}: {', '.join(f.header for f in layout.required)}" for layout in layouts)
+        problems.add("missing-column", f"no header row with the columns this form needs ({wanted})")
+        return
+    _, name, number, layout = best
+    grid = dict(grids)[name]
+    headers = set(_headers(dict(grid)[number]))
+    missing = [f.header for f in layout.required if not headers & f.names()]
+    problems.add("missing-column", f"the header row lacks the column(s) {', '.join(map(repr, missing))} of the "
+                 f"{layout.name} form", sheet=name, row=number or None)
 
 
 def _label(header: Any, index: int, spreadsheet: bool) -> str:
     text = str(header).strip()
     return f"{text} ({get_column_letter(index + 1)})" if spreadsheet else text
+
+
+def _cleaner(problems: FormProblems):  # type: ignore[no-untyped-def]
+    """Every text a reader yields, as NFC; one that cannot be stored is a problem named by its cell."""
+
+    def clean(value: Any, sheet: str, row: int | None, column: str) -> Any:
+        if not isinstance(value, str):
+            return value
+        if len(value) > MAX_FIELD_CHARS:
+            problems.add("too-long", f"{len(value):,} characters (at most {MAX_FIELD_CHARS:,})", sheet=sheet,
+                         row=row, column=column)
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            problems.add("encoding", "a character that is not text (a lone UTF-16 surrogate)", sheet=sheet,
+                         row=row, column=column)
+            return None
+        if "\x00" in value:
+            problems.add("encoding", "a NUL character inside the text", sheet=sheet, row=row, column=column)
+            return None
+        return unicodedata.normalize("NFC", value)
+
+    return clean
+
+
+def _link_out(path: Path) -> Path | None:
+    """The first part of `path` (as given) that is a symbolic link leading out of the folder holding it."""
+    current = Path(path.anchor) if path.is_absolute() else Path()
+    for part in path.parts[1 if path.is_absolute() else 0:]:
+        current = current / part
+        if current.is_symlink():
+            target = current.resolve()
+            if not target.is_relative_to(current.parent.resolve()):
+                return current
+    return None

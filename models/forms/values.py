@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 POINT_PLACES = 3
+# digits, then at most one decimal separator (point or comma); no underscores, exponents or thousands groups
+NUMBER = re.compile(r"(?P<whole>[+-]?[0-9]{1,15})(?:(?P<sep>[.,])(?P<fraction>[0-9]{1,15}))?")
 
 
 class BadValue(ValueError):
@@ -35,10 +38,14 @@ def decimal(value: Any) -> Decimal:
         number = Decimal(str(value))
     else:
         raw = str(value).strip().replace("\u00a0", "").replace(" ", "")
-        if raw.count(",") == 1 and "." not in raw:
-            raw = raw.replace(",", ".")
+        match = NUMBER.fullmatch(raw)
+        if match is None:
+            raise BadValue("not-a-number", f"{str(value)[:40]!r} is not a number (write 2.5 or 2,5)")
+        if match["sep"] == "," and len(match["fraction"]) == 3 and match["whole"].lstrip("+-") not in ("", "0"):
+            raise BadValue("ambiguous-number", f"{value!r} reads as a thousands separator or as decimals: write "
+                           f"{match['whole']}.{match['fraction']} or {match['whole']}{match['fraction']}")
         try:
-            number = Decimal(raw)
+            number = Decimal(raw.replace(",", "."))
         except InvalidOperation:
             raise BadValue("not-a-number", f"{str(value)[:40]!r} is not a number") from None
     if not number.is_finite():

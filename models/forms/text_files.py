@@ -1,0 +1,126 @@
+"""Reading CSV and JSON forms with bounded work: field size, nesting depth and number length are limited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from models.forms.limits import MAX_FIELD_CHARS, MAX_JSON_DEPTH, MAX_NUMBER_CHARS, MAX_ROWS
+from models.forms.problems import FormProblems
+
+Grid = list[tuple[int, list[Any]]]
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+
+def decoded(path: Path, problems: FormProblems, what: str) -> str | None:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems.add("encoding", f"the file is not UTF-8 {what} (in Excel: Save As → CSV UTF-8)", row=line)
+        return None
+    if "\x00" in text:
+        problems.add("encoding", f"the file contains NUL bytes: it is not a text {what}")
+        return None
+    return text
+
+
+def csv_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
+    """Rows numbered by the line they start on; CR-only line ends (Excel's "CSV (Macintosh)") read as lines."""
+    text = decoded(path, problems, "CSV")
+    if text is None:
+        return []
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    grid: Grid = []
+    line = 1
+    try:
+        for values in reader:
+            if line > MAX_ROWS:
+                problems.add("too-many-rows", f"more than {MAX_ROWS:,} rows")
+                return []
+            if any(value.strip() for value in values):
+                grid.append((line, [clean(value, "", line, str(index + 1)) for index, value in enumerate(values)]))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        problems.add("csv-syntax", f"{error}: most often a quote (\") opened and never closed, or a field over "
+                     f"{MAX_FIELD_CHARS:,} characters", row=line)
+        return []
+    return [("", grid)]
+
+
+def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
+    text = decoded(path, problems, "JSON")
+    if text is None:
+        return []
+    try:
+        data = json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_constant)
+    except RecursionError:
+        data = None
+    except json.JSONDecodeError as error:
+        problems.add("not-json", f"not valid JSON: {error.msg}", row=error.lineno)
+        return []
+    except _BadNumber as error:
+        problems.add("not-a-number", str(error))
+        return []
+    if data is None or _depth(data) > MAX_JSON_DEPTH:
+        problems.add("too-deep", f"JSON nested too deep: a form is a list of objects (at most {MAX_JSON_DEPTH} "
+                     "levels)")
+        return []
+    sheets = data if isinstance(data, dict) else {"": data}
+    grids: list[tuple[str, Grid]] = []
+    for name, rows in sheets.items():
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            problems.add("not-a-table", "JSON must be a list of objects (one per row), or an object of such lists",
+                         sheet=str(name)[:80])
+            continue
+        headers = list(dict.fromkeys(key for row in rows for key in row))
+        grid: Grid = [(0, [clean(header, name, 0, "") for header in headers])]
+        for index, row in enumerate(rows, start=1):
+            values = []
+            for header in headers:
+                value = row.get(header)
+                if value is not None and not isinstance(value, str | int | float):
+                    problems.add("not-a-value", "a nested object or list where a value belongs", sheet=str(name),
+                                 row=index, column=str(header)[:80])
+                    value = None
+                values.append(clean(value, name, index, str(header)[:80]))
+            grid.append((index, values))
+        grids.append((clean(str(name), name, None, ""), grid))
+    return grids
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _number(text: str) -> Any:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _BadNumber(f"a number of {len(text):,} characters (at most {MAX_NUMBER_CHARS})")
+    return text  # kept as written: the form's checks read it exactly, as they read a CSV cell
+
+
+def _constant(name: str) -> Any:
+    raise _BadNumber(f"{name} is not a number a form may hold")
+
+
+def _depth(data: Any) -> int:
+    """How deep lists and objects nest, without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest

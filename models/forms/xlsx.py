@@ -1,0 +1,195 @@
+"""Reading an XLSX workbook cell by cell, with bounded work and every failure a named rule.
+
+The workbook is checked as an archive before any XML is parsed (size, packing ratio, macros, external links,
+a DOCTYPE in any part, an encrypted or old binary file). Then each visible sheet's XML is streamed through
+openpyxl's own parser (defusedxml underneath) with no padding: the dimension a sheet declares is never used,
+so one cell at XFD1048576 costs one cell, not a billion. Limits on rows, columns and cells apply as cells
+arrive. Documented rules: hidden sheets are not read (a sender sends what they see; templates keep their
+lists there); a hidden row that holds values is refused; a number formatted as a percentage (the cell holds
+0.85 and shows 85 %) is read as the percentage it shows (85).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
+
+from models.forms.limits import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_PACKING_RATIO,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    OLE_MAGIC,
+    PROLOG_BYTES,
+)
+from models.forms.problems import FormProblems
+
+Grid = list[tuple[int, list[Any]]]  # (row number, cell values)
+
+
+class _Unreadable(Exception):
+    def __init__(self, coordinate: str | None, error: Exception) -> None:
+        super().__init__(str(error))
+        self.coordinate, self.error = coordinate, error
+
+
+class _CheckedParser(WorkSheetParser):
+    """openpyxl's sheet parser, telling which cell it could not read."""
+
+    def parse_cell(self, element):  # type: ignore[no-untyped-def]
+        try:
+            return super().parse_cell(element)
+        except Exception as error:  # a cell's text that is not its type: "abc" in a number, a bad date
+            raise _Unreadable(element.get("r"), error) from None
+
+
+def xlsx_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
+    """Each visible sheet's rows that hold a value; `clean(value, sheet, row, column)` checks every text."""
+    if not _safe_archive(path, problems):
+        return []
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception as error:  # a damaged workbook raises many kinds
+        problems.add("unreadable", f"not a readable XLSX workbook ({_describe(error)})")
+        return []
+    grids: list[tuple[str, Grid]] = []
+    cells = 0
+    try:
+        for sheet in book.worksheets:
+            if sheet.sheet_state != "visible":
+                continue
+            grid: Grid = []
+            for number, values, hidden in _rows(book, sheet, problems):
+                cells += len(values)
+                if cells > MAX_CELLS:
+                    problems.add("too-many-cells", f"more than {MAX_CELLS:,} cells", sheet=sheet.title)
+                    return []
+                values = [clean(value, sheet.title, number, get_column_letter(index + 1))
+                          for index, value in enumerate(values)]
+                if any(value not in (None, "") for value in values):
+                    if hidden:
+                        problems.add("hidden-row", "a hidden row holds values: unhide it, or delete it",
+                                     sheet=sheet.title, row=number)
+                    grid.append((number, values))
+            grids.append((sheet.title, grid))
+    except _Stop:
+        return []
+    except _Unreadable as error:
+        row, column = _split(error.coordinate)
+        problems.add("unreadable-cell", f"the cell cannot be read ({_describe(error.error)})", sheet=sheet.title,
+                     row=row, column=column)
+        return []
+    except Exception as error:  # damaged XML or archive member: truncated, bad CRC, an entity
+        problems.add("unreadable", f"the sheet cannot be read ({_describe(error)})", sheet=sheet.title)
+        return []
+    finally:
+        book.close()
+    return grids
+
+
+class _Stop(Exception):
+    pass
+
+
+def _rows(book, sheet, problems: FormProblems) -> Iterator[tuple[int, list[Any], bool]]:  # type: ignore[no-untyped-def]
+    """(row number, values by column from A, hidden) for each row the sheet's XML holds, unpadded."""
+    with sheet._get_source() as source:
+        parser = _CheckedParser(source, sheet._shared_strings, data_only=False, epoch=book.epoch,
+                                date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            if number > MAX_ROWS:
+                problems.add("too-many-rows", f"row {number:,} is beyond the {MAX_ROWS:,} rows a form may have",
+                             sheet=sheet.title)
+                raise _Stop
+            width = max((cell["column"] for cell in cells), default=0)
+            if width > MAX_COLUMNS:
+                problems.add("too-many-columns", f"a value in column {get_column_letter(width)}: a form has at most "
+                             f"{MAX_COLUMNS} columns", sheet=sheet.title, row=number)
+                raise _Stop
+            values: list[Any] = [None] * width
+            for cell in cells:
+                values[cell["column"] - 1] = _value(sheet, cell, problems)
+            hidden = parser.row_dimensions.get(str(number), {}).get("hidden") in ("1", "true")
+            yield number, values, hidden
+
+
+def _value(sheet, cell: dict[str, Any], problems: FormProblems) -> Any:  # type: ignore[no-untyped-def]
+    value = cell["value"]
+    if cell["data_type"] == "f":
+        problems.add("formula", f"a formula ({str(value)[:40]}) where a value belongs: paste values only",
+                     sheet=sheet.title, row=cell["row"], column=get_column_letter(cell["column"]))
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and cell["style_id"]:
+        shown = ReadOnlyCell(sheet, cell["row"], cell["column"], value, cell["data_type"], cell["style_id"])
+        if "%" in str(shown.number_format):
+            return Decimal(repr(value)) * 100  # 0.85 shown as 85 % is 85
+    return value
+
+
+def _safe_archive(path: Path, problems: FormProblems) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(len(OLE_MAGIC))
+    if head == OLE_MAGIC:
+        problems.add("encrypted", "the workbook is password-protected (encrypted), or an old .xls renamed: "
+                     "remove the password (File → Info → Protect Workbook) and save as .xlsx")
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if not _plain_archive(members, problems):
+                return False
+            for member in members:
+                if member.filename.lower().endswith((".xml", ".rels")):
+                    with archive.open(member) as part:
+                        prolog = part.read(PROLOG_BYTES).upper()
+                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                        problems.add("xml-entity", f"{member.filename} declares a DOCTYPE or entities, which a "
+                                     "workbook never does: refused (entity expansion, external files)")
+                        return False
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError) as error:
+        problems.add("unreadable", f"not an XLSX workbook (an .xlsx file is a zip archive: {_describe(error)})")
+        return False
+    return True
+
+
+def _plain_archive(members: list[zipfile.ZipInfo], problems: FormProblems) -> bool:
+    names = {member.filename.lower() for member in members}
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members) or 1
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_PACKING_RATIO:
+        problems.add("zip-bomb", f"the workbook unpacks to {unpacked / 1e6:.0f} MB from {packed / 1e6:.2f} MB: "
+                     "refused as a decompression bomb")
+        return False
+    if any(name.endswith("vbaproject.bin") for name in names):
+        problems.add("macro", "the workbook contains macros (VBA): save it as a plain .xlsx")
+        return False
+    if any(name.startswith("xl/externallinks/") for name in names):
+        problems.add("external-link", "the workbook links to other files: paste values and remove the links")
+        return False
+    if "xl/workbook.xml" not in names:
+        problems.add("unreadable", "not an XLSX workbook (no xl/workbook.xml inside)")
+        return False
+    return True
+
+
+def _split(coordinate: str | None) -> tuple[int | None, str]:
+    if not coordinate:
+        return None, ""
+    letters = coordinate.rstrip("0123456789")
+    digits = coordinate[len(letters):]
+    return (int(digits) if digits.isdigit() and len(digits) < 9 else None), letters[:8]
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
