@@ -25,6 +25,9 @@ from tasks.runtime import wall_clock
 
 FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
 ByOption = Annotated[str, typer.Option("--by", help="Who sends it (recorded in the history)")]
+UnitByOption = Annotated[str, typer.Option(
+    "--by", help="Who sends it: the unit itself by default (unit:CODE), or staff on its behalf as operator:<name> or "
+    "coordinator:<name>")]
 submit_app = typer.Typer(help="A unit sends its self-assessment or its explanations.", no_args_is_help=True)
 import_app = typer.Typer(help="The working group's appraisal, the institute's survey, last year's results.",
                          no_args_is_help=True)
@@ -54,10 +57,13 @@ def template_command(
     console.print(said("wrote", "green") + f" {out}: {kind} form of {cycle}, {rows} row(s) to fill in")
 
 
-def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) -> None:  # type: ignore[type-arg]
+def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable,  # type: ignore[type-arg]
+                unit_form: bool = False) -> None:
     from tasks.imports import Inputs
 
     with user_errors():
+        if not unit_form and not by.strip():
+            raise UserError("--by must name who sends the file (the default is the body that produces it)")
         who = Inputs(by.strip(), parse_instant(at, url=checked_url(db)) or wall_clock())
         with unit_of_work(database(db)) as session:
             result = record(session, path, who)
@@ -65,19 +71,19 @@ def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) 
 
 
 @submit_app.command("self-assessment")
-def submit_self_assessment(file: FileArgument, by: ByOption = "", at: AtOption = None, db: DbOption = "") -> None:
+def submit_self_assessment(file: FileArgument, by: UnitByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """A unit's self-assessment: every appraised criterion scored, evidence where the set requires it."""
     from tasks.imports import submit_self_assessment as record
 
-    _run_import(file, by, at, db, record)
+    _run_import(file, by, at, db, record, unit_form=True)
 
 
 @submit_app.command("explanation")
-def submit_explanation(file: FileArgument, by: ByOption = "", at: AtOption = None, db: DbOption = "") -> None:
+def submit_explanation(file: FileArgument, by: UnitByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """A unit's explanations of the round-1 draft: reasons, evidence, proposed points."""
     from tasks.imports import submit_explanation as record
 
-    _run_import(file, by, at, db, record)
+    _run_import(file, by, at, db, record, unit_form=True)
 
 
 @import_app.command("appraisal")
@@ -103,7 +109,7 @@ def import_survey(file: FileArgument, by: ByOption = "body:vien", at: AtOption =
 
 
 @import_app.command("results")
-def import_results(file: FileArgument, year: Annotated[int, typer.Option(help="The year the results are of")],
+def import_results(file: FileArgument, year: Annotated[int, typer.Option(help="The year the results are of", min=2000, max=2100)],
                    by: ByOption = "body:so_noi_vu", at: AtOption = None, db: DbOption = "") -> None:
     """An earlier year's published results, for year-on-year change and accountability."""
     from tasks.imports import import_prior_results as record

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from flows.refusals import Refusal, act_on_cycle, outcome
 from models.cycle_context import CycleContext
 from models.report_data import CycleReport, cycle_report
+from models.words import word
 from tasks.dashboard.naming import tag_current_run
-from tasks.dashboard.words import word
 from tasks.intake import approve_results, awaiting_approval
 from tasks.runtime import current_flow_run_id, wall_clock
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from prefect import Flow, flow, get_run_logger
 
 from models.stages import Stage
+from models.words import word
 from tasks.dashboard.naming import season_run_name
-from tasks.dashboard.words import word
 from tasks.runtime import wall_clock
 from tasks.steps import advance_assignments, move_units
 

@@ -8,9 +8,9 @@ from prefect import flow, get_run_logger, tags
 
 from flows.stages import STAGE_FLOWS
 from models.stages import Stage
+from models.words import word
 from tasks.dashboard.artifacts import publish_artifacts
 from tasks.dashboard.naming import local_label, season_run_name, tag_current_run
-from tasks.dashboard.words import word
 from tasks.runtime import wall_clock
 from tasks.steps import deliver_outbox, plan_tick, queue_notifications
 

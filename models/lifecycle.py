@@ -7,6 +7,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from models.refusals import Refused
+from models.words import word
 
 
 class UnitState(StrEnum):
@@ -145,11 +146,13 @@ class TransitionRefused(Refused, ValueError):
                  sources: tuple[UnitState, ...] | None = None, lifecycle: Lifecycle | None = None) -> None:
         who = f"unit {unit}: " if unit else ""
         if lifecycle is not None:
-            stages = ", ".join(sorted(lifecycle.stages))
-            message = f"{who}'{event.value}' is not a step of this plan (its stages: {stages})"
+            stages = ", ".join(word(stage) for stage in sorted(lifecycle.stages))
+            message = f"{who}'{word('event.' + event.value)}' is not a step of this plan (its stages: {stages})"
         else:
-            allowed = ", ".join(state.value for state in (TRANSITIONS[event][0] if sources is None else sources))
-            message = f"{who}'{event.value}' is not allowed from state '{current.value}' (allowed from: {allowed})"
+            allowed = ", ".join(f"'{word('state.' + state.value)}'"
+                                for state in (TRANSITIONS[event][0] if sources is None else sources))
+            message = (f"{who}'{word('event.' + event.value)}' is not allowed from state "
+                       f"'{word('state.' + current.value)}' (allowed from: {allowed})")
         super().__init__(message)
         self.event, self.current, self.unit = event, current, unit
 

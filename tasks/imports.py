@@ -34,9 +34,10 @@ from models.forms.readers import Sheet, read_form
 from models.forms.survey import parse_survey
 from models.forms.values import text
 from models.history import HistoryDraft, append_history
+from models.lifecycle import UnitState, has_reached
 from models.scores import latest_lines, latest_satisfaction
 from models.tables import PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_unit
-from tasks.intake import ScoreSheet, StageClosed, record_explanation, record_scores
+from tasks.intake import FROZEN_FROM, ScoreSheet, StageClosed, record_explanation, record_scores
 
 APPRAISAL_ROUNDS = {"1": ScoreKind.APPRAISED_ROUND1, "2": ScoreKind.APPRAISED_ROUND2,
                     "final": ScoreKind.COUNCIL_FINAL}
@@ -109,12 +110,37 @@ def _recorded(session: Session, problems: FormProblems, record: Callable[[], Non
     reach("import-write")  # the crash suite's kill point: every row written, nothing committed
 
 
+STAFF_ROLES = ("operator", "coordinator", "body")  # who may send a unit's form on its behalf, as role:name
+BODY_OF = {ScoreKind.APPRAISED_ROUND1: "body:to_cong_tac", ScoreKind.APPRAISED_ROUND2: "body:to_cong_tac",
+           ScoreKind.COUNCIL_FINAL: "body:hoi_dong", ScoreKind.SURVEY: "body:vien"}
+RESULTS_BODY = "body:so_noi_vu"
+PRIOR_YEARS = 10  # last year's results, or an earlier year's for a longer comparison
+
+
+def _unit_sender(problems: FormProblems, who: Inputs, unit: str) -> Inputs:
+    """A unit's form comes from the unit itself (no actor given: the unit), or from staff naming their role."""
+    actor, own = who.actor.strip(), assignee_for_unit(unit)
+    if not actor:
+        return Inputs(own, who.at, who.flow_run_id)
+    role, _, name = actor.partition(":")
+    if actor != own and not (role in STAFF_ROLES and name.strip()):
+        problems.add("wrong-sender", f"{unit}'s form sent by {actor!r}: a unit sends its own form ({own}), or "
+                     f"staff on its behalf with their role ({', '.join(r + ':<name>' for r in STAFF_ROLES)})")
+        problems.raise_if_any()
+    return Inputs(actor, who.at, who.flow_run_id)
+
+
+def _body_sender(who: Inputs, body: str) -> Inputs:
+    """A body's file: no actor given is the body itself; an actor is never recorded empty."""
+    return who if who.actor.strip() else Inputs(body, who.at, who.flow_run_id)
+
+
 def submit_self_assessment(session: Session, path: Path, who: Inputs) -> ImportResult:
     problems, sheets, catalogue = _read(session, path, (SCORE_LAYOUT,))
     lines = parse_scores(sheets, catalogue, problems, one_unit=True, require_evidence=True)
     problems.raise_if_any()
-    if len(lines) == 1 and not who.actor:
-        who = Inputs(assignee_for_unit(next(iter(lines))), who.at, who.flow_run_id)
+    if len(lines) == 1:
+        who = _unit_sender(problems, who, next(iter(lines)))
     return _record_score_file(session, path, problems, catalogue, ScoreKind.SELF_ASSESSED, lines, who, sheets)
 
 
@@ -123,7 +149,8 @@ def import_appraisal(session: Session, path: Path, round_: str, who: Inputs) -> 
     problems, sheets, catalogue = _read(session, path, (SCORE_LAYOUT,))
     lines = parse_scores(sheets, catalogue, problems, one_unit=False, require_evidence=False)
     problems.raise_if_any()
-    return _record_score_file(session, path, problems, catalogue, kind, lines, who, sheets)
+    return _record_score_file(session, path, problems, catalogue, kind, lines, _body_sender(who, BODY_OF[kind]),
+                              sheets)
 
 
 def _record_score_file(session: Session, path: Path, problems: FormProblems, catalogue: Catalogue, kind: ScoreKind,
@@ -154,7 +181,7 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
         problems.add("empty", "no criterion carries an explanation or proposed points")
         problems.raise_if_any()
     (unit, unit_lines), = given.items()
-    who = who if who.actor else Inputs(assignee_for_unit(unit), who.at, who.flow_run_id)
+    who = _unit_sender(problems, who, unit)
     ctx = load_context(session, catalogue.cycle_id)
     round1 = latest_lines(session, cycle_id=catalogue.cycle_id, unit_codes=[unit],
                           kinds=[ScoreKind.APPRAISED_ROUND1]).get(unit, {})
@@ -178,6 +205,7 @@ def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
     problems, sheets, catalogue = _read(session, path, (SURVEY_POINTS_LAYOUT, BALLOT_LAYOUT, SATISFACTION_LAYOUT))
     survey = parse_survey(sheets, catalogue, problems)
     problems.raise_if_any()
+    who = _body_sender(who, BODY_OF[ScoreKind.SURVEY])
     points = {unit: leaves for unit, leaves in survey.points.items() if leaves}
     if not points:
         problems.add("empty", "no survey points could be computed from this file")
@@ -199,8 +227,15 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     problems, sheets, catalogue = _read(session, path, (RESULTS_LAYOUT,))
     results = parse_results(sheets, catalogue, problems)
     ctx = load_context(session, catalogue.cycle_id)
-    if year >= ctx.year:
-        problems.add("wrong-year", f"--year {year}: results of an earlier year than the cycle's {ctx.year}")
+    if not ctx.year - PRIOR_YEARS <= year < ctx.year:
+        problems.add("wrong-year", f"--year {year}: results of one of the {PRIOR_YEARS} years before the cycle's "
+                     f"{ctx.year} ({ctx.year - PRIOR_YEARS} to {ctx.year - 1})")
+    approved = session.scalar(select(func.count()).select_from(Unit).where(
+        Unit.cycle_id == ctx.cycle_id, Unit.state.in_([s.value for s in UnitState if has_reached(s, FROZEN_FROM)])))
+    if approved:
+        problems.add("results-frozen", f"{approved} unit(s) of {ctx.cycle_id} have approved results, which these "
+                     "figures are part of: re-open scoring first (parindex rerun scoring …), then import again")
+    who = _body_sender(who, RESULTS_BODY)
     if not results and not problems.items:
         problems.add("empty", "no results in the file")
     problems.raise_if_any()

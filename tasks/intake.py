@@ -34,6 +34,7 @@ from models.tables import (
     actor_for,
 )
 from models.transitions import transition_units
+from models.words import word
 from tasks.assignments import AssignmentChanges, complete_assignments
 from tasks.events import note_lateness
 
@@ -93,25 +94,38 @@ def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheet
 
 def _check_stage_open(ctx: CycleContext, units: Mapping[str, Unit], movers: list[str], kind: ScoreKind,
                       event: UnitEvent) -> None:
+    """Every unit the file names must be where this stage is open; all that are not are named (ten by state)."""
+    closed: dict[str, list[str]] = {}
     for code in movers:
         try:
             ctx.lifecycle.next_state(UnitState(units[code].state), event, unit=code)
-        except TransitionRefused as refused:
-            raise StageClosed(f"{kind.value} for unit {code}: the unit is in state '{units[code].state}', "
-                              f"so this stage is not open for it ({refused})") from None
+        except TransitionRefused:
+            closed.setdefault(units[code].state, []).append(code)
+    if closed:
+        count = sum(len(codes) for codes in closed.values())
+        where = "; ".join(f"{len(codes)} '{word('state.' + state)}': {_shown(codes)}"
+                          for state, codes in sorted(closed.items()))
+        raise StageClosed(f"{word('kind.' + kind.value)}: this stage is not open for {count} unit(s) ({where})")
+
+
+def _shown(codes: Sequence[str]) -> str:
+    """The first ten codes, and how many more."""
+    codes = sorted(codes)
+    return ", ".join(codes[:10]) + (f" and {len(codes) - 10} more" if len(codes) > 10 else "")
 
 
 def _check_not_frozen(ctx: CycleContext, units: Mapping[str, Unit], kind: ScoreKind) -> None:
     frozen = sorted(code for code, unit in units.items() if has_reached(UnitState(unit.state), FROZEN_FROM))
     if frozen:
-        raise StageClosed(f"{kind.value} for {', '.join(frozen[:10])}: results are already approved "
-                          "(re-open the stage with `parindex rerun`)")
+        raise StageClosed(f"{word('kind.' + kind.value)} for {len(frozen)} unit(s) ({_shown(frozen)}): results are "
+                          "already approved (re-open the stage with `parindex rerun`)")
     if kind is ScoreKind.COUNCIL_FINAL:
         early = sorted(code for code, unit in units.items()
                        if not has_reached(UnitState(unit.state), ctx.lifecycle.before_scoring))
         if early:
-            raise StageClosed(f"council final scores for {', '.join(early[:10])}: their appraisal is not complete "
-                              f"yet (state '{ctx.lifecycle.before_scoring.value}' not reached)")
+            raise StageClosed(f"{word('kind.' + kind.value)} for {len(early)} unit(s) ({_shown(early)}): their "
+                              f"appraisal is not complete yet ('{word('state.' + ctx.lifecycle.before_scoring.value)}'"
+                              " not reached)")
 
 
 def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheets: Sequence[ScoreSheet],
@@ -209,8 +223,8 @@ def record_explanations(session: Session, ctx: CycleContext, *, unit_codes: Sequ
     units = _units(session, ctx, unit_codes)
     closed = sorted(code for code, unit in units.items() if unit.state != UnitState.EXPLAINING)
     if closed:
-        shown = ", ".join(f"{code} ('{units[code].state}')" for code in closed[:10])
-        raise StageClosed(f"explanation from unit(s) {shown}: the explanations window is not open")
+        raise StageClosed(f"explanation from {len(closed)} unit(s) ({_shown(closed)}): the explanations window is "
+                          "not open")
     transition_units(session, cycle_id=ctx.cycle_id, codes=list(units), event=UnitEvent.SUBMIT_EXPLANATION,
                      actor=actor, at=at, reason=f"explanation received ({source})", flow_run_id=flow_run_id)
     _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[u.id for u in units.values()], at=at,
@@ -273,7 +287,7 @@ def awaiting_approval(session: Session, ctx: CycleContext) -> list[str]:
     states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id)).all())
     unscored = sorted(code for code, state in states.items() if not has_reached(UnitState(state), UnitState.SCORED))
     if unscored:
-        shown = ", ".join(f"{code} ({states[code]})" for code in unscored[:10])
+        shown = ", ".join(f"{code} ('{word('state.' + states[code])}')" for code in unscored[:10])
         more = f" and {len(unscored) - 10} more" if len(unscored) > 10 else ""
         raise StageClosed(f"cannot approve {ctx.cycle_id}: {len(unscored)} unit(s) not scored: {shown}{more}")
     scored = sorted(code for code, state in states.items() if state == UnitState.SCORED.value)

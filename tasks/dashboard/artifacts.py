@@ -11,8 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from models.cycle_context import CycleContext, load_context
 from models.db import session_scope
 from models.tables import UNITS_OWNER
+from models.words import word
 from tasks.dashboard.naming import local_label
-from tasks.dashboard.words import word
 from tasks.runtime import database_url, engine_for
 from tasks.status import Overview, cycle_overview, overdue_rows
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models.checkpoints import Checkpoint
 from models.db import session_scope
 from models.tables import Cycle
-from tasks.dashboard.words import word
+from models.words import word
 from tasks.runtime import database_url, engine_for, wall_clock
 
 
