@@ -109,7 +109,8 @@ def import_survey(file: FileArgument, by: ByOption = "body:vien", at: AtOption =
 
 
 @import_app.command("results")
-def import_results(file: FileArgument, year: Annotated[int, typer.Option(help="The year the results are of", min=2000, max=2100)],
+def import_results(file: FileArgument,
+                   year: Annotated[int, typer.Option(help="The year the results are of", min=2000, max=2100)],
                    by: ByOption = "body:so_noi_vu", at: AtOption = None, db: DbOption = "") -> None:
     """An earlier year's published results, for year-on-year change and accountability."""
     from tasks.imports import import_prior_results as record
