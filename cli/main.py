@@ -11,6 +11,11 @@ import sys  # noqa: E402
 
 import typer  # noqa: E402
 
+try:  # typer vendors click from 0.2x on; its errors are that click's
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
 from cli import audit, bench, cycle, dashboard, forms, operations, outbox, season  # noqa: E402
 from cli.common import errors, one_line, said  # noqa: E402
 
@@ -42,7 +47,19 @@ def main() -> None:
     """The command; an error no command turned into a message still ends as one line, never a traceback
     (PARINDEX_DEBUG=1 shows it)."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as help_:
+        help_.show()
+        sys.exit(help_.exit_code)
+    except click_errors.ClickException as error:  # a bad argument or option: one line, and where to read more
+        command = error.ctx.command_path if getattr(error, "ctx", None) else "parindex"
+        errors.print(said("error:", "bold red") + f" {error.format_message()} (see: {command} --help)")
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        errors.print("aborted")
+        sys.exit(1)
     except KeyboardInterrupt:
         errors.print("interrupted")
         sys.exit(130)
@@ -51,3 +68,4 @@ def main() -> None:
             raise
         errors.print(said("error:", "bold red") + " " + one_line(error))
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

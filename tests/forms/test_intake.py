@@ -93,10 +93,12 @@ def test_appraisal_then_explanation_then_round_two(opened, tmp_path):
     rows = rows_of_sheet(explanation)
     assert rows[0]["Điểm"] == 1.0  # prefilled with round 1
     rows[0]["Giải trình"], rows[0]["Điểm"] = "Đã ban hành đúng hạn, xem văn bản kèm", 1
-    rows[1]["Giải trình"] = "Bổ sung tài liệu"
-    result = submit(opened, as_json(rows, tmp_path / "snv-explanation.json"), submit_explanation)
+    rows[1]["Giải trình"], rows[1]["Điểm"] = "Bổ sung tài liệu", None
+    # only the two lines it explains, one without proposed points: every other criterion keeps its round-1 points
+    result = submit(opened, as_json(rows[:2], tmp_path / "snv-explanation.json"), submit_explanation)
     assert result.kind == "explained" and state(opened, "SNV") == "explained"
-    assert versions(opened, "SNV", ScoreKind.EXPLAINED)[0][3] == "unit:SNV"
+    (_, total, _, actor), = versions(opened, "SNV", ScoreKind.EXPLAINED)
+    assert actor == "unit:SNV" and total == versions(opened, "SNV", ScoreKind.APPRAISED_ROUND1)[-1][1]
     round2 = [row for row in rows_of_sheet(fill(template(opened, tmp_path, "appraisal", "r2.xlsx", round_="2"),
                                                  evidence=False)) if row["Mã đơn vị"] == "SNV"]
     submit(opened, as_csv(round2, tmp_path / "r2.csv"), import_appraisal, "2")

@@ -151,7 +151,7 @@ def valid_self_assessment(opened, tmp_path) -> Path:
 def assert_refused(db, record, path: Path, rule: str, where: str) -> FormRejected:
     before = database_state(db)
     with pytest.raises(FormRejected) as refused, unit_of_work(db) as session:
-        record(session, path, Inputs("tester", SUBMITTED))
+        record(session, path, Inputs("operator:tester", SUBMITTED))
     assert database_state(db) == before
     matching = [p for p in refused.value.problems if p.rule == rule]
     assert matching, [str(p) for p in refused.value.problems]

@@ -12,6 +12,7 @@ from models.lifecycle import (
     has_reached,
     next_state,
 )
+from models.words import word
 
 ALLOWED = [(event, source, target) for event, (sources, target) in TRANSITIONS.items() for source in sources]
 REFUSED = [(event, state) for event, (sources, _) in TRANSITIONS.items() for state in UnitState
@@ -34,8 +35,9 @@ def test_every_other_transition_is_refused_with_a_clear_message(event, state):
     with pytest.raises(TransitionRefused) as refused:
         next_state(state, event, unit="SNV")
     message = str(refused.value)
-    assert "unit SNV" in message and event.value in message and state.value in message
-    assert "allowed from" in message
+    # in people's words (Vietnamese by default), never the internal names
+    assert "unit SNV" in message and word(f"event.{event.value}") in message and word(f"state.{state.value}") in message
+    assert "allowed from" in message and f"'{state.value}'" not in message
 
 
 def test_the_forward_path_reaches_the_final_state():

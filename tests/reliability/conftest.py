@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 FIGURES: Counter[str] = Counter()
-NAMES = ("kills", "losses", "duplicates", "refused_files", "leaks", "retries")
+NAMES = ("kills", "losses", "duplicates", "refused_files", "leaks", "retries", "hostile_refused", "hostile_accepted")
 
 
 @pytest.fixture

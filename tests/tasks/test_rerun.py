@@ -98,7 +98,7 @@ def _maxima(db) -> dict[str, Decimal]:
     (Stage.SCORING, "SNV", " ", RerunRefused, "needs a reason"),
     (Stage.SCORING, "NOPE", "r", LookupError, "unknown unit 'NOPE'"),
     (Stage.SURVEY, "SNV", "r", RerunRefused, "cannot be re-run"),
-    (Stage.EXPLANATIONS, "SNV", "r", TransitionRefused, "not allowed from state 'self_assessing'"),
+    (Stage.EXPLANATIONS, "SNV", "r", TransitionRefused, "not allowed from state 'đang tự đánh giá'"),
 ])
 def test_refused_reruns_change_nothing(opened, stage, code, reason, error, message):
     with session_scope(opened) as session:

@@ -1,0 +1,85 @@
+"""Hostile command lines: every bad argument is one line and exit 1 or 2, never a traceback; output never
+interprets data as markup; a read never creates a database; an instant without an offset is the cycle's."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models.db import session_scope
+from models.tables import ScoreVersion
+from tests.cli.test_cycle_cli import run
+from tests.forms.conftest import database_state, fill, template
+
+pytestmark = pytest.mark.reliability
+
+
+def assert_one_line_refusal(result, *pieces: str, codes=(1, 2)) -> None:  # type: ignore[no-untyped-def]
+    assert result.returncode in codes, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert 1 <= len(lines) <= 4, result.stderr
+    for piece in pieces:
+        assert piece in result.stderr, result.stderr
+
+
+def test_a_valid_file_under_a_markup_like_path_is_accepted_and_printed_as_it_is(opened, database_url, tmp_path):
+    folder = tmp_path / "d" / "[/bold]"
+    folder.mkdir(parents=True)
+    form = fill(template(opened, tmp_path, "self-assessment", name="SNV [final].xlsx", unit="SNV"))
+    path = folder / form.name
+    shutil.copy(form, path)
+    result = run("submit", "self-assessment", str(path), "--at", "2023-11-20T10:00:00+07:00", "--db", database_url)
+    assert result.returncode == 0, result.stderr
+    assert f"accepted {path}:" in result.stdout
+
+
+def test_an_instant_without_offset_is_read_in_the_cycles_zone(opened, database_url, tmp_path):
+    """20:00 on the deadline day in Hanoi is on time; read as UTC it would be 03:00 the next day, late."""
+    form = fill(template(opened, tmp_path, "self-assessment", unit="SNV"))
+    result = run("submit", "self-assessment", str(form), "--at", "2023-11-30T20:00:00", "--db", database_url)
+    assert result.returncode == 0, result.stderr
+    assert "read in Asia/Ho_Chi_Minh as 2023-11-30T20:00:00+07:00" in result.stderr
+    assert "late" not in result.stdout
+    with session_scope(opened) as session:
+        assert session.scalar(select(ScoreVersion.late)) is False
+
+
+@pytest.mark.parametrize(("args", "pieces"), [
+    (("tick", "hanoi-2023", "--at", "0001-01-01T00:00:00+07:00"), ("year must be from 2000",)),
+    (("tick", "hanoi-2023", "--at", "next tuesday"), ("not an ISO 8601 instant",)),
+    (("extend", "5", "--cycle", "hanoi-2023", "--all", "--until", "31/12/9999", "--by", "A", "--reason", "r"),
+     ("year must be from 2000",)),
+    (("import", "results", "x.csv", "--year", "0"), ("--year",)),
+    (("import", "appraisal", "x.csv", "--round", "1", "--by", ""), ("--by must name",)),
+])
+def test_a_bad_argument_is_one_line(opened, database_url, args, pieces):
+    before = database_state(opened)
+    assert_one_line_refusal(run(*args, "--db", database_url), *pieces)
+    assert database_state(opened) == before
+
+
+def bad_databases(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    (tmp_path / "folder.db").mkdir()
+    (tmp_path / "notes.db").write_text("not a database", encoding="utf-8")
+    return {
+        "a folder": (f"sqlite:///{tmp_path / 'folder.db'}", "is a folder"),
+        "a file that is not a database": (f"sqlite:///{tmp_path / 'notes.db'}", "is not a SQLite database"),
+        "a closed PostgreSQL port": ("postgresql://parindex@127.0.0.1:1/x", "cannot connect"),
+        "an unparsable URL": ("::not a url::", "is not a database URL"),
+        "an unsupported scheme": ("mysql://a@localhost/b", "not supported"),
+        "a new path": (f"sqlite:///{tmp_path / 'new' / 'parindex.db'}", "no database at"),
+    }
+
+
+@pytest.mark.parametrize("case", ["a folder", "a file that is not a database", "a closed PostgreSQL port",
+                                  "an unparsable URL", "an unsupported scheme", "a new path"])
+@pytest.mark.parametrize("command", [("status", "hanoi-2023"), ("history", "--cycle", "hanoi-2023", "--unit", "SNV"),
+                                     ("submit", "self-assessment", "x.csv")])
+def test_a_bad_database_is_one_line_and_a_read_creates_nothing(tmp_path, case, command):
+    url, piece = bad_databases(tmp_path)[case]
+    assert_one_line_refusal(run(*command, "--db", url), piece)
+    assert not (tmp_path / "new").exists()
