@@ -79,12 +79,25 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
 
 @audit_app.command("verify")
 def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="Only this cycle")] = None,
+                   checkpoints: Annotated[Path | None, typer.Option(
+                       "--checkpoints", help="Signed checkpoints exported earlier (parindex audit checkpoints): "
+                       "each must still be a prefix of the history")] = None,
+                   key: Annotated[str | None, typer.Option(
+                       "--key", help="The signer's public key (64 hex digits, or a file holding them); default: "
+                       "the configured signing key's")] = None,
                    db: DbOption = "") -> None:
-    """Walk every cycle's hash chain: exit 0 when intact, 1 naming the first changed, inserted or removed row."""
-    from tasks.audit import verify_cycles
+    """Walk every cycle's hash chain: exit 0 when intact, 1 naming the first changed, inserted or removed row.
+    With --checkpoints, also prove that the history was not rewritten since each signed checkpoint."""
+    from tasks.audit import check_checkpoints, verify_cycles
 
     with user_errors(), session_scope(database(db)) as session:
         verdicts = verify_cycles(session, cycle)
+        held, problems = check_checkpoints(session, checkpoints, key) if checkpoints else (0, [])
+    if checkpoints:
+        for problem in problems:
+            console.print(said("REWRITTEN", "bold red") + f" {problem}")
+        console.print((said("checkpoints", "green" if not problems else "bold red")) +
+                      f" {held} signed checkpoint(s) still a prefix of the history, {len(problems)} not")
     broken = [v for v in verdicts if v.broken]
     for verdict in verdicts:
         if verdict.broken:
@@ -96,7 +109,7 @@ def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="On
             console.print(said("intact", "green") + f" {verdict.cycle_id}: {verdict.rows} row(s) verified")
     if not verdicts:
         console.print("no cycles registered")
-    if broken:
+    if broken or (checkpoints and problems):
         raise typer.Exit(1)
 
 
@@ -114,3 +127,19 @@ def export_command(cycle: CycleOption,
         with session_scope(database(db)) as session:
             count = export_history(session, cycle, out, fmt)
     console.print(said("wrote", "green") + f" {out}: {count} history row(s) of {cycle} as {fmt}")
+
+
+@audit_app.command("checkpoints")
+def checkpoints_command(cycle: CycleOption,
+                        out: Annotated[Path, typer.Option("-o", "--out", help="The JSON-lines file to write")] =
+                        Path("checkpoints.jsonl"),
+                        sign: Annotated[bool, typer.Option("--sign", help="Sign today's head first")] = False,
+                        at: AtOption = None, db: DbOption = "") -> None:
+    """Export the cycle's signed checkpoints (with the public key) to keep apart from the database."""
+    from tasks.audit import export_checkpoints
+
+    with user_errors():
+        when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+        with session_scope(database(db)) as session:
+            count = export_checkpoints(session, cycle, out, sign_now=sign, at=when)
+    console.print(said("wrote", "green") + f" {out}: {count} signed checkpoint(s) of {cycle}")

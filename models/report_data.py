@@ -102,6 +102,8 @@ class CycleReport:
     units_total: int
     unscored: list[str]
     satisfaction_threshold: Decimal | None = None  # criteria.toml [survey] satisfaction_threshold_percent
+    history_digest: str = ""  # the latest signed checkpoint of the history (models.anchoring)
+    history_key: str = ""  # the public key that signed it, hex
 
     @property
     def has_satisfaction(self) -> bool:

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     mail_from_name: str = "parindex — Sở Nội vụ"
     language: str = "vi"
     status_base_url: str = "http://127.0.0.1:4200/parindex"
+    # the Ed25519 key that signs the history's checkpoints: outside the database, readable by parindex only
+    signing_key_file: str = "var/keys/history-ed25519.pem"
 
 
 @lru_cache

@@ -227,6 +227,19 @@ class HistoryEntry(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class HistoryCheckpoint(SQLModel, table=True):
+    """The head of a cycle's history signed with the Ed25519 key kept outside the database (models.anchoring)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    seq: int  # the last history row it covers
+    head_hash: str = Field(max_length=64)  # that row's hash
+    at: datetime = Field(sa_column=_utc(nullable=False))
+    reason: str = Field(max_length=24)  # announcement | daily | manual
+    public_key: str = Field(max_length=64)  # hex, the key that signed
+    signature: str = Field(max_length=128)  # hex
+
+
 class MessageStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"

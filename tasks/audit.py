@@ -6,14 +6,17 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
+from models.anchoring import CheckpointProblem, exported, public_hex, sign_checkpoint, verify_checkpoints
 from models.history import ChainBreak, verify_chain
-from models.tables import Cycle, HistoryEntry, OutboxMessage, Unit, assignee_for_unit
+from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, Unit, assignee_for_unit
+from tasks.anchoring import signing_key
 
 EXPORT_FIELDS = ("cycle_id", "seq", "at", "entity", "subject", "event", "from_state", "to_state", "actor", "reason",
                  "flow_run_id", "details", "prev_hash", "hash")
@@ -94,3 +97,32 @@ def export_history(session: Session, cycle_id: str, out: Path, fmt: str) -> int:
                 count += 1
             handle.write("\n]\n")
     return count
+
+
+def export_checkpoints(session: Session, cycle_id: str, out: Path, *, sign_now: bool, at: datetime) -> int:
+    """Every signed checkpoint of the cycle as JSON lines (with the public key), for an auditor to keep apart
+    from the database; `sign_now` signs today's head first."""
+    if session.get(Cycle, cycle_id) is None:
+        raise LookupError(f"cycle {cycle_id!r} is not registered")
+    if sign_now:
+        sign_checkpoint(session, cycle_id=cycle_id, at=at, reason="manual", key=signing_key())
+    rows = session.scalars(select(HistoryCheckpoint).where(HistoryCheckpoint.cycle_id == cycle_id)
+                           .order_by(HistoryCheckpoint.seq, HistoryCheckpoint.id)).all()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(exported(row), ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return len(rows)
+
+
+def check_checkpoints(session: Session, path: Path, key: str | None) -> tuple[int, list[CheckpointProblem]]:
+    """The exported checkpoints in `path` against today's history; `key` (hex or a file holding it) pins the
+    signer, else the configured signing key's public half."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise LookupError(f"--checkpoints {path}: cannot read it ({error})") from None
+    if key and Path(key).is_file():
+        key = Path(key).read_text(encoding="utf-8").strip()
+    trusted = key or public_hex(signing_key())
+    if len(trusted) != 64 or any(c not in "0123456789abcdef" for c in trusted.lower()):
+        raise LookupError(f"--key {key!r}: an Ed25519 public key is 64 hexadecimal digits")
+    return verify_checkpoints(session, lines, trusted.lower())

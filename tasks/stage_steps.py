@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from models.anchoring import digest
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitEvent, UnitState
 from models.scores import latest_versions
@@ -30,6 +31,7 @@ from models.tables import (
 from models.transitions import Transition, transition_units
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
+from tasks.anchoring import sign_announcement
 from tasks.intake import close_explanation_windows
 from tasks.messages import message_context, status_url
 
@@ -120,7 +122,7 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         group_counts[(unit.group, result.rank_in_group)] += 1
         group_sizes[unit.group] += 1
     ranked_apart = {block.code for block in ctx.spec.blocks if block.rank_groups}
-    messages = []
+    letters = []
     for unit, result in rows:
         indexes = json.loads(result.field_indexes)
         context = message_context(
@@ -135,12 +137,18 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
                    "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
             if unit.block in ranked_apart else None,
             fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()])
+        letters.append((unit, result, context))
+    moved = transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],
+                             event=UnitEvent.ANNOUNCE, actor=actor, at=at, reason="results announced",
+                             flow_run_id=flow_run_id)
+    checkpoint = sign_announcement(session, ctx.cycle_id, at)  # the history as announced, signed
+    messages = []
+    for unit, result, context in letters:
+        context["history_digest"] = digest(checkpoint) if checkpoint else ""
         assignee = assignee_for_unit(unit.code)
         key = f"{ctx.cycle_id}|{assignee}|result|{result.computed_at:%Y%m%dT%H%M}"
         messages.append(NewMessage(ctx.cycle_id, key, "result", assignee, None, unit.email,
                                    (unit.head_email,), render("result", context, language=settings.language), None))
     enqueue(session, messages, at=at)
-    return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],
-                            event=UnitEvent.ANNOUNCE, actor=actor, at=at, reason="results announced",
-                            flow_run_id=flow_run_id)
+    return moved
 

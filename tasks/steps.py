@@ -15,6 +15,7 @@ from models.settings import get_settings
 from models.stages import Stage
 from models.transitions import Transition
 from tasks import stage_steps
+from tasks.anchoring import sign_if_a_day_passed
 from tasks.assignments import reconcile_stage
 from tasks.delivery import deliver_pending
 from tasks.events import unit_of_work
@@ -66,12 +67,15 @@ def move_units(cycle_id: str, stage: str, at: datetime) -> int:
 
 @task(cache_policy=NO_CACHE)
 def queue_notifications(cycle_id: str, at: datetime) -> int:
-    """Reminders, overdue notices and escalations due now for every stage, and the daily digest."""
+    """Reminders, overdue notices and escalations due now for every stage, the daily digest, and the daily
+    signed checkpoint of the history (once a day while it grows)."""
     settings = get_settings()
     with unit_of_work(engine_for(database_url())) as session:  # escalations are announced as events
         ctx = load_context(session, cycle_id)
         queued = sum(queue_ladder(session, ctx, settings, stage=stage.value, at=at) for stage in Stage)
-        return queued + queue_digest(session, ctx, settings, at=at)
+        queued += queue_digest(session, ctx, settings, at=at)
+        sign_if_a_day_passed(session, cycle_id, at)
+        return queued
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])

@@ -66,6 +66,9 @@ def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -
     except OSError as error:  # removed or unreadable while being read
         problems.add("unreadable", f"cannot read the file: {error.strerror or error}")
         return []
+    except Exception as error:  # one refusal path: whatever a damaged file raises is a problem, not a traceback
+        problems.add("unreadable", f"the file cannot be read ({type(error).__name__}: {str(error)[:160]})")
+        return []
     if any(problem.rule in ("encoding", "too-long") for problem in problems.items):
         return []
     sheets = []

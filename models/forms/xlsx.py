@@ -12,6 +12,7 @@ lists there); a hidden row that holds values is refused; a number formatted as a
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -156,7 +157,8 @@ def _safe_archive(path: Path, problems: FormProblems) -> bool:
                         problems.add("xml-entity", f"{member.filename} declares a DOCTYPE or entities, which a "
                                      "workbook never does: refused (entity expansion, external files)")
                         return False
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+            ValueError) as error:
         problems.add("unreadable", f"not an XLSX workbook (an .xlsx file is a zip archive: {_describe(error)})")
         return False
     return True
