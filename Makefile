@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-sqlite test-postgres lint clean bench reliability browser
+.PHONY: install demo test test-sqlite test-postgres lint clean bench reliability browser hostile
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,10 @@ reliability: install
 	@$(BIN)/python -c "import json,collections; c=collections.Counter(); \
 	[c.update(json.loads(l)) for l in open('var/reliability.jsonl')]; \
 	print('reliability (all runs):', ' '.join(f'{k}={v}' for k, v in c.items()))"
+
+# Every hostile case of the corpus as `parindex submit` in its own process: seconds and peak memory each.
+hostile: install
+	$(BIN)/python benchmarks/hostile.py
 
 # Seasons of 52, 3,321 and 10,000 synthetic units on SQLite and PostgreSQL: benchmarks/RESULTS.md.
 BENCH_SIZES ?= 52 3321 10000
