@@ -13,11 +13,10 @@ from cli.common import (
     DbOption,
     JsonOption,
     UserError,
-    checked_url,
     console,
     database,
     echo_json,
-    parse_instant,
+    instant_of,
     said,
     table_of,
     user_errors,
@@ -26,7 +25,6 @@ from cli.operations import ByOption, CycleOption, ReasonOption, require_text
 from models.db import session_scope
 from tasks.events import unit_of_work
 from tasks.rerun import RerunStage
-from tasks.runtime import wall_clock
 
 audit_app = typer.Typer(help="The tamper-evident history: verify it, export it.", no_args_is_help=True)
 
@@ -44,7 +42,7 @@ def rerun_command(
     with user_errors():
         actor, why = require_text(by, "--by"), require_text(reason, "--reason")
         try:
-            when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+            when = instant_of(at, db, cycle)
             with unit_of_work(database(db)) as session:
                 result = rerun_stage(session, load_context(session, cycle), stage=Stage(stage.value),
                                      unit_code=unit, reason=why, actor=actor, at=when)
@@ -139,7 +137,7 @@ def checkpoints_command(cycle: CycleOption,
     from tasks.audit import export_checkpoints
 
     with user_errors():
-        when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+        when = instant_of(at, db, cycle)
         with session_scope(database(db)) as session:
             count = export_checkpoints(session, cycle, out, sign_now=sign, at=when)
     console.print(said("wrote", "green") + f" {out}: {count} signed checkpoint(s) of {cycle}")

@@ -128,6 +128,13 @@ def parse_instant(text: str | None, *, url: str | None = None, cycle_id: str | N
     return instant.astimezone(UTC)
 
 
+def instant_of(at: str | None, db: str, cycle_id: str | None = None) -> datetime:
+    """--at (read in the cycle's zone when it has no offset), or now."""
+    from tasks.runtime import wall_clock
+
+    return parse_instant(at, url=checked_url(db), cycle_id=cycle_id) or wall_clock()
+
+
 def zone_of(url: str, cycle_id: str | None = None) -> str:
     """The zone an instant without an offset is read in: the cycle's, or the one every registered cycle shares."""
     from sqlalchemy import select

@@ -12,16 +12,14 @@ from cli.common import (
     AtOption,
     DbOption,
     UserError,
-    checked_url,
     console,
     database,
-    parse_instant,
+    instant_of,
     said,
     user_errors,
 )
 from models.db import session_scope
 from tasks.events import unit_of_work
-from tasks.runtime import wall_clock
 
 FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
 ByOption = Annotated[str, typer.Option("--by", help="Who sends it (recorded in the history)")]
@@ -64,7 +62,7 @@ def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable, 
     with user_errors():
         if not unit_form and not by.strip():
             raise UserError("--by must name who sends the file (the default is the body that produces it)")
-        who = Inputs(by.strip(), parse_instant(at, url=checked_url(db)) or wall_clock())
+        who = Inputs(by.strip(), instant_of(at, db))
         with unit_of_work(database(db)) as session:
             result = record(session, path, who)
     console.print(said("accepted", "green") + f" {path}: {result.summary()}")
@@ -125,7 +123,7 @@ def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cyc
     from tasks.scoring import missing_inputs, score_ready_blocks
 
     with user_errors():
-        when = parse_instant(at, url=checked_url(db), cycle_id=cycle_id) or wall_clock()
+        when = instant_of(at, db, cycle_id)
         with unit_of_work(database(db)) as session:
             ctx = load_context(session, cycle_id)
             scored = score_ready_blocks(session, ctx, at=when, actor=by.strip() or
@@ -154,7 +152,7 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
     with user_errors():
         if not by.strip():
             raise UserError("--by must not be empty")
-        when = parse_instant(at, url=checked_url(db), cycle_id=cycle_id) or wall_clock()
+        when = instant_of(at, db, cycle_id)
         with unit_of_work(database(db)) as session:
             count = approve_results(session, load_context(session, cycle_id), at=when,
                                     actor=by.strip(), reason=reason.strip())

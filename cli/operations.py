@@ -13,16 +13,14 @@ from cli.common import (
     AtOption,
     DbOption,
     UserError,
-    checked_url,
     console,
     database,
-    parse_instant,
+    instant_of,
     said,
     user_errors,
 )
 from models.cycle_context import load_context
 from tasks.events import unit_of_work
-from tasks.runtime import wall_clock
 
 CycleOption = Annotated[str, typer.Option("--cycle", help="A registered cycle, e.g. hanoi-2023")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the history; required)")]
@@ -58,7 +56,7 @@ def done_command(
 
     with user_errors():
         actor = require_text(by, "--by")
-        when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+        when = instant_of(at, db, cycle)
         with unit_of_work(database(db)) as session:
             ctx = load_context(session, cycle)
             done = report_task_done(session, ctx, number=task, at=when, actor=actor,
@@ -87,7 +85,7 @@ def extend_command(
             raise UserError("say whom the extension is for: --unit CODE (repeatable) or --all")
         actor, why, last_day = require_text(by, "--by"), require_text(reason, "--reason"), parse_day(until)
         try:
-            when = parse_instant(at, url=checked_url(db), cycle_id=cycle) or wall_clock()
+            when = instant_of(at, db, cycle)
             with unit_of_work(database(db)) as session:
                 result = extend_deadline(session, load_context(session, cycle), task_number=task,
                                          unit_codes=None if every else unit, until=last_day, reason=why,

@@ -156,6 +156,12 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
     """Appraisal leaves' points per unit. `complete`: every leaf of every unit in the file is required."""
     found: ScoreLines = defaultdict(dict)
     first_row: dict[tuple[str, str], int] = {}
+    if require_evidence and any(leaf.evidence_required for leaf in catalogue.leaves("appraisal")):
+        for sheet in sheets:
+            if EVIDENCE.key not in sheet.columns:  # one problem, not one per row (a merged header hides it)
+                problems.add("missing-column", f"the header row lacks the column '{EVIDENCE.header}': this "
+                             "criteria set requires evidence references", sheet=sheet.name)
+        require_evidence = all(EVIDENCE.key in sheet.columns for sheet in sheets)
     for row in rows_of(sheets):
         unit = unit_of(row, catalogue, problems)
         leaf = leaf_of(row, catalogue, "appraisal", problems)

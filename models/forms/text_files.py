@@ -8,7 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from models.forms.limits import MAX_FIELD_CHARS, MAX_JSON_DEPTH, MAX_NUMBER_CHARS, MAX_ROWS
+from models.forms.limits import (
+    MAX_COLUMNS,
+    MAX_FIELD_CHARS,
+    MAX_JSON_DEPTH,
+    MAX_NUMBER_CHARS,
+    MAX_ROWS,
+    MAX_TEXT_CELLS,
+)
 from models.forms.problems import FormProblems
 
 Grid = list[tuple[int, list[Any]]]
@@ -43,11 +50,13 @@ def csv_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     grid: Grid = []
-    line = 1
+    line = cells = 1
     try:
         for values in reader:
-            if line > MAX_ROWS:
-                problems.add("too-many-rows", f"more than {MAX_ROWS:,} rows")
+            cells += len(values)
+            if line > MAX_ROWS or cells > MAX_TEXT_CELLS or len(values) > MAX_COLUMNS:
+                problems.add("too-many-cells", f"a form has at most {MAX_ROWS:,} rows, {MAX_COLUMNS} columns and "
+                             f"{MAX_TEXT_CELLS:,} cells", row=line)
                 return []
             if any(value.strip() for value in values):
                 grid.append((line, [clean(value, "", line, str(index + 1)) for index, value in enumerate(values)]))
@@ -85,6 +94,10 @@ def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Gri
                          sheet=str(name)[:80])
             continue
         headers = list(dict.fromkeys(key for row in rows for key in row))
+        if len(headers) > MAX_COLUMNS or len(rows) * len(headers) > MAX_TEXT_CELLS:
+            problems.add("too-many-cells", f"a form has at most {MAX_COLUMNS} columns and {MAX_TEXT_CELLS:,} cells",
+                         sheet=str(name)[:80])
+            return []
         grid: Grid = [(0, [clean(header, name, 0, "") for header in headers])]
         for index, row in enumerate(rows, start=1):
             values = []

@@ -18,7 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import WorkSheetParser
 
@@ -26,6 +28,7 @@ from models.forms.limits import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_PACKING_RATIO,
+    MAX_PART_BYTES,
     MAX_ROWS,
     MAX_UNPACKED_BYTES,
     OLE_MAGIC,
@@ -56,45 +59,46 @@ def xlsx_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Gri
     """Each visible sheet's rows that hold a value; `clean(value, sheet, row, column)` checks every text."""
     if not _safe_archive(path, problems):
         return []
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        reader = _workbook(path)
     except Exception as error:  # a damaged workbook raises many kinds
         problems.add("unreadable", f"not a readable XLSX workbook ({_describe(error)})")
         return []
     grids: list[tuple[str, Grid]] = []
     cells = 0
+    title = ""
     try:
-        for sheet in book.worksheets:
-            if sheet.sheet_state != "visible":
+        for sheet, relation in reader.parser.find_sheets():
+            title = sheet.name
+            if sheet.state != "visible" or relation.target not in reader.valid_files \
+                    or "chartsheet" in relation.Type:
                 continue
             grid: Grid = []
-            for number, values, hidden in _rows(book, sheet, problems):
+            for number, values, hidden in _rows(reader, relation.target, title, problems):
                 cells += len(values)
                 if cells > MAX_CELLS:
-                    problems.add("too-many-cells", f"more than {MAX_CELLS:,} cells", sheet=sheet.title)
+                    problems.add("too-many-cells", f"more than {MAX_CELLS:,} cells", sheet=title)
                     return []
-                values = [clean(value, sheet.title, number, get_column_letter(index + 1))
-                          for index, value in enumerate(values)]
+                values = [clean(value, title, number, get_column_letter(index + 1)) if isinstance(value, str)
+                          else value for index, value in enumerate(values)]
                 if any(value not in (None, "") for value in values):
                     if hidden:
                         problems.add("hidden-row", "a hidden row holds values: unhide it, or delete it",
-                                     sheet=sheet.title, row=number)
+                                     sheet=title, row=number)
                     grid.append((number, values))
-            grids.append((sheet.title, grid))
+            grids.append((title, grid))
     except _Stop:
         return []
     except _Unreadable as error:
         row, column = _split(error.coordinate)
-        problems.add("unreadable-cell", f"the cell cannot be read ({_describe(error.error)})", sheet=sheet.title,
+        problems.add("unreadable-cell", f"the cell cannot be read ({_describe(error.error)})", sheet=title,
                      row=row, column=column)
         return []
     except Exception as error:  # damaged XML or archive member: truncated, bad CRC, an entity
-        problems.add("unreadable", f"the sheet cannot be read ({_describe(error)})", sheet=sheet.title)
+        problems.add("unreadable", f"the sheet cannot be read ({_describe(error)})", sheet=title)
         return []
     finally:
-        book.close()
+        reader.archive.close()
     return grids
 
 
@@ -102,39 +106,63 @@ class _Stop(Exception):
     pass
 
 
-def _rows(book, sheet, problems: FormProblems) -> Iterator[tuple[int, list[Any], bool]]:  # type: ignore[no-untyped-def]
+def _workbook(path: Path) -> ExcelReader:
+    """The workbook's parts a form needs (sheets, shared strings, styles), read as openpyxl reads them, but not
+    its worksheets: openpyxl's read-only worksheet scans a whole sheet on opening when it declares no size."""
+    reader = ExcelReader(str(path), read_only=True, keep_vba=False, data_only=False, keep_links=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+    except BaseException:
+        reader.archive.close()
+        raise
+    return reader
+
+
+def _rows(reader: ExcelReader, target: str, title: str,
+          problems: FormProblems) -> Iterator[tuple[int, list[Any], bool]]:
     """(row number, values by column from A, hidden) for each row the sheet's XML holds, unpadded."""
-    with sheet._get_source() as source:
-        parser = _CheckedParser(source, sheet._shared_strings, data_only=False, epoch=book.epoch,
+    book = reader.wb
+    with reader.archive.open(target) as source:
+        parser = _CheckedParser(source, reader.shared_strings, data_only=False, epoch=book.epoch,
                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         for number, cells in parser.parse():
             if number > MAX_ROWS:
                 problems.add("too-many-rows", f"row {number:,} is beyond the {MAX_ROWS:,} rows a form may have",
-                             sheet=sheet.title)
+                             sheet=title)
                 raise _Stop
             width = max((cell["column"] for cell in cells), default=0)
             if width > MAX_COLUMNS:
                 problems.add("too-many-columns", f"a value in column {get_column_letter(width)}: a form has at most "
-                             f"{MAX_COLUMNS} columns", sheet=sheet.title, row=number)
+                             f"{MAX_COLUMNS} columns", sheet=title, row=number)
                 raise _Stop
             values: list[Any] = [None] * width
             for cell in cells:
-                values[cell["column"] - 1] = _value(sheet, cell, problems)
+                values[cell["column"] - 1] = _value(book, title, cell, problems)
             hidden = parser.row_dimensions.get(str(number), {}).get("hidden") in ("1", "true")
             yield number, values, hidden
 
 
-def _value(sheet, cell: dict[str, Any], problems: FormProblems) -> Any:  # type: ignore[no-untyped-def]
+def _value(book, title: str, cell: dict[str, Any], problems: FormProblems) -> Any:  # type: ignore[no-untyped-def]
     value = cell["value"]
     if cell["data_type"] == "f":
         problems.add("formula", f"a formula ({str(value)[:40]}) where a value belongs: paste values only",
-                     sheet=sheet.title, row=cell["row"], column=get_column_letter(cell["column"]))
+                     sheet=title, row=cell["row"], column=get_column_letter(cell["column"]))
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool) and cell["style_id"]:
-        shown = ReadOnlyCell(sheet, cell["row"], cell["column"], value, cell["data_type"], cell["style_id"])
-        if "%" in str(shown.number_format):
-            return Decimal(repr(value)) * 100  # 0.85 shown as 85 % is 85
+    if isinstance(value, int | float) and not isinstance(value, bool) and cell["style_id"] \
+            and "%" in _number_format(book, cell["style_id"]):
+        return Decimal(repr(value)) * 100  # 0.85 shown as 85 % is 85
     return value
+
+
+def _number_format(book, style_id: int) -> str:  # type: ignore[no-untyped-def]
+    """The number format of a style, as openpyxl's cells compute it."""
+    number = book._cell_styles[style_id].numFmtId
+    if number < BUILTIN_FORMATS_MAX_SIZE:
+        return str(BUILTIN_FORMATS.get(number, "General"))
+    return str(book._number_formats[number - BUILTIN_FORMATS_MAX_SIZE])
 
 
 def _safe_archive(path: Path, problems: FormProblems) -> bool:
@@ -171,6 +199,12 @@ def _plain_archive(members: list[zipfile.ZipInfo], problems: FormProblems) -> bo
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_PACKING_RATIO:
         problems.add("zip-bomb", f"the workbook unpacks to {unpacked / 1e6:.0f} MB from {packed / 1e6:.2f} MB: "
                      "refused as a decompression bomb")
+        return False
+    large = [m.filename for m in members
+             if m.file_size > MAX_PART_BYTES and not m.filename.startswith("xl/worksheets/")]
+    if large:
+        problems.add("too-large", f"{large[0]} unpacks to over {MAX_PART_BYTES // (1024 * 1024)} MB: a form's "
+                     "workbook is smaller (send a large table as CSV)")
         return False
     if any(name.endswith("vbaproject.bin") for name in names):
         problems.add("macro", "the workbook contains macros (VBA): save it as a plain .xlsx")
