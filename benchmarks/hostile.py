@@ -37,21 +37,25 @@ AT = "2023-11-20T10:00:00+07:00"
 
 def submit(path: Path, url: str, folder: Path) -> tuple[int, float, float, str]:
     """Exit code, seconds, peak resident MB and the first line said, of one `parindex submit`."""
+    return command(["submit", "self-assessment", str(path), "--at", AT, "--db", url], folder)
+
+
+def command(arguments: list[str], folder: Path) -> tuple[int, float, float, str]:
     out, err = folder / "out.txt", folder / "err.txt"
+    folder.mkdir(exist_ok=True)
     with out.open("w") as stdout, err.open("w") as stderr:
         started = time.perf_counter()
-        process = subprocess.Popen([PARINDEX, "submit", "self-assessment", str(path), "--at", AT, "--db", url],
-                                   stdout=stdout, stderr=stderr, cwd=ROOT)
+        process = subprocess.Popen([PARINDEX, *arguments], stdout=stdout, stderr=stderr, cwd=ROOT)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
     said = (err.read_text() + out.read_text()).strip()
     problems = [line.split(": [", 1)[-1] for line in said.splitlines() if line.startswith("  - ")]
-    first = "TRACEBACK" if "Traceback" in said else ("[" + problems[0] if problems else said.split(":")[0])
+    first = "TRACEBACK" if "Traceback" in said else ("[" + problems[0] if problems else (said.splitlines() or [""])[0])
     return os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss / 1024, first[:90]
 
 
 def main() -> int:
-    console = Console(highlight=False, markup=False)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
     work = Path(tempfile.mkdtemp(prefix="parindex-hostile-"))
     url = f"sqlite:///{work / 'parindex.db'}"
     upgrade_schema(url)
@@ -81,6 +85,30 @@ def main() -> int:
         if seconds > LIMIT_S or peak > LIMIT_MB or said.startswith("TRACEBACK"):
             bad.append(name)
         table.add_row(name, str(code), said, f"{seconds:.2f}", f"{seconds / baseline:.2f}", f"{peak:.0f}")
+    (work / "folder.db").mkdir()
+    (work / "notes.db").write_text("not a database", encoding="utf-8")
+    arguments = {
+        "--db a folder": ["status", "hanoi-2023", "--db", f"sqlite:///{work / 'folder.db'}"],
+        "--db a file that is not a database": ["status", "hanoi-2023", "--db", f"sqlite:///{work / 'notes.db'}"],
+        "--db a closed PostgreSQL port": ["status", "hanoi-2023", "--db", "postgresql://x@127.0.0.1:1/x"],
+        "--db an unparsable URL": ["status", "hanoi-2023", "--db", "::not a url::"],
+        "--db an unsupported scheme": ["status", "hanoi-2023", "--db", "mysql://a@localhost/b"],
+        "--db a new path (never created)": ["status", "hanoi-2023", "--db", f"sqlite:///{work / 'new' / 'x.db'}"],
+        "--at 0001-01-01T00:00:00+07:00": ["tick", "hanoi-2023", "--at", "0001-01-01T00:00:00+07:00", "--db", url],
+        "--until 31/12/9999": ["extend", "5", "--cycle", "hanoi-2023", "--all", "--until", "31/12/9999", "--by", "A",
+                               "--reason", "r", "--db", url],
+        "--year 0": ["import", "results", str(valid), "--year", "0", "--db", url],
+        "--by \"\" on an import": ["import", "survey", str(valid), "--by", "", "--db", url],
+    }
+    for number, (name, args) in enumerate(arguments.items(), start=1):
+        code, seconds, peak, said = command(args, work / f"command{number}")
+        worst_s, worst_mb = max(worst_s, seconds), max(worst_mb, peak)
+        if seconds > LIMIT_S or peak > LIMIT_MB or said.startswith("TRACEBACK") or code not in (1, 2):
+            bad.append(name)
+        table.add_row(name, str(code), said, f"{seconds:.2f}", f"{seconds / baseline:.2f}", f"{peak:.0f}")
+    cases.update(arguments)
+    if (work / "new").exists():
+        bad.append("a read created a database")
     console.print(table)
     console.print(f"files and database: {work}")
     console.print(f"hostile: {len(cases)} cases, slowest {worst_s:.2f} s ({worst_s / baseline:.2f}× a valid form), "

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from models.anchoring import CheckpointProblem, exported, public_hex, sign_checkpoint, verify_checkpoints
 from models.history import ChainBreak, verify_chain
+from models.settings import get_settings
 from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, Unit, assignee_for_unit
 from tasks.anchoring import signing_key
 
@@ -122,6 +123,11 @@ def check_checkpoints(session: Session, path: Path, key: str | None) -> tuple[in
         raise LookupError(f"--checkpoints {path}: cannot read it ({error})") from None
     if key and Path(key).is_file():
         key = Path(key).read_text(encoding="utf-8").strip()
+    if not key:
+        own = Path(get_settings().signing_key_file)
+        if not own.is_file():
+            raise LookupError(f"no --key given and no signing key at {own}: pass the signer's public key "
+                              "(64 hexadecimal digits, as exported with the checkpoints)")
     trusted = key or public_hex(signing_key())
     if len(trusted) != 64 or any(c not in "0123456789abcdef" for c in trusted.lower()):
         raise LookupError(f"--key {key!r}: an Ed25519 public key is 64 hexadecimal digits")
