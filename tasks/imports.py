@@ -37,6 +37,7 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState, has_reached
 from models.scores import latest_lines, latest_satisfaction
 from models.tables import PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_unit
+from models.words import WORDS, word
 from tasks.intake import FROZEN_FROM, ScoreSheet, StageClosed, record_explanation, record_scores
 
 APPRAISAL_ROUNDS = {"1": ScoreKind.APPRAISED_ROUND1, "2": ScoreKind.APPRAISED_ROUND2,
@@ -53,7 +54,8 @@ class ImportResult:
 
     def summary(self) -> str:
         late = f"; late: {', '.join(self.late)}" if self.late else ""
-        return f"{self.cycle_id}: {self.kind} of {len(self.units)} unit(s) from {self.rows} row(s) recorded{late}"
+        what = word(f"kind.{self.kind}") if f"kind.{self.kind}" in WORDS["vi"] else self.kind
+        return f"{self.cycle_id}: {what} of {len(self.units)} unit(s) from {self.rows} row(s) recorded{late}"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def test_a_unit_fills_its_template_and_submits_it(opened, database_url, tmp_path
     fill(form)
     good = run("submit", "self-assessment", str(form), "--at", AT, "--db", database_url)
     assert good.returncode == 0, good.stderr
-    assert "self_assessed of 1 unit(s)" in good.stdout
+    assert "tự đánh giá of 1 unit(s)" in good.stdout  # the kind in words, not its internal name
     score = run("score", "hanoi-2023", "--db", database_url)
     assert score.returncode == 2
     assert "block so not scored" in score.stdout and "SNV: not appraised in round 2 (state self_assessed)" in score.stdout
