@@ -93,7 +93,7 @@ def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="On
         held, problems = check_checkpoints(session, checkpoints, key) if checkpoints else (0, [])
     if checkpoints:
         for problem in problems:
-            console.print(said("REWRITTEN", "bold red") + f" {problem}")
+            console.print(said("REWRITTEN" if problem.rewritten else "INVALID", "bold red") + f" {problem}")
         console.print((said("checkpoints", "green" if not problems else "bold red")) +
                       f" {held} signed checkpoint(s) still a prefix of the history, {len(problems)} not")
     broken = [v for v in verdicts if v.broken]

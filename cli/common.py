@@ -113,8 +113,10 @@ def one_line(error: BaseException) -> str:
 def parse_instant(text: str | None, *, url: str | None = None, cycle_id: str | None = None,
                   option: str = "--at") -> datetime | None:
     """An ISO 8601 instant; one written without an offset is read in the cycle's zone, and that is said."""
-    if not text:
+    if text is None:
         return None
+    if not text.strip():
+        raise UserError(f"{option} is empty: give an instant (e.g. 2023-11-24T08:00:00+07:00), or leave it out for now")
     try:
         instant = datetime.fromisoformat(text.strip())
     except ValueError:

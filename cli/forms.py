@@ -38,6 +38,7 @@ def template_command(
     unit: Annotated[str | None, typer.Option(help="The unit (self-assessment, explanation)")] = None,
     block: Annotated[str | None, typer.Option(help="Only this block's units (appraisal)")] = None,
     round_: Annotated[str, typer.Option("--round", help="Appraisal round whose form to prefill: 1, 2, final")] = "1",
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists")] = False,
     db: DbOption = "",
 ) -> None:
     """Write a prefilled form: the criteria tree with maximum points, and the columns to fill in."""
@@ -50,6 +51,10 @@ def template_command(
             raise UserError(f"-o {out}: templates are .xlsx workbooks")
         if round_ not in ("1", "2", "final"):
             raise UserError(f"--round {round_!r}: one of 1, 2, final")
+        if out.exists() and not force:
+            raise UserError(f"-o {out}: the file exists (perhaps a filled form): choose another name, or --force")
+        if not out.parent.is_dir():
+            raise UserError(f"-o {out}: the folder {out.parent} does not exist")
         with session_scope(database(db)) as session:
             rows = write_template(session, kind=kind, cycle_id=cycle, out=out, unit=unit, block=block, round_=round_)
     console.print(said("wrote", "green") + f" {out}: {kind} form of {cycle}, {rows} row(s) to fill in")

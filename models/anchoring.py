@@ -102,6 +102,7 @@ class CheckpointProblem:
     line: int
     seq: int | None
     problem: str
+    rewritten: bool = False  # the history no longer matches a valid checkpoint (else: the record is not valid)
 
     def __str__(self) -> str:
         return f"checkpoint line {self.line} (row #{self.seq}): {self.problem}"
@@ -132,10 +133,11 @@ def verify_checkpoints(session: Session, lines: list[str],
         row = session.scalars(select(HistoryEntry.hash).where(HistoryEntry.cycle_id == cycle_id,
                                                               HistoryEntry.seq == seq)).first()
         if row is None:
-            problems.append(CheckpointProblem(number, seq, "the history no longer has this row: rows were removed"))
+            problems.append(CheckpointProblem(number, seq, "the history no longer has this row: rows were removed",
+                                              rewritten=True))
         elif row != head:
             problems.append(CheckpointProblem(number, seq, f"signed {digest(record)}, the row now hashes to "
-                                              f"{row[:16]}: the history was rewritten up to this row"))
+                                              f"{row[:16]}: the history was rewritten up to this row", rewritten=True))
         else:
             held += 1
     return held, problems

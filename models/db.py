@@ -59,10 +59,16 @@ def check_database(url: str, *, create: bool = False) -> None:
         return
     database = parsed.database or ""
     if database in ("", ":memory:"):
-        return
+        raise DatabaseUnusable(f"--db {url}: an in-memory database holds nothing from one command to the next: "
+                               "give a file (sqlite:///var/parindex.db)")
     path = Path(database)
     if path.is_dir():
         raise DatabaseUnusable(f"--db {url}: {path} is a folder, not a database file")
+    if path.exists() and not path.is_file():
+        raise DatabaseUnusable(f"--db {url}: {path} is not a regular file")
+    if path.exists() and path.stat().st_size == 0 and not create:
+        raise DatabaseUnusable(f"--db {url}: {path} is empty; register a cycle first (parindex cycle load "
+                               "calendar/<cycle>)")
     if not path.exists():
         if not create:
             raise DatabaseUnusable(f"--db {url}: no database at {path}; register a cycle first "

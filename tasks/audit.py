@@ -19,6 +19,15 @@ from models.settings import get_settings
 from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, Unit, assignee_for_unit
 from tasks.anchoring import signing_key
 
+MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, kept as text (a leading apostrophe, as OWASP advises)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 EXPORT_FIELDS = ("cycle_id", "seq", "at", "entity", "subject", "event", "from_state", "to_state", "actor", "reason",
                  "flow_run_id", "details", "prev_hash", "hash")
 
@@ -87,8 +96,8 @@ def export_history(session: Session, cycle_id: str, out: Path, fmt: str) -> int:
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
             writer.writeheader()
-            for row in rows:
-                writer.writerow(row)
+            for row in rows:  # for spreadsheets: no cell runs as a formula (hashes: re-verify from the JSON)
+                writer.writerow({key: _inert(value) for key, value in row.items()})
                 count += 1
     else:
         with out.open("w", encoding="utf-8") as handle:
@@ -118,9 +127,14 @@ def check_checkpoints(session: Session, path: Path, key: str | None) -> tuple[in
     """The exported checkpoints in `path` against today's history; `key` (hex or a file holding it) pins the
     signer, else the configured signing key's public half."""
     try:
+        if not path.is_file() or path.stat().st_size > MAX_CHECKPOINT_BYTES:
+            raise LookupError(f"--checkpoints {path}: not a checkpoints file (a JSON-lines file of at most "
+                              f"{MAX_CHECKPOINT_BYTES // (1024 * 1024)} MB written by `parindex audit checkpoints`)")
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise LookupError(f"--checkpoints {path}: cannot read it ({error})") from None
+    if not any(line.strip() for line in lines):
+        raise LookupError(f"--checkpoints {path}: the file holds no checkpoint: nothing would be proved")
     if key and Path(key).is_file():
         key = Path(key).read_text(encoding="utf-8").strip()
     if not key:

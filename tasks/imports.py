@@ -6,6 +6,7 @@ rolls back, so the database is exactly as it was.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +37,7 @@ from models.forms.values import text
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState, has_reached
 from models.scores import latest_lines, latest_satisfaction
-from models.tables import PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_unit
+from models.tables import Body, PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_unit
 from models.words import WORDS, word
 from tasks.intake import FROZEN_FROM, ScoreSheet, StageClosed, record_explanation, record_scores
 
@@ -119,22 +120,39 @@ RESULTS_BODY = "body:so_noi_vu"
 PRIOR_YEARS = 10  # last year's results, or an earlier year's for a longer comparison
 
 
-def _unit_sender(problems: FormProblems, who: Inputs, unit: str) -> Inputs:
-    """A unit's form comes from the unit itself (no actor given: the unit), or from staff naming their role."""
-    actor, own = who.actor.strip(), assignee_for_unit(unit)
+MAX_ACTOR_CHARS = 120
+
+
+def _unit_sender(session: Session, problems: FormProblems, who: Inputs, unit: str, cycle_id: str) -> Inputs:
+    """A unit's form comes from the unit itself (no actor given: the unit), or from staff naming their role
+    (body:<code> one of the cycle's bodies)."""
+    actor, own = _plain_actor(problems, who.actor), assignee_for_unit(unit)
     if not actor:
         return Inputs(own, who.at, who.flow_run_id)
     role, _, name = actor.partition(":")
-    if actor != own and not (role in STAFF_ROLES and name.strip()):
+    bodies = session.scalars(select(Body.code).where(Body.cycle_id == cycle_id)).all() if role == "body" else []
+    if actor != own and not (role in STAFF_ROLES and name.strip() and (role != "body" or name in bodies)):
         problems.add("wrong-sender", f"{unit}'s form sent by {actor!r}: a unit sends its own form ({own}), or "
-                     f"staff on its behalf with their role ({', '.join(r + ':<name>' for r in STAFF_ROLES)})")
+                     f"staff on its behalf with their role ({', '.join(r + ':<name>' for r in STAFF_ROLES)}; "
+                     f"a body by its code)")
         problems.raise_if_any()
     return Inputs(actor, who.at, who.flow_run_id)
 
 
-def _body_sender(who: Inputs, body: str) -> Inputs:
+def _body_sender(problems: FormProblems, who: Inputs, body: str) -> Inputs:
     """A body's file: no actor given is the body itself; an actor is never recorded empty."""
-    return who if who.actor.strip() else Inputs(body, who.at, who.flow_run_id)
+    actor = _plain_actor(problems, who.actor)
+    return Inputs(actor or body, who.at, who.flow_run_id)
+
+
+def _plain_actor(problems: FormProblems, actor: str) -> str:
+    """The actor as the history records it: one line of at most MAX_ACTOR_CHARS characters, NFC."""
+    actor = unicodedata.normalize("NFC", actor.strip())
+    if len(actor) > MAX_ACTOR_CHARS or any(unicodedata.category(char)[0] == "C" for char in actor):
+        problems.add("bad-sender", f"--by must be one line of at most {MAX_ACTOR_CHARS} characters, without "
+                     "control characters")
+        problems.raise_if_any()
+    return actor
 
 
 def submit_self_assessment(session: Session, path: Path, who: Inputs) -> ImportResult:
@@ -142,7 +160,7 @@ def submit_self_assessment(session: Session, path: Path, who: Inputs) -> ImportR
     lines = parse_scores(sheets, catalogue, problems, one_unit=True, require_evidence=True)
     problems.raise_if_any()
     if len(lines) == 1:
-        who = _unit_sender(problems, who, next(iter(lines)))
+        who = _unit_sender(session, problems, who, next(iter(lines)), catalogue.cycle_id)
     return _record_score_file(session, path, problems, catalogue, ScoreKind.SELF_ASSESSED, lines, who, sheets)
 
 
@@ -151,8 +169,8 @@ def import_appraisal(session: Session, path: Path, round_: str, who: Inputs) -> 
     problems, sheets, catalogue = _read(session, path, (SCORE_LAYOUT,))
     lines = parse_scores(sheets, catalogue, problems, one_unit=False, require_evidence=False)
     problems.raise_if_any()
-    return _record_score_file(session, path, problems, catalogue, kind, lines, _body_sender(who, BODY_OF[kind]),
-                              sheets)
+    sender = _body_sender(problems, who, BODY_OF[kind])
+    return _record_score_file(session, path, problems, catalogue, kind, lines, sender, sheets)
 
 
 def _record_score_file(session: Session, path: Path, problems: FormProblems, catalogue: Catalogue, kind: ScoreKind,
@@ -183,7 +201,7 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
         problems.add("empty", "no criterion carries an explanation or proposed points")
         problems.raise_if_any()
     (unit, unit_lines), = given.items()
-    who = _unit_sender(problems, who, unit)
+    who = _unit_sender(session, problems, who, unit, catalogue.cycle_id)
     ctx = load_context(session, catalogue.cycle_id)
     round1 = latest_lines(session, cycle_id=catalogue.cycle_id, unit_codes=[unit],
                           kinds=[ScoreKind.APPRAISED_ROUND1]).get(unit, {})
@@ -207,7 +225,7 @@ def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
     problems, sheets, catalogue = _read(session, path, (SURVEY_POINTS_LAYOUT, BALLOT_LAYOUT, SATISFACTION_LAYOUT))
     survey = parse_survey(sheets, catalogue, problems)
     problems.raise_if_any()
-    who = _body_sender(who, BODY_OF[ScoreKind.SURVEY])
+    who = _body_sender(problems, who, BODY_OF[ScoreKind.SURVEY])
     points = {unit: leaves for unit, leaves in survey.points.items() if leaves}
     if not points:
         problems.add("empty", "no survey points could be computed from this file")
@@ -237,7 +255,7 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     if approved:
         problems.add("results-frozen", f"{approved} unit(s) of {ctx.cycle_id} have approved results, which these "
                      "figures are part of: re-open scoring first (parindex rerun scoring …), then import again")
-    who = _body_sender(who, RESULTS_BODY)
+    who = _body_sender(problems, who, RESULTS_BODY)
     if not results and not problems.items:
         problems.add("empty", "no results in the file")
     problems.raise_if_any()

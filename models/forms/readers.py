@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from models.forms.fields import Layout, normalise_header
 from models.forms.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES
-from models.forms.problems import FormProblems
+from models.forms.problems import FormProblems, FormRejected
 from models.forms.text_files import csv_grids, json_grids
 from models.forms.xlsx import xlsx_grids
 
@@ -63,6 +63,8 @@ def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -
     reader = {".xlsx": xlsx_grids, ".csv": csv_grids, ".json": json_grids}[path.suffix.lower()]
     try:
         grids = reader(path, problems, _cleaner(problems))
+    except FormRejected:  # too many problems already
+        raise
     except OSError as error:  # removed or unreadable while being read
         problems.add("unreadable", f"cannot read the file: {error.strerror or error}")
         return []
@@ -99,7 +101,7 @@ def _match_layout(name: str, grid: Grid, layouts: tuple[Layout, ...], problems: 
             for key, indexes in twice.items():
                 labels = " and ".join(repr(_label(values[index], index, spreadsheet)) for index in indexes)
                 problems.add("duplicate-column", f"columns {labels} both mean {_header_of(layout, key)!r}: "
-                             "keep one of them", sheet=name, row=grid[position][0])
+                             "keep one of them", sheet=name, row=grid[position][0] or None)
             if twice:
                 return None
             columns = {key: _label(values[indexes[0]], indexes[0], spreadsheet) for key, indexes in found.items()

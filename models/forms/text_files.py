@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from models.forms.limits import (
     MAX_JSON_DEPTH,
     MAX_NUMBER_CHARS,
     MAX_ROWS,
+    MAX_SHEETS,
     MAX_TEXT_CELLS,
 )
 from models.forms.problems import FormProblems
@@ -44,11 +46,8 @@ def csv_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid
         return []
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), quotechar='"', doublequote=True,
+                        skipinitialspace=False, strict=False)
     grid: Grid = []
     line = cells = 1
     try:
@@ -68,12 +67,21 @@ def csv_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid
     return [("", grid)]
 
 
+def _delimiter(text: str) -> str:
+    """Comma, semicolon or tab: the one the header region uses most outside quotes (the quote is always ")."""
+    sample = "".join(part for index, part in enumerate(text[:8192].split('"')) if index % 2 == 0)
+    counts = {delimiter: sample.count(delimiter) for delimiter in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
     text = decoded(path, problems, "JSON")
     if text is None:
         return []
     try:
-        data = json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_constant)
+        data = json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_constant,
+                          object_pairs_hook=_unique_keys)
     except RecursionError:
         data = None
     except json.JSONDecodeError as error:
@@ -82,17 +90,24 @@ def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Gri
     except _BadNumber as error:
         problems.add("not-a-number", str(error))
         return []
+    except _DuplicateKey as error:
+        problems.add("duplicate-column", str(error))
+        return []
     if data is None or _depth(data) > MAX_JSON_DEPTH:
         problems.add("too-deep", f"JSON nested too deep: a form is a list of objects (at most {MAX_JSON_DEPTH} "
                      "levels)")
         return []
     sheets = data if isinstance(data, dict) else {"": data}
+    if len(sheets) > MAX_SHEETS:
+        problems.add("too-many-sheets", f"{len(sheets):,} sheets: a form has at most {MAX_SHEETS}")
+        return []
     grids: list[tuple[str, Grid]] = []
     for name, rows in sheets.items():
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             problems.add("not-a-table", "JSON must be a list of objects (one per row), or an object of such lists",
                          sheet=str(name)[:80])
             continue
+        rows = [{unicodedata.normalize("NFC", key): value for key, value in row.items()} for row in rows]
         headers = list(dict.fromkeys(key for row in rows for key in row))
         if len(headers) > MAX_COLUMNS or len(rows) * len(headers) > MAX_TEXT_CELLS:
             problems.add("too-many-cells", f"a form has at most {MAX_COLUMNS} columns and {MAX_TEXT_CELLS:,} cells",
@@ -115,6 +130,22 @@ def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Gri
 
 class _BadNumber(ValueError):
     pass
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object naming a key twice (or in two Unicode forms) is refused: which value would count?"""
+    seen: dict[str, str] = {}
+    for key, _ in pairs:
+        normal = unicodedata.normalize("NFC", key).strip().lower()
+        if normal in seen:
+            how = " (the same name in two Unicode forms)" if seen[normal] != key else ""
+            raise _DuplicateKey(f"an object names {key!r} twice{how}: keep one")
+        seen[normal] = key
+    return dict(pairs)
 
 
 def _number(text: str) -> Any:

@@ -11,6 +11,7 @@ lists there); a hidden row that holds values is refused; a number formatted as a
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -30,11 +31,12 @@ from models.forms.limits import (
     MAX_PACKING_RATIO,
     MAX_PART_BYTES,
     MAX_ROWS,
+    MAX_SHEETS,
     MAX_UNPACKED_BYTES,
     OLE_MAGIC,
     PROLOG_BYTES,
 )
-from models.forms.problems import FormProblems
+from models.forms.problems import FormProblems, FormRejected
 
 Grid = list[tuple[int, list[Any]]]  # (row number, cell values)
 
@@ -68,11 +70,18 @@ def xlsx_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Gri
     cells = 0
     title = ""
     try:
-        for sheet, relation in reader.parser.find_sheets():
+        listed = list(reader.parser.find_sheets())
+        if len(listed) > MAX_SHEETS:
+            problems.add("too-many-sheets", f"{len(listed):,} sheets: a form has at most {MAX_SHEETS}")
+            return []
+        for sheet, relation in listed:
             title = sheet.name
-            if sheet.state != "visible" or relation.target not in reader.valid_files \
-                    or "chartsheet" in relation.Type:
+            if sheet.state != "visible" or "chartsheet" in relation.Type:
                 continue
+            if relation.target not in reader.valid_files:
+                problems.add("unreadable", f"the workbook lists the sheet but its part ({relation.target}) is not "
+                             "in the file", sheet=title)
+                return []
             grid: Grid = []
             for number, values, hidden in _rows(reader, relation.target, title, problems):
                 cells += len(values)
@@ -89,6 +98,8 @@ def xlsx_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Gri
             grids.append((title, grid))
     except _Stop:
         return []
+    except FormRejected:  # enough problems found already
+        raise
     except _Unreadable as error:
         row, column = _split(error.coordinate)
         problems.add("unreadable-cell", f"the cell cannot be read ({_describe(error.error)})", sheet=title,
@@ -146,15 +157,26 @@ def _rows(reader: ExcelReader, target: str, title: str,
 
 
 def _value(book, title: str, cell: dict[str, Any], problems: FormProblems) -> Any:  # type: ignore[no-untyped-def]
+    """A cell's value as the sender saw it: a float as Excel shows it (15 significant digits, so 0.1 + 0.2 is 0.3),
+    a number formatted as a percentage as the percentage it shows (0.85 shown as 85 % is 85)."""
     value = cell["value"]
     if cell["data_type"] == "f":
-        problems.add("formula", f"a formula ({str(value)[:40]}) where a value belongs: paste values only",
+        formula = getattr(value, "text", value)  # an array formula is an object holding its text
+        problems.add("formula", f"a formula ({str(formula)[:40]}) where a value belongs: paste values only",
                      sheet=title, row=cell["row"], column=get_column_letter(cell["column"]))
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool) and cell["style_id"] \
-            and "%" in _number_format(book, cell["style_id"]):
-        return Decimal(repr(value)) * 100  # 0.85 shown as 85 % is 85
-    return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+    if cell["style_id"]:
+        try:
+            shown = _number_format(book, cell["style_id"])
+        except (IndexError, KeyError):
+            raise _Unreadable(f"{get_column_letter(cell['column'])}{cell['row']}",
+                              ValueError(f"style {cell['style_id']} is not in the workbook's styles")) from None
+        if _is_percent(shown):
+            return number * 100
+    return number
 
 
 def _number_format(book, style_id: int) -> str:  # type: ignore[no-untyped-def]
@@ -163,6 +185,12 @@ def _number_format(book, style_id: int) -> str:  # type: ignore[no-untyped-def]
     if number < BUILTIN_FORMATS_MAX_SIZE:
         return str(BUILTIN_FORMATS.get(number, "General"))
     return str(book._number_formats[number - BUILTIN_FORMATS_MAX_SIZE])
+
+
+def _is_percent(number_format: str) -> bool:
+    """Whether a format multiplies by 100: a % outside quoted text ("…"), not escaped (\\%) or a literal (_%)."""
+    bare = re.sub(r'"[^"]*"|\\.|_.', "", number_format)
+    return "%" in bare
 
 
 def _safe_archive(path: Path, problems: FormProblems) -> bool:

@@ -4,6 +4,7 @@ verifies, but not one that matches the checkpoints signed (Ed25519, key outside 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -64,3 +65,16 @@ def test_a_forged_checkpoint_or_another_key_is_refused(opened, database_url, sig
     assert other.returncode == 1 and "signature does not verify with the trusted key" in other.stdout
     pinned = run("audit", "verify", "--checkpoints", str(signed), "--key", record["public_key"], "--db", database_url)
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+
+
+@pytest.mark.parametrize("given", ["an empty file", "a device", "a folder", "garbage"])
+def test_a_checkpoints_file_that_proves_nothing_is_refused(opened, database_url, signed, tmp_path, given):
+    path = {"an empty file": tmp_path / "empty.jsonl", "a device": Path("/dev/zero"), "a folder": tmp_path,
+            "garbage": tmp_path / "garbage.jsonl"}[given]
+    if given == "an empty file":
+        path.write_text("\n\n", encoding="utf-8")
+    if given == "garbage":
+        path.write_bytes(b'{"seq": 1}\n\x00\xff not json\n')
+    result = run("audit", "verify", "--checkpoints", str(path), "--db", database_url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    assert "REWRITTEN" not in result.stdout  # nothing was shown rewritten: the file is refused or invalid

@@ -55,11 +55,36 @@ def test_an_instant_without_offset_is_read_in_the_cycles_zone(opened, database_u
      ("year must be from 2000",)),
     (("import", "results", "x.csv", "--year", "0"), ("--year",)),
     (("import", "appraisal", "x.csv", "--round", "1", "--by", ""), ("--by must name",)),
+    (("tick", "hanoi-2023", "--at", ""), ("--at is empty",)),
+    (("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", "no/such/folder/f.xlsx"),
+     ("does not exist",)),
 ])
 def test_a_bad_argument_is_one_line(opened, database_url, args, pieces):
     before = database_state(opened)
     assert_one_line_refusal(run(*args, "--db", database_url), *pieces)
     assert database_state(opened) == before
+
+
+@pytest.mark.parametrize(("by", "rule"), [("body:khong_co", "wrong-sender"), ("operator:Lan\n[bold red]x", "bad-sender"),
+                                         ("operator:" + "x" * 200, "bad-sender"), ("unit:snv", "wrong-sender")])
+def test_a_sender_that_is_not_one_is_refused(opened, database_url, tmp_path, by, rule):
+    form = fill(template(opened, tmp_path, "self-assessment", unit="SNV"))
+    before = database_state(opened)
+    result = run("submit", "self-assessment", str(form), "--by", by, "--at", "2023-11-20T10:00:00+07:00",
+                 "--db", database_url)
+    assert result.returncode == 1 and f"[{rule}]" in result.stderr and "Traceback" not in result.stderr
+    assert database_state(opened) == before
+
+
+def test_a_template_never_overwrites_a_filled_form(opened, database_url, tmp_path):
+    form = fill(template(opened, tmp_path, "self-assessment", unit="SNV"))
+    filled = form.read_bytes()
+    result = run("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", str(form),
+                 "--db", database_url)
+    assert_one_line_refusal(result, "the file exists")
+    assert form.read_bytes() == filled
+    assert run("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", str(form), "--force",
+               "--db", database_url).returncode == 0
 
 
 def bad_databases(tmp_path: Path) -> dict[str, tuple[str, str]]:
@@ -72,11 +97,14 @@ def bad_databases(tmp_path: Path) -> dict[str, tuple[str, str]]:
         "an unparsable URL": ("::not a url::", "is not a database URL"),
         "an unsupported scheme": ("mysql://a@localhost/b", "not supported"),
         "a new path": (f"sqlite:///{tmp_path / 'new' / 'parindex.db'}", "no database at"),
+        "an in-memory database": ("sqlite://", "in-memory"),
+        "a device": ("sqlite:////dev/null", "not a regular file"),
     }
 
 
 @pytest.mark.parametrize("case", ["a folder", "a file that is not a database", "a closed PostgreSQL port",
-                                  "an unparsable URL", "an unsupported scheme", "a new path"])
+                                  "an unparsable URL", "an unsupported scheme", "a new path", "an in-memory database",
+                                  "a device"])
 @pytest.mark.parametrize("command", [("status", "hanoi-2023"), ("history", "--cycle", "hanoi-2023", "--unit", "SNV"),
                                      ("submit", "self-assessment", "x.csv")])
 def test_a_bad_database_is_one_line_and_a_read_creates_nothing(tmp_path, case, command):
