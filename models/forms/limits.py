@@ -6,7 +6,7 @@ MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_PART_BYTES = 10 * 1024 * 1024
 MAX_PACKING_RATIO = 200  # real sheets compress 5–20×; a bomb, thousands
-MAX_ROWS = 500_000  # a row number beyond this is refused (Excel's own limit is 1,048,576)
+MAX_ROWS = 300_000  # a row number beyond this is refused (Excel's own limit is 1,048,576)
 MAX_SHEETS = 50
 MAX_COLUMNS = 256  # a form has about ten
 # cells of a workbook: its XML parses at about 60,000 cells a second on this machine (2 cores), so 300,000 cells
@@ -14,6 +14,7 @@ MAX_COLUMNS = 256  # a form has about ten
 MAX_CELLS = 300_000
 MAX_TEXT_CELLS = 3_000_000
 MAX_FIELD_CHARS = 32_768  # one CSV field, one text cell (Excel's own limit)
+MAX_JSON_BYTES = 10 * 1024 * 1024  # JSON parses at about 5 MB a second here (CSV for larger tables)
 MAX_JSON_DEPTH = 8  # an object of lists of objects is 3 deep
 MAX_NUMBER_CHARS = 40  # digits of a number in JSON or text
 PROLOG_BYTES = 4096  # an XML part's prolog, where a DOCTYPE would be

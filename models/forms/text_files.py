@@ -12,6 +12,7 @@ from typing import Any
 from models.forms.limits import (
     MAX_COLUMNS,
     MAX_FIELD_CHARS,
+    MAX_JSON_BYTES,
     MAX_JSON_DEPTH,
     MAX_NUMBER_CHARS,
     MAX_ROWS,
@@ -46,6 +47,10 @@ def csv_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid
         return []
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")
+    if text.count("\n") > MAX_ROWS:  # counted in C before any row is parsed
+        problems.add("too-many-rows", f"{text.count(chr(10)):,} lines: a form has at most {MAX_ROWS:,} rows (send "
+                     "one file a block)")
+        return []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), quotechar='"', doublequote=True,
                         skipinitialspace=False, strict=False)
     grid: Grid = []
@@ -76,6 +81,10 @@ def _delimiter(text: str) -> str:
 
 
 def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
+    if path.stat().st_size > MAX_JSON_BYTES:
+        problems.add("too-large", f"a JSON form has at most {MAX_JSON_BYTES // (1024 * 1024)} MB (send a larger "
+                     "table as CSV)")
+        return []
     text = decoded(path, problems, "JSON")
     if text is None:
         return []
@@ -91,7 +100,7 @@ def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Gri
         problems.add("not-a-number", str(error))
         return []
     except _DuplicateKey as error:
-        problems.add("duplicate-column", str(error))
+        problems.add("too-many-columns" if "keys:" in str(error) else "duplicate-column", str(error))
         return []
     if data is None or _depth(data) > MAX_JSON_DEPTH:
         problems.add("too-deep", f"JSON nested too deep: a form is a list of objects (at most {MAX_JSON_DEPTH} "
@@ -138,6 +147,9 @@ class _DuplicateKey(ValueError):
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An object naming a key twice (or in two Unicode forms) is refused: which value would count?"""
+    if len(pairs) > MAX_COLUMNS:  # a row of that many columns, or that many sheets: not a form
+        raise _DuplicateKey(f"an object of {len(pairs):,} keys: a form has at most {MAX_COLUMNS} columns and "
+                            f"{MAX_SHEETS} sheets")
     seen: dict[str, str] = {}
     for key, _ in pairs:
         normal = unicodedata.normalize("NFC", key).strip().lower()
