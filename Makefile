@@ -30,12 +30,16 @@ lint: install
 # The whole suite on SQLite, then again on PostgreSQL when a server answers
 # (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`).
 # The crash suites (SIGKILL, PostgreSQL restarts) take minutes: they run in `make reliability`.
+# Tests marked one_pass do not use the test database: the first pass only. Tests marked production (a real
+# Prefect server, worker and browser) run against PostgreSQL, production's database, when it answers.
 test: install lint browser
-	env -u PARINDEX_TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "not crash"
 	@url=$$($(BIN)/python tests/postgres_url.py); \
+	if [ -n "$$url" ]; then first="not crash and not production"; else first="not crash"; fi; \
+	echo "== on SQLite ($$first)"; \
+	env -u PARINDEX_TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "$$first" || exit 1; \
 	if [ -n "$$url" ]; then \
-		echo "== again on PostgreSQL ($$url)"; \
-		PARINDEX_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -p no:cacheprovider -m "not crash"; \
+		echo "== again on PostgreSQL ($$url), but the one_pass tests"; \
+		PARINDEX_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -p no:cacheprovider -m "not crash and not one_pass"; \
 	else \
 		echo "== PostgreSQL not reachable: suite ran on SQLite only"; \
 	fi

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import HANOI, ROOT
 
 PARINDEX = str(Path(sys.executable).parent / "parindex")
@@ -12,6 +14,8 @@ PARINDEX = str(Path(sys.executable).parent / "parindex")
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([PARINDEX, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+
+pytestmark = pytest.mark.one_pass  # cycle folders checked and shown: no database
 
 
 def test_check_accepts_hanoi_2023_with_a_one_line_summary():

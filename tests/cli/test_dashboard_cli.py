@@ -13,7 +13,7 @@ import pytest
 
 from cli.orchestration import _free_port
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.one_pass]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -18,7 +18,8 @@ from models.tables import Unit
 from tasks.reporting import produce_report
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+# Each folder replayed on the first pass; the PostgreSQL pass replays seasons in test_tick and test_other_plans.
+pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.one_pass, pytest.mark.usefixtures("prefect_harness")]
 FOLDERS = sorted(path for path in (ROOT / "calendar").iterdir() if (path / "cycle.toml").exists())
 
 

@@ -5,11 +5,15 @@ import email
 import random
 from email import policy
 
+import pytest
+
 from notifications.mime import Part, encoded_words, message_bytes
 
 SUBJECT = "[Chỉ số CCHC] Nhắc hạn: Tự đánh giá, chấm điểm — hạn 30/11/2023 " * 3
 HEADERS = [("From", "parindex <cchc@example.vn>"), ("To", "snv@example.vn"), ("Cc", "a@example.vn, b@example.vn"),
            ("Subject", SUBJECT), ("Message-ID", "<parindex.1@example.vn>")]
+
+pytestmark = pytest.mark.one_pass  # rendering and SMTP: no database
 
 
 def parse(payload: bytes):

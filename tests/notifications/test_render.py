@@ -11,6 +11,8 @@ from notifications.render import render, render_each
 HOSTILE_NAMES = ["Sở Tư pháp", "<b>A & B</b> \"quoted\" 'single'", "Line\r\nBcc: evil@example.com",
                  "{{ recipient_name }}", "\ue000 marker-like \ue000recipient_name\ue000", "UBND huyện Ba Vì — 100%"]
 
+pytestmark = pytest.mark.one_pass  # rendering and SMTP: no database
+
 
 @pytest.mark.parametrize("kind", ["reminder", "overdue", "escalation"])
 @pytest.mark.parametrize("language", ["vi", "en"])

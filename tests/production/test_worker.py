@@ -20,7 +20,7 @@ from tests.prefect_api import everything_shown, post, run_deployment, wait_for_l
 from tests.production.conftest import SECRET
 from tests.seasons import drive_to_scored
 
-pytestmark = [pytest.mark.flow, pytest.mark.slow]
+pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.production]
 
 
 def test_a_worker_runs_the_tick_deployment_and_the_ui_shows_no_secret(production, loaded_hanoi, db):

@@ -14,7 +14,7 @@ from models.tables import ScoreVersion
 from tests.cli.test_cycle_cli import run
 from tests.forms.conftest import database_state, fill, template
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.one_pass]  # --db, --at, …: the test database is not used
 
 
 def assert_one_line_refusal(result, *pieces: str, codes=(1, 2)) -> None:  # type: ignore[no-untyped-def]
