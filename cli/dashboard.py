@@ -56,6 +56,9 @@ def status() -> None:
 
 def stop_recorded() -> dict | None:
     """Stop the dashboard recorded under ./var/prefect, if it runs; its note, or None."""
+    from cli.web import stop_background
+
+    stop_background()  # the portal a demo started beside it
     note = running()
     if note is not None:
         stop_process_group(int(note["pid"]))

@@ -125,10 +125,14 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
                   seconds=clock.perf_counter() - started)
     if dashboard:
         from cli.dashboard import NOTE
+        from cli.web import start_background
 
         server.record(NOTE)
+        portal = start_background(database_url)
         console.print(f"Prefect UI: {server.ui_url} (left running; `parindex dashboard status`, "
                       "`parindex dashboard stop`)", markup=False)
+        console.print(f"Portal for units and staff: {portal} (the links in {VAR / 'outbox'}/*.eml open it; "
+                      "stopped with the dashboard)", markup=False)
 
 
 def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",

@@ -24,7 +24,12 @@ class Settings(BaseSettings):
     mail_from: str = "parindex@hanoi.example"
     mail_from_name: str = "parindex — Sở Nội vụ"
     language: str = "vi"
-    status_base_url: str = "http://127.0.0.1:4200/parindex"
+    # the web portal's address as units and staff reach it (`parindex web`): every mail links to it
+    public_url: str = "http://127.0.0.1:8080"
+    # the secret that signs sign-in links and session cookies: outside the database, readable by parindex only
+    web_secret_file: str = "var/keys/web-secret"
+    sign_in_link_days: int = Field(default=30, ge=1, le=120)  # how long a mailed sign-in link opens a session
+    evidence_dir: str = "var/evidence"  # evidence files, stored by their sha256
     # the Ed25519 key that signs the history's checkpoints: outside the database, readable by parindex only
     signing_key_file: str = "var/keys/history-ed25519.pem"
 

@@ -270,6 +270,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=_utc())
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=_utc())
+    attachment: str = Field(default="", max_length=160)  # a file made at sending: "form:<kind>:<unit code>"
 
 
 class UnitResult(SQLModel, table=True):
@@ -308,3 +309,46 @@ class PriorResult(SQLModel, table=True):
     satisfaction_percent: Decimal | None = Field(default=None, sa_column=Column(points_column(), nullable=True))
     source: str = ""
     imported_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class StaffRole(StrEnum):
+    COORDINATOR = "coordinator"  # watches the season: the matrix, the outbox
+    OPERATOR = "operator"  # extends deadlines, re-runs stages, marks bodies' tasks done
+    AUDITOR = "auditor"  # reads the history and its verification
+
+
+class StaffUser(SQLModel, table=True):
+    """A member of Sở Nội vụ's staff who signs in to the portal with a password (stored as an argon2 hash)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    name: str
+    role: StaffRole = Field(sa_column=Column(String(16), nullable=False))
+    password_hash: str
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    disabled: bool = False
+
+
+class SignInUse(SQLModel, table=True):
+    """A sign-in link that has opened a session: its nonce, so the same link never opens another."""
+
+    nonce: str = Field(primary_key=True, max_length=32)
+    cycle_id: str = Field(max_length=64)
+    unit_code: str = Field(max_length=64)
+    used_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class EvidenceFile(SQLModel, table=True):
+    """A unit's evidence for a criterion: the file is stored by its sha256 (settings.evidence_dir)."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "criterion_code", "sha256"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    criterion_code: str = Field(max_length=32)
+    sha256: str = Field(max_length=64)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    actor: str
+    uploaded_at: datetime = Field(sa_column=_utc(nullable=False))

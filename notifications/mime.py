@@ -25,6 +25,15 @@ class Part:
     extra_headers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class FilePart:
+    """An attached file: its bytes, its type, and the name a reader saves it under."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 def encoded_words(text: str) -> str:
     """RFC 2047 base64 encoded words of at most 75 characters (45 bytes of UTF-8 each, never splitting a
     character), separated by spaces on one line: readers join adjacent encoded words, so every space of
@@ -41,7 +50,8 @@ def encoded_words(text: str) -> str:
     return " ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
 
 
-def message_bytes(headers: Sequence[tuple[str, str]], alternatives: Sequence[Part], attachments: Sequence[Part],
+def message_bytes(headers: Sequence[tuple[str, str]], alternatives: Sequence[Part],
+                  attachments: Sequence[Part | FilePart],
                   boundary: str) -> bytes:
     """A multipart/alternative message (text, then HTML), inside multipart/mixed when it has attachments."""
     alternative = _multipart("alternative", [_leaf(part) for part in alternatives], f"{boundary}_a")
@@ -51,11 +61,20 @@ def message_bytes(headers: Sequence[tuple[str, str]], alternatives: Sequence[Par
     return head + body
 
 
-def _leaf(part: Part) -> bytes:
+def _leaf(part: Part | FilePart) -> bytes:
+    if isinstance(part, FilePart):
+        return _file_leaf(part)
     encoded = base64.encodebytes(part.content.encode("utf-8")).replace(b"\n", CRLF)
     headers = [f'Content-Type: text/{part.subtype}; charset="utf-8"{part.params}', "MIME-Version: 1.0",
                "Content-Transfer-Encoding: base64", *part.extra_headers]
     return "\r\n".join(headers).encode("ascii") + CRLF + CRLF + encoded
+
+
+def _file_leaf(part: FilePart) -> bytes:
+    name = part.filename.encode("ascii", "replace").decode("ascii").replace('"', "_")
+    headers = [f'Content-Type: {part.content_type}; name="{name}"', "MIME-Version: 1.0",
+               "Content-Transfer-Encoding: base64", f'Content-Disposition: attachment; filename="{name}"']
+    return "\r\n".join(headers).encode("ascii") + CRLF + CRLF + base64.encodebytes(part.data).replace(b"\n", CRLF)
 
 
 def _multipart(subtype: str, parts: Sequence[bytes], boundary: str) -> bytes:

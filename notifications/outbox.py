@@ -31,6 +31,7 @@ class NewMessage:
     cc_addresses: tuple[str, ...]
     rendered: RenderedMessage
     due_at: datetime | None
+    attachment: str = ""  # a file made when the message is sent, e.g. "form:self-assessment:SXD"
 
 
 def enqueue(session: Session, messages: Sequence[NewMessage], *, at: datetime) -> int:
@@ -41,7 +42,7 @@ def enqueue(session: Session, messages: Sequence[NewMessage], *, at: datetime) -
         "assignment_id": m.assignment_id, "to_address": m.to_address, "cc_addresses": ",".join(m.cc_addresses),
         "subject": m.rendered.subject, "body_text": m.rendered.text, "body_html": m.rendered.html,
         "ics": m.rendered.ics, "due_at": m.due_at, "created_at": at, "status": MessageStatus.PENDING.value,
-        "attempts": 0, "next_attempt_at": at, "last_error": "",
+        "attempts": 0, "next_attempt_at": at, "last_error": "", "attachment": m.attachment,
     } for m in messages if m.idempotency_key not in seen]
     if not rows:
         return 0
@@ -85,15 +86,17 @@ def cancel_obsolete(session: Session, *, cycle_id: str, reason: str) -> int:
     return len(ids)
 
 
-def claim_due(session: Session, *, at: datetime, limit: int) -> list[OutboxMessage]:
-    """Pending or failed messages whose next attempt is due, oldest first."""
-    return list(session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value]),
-               OutboxMessage.attempts < MAX_ATTEMPTS,
-               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= at))
-        .order_by(OutboxMessage.id).limit(limit)
-    ).scalars())
+def claim_due(session: Session, *, at: datetime, limit: int,
+              only: Sequence[int] | None = None) -> list[OutboxMessage]:
+    """Pending or failed messages whose next attempt is due, oldest first (of `only`, when given)."""
+    query = (select(OutboxMessage)
+             .where(OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value]),
+                    OutboxMessage.attempts < MAX_ATTEMPTS,
+                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= at))
+             .order_by(OutboxMessage.id).limit(limit))
+    if only is not None:
+        query = query.where(OutboxMessage.id.in_(list(only)))
+    return list(session.execute(query).scalars())
 
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -142,6 +145,7 @@ class MessageFilter:
     kind: str | None = None
     status: str | None = None
     limit: int = 200
+    search: str | None = None  # in the subject, the recipient's address or the assignee
 
 
 def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[OutboxMessage]]:
@@ -149,6 +153,10 @@ def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[Ou
     conditions = [column == value for column, value in (
         (OutboxMessage.cycle_id, wanted.cycle_id), (OutboxMessage.assignee, wanted.assignee),
         (OutboxMessage.kind, wanted.kind), (OutboxMessage.status, wanted.status)) if value is not None]
+    if wanted.search:
+        pattern = "%" + wanted.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
+            OutboxMessage.subject, OutboxMessage.to_address, OutboxMessage.assignee))))
     total = session.scalar(select(func.count()).select_from(OutboxMessage).where(*conditions)) or 0
     rows = session.execute(select(OutboxMessage).where(*conditions)
                            .order_by(OutboxMessage.id.desc()).limit(wanted.limit)).scalars().all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import formataddr, formatdate
@@ -12,7 +12,7 @@ import yagmail
 
 from models.settings import Settings
 from models.tables import OutboxMessage
-from notifications.mime import Part, message_bytes
+from notifications.mime import FilePart, Part, message_bytes
 from notifications.render import one_line
 
 
@@ -23,7 +23,7 @@ class Envelope:
     payload: bytes  # the message as sent: CRLF line ends
 
 
-def compose(message: OutboxMessage, settings: Settings) -> Envelope:
+def compose(message: OutboxMessage, settings: Settings, files: Sequence[FilePart] = ()) -> Envelope:
     """A multipart/alternative (text + HTML) message, with its calendar attachment when it has one.
 
     Every header value passes `one_line` first, so no CR or LF from a name, an address or a subject can
@@ -42,6 +42,7 @@ def compose(message: OutboxMessage, settings: Settings) -> Envelope:
     alternatives = [Part("plain", message.body_text)] + ([Part("html", message.body_html)] if message.body_html else [])
     attachments = [Part("calendar", message.ics, params='; method="PUBLISH"', extra_headers=(
         'Content-Disposition: attachment; filename="han-chot.ics"',))] if message.ics else []
+    attachments += list(files)
     payload = message_bytes(headers, alternatives, attachments, boundary=f"=_parindex_{_key_digest(message)}")
     return Envelope(one_line(settings.mail_from), [to_address, *cc], payload)
 

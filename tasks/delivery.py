@@ -18,6 +18,7 @@ from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
 from notifications.smtp import compose, send, smtp_connection
+from tasks.attachments import files_of
 
 BATCH = 500
 
@@ -53,6 +54,13 @@ def deliver_pending(engine: Engine, settings: Settings, *, cycle_id: str, at: da
                 return report
 
 
+def deliver_now(engine: Engine, settings: Settings, message_ids: list[int], *, at: datetime) -> DeliveryReport:
+    """Send these messages at once (a sign-in link someone is waiting for); left for the tick if it fails."""
+    with session_scope(engine) as session:
+        batch = claim_due(session, at=at, limit=len(message_ids), only=message_ids)
+    return _deliver(engine, settings, batch, at) if batch else DeliveryReport()
+
+
 def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at: datetime) -> DeliveryReport:
     """One SMTP session's share of a batch."""
     report = DeliveryReport()
@@ -61,8 +69,8 @@ def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at:
         with smtp_connection(settings) as client, _marking_connection(engine) as marks:
             for message in batch:
                 try:
-                    send(client, compose(message, settings))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError) as refused:
+                    send(client, compose(message, settings, files_of(engine, message)))
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError, LookupError) as refused:
                     _record_failure(engine, message, at, refused, report)
                     continue
                 reach("smtp-accepted")

@@ -26,7 +26,8 @@ PREFILL_KINDS = {
 def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, unit: str | None = None,
                    block: str | None = None, round_: str = "1") -> int:
     """Write the form; returns how many rows the sender fills in. Unknown units and blocks are refused."""
-    catalogue = load_catalogue(session, cycle_id)
+    own_form = kind in ("self-assessment", "explanation")
+    catalogue = load_catalogue(session, cycle_id, [unit] if own_form and unit else None)
     if kind in ("self-assessment", "explanation"):
         if not unit:
             raise LookupError(f"a {kind} form is a unit's own: give --unit CODE")

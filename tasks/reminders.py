@@ -105,7 +105,8 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
         moved_because=first.moved_because, missing=[task.product] if task.product else [], days_overdue=days_overdue)
     head = "Lãnh đạo {}" if settings.language == "vi" else "Head of {}"
     personal = [{"recipient_name": head.format(people[row.assignee].name) if escalation else people[row.assignee].name,
-                 "unit_name": people[row.assignee].name, "status_url": status_url(settings, ctx.cycle_id, row.assignee)}
+                 "unit_name": people[row.assignee].name,
+                 "status_url": status_url(settings, ctx.cycle_id, row.assignee, row.id)}
                 for row, _, _ in members]
     calendars = [deadline_event(uid=f"{key}@parindex", title=f"Hạn: {task.title}", last_day=row.last_day,
                                 due_at=row.due_at, description=row.moved_because or task.due_text, stamp=at)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models.anchoring import digest
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitEvent, UnitState
-from models.scores import latest_versions
+from models.scores import latest_lines, latest_versions
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import (
@@ -30,23 +30,53 @@ from models.tables import (
 )
 from models.transitions import Transition, transition_units
 from notifications.outbox import NewMessage, enqueue
-from notifications.render import render
+from notifications.render import render, render_each
 from tasks.anchoring import sign_announcement
+from tasks.attachments import form_attachment
 from tasks.intake import close_explanation_windows
 from tasks.messages import message_context, status_url
 
 
 def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
-                         flow_run_id: str | None) -> list[Transition]:
-    """Units whose self-assessment assignment is open start self-assessing."""
+                         flow_run_id: str | None, settings: Settings | None = None) -> list[Transition]:
+    """Units whose self-assessment assignment is open start self-assessing; with `settings`, each is mailed
+    its sign-in link and its prefilled form."""
     task = ctx.unit_task(Stage.SELF_ASSESSMENT)
-    codes = session.execute(
-        select(Unit.code).join(Assignment, Assignment.unit_id == Unit.id)
+    rows = session.execute(
+        select(Unit.code, Unit.name, Unit.email, Assignment.id, Assignment.last_day, Assignment.due_at)
+        .join(Assignment, Assignment.unit_id == Unit.id)
         .where(Assignment.plan_task_id == task.id, Assignment.status.in_(OPEN_STATES),
                Unit.state == UnitState.REGISTERED.value)
-    ).scalars().all()
-    return transition_units(session, cycle_id=ctx.cycle_id, codes=codes, event=UnitEvent.OPEN_SELF_ASSESSMENT,
-                            actor=actor, at=at, reason="self-assessment window open", flow_run_id=flow_run_id)
+    ).all()
+    moved = transition_units(session, cycle_id=ctx.cycle_id, codes=[row.code for row in rows],
+                             event=UnitEvent.OPEN_SELF_ASSESSMENT, actor=actor, at=at,
+                             reason="self-assessment window open", flow_run_id=flow_run_id)
+    if settings is not None and rows:
+        enqueue(session, _window_mails(ctx, settings, task, rows), at=at)
+    return moved
+
+
+def _window_mails(ctx: CycleContext, settings: Settings, task, rows) -> list[NewMessage]:  # type: ignore[no-untyped-def]
+    """The mail that opens a unit's self-assessment: how to send, the sign-in link, the form attached."""
+    messages = []
+    by_day = defaultdict(list)
+    for row in rows:
+        by_day[row.last_day].append(row)
+    for last_day, members in by_day.items():
+        context = message_context(
+            ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
+            task_number=task.number, task_title=task.title, link_days=settings.sign_in_link_days,
+            portal_url=settings.public_url.rstrip("/"),
+            deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time) if last_day else "—")
+        personal = [{"recipient_name": row.name, "status_url": status_url(
+            settings, ctx.cycle_id, assignee_for_unit(row.code), row.id)} for row in members]
+        for row, rendered in zip(members, render_each("opened", context, personal, language=settings.language),
+                                 strict=True):
+            assignee = assignee_for_unit(row.code)
+            messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|task{task.number}|opened", "opened",
+                                       assignee, row.id, row.email, (), rendered, row.due_at,
+                                       attachment=form_attachment("self-assessment", row.code)))
+    return messages
 
 
 def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime, actor: str,
@@ -66,6 +96,11 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
     explanations = ctx.unit_task(Stage.EXPLANATIONS)
     totals = latest_versions(session, cycle_id=ctx.cycle_id, unit_ids=[u.id for u in units],
                              kinds=(ScoreKind.SELF_ASSESSED, ScoreKind.APPRAISED_ROUND1))
+    codes = [u.code for u in units]
+    own = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.SELF_ASSESSED])
+    draft = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.APPRAISED_ROUND1])
+    titles = dict(session.execute(select(Criterion.code, Criterion.title)
+                                  .where(Criterion.cycle_id == ctx.cycle_id)).all())
     messages = []
     for unit in units:
         assignee = assignee_for_unit(unit.code)
@@ -74,9 +109,10 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
         context = message_context(
             ctx, settings, title="draft", recipient_name=unit.name, unit_name=unit.name,
             self_total=self_assessed.total if self_assessed else "—",
-            appraised_total=appraised.total if appraised else "—", changed=[],
+            appraised_total=appraised.total if appraised else "—",
+            changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), titles),
             deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
-            status_url=status_url(settings, ctx.cycle_id, assignee))
+            status_url=status_url(settings, ctx.cycle_id, assignee, page="/unit/draft"))
         version = appraised.version if appraised else 0
         messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|draft|round1|v{version}", "draft",
                                    assignee, None,
@@ -84,6 +120,17 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
     enqueue(session, messages, at=at)
     return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u in units], event=UnitEvent.SEND_DRAFT,
                             actor=actor, at=at, reason="round-1 draft sent to the unit", flow_run_id=flow_run_id)
+
+
+def changed_lines(own: dict, draft: dict, titles: dict[str, str]) -> list[dict[str, object]]:  # type: ignore[type-arg]
+    """The criteria whose round-1 points differ from the unit's own, in the criteria's order of codes."""
+    return [{"code": code, "title": titles.get(code, ""), "self": own.get(code, "—"), "appraised": points}
+            for code, points in sorted(draft.items(), key=lambda item: criterion_order(item[0]))
+            if own.get(code) != points]
+
+
+def criterion_order(code: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in code.split("."))
 
 
 def close_explanations(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
@@ -136,7 +183,8 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
             group={"name": ctx.group_name(unit.group), "rank": result.rank_in_group,
                    "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
             if unit.block in ranked_apart else None,
-            fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()])
+            fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()],
+            status_url=status_url(settings, ctx.cycle_id, assignee_for_unit(unit.code), page="/unit/result"))
         letters.append((unit, result, context))
     moved = transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],
                              event=UnitEvent.ANNOUNCE, actor=actor, at=at, reason="results announced",

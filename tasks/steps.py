@@ -53,7 +53,7 @@ def move_units(cycle_id: str, stage: str, at: datetime) -> int:
         ctx = load_context(session, cycle_id)
         common = {"at": at, "actor": ACTOR, "flow_run_id": run_id}
         if stage == Stage.SELF_ASSESSMENT:
-            moved = stage_steps.open_self_assessment(session, ctx, **common)
+            moved = stage_steps.open_self_assessment(session, ctx, settings=settings, **common)
         elif stage == Stage.SEND_DRAFT:
             moved = stage_steps.send_drafts(session, ctx, settings, **common)
         elif stage == Stage.EXPLANATIONS:

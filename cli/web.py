@@ -1,0 +1,116 @@
+"""`parindex web`: the portal for units and staff; `parindex user add`: a staff account."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+
+from cli.common import DbOption, UserError, checked_url, console, database, said, user_errors
+from cli.orchestration import stop_process_group
+from models.settings import get_settings
+
+NOTE = Path("var") / "web.json"
+users_app = typer.Typer(help="Staff accounts of Sở Nội vụ for the portal.", no_args_is_help=True)
+
+
+def default_port() -> int:
+    return urlsplit(get_settings().public_url).port or 8080
+
+
+def web_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (behind a reverse proxy: 127.0.0.1)")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (default: PARINDEX_PUBLIC_URL's)")] = None,
+    db: DbOption = "",
+) -> None:
+    """Serve the portal: units act on their tasks from their mails' links; staff sign in with their account."""
+    import uvicorn
+
+    from tasks.runtime import engine_for
+    from web.app import create_app
+
+    with user_errors():
+        url = checked_url(db)
+        app = create_app(get_settings(), engine_for(url))
+    chosen = port or default_port()
+    console.print(said("portal", "green") + f" http://{host}:{chosen} (links in mails: {get_settings().public_url})",
+                  markup=False)
+    uvicorn.run(app, host=host, port=chosen, log_level="warning", proxy_headers=True, server_header=False)
+
+
+def start_background(database_url: str, port: int | None = None, timeout: float = 30) -> str:
+    """Start `parindex web` in its own process group, recorded in var/web.json; its URL once it answers."""
+    stop_background()
+    chosen = port or default_port()
+    NOTE.parent.mkdir(parents=True, exist_ok=True)
+    log = open(NOTE.parent / "web.log", "ab")  # noqa: SIM115 - the child keeps it
+    process = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "web", "--port",
+                                str(chosen), "--db", database_url], stdout=log, stderr=log, start_new_session=True,
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    url = f"http://127.0.0.1:{chosen}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise UserError(f"the portal did not start (see {NOTE.parent / 'web.log'}); is port {chosen} taken?")
+        try:
+            urllib.request.urlopen(url + "/", timeout=2).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    NOTE.write_text(json.dumps({"pid": process.pid, "url": url}))
+    return url
+
+
+def stop_background() -> dict | None:
+    if not NOTE.exists():
+        return None
+    try:
+        note = json.loads(NOTE.read_text())
+        stop_process_group(int(note["pid"]))
+    except (ValueError, KeyError, TypeError, PermissionError):
+        note = None
+    NOTE.unlink(missing_ok=True)
+    return note
+
+
+@users_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="The name to sign in with")],
+    role: Annotated[str, typer.Option(help="coordinator | operator | auditor")],
+    name: Annotated[str, typer.Option(help="Full name, as the history shows it")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")]
+    = False,
+    db: DbOption = "",
+) -> None:
+    """Create a staff account; the password is asked twice (or read from standard input), stored as argon2id."""
+    from tasks.accounts import add_staff_user
+    from tasks.events import unit_of_work
+
+    with user_errors():
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            if not sys.stdin.isatty():
+                raise UserError("no terminal to ask the password on: pipe it with --password-stdin")
+            password = getpass.getpass("Mật khẩu / password: ")
+            if getpass.getpass("Nhập lại / again: ") != password:
+                raise UserError("the two passwords differ")
+        from tasks.accounts import AccountRefused
+        try:
+            with unit_of_work(database(db)) as session:
+                user = add_staff_user(session, username=username, name=name, role=role, password=password,
+                                      at=datetime.now(UTC))
+                created = (user.username, str(user.role))
+        except AccountRefused as refused:
+            raise UserError(str(refused)) from None
+    console.print(said("created", "green") + f" {created[0]} ({created[1]})", markup=False)

@@ -1,0 +1,86 @@
+"""Sign-in links for units: a signed token for one unit of one cycle, expiring, opened once.
+
+The secret lives in a file outside the database (settings.web_secret_file, created readable by its owner
+only); the same secret signs the web portal's session cookies under another salt. A token carries a random
+nonce that the portal records when the token opens a session, so a link forwarded or replayed opens nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from models.settings import Settings
+
+SIGN_IN_SALT = "parindex.sign-in"
+SECRET_BYTES = 32
+
+
+def web_secret(settings: Settings) -> str:
+    """The portal's secret, created the first time (0600)."""
+    path = Path(settings.web_secret_file)
+    if path.exists():
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) < 32:
+            raise ValueError(f"{path}: the web secret is too short (at least 32 characters)")
+        return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(SECRET_BYTES)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: use theirs
+        return web_secret(settings)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(value)
+    return value
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(web_secret(settings), salt=SIGN_IN_SALT)
+
+
+@dataclass(frozen=True)
+class SignInClaim:
+    cycle_id: str
+    unit_code: str
+    next_path: str
+    nonce: str
+
+
+class SignInRefused(ValueError):
+    """A link that opens nothing: `reason` is expired, invalid or used."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def make_sign_in_token(settings: Settings, *, cycle_id: str, unit_code: str, next_path: str = "/unit") -> str:
+    return _serializer(settings).dumps({"c": cycle_id, "u": unit_code, "n": next_path,
+                                        "j": secrets.token_urlsafe(12)})
+
+
+def read_sign_in_token(settings: Settings, token: str) -> SignInClaim:
+    """The claim of a genuine, unexpired token; SignInRefused otherwise (whether it was used is the portal's
+    to check, against its record of nonces)."""
+    if len(token) > 1_000:
+        raise SignInRefused("invalid")
+    try:
+        data = _serializer(settings).loads(token, max_age=settings.sign_in_link_days * 86_400)
+    except SignatureExpired:
+        raise SignInRefused("expired") from None
+    except BadSignature:
+        raise SignInRefused("invalid") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "cunj"):
+        raise SignInRefused("invalid")
+    next_path = data["n"] if data["n"].startswith("/") and not data["n"].startswith("//") else "/unit"
+    return SignInClaim(data["c"], data["u"], next_path, data["j"])
+
+
+def sign_in_link(settings: Settings, *, cycle_id: str, unit_code: str, next_path: str = "/unit") -> str:
+    token = make_sign_in_token(settings, cycle_id=cycle_id, unit_code=unit_code, next_path=next_path)
+    return f"{settings.public_url.rstrip('/')}/signin/{token}"

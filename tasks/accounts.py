@@ -1,0 +1,51 @@
+"""Staff accounts of Sở Nội vụ (coordinator, operator, auditor): created by `parindex user add`, passwords kept
+as argon2id hashes, checked in the same time whether the account exists or not."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.refusals import Refused
+from models.tables import StaffRole, StaffUser
+
+HASHER = PasswordHasher()  # argon2id with the library's current parameters (RFC 9106's second recommendation)
+MIN_PASSWORD = 12
+_ABSENT = HASHER.hash("an account that does not exist")  # verified against, so a wrong name costs as much
+
+
+class AccountRefused(Refused, ValueError):
+    """An account that cannot be created: a taken name, a short password, a role that does not exist."""
+
+
+def add_staff_user(session: Session, *, username: str, name: str, role: str, password: str,
+                   at: datetime) -> StaffUser:
+    username = unicodedata.normalize("NFC", username.strip()).lower()
+    if not username or len(username) > 64 or not all(ch.isalnum() or ch in "._-" for ch in username):
+        raise AccountRefused("the user name is 1 to 64 letters, digits, '.', '_' or '-'")
+    if role not in {r.value for r in StaffRole}:
+        raise AccountRefused(f"role {role!r}: one of {', '.join(r.value for r in StaffRole)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountRefused(f"the password must have at least {MIN_PASSWORD} characters")
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+        raise AccountRefused(f"the user {username!r} exists already")
+    user = StaffUser(username=username, name=name.strip() or username, role=StaffRole(role),
+                     password_hash=HASHER.hash(password), created_at=at)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """The account when the password is right; None otherwise (unknown, disabled or wrong: one answer)."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    try:
+        HASHER.verify(user.password_hash if user else _ABSENT, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user if user is not None and not user.disabled else None

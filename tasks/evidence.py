@@ -1,0 +1,116 @@
+"""Evidence files a unit attaches to criteria: type and size checked by content, stored by sha256, listed in
+the database and recorded in the history."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.cycle_context import CycleContext
+from models.history import HistoryDraft, append_history
+from models.refusals import Refused
+from models.tables import Criterion, EvidenceFile, Unit, assignee_for_unit
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+MAX_FILENAME = 200
+OFFICE = {"word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+          "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+          "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx")}
+ODF = {b"application/vnd.oasis.opendocument.text": ".odt",
+       b"application/vnd.oasis.opendocument.spreadsheet": ".ods"}
+ACCEPTED = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, DOC, XLS"
+
+
+class EvidenceRefused(Refused, ValueError):
+    """A file that is not evidence parindex keeps: too large, empty, or of a type it does not accept."""
+
+
+def content_type_of(data: bytes) -> tuple[str, str]:
+    """(MIME type, extension) from the file's bytes, never from its name or the browser's claim."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf", ".pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", ".png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", ".jpg"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # the OLE container of .doc and .xls
+        return "application/x-ole-storage", ".doc"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                if "mimetype" in names:
+                    mimetype = archive.read("mimetype").strip()
+                    if mimetype in ODF:
+                        return mimetype.decode("ascii"), ODF[mimetype]
+                if "[Content_Types].xml" in names:
+                    for prefix, found in OFFICE.items():
+                        if any(name.startswith(prefix) for name in names):
+                            return found
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            pass
+    raise EvidenceRefused(f"not a file type kept as evidence: {ACCEPTED} (checked by content)")
+
+
+def store(folder: Path, data: bytes) -> str:
+    """Write the bytes under their sha256 (once: the same file twice is one file); returns the digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = folder / digest[:2] / digest
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.part")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    return digest
+
+
+def stored_path(folder: Path, digest: str) -> Path:
+    if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+        raise LookupError("no such evidence")
+    return folder / digest[:2] / digest
+
+
+def record_evidence(session: Session, ctx: CycleContext, *, unit_code: str, criterion_code: str, filename: str,
+                    data: bytes, actor: str, at: datetime, folder: Path) -> EvidenceFile:
+    """Check, store and record one file for one criterion of one unit."""
+    if not data:
+        raise EvidenceRefused(f"{filename}: the file is empty")
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise EvidenceRefused(f"{filename}: larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB")
+    content_type, extension = content_type_of(data)
+    unit = session.scalar(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code == unit_code))
+    criterion = session.scalar(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
+                                                       Criterion.code == criterion_code,
+                                                       Criterion.method.is_not(None)))
+    if unit is None or criterion is None:
+        raise EvidenceRefused(f"criterion {criterion_code!r} is not a scored criterion of {ctx.cycle_id}")
+    name = Path(filename.replace("\\", "/")).name[:MAX_FILENAME] or f"evidence{extension}"
+    digest = store(folder, data)
+    existing = session.scalar(select(EvidenceFile).where(EvidenceFile.unit_id == unit.id,
+                                                         EvidenceFile.criterion_code == criterion_code,
+                                                         EvidenceFile.sha256 == digest))
+    if existing is not None:
+        return existing
+    row = EvidenceFile(cycle_id=ctx.cycle_id, unit_id=unit.id, criterion_code=criterion_code, sha256=digest,
+                       filename=name, content_type=content_type, size=len(data), actor=actor, uploaded_at=at)
+    session.add(row)
+    session.flush()
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
+        entity="evidence", subject=assignee_for_unit(unit_code), event="evidence_attached", actor=actor, at=at,
+        reason=name, details={"criterion": criterion_code, "sha256": digest, "size": len(data),
+                              "content_type": content_type})])
+    return row
+
+
+def evidence_of(session: Session, cycle_id: str, unit_code: str) -> list[EvidenceFile]:
+    return list(session.execute(
+        select(EvidenceFile).join(Unit, Unit.id == EvidenceFile.unit_id)
+        .where(EvidenceFile.cycle_id == cycle_id, Unit.code == unit_code)
+        .order_by(EvidenceFile.criterion_code, EvidenceFile.id)).scalars())

@@ -1,0 +1,168 @@
+"""A unit's first minutes, in Debian's chromium: the link from its opening mail (.eml), its form downloaded,
+filled with openpyxl and uploaded, a broken file refused row by row with the database unchanged, evidence
+attached; the coordinator sees the unit's cell change; then the round-1 draft explained line by line."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select, update
+
+from models.cycle_context import load_context
+from models.db import session_scope
+from models.scores import latest_lines
+from models.stages import Stage
+from models.tables import (
+    UNITS_OWNER,
+    Assignment,
+    Criterion,
+    EvidenceFile,
+    HistoryEntry,
+    ScoreKind,
+    ScoreLine,
+    ScoreVersion,
+)
+from tasks.assignments import reconcile_stage
+from tasks.intake import ScoreSheet, record_scores
+from tasks.stage_steps import send_drafts
+from tests.forms.conftest import fill
+from tests.web.conftest import CYCLE, PASSWORD, PortalWorld
+
+pytestmark = [pytest.mark.browser]
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def counts(world: PortalWorld) -> tuple[int, int, int]:
+    with session_scope(world.engine) as session:
+        return (session.scalar(select(func.count()).select_from(ScoreVersion)),
+                session.scalar(select(func.count()).select_from(ScoreLine)),
+                session.scalar(select(func.count()).select_from(HistoryEntry)))
+
+
+def sign_in_from_mail(page, world: PortalWorld, code: str, kind: str = "opened") -> None:  # type: ignore[no-untyped-def]
+    unit = world.unit(code)
+    page.goto(world.link_in(world.mail_to(unit.email, kind)))
+    page.click("#open-session")
+    page.wait_for_load_state()
+
+
+def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, served: str, page, browser,
+                                                         tmp_path: Path) -> None:
+    unit = world.unit("SNV")
+    mail = world.mail_to(unit.email)
+    attached = [part for part in mail.walk() if part.get_filename()]
+    assert [part.get_filename() for part in attached] == [f"tu-danh-gia-{CYCLE}-SNV.xlsx"]
+    assert load_workbook(io.BytesIO(attached[0].get_payload(decode=True))).worksheets[0]["A2"].value
+
+    sign_in_from_mail(page, world, "SNV")
+    assert "/unit/tasks/" in page.url
+    assert "Tự đánh giá" in page.inner_text("h1")
+    assert "21/12/2021" in page.inner_text("main")
+
+    page.goto(f"{served}/unit")
+    with page.expect_download() as download:
+        page.click("text=Tải biểu mẫu tự đánh giá")
+    form = tmp_path / download.value.suggested_filename
+    download.value.save_as(form)
+    assert form.name == f"tu-danh-gia-{CYCLE}-SNV.xlsx"
+    filled = fill(form)
+
+    broken = tmp_path / "broken.xlsx"
+    shutil.copy(filled, broken)
+    book = load_workbook(broken)
+    sheet = book.worksheets[0]
+    headers = [cell.value for cell in sheet[2]]
+    leaf = next(row for row in sheet.iter_rows(min_row=3) if not row[0].font.bold)
+    leaf[headers.index("Điểm")].value = 999
+    book.save(broken)
+    before = counts(world)
+    page.set_input_files("#upload-self-assessment input[type=file]", str(broken))
+    page.click("#upload-self-assessment button")
+    assert page.is_visible("#refused")
+    problems = page.inner_text("#problems")
+    assert "above-maximum" in problems and str(leaf[0].row) in problems and "Điểm" in problems
+    assert counts(world) == before  # refused whole: not a row written
+    assert str(tmp_path) not in page.content() and "/tmp/" not in page.content()
+
+    page.goto(f"{served}/unit")
+    page.set_input_files("#upload-self-assessment input[type=file]", str(filled))
+    page.click("#upload-self-assessment button")
+    assert page.is_visible("#accepted")
+    with session_scope(world.engine) as session:
+        version = session.scalar(select(ScoreVersion).where(ScoreVersion.kind == ScoreKind.SELF_ASSESSED.value))
+        assert (version.actor, version.source) == ("unit:SNV", form.name)
+
+    page.goto(f"{served}/unit/evidence")
+    page.select_option("select[name=criterion]", index=0)
+    criterion = page.input_value("select[name=criterion]")
+    (tmp_path / "quyet-dinh.pdf").write_bytes(PDF)
+    (tmp_path / "not-a-pdf.pdf").write_bytes(b"MZ\x90\x00 an executable")
+    page.set_input_files("input[name=files]", [str(tmp_path / "quyet-dinh.pdf"), str(tmp_path / "not-a-pdf.pdf")])
+    page.click("#evidence-form button")
+    assert "quyet-dinh.pdf" in page.inner_text("#evidence")
+    assert "not a file type kept as evidence" in page.inner_text("main")
+    with session_scope(world.engine) as session:
+        (kept,) = session.execute(select(EvidenceFile)).scalars().all()
+        assert (kept.criterion_code, kept.content_type, kept.actor) == (criterion, "application/pdf", "unit:SNV")
+        assert session.scalar(select(HistoryEntry.event).where(HistoryEntry.event == "evidence_attached"))
+    assert (Path(world.settings.evidence_dir) / kept.sha256[:2] / kept.sha256).read_bytes() == PDF
+
+    # the coordinator, in a browser of their own, sees the unit's self-assessment cell done
+    coordinator = browser.new_context().new_page()
+    coordinator.goto(f"{served}/staff/login")
+    coordinator.fill("input[name=username]", "coordinator1")
+    coordinator.fill("input[name=password]", PASSWORD)
+    coordinator.click("main button")
+    coordinator.goto(f"{served}/staff/{CYCLE}")
+    cell = coordinator.locator("#matrix tr[data-unit=SNV] td[data-stage=self_assessment]")
+    assert "done" in cell.get_attribute("class")
+    other = coordinator.locator("#matrix tr[data-unit=VPUB] td[data-stage=self_assessment]")
+    assert "open" in other.get_attribute("class")
+    coordinator.context.close()
+
+
+@pytest.mark.parametrize("world", ["hcmc-2021"], indirect=True)
+def test_a_unit_explains_its_draft_line_by_line(world: PortalWorld, served: str, page) -> None:
+    """Hồ Chí Minh City's plan sends round-1 drafts; its mail lists each changed criterion and leads to the
+    draft page, where the unit explains a line and proposes points."""
+    cycle, code = world.cycle_id, "SNV"
+    with session_scope(world.engine) as session:
+        ctx = load_context(session, cycle)
+        leaves = session.execute(select(Criterion.code, Criterion.max_points).where(
+            Criterion.cycle_id == cycle, Criterion.method == "appraisal")).all()
+        own = {leaf: (maximum, "VB", "") for leaf, maximum in leaves}
+        record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=[ScoreSheet(code, own)], at=world.at,
+                      actor=f"unit:{code}", source="t")
+        lowered = sorted(leaves)[0][0]
+        record_scores(session, ctx, kind=ScoreKind.APPRAISED_ROUND1, at=world.at, actor="body:to_cong_tac",
+                      sheets=[ScoreSheet(code, {**own, lowered: (Decimal(0), "", "")})], source="t")
+        # the working group's draft task is open (its own date in the plan is weeks later)
+        draft_tasks = [t.id for t in ctx.tasks_of_stage(Stage.SEND_DRAFT) if t.owner != UNITS_OWNER]
+        session.execute(update(Assignment).where(Assignment.plan_task_id.in_(draft_tasks)).values(status="open"))
+        reconcile_stage(session, ctx, stage=Stage.EXPLANATIONS.value, at=world.at, actor="t", flow_run_id=None)
+        assert send_drafts(session, ctx, world.settings, at=world.at, actor="t", flow_run_id=None)
+    world.deliver()
+    letter = world.mail_to(world.unit(code).email, "draft")
+    text = next(p for p in letter.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+    assert f"Tiêu chí {lowered} (" in text.decode("utf-8") and "Các tiêu chí có điểm thay đổi: 1." in text.decode()
+
+    page.goto(world.link_in(letter))
+    page.click("#open-session")
+    assert page.url.endswith("/unit/draft")
+    row = page.locator(f"#draft tr[data-code='{lowered}']")
+    assert "changed" in row.get_attribute("class")
+    assert page.locator("#draft tr.changed").count() == 1
+    row.locator("textarea").fill("Đơn vị đã ban hành kế hoạch số 12/KH-SNV, gửi kèm tài liệu.")
+    row.locator("input").fill("1")
+    page.click("#draft-form button")
+    assert page.is_visible("#accepted")
+    with session_scope(world.engine) as session:
+        lines = latest_lines(session, cycle_id=cycle, unit_codes=[code], kinds=[ScoreKind.EXPLAINED])[code]
+        explained = session.scalar(select(ScoreLine.explanation).where(ScoreLine.criterion_code == lowered,
+                                                                       ScoreLine.explanation != ""))
+    assert lines[lowered] == Decimal(1) and "12/KH-SNV" in explained

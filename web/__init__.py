@@ -1,0 +1,1 @@
+"""The web portal (`parindex web`): units act on their own tasks, staff watch and operate the season."""

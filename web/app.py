@@ -1,0 +1,158 @@
+"""`parindex web`: the FastAPI application, its guards, error pages and sign-in."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from models.settings import Settings
+from models.sign_in import SignInRefused, read_sign_in_token, sign_in_link, web_secret
+from models.tables import OutboxMessage, SignInUse, Unit
+from notifications.outbox import NewMessage, enqueue
+from notifications.render import render as render_mail
+from tasks.delivery import deliver_now
+from tasks.messages import message_context
+from tasks.portal import unit_of, units_of_address
+from web import staff_pages, unit_pages
+from web.portal import Portal, cycle_context, portal_of, render
+from web.security import BodyLimit, SecurityHeaders, checked_form
+
+SESSION_HOURS = 8
+ERROR_WORDS = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "not_found",
+               413: "too_large", 429: "too_many"}
+log = logging.getLogger("parindex.web")
+
+
+def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.portal = Portal(settings, engine, **({"clock": clock} if clock else {}))
+    https = settings.public_url.startswith("https://")
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SessionMiddleware, secret_key=web_secret(settings), session_cookie="parindex_session",
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https)
+    app.add_middleware(SecurityHeaders, https=https)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.include_router(unit_pages.router)
+    app.include_router(staff_pages.router)
+    app.add_api_route("/", home, methods=["GET"])
+    app.add_api_route("/signin/request", request_link, methods=["POST"])
+    app.add_api_route("/signin/{token}", confirm_sign_in, methods=["GET"])
+    app.add_api_route("/signin", open_session, methods=["POST"])
+    app.add_api_route("/signout", sign_out, methods=["POST"])
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)
+    return app
+
+
+async def http_error(request: Request, error: HTTPException) -> Response:
+    if error.status_code == 401 and request.method == "GET":
+        return RedirectResponse("/", status_code=303)
+    key = "csrf" if error.detail == "csrf" else ERROR_WORDS.get(error.status_code, "bad_request")
+    return render(request, "error.html", status=error.status_code, message_key=key)
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    log.error("web request failed: %s %s: %s", request.method, request.url.path, type(error).__name__)
+    return render(request, "error.html", status=500, message_key="server_error")
+
+
+async def home(request: Request) -> Response:
+    if request.session.get("unit"):
+        return RedirectResponse("/unit", status_code=303)
+    if request.session.get("staff"):
+        return RedirectResponse("/staff", status_code=303)
+    return render(request, "home.html")
+
+
+async def request_link(request: Request) -> Response:
+    """A unit types its registered address: a new link goes to that address (the page never says whether it is
+    registered). Rate-limited per client and per address."""
+    form = await checked_form(request)
+    portal = portal_of(request)
+    address = str(form.get("email", "")).strip().lower()[:254]
+    client = request.client.host if request.client else "?"
+    if not portal.link_requests.allow(f"ip:{client}", f"address:{address}"):
+        return render(request, "home.html", status=429, notice_key="too_many")
+    ids: list[int] = []
+    if "@" in address:
+        at = portal.clock()
+        with portal.session() as session:
+            units = units_of_address(session, address)[:3]
+            messages = []
+            for unit in units:
+                ctx = cycle_context(session, unit.cycle_id)
+                context = message_context(ctx, portal.settings, title="signin", recipient_name=unit.name,
+                                          unit_name=unit.name, link_days=portal.settings.sign_in_link_days,
+                                          status_url=sign_in_link(portal.settings, cycle_id=unit.cycle_id,
+                                                                  unit_code=unit.code))
+                key = f"{unit.cycle_id}|unit:{unit.code}|signin|{secrets.token_hex(8)}"
+                messages.append(NewMessage(unit.cycle_id, key, "signin", f"unit:{unit.code}", None, unit.email, (),
+                                           render_mail("signin", context, language=portal.settings.language), None))
+            enqueue(session, messages, at=at)
+            ids = list(session.execute(select(OutboxMessage.id).where(
+                OutboxMessage.idempotency_key.in_([m.idempotency_key for m in messages]))).scalars())
+    if ids:  # sent now: the unit is waiting for it (left to the tick's delivery if the server is down)
+        deliver_now(portal.engine, portal.settings, ids, at=portal.clock())
+    return render(request, "home.html", notice_key="link_sent")
+
+
+async def confirm_sign_in(request: Request, token: str) -> Response:
+    """The link from a mail: checked, kept in the session (never written into the page), confirmed by a button
+    so that a mail scanner opening the link does not spend it."""
+    portal = portal_of(request)
+    try:
+        claim = read_sign_in_token(portal.settings, token)
+    except SignInRefused as refused:
+        return render(request, "home.html", status=400, notice_key=f"link_{refused.reason}", ask_new_link=True)
+    with portal.session() as session:
+        unit = unit_of(session, claim.cycle_id, claim.unit_code)
+        used = session.get(SignInUse, claim.nonce) is not None
+    if unit is None:
+        return render(request, "home.html", status=400, notice_key="link_invalid", ask_new_link=True)
+    if used:
+        return render(request, "home.html", status=400, notice_key="link_used", ask_new_link=True)
+    request.session.clear()
+    request.session["pending"] = token
+    return render(request, "confirm.html", unit_name=unit.name)
+
+
+async def open_session(request: Request) -> Response:
+    await checked_form(request)
+    portal = portal_of(request)
+    token = request.session.pop("pending", None)
+    if not token:
+        raise HTTPException(400)
+    try:
+        claim = read_sign_in_token(portal.settings, token)
+    except SignInRefused as refused:
+        return render(request, "home.html", status=400, notice_key=f"link_{refused.reason}", ask_new_link=True)
+    try:
+        with portal.session() as session:
+            unit: Unit | None = unit_of(session, claim.cycle_id, claim.unit_code)
+            if unit is None:
+                raise HTTPException(400)
+            session.add(SignInUse(nonce=claim.nonce[:32], cycle_id=claim.cycle_id, unit_code=claim.unit_code,
+                                  used_at=portal.clock()))
+    except IntegrityError:
+        return render(request, "home.html", status=400, notice_key="link_used", ask_new_link=True)
+    request.session.clear()
+    request.session.update({"unit": claim.unit_code, "cycle": claim.cycle_id, "csrf": secrets.token_urlsafe(24)})
+    return RedirectResponse(claim.next_path, status_code=303)
+
+
+async def sign_out(request: Request) -> Response:
+    await checked_form(request)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)

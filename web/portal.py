@@ -1,0 +1,109 @@
+"""What every page handler shares: the portal's state, rendering, and who is signed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from models.cycle_context import CycleContext, UnknownCycle, load_context
+from models.db import session_scope
+from models.settings import Settings
+from models.tables import StaffRole
+from web.security import RateLimit, csrf_token
+from web.words import words_for
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@dataclass
+class Portal:
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    link_requests: RateLimit = field(default_factory=lambda: RateLimit(5, 900))
+    password_tries: RateLimit = field(default_factory=lambda: RateLimit(10, 900))
+
+    @property
+    def evidence_dir(self) -> Path:
+        return Path(self.settings.evidence_dir)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+
+def portal_of(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    portal = portal_of(request)
+    t = words_for(portal.settings.language)
+    return TEMPLATES.TemplateResponse(request, template, {
+        "t": t, "lang": "en" if portal.settings.language == "en" else "vi", "csrf": csrf_token(request),
+        "signed_unit": request.session.get("unit"), "signed_staff": request.session.get("staff"),
+        "role": request.session.get("role"), **values}, status_code=status)
+
+
+@dataclass(frozen=True)
+class SignedUnit:
+    cycle_id: str
+    code: str
+
+    @property
+    def actor(self) -> str:
+        return f"unit:{self.code}"
+
+
+def signed_unit(request: Request) -> SignedUnit:
+    """The unit of the session; 401 for anyone else (staff included: a unit's pages are the unit's)."""
+    unit, cycle = request.session.get("unit"), request.session.get("cycle")
+    if not unit or not cycle:
+        raise HTTPException(401)
+    return SignedUnit(cycle, unit)
+
+
+@dataclass(frozen=True)
+class SignedStaff:
+    username: str
+    role: str
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role}:{self.username}"
+
+
+def signed_staff(request: Request, *roles: StaffRole) -> SignedStaff:
+    """The staff member of the session, in one of `roles` (any role when none is named); 401 or 403 otherwise."""
+    username, role = request.session.get("staff"), request.session.get("role")
+    if not username or not role:
+        raise HTTPException(401)
+    if roles and role not in {r.value for r in roles}:
+        raise HTTPException(403)
+    return SignedStaff(username, role)
+
+
+def cycle_context(session: Session, cycle_id: str) -> CycleContext:
+    try:
+        return load_context(session, cycle_id)
+    except UnknownCycle:
+        raise HTTPException(404) from None
+
+
+def local(instant: datetime | None, zone: tzinfo) -> str:
+    """An instant in the cycle's zone, as Vietnamese write it."""
+    if instant is None:
+        return "—"
+    return instant.astimezone(zone).strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,141 @@
+"""The portal's guards: security headers, body limits before a body is read, CSRF tokens, rate limits."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from threading import Lock
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MB = 1024 * 1024
+FORM_BYTES = 26 * MB  # an uploaded form: the intake's own limit is 25 MB
+EVIDENCE_BYTES = 20 * MB  # per evidence file
+EVIDENCE_FILES = 5  # evidence files per upload
+EVIDENCE_REQUEST_BYTES = EVIDENCE_FILES * EVIDENCE_BYTES + MB
+PLAIN_BYTES = 256 * 1024  # every other POST: a sign-in, an explanation of each line, an operator's action
+CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+def body_limit(path: str) -> int:
+    if path.startswith("/unit/evidence"):
+        return EVIDENCE_REQUEST_BYTES
+    if path.startswith("/unit/upload"):
+        return FORM_BYTES
+    return PLAIN_BYTES
+
+
+class SecurityHeaders:
+    """CSP without inline script, no framing, no sniffing, no referrer (a sign-in link is in a URL), no caching
+    of pages that show a unit's data."""
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app, self.https = app, https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                headers += [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
+                            (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                            (b"cross-origin-opener-policy", b"same-origin"),
+                            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+                if not scope["path"].startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                if self.https:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class TooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
+class BodyLimit:
+    """Refuses a request body over its route's limit: by its Content-Length before reading a byte, or, sent in
+    chunks, as soon as the bytes read pass the limit."""
+
+    def __init__(self, app: ASGIApp, *, limit_for: Callable[[str], int] = body_limit) -> None:
+        self.app, self.limit_for = app, limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await _refuse(send, 413)
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise TooLarge()
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _refuse(send: Send, status: int) -> None:
+    body = ("<!DOCTYPE html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Tệp quá lớn</title>"
+            "<p>Tệp hoặc yêu cầu quá lớn: không có gì được ghi. Hãy gửi tệp nhỏ hơn.</p></html>").encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, made on first use; every form carries it."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+async def checked_form(request: Request, *, max_files: int = 0, max_fields: int = 400) -> FormData:
+    """The posted form when its CSRF token is the session's; 403 otherwise."""
+    form = await request.form(max_files=max_files, max_fields=max_fields)
+    sent, expected = form.get("csrf"), request.session.get("csrf")
+    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise HTTPException(403, "csrf")
+    return form
+
+
+class RateLimit:
+    """At most `limit` hits per key within `window` seconds (sign-in requests, staff passwords)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self.hits: dict[str, deque[float]] = defaultdict(deque)
+        self.lock = Lock()
+
+    def allow(self, *keys: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            queues = [self.hits[key] for key in keys]
+            for queue in queues:
+                while queue and now - queue[0] > self.window:
+                    queue.popleft()
+            if any(len(queue) >= self.limit for queue in queues):
+                return False
+            for queue in queues:
+                queue.append(now)
+            return True

@@ -1,0 +1,166 @@
+"""Staff pages: the coordinator's matrix and outbox, the operator's actions, the auditor's history."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from models.refusals import Refused
+from models.stages import Stage
+from models.tables import Cycle, StaffRole
+from notifications.outbox import MessageFilter, list_messages
+from tasks.accounts import authenticate
+from tasks.audit import unit_history, verify_cycles
+from tasks.events import unit_of_work
+from tasks.extensions import extend_deadline
+from tasks.intake import report_task_done
+from tasks.portal import CELL_STATES, matrix, unit_of
+from tasks.rerun import RERUN_EVENTS, rerun_stage
+from web.portal import cycle_context, local, portal_of, render, signed_staff
+from web.security import checked_form
+
+router = APIRouter(prefix="/staff")
+OUTBOX_PAGE = 200
+
+
+@router.get("/login")
+async def login_page(request: Request) -> Response:
+    return render(request, "staff_login.html")
+
+
+@router.post("/login")
+async def staff_sign_in(request: Request) -> Response:
+    form = await checked_form(request)
+    portal = portal_of(request)
+    username = str(form.get("username", ""))[:64]
+    client = request.client.host if request.client else "?"
+    if not portal.password_tries.allow(f"ip:{client}", f"user:{username.lower()}"):
+        return render(request, "staff_login.html", status=429, notice_key="too_many")
+    with portal.session() as session:
+        user = authenticate(session, username, str(form.get("password", ""))[:1024])
+        found = (user.username, str(user.role)) if user else None
+    if found is None:
+        return render(request, "staff_login.html", status=401, notice_key="wrong_password")
+    request.session.clear()
+    request.session.update({"staff": found[0], "role": found[1], "csrf": secrets.token_urlsafe(24)})
+    return RedirectResponse("/staff", status_code=303)
+
+
+@router.get("")
+async def cycles_page(request: Request) -> Response:
+    signed_staff(request)
+    portal = portal_of(request)
+    with portal.session() as session:
+        cycles = list(session.execute(select(Cycle).order_by(Cycle.year.desc(), Cycle.id)).scalars())
+        return render(request, "staff_cycles.html", cycles=cycles)
+
+
+@router.get("/{cycle_id}")
+async def matrix_page(request: Request, cycle_id: str, block: str = "", group: str = "", state: str = "") -> Response:
+    signed_staff(request)
+    portal = portal_of(request)
+    with portal.session() as session:
+        ctx = cycle_context(session, cycle_id)
+        found = matrix(session, ctx, at=portal.clock(), block=block[:64], group=group[:64],
+                       state=state if state in CELL_STATES else "")
+        body_tasks = sorted({int(number) for _, _, cells in found.bodies for number in cells})
+        return render(request, "staff_matrix.html", ctx=ctx, m=found, block=block, group=group, state=state,
+                      states=CELL_STATES, body_tasks=body_tasks)
+
+
+@router.get("/{cycle_id}/outbox")
+async def outbox_page(request: Request, cycle_id: str, q: str = "") -> Response:
+    signed_staff(request)
+    portal = portal_of(request)
+    with portal.session() as session:
+        ctx = cycle_context(session, cycle_id)
+        total, messages = list_messages(session, MessageFilter(cycle_id=cycle_id, search=q[:200] or None,
+                                                               limit=OUTBOX_PAGE))
+        zone = ctx.calendar.zone
+        return render(request, "staff_outbox.html", ctx=ctx, q=q, total=total, messages=messages,
+                      local=lambda instant: local(instant, zone))
+
+
+@router.get("/{cycle_id}/units/{code}")
+async def unit_history_page(request: Request, cycle_id: str, code: str, notice: str = "") -> Response:
+    signed_staff(request)
+    portal = portal_of(request)
+    with portal.session() as session:
+        ctx = cycle_context(session, cycle_id)
+        unit = unit_of(session, cycle_id, code)
+        if unit is None:
+            raise HTTPException(404)
+        rows = unit_history(session, cycle_id, code)
+        (verdict,) = verify_cycles(session, cycle_id)
+        zone = ctx.calendar.zone
+        return render(request, "staff_unit.html", ctx=ctx, unit=unit, rows=rows, verdict=verdict,
+                      stages=[s.value for s in RERUN_EVENTS], notice=notice[:200],
+                      local=lambda text: local(datetime.fromisoformat(text), zone))
+
+
+def _back(cycle_id: str, code: str, notice: str) -> Response:
+    from urllib.parse import quote
+
+    target = f"/staff/{cycle_id}/units/{quote(code)}" if code else f"/staff/{cycle_id}"
+    return RedirectResponse(f"{target}?notice={quote(notice[:200])}", status_code=303)
+
+
+@router.post("/{cycle_id}/extend")
+async def extend_action(request: Request, cycle_id: str) -> Response:
+    who = signed_staff(request, StaffRole.OPERATOR)
+    form = await checked_form(request)
+    portal = portal_of(request)
+    code = str(form.get("unit", ""))[:64]
+    try:
+        last_day = datetime.strptime(str(form.get("until", "")).strip(), "%d/%m/%Y").date()
+        number = int(str(form.get("task", "")))
+    except ValueError:
+        return _back(cycle_id, code, "dd/mm/yyyy?")
+    try:
+        with unit_of_work(portal.engine) as session:
+            result = extend_deadline(session, cycle_context(session, cycle_id), task_number=number,
+                                     unit_codes=[code], until=last_day, reason=str(form.get("reason", "")).strip(),
+                                     actor=who.actor, at=portal.clock())
+    except (Refused, LookupError, ValueError) as refused:
+        return _back(cycle_id, code, str(refused))
+    return _back(cycle_id, code, f"+ {number}: {result.last_day:%d/%m/%Y}")
+
+
+@router.post("/{cycle_id}/rerun")
+async def rerun_action(request: Request, cycle_id: str) -> Response:
+    who = signed_staff(request, StaffRole.OPERATOR)
+    form = await checked_form(request)
+    portal = portal_of(request)
+    code = str(form.get("unit", ""))[:64]
+    try:
+        with unit_of_work(portal.engine) as session:
+            result = rerun_stage(session, cycle_context(session, cycle_id), stage=Stage(str(form.get("stage", ""))),
+                                 unit_code=code, reason=str(form.get("reason", "")), actor=who.actor,
+                                 at=portal.clock())
+    except (Refused, LookupError, ValueError) as refused:
+        return _back(cycle_id, code, str(refused))
+    return _back(cycle_id, code, f"{result.stage}: {result.from_state} → {result.to_state}")
+
+
+@router.post("/{cycle_id}/done")
+async def done_action(request: Request, cycle_id: str) -> Response:
+    who = signed_staff(request, StaffRole.OPERATOR)
+    form = await checked_form(request)
+    portal = portal_of(request)
+    reason = str(form.get("reason", "")).strip()
+    try:
+        number = int(str(form.get("task", "")))
+        if not reason:
+            raise ValueError("reason")
+        with unit_of_work(portal.engine) as session:
+            report_task_done(session, cycle_context(session, cycle_id), number=number, at=portal.clock(),
+                             actor=who.actor, reason=reason)
+    except (Refused, LookupError, ValueError) as refused:
+        return _back(cycle_id, "", str(refused))
+    return _back(cycle_id, "", f"{number}: ✓")

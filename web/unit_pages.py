@@ -1,0 +1,216 @@
+"""A unit's pages: its tasks, forms in and out, evidence, the round-1 draft line by line, its result."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from models.forms.problems import FormProblem, FormRejected
+from models.refusals import Refused
+from models.tables import Unit
+from tasks.attachments import prefilled_form
+from tasks.events import unit_of_work
+from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
+from tasks.imports import Inputs, submit_explanation, submit_self_assessment
+from tasks.portal import draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
+from web.portal import SignedUnit, cycle_context, local, portal_of, render, signed_unit
+from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
+
+router = APIRouter(prefix="/unit")
+FORM_SUFFIXES = (".xlsx", ".csv", ".json")
+UPLOADS = {"self-assessment": submit_self_assessment, "explanation": submit_explanation}
+SAFE_NAME = re.compile(r"[^\w.\-]+")
+
+
+def _unit(request: Request, session) -> tuple[SignedUnit, Unit]:  # type: ignore[no-untyped-def]
+    who = signed_unit(request)
+    unit = unit_of(session, who.cycle_id, who.code)
+    if unit is None:
+        raise HTTPException(401)
+    return who, unit
+
+
+@router.get("")
+async def unit_home(request: Request) -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        who, unit = _unit(request, session)
+        ctx = cycle_context(session, who.cycle_id)
+        tasks = unit_tasks(session, ctx, unit)
+        messages = unit_messages(session, who.cycle_id, unit)
+        zone = ctx.calendar.zone
+        return render(request, "unit_home.html", unit=unit, ctx=ctx, tasks=tasks, messages=messages,
+                      local=lambda instant: local(instant, zone))
+
+
+@router.get("/tasks/{assignment_id}")
+async def unit_task(request: Request, assignment_id: int) -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        who, unit = _unit(request, session)
+        ctx = cycle_context(session, who.cycle_id)
+        found = [t for t in unit_tasks(session, ctx, unit, with_details=True) if t.assignment_id == assignment_id]
+        if not found:
+            raise HTTPException(404)  # not this unit's: the same answer as no such task
+        zone = ctx.calendar.zone
+        return render(request, "unit_task.html", unit=unit, ctx=ctx, task=found[0],
+                      local=lambda instant: local(instant, zone))
+
+
+@router.get("/form/{kind}")
+async def download_form(request: Request, kind: str) -> Response:
+    portal = portal_of(request)
+    if kind not in UPLOADS:
+        raise HTTPException(404)
+    with portal.session() as session:
+        who, _ = _unit(request, session)
+    part = prefilled_form(portal.engine, who.cycle_id, kind, who.code)
+    return Response(part.data, media_type=part.content_type,
+                    headers={"content-disposition": f'attachment; filename="{part.filename}"'})
+
+
+@router.post("/upload/{kind}")
+async def upload_form(request: Request, kind: str) -> Response:
+    """The same intake as `parindex submit`: accepted whole, or refused whole with every problem listed."""
+    portal = portal_of(request)
+    if kind not in UPLOADS:
+        raise HTTPException(404)
+    with portal.session() as session:
+        who, unit = _unit(request, session)
+    form = await checked_form(request, max_files=1, max_fields=5)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _refused(request, unit, [FormProblem("", "no-file", _t(request, "file"))])
+    name = _safe_name(upload.filename)
+    if not name.lower().endswith(FORM_SUFFIXES):
+        return _refused(request, unit, [FormProblem(name, "file-type", ".xlsx, .csv, .json")])
+    return _intake(request, unit, who, kind, name, await upload.read())
+
+
+def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str, data: bytes) -> Response:
+    portal = portal_of(request)
+    with tempfile.TemporaryDirectory(prefix="parindex-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        try:
+            with unit_of_work(portal.engine) as session:
+                result = UPLOADS[kind](session, path, Inputs(who.actor, portal.clock()))
+        except FormRejected as rejected:
+            problems = [FormProblem(name, p.rule, p.message.replace(folder + "/", "").replace(folder, ""), p.sheet,
+                                    p.row, p.column) for p in rejected.problems]
+            return _refused(request, unit, problems)
+        except (Refused, LookupError) as refused:
+            return _refused(request, unit, [FormProblem(name, "refused", str(refused).replace(folder, ""))])
+    return render(request, "unit_accepted.html", unit=unit, kind=kind, name=name, summary=result.summary())
+
+
+def _refused(request: Request, unit: Unit, problems: list[FormProblem]) -> Response:
+    return render(request, "unit_refused.html", status=422, unit=unit, problems=problems[:500],
+                  more=max(len(problems) - 500, 0), count=len(problems))
+
+
+def _safe_name(filename: str) -> str:
+    base = Path(filename.replace("\\", "/")).name
+    return SAFE_NAME.sub("_", base)[:120].lstrip(".") or "form"
+
+
+def _t(request: Request, key: str) -> str:
+    from web.words import words_for
+
+    return words_for(portal_of(request).settings.language)(key)
+
+
+@router.get("/evidence")
+async def evidence_page(request: Request, notice: str = "") -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        who, unit = _unit(request, session)
+        return render(request, "unit_evidence.html", unit=unit, criteria=evidence_criteria(session, who.cycle_id),
+                      files=evidence_of(session, who.cycle_id, who.code), refusals=[])
+
+
+@router.post("/evidence")
+async def attach_evidence(request: Request) -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        who, unit = _unit(request, session)
+    form = await checked_form(request, max_files=EVIDENCE_FILES, max_fields=EVIDENCE_FILES + 4)
+    criterion = str(form.get("criterion", ""))[:32]
+    uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
+    refusals: list[str] = []
+    for upload in uploads:
+        data = await upload.read(EVIDENCE_BYTES + 1)
+        try:
+            with unit_of_work(portal.engine) as session:
+                record_evidence(session, cycle_context(session, who.cycle_id), unit_code=who.code,
+                                criterion_code=criterion, filename=_safe_name(upload.filename or ""), data=data,
+                                actor=who.actor, at=portal.clock(), folder=portal.evidence_dir)
+        except EvidenceRefused as refused:
+            refusals.append(str(refused))
+    if not uploads:
+        refusals.append(_t(request, "no_evidence"))
+    with portal.session() as session:
+        return render(request, "unit_evidence.html", status=422 if refusals else 200, unit=unit,
+                      criteria=evidence_criteria(session, who.cycle_id),
+                      files=evidence_of(session, who.cycle_id, who.code), refusals=refusals,
+                      saved=len(uploads) - len(refusals))
+
+
+@router.get("/evidence/{digest}")
+async def evidence_file(request: Request, digest: str) -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        who, _ = _unit(request, session)
+        found = [f for f in evidence_of(session, who.cycle_id, who.code) if f.sha256 == digest]
+    if not found:
+        raise HTTPException(404)
+    path = stored_path(portal.evidence_dir, digest)
+    if not path.is_file():
+        raise HTTPException(404)
+    return FileResponse(path, media_type=found[0].content_type, filename=found[0].filename)
+
+
+@router.get("/draft")
+async def draft_page(request: Request) -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        who, unit = _unit(request, session)
+        lines = draft_lines(session, cycle_context(session, who.cycle_id), unit)
+        return render(request, "unit_draft.html", unit=unit, lines=lines,
+                      has_draft=any(line.appraised is not None for line in lines))
+
+
+@router.post("/draft")
+async def send_explanations(request: Request) -> Response:
+    """The boxes of the draft page become an explanation form, sent through the same intake as an uploaded one."""
+    portal = portal_of(request)
+    with portal.session() as session:
+        who, unit = _unit(request, session)
+        codes = [line.code for line in draft_lines(session, cycle_context(session, who.cycle_id), unit)]
+    form = await checked_form(request, max_fields=2 * len(codes) + 4)
+    rows = []
+    for code in codes:
+        reason = str(form.get(f"explain:{code}", "")).strip()
+        points = str(form.get(f"points:{code}", "")).strip()
+        if reason or points:
+            rows.append({"Chu kỳ": who.cycle_id, "Mã đơn vị": who.code, "Mã tiêu chí": code, "Giải trình": reason,
+                         "Điểm": points or None})
+    data = json.dumps({"Giải trình": rows}, ensure_ascii=False).encode("utf-8")
+    return _intake(request, unit, who, "explanation", "giai-trinh.json", data)
+
+
+@router.get("/result")
+async def result_page(request: Request) -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        _, unit = _unit(request, session)
+        result, letter = unit_result(session, unit)
+        return render(request, "unit_result.html", unit=unit, result=result, letter=letter)
