@@ -45,7 +45,23 @@ def web_command(
     chosen = port or default_port()
     console.print(said("portal", "green") + f" http://{host}:{chosen} (links in mails: {get_settings().public_url})",
                   markup=False)
-    uvicorn.run(app, host=host, port=chosen, log_level="warning", proxy_headers=True, server_header=False)
+    serve(uvicorn.Server(uvicorn.Config(app, host=host, port=chosen, log_level="warning", proxy_headers=True,
+                                        server_header=False)))
+
+
+def serve(server) -> None:  # type: ignore[no-untyped-def]
+    """Run until SIGTERM (systemd, `parindex dashboard stop`) or Ctrl-C, then finish the requests in flight and
+    exit 0: uvicorn's own handlers would raise the signal again after shutting down."""
+    import contextlib
+    import signal
+
+    def stop(*_: object) -> None:
+        server.should_exit = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.capture_signals = contextlib.nullcontext
+    server.run()
 
 
 def start_background(database_url: str, port: int | None = None, timeout: float = 30) -> str:

@@ -67,10 +67,14 @@ def unit_tasks(session: Session, ctx: CycleContext, unit: Unit, *, with_details:
         found.append(UnitTask(row.id, task.number, task.title, task.product, task.stage, status, row.last_day,
                               row.moved_because, missing))
     found.sort(key=lambda t: t.number)
-    if with_details:
-        for item in found:
-            item.deadlines = list(session.execute(select(Deadline).where(Deadline.assignment_id == item.assignment_id)
-                                                  .order_by(Deadline.id)).scalars())
+    deadlines = session.execute(select(Deadline).where(Deadline.assignment_id.in_([t.assignment_id for t in found]))
+                                .order_by(Deadline.id)).scalars().all()
+    for item in found:
+        item.deadlines = [d for d in deadlines if d.assignment_id == item.assignment_id]
+        extended = [d for d in item.deadlines if d.source == "extension"]
+        if extended:  # why it moved: the operator's reason, and the calendar's when that moved it again
+            item.moved_because = "; ".join(filter(None, (extended[-1].reason, extended[-1].moved_because)))
+        if with_details:
             item.messages = list(session.execute(
                 select(OutboxMessage).where(OutboxMessage.assignment_id == item.assignment_id)
                 .order_by(OutboxMessage.id)).scalars())

@@ -48,6 +48,7 @@ async def unit_home(request: Request) -> Response:
         messages = unit_messages(session, who.cycle_id, unit)
         zone = ctx.calendar.zone
         return render(request, "unit_home.html", unit=unit, ctx=ctx, tasks=tasks, messages=messages,
+                      explaining=any(t.stage == "explanations" and t.status in ("open", "overdue") for t in tasks),
                       local=lambda instant: local(instant, zone))
 
 

@@ -56,6 +56,10 @@ class PortalWorld:
         with session_scope(self.engine) as session:
             return session.scalar(select(Unit).where(Unit.cycle_id == self.cycle_id, Unit.code == code))
 
+    def unit_task_number(self, code: str, stage: Stage = Stage.SELF_ASSESSMENT) -> int:
+        with session_scope(self.engine) as session:
+            return load_context(session, self.cycle_id).unit_task(stage).number
+
     def mail_to(self, address: str, kind: str = "opened") -> Message:
         """The newest captured mail of this kind to this address, parsed as a mail client would."""
         found = []

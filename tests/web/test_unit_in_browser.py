@@ -125,6 +125,28 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     assert "open" in other.get_attribute("class")
     coordinator.context.close()
 
+    # an operator extends VPUB's deadline with a reason; VPUB's page says when and why
+    operator = browser.new_context().new_page()
+    operator.goto(f"{served}/staff/login")
+    operator.fill("input[name=username]", "operator1")
+    operator.fill("input[name=password]", PASSWORD)
+    operator.click("main button")
+    operator.goto(f"{served}/staff/{CYCLE}/units/VPUB")
+    task = world.unit_task_number("VPUB")
+    operator.fill("#extend-form input[name=task]", str(task))
+    operator.fill("#extend-form input[name=until]", "28/12/2021")
+    operator.fill("#extend-form input[name=reason]", "Đơn vị đề nghị do thay đổi nhân sự")
+    operator.click("#extend-form button")
+    assert "28/12/2021" in operator.inner_text("#notice")
+    assert "operator:operator1" in operator.inner_text("#history")
+    operator.context.close()
+    unit_page = browser.new_context().new_page()
+    sign_in_from_mail(unit_page, world, "VPUB")
+    unit_page.goto(f"{served}/unit")
+    row = unit_page.inner_text("#tasks")
+    assert "28/12/2021" in row and "thay đổi nhân sự" in row
+    unit_page.context.close()
+
 
 @pytest.mark.parametrize("world", ["hcmc-2021"], indirect=True)
 def test_a_unit_explains_its_draft_line_by_line(world: PortalWorld, served: str, page) -> None:

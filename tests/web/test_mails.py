@@ -1,0 +1,40 @@
+"""Mails that lead somewhere: each carries a sign-in link for its unit that opens the page of its task."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from models.cycle_context import load_context
+from models.db import session_scope
+from models.sign_in import read_sign_in_token
+from models.stages import Stage
+from models.tables import Assignment, OutboxMessage, Unit
+from tasks.reminders import queue_ladder
+from tests.web.conftest import LINK, PortalWorld
+
+
+def test_the_opening_mail_says_how_to_send_and_its_reminders_link_to_the_task(world: PortalWorld) -> None:
+    unit = world.unit("SNV")
+    opened = world.mail_to(unit.email, "opened")
+    text = next(p for p in opened.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert "Tải biểu mẫu lên trang của đơn vị" in text and world.settings.public_url in text
+    claim = read_sign_in_token(world.settings, world.link_in(opened).rsplit("/", 1)[-1])
+    with session_scope(world.engine) as session:
+        assignment = session.scalar(select(Assignment).join(Unit, Unit.id == Assignment.unit_id)
+                                    .where(Unit.code == "SNV", Assignment.status == "open"))
+        ctx = load_context(session, world.cycle_id)
+        due_day = assignment.last_day
+    assert (claim.cycle_id, claim.unit_code, claim.next_path) == (world.cycle_id, "SNV",
+                                                                  f"/unit/tasks/{assignment.id}")
+    # a reminder on the deadline's day, at office hours, links to the same task
+    at = ctx.calendar.at_local(due_day, ctx.spec.reminders.office_time) + timedelta(minutes=5)
+    with session_scope(world.engine) as session:
+        assert queue_ladder(session, load_context(session, world.cycle_id), world.settings,
+                            stage=Stage.SELF_ASSESSMENT.value, at=at) > 0
+        reminder = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "reminder",
+                                                              OutboxMessage.assignee == "unit:SNV"))
+        links = LINK.findall(reminder.body_text)
+    assert links and read_sign_in_token(world.settings, links[0].rsplit("/", 1)[-1]).next_path == \
+        f"/unit/tasks/{assignment.id}"
