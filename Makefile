@@ -9,10 +9,11 @@ export DO_NOT_TRACK := 1
 
 install: $(VENV)/.installed
 
+# uv installs the same packages as pip in seconds instead of minutes; pip remains the fallback.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet uv && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]' \
+		|| $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 demo: install
@@ -27,22 +28,28 @@ browser:
 lint: install
 	$(BIN)/ruff check .
 
-# The whole suite on SQLite, then again on PostgreSQL when a server answers
-# (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`).
+# The whole suite on SQLite and, side by side in a second process, on PostgreSQL when a server answers
+# (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`); each pass has its own Prefect home.
 # The crash suites (SIGKILL, PostgreSQL restarts) take minutes: they run in `make reliability`.
-# Tests marked one_pass do not use the test database: the first pass only. Tests marked production (a real
+# Tests marked one_pass do not use the test database: the SQLite pass only. Tests marked production (a real
 # Prefect server, worker and browser) run against PostgreSQL, production's database, when it answers.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 test: install lint browser
-	@url=$$($(BIN)/python tests/postgres_url.py); \
-	if [ -n "$$url" ]; then first="not crash and not production"; else first="not crash"; fi; \
-	echo "== on SQLite ($$first)"; \
-	env -u PARINDEX_TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider -m "$$first" || exit 1; \
-	if [ -n "$$url" ]; then \
-		echo "== again on PostgreSQL ($$url), but the one_pass tests"; \
-		PARINDEX_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q -p no:cacheprovider -m "not crash and not one_pass"; \
-	else \
-		echo "== PostgreSQL not reachable: suite ran on SQLite only"; \
-	fi
+	@mkdir -p var; url=$$($(BIN)/python tests/postgres_url.py); \
+	if [ -z "$$url" ]; then \
+		echo "== PostgreSQL not reachable: the suite on SQLite only"; \
+		env -u PARINDEX_TEST_DATABASE_URL PREFECT_HOME=$(CURDIR)/var/prefect-test-sqlite $(PYTEST) -m "not crash"; \
+		exit $$?; fi; \
+	echo "== on SQLite here, and on PostgreSQL ($$url) beside it (its output follows at the end)"; \
+	PARINDEX_TEST_DATABASE_URL=$$url PREFECT_HOME=$(CURDIR)/var/prefect-test-postgresql \
+		$(PYTEST) -m "not crash and not one_pass" > var/test-postgresql.log 2>&1 & pg=$$!; \
+	trap 'kill $$pg 2>/dev/null' INT TERM; \
+	env -u PARINDEX_TEST_DATABASE_URL PREFECT_HOME=$(CURDIR)/var/prefect-test-sqlite \
+		$(PYTEST) -m "not crash and not production"; sqlite=$$?; \
+	echo "== SQLite pass: exit $$sqlite; waiting for the PostgreSQL pass"; \
+	wait $$pg; postgresql=$$?; \
+	echo "== on PostgreSQL ($$url): exit $$postgresql"; cat var/test-postgresql.log; \
+	[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]
 
 # Crash (SIGKILL), SMTP outage, concurrent ticks, PostgreSQL restart, hostile files, secrets, tampering:
 # on SQLite and PostgreSQL, ending with one line of figures.

@@ -12,7 +12,7 @@ from models.db import session_scope
 from models.tables import MessageStatus, assignee_for_unit
 from notifications.outbox import MessageFilter, list_messages
 
-KINDS = ("reminder", "overdue", "escalation", "digest", "draft", "result", "correction")
+KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", "result", "correction", "signin")
 
 
 def outbox_command(

@@ -254,7 +254,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     idempotency_key: str = Field(max_length=255, unique=True)
-    kind: str = Field(max_length=24)  # reminder | overdue | escalation | digest | draft | result | correction
+    kind: str = Field(max_length=24)  # opened, reminder, overdue, escalation, digest, draft, result, correction, signin
     assignee: str = Field(max_length=80, index=True)
     assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
     to_address: str

@@ -19,6 +19,7 @@ from models.tables import OutboxMessage
 from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
 from notifications.smtp import compose, send, smtp_connection
 from tasks.attachments import files_of
+from tasks.leadership import delivering
 
 BATCH = 500
 
@@ -35,6 +36,11 @@ def deliver_pending(engine: Engine, settings: Settings, *, cycle_id: str, at: da
     """Send what is due, over `settings.smtp_connections` SMTP sessions side by side (each composes while
     another waits for the server). A message is marked sent in its own commit right after acceptance, so a
     crash can resend at most one per session; while the server is down messages wait with back-off."""
+    with delivering(engine, cycle_id) as mine:
+        return _deliver_all(engine, settings, cycle_id=cycle_id, at=at) if mine else DeliveryReport()
+
+
+def _deliver_all(engine: Engine, settings: Settings, *, cycle_id: str, at: datetime) -> DeliveryReport:
     report = DeliveryReport()
     with session_scope(engine) as session:
         report.cancelled = cancel_obsolete(session, cycle_id=cycle_id, reason="obsolete: task done or deadline moved")
@@ -54,11 +60,16 @@ def deliver_pending(engine: Engine, settings: Settings, *, cycle_id: str, at: da
                 return report
 
 
-def deliver_now(engine: Engine, settings: Settings, message_ids: list[int], *, at: datetime) -> DeliveryReport:
-    """Send these messages at once (a sign-in link someone is waiting for); left for the tick if it fails."""
-    with session_scope(engine) as session:
-        batch = claim_due(session, at=at, limit=len(message_ids), only=message_ids)
-    return _deliver(engine, settings, batch, at) if batch else DeliveryReport()
+def deliver_now(engine: Engine, settings: Settings, cycle_id: str, message_ids: list[int], *,
+                at: datetime) -> DeliveryReport:
+    """Send these messages at once (a sign-in link someone is waiting for); left to the delivery under way, or
+    to the next tick, when one runs or the server is down."""
+    with delivering(engine, cycle_id) as mine:
+        if not mine:
+            return DeliveryReport()
+        with session_scope(engine) as session:
+            batch = claim_due(session, at=at, limit=len(message_ids), only=message_ids)
+        return _deliver(engine, settings, batch, at) if batch else DeliveryReport()
 
 
 def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at: datetime) -> DeliveryReport:

@@ -1,4 +1,5 @@
-"""One scheduler at a time per database: a PostgreSQL advisory lock (a file lock beside a SQLite database).
+"""One at a time per database: a PostgreSQL advisory lock (a file lock beside a SQLite database). One scheduler
+(`parindex serve`), and one delivery of a cycle's outbox.
 
 The lock lives as long as the holder's connection or process: a `serve` killed with SIGKILL loses it at
 once, and a standby that polls takes over within its polling interval."""
@@ -7,16 +8,18 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from models.db import is_sqlite, make_engine
 
 LOCK_KEY = 74_202_301  # pg_try_advisory_lock key of `parindex serve`
+DELIVERY_KEY = 74_202_302  # with the cycle's crc32: one delivery of a cycle's outbox at a time
 POLL_SECONDS = 5.0
 
 
@@ -50,9 +53,9 @@ def _advisory_lock(database_url: str) -> Iterator[Callable[[], bool]]:
 
 
 @contextmanager
-def _file_lock(database_url: str) -> Iterator[Callable[[], bool]]:
+def _file_lock(database_url: str, suffix: str = "serve") -> Iterator[Callable[[], bool]]:
     database = make_url(database_url).database or "parindex.db"
-    path = Path(f"{database}.serve.lock")
+    path = Path(f"{database}.{suffix}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a")
 
@@ -67,3 +70,22 @@ def _file_lock(database_url: str) -> Iterator[Callable[[], bool]]:
         yield try_acquire
     finally:
         handle.close()  # releases the lock
+
+
+@contextmanager
+def delivering(engine: Engine, cycle_id: str) -> Iterator[bool]:
+    """Whether this process may deliver the cycle's outbox now: False while another tick (or the portal)
+    delivers it, so two deliveries never claim the same messages; released when the block ends or the
+    process dies."""
+    if engine.dialect.name != "postgresql":
+        with _file_lock(engine.url.render_as_string(hide_password=False), "delivery") as try_acquire:
+            yield try_acquire()
+        return
+    key = zlib.crc32(cycle_id.encode()) & 0x7FFFFFFF
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:a, :b)"), {"a": DELIVERY_KEY, "b": key}))
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": DELIVERY_KEY, "b": key})

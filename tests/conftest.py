@@ -23,6 +23,7 @@ from models.stages import Stage
 from notifications.capture import CaptureServer
 from tasks.assignments import reconcile_stage
 from tasks.stage_steps import open_self_assessment
+from tests.browser import browser, page  # noqa: F401  (fixtures: Debian's chromium through Playwright)
 
 ROOT = Path(__file__).resolve().parent.parent
 HANOI = ROOT / "calendar" / "hanoi-2023"

@@ -85,7 +85,7 @@ async def request_link(request: Request) -> Response:
     client = request.client.host if request.client else "?"
     if not portal.link_requests.allow(f"ip:{client}", f"address:{address}"):
         return render(request, "home.html", status=429, notice_key="too_many")
-    ids: list[int] = []
+    ids: list[tuple[str, int]] = []
     if "@" in address:
         at = portal.clock()
         with portal.session() as session:
@@ -101,10 +101,10 @@ async def request_link(request: Request) -> Response:
                 messages.append(NewMessage(unit.cycle_id, key, "signin", f"unit:{unit.code}", None, unit.email, (),
                                            render_mail("signin", context, language=portal.settings.language), None))
             enqueue(session, messages, at=at)
-            ids = list(session.execute(select(OutboxMessage.id).where(
-                OutboxMessage.idempotency_key.in_([m.idempotency_key for m in messages]))).scalars())
-    if ids:  # sent now: the unit is waiting for it (left to the tick's delivery if the server is down)
-        deliver_now(portal.engine, portal.settings, ids, at=portal.clock())
+            ids = list(session.execute(select(OutboxMessage.cycle_id, OutboxMessage.id).where(
+                OutboxMessage.idempotency_key.in_([m.idempotency_key for m in messages]))).tuples())
+    for cycle_id, message_id in ids:  # sent now: the unit is waiting (left to the tick if the server is down)
+        deliver_now(portal.engine, portal.settings, cycle_id, [message_id], at=portal.clock())
     return render(request, "home.html", notice_key="link_sent")
 
 

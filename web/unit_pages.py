@@ -28,6 +28,7 @@ router = APIRouter(prefix="/unit")
 FORM_SUFFIXES = (".xlsx", ".csv", ".json")
 UPLOADS = {"self-assessment": submit_self_assessment, "explanation": submit_explanation}
 SAFE_NAME = re.compile(r"[^\w.\-]+")
+SIGN_IN_LINK = re.compile(r"https?://\S+/signin/\S+")
 
 
 def _unit(request: Request, session) -> tuple[SignedUnit, Unit]:  # type: ignore[no-untyped-def]
@@ -214,4 +215,5 @@ async def result_page(request: Request) -> Response:
     with portal.session() as session:
         _, unit = _unit(request, session)
         result, letter = unit_result(session, unit)
-        return render(request, "unit_result.html", unit=unit, result=result, letter=letter)
+        text = SIGN_IN_LINK.sub("…", letter.body_text) if letter else ""  # its link has done its work
+        return render(request, "unit_result.html", unit=unit, result=result, letter=letter, letter_text=text)

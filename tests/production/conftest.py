@@ -65,7 +65,6 @@ def production(tmp_path_factory, database_url) -> Iterator[Production]:
         os.environ["PREFECT_API_URL"] = saved
 
 
-from tests.browser import CHROMIUM, browser, page  # noqa: E402, F401  (fixtures)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -28,7 +28,6 @@ from tasks.accounts import add_staff_user
 from tasks.assignments import reconcile_stage
 from tasks.delivery import deliver_pending
 from tasks.stage_steps import open_self_assessment
-from tests.browser import browser, page  # noqa: F401  (fixtures)
 from tests.conftest import ROOT
 from web.app import create_app
 
