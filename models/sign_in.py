@@ -20,9 +20,18 @@ SIGN_IN_SALT = "parindex.sign-in"
 SECRET_BYTES = 32
 
 
+_known: dict[Path, str] = {}  # read once per process: a tick signs a link in every mail it writes
+
+
 def web_secret(settings: Settings) -> str:
     """The portal's secret, created the first time (0600)."""
-    path = Path(settings.web_secret_file)
+    path = Path(settings.web_secret_file).resolve()
+    if path not in _known:
+        _known[path] = _read_or_create(path)
+    return _known[path]
+
+
+def _read_or_create(path: Path) -> str:
     if path.exists():
         value = path.read_text(encoding="ascii").strip()
         if len(value) < 32:
@@ -33,7 +42,7 @@ def web_secret(settings: Settings) -> str:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process wrote it first: use theirs
-        return web_secret(settings)
+        return _read_or_create(path)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(value)
     return value

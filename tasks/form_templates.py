@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from models.forms.fields import EXPLANATION_LAYOUT, SCORE_LAYOUT
+from models.forms.parse import UnitInfo
 from models.forms.templates import Prefill, results_form, score_form, survey_forms, write_workbook
 from models.scores import latest_lines
 from models.tables import ScoreKind
@@ -24,10 +25,13 @@ PREFILL_KINDS = {
 
 
 def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, unit: str | None = None,
-                   block: str | None = None, round_: str = "1") -> int:
-    """Write the form; returns how many rows the sender fills in. Unknown units and blocks are refused."""
+                   block: str | None = None, round_: str = "1", placeholder: tuple[str, str] | None = None) -> int:
+    """Write the form; returns how many rows the sender fills in. Unknown units and blocks are refused.
+    With `placeholder` (code, name), a unit's form is written for that stand-in unit (tasks.attachments)."""
     own_form = kind in ("self-assessment", "explanation")
     catalogue = load_catalogue(session, cycle_id, [unit] if own_form and unit else None)
+    if placeholder:
+        catalogue.units[placeholder[0]] = UnitInfo(placeholder[0], placeholder[1], "", "")
     if kind in ("self-assessment", "explanation"):
         if not unit:
             raise LookupError(f"a {kind} form is a unit's own: give --unit CODE")

@@ -38,3 +38,26 @@ def test_the_opening_mail_says_how_to_send_and_its_reminders_link_to_the_task(wo
         links = LINK.findall(reminder.body_text)
     assert links and read_sign_in_token(world.settings, links[0].rsplit("/", 1)[-1]).next_path == \
         f"/unit/tasks/{assignment.id}"
+
+
+def test_the_attached_form_is_the_units_own_form(world: PortalWorld, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The opening mail's form (the cycle's form with the unit put in) is cell for cell what `parindex
+    template` writes for that unit, whatever its name holds."""
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    from tasks.attachments import prefilled_form
+    from tasks.form_templates import write_template
+
+    with session_scope(world.engine) as session:
+        session.execute(update(Unit).where(Unit.cycle_id == world.cycle_id, Unit.code == "VPUB")
+                        .values(name='Văn phòng "UBND" <thành phố> & Đoàn ĐBQH'))
+    for code in ("SNV", "VPUB"):
+        attached = tmp_path / f"attached-{code}.xlsx"
+        attached.write_bytes(prefilled_form(world.engine, world.cycle_id, "self-assessment", code).data)
+        written = tmp_path / f"written-{code}.xlsx"
+        with session_scope(world.engine) as session:
+            write_template(session, kind="self-assessment", cycle_id=world.cycle_id, out=written, unit=code)
+        cells = [[[cell.value for cell in row] for row in load_workbook(path).worksheets[0].iter_rows()]
+                 for path in (attached, written)]
+        assert cells[0] == cells[1] and any(code in row for row in cells[0])
