@@ -26,7 +26,7 @@ from tasks.delivery import deliver_now
 from tasks.messages import message_context
 from tasks.portal import unit_of, units_of_address
 from web import staff_pages, unit_pages
-from web.portal import Portal, cycle_context, portal_of, render
+from web.portal import Portal, cycle_context, fresh_session, portal_of, render
 from web.security import BodyLimit, SecurityHeaders, checked_form
 
 SESSION_HOURS = 8
@@ -51,6 +51,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], dateti
     app.add_api_route("/signin/{token}", confirm_sign_in, methods=["GET"])
     app.add_api_route("/signin", open_session, methods=["POST"])
     app.add_api_route("/signout", sign_out, methods=["POST"])
+    app.add_api_route("/language/{code}", choose_language, methods=["GET"])
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, server_error)
     return app
@@ -123,8 +124,7 @@ async def confirm_sign_in(request: Request, token: str) -> Response:
         return render(request, "home.html", status=400, notice_key="link_invalid", ask_new_link=True)
     if used:
         return render(request, "home.html", status=400, notice_key="link_used", ask_new_link=True)
-    request.session.clear()
-    request.session["pending"] = token
+    fresh_session(request, pending=token)
     return render(request, "confirm.html", unit_name=unit.name)
 
 
@@ -147,12 +147,19 @@ async def open_session(request: Request) -> Response:
                                   used_at=portal.clock()))
     except IntegrityError:
         return render(request, "home.html", status=400, notice_key="link_used", ask_new_link=True)
-    request.session.clear()
-    request.session.update({"unit": claim.unit_code, "cycle": claim.cycle_id, "csrf": secrets.token_urlsafe(24)})
+    fresh_session(request, unit=claim.unit_code, cycle=claim.cycle_id, csrf=secrets.token_urlsafe(24))
     return RedirectResponse(claim.next_path, status_code=303)
+
+
+async def choose_language(request: Request, code: str) -> Response:
+    """Tiếng Việt or English for this browser's pages (mail keeps the province's language)."""
+    if code not in ("vi", "en"):
+        raise HTTPException(404)
+    request.session["lang"] = code
+    return RedirectResponse("/", status_code=303)
 
 
 async def sign_out(request: Request) -> Response:
     await checked_form(request)
-    request.session.clear()
+    fresh_session(request)
     return RedirectResponse("/", status_code=303)

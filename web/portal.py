@@ -49,12 +49,24 @@ def portal_of(request: Request) -> Portal:
 
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    portal = portal_of(request)
-    t = words_for(portal.settings.language)
+    language = page_language(request)
     return TEMPLATES.TemplateResponse(request, template, {
-        "t": t, "lang": "en" if portal.settings.language == "en" else "vi", "csrf": csrf_token(request),
+        "t": words_for(language), "lang": language, "csrf": csrf_token(request),
         "signed_unit": request.session.get("unit"), "signed_staff": request.session.get("staff"),
         "role": request.session.get("role"), **values}, status_code=status)
+
+
+def page_language(request: Request) -> str:
+    """The reader's choice (the header's link), else the portal's (PARINDEX_LANGUAGE): Vietnamese by default."""
+    chosen = request.session.get("lang") or portal_of(request).settings.language
+    return "en" if chosen == "en" else "vi"
+
+
+def fresh_session(request: Request, **values: str) -> None:
+    """A new session (sign-in, sign-out: nothing of the one before carries over but the chosen language)."""
+    language = request.session.get("lang")
+    request.session.clear()
+    request.session.update({**({"lang": language} if language else {}), **values})
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from tasks.extensions import extend_deadline
 from tasks.intake import report_task_done
 from tasks.portal import CELL_STATES, matrix, unit_of
 from tasks.rerun import RERUN_EVENTS, rerun_stage
-from web.portal import cycle_context, local, portal_of, render, signed_staff
+from web.portal import cycle_context, fresh_session, local, page_language, portal_of, render, signed_staff
 from web.security import checked_form
+from web.words import words_for
 
 router = APIRouter(prefix="/staff")
 OUTBOX_PAGE = 200
@@ -47,8 +48,7 @@ async def staff_sign_in(request: Request) -> Response:
         found = (user.username, str(user.role)) if user else None
     if found is None:
         return render(request, "staff_login.html", status=401, notice_key="wrong_password")
-    request.session.clear()
-    request.session.update({"staff": found[0], "role": found[1], "csrf": secrets.token_urlsafe(24)})
+    fresh_session(request, staff=found[0], role=found[1], csrf=secrets.token_urlsafe(24))
     return RedirectResponse("/staff", status_code=303)
 
 
@@ -71,7 +71,7 @@ async def matrix_page(request: Request, cycle_id: str, block: str = "", group: s
                        state=state if state in CELL_STATES else "")
         body_tasks = sorted({int(number) for _, _, cells in found.bodies for number in cells})
         return render(request, "staff_matrix.html", ctx=ctx, m=found, block=block, group=group, state=state,
-                      states=CELL_STATES, body_tasks=body_tasks)
+                      states=CELL_STATES, body_tasks=body_tasks, notice=request.session.pop("notice", ""))
 
 
 @router.get("/{cycle_id}/outbox")
@@ -88,7 +88,7 @@ async def outbox_page(request: Request, cycle_id: str, q: str = "") -> Response:
 
 
 @router.get("/{cycle_id}/units/{code}")
-async def unit_history_page(request: Request, cycle_id: str, code: str, notice: str = "") -> Response:
+async def unit_history_page(request: Request, cycle_id: str, code: str) -> Response:
     signed_staff(request)
     portal = portal_of(request)
     with portal.session() as session:
@@ -100,15 +100,17 @@ async def unit_history_page(request: Request, cycle_id: str, code: str, notice: 
         (verdict,) = verify_cycles(session, cycle_id)
         zone = ctx.calendar.zone
         return render(request, "staff_unit.html", ctx=ctx, unit=unit, rows=rows, verdict=verdict,
-                      stages=[s.value for s in RERUN_EVENTS], notice=notice[:200],
+                      stages=[s.value for s in RERUN_EVENTS], notice=request.session.pop("notice", ""),
                       local=lambda text: local(datetime.fromisoformat(text), zone))
 
 
-def _back(cycle_id: str, code: str, notice: str) -> Response:
+def _back(request: Request, cycle_id: str, code: str, notice: str) -> Response:
+    """To the page the action came from, its outcome kept in the session for that page to say once."""
     from urllib.parse import quote
 
-    target = f"/staff/{cycle_id}/units/{quote(code)}" if code else f"/staff/{cycle_id}"
-    return RedirectResponse(f"{target}?notice={quote(notice[:200])}", status_code=303)
+    request.session["notice"] = notice[:300]
+    target = f"/staff/{quote(cycle_id)}/units/{quote(code)}" if code else f"/staff/{quote(cycle_id)}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/{cycle_id}/extend")
@@ -121,15 +123,16 @@ async def extend_action(request: Request, cycle_id: str) -> Response:
         last_day = datetime.strptime(str(form.get("until", "")).strip(), "%d/%m/%Y").date()
         number = int(str(form.get("task", "")))
     except ValueError:
-        return _back(cycle_id, code, "dd/mm/yyyy?")
+        return _back(request, cycle_id, code, _t(request, "bad_date"))
     try:
         with unit_of_work(portal.engine) as session:
             result = extend_deadline(session, cycle_context(session, cycle_id), task_number=number,
                                      unit_codes=[code], until=last_day, reason=str(form.get("reason", "")).strip(),
                                      actor=who.actor, at=portal.clock())
     except (Refused, LookupError, ValueError) as refused:
-        return _back(cycle_id, code, str(refused))
-    return _back(cycle_id, code, f"+ {number}: {result.last_day:%d/%m/%Y}")
+        return _back(request, cycle_id, code, _t(request, "not_done", why=str(refused)))
+    day = f"{result.last_day:%d/%m/%Y}"
+    return _back(request, cycle_id, code, _t(request, "extended_notice", task=number, day=day))
 
 
 @router.post("/{cycle_id}/rerun")
@@ -144,8 +147,10 @@ async def rerun_action(request: Request, cycle_id: str) -> Response:
                                  unit_code=code, reason=str(form.get("reason", "")), actor=who.actor,
                                  at=portal.clock())
     except (Refused, LookupError, ValueError) as refused:
-        return _back(cycle_id, code, str(refused))
-    return _back(cycle_id, code, f"{result.stage}: {result.from_state} → {result.to_state}")
+        return _back(request, cycle_id, code, _t(request, "not_done", why=str(refused)))
+    return _back(request, cycle_id, code, _t(request, "rerun_notice", stage=_t(request, result.stage),
+                                             before=_t(request, f"state.{result.from_state}"),
+                                             after=_t(request, f"state.{result.to_state}")))
 
 
 @router.post("/{cycle_id}/done")
@@ -159,8 +164,12 @@ async def done_action(request: Request, cycle_id: str) -> Response:
         if not reason:
             raise ValueError("reason")
         with unit_of_work(portal.engine) as session:
-            report_task_done(session, cycle_context(session, cycle_id), number=number, at=portal.clock(),
-                             actor=who.actor, reason=reason)
+            done = report_task_done(session, cycle_context(session, cycle_id), number=number, at=portal.clock(),
+                                    actor=who.actor, reason=reason)
     except (Refused, LookupError, ValueError) as refused:
-        return _back(cycle_id, "", str(refused))
-    return _back(cycle_id, "", f"{number}: ✓")
+        return _back(request, cycle_id, "", _t(request, "not_done", why=str(refused)))
+    return _back(request, cycle_id, "", _t(request, "done_notice" if done else "already_done", task=number))
+
+
+def _t(request: Request, key: str, **values: object) -> str:
+    return words_for(page_language(request))(key, **values)

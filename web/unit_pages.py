@@ -21,7 +21,7 @@ from tasks.events import unit_of_work
 from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
 from tasks.imports import Inputs, submit_explanation, submit_self_assessment
 from tasks.portal import draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
-from web.portal import SignedUnit, cycle_context, local, portal_of, render, signed_unit
+from web.portal import SignedUnit, cycle_context, local, page_language, portal_of, render, signed_unit
 from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
 
 router = APIRouter(prefix="/unit")
@@ -127,11 +127,11 @@ def _safe_name(filename: str) -> str:
 def _t(request: Request, key: str) -> str:
     from web.words import words_for
 
-    return words_for(portal_of(request).settings.language)(key)
+    return words_for(page_language(request))(key)
 
 
 @router.get("/evidence")
-async def evidence_page(request: Request, notice: str = "") -> Response:
+async def evidence_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
