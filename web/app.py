@@ -10,23 +10,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from models.settings import Settings
-from models.sign_in import SignInRefused, read_sign_in_token, sign_in_link, web_secret
-from models.tables import OutboxMessage, SignInUse, Unit
-from notifications.outbox import NewMessage, enqueue
-from notifications.render import render as render_mail
-from tasks.delivery import deliver_now
-from tasks.messages import message_context
-from tasks.portal import unit_of, units_of_address
+from models.sign_in import SignInRefused, web_secret
+from tasks.sign_in_links import check_link, mail_sign_in_links, spend_link
 from web import staff_pages, unit_pages
-from web.portal import Portal, cycle_context, fresh_session, portal_of, render
+from web.portal import Portal, fresh_session, portal_of, render
 from web.security import BodyLimit, SecurityHeaders, checked_form
 
 SESSION_HOURS = 8
@@ -86,26 +80,8 @@ async def request_link(request: Request) -> Response:
     client = request.client.host if request.client else "?"
     if not portal.link_requests.allow(f"ip:{client}", f"address:{address}"):
         return render(request, "home.html", status=429, notice_key="too_many")
-    ids: list[tuple[str, int]] = []
     if "@" in address:
-        at = portal.clock()
-        with portal.session() as session:
-            units = units_of_address(session, address)[:3]
-            messages = []
-            for unit in units:
-                ctx = cycle_context(session, unit.cycle_id)
-                context = message_context(ctx, portal.settings, title="signin", recipient_name=unit.name,
-                                          unit_name=unit.name, link_days=portal.settings.sign_in_link_days,
-                                          status_url=sign_in_link(portal.settings, cycle_id=unit.cycle_id,
-                                                                  unit_code=unit.code))
-                key = f"{unit.cycle_id}|unit:{unit.code}|signin|{secrets.token_hex(8)}"
-                messages.append(NewMessage(unit.cycle_id, key, "signin", f"unit:{unit.code}", None, unit.email, (),
-                                           render_mail("signin", context, language=portal.settings.language), None))
-            enqueue(session, messages, at=at)
-            ids = list(session.execute(select(OutboxMessage.cycle_id, OutboxMessage.id).where(
-                OutboxMessage.idempotency_key.in_([m.idempotency_key for m in messages]))).tuples())
-    for cycle_id, message_id in ids:  # sent now: the unit is waiting (left to the tick if the server is down)
-        deliver_now(portal.engine, portal.settings, cycle_id, [message_id], at=portal.clock())
+        mail_sign_in_links(portal.engine, portal.settings, address, at=portal.clock())
     return render(request, "home.html", notice_key="link_sent")
 
 
@@ -114,18 +90,11 @@ async def confirm_sign_in(request: Request, token: str) -> Response:
     so that a mail scanner opening the link does not spend it."""
     portal = portal_of(request)
     try:
-        claim = read_sign_in_token(portal.settings, token)
+        _, unit_name = check_link(portal.engine, portal.settings, token)
     except SignInRefused as refused:
         return render(request, "home.html", status=400, notice_key=f"link_{refused.reason}", ask_new_link=True)
-    with portal.session() as session:
-        unit = unit_of(session, claim.cycle_id, claim.unit_code)
-        used = session.get(SignInUse, claim.nonce) is not None
-    if unit is None:
-        return render(request, "home.html", status=400, notice_key="link_invalid", ask_new_link=True)
-    if used:
-        return render(request, "home.html", status=400, notice_key="link_used", ask_new_link=True)
     fresh_session(request, pending=token)
-    return render(request, "confirm.html", unit_name=unit.name)
+    return render(request, "confirm.html", unit_name=unit_name)
 
 
 async def open_session(request: Request) -> Response:
@@ -135,18 +104,9 @@ async def open_session(request: Request) -> Response:
     if not token:
         raise HTTPException(400)
     try:
-        claim = read_sign_in_token(portal.settings, token)
+        claim = spend_link(portal.engine, portal.settings, token, at=portal.clock())
     except SignInRefused as refused:
         return render(request, "home.html", status=400, notice_key=f"link_{refused.reason}", ask_new_link=True)
-    try:
-        with portal.session() as session:
-            unit: Unit | None = unit_of(session, claim.cycle_id, claim.unit_code)
-            if unit is None:
-                raise HTTPException(400)
-            session.add(SignInUse(nonce=claim.nonce[:32], cycle_id=claim.cycle_id, unit_code=claim.unit_code,
-                                  used_at=portal.clock()))
-    except IntegrityError:
-        return render(request, "home.html", status=400, notice_key="link_used", ask_new_link=True)
     fresh_session(request, unit=claim.unit_code, cycle=claim.cycle_id, csrf=secrets.token_urlsafe(24))
     return RedirectResponse(claim.next_path, status_code=303)
 
