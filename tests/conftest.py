@@ -137,3 +137,11 @@ def smtp(tmp_path, monkeypatch) -> Iterator[CaptureServer]:
         get_settings.cache_clear()
         yield server
     get_settings.cache_clear()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item: a browser test that failed leaves its screenshot (tests.browser)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

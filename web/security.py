@@ -76,9 +76,12 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         limit = self.limit_for(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             return await _refuse(send, 413)
+        if limit > PLAIN_BYTES and not headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
+            return await _refuse(send, 415)  # a file comes as a form's part, or not at all
         received = 0
 
         async def counted() -> Message:
@@ -93,9 +96,13 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+REFUSALS = {413: "Tệp hoặc yêu cầu quá lớn: không có gì được ghi. Hãy gửi tệp nhỏ hơn.",
+            415: "Tệp phải được gửi bằng biểu mẫu tải lên của trang: không có gì được ghi."}
+
+
 async def _refuse(send: Send, status: int) -> None:
-    body = ("<!DOCTYPE html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Tệp quá lớn</title>"
-            "<p>Tệp hoặc yêu cầu quá lớn: không có gì được ghi. Hãy gửi tệp nhỏ hơn.</p></html>").encode()
+    body = ("<!DOCTYPE html><html lang=\"vi\"><meta charset=\"utf-8\"><title>parindex</title>"
+            f"<p>{REFUSALS[status]}</p></html>").encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"text/html; charset=utf-8"),
                             (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})

@@ -63,12 +63,3 @@ def production(tmp_path_factory, database_url) -> Iterator[Production]:
             time.sleep(0.5)
     if saved is not None:
         os.environ["PREFECT_API_URL"] = saved
-
-
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    setattr(item, f"rep_{report.when}", report)
-    return report
