@@ -29,7 +29,12 @@ ACCEPTED = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, DOC, XLS"
 
 
 class EvidenceRefused(Refused, ValueError):
-    """A file that is not evidence parindex keeps: too large, empty, or of a type it does not accept."""
+    """A file that is not evidence parindex keeps: too large, empty, or of a type it does not accept; `rule`
+    names which (evidence-empty, evidence-too-large, evidence-type, evidence-criterion)."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 def content_type_of(data: bytes) -> tuple[str, str]:
@@ -56,7 +61,7 @@ def content_type_of(data: bytes) -> tuple[str, str]:
                             return found
         except (zipfile.BadZipFile, OSError, KeyError, ValueError):
             pass
-    raise EvidenceRefused(f"not a file type kept as evidence: {ACCEPTED} (checked by content)")
+    raise EvidenceRefused("evidence-type", f"not a file type kept as evidence: {ACCEPTED} (checked by content)")
 
 
 def store(folder: Path, data: bytes) -> str:
@@ -81,16 +86,17 @@ def record_evidence(session: Session, ctx: CycleContext, *, unit_code: str, crit
                     data: bytes, actor: str, at: datetime, folder: Path) -> EvidenceFile:
     """Check, store and record one file for one criterion of one unit."""
     if not data:
-        raise EvidenceRefused(f"{filename}: the file is empty")
+        raise EvidenceRefused("evidence-empty", f"{filename}: the file is empty")
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise EvidenceRefused(f"{filename}: larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB")
+        raise EvidenceRefused("evidence-too-large", f"{filename}: larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB")
     content_type, extension = content_type_of(data)
     unit = session.scalar(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code == unit_code))
     criterion = session.scalar(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
                                                        Criterion.code == criterion_code,
                                                        Criterion.method.is_not(None)))
     if unit is None or criterion is None:
-        raise EvidenceRefused(f"criterion {criterion_code!r} is not a scored criterion of {ctx.cycle_id}")
+        raise EvidenceRefused("evidence-criterion",
+                              f"criterion {criterion_code!r} is not a scored criterion of {ctx.cycle_id}")
     name = Path(filename.replace("\\", "/")).name[:MAX_FILENAME] or f"evidence{extension}"
     digest = store(folder, data)
     existing = session.scalar(select(EvidenceFile).where(EvidenceFile.unit_id == unit.id,

@@ -22,6 +22,7 @@ from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored
 from tasks.imports import Inputs, submit_explanation, submit_self_assessment
 from tasks.portal import draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
 from web.portal import SignedUnit, cycle_context, local, page_language, portal_of, render, signed_unit
+from web.rules import rule_words
 from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
 
 router = APIRouter(prefix="/unit")
@@ -115,8 +116,10 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
 
 
 def _refused(request: Request, unit: Unit, problems: list[FormProblem]) -> Response:
+    language = page_language(request)
     return render(request, "unit_refused.html", status=422, unit=unit, problems=problems[:500],
-                  more=max(len(problems) - 500, 0), count=len(problems))
+                  more=max(len(problems) - 500, 0), count=len(problems),
+                  rule_words=lambda rule: rule_words(rule, language))
 
 
 def _safe_name(filename: str) -> str:
@@ -156,7 +159,7 @@ async def attach_evidence(request: Request) -> Response:
                                 criterion_code=criterion, filename=_safe_name(upload.filename or ""), data=data,
                                 actor=who.actor, at=portal.clock(), folder=portal.evidence_dir)
         except EvidenceRefused as refused:
-            refusals.append(str(refused))
+            refusals.append(f"{_safe_name(upload.filename or '')}: {rule_words(refused.rule, page_language(request))}")
     if not uploads:
         refusals.append(_t(request, "no_evidence"))
     with portal.session() as session:

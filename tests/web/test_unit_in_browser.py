@@ -86,6 +86,7 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     assert page.is_visible("#refused")
     problems = page.inner_text("#problems")
     assert "above-maximum" in problems and str(leaf[0].row) in problems and "Điểm" in problems
+    assert "Điểm lớn hơn điểm tối đa của tiêu chí" in problems
     assert counts(world) == before  # refused whole: not a row written
     assert str(tmp_path) not in page.content() and "/tmp/" not in page.content()
 
@@ -105,7 +106,7 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     page.set_input_files("input[name=files]", [str(tmp_path / "quyet-dinh.pdf"), str(tmp_path / "not-a-pdf.pdf")])
     page.click("#evidence-form button")
     assert "quyet-dinh.pdf" in page.inner_text("#evidence")
-    assert "not a file type kept as evidence" in page.inner_text("main")
+    assert "not-a-pdf.pdf: Không phải loại tệp được nhận làm tài liệu kiểm chứng" in page.inner_text("main")
     with session_scope(world.engine) as session:
         (kept,) = session.execute(select(EvidenceFile)).scalars().all()
         assert (kept.criterion_code, kept.content_type, kept.actor) == (criterion, "application/pdf", "unit:SNV")
