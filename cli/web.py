@@ -31,22 +31,38 @@ def default_port() -> int:
 def web_command(
     host: Annotated[str, typer.Option(help="Address to listen on (behind a reverse proxy: 127.0.0.1)")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Port (default: PARINDEX_PUBLIC_URL's)")] = None,
+    capture_mail: Annotated[Path | None, typer.Option(
+        help="Demos and trials: catch the portal's mail (sign-in links asked for) as .eml files in this folder, "
+             "on an SMTP server of its own")] = None,
     db: DbOption = "",
 ) -> None:
     """Serve the portal: units act on their tasks from their mails' links; staff sign in with their account."""
+    import contextlib
+
     import uvicorn
 
+    from models.sign_in import web_secret
+    from notifications.capture import CaptureServer
     from tasks.runtime import engine_for
     from web.app import create_app
 
-    with user_errors():
+    settings = get_settings()
+    with user_errors(), contextlib.ExitStack() as stack:
         url = checked_url(db)
-        app = create_app(get_settings(), engine_for(url))
-    chosen = port or default_port()
-    console.print(said("portal", "green") + f" http://{host}:{chosen} (links in mails: {get_settings().public_url})",
-                  markup=False)
-    serve(uvicorn.Server(uvicorn.Config(app, host=host, port=chosen, log_level="warning", proxy_headers=True,
-                                        server_header=False)))
+        if capture_mail is not None:
+            capture_mail.mkdir(parents=True, exist_ok=True)
+            smtp = stack.enter_context(CaptureServer(capture_mail))
+            settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
+        web_secret(settings)
+        app = create_app(settings, engine_for(url))
+        chosen = port or default_port()
+        console.print(said("portal", "green") + f" http://{host}:{chosen} (links in mails: {settings.public_url}; "
+                      f"they are signed with {Path(settings.web_secret_file).resolve()}, which every process that "
+                      "writes mail must share)", markup=False)
+        if capture_mail is not None:
+            console.print(f"its mail is caught in {capture_mail}/", markup=False)
+        serve(uvicorn.Server(uvicorn.Config(app, host=host, port=chosen, log_level="warning", proxy_headers=True,
+                                            server_header=False)))
 
 
 def serve(server) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +87,8 @@ def start_background(database_url: str, port: int | None = None, timeout: float 
     NOTE.parent.mkdir(parents=True, exist_ok=True)
     log = open(NOTE.parent / "web.log", "ab")  # noqa: SIM115 - the child keeps it
     process = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "web", "--port",
-                                str(chosen), "--db", database_url], stdout=log, stderr=log, start_new_session=True,
+                                str(chosen), "--db", database_url, "--capture-mail", "var/outbox"],
+                               stdout=log, stderr=log, start_new_session=True,
                                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     url = f"http://127.0.0.1:{chosen}"
     deadline = time.monotonic() + timeout

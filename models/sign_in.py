@@ -7,6 +7,7 @@ nonce that the portal records when the token opens a session, so a link forwarde
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ def web_secret(settings: Settings) -> str:
 
 
 def _read_or_create(path: Path) -> str:
+    """The secret in `path`; a new one the first time, said in the log: every process that writes mail (tick,
+    serve, a worker) and the portal must read the same file, or the links one writes the other refuses."""
     if path.exists():
         value = path.read_text(encoding="ascii").strip()
         if len(value) < 32:
@@ -45,6 +48,9 @@ def _read_or_create(path: Path) -> str:
         return _read_or_create(path)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(value)
+    logging.getLogger("parindex").warning(
+        "a new web secret was made at %s: sign-in links are signed with it; the portal and every process that "
+        "writes mail must use this file (PARINDEX_WEB_SECRET_FILE)", path)
     return value
 
 

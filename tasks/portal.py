@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
+from models.lifecycle import TransitionRefused, UnitEvent, UnitState
 from models.scores import latest_lines
 from models.stages import Stage
 from models.tables import (
@@ -44,6 +45,15 @@ class UnitTask:
     messages: list[OutboxMessage] = field(default_factory=list)
 
 
+def can_send(ctx: CycleContext, unit: Unit, event: UnitEvent) -> bool:
+    """Whether the unit's state lets it send this now (the intake's own rule: its lifecycle)."""
+    try:
+        ctx.lifecycle.next_state(UnitState(unit.state), event, unit=unit.code)
+    except TransitionRefused:
+        return False
+    return True
+
+
 def units_of_address(session: Session, address: str) -> list[Unit]:
     """The units registered with this address (a unit's or its head's), newest cycle first."""
     address = address.strip().lower()
@@ -69,11 +79,8 @@ def unit_tasks(session: Session, ctx: CycleContext, unit: Unit, *, with_details:
     found.sort(key=lambda t: t.number)
     deadlines = session.execute(select(Deadline).where(Deadline.assignment_id.in_([t.assignment_id for t in found]))
                                 .order_by(Deadline.id)).scalars().all()
-    for item in found:
+    for item in found:  # why a deadline moved is the assignment's own: "gia hạn đến …: <the operator's reason>"
         item.deadlines = [d for d in deadlines if d.assignment_id == item.assignment_id]
-        extended = [d for d in item.deadlines if d.source == "extension"]
-        if extended:  # why it moved: the operator's reason, and the calendar's when that moved it again
-            item.moved_because = "; ".join(filter(None, (extended[-1].reason, extended[-1].moved_because)))
         if with_details:
             item.messages = list(session.execute(
                 select(OutboxMessage).where(OutboxMessage.assignment_id == item.assignment_id)

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
@@ -47,6 +48,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], dateti
     app.add_api_route("/signout", sign_out, methods=["POST"])
     app.add_api_route("/language/{code}", choose_language, methods=["GET"])
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, not_found)  # /unit/tasks/abc: no such page
     app.add_exception_handler(Exception, server_error)
     return app
 
@@ -56,6 +58,10 @@ async def http_error(request: Request, error: HTTPException) -> Response:
         return RedirectResponse("/", status_code=303)
     key = "csrf" if error.detail == "csrf" else ERROR_WORDS.get(error.status_code, "bad_request")
     return render(request, "error.html", status=error.status_code, message_key=key)
+
+
+async def not_found(request: Request, error: Exception) -> Response:
+    return render(request, "error.html", status=404, message_key="not_found")
 
 
 async def server_error(request: Request, error: Exception) -> Response:
@@ -111,12 +117,14 @@ async def open_session(request: Request) -> Response:
     return RedirectResponse(claim.next_path, status_code=303)
 
 
-async def choose_language(request: Request, code: str) -> Response:
-    """Tiếng Việt or English for this browser's pages (mail keeps the province's language)."""
+async def choose_language(request: Request, code: str,
+                          back: str = Query("/", alias="next", max_length=300)) -> Response:
+    """Tiếng Việt or English for this browser's pages (mail keeps the province's language); back to the page."""
     if code not in ("vi", "en"):
         raise HTTPException(404)
     request.session["lang"] = code
-    return RedirectResponse("/", status_code=303)
+    safe = back.startswith("/") and not back.startswith(("//", "/\\"))
+    return RedirectResponse(back if safe else "/", status_code=303)
 
 
 async def sign_out(request: Request) -> Response:

@@ -19,7 +19,8 @@ FORM_BYTES = 26 * MB  # an uploaded form: the intake's own limit is 25 MB
 EVIDENCE_BYTES = 20 * MB  # per evidence file
 EVIDENCE_FILES = 5  # evidence files per upload
 EVIDENCE_REQUEST_BYTES = EVIDENCE_FILES * EVIDENCE_BYTES + MB
-PLAIN_BYTES = 256 * 1024  # every other POST: a sign-in, an explanation of each line, an operator's action
+DRAFT_BYTES = 4 * MB  # the draft page's boxes: up to 4,000 characters a line, percent-encoded
+PLAIN_BYTES = 256 * 1024  # every other POST: a sign-in, an operator's action
 CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
@@ -29,6 +30,8 @@ def body_limit(path: str) -> int:
         return EVIDENCE_REQUEST_BYTES
     if path.startswith("/unit/upload"):
         return FORM_BYTES
+    if path == "/unit/draft":
+        return DRAFT_BYTES
     return PLAIN_BYTES
 
 
@@ -80,7 +83,7 @@ class BodyLimit:
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             return await _refuse(send, 413)
-        if limit > PLAIN_BYTES and not headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
+        if limit > DRAFT_BYTES and not headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
             return await _refuse(send, 415)  # a file comes as a form's part, or not at all
         received = 0
 

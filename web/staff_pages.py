@@ -24,7 +24,7 @@ from tasks.portal import CELL_STATES, matrix, unit_of
 from tasks.rerun import RERUN_EVENTS, rerun_stage
 from web.portal import cycle_context, fresh_session, local, page_language, portal_of, render, signed_staff
 from web.security import checked_form
-from web.words import words_for
+from web.words import history_event, state_words, words_for
 
 router = APIRouter(prefix="/staff")
 OUTBOX_PAGE = 200
@@ -99,7 +99,9 @@ async def unit_history_page(request: Request, cycle_id: str, code: str) -> Respo
         rows = unit_history(session, cycle_id, code)
         (verdict,) = verify_cycles(session, cycle_id)
         zone = ctx.calendar.zone
+        t = words_for(page_language(request))
         return render(request, "staff_unit.html", ctx=ctx, unit=unit, rows=rows, verdict=verdict,
+                      event_words=lambda event: history_event(t, event), state_words=lambda s: state_words(t, s),
                       stages=[s.value for s in RERUN_EVENTS], notice=request.session.pop("notice", ""),
                       local=lambda text: local(datetime.fromisoformat(text), zone))
 
@@ -127,7 +129,7 @@ async def extend_action(request: Request, cycle_id: str) -> Response:
     try:
         with unit_of_work(portal.engine) as session:
             result = extend_deadline(session, cycle_context(session, cycle_id), task_number=number,
-                                     unit_codes=[code], until=last_day, reason=str(form.get("reason", "")).strip(),
+                                     unit_codes=[code], until=last_day, reason=_reason(form),
                                      actor=who.actor, at=portal.clock())
     except (Refused, LookupError, ValueError) as refused:
         return _back(request, cycle_id, code, _t(request, "not_done", why=str(refused)))
@@ -141,11 +143,13 @@ async def rerun_action(request: Request, cycle_id: str) -> Response:
     form = await checked_form(request)
     portal = portal_of(request)
     code = str(form.get("unit", ""))[:64]
+    stage = str(form.get("stage", ""))
+    if stage not in {s.value for s in RERUN_EVENTS}:
+        return _back(request, cycle_id, code, _t(request, "unknown_stage"))
     try:
         with unit_of_work(portal.engine) as session:
-            result = rerun_stage(session, cycle_context(session, cycle_id), stage=Stage(str(form.get("stage", ""))),
-                                 unit_code=code, reason=str(form.get("reason", "")), actor=who.actor,
-                                 at=portal.clock())
+            result = rerun_stage(session, cycle_context(session, cycle_id), stage=Stage(stage), unit_code=code,
+                                 reason=_reason(form), actor=who.actor, at=portal.clock())
     except (Refused, LookupError, ValueError) as refused:
         return _back(request, cycle_id, code, _t(request, "not_done", why=str(refused)))
     return _back(request, cycle_id, code, _t(request, "rerun_notice", stage=_t(request, result.stage),
@@ -158,7 +162,7 @@ async def done_action(request: Request, cycle_id: str) -> Response:
     who = signed_staff(request, StaffRole.OPERATOR)
     form = await checked_form(request)
     portal = portal_of(request)
-    reason = str(form.get("reason", "")).strip()
+    reason = _reason(form)
     try:
         number = int(str(form.get("task", "")))
         if not reason:
@@ -169,6 +173,14 @@ async def done_action(request: Request, cycle_id: str) -> Response:
     except (Refused, LookupError, ValueError) as refused:
         return _back(request, cycle_id, "", _t(request, "not_done", why=str(refused)))
     return _back(request, cycle_id, "", _t(request, "done_notice" if done else "already_done", task=number))
+
+
+MAX_REASON = 500
+
+
+def _reason(form) -> str:  # type: ignore[no-untyped-def]
+    """An operator's reason as the history keeps it: one line, at most MAX_REASON characters (as the form says)."""
+    return " ".join(str(form.get("reason", "")).split())[:MAX_REASON]
 
 
 def _t(request: Request, key: str, **values: object) -> str:

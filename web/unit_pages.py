@@ -14,16 +14,18 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from models.forms.problems import FormProblem, FormRejected
+from models.lifecycle import UnitEvent
 from models.refusals import Refused
 from models.tables import Unit
 from tasks.attachments import prefilled_form
 from tasks.events import unit_of_work
 from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
 from tasks.imports import Inputs, submit_explanation, submit_self_assessment
-from tasks.portal import draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
+from tasks.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
 from web.portal import SignedUnit, cycle_context, local, page_language, portal_of, render, signed_unit
 from web.rules import rule_words
 from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
+from web.words import words_for
 
 router = APIRouter(prefix="/unit")
 FORM_SUFFIXES = (".xlsx", ".csv", ".json")
@@ -50,7 +52,7 @@ async def unit_home(request: Request) -> Response:
         messages = unit_messages(session, who.cycle_id, unit)
         zone = ctx.calendar.zone
         return render(request, "unit_home.html", unit=unit, ctx=ctx, tasks=tasks, messages=messages,
-                      explaining=any(t.stage == "explanations" and t.status in ("open", "overdue") for t in tasks),
+                      explaining=can_send(ctx, unit, UnitEvent.SUBMIT_EXPLANATION),
                       local=lambda instant: local(instant, zone))
 
 
@@ -98,7 +100,8 @@ async def upload_form(request: Request, kind: str) -> Response:
     return _intake(request, unit, who, kind, name, await upload.read())
 
 
-def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str, data: bytes) -> Response:
+def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str, data: bytes,
+            heading: str = "refused") -> Response:
     portal = portal_of(request)
     with tempfile.TemporaryDirectory(prefix="parindex-upload-") as folder:
         path = Path(folder) / name
@@ -109,16 +112,21 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
         except FormRejected as rejected:
             problems = [FormProblem(name, p.rule, p.message.replace(folder + "/", "").replace(folder, ""), p.sheet,
                                     p.row, p.column) for p in rejected.problems]
-            return _refused(request, unit, problems)
+            return _refused(request, unit, problems, heading=heading)
         except (Refused, LookupError) as refused:
-            return _refused(request, unit, [FormProblem(name, "refused", str(refused).replace(folder, ""))])
-    return render(request, "unit_accepted.html", unit=unit, kind=kind, name=name, summary=result.summary())
+            return _refused(request, unit, [FormProblem(name, "refused", str(refused).replace(folder, ""))],
+                            heading=heading)
+    t = words_for(page_language(request))
+    summary = t("accepted_summary", kind=t(f"kind.{result.kind}"), units=len(result.units), rows=result.rows)
+    if result.late:
+        summary += " " + t("accepted_late")
+    return render(request, "unit_accepted.html", unit=unit, kind=kind, name=name, summary=summary)
 
 
-def _refused(request: Request, unit: Unit, problems: list[FormProblem]) -> Response:
+def _refused(request: Request, unit: Unit, problems: list[FormProblem], *, heading: str = "refused") -> Response:
     language = page_language(request)
     return render(request, "unit_refused.html", status=422, unit=unit, problems=problems[:500],
-                  more=max(len(problems) - 500, 0), count=len(problems),
+                  more=max(len(problems) - 500, 0), count=len(problems), heading=heading,
                   rule_words=lambda rule: rule_words(rule, language))
 
 
@@ -127,10 +135,8 @@ def _safe_name(filename: str) -> str:
     return SAFE_NAME.sub("_", base)[:120].lstrip(".") or "form"
 
 
-def _t(request: Request, key: str) -> str:
-    from web.words import words_for
-
-    return words_for(page_language(request))(key)
+def _t(request: Request, key: str, **values: object) -> str:
+    return words_for(page_language(request))(key, **values)
 
 
 @router.get("/evidence")
@@ -147,7 +153,16 @@ async def attach_evidence(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
-    form = await checked_form(request, max_files=EVIDENCE_FILES, max_fields=EVIDENCE_FILES + 4)
+    try:
+        form = await checked_form(request, max_files=EVIDENCE_FILES, max_fields=EVIDENCE_FILES + 4)
+    except HTTPException as refused:
+        if refused.status_code != 400:
+            raise
+        with portal.session() as session:
+            return render(request, "unit_evidence.html", status=400, unit=unit,
+                          criteria=evidence_criteria(session, who.cycle_id),
+                          files=evidence_of(session, who.cycle_id, who.code),
+                          refusals=[_t(request, "too_many_files", count=EVIDENCE_FILES)])
     criterion = str(form.get("criterion", ""))[:32]
     uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
     refusals: list[str] = []
@@ -188,8 +203,10 @@ async def draft_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
-        lines = draft_lines(session, cycle_context(session, who.cycle_id), unit)
-        return render(request, "unit_draft.html", unit=unit, lines=lines,
+        ctx = cycle_context(session, who.cycle_id)
+        lines = draft_lines(session, ctx, unit)
+        open_now = can_send(ctx, unit, UnitEvent.SUBMIT_EXPLANATION)
+        return render(request, "unit_draft.html", unit=unit, lines=lines, open_now=open_now,
                       has_draft=any(line.appraised is not None for line in lines))
 
 
@@ -209,7 +226,7 @@ async def send_explanations(request: Request) -> Response:
             rows.append({"Chu kỳ": who.cycle_id, "Mã đơn vị": who.code, "Mã tiêu chí": code, "Giải trình": reason,
                          "Điểm": points or None})
     data = json.dumps({"Giải trình": rows}, ensure_ascii=False).encode("utf-8")
-    return _intake(request, unit, who, "explanation", "giai-trinh.json", data)
+    return _intake(request, unit, who, "explanation", "giai-trinh.json", data, heading="explanation_refused")
 
 
 @router.get("/result")
@@ -218,5 +235,6 @@ async def result_page(request: Request) -> Response:
     with portal.session() as session:
         _, unit = _unit(request, session)
         result, letter = unit_result(session, unit)
-        text = SIGN_IN_LINK.sub("…", letter.body_text) if letter else ""  # its link has done its work
+        page = f"{portal.settings.public_url.rstrip('/')}/unit/result"
+        text = SIGN_IN_LINK.sub(page, letter.body_text) if letter else ""  # its sign-in link has done its work
         return render(request, "unit_result.html", unit=unit, result=result, letter=letter, letter_text=text)

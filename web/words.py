@@ -11,7 +11,8 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "unit_sign_in_help": "Đơn vị không cần mật khẩu: nhập địa chỉ thư điện tử đã đăng ký của đơn vị để nhận "
                              "liên kết đăng nhập.",
         "email": "Địa chỉ thư điện tử", "send_link": "Gửi liên kết đăng nhập",
-        "link_sent": "Nếu địa chỉ này đã được đăng ký cho một đơn vị, liên kết đăng nhập vừa được gửi tới địa chỉ đó.",
+        "link_sent": "Nếu địa chỉ này đã được đăng ký cho một đơn vị, liên kết đăng nhập được gửi tới địa chỉ đó "
+                     "(thường trong vòng một phút; kiểm tra cả hộp thư rác).",
         "staff_sign_in": "Cán bộ Sở Nội vụ đăng nhập", "username": "Tên đăng nhập", "password": "Mật khẩu",
         "wrong_password": "Tên đăng nhập hoặc mật khẩu không đúng.",
         "confirm_sign_in": "Đăng nhập trang của {unit}", "confirm_help": "Bấm nút để mở phiên làm việc của đơn vị. "
@@ -56,6 +57,18 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "mail.result": "thông báo kết quả", "mail.correction": "đính chính", "mail.signin": "liên kết đăng nhập",
         "mail.pending": "chờ gửi", "mail.sent": "đã gửi", "mail.failed": "gửi lỗi, sẽ thử lại",
         "mail.cancelled": "đã hủy (không còn cần)",
+        "history.register": "đăng ký", "history.open": "mở nhiệm vụ", "history.complete": "hoàn thành nhiệm vụ",
+        "history.overdue": "quá hạn", "history.extend": "gia hạn", "history.reopen": "mở lại nhiệm vụ",
+        "history.report_done": "báo cáo đã xong", "history.rerun": "chạy lại giai đoạn",
+        "history.evidence_attached": "đính kèm tài liệu kiểm chứng", "history.compute_result": "tính kết quả",
+        "history.correction_notice": "thông báo đính chính", "history.withdraw": "rút khỏi chu kỳ",
+        "history.score": "ghi điểm", "history.mail": "thư",
+        "accepted_summary": "Đã ghi {kind} của {units} đơn vị từ {rows} dòng.", "accepted_late": "Gửi sau hạn.",
+        "explanation_refused": "Giải trình bị từ chối, không dữ liệu nào được ghi",
+        "draft_closed": "Giai đoạn giải trình chưa mở hoặc đã đóng với đơn vị: các dòng dưới đây chỉ để xem.",
+        "too_many_files": "Mỗi lần gửi tối đa {count} tệp: không tệp nào được ghi, hãy gửi lại từng đợt.",
+        "unknown_stage": "Giai đoạn không chạy lại được.",
+        "by_plan": "theo kế hoạch", "search_help": "Tìm theo tiêu đề, địa chỉ hoặc mã đơn vị",
         # staff pages
         "matrix": "Tiến độ theo đơn vị và giai đoạn", "outbox": "Hộp thư đi", "history": "Lịch sử",
         "filter": "Lọc", "all": "tất cả", "block": "Khối", "group": "Nhóm", "unit": "Đơn vị",
@@ -82,7 +95,8 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "unit_sign_in_help": "Units need no password: type your unit's registered e-mail address to receive a "
                              "sign-in link.",
         "email": "E-mail address", "send_link": "Send a sign-in link",
-        "link_sent": "If this address is registered for a unit, a sign-in link was just sent to it.",
+        "link_sent": "If this address is registered for a unit, a sign-in link is sent to it (usually within a "
+                     "minute; check the spam folder too).",
         "staff_sign_in": "Department staff sign in", "username": "User name", "password": "Password",
         "wrong_password": "Wrong user name or password.",
         "confirm_sign_in": "Sign in to {unit}'s page", "confirm_help": "Press the button to open your unit's "
@@ -124,6 +138,18 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "mail.escalation": "escalation", "mail.digest": "daily digest", "mail.draft": "round-1 draft",
         "mail.result": "result letter", "mail.correction": "correction", "mail.signin": "sign-in link",
         "mail.pending": "waiting", "mail.sent": "sent", "mail.failed": "failed, retried", "mail.cancelled": "cancelled",
+        "history.register": "registered", "history.open": "task opened", "history.complete": "task done",
+        "history.overdue": "overdue", "history.extend": "extension", "history.reopen": "task re-opened",
+        "history.report_done": "reported done", "history.rerun": "stage re-run",
+        "history.evidence_attached": "evidence attached", "history.compute_result": "result computed",
+        "history.correction_notice": "correction notice", "history.withdraw": "withdrawn",
+        "history.score": "scores recorded", "history.mail": "mail",
+        "accepted_summary": "Recorded: {kind} of {units} unit(s) from {rows} row(s).", "accepted_late": "Sent late.",
+        "explanation_refused": "The explanations were refused; nothing was recorded",
+        "draft_closed": "Explanations are not open for your unit (not yet, or no longer): these lines are to read.",
+        "too_many_files": "At most {count} files at a time: none was recorded; send them in batches.",
+        "unknown_stage": "Not a stage that can be re-run.",
+        "by_plan": "by the plan", "search_help": "Search subjects, addresses or unit codes",
         "matrix": "Progress by unit and stage", "outbox": "Outbox", "history": "History",
         "filter": "Filter", "all": "all", "block": "Block", "group": "Group", "unit": "Unit",
         "bodies_tasks": "Bodies' tasks", "showing": "Showing {shown} of {total} units",
@@ -155,3 +181,24 @@ def words_for(language: str):  # type: ignore[no-untyped-def]
         return text.format(**values) if values else text
 
     return t
+
+
+def history_event(t, event: str) -> str:  # type: ignore[no-untyped-def]
+    """A history row's event in words: a unit's transition, a task's, a score version, a mail."""
+    for key in (f"event.{event}", f"history.{event}"):
+        if t(key) != key:
+            return t(key)
+    if event.startswith("score_"):
+        return f"{t('history.score')}: {t('kind.' + event.removeprefix('score_'))}"
+    if event.endswith("_queued"):
+        return f"{t('history.mail')}: {t('mail.' + event.removesuffix('_queued'))}"
+    return event
+
+
+def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
+    if not state:
+        return ""
+    for key in (f"state.{state}", state, f"mail.{state}"):
+        if t(key) != key:
+            return t(key)
+    return state
