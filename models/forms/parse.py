@@ -187,7 +187,8 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
     if complete:
         leaves = catalogue.leaves("appraisal")
         for unit, lines in found.items():
-            missing = [leaf.code for leaf in leaves if leaf.code not in lines]
+            # a leaf whose row is there but refused is named on its row already, not again as missing
+            missing = [leaf.code for leaf in leaves if leaf.code not in lines and (unit, leaf.code) not in first_row]
             if missing:
                 problems.add("incomplete", f"{unit}: {len(missing)} criterion/criteria without points: "
                              f"{', '.join(missing[:8])}{'…' if len(missing) > 8 else ''}")

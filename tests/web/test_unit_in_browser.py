@@ -87,6 +87,7 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     problems = page.inner_text("#problems")
     assert "above-maximum" in problems and str(leaf[0].row) in problems and "Điểm" in problems
     assert "Điểm lớn hơn điểm tối đa của tiêu chí" in problems
+    assert "incomplete" not in problems  # the refused row is named once, not again as a criterion without points
     assert counts(world) == before  # refused whole: not a row written
     assert str(tmp_path) not in page.content() and "/tmp/" not in page.content()
 
