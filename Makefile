@@ -31,8 +31,7 @@ lint: install
 # The whole suite on SQLite and, side by side in a second process, on PostgreSQL when a server answers
 # (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`); each pass has its own Prefect home.
 # The crash suites (SIGKILL, PostgreSQL restarts) take minutes: they run in `make reliability`.
-# Tests marked one_pass do not use the test database: they run once, in the SQLite pass (the two then take about
-# as long).
+# Tests marked one_pass do not use the test database: they run once, in the PostgreSQL pass.
 # Tests marked production (a real Prefect server, worker and browser) run against PostgreSQL, production's
 # database, when it answers. The PostgreSQL pass takes the folders in reverse order, so the two passes do not
 # start their heaviest tests (subprocesses, Prefect servers) at the same moment. Each ends with its slowest tests.
@@ -45,11 +44,11 @@ test: install lint browser
 		exit $$?; fi; \
 	echo "== on SQLite here, and on PostgreSQL ($$url) beside it (its output follows at the end)"; \
 	PARINDEX_TEST_DATABASE_URL=$$url PREFECT_HOME=$(CURDIR)/var/prefect-test-postgresql \
-		$(PYTEST) -m "not crash and not one_pass" $$(find tests -mindepth 1 -maxdepth 1 -type d ! -name __pycache__ | sort -r) \
+		$(PYTEST) -m "not crash" $$(find tests -mindepth 1 -maxdepth 1 -type d ! -name __pycache__ | sort -r) \
 		> var/test-postgresql.log 2>&1 & pg=$$!; \
 	trap 'kill $$pg 2>/dev/null' INT TERM; \
 	env -u PARINDEX_TEST_DATABASE_URL PREFECT_HOME=$(CURDIR)/var/prefect-test-sqlite \
-		$(PYTEST) -m "not crash and not production"; sqlite=$$?; \
+		$(PYTEST) -m "not crash and not production and not one_pass"; sqlite=$$?; \
 	echo "== SQLite pass: exit $$sqlite; waiting for the PostgreSQL pass"; \
 	wait $$pg; postgresql=$$?; \
 	echo "== on PostgreSQL ($$url): exit $$postgresql"; cat var/test-postgresql.log; \

@@ -65,7 +65,7 @@ def smtp_connection(settings: Settings) -> Iterator[yagmail.SMTP]:
     client = yagmail.SMTP(
         user=settings.smtp_user, password=password, host=settings.smtp_host, port=settings.smtp_port,
         smtp_starttls=settings.smtp_starttls, smtp_ssl=settings.smtp_ssl, smtp_skip_login=password is None,
-        soft_email_validation=False,
+        soft_email_validation=False, timeout=settings.smtp_timeout,  # a server that accepts and stays silent
     )
     try:
         client.login()

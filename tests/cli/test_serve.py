@@ -54,6 +54,15 @@ class Serve:
         for line in self.process.stdout:  # type: ignore[union-attr]
             self.lines.put(line)
 
+    def stopped(self, timeout: float) -> int:
+        """Its exit code; what it printed, when it does not stop in time."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            while not self.lines.empty():
+                self.seen.append(self.lines.get())
+            raise AssertionError(f"not stopped {timeout} s after SIGTERM; it printed:\n{''.join(self.seen)}") from None
+
     def wait_for(self, text: str, timeout: float = 120) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -82,7 +91,7 @@ def test_sigterm_stops_serve_and_the_server_it_started(loaded_hanoi, database_ur
     serve.wait_for("checkpoint(s) ahead")
     assert answers(api_url)
     serve.process.send_signal(signal.SIGTERM)
-    assert serve.process.wait(timeout=180) == 0  # a generous bound: a loaded machine stops slowly
+    assert serve.stopped(timeout=180) == 0  # a generous bound: a loaded machine stops slowly
     serve.wait_for("stopped", timeout=5)
     assert not answers(api_url)  # no orphan server left behind
     assert SECRET not in "".join(serve.seen)  # the database URL is shown with its password masked
@@ -98,4 +107,4 @@ def test_a_second_serve_waits_and_takes_over_when_the_first_is_killed(loaded_han
         first.process.wait(timeout=10)
         second.wait_for("parindex serve: jobs in", timeout=60)  # the lock went with the killed process
         second.process.send_signal(signal.SIGTERM)
-        assert second.process.wait(timeout=180) == 0
+        assert second.stopped(timeout=180) == 0
