@@ -117,7 +117,7 @@ def draft_lines(session: Session, ctx: CycleContext, unit: Unit) -> list[DraftLi
                              lines(ScoreKind.EXPLAINED))
     criteria = session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
                                                        Criterion.method == "appraisal")).scalars().all()
-    ordered = sorted(criteria, key=lambda c: tuple(int(p) if p.isdigit() else 0 for p in c.code.split(".")))
+    ordered = sorted(criteria, key=lambda c: c.position)
     return [DraftLine(c.code, c.title, c.max_points, own.get(c.code), draft.get(c.code), explained.get(c.code))
             for c in ordered]
 
@@ -126,8 +126,7 @@ def evidence_criteria(session: Session, cycle_id: str) -> list[Criterion]:
     """The scored criteria a unit can attach evidence to, those requiring it first."""
     rows = session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id,
                                                    Criterion.method == "appraisal")).scalars().all()
-    return sorted(rows, key=lambda c: (not c.evidence_required,
-                                       tuple(int(p) if p.isdigit() else 0 for p in c.code.split("."))))
+    return sorted(rows, key=lambda c: (not c.evidence_required, c.position))
 
 
 def unit_result(session: Session, unit: Unit) -> tuple[UnitResult | None, OutboxMessage | None]:

@@ -99,8 +99,8 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
     codes = [u.code for u in units]
     own = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.SELF_ASSESSED])
     draft = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.APPRAISED_ROUND1])
-    titles = dict(session.execute(select(Criterion.code, Criterion.title)
-                                  .where(Criterion.cycle_id == ctx.cycle_id)).all())
+    criteria = {row.code: row for row in session.execute(select(Criterion.code, Criterion.title, Criterion.position)
+                                                        .where(Criterion.cycle_id == ctx.cycle_id))}
     messages = []
     for unit in units:
         assignee = assignee_for_unit(unit.code)
@@ -110,7 +110,7 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
             ctx, settings, title="draft", recipient_name=unit.name, unit_name=unit.name,
             self_total=self_assessed.total if self_assessed else "—",
             appraised_total=appraised.total if appraised else "—",
-            changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), titles),
+            changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), criteria),
             deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
             status_url=status_url(settings, ctx.cycle_id, assignee, page="/unit/draft"))
         version = appraised.version if appraised else 0
@@ -122,15 +122,11 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
                             actor=actor, at=at, reason="round-1 draft sent to the unit", flow_run_id=flow_run_id)
 
 
-def changed_lines(own: dict, draft: dict, titles: dict[str, str]) -> list[dict[str, object]]:  # type: ignore[type-arg]
-    """The criteria whose round-1 points differ from the unit's own, in the criteria's order of codes."""
-    return [{"code": code, "title": titles.get(code, ""), "self": own.get(code, "—"), "appraised": points}
-            for code, points in sorted(draft.items(), key=lambda item: criterion_order(item[0]))
+def changed_lines(own: dict, draft: dict, criteria: dict) -> list[dict[str, object]]:  # type: ignore[type-arg]
+    """The criteria whose round-1 points differ from the unit's own, in the tree's order (their position)."""
+    return [{"code": code, "title": criteria[code].title, "self": own.get(code, "—"), "appraised": points}
+            for code, points in sorted(draft.items(), key=lambda item: criteria[item[0]].position)
             if own.get(code) != points]
-
-
-def criterion_order(code: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in code.split("."))
 
 
 def close_explanations(session: Session, ctx: CycleContext, *, at: datetime, actor: str,

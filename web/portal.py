@@ -62,6 +62,11 @@ def page_language(request: Request) -> str:
     return "en" if chosen == "en" else "vi"
 
 
+def say(request: Request, key: str, **values: object) -> str:
+    """A sentence of the portal's words in the reader's language."""
+    return words_for(page_language(request))(key, **values)
+
+
 def fresh_session(request: Request, **values: str) -> None:
     """A new session (sign-in, sign-out: nothing of the one before carries over but the chosen language)."""
     language = request.session.get("lang")

@@ -22,7 +22,7 @@ from tasks.extensions import extend_deadline
 from tasks.intake import report_task_done
 from tasks.portal import CELL_STATES, matrix, unit_of
 from tasks.rerun import RERUN_EVENTS, rerun_stage
-from web.portal import cycle_context, fresh_session, local, page_language, portal_of, render, signed_staff
+from web.portal import cycle_context, fresh_session, local, page_language, portal_of, render, say, signed_staff
 from web.security import checked_form
 from web.words import history_event, state_words, words_for
 
@@ -125,16 +125,16 @@ async def extend_action(request: Request, cycle_id: str) -> Response:
         last_day = datetime.strptime(str(form.get("until", "")).strip(), "%d/%m/%Y").date()
         number = int(str(form.get("task", "")))
     except ValueError:
-        return _back(request, cycle_id, code, _t(request, "bad_date"))
+        return _back(request, cycle_id, code, say(request, "bad_date"))
     try:
         with unit_of_work(portal.engine) as session:
             result = extend_deadline(session, cycle_context(session, cycle_id), task_number=number,
                                      unit_codes=[code], until=last_day, reason=_reason(form),
                                      actor=who.actor, at=portal.clock())
     except (Refused, LookupError, ValueError) as refused:
-        return _back(request, cycle_id, code, _t(request, "not_done", why=str(refused)))
+        return _back(request, cycle_id, code, say(request, "not_done", why=str(refused)))
     day = f"{result.last_day:%d/%m/%Y}"
-    return _back(request, cycle_id, code, _t(request, "extended_notice", task=number, day=day))
+    return _back(request, cycle_id, code, say(request, "extended_notice", task=number, day=day))
 
 
 @router.post("/{cycle_id}/rerun")
@@ -145,16 +145,16 @@ async def rerun_action(request: Request, cycle_id: str) -> Response:
     code = str(form.get("unit", ""))[:64]
     stage = str(form.get("stage", ""))
     if stage not in {s.value for s in RERUN_EVENTS}:
-        return _back(request, cycle_id, code, _t(request, "unknown_stage"))
+        return _back(request, cycle_id, code, say(request, "unknown_stage"))
     try:
         with unit_of_work(portal.engine) as session:
             result = rerun_stage(session, cycle_context(session, cycle_id), stage=Stage(stage), unit_code=code,
                                  reason=_reason(form), actor=who.actor, at=portal.clock())
     except (Refused, LookupError, ValueError) as refused:
-        return _back(request, cycle_id, code, _t(request, "not_done", why=str(refused)))
-    return _back(request, cycle_id, code, _t(request, "rerun_notice", stage=_t(request, result.stage),
-                                             before=_t(request, f"state.{result.from_state}"),
-                                             after=_t(request, f"state.{result.to_state}")))
+        return _back(request, cycle_id, code, say(request, "not_done", why=str(refused)))
+    return _back(request, cycle_id, code, say(request, "rerun_notice", stage=say(request, result.stage),
+                                             before=say(request, f"state.{result.from_state}"),
+                                             after=say(request, f"state.{result.to_state}")))
 
 
 @router.post("/{cycle_id}/done")
@@ -171,8 +171,8 @@ async def done_action(request: Request, cycle_id: str) -> Response:
             done = report_task_done(session, cycle_context(session, cycle_id), number=number, at=portal.clock(),
                                     actor=who.actor, reason=reason)
     except (Refused, LookupError, ValueError) as refused:
-        return _back(request, cycle_id, "", _t(request, "not_done", why=str(refused)))
-    return _back(request, cycle_id, "", _t(request, "done_notice" if done else "already_done", task=number))
+        return _back(request, cycle_id, "", say(request, "not_done", why=str(refused)))
+    return _back(request, cycle_id, "", say(request, "done_notice" if done else "already_done", task=number))
 
 
 MAX_REASON = 500
@@ -182,6 +182,3 @@ def _reason(form) -> str:  # type: ignore[no-untyped-def]
     """An operator's reason as the history keeps it: one line, at most MAX_REASON characters (as the form says)."""
     return " ".join(str(form.get("reason", "")).split())[:MAX_REASON]
 
-
-def _t(request: Request, key: str, **values: object) -> str:
-    return words_for(page_language(request))(key, **values)

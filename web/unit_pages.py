@@ -22,7 +22,7 @@ from tasks.events import unit_of_work
 from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
 from tasks.imports import Inputs, submit_explanation, submit_self_assessment
 from tasks.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
-from web.portal import SignedUnit, cycle_context, local, page_language, portal_of, render, signed_unit
+from web.portal import SignedUnit, cycle_context, local, page_language, portal_of, render, say, signed_unit
 from web.rules import rule_words
 from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
 from web.words import words_for
@@ -93,7 +93,7 @@ async def upload_form(request: Request, kind: str) -> Response:
     form = await checked_form(request, max_files=1, max_fields=5)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _refused(request, unit, [FormProblem("", "no-file", _t(request, "file"))])
+        return _refused(request, unit, [FormProblem("", "no-file", say(request, "file"))])
     name = _safe_name(upload.filename)
     if not name.lower().endswith(FORM_SUFFIXES):
         return _refused(request, unit, [FormProblem(name, "file-type", ".xlsx, .csv, .json")])
@@ -135,9 +135,6 @@ def _safe_name(filename: str) -> str:
     return SAFE_NAME.sub("_", base)[:120].lstrip(".") or "form"
 
 
-def _t(request: Request, key: str, **values: object) -> str:
-    return words_for(page_language(request))(key, **values)
-
 
 @router.get("/evidence")
 async def evidence_page(request: Request) -> Response:
@@ -162,7 +159,7 @@ async def attach_evidence(request: Request) -> Response:
             return render(request, "unit_evidence.html", status=400, unit=unit,
                           criteria=evidence_criteria(session, who.cycle_id),
                           files=evidence_of(session, who.cycle_id, who.code),
-                          refusals=[_t(request, "too_many_files", count=EVIDENCE_FILES)])
+                          refusals=[say(request, "too_many_files", count=EVIDENCE_FILES)])
     criterion = str(form.get("criterion", ""))[:32]
     uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
     refusals: list[str] = []
@@ -176,7 +173,7 @@ async def attach_evidence(request: Request) -> Response:
         except EvidenceRefused as refused:
             refusals.append(f"{_safe_name(upload.filename or '')}: {rule_words(refused.rule, page_language(request))}")
     if not uploads:
-        refusals.append(_t(request, "no_evidence"))
+        refusals.append(say(request, "no_evidence"))
     with portal.session() as session:
         return render(request, "unit_evidence.html", status=422 if refusals else 200, unit=unit,
                       criteria=evidence_criteria(session, who.cycle_id),

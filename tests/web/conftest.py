@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from cli.orchestration import _free_port
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.definition.loader import load_cycle
@@ -34,12 +34,6 @@ from web.app import create_app
 CYCLE = "haiphong-2021"
 PASSWORD = "mật-khẩu-đủ-dài-2021"
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/signin/[A-Za-z0-9_.\-]+")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -85,7 +79,7 @@ def world(db: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> Iterato
 
     cycle_id = getattr(request, "param", CYCLE)
     definition = load_cycle(ROOT / "calendar" / cycle_id)
-    port = free_port()
+    port = _free_port()
     with CaptureServer(tmp_path / "mails") as smtp:
         settings = Settings(public_url=f"http://127.0.0.1:{port}", web_secret_file=str(tmp_path / "web-secret"),
                             evidence_dir=str(tmp_path / "evidence"), smtp_host="127.0.0.1", smtp_port=smtp.port,

@@ -51,6 +51,16 @@ def sign_in_from_mail(page, world: PortalWorld, code: str, kind: str = "opened")
     page.wait_for_load_state()
 
 
+def staff_page(browser, served: str, username: str):  # type: ignore[no-untyped-def]
+    """A browser context of its own, signed in as this staff member."""
+    page = browser.new_context().new_page()
+    page.goto(f"{served}/staff/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button")
+    return page
+
+
 def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, served: str, page, browser,
                                                          tmp_path: Path) -> None:
     unit = world.unit("SNV")
@@ -115,11 +125,7 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     assert (Path(world.settings.evidence_dir) / kept.sha256[:2] / kept.sha256).read_bytes() == PDF
 
     # the coordinator, in a browser of their own, sees the unit's self-assessment cell done
-    coordinator = browser.new_context().new_page()
-    coordinator.goto(f"{served}/staff/login")
-    coordinator.fill("input[name=username]", "coordinator1")
-    coordinator.fill("input[name=password]", PASSWORD)
-    coordinator.click("main button")
+    coordinator = staff_page(browser, served, "coordinator1")
     coordinator.goto(f"{served}/staff/{CYCLE}")
     cell = coordinator.locator("#matrix tr[data-unit=SNV] td[data-stage=self_assessment]")
     assert "done" in cell.get_attribute("class")
@@ -128,11 +134,7 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     coordinator.context.close()
 
     # an operator extends VPUB's deadline with a reason; VPUB's page says when and why
-    operator = browser.new_context().new_page()
-    operator.goto(f"{served}/staff/login")
-    operator.fill("input[name=username]", "operator1")
-    operator.fill("input[name=password]", PASSWORD)
-    operator.click("main button")
+    operator = staff_page(browser, served, "operator1")
     operator.goto(f"{served}/staff/{CYCLE}/units/VPUB")
     task = world.unit_task_number("VPUB")
     operator.fill("#extend-form input[name=task]", str(task))
