@@ -11,18 +11,28 @@ from datetime import UTC, date, datetime, timedelta
 PRODID = "-//parindex//PAR Index deadlines//VI"
 
 
-def deadline_event(*, uid: str, title: str, last_day: date, due_at: datetime, description: str,
-                   stamp: datetime) -> str:
-    """A one-day event on the deadline's last day, ending when the deadline passes."""
+def deadline_event(*, uid: str, sequence: int, title: str, last_day: date, due_at: datetime, description: str,
+                   url: str, stamp: datetime) -> str:
+    """A one-day event on the deadline's last day, with an alarm a day before the deadline passes.
+
+    One UID per assignment deadline: every reminder of it, and the notice of an extension, carries the same
+    entry, so a calendar updates it instead of adding another; SEQUENCE counts the extensions, so the
+    moved entry replaces the old one (RFC 5546 §2.1.4)."""
     lines = [
         "BEGIN:VCALENDAR", f"PRODID:{PRODID}", "VERSION:2.0", "METHOD:PUBLISH", "BEGIN:VEVENT",
+        f"UID:{escape_text(uid)}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}",
         f"SUMMARY:{escape_text(title)}",
         f"DTSTART;VALUE=DATE:{last_day:%Y%m%d}",
         f"DTEND;VALUE=DATE:{last_day + timedelta(days=1):%Y%m%d}",
-        f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}",
-        f"UID:{escape_text(uid)}",
+        "TRANSP:TRANSPARENT",
         f"DESCRIPTION:{escape_text(description)}",
+        *([f"URL:{escape_text(url)}"] if url else []),
         f"X-PARINDEX-DUE:{escape_text(due_at.isoformat())}",
+        "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{escape_text(title)}",
+        f"TRIGGER;VALUE=DATE-TIME:{(due_at - timedelta(days=1)).astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        "END:VALARM",
         "END:VEVENT", "END:VCALENDAR",
     ]
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from models.batching import chunked
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.refusals import Refused
+from models.settings import Settings, get_settings
 from models.tables import (
     UNFINISHED,
     UNITS_OWNER,
@@ -24,7 +25,10 @@ from models.tables import (
 )
 from models.transitions import UnknownUnits
 from models.workdays import DeadlineRule, format_day_with_weekday
-from notifications.outbox import cancel_obsolete
+from notifications.outbox import NewMessage, cancel_obsolete, enqueue
+from notifications.render import render_each
+from tasks.messages import message_context, status_url
+from tasks.reminders import calendar_entries, extension_counts, message_key, recipients
 
 
 class ExtensionRefused(Refused, ValueError):
@@ -40,11 +44,12 @@ class ExtensionResult:
     extended: list[str]  # assignees
     reopened: int  # overdue assignments that are open again
     cancelled_messages: int
+    notified: int = 0  # assignees told of their new deadline at once, with the moved calendar entry
 
 
 def extend_deadline(session: Session, ctx: CycleContext, *, task_number: int, unit_codes: Sequence[str] | None,
                     until: date, reason: str, actor: str, at: datetime,
-                    flow_run_id: str | None = None) -> ExtensionResult:
+                    flow_run_id: str | None = None, settings: Settings | None = None) -> ExtensionResult:
     """Move the effective deadline of a task's unfinished assignments (for some units, or all assignees) to
     `until`, rolled forward past days off. The reminder ladder is computed from the assignment's deadline,
     so it follows; pending messages that carry the old deadline are cancelled in the same transaction."""
@@ -85,8 +90,40 @@ def extend_deadline(session: Session, ctx: CycleContext, *, task_number: int, un
         for row in rows])
     session.flush()
     cancelled = cancel_obsolete(session, cycle_id=ctx.cycle_id, reason=f"deadline extended: {reason.strip()}")
+    notified = _notify(session, ctx, settings or get_settings(), task=task, rows=rows, last_day=effective.last_day,
+                       due_at=effective.due_at, moved=moved, at=at)
     return ExtensionResult(task_number, effective.last_day, effective.due_at, effective.moved_because,
-                           [row.assignee for row in rows], len(reopened), cancelled)
+                           [row.assignee for row in rows], len(reopened), cancelled, notified)
+
+
+def _notify(session: Session, ctx: CycleContext, settings: Settings, *, task, rows: list, last_day: date,  # type: ignore[no-untyped-def]
+            due_at: datetime, moved: str, at: datetime) -> int:
+    """Each assignee's notice of its new deadline, at once, carrying the deadline's calendar entry with the
+    same UID and a higher SEQUENCE: the entry moves in the unit's calendar instead of doubling."""
+    people = recipients(session, ctx)
+    moved_rows = [_Moved(row.id, row.assignee, last_day, due_at, moved) for row in rows]
+    links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row in moved_rows}
+    calendars = calendar_entries(ctx, settings, task, moved_rows, people,
+                                 extension_counts(session, list(links)), links, at=at)
+    context = message_context(
+        ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
+        task_number=task.number, task_title=task.title, moved_because=moved,
+        deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time))
+    personal = [{"recipient_name": people[row.assignee].name, "status_url": links[row.id]} for row in moved_rows]
+    rendered = render_each("extended", context, personal, language=settings.language, ics=calendars)
+    return enqueue(session, [
+        NewMessage(ctx.cycle_id, message_key(ctx, row.assignee, task, "extended", due_at.astimezone(UTC)),
+                   "extended", row.assignee, row.id, people[row.assignee].email, (), message, due_at)
+        for row, message in zip(moved_rows, rendered, strict=True)], at=at)
+
+
+@dataclass(frozen=True)
+class _Moved:
+    id: int
+    assignee: str
+    last_day: date
+    due_at: datetime
+    moved_because: str
 
 
 def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str,

@@ -7,16 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.cycle_context import CycleContext
+from models.formatting import instant
 from models.reminders import Rung, due_rungs, ladder
 from models.settings import Settings
 from models.tables import (
     OPEN_STATES,
     Assignment,
     AssignmentStatus,
+    Deadline,
     PlanTask,
     Unit,
     assignee_for_body,
@@ -84,8 +87,11 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
     for row, rung, key in wanted:
         if key not in seen:
             groups[(row.plan_task_id, rung.kind, row.last_day, row.due_at, row.moved_because)].append((row, rung, key))
+    revisions = extension_counts(session, [row.id for members in groups.values() for row, rung, _ in members
+                                           if rung.kind == "reminder"])
     messages = [message for members in groups.values()
-                for message in _ladder_messages(ctx, settings, tasks[members[0][0].plan_task_id], members, people, at)]
+                for message in _ladder_messages(ctx, settings, tasks[members[0][0].plan_task_id], members, people,
+                                                revisions, at)]
     note_lateness(session, ctx, kind="escalated",
                   assignments=[row for members in groups.values() for row, rung, _ in members
                                if rung.kind == "escalation"])
@@ -93,7 +99,7 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
 
 
 def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, members: list[tuple[Any, Rung, str]],
-                     people: dict[str, Recipient], at: datetime) -> list[NewMessage]:
+                     people: dict[str, Recipient], revisions: dict[int, int], at: datetime) -> list[NewMessage]:
     """One rung's messages for assignments of one task that share a deadline."""
     first, rung, _ = members[0]
     escalation = rung.kind == "escalation"
@@ -104,13 +110,12 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
         deadline_end=ctx.calendar.at_local(first.last_day, ctx.spec.reminders.office_time),
         moved_because=first.moved_because, missing=[task.product] if task.product else [], days_overdue=days_overdue)
     head = "Lãnh đạo {}" if settings.language == "vi" else "Head of {}"
+    links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row, _, _ in members}
     personal = [{"recipient_name": head.format(people[row.assignee].name) if escalation else people[row.assignee].name,
-                 "unit_name": people[row.assignee].name,
-                 "status_url": status_url(settings, ctx.cycle_id, row.assignee, row.id)}
+                 "unit_name": people[row.assignee].name, "status_url": links[row.id]}
                 for row, _, _ in members]
-    calendars = [deadline_event(uid=f"{key}@parindex", title=f"Hạn: {task.title}", last_day=row.last_day,
-                                due_at=row.due_at, description=row.moved_because or task.due_text, stamp=at)
-                 for row, _, key in members] if rung.kind == "reminder" else []
+    calendars = calendar_entries(ctx, settings, task, [row for row, _, _ in members], people, revisions, links,
+                                 at=at) if rung.kind == "reminder" else []
     messages = []
     for (row, _, key), rendered in zip(members, render_each(rung.kind, context, personal, language=settings.language,
                                                              ics=calendars), strict=True):
@@ -120,6 +125,49 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
         messages.append(NewMessage(ctx.cycle_id, key, rung.kind, row.assignee, row.id, to_address, cc, rendered,
                                    row.due_at))
     return messages
+
+
+def extension_counts(session: Session, assignment_ids: list[int]) -> dict[int, int]:
+    """How many times each assignment's deadline was extended: its calendar entry's SEQUENCE."""
+    counts: dict[int, int] = {}
+    for chunk in chunked(sorted(set(assignment_ids))):
+        counts.update((assignment_id, count) for assignment_id, count in session.execute(
+            select(Deadline.assignment_id, func.count()).where(Deadline.assignment_id.in_(chunk),
+                                                               Deadline.source == "extension")
+            .group_by(Deadline.assignment_id)).all())
+    return counts
+
+
+CALENDAR_WORDS = {
+    "vi": {"title": "Hạn: {task}", "due": "Hạn: {due}", "what": "Nhiệm vụ số {number}: {task}",
+           "product": "Sản phẩm phải nộp: {product}", "whom": "Đơn vị thực hiện: {unit}",
+           "where": "Nộp và xem tình trạng tại: {url}", "moved": "Hạn đã được điều chỉnh: {why}"},
+    "en": {"title": "Due: {task}", "due": "Due: {due}", "what": "Task {number}: {task}",
+           "product": "To submit: {product}", "whom": "For: {unit}",
+           "where": "Submit and follow it at: {url}", "moved": "The deadline moved: {why}"},
+}
+
+
+def calendar_entries(ctx: CycleContext, settings: Settings, task: PlanTask, rows: list[Any],
+                     people: dict[str, Recipient], revisions: dict[int, int], links: dict[int, str], *,
+                     at: datetime) -> list[str]:
+    """Each assignment's deadline as a calendar entry: one UID per assignment (the cycle, the assignee and the
+    task), its SEQUENCE the number of extensions, a description of what is due, for whom and where."""
+    words = CALENDAR_WORDS.get(settings.language, CALENDAR_WORDS["vi"])
+    entries = []
+    for row in rows:
+        url = links[row.id]
+        lines = [words["what"].format(number=task.number, task=task.title),
+                 *([words["product"].format(product=task.product)] if task.product else []),
+                 words["whom"].format(unit=people[row.assignee].name),
+                 words["due"].format(due=instant(row.due_at, ctx.calendar.zone.key, settings.language)),
+                 *([words["moved"].format(why=row.moved_because)] if row.moved_because else []),
+                 words["where"].format(url=url)]
+        entries.append(deadline_event(
+            uid=f"{ctx.cycle_id}.{row.assignee.replace(':', '-')}.task{task.number}@parindex",
+            sequence=revisions.get(row.id, 0), title=words["title"].format(task=task.title),
+            last_day=row.last_day, due_at=row.due_at, description="\n".join(lines), url=url, stamp=at))
+    return entries
 
 
 def queue_digest(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime) -> int:

@@ -26,8 +26,8 @@ def new_message(key: str, name: str = SUBJECT_NAME, address: str = "soldtbxh@han
                "recipient_name": name, "task_number": 5, "task_title": "Tự đánh giá, chấm điểm",
                "task_product": "Báo cáo", "deadline_end": AT + timedelta(days=3), "moved_because": None,
                "missing": ["Báo cáo tự đánh giá"], "status_url": "http://x/y", "coordinator_name": "Sở Nội vụ"}
-    ics = deadline_event(uid=key, title="Hạn: Tự đánh giá", last_day=(AT + timedelta(days=3)).date(),
-                         due_at=AT + timedelta(days=4), description="30/11/2023", stamp=AT)
+    ics = deadline_event(uid=key, sequence=0, title="Hạn: Tự đánh giá", last_day=(AT + timedelta(days=3)).date(),
+                         due_at=AT + timedelta(days=4), description="30/11/2023", url="http://x/y", stamp=AT)
     return NewMessage("hanoi-2023", key, "reminder", "unit:SLDTBXH", None, address, (), render(
         "reminder", context, ics=ics), AT + timedelta(days=4))
 

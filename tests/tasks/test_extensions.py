@@ -47,12 +47,20 @@ def test_an_extension_cancels_the_old_reminder_and_the_ladder_follows_the_new_de
     result = extend(db, ["SNV"], date(2023, 12, 9))  # a Saturday: rolls to Monday 11/12
     assert (result.last_day, result.extended, result.cancelled_messages) == (date(2023, 12, 11), ["unit:SNV"], 1)
     assert messages(db, "unit:SNV") == [
-        ("reminder", "hanoi-2023|unit:SNV|task5|d-3|20231130T1700Z", MessageStatus.CANCELLED.value)]
+        ("reminder", "hanoi-2023|unit:SNV|task5|d-3|20231130T1700Z", MessageStatus.CANCELLED.value),
+        ("extended", "hanoi-2023|unit:SNV|task5|extended|20231211T1700Z", MessageStatus.PENDING.value)]
+    assert result.notified == 1
     assert messages(db, "unit:STP")[0][2] == MessageStatus.PENDING.value  # others keep theirs
 
     advance(db, datetime(2023, 12, 1, 8, tzinfo=HCM))  # the old deadline has passed
     snv = [key for _, key, _ in messages(db, "unit:SNV")]
-    assert snv[1:] == ["hanoi-2023|unit:SNV|task5|d-7|20231211T1700Z"]  # no overdue notice, the new ladder
+    assert snv[2:] == ["hanoi-2023|unit:SNV|task5|d-7|20231211T1700Z"]  # no overdue notice, the new ladder
+    calendars = [calendar_of(db, key) for key in snv]
+    # one entry in the unit's calendar: the same UID throughout, moved by a higher SEQUENCE
+    assert {entry["UID"] for entry in calendars} == {"hanoi-2023.unit-SNV.task5@parindex"}
+    assert [entry["SEQUENCE"] for entry in calendars] == ["0", "1", "1"]
+    assert [entry["DTSTART;VALUE=DATE"] for entry in calendars] == ["20231130", "20231211", "20231211"]
+    assert calendars[1]["TRIGGER;VALUE=DATE-TIME"] == "20231210T170000Z"  # a day before the new deadline
     assert [kind for kind, _, _ in messages(db, "unit:STP")] == ["reminder", "overdue"]
 
     with session_scope(db) as session:
@@ -69,6 +77,17 @@ def test_an_extension_cancels_the_old_reminder_and_the_ladder_follows_the_new_de
     assert history == [("extend", "Trần Văn B", "lũ lụt, mất điện")]
 
 
+def calendar_of(db, key: str) -> dict[str, str]:
+    """The message's calendar entry, unfolded, as property → its first value."""
+    with session_scope(db) as session:
+        ics = session.execute(select(OutboxMessage.ics).where(OutboxMessage.idempotency_key == key)).scalar_one()
+    entry: dict[str, str] = {}
+    for line in ics.replace("\r\n ", "").split("\r\n"):
+        if ":" in line:
+            entry.setdefault(*line.split(":", 1))
+    return entry
+
+
 def test_extending_an_overdue_assignment_reopens_it(loaded_hanoi, db):
     advance(db, MONDAY)
     late = datetime(2023, 12, 4, 8, tzinfo=HCM)
@@ -76,7 +95,7 @@ def test_extending_an_overdue_assignment_reopens_it(loaded_hanoi, db):
     result = extend(db, None, date(2023, 12, 8), at=late)
     assert (len(result.extended), result.reopened) == (52, 52)
     assert advance(db, late) == 52  # one reminder of the new deadline each, no escalation
-    assert {kind for kind, _, status in messages(db, "unit:SNV") if status == "pending"} == {"reminder"}
+    assert {kind for kind, _, status in messages(db, "unit:SNV") if status == "pending"} == {"extended", "reminder"}
 
 
 @pytest.mark.parametrize(("codes", "until", "reason", "error", "message"), [

@@ -1,0 +1,77 @@
+"""Numbers, percentages, days and instants as a reader of the language writes them (Babel's CLDR rules).
+
+Vietnamese writes 97,73 and 12.345,5, where English writes 97.73 and 12,345.5: "62.000" printed for a
+Vietnamese reader says sixty-two thousand. Every user-facing number passes through here: mails, the report,
+the workbook's title block, the CLI and the portal. Values are rounded half-up (the methodology's rule)
+before Babel lays them out, so a number shows the same digits wherever it appears.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+LOCALES = {"vi": "vi_VN", "en": "en_GB"}
+DAY = "dd/MM/yyyy"
+
+
+def _locale(language: str) -> str:
+    return LOCALES.get(language, LOCALES["vi"])
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "" or value == "—":
+        return None
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def number(value: object, language: str = "vi", places: int | None = None) -> str:
+    """Points: with `places`, exactly that many decimals (97,73); without, up to three and no trailing zero
+    (62; 89,265). Anything not a number ("—") is returned as it is."""
+    amount = _decimal(value)
+    if amount is None:
+        return "" if value is None else str(value)
+    step = Decimal(1).scaleb(-(3 if places is None else places))
+    amount = amount.quantize(step, rounding=ROUND_HALF_UP)
+    pattern = "#,##0." + ("0" * places if places is not None else "###") if places != 0 else "#,##0"
+    return format_decimal(amount, format=pattern, locale=_locale(language), decimal_quantization=False)
+
+
+def percent(value: object, language: str = "vi", places: int | None = None) -> str:
+    """A value already in percent (89.3 for 89.3 %): 89,3% in Vietnamese, 89.3% in English."""
+    text = number(value, language, places)
+    return f"{text}%" if _decimal(value) is not None else text
+
+
+def signed(value: object, language: str = "vi", places: int = 2) -> str:
+    """A change: +2,78 / −1,05 / 0,00."""
+    amount = _decimal(value)
+    if amount is None:
+        return "" if value is None else str(value)
+    text = number(abs(amount), language, places)
+    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"+{text}" if rounded > 0 else f"−{text}" if rounded < 0 else text
+
+
+def day(value: date | datetime | None, language: str = "vi", zone: str | None = None) -> str:
+    """dd/mm/yyyy (of the instant in `zone`, for an instant)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(zone)) if zone else value
+        value = value.date()
+    return format_date(value, DAY, locale=_locale(language))
+
+
+def instant(value: datetime | None, zone: str, language: str = "vi") -> str:
+    """An instant in the cycle's zone with its offset: 01/10/2023 00:00 +07:00."""
+    if value is None:
+        return ""
+    return format_datetime(value, f"{DAY} HH:mm xxx", tzinfo=ZoneInfo(zone), locale=_locale(language))
