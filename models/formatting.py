@@ -32,21 +32,22 @@ def _decimal(value: object) -> Decimal | None:
         return None
 
 
-def number(value: object, language: str = "vi", places: int | None = None) -> str:
-    """Points: with `places`, exactly that many decimals (97,73); without, up to three and no trailing zero
-    (62; 89,265). Anything not a number ("—") is returned as it is."""
+def number(value: object, language: str = "vi", places: int | None = None, most: int = 3) -> str:
+    """Points: with `places`, exactly that many decimals, for columns (97,73); without, up to `most` and no
+    trailing zero (62; 89,265). Anything not a number ("—") is returned as it is."""
     amount = _decimal(value)
     if amount is None:
         return "" if value is None else str(value)
-    step = Decimal(1).scaleb(-(3 if places is None else places))
-    amount = amount.quantize(step, rounding=ROUND_HALF_UP)
-    pattern = "#,##0." + ("0" * places if places is not None else "###") if places != 0 else "#,##0"
+    amount = amount.quantize(Decimal(1).scaleb(-(most if places is None else places)), rounding=ROUND_HALF_UP)
+    decimals = "0" * places if places is not None else "#" * most
+    pattern = f"#,##0.{decimals}" if decimals else "#,##0"
     return format_decimal(amount, format=pattern, locale=_locale(language), decimal_quantization=False)
 
 
 def percent(value: object, language: str = "vi", places: int | None = None) -> str:
-    """A value already in percent (89.3 for 89.3 %): 89,3% in Vietnamese, 89.3% in English."""
-    text = number(value, language, places)
+    """A value already in percent, at the index's published two decimals: 89,3% and 89,27% in Vietnamese,
+    89.3% in English (Babel's CLDR patterns: no space before the sign in either)."""
+    text = number(value, language, places, most=2)
     return f"{text}%" if _decimal(value) is not None else text
 
 

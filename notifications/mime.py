@@ -3,7 +3,8 @@ package's cost, which dominated delivery at the scale of a national season.
 
 Every body part is base64 (76-column lines, CRLF), so no line of content can be read as a boundary:
 boundaries contain `_`, which base64 never produces. Header values arrive as one line each (the caller
-passes them through `one_line`); non-ASCII values are RFC 2047 encoded words.
+passes them through `one_line`); non-ASCII values are RFC 2047 encoded words, and a header longer than 78
+columns is folded (RFC 5322 §2.2.3) between encoded words or at a space, never inside a word.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.utils import formataddr
 
 CRLF = b"\r\n"
 
@@ -34,20 +36,45 @@ class FilePart:
     data: bytes
 
 
-def encoded_words(text: str) -> str:
-    """RFC 2047 base64 encoded words of at most 75 characters (45 bytes of UTF-8 each, never splitting a
-    character), separated by spaces on one line: readers join adjacent encoded words, so every space of
-    the text, carried inside them, survives. ASCII text is left as it is."""
+WORD_BYTES = 39  # 52 base64 characters: "=?utf-8?b?" + 52 + "?=" = 64 columns, a folded line within 78
+
+
+def encoded_words(text: str) -> list[str]:
+    """RFC 2047 base64 encoded words of whole UTF-8 characters, WORD_BYTES of text at most each. Every space of
+    the text travels inside a word, and readers join adjacent encoded words, so folding between words keeps
+    each space of a Vietnamese subject. ASCII text is one word, as it is."""
     if text.isascii():
-        return text
+        return [text]
     data, words, start = text.encode("utf-8"), [], 0
     while start < len(data):
-        end = min(start + 45, len(data))
+        end = min(start + WORD_BYTES, len(data))
         while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a character: cut before it
             end -= 1
-        words.append(data[start:end])
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:end]).decode('ascii')}?=")
         start = end
-    return " ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
+    return words
+
+
+def mailbox(name: str, address: str) -> str:
+    """`Name <address>` with a non-ASCII name as encoded words, so that the header folds between them."""
+    if name.isascii():
+        return formataddr((name, address))
+    return f"{' '.join(encoded_words(name))} <{address}>"
+
+
+def header_line(name: str, value: str, limit: int = 78) -> bytes:
+    """`Name: value` CRLF, folded within `limit` columns where it can be: between encoded words, or at the
+    spaces of an ASCII value (an address list, an ID). A run without spaces longer than the line stays whole,
+    within RFC 5322's 998."""
+    pieces = encoded_words(value) if not value.isascii() else value.split(" ")
+    lines, line = [], f"{name}:"
+    for piece in pieces:
+        if len(line) + 1 + len(piece) > limit and line != f"{name}:":
+            lines.append(line)
+            line = ""
+        line += " " + piece
+    lines.append(line)
+    return "\r\n".join(lines).encode("ascii") + CRLF
 
 
 def message_bytes(headers: Sequence[tuple[str, str]], alternatives: Sequence[Part],
@@ -57,7 +84,7 @@ def message_bytes(headers: Sequence[tuple[str, str]], alternatives: Sequence[Par
     alternative = _multipart("alternative", [_leaf(part) for part in alternatives], f"{boundary}_a")
     body = alternative if not attachments else _multipart(
         "mixed", [alternative, *(_leaf(part) for part in attachments)], f"{boundary}_m")
-    head = b"".join(f"{name}: {encoded_words(value)}".encode("ascii") + CRLF for name, value in headers)
+    head = b"".join(header_line(name, value) for name, value in headers)
     return head + body
 
 
@@ -79,7 +106,7 @@ def _file_leaf(part: FilePart) -> bytes:
 
 def _multipart(subtype: str, parts: Sequence[bytes], boundary: str) -> bytes:
     delimiter = f"--{boundary}".encode("ascii")
-    out = [f'Content-Type: multipart/{subtype}; boundary="{boundary}"\r\nMIME-Version: 1.0\r\n\r\n'.encode("ascii")]
+    out = [f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"\r\nMIME-Version: 1.0\r\n\r\n'.encode("ascii")]
     for part in parts:
         out += [delimiter, CRLF, part]
     out += [delimiter, b"--", CRLF]

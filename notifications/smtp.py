@@ -6,14 +6,24 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.utils import formataddr, formatdate
+from datetime import datetime
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import yagmail
 
 from models.settings import Settings
 from models.tables import OutboxMessage
-from notifications.mime import FilePart, Part, message_bytes
+from notifications.mime import FilePart, Part, mailbox, message_bytes
 from notifications.render import one_line
+
+
+@dataclass(frozen=True)
+class CycleHeading:
+    """What a cycle puts in its mails' headers: answers go to its coordinator, dates are in its zone."""
+
+    reply_to: str
+    zone: str
 
 
 @dataclass(frozen=True)
@@ -23,20 +33,23 @@ class Envelope:
     payload: bytes  # the message as sent: CRLF line ends
 
 
-def compose(message: OutboxMessage, settings: Settings, files: Sequence[FilePart] = ()) -> Envelope:
+def compose(message: OutboxMessage, settings: Settings, files: Sequence[FilePart] = (), *,
+            heading: CycleHeading | None = None, at: datetime | None = None) -> Envelope:
     """A multipart/alternative (text + HTML) message, with its calendar attachment when it has one.
 
     Every header value passes `one_line` first, so no CR or LF from a name, an address or a subject can
-    start a header of its own. Subjects are encoded words on one line, up to RFC 5322's 998 columns:
-    folding at 78 dropped the space between adjacent encoded words of a Vietnamese subject.
+    start a header of its own; notifications.mime folds them. A unit that answers writes to the cycle's
+    coordinator (Reply-To), not to the robot's address; Date is the sending instant in the cycle's zone.
     """
     to_address = one_line(message.to_address)
     cc = [one_line(address) for address in message.cc_addresses.split(",") if address]
-    headers = [("From", formataddr((one_line(settings.mail_from_name), one_line(settings.mail_from)),
-                                   charset="utf-8")), ("To", to_address)]
+    headers = [("From", mailbox(one_line(settings.mail_from_name), one_line(settings.mail_from))), ("To", to_address)]
     if cc:
         headers.append(("Cc", ", ".join(cc)))
-    headers += [("Subject", one_line(message.subject)), ("Date", formatdate(localtime=False)),
+    if heading and heading.reply_to and heading.reply_to != settings.mail_from:
+        headers.append(("Reply-To", one_line(heading.reply_to)))
+    sent = (at or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(heading.zone if heading else "Asia/Ho_Chi_Minh"))
+    headers += [("Subject", one_line(message.subject)), ("Date", format_datetime(sent)),
                 ("Message-ID", message_id(message, settings)),
                 ("X-Parindex-Key", one_line(message.idempotency_key)), ("X-Parindex-Kind", one_line(message.kind))]
     alternatives = [Part("plain", message.body_text)] + ([Part("html", message.body_html)] if message.body_html else [])

@@ -12,12 +12,13 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from models.cycle_context import load_context
 from models.db import session_scope
 from models.faults import reach
 from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
-from notifications.smtp import compose, send, smtp_connection
+from notifications.smtp import CycleHeading, compose, send, smtp_connection
 from tasks.attachments import files_of
 from tasks.leadership import delivering
 
@@ -44,6 +45,7 @@ def _deliver_all(engine: Engine, settings: Settings, *, cycle_id: str, at: datet
     report = DeliveryReport()
     with session_scope(engine) as session:
         report.cancelled = cancel_obsolete(session, cycle_id=cycle_id, reason="obsolete: task done or deadline moved")
+        heading = cycle_heading(session, cycle_id)
     sessions = settings.smtp_connections
     with ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="smtp") as pool:
         while True:
@@ -52,7 +54,7 @@ def _deliver_all(engine: Engine, settings: Settings, *, cycle_id: str, at: datet
             if not batch:
                 return report
             shares = [batch[index::sessions] for index in range(sessions)]
-            for share in pool.map(lambda share: _deliver(engine, settings, share, at), filter(None, shares)):
+            for share in pool.map(lambda share: _deliver(engine, settings, share, at, heading), filter(None, shares)):
                 report.sent += share.sent
                 report.failed += share.failed
                 report.error = report.error or share.error
@@ -69,10 +71,18 @@ def deliver_now(engine: Engine, settings: Settings, cycle_id: str, message_ids: 
             return DeliveryReport()
         with session_scope(engine) as session:
             batch = claim_due(session, at=at, limit=len(message_ids), only=message_ids)
-        return _deliver(engine, settings, batch, at) if batch else DeliveryReport()
+            heading = cycle_heading(session, cycle_id)
+        return _deliver(engine, settings, batch, at, heading) if batch else DeliveryReport()
 
 
-def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at: datetime) -> DeliveryReport:
+def cycle_heading(session, cycle_id: str) -> CycleHeading:  # type: ignore[no-untyped-def]
+    """The cycle's coordinator address (Reply-To) and time zone (Date)."""
+    ctx = load_context(session, cycle_id)
+    return CycleHeading(ctx.coordinator.email, ctx.calendar.zone.key)
+
+
+def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at: datetime,
+             heading: CycleHeading) -> DeliveryReport:
     """One SMTP session's share of a batch."""
     report = DeliveryReport()
     sent_now: set[int] = set()
@@ -80,7 +90,7 @@ def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at:
         with smtp_connection(settings) as client, _marking_connection(engine) as marks:
             for message in batch:
                 try:
-                    send(client, compose(message, settings, files_of(engine, message)))
+                    send(client, compose(message, settings, files_of(engine, message), heading=heading, at=at))
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError, LookupError) as refused:
                     _record_failure(engine, message, at, refused, report)
                     continue

@@ -69,6 +69,11 @@ def test_delivered_mail_parses_with_vietnamese_text_and_a_calendar(loaded_hanoi,
     (attachment,) = list(mail.iter_attachments())
     event = next(iter(Calendar.from_ical(attachment.get_content()).walk("VEVENT")))
     assert str(event.get("summary")) == "Hạn: Tự đánh giá"
+    # answers go to the cycle's coordinator; the date is the sending instant in the cycle's zone
+    assert mail["Reply-To"] == "cchc.sonoivu@hanoi.example"
+    assert mail["Date"] == "Mon, 27 Nov 2023 08:00:00 +0700" and mail["Date"].datetime == AT
+    raw = path.read_bytes().split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))  # folded headers
 
 
 def test_an_smtp_outage_keeps_messages_until_the_server_returns(loaded_hanoi, db, tmp_path):

@@ -7,7 +7,7 @@ from email import policy
 
 import pytest
 
-from notifications.mime import Part, encoded_words, message_bytes
+from notifications.mime import Part, encoded_words, header_line, message_bytes
 
 SUBJECT = "[Chỉ số CCHC] Nhắc hạn: Tự đánh giá, chấm điểm — hạn 30/11/2023 " * 3
 HEADERS = [("From", "parindex <cchc@example.vn>"), ("To", "snv@example.vn"), ("Cc", "a@example.vn, b@example.vn"),
@@ -45,11 +45,17 @@ def test_without_attachments_the_message_is_the_alternative_itself():
     assert mail.get_body(("plain",)).get_content() == "" and not mail.defects
 
 
-def test_encoded_words_never_split_a_character_and_keep_every_space():
-    words = encoded_words(SUBJECT).split(" ")
-    assert all(len(word) <= 75 for word in words)
-    assert str(parse(f"Subject: {encoded_words(SUBJECT)}\r\n\r\n".encode())["Subject"]) == SUBJECT
-    assert encoded_words("plain ascii") == "plain ascii"
+def test_headers_are_folded_within_78_columns_and_keep_every_space_of_a_vietnamese_subject():
+    line = header_line("Subject", SUBJECT)
+    assert line.endswith(b"\r\n") and len(line.split(b"\r\n")) > 3  # folded, over several lines
+    assert all(len(physical) <= 78 for physical in line.split(b"\r\n"))
+    assert str(parse(line + b"\r\n")["Subject"]) == SUBJECT
+    for text in ("Khối Sở  —  hai  dấu cách ", " đầu", "cuối ", "ờ" * 100):
+        assert str(parse(header_line("Subject", text) + b"\r\n")["Subject"]) == text
+    cc = ", ".join(f"unit{n}@so-noi-vu.hanoi.gov.vn" for n in range(12))
+    folded = header_line("Cc", cc)
+    assert all(len(physical) <= 78 for physical in folded.split(b"\r\n")) and parse(folded + b"\r\n")["Cc"] == cc
+    assert encoded_words("plain ascii") == ["plain ascii"]
 
 
 def test_encoded_words_round_trip_any_text():
@@ -57,6 +63,7 @@ def test_encoded_words_round_trip_any_text():
     alphabet = "a Z;:=?_\u1edd\u1eadđ—€😀\t"
     for length in [1, 44, 45, 46, 90, 200] + [rng.randrange(1, 300) for _ in range(200)]:
         text = "".join(rng.choice(alphabet) for _ in range(length)) + "ờ"
-        words = encoded_words(text).split(" ")
+        words = encoded_words(text)
         assert all(len(word) <= 75 for word in words)
+        assert str(parse(header_line("Subject", text) + b"\r\n")["Subject"]) == text
         assert b"".join(base64.b64decode(word[10:-2]) for word in words).decode("utf-8") == text
