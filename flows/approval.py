@@ -63,7 +63,7 @@ def results_for_review(cycle_id: str) -> str | Refusal:
 def record_approval(cycle_id: str, approved_by: str, decision: str) -> int | Refusal:
     """The council's decision, in one transaction."""
     return act_on_cycle(cycle_id, lambda session, ctx: approve_results(
-        session, ctx, at=wall_clock(), actor=approved_by, reason=decision or "council approval",
+        session, ctx, at=wall_clock(), actor=approved_by, reason=decision or "Hội đồng thẩm định thông qua",
         flow_run_id=current_flow_run_id()))
 
 

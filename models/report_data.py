@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from models.cycle_context import CycleContext
 from models.scoring import TWO_PLACES
-from models.tables import Criterion, Cycle, PriorResult, Unit, UnitResult
+from models.tables import Criterion, Cycle, HistoryEntry, PriorResult, Unit, UnitResult
 
 TWO = TWO_PLACES
 
@@ -104,6 +104,9 @@ class CycleReport:
     satisfaction_threshold: Decimal | None = None  # criteria.toml [survey] satisfaction_threshold_percent
     history_digest: str = ""  # the latest signed checkpoint of the history (models.anchoring)
     history_key: str = ""  # the public key that signed it, hex
+    zone: str = "Asia/Ho_Chi_Minh"  # the cycle's: dates are its local dates
+    approval_decision: str = ""  # the council's decision, as the approval recorded it (`approve --reason`)
+    block_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_satisfaction(self) -> bool:
@@ -155,6 +158,10 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
             satisfaction_last_year=_two(prior_satisfaction[unit.code]) if unit.code in prior_satisfaction else None))
     for block in blocks.values():
         block.units.sort(key=lambda u: (u.rank, u.code))
+    decision = session.execute(select(HistoryEntry.reason).where(
+        HistoryEntry.cycle_id == ctx.cycle_id, HistoryEntry.event == "approve")
+        .order_by(HistoryEntry.seq.desc()).limit(1)).scalar() if cycle.approved_at else None
     return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
                        [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
-                       len(rows), sorted(unscored), threshold)
+                       len(rows), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
+                       approval_decision=decision or "", block_names={b.code: b.name for b in ctx.spec.blocks})

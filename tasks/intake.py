@@ -278,7 +278,7 @@ def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor:
     scored = awaiting_approval(session, ctx)
     session.execute(update(Cycle).where(Cycle.id == ctx.cycle_id).values(approved_at=at, approved_by=actor))
     transition_units(session, cycle_id=ctx.cycle_id, codes=scored, event=UnitEvent.APPROVE, actor=actor,
-                     at=at, reason=reason or "council approval", flow_run_id=flow_run_id)
+                     at=at, reason=reason or "Hội đồng thẩm định thông qua", flow_run_id=flow_run_id)
     return len(scored)
 
 

@@ -119,6 +119,8 @@ def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, da
 
     from openpyxl import load_workbook
 
+    from notifications.workbook import HEADER_ROW
+
     from tasks.reporting import produce_report
 
     test_a_plan_of_another_shape_replays_to_announcement(district_groups_ranked_apart, db, database_url, smtp,
@@ -127,11 +129,13 @@ def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, da
         _, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "report")
     book = load_workbook(xlsx)
     districts = book["Khối quận, huyện, thị xã"]
-    header = [cell.value for cell in districts[1]]
+    header = [cell.value for cell in districts[HEADER_ROW]]
     assert header[8:10] == ["Nhóm", "Hạng trong nhóm"]
-    quan = sorted(row[9] for row in districts.iter_rows(min_row=2, values_only=True) if row[8] == "Quận")
+    quan = sorted(row[9] for row in districts.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if row[8] == "Quận")
     assert quan[0] == 1 and len(quan) == 12  # Hà Nội's 12 quận, ranked among themselves
-    assert [cell.value for cell in book["Khối Sở"][1]][8:9] != ["Nhóm"]  # the Sở block is ranked whole
+    assert [cell.value for cell in book["Khối Sở"][HEADER_ROW]][8:9] != ["Nhóm"]  # the Sở block is ranked whole
+    in_group = [row[0] for row in book["Nhóm Quận"].iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
+    assert in_group == sorted(quan)  # a sheet per group ranked apart
     page = html.read_text(encoding="utf-8")
     assert "nhóm Quận: xếp hạng trong nhóm" in page and "nhóm Thị xã: xếp hạng trong nhóm" in page
     letters = [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in smtp.messages()]

@@ -11,6 +11,7 @@ from models.tables import UnitResult
 from tasks.events import unit_of_work
 from tasks.imports import Inputs, import_prior_results
 from tasks.reporting import produce_report
+from notifications.workbook import HEADER_ROW
 from tests.seasons import SCORED_AT, TIED, drive_to_scored
 
 
@@ -24,14 +25,27 @@ def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, t
         report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out")
         results = session.execute(select(UnitResult)).scalars().all()
     book = load_workbook(xlsx)
-    assert book.sheetnames == ["Khối Sở", "Khối quận, huyện, thị xã"]
+    assert book.sheetnames == ["Khối Sở", "Khối quận, huyện, thị xã", "Xếp loại", "Khen thưởng",
+                               "Trách nhiệm người đứng đầu", "So với năm trước"]
     so = book["Khối Sở"]
-    header = [cell.value for cell in so[1]]
+    assert so["A1"].value == report.title and "Chỉ số cải cách hành chính năm 2023" in so["A2"].value
+    assert so["A3"].value == "Kết quả chưa được Hội đồng thẩm định thông qua"
+    header = [cell.value for cell in so[HEADER_ROW]]
     assert header[:8] == ["Hạng", "Mã đơn vị", "Đơn vị", "Điểm thẩm định", "Điểm ĐTXHH", "Tổng điểm", "Chỉ số (%)",
                           "Xếp loại"]
     assert header[8:] == [f"{code}. {title} (%)" for code, title in report.fields] and len(header) == 16
-    rows = {row[1]: row for row in so.iter_rows(min_row=2, values_only=True)}
-    assert len(rows) == 22 and so.max_row == 23
+    assert all(so.cell(HEADER_ROW, column).alignment.wrap_text for column in range(1, 17))
+    assert so.freeze_panes == f"D{HEADER_ROW + 1}" and so.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+    setup = so.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    first = so[HEADER_ROW + 1]
+    assert [cell.number_format for cell in first[:8]] == ["0", "@", "@", "0.00", "0.00", "0.00", "0.00%", "@"]
+    rows = {row[1]: row for row in so.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
+    assert len(rows) == 22 and so.max_row == HEADER_ROW + 22
+    stp_row = rows["STP"]
+    assert abs(stp_row[6] - float(next(u.index for u in report.blocks[0].units if u.code == "STP")) / 100) < 1e-9
+    changes = book["So với năm trước"]
+    assert [cell.value for cell in changes[HEADER_ROW + 1]][2] == "STP"
     assert rows[TIED[0]][0] == rows[TIED[1]][0] and rows[TIED[0]][6] == rows[TIED[1]][6]  # đồng hạng
     ranks = sorted(row[0] for row in rows.values())
     tied_rank = rows[TIED[0]][0]

@@ -1,0 +1,187 @@
+"""results.xlsx: a workbook the Department can sign and print as it is.
+
+Every sheet opens with a title block (the cycle, what the sheet lists, the council's decision, its date and
+who approved it), then one header row: wrapped, repeated on every printed page, frozen on screen. Points have
+two decimals, indexes are percentages; pages are A4 landscape, fitted to one page wide.
+
+Sheets: one per block (its ranking with the field sub-indexes), one per group ranked apart, then the bands,
+the units eligible for a reward, the heads to be held accountable, the change on last year and the
+satisfaction index, each where the season has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from models.formatting import day
+from models.report_data import BlockReport, CycleReport, UnitLine
+
+HEADER_ROW = 5  # rows 1-3 the title block, row 4 blank
+POINTS, PERCENT, WHOLE, TEXT = "0.00", "0.00%", "0", "@"
+THIN = Side(style="thin", color="9E9E9E")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    value: Callable[..., object]
+    style: str = TEXT
+
+
+def _percent(value: Decimal | None) -> float | None:
+    """A value in percent (89.27) as the fraction a percent cell holds (0.8927)."""
+    return None if value is None else float(value) / 100
+
+
+def _points(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def write_results_xlsx(report: CycleReport, path: Path) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    for block in report.blocks:
+        _sheet(book, report, block.name, f"Xếp hạng {block.name}", _block_columns(report, block), block.units,
+               frozen_columns=3)
+        for group_name, members in block.groups():
+            _sheet(book, report, f"Nhóm {group_name}", f"Xếp hạng trong nhóm {group_name} ({block.name})",
+                   _group_columns(), members)
+    _band_sheet(book, report)
+    listed = [(block, unit) for block in report.blocks for unit in block.units]
+    rewarded = [(block, unit) for block, unit in listed if unit.reward]
+    _sheet(book, report, "Khen thưởng", "Đơn vị đủ điều kiện đề nghị khen thưởng", _pair_columns(
+        ("Chỉ số (%)", 11, lambda b, u: _percent(u.index), PERCENT), ("Xếp loại", 12, lambda b, u: u.band, TEXT)),
+        rewarded, empty="Không có đơn vị nào.")
+    accountable = [(block, unit) for block, unit in listed if unit.accountability]
+    _sheet(book, report, "Trách nhiệm người đứng đầu", "Người đứng đầu cần xem xét trách nhiệm", _pair_columns(
+        ("Chỉ số (%)", 11, lambda b, u: _percent(u.index), PERCENT),
+        ("Căn cứ", 60, lambda b, u: u.accountability, TEXT)), accountable, empty="Không có đơn vị nào.")
+    compared = [(block, unit) for block, unit in listed if unit.last_year is not None]
+    if compared:
+        _sheet(book, report, "So với năm trước", f"Chỉ số năm {report.year} so với năm {report.year - 1}",
+               _pair_columns((f"Năm {report.year - 1} (%)", 12, lambda b, u: _percent(u.last_year), PERCENT),
+                             (f"Năm {report.year} (%)", 12, lambda b, u: _percent(u.index), PERCENT),
+                             ("Thay đổi (điểm %)", 12, lambda b, u: _points(u.change), POINTS)), compared)
+    rated = [(block, unit) for block, unit in listed if unit.satisfaction is not None]
+    if rated:
+        rated.sort(key=lambda pair: (pair[0].code, -pair[1].satisfaction))  # type: ignore[operator]
+        _sheet(book, report, "Chỉ số hài lòng", "Chỉ số hài lòng về sự phục vụ hành chính", _pair_columns(
+            ("Chỉ số hài lòng (%)", 13, lambda b, u: _percent(u.satisfaction), PERCENT),
+            (f"Năm {report.year - 1} (%)", 12, lambda b, u: _percent(u.satisfaction_last_year), PERCENT)), rated)
+    book.save(path)
+
+
+def _block_columns(report: CycleReport, block: BlockReport) -> list[Column]:
+    columns = [
+        Column("Hạng", 7, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 11, lambda u: u.code),
+        Column("Đơn vị", 34, lambda u: u.name), Column("Điểm thẩm định", 11, lambda u: _points(u.appraisal), POINTS),
+        Column("Điểm ĐTXHH", 11, lambda u: _points(u.survey), POINTS),
+        Column("Tổng điểm", 11, lambda u: _points(u.total), POINTS),
+        Column("Chỉ số (%)", 11, lambda u: _percent(u.index), PERCENT), Column("Xếp loại", 12, lambda u: u.band)]
+    if block.ranks_groups:
+        columns += [Column("Nhóm", 14, lambda u: block.group_names.get(u.group, u.group)),
+                    Column("Hạng trong nhóm", 9, lambda u: u.rank_in_group, WHOLE)]
+    if report.has_satisfaction:
+        columns.append(Column("Chỉ số hài lòng (%)", 11, lambda u: _percent(u.satisfaction), PERCENT))
+    columns += [Column(f"{code}. {title} (%)", 14,
+                       lambda u, code=code: _percent(u.fields.get(code, Decimal(0))), PERCENT)
+                for code, title in report.fields]
+    return columns
+
+
+def _group_columns() -> list[Column]:
+    return [Column("Hạng trong nhóm", 9, lambda u: u.rank_in_group, WHOLE),
+            Column("Hạng trong khối", 9, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 11, lambda u: u.code),
+            Column("Đơn vị", 40, lambda u: u.name), Column("Chỉ số (%)", 11, lambda u: _percent(u.index), PERCENT),
+            Column("Xếp loại", 12, lambda u: u.band)]
+
+
+def _pair_columns(*more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str]) -> list[Column]:
+    """Columns of a list across blocks: rows are (block, unit) pairs."""
+    return [Column("Khối", 26, lambda pair: pair[0].name), Column("Hạng", 7, lambda pair: pair[1].rank, WHOLE),
+            Column("Mã đơn vị", 11, lambda pair: pair[1].code), Column("Đơn vị", 40, lambda pair: pair[1].name),
+            *(Column(header, width, lambda pair, value=value: value(*pair), style)
+              for header, width, value, style in more)]
+
+
+def _band_sheet(book: Workbook, report: CycleReport) -> None:
+    counts = [(block, block.band_counts(report.bands)) for block in report.blocks]
+    columns = [Column("Khối", 34, lambda row: row[0].name),
+               *(Column(band, 11, lambda row, band=band: row[1][band], WHOLE) for band in report.bands),
+               Column("Tổng", 9, lambda row: len(row[0].units), WHOLE)]
+    _sheet(book, report, "Xếp loại", "Phân bố xếp loại theo khối", columns, counts)
+
+
+def _sheet(book: Workbook, report: CycleReport, name: str, subject: str, columns: Sequence[Column],
+           rows: Sequence[object], empty: str = "", frozen_columns: int = 0) -> Worksheet:
+    sheet = book.create_sheet(_sheet_title(name, book.sheetnames))
+    _title_block(sheet, report, subject, len(columns))
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(HEADER_ROW, index, column.header)
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(THIN, THIN, THIN, THIN)
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    longest = max(len(column.header) / max(column.width - 1, 1) for column in columns)
+    sheet.row_dimensions[HEADER_ROW].height = 15 * min(max(1, -(-int(longest * 10) // 10) + 1), 8)
+    for offset, row in enumerate(rows, start=1):
+        for index, column in enumerate(columns, start=1):
+            cell = sheet.cell(HEADER_ROW + offset, index, column.value(row))
+            cell.number_format = column.style
+            cell.border = Border(THIN, THIN, THIN, THIN)
+            if column.style == TEXT:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if not rows and empty:
+        sheet.cell(HEADER_ROW + 1, 1, empty).font = Font(italic=True)
+    _print_setup(sheet, len(columns))
+    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, frozen_columns + 1)
+    return sheet
+
+
+def _title_block(sheet: Worksheet, report: CycleReport, subject: str, width: int) -> None:
+    if report.approved_at:
+        approved = f"Đã được Hội đồng thẩm định thông qua ngày {day(report.approved_at, zone=report.zone)}"
+        approved += f", {report.approved_by}" if report.approved_by else ""
+        approved += f"; {report.approval_decision}" if report.approval_decision else ""
+    else:
+        approved = "Kết quả chưa được Hội đồng thẩm định thông qua"
+    for row, (text, size) in enumerate(((report.title, 13), (f"{subject} — Chỉ số cải cách hành chính năm "
+                                                            f"{report.year}", 12), (approved, 10)), start=1):
+        cell = sheet.cell(row, 1, text)
+        cell.font = Font(bold=row < 3, size=size, italic=row == 3)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(width, 1))
+        sheet.row_dimensions[row].height = 20 if row < 3 else 30
+
+
+def _print_setup(sheet: Worksheet, width: int) -> None:
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.print_area = f"A1:{get_column_letter(width)}{max(sheet.max_row, HEADER_ROW)}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.oddFooter.center.text = "Trang &P / &N"
+    sheet.oddFooter.right.text = "&A"
+
+
+def _sheet_title(name: str, taken: Sequence[str]) -> str:
+    for forbidden in "[]:*?/\\":
+        name = name.replace(forbidden, "-")
+    title, number = name[:31], 2
+    while title in taken:
+        suffix = f" ({number})"
+        title, number = name[:31 - len(suffix)] + suffix, number + 1
+    return title
