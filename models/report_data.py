@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
+from models.formatting import percent
 from models.scoring import TWO_PLACES
 from models.tables import Criterion, Cycle, HistoryEntry, PriorResult, Unit, UnitResult
 
@@ -107,6 +108,7 @@ class CycleReport:
     zone: str = "Asia/Ho_Chi_Minh"  # the cycle's: dates are its local dates
     approval_decision: str = ""  # the council's decision, as the approval recorded it (`approve --reason`)
     block_names: dict[str, str] = field(default_factory=dict)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (band, from which index it is given)
 
     @property
     def has_satisfaction(self) -> bool:
@@ -164,4 +166,16 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
                        [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
                        len(rows), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
-                       approval_decision=decision or "", block_names={b.code: b.name for b in ctx.spec.blocks})
+                       approval_decision=decision or "", block_names={b.code: b.name for b in ctx.spec.blocks},
+                       legend=_legend(ctx))
+
+
+def _legend(ctx: CycleContext) -> list[tuple[str, str]]:
+    """Each band and the index from which it is given (per block where the blocks differ)."""
+    names = {b.code: b.name for b in ctx.spec.blocks}
+    floors: dict[str, list[str]] = {}
+    for band in ctx.criteria_set.bands:
+        where = f" ({', '.join(names.get(code, code) for code in band.blocks)})" if band.blocks else ""
+        floors.setdefault(band.name, []).append(f"từ {percent(band.min_percent)}{where}" if band.min_percent
+                                                else f"dưới các mức trên{where}")
+    return [(name, "; ".join(texts)) for name, texts in floors.items()]

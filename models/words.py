@@ -57,6 +57,18 @@ WORDS: dict[str, dict[str, str]] = {
         "kind.self_assessed": "tự đánh giá", "kind.appraised_round1": "thẩm định lần 1",
         "kind.appraised_round2": "thẩm định lần 2", "kind.explained": "giải trình",
         "kind.council_final": "điểm cuối cùng của Hội đồng", "kind.survey": "điều tra xã hội học",
+        # mails and history rows (the portal's and the CLI's)
+        "mail.opened": "mở tự đánh giá", "mail.reminder": "nhắc hạn", "mail.overdue": "báo quá hạn",
+        "mail.escalation": "báo lãnh đạo", "mail.digest": "tổng hợp hằng ngày", "mail.draft": "dự thảo lần 1",
+        "mail.result": "thông báo kết quả", "mail.correction": "đính chính", "mail.signin": "liên kết đăng nhập",
+        "mail.pending": "chờ gửi", "mail.sent": "đã gửi", "mail.failed": "gửi lỗi, sẽ thử lại",
+        "mail.cancelled": "đã hủy (không còn cần)", "mail.extended": "gia hạn",
+        "history.register": "đăng ký", "history.open": "mở nhiệm vụ", "history.complete": "hoàn thành nhiệm vụ",
+        "history.overdue": "quá hạn", "history.extend": "gia hạn", "history.reopen": "mở lại nhiệm vụ",
+        "history.report_done": "báo cáo đã xong", "history.rerun": "chạy lại giai đoạn",
+        "history.evidence_attached": "đính kèm tài liệu kiểm chứng", "history.compute_result": "tính kết quả",
+        "history.correction_notice": "thông báo đính chính", "history.withdraw": "rút khỏi chu kỳ",
+        "history.score": "ghi điểm", "history.mail": "thư",
     },
     "en": {
         "setup": "Council and working group", "self_assessment": "Self-assessment",
@@ -105,6 +117,17 @@ WORDS: dict[str, dict[str, str]] = {
         "kind.self_assessed": "self-assessment", "kind.appraised_round1": "appraisal round 1",
         "kind.appraised_round2": "appraisal round 2", "kind.explained": "explanation",
         "kind.council_final": "the council's final scores", "kind.survey": "survey",
+        "mail.opened": "self-assessment open", "mail.reminder": "reminder", "mail.overdue": "overdue notice",
+        "mail.escalation": "escalation", "mail.digest": "daily digest", "mail.draft": "round-1 draft",
+        "mail.result": "result letter", "mail.correction": "correction", "mail.signin": "sign-in link",
+        "mail.pending": "waiting", "mail.sent": "sent", "mail.failed": "failed, retried",
+        "mail.cancelled": "cancelled", "mail.extended": "extension",
+        "history.register": "registered", "history.open": "task opened", "history.complete": "task done",
+        "history.overdue": "overdue", "history.extend": "extension", "history.reopen": "task re-opened",
+        "history.report_done": "reported done", "history.rerun": "stage re-run",
+        "history.evidence_attached": "evidence attached", "history.compute_result": "result computed",
+        "history.correction_notice": "correction notice", "history.withdraw": "withdrawn",
+        "history.score": "scores recorded", "history.mail": "mail",
     },
 }
 
@@ -114,3 +137,39 @@ def word(key: str, **values: object) -> str:
     language = get_settings().language if get_settings().language in WORDS else "vi"
     text = WORDS[language].get(key, key)
     return text.format(**values) if values else text
+
+
+def words_in(language: str, *more: dict[str, dict[str, str]]):  # type: ignore[no-untyped-def]
+    """`t(key, **values)` in the language (Vietnamese unless English is asked for), over these words and
+    the catalogues `more` adds (the portal's pages, the CLI's)."""
+    language = language if language in WORDS else "vi"
+    table = {**WORDS[language]}
+    for catalogue in more:
+        table.update(catalogue[language])
+
+    def t(key: str, **values: object) -> str:
+        text = table.get(key, key)
+        return text.format(**values) if values else text
+
+    return t
+
+
+def history_event(t, event: str) -> str:  # type: ignore[no-untyped-def]
+    """A history row's event in words: a unit's transition, a task's, a score version, a mail."""
+    for key in (f"event.{event}", f"history.{event}"):
+        if t(key) != key:
+            return t(key)
+    if event.startswith("score_"):
+        return f"{t('history.score')}: {t('kind.' + event.removeprefix('score_'))}"
+    if event.endswith("_queued"):
+        return f"{t('history.mail')}: {t('mail.' + event.removesuffix('_queued'))}"
+    return event
+
+
+def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
+    if not state:
+        return ""
+    for key in (f"state.{state}", state, f"mail.{state}"):
+        if t(key) != key:
+            return t(key)
+    return state

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from models import formatting
+from models.formatting import day, number, percent
 from models.report_data import CycleReport
-from models.workdays import format_day
 from notifications.render import environment
 from notifications.workbook import write_results_xlsx
 
@@ -16,19 +17,15 @@ BAND_COLOURS = ("2E7D32", "1565C0", "EF6C00", "C62828", "6A1B9A", "455A64")
 def render_report_html(report: CycleReport) -> str:
     colours = {band: f"#{BAND_COLOURS[i % len(BAND_COLOURS)]}" for i, band in enumerate(report.bands)}
     return environment().get_template("report/report.html").render(
-        report=report, colours=colours, heat=heat_colour, day=format_day, signed=signed)
+        report=report, colours=colours, heat=heat_colour, day=day,
+        num=lambda value: number(value, "vi", 2), pct=lambda value: percent(value, "vi", 2),
+        chg=lambda value: formatting.signed(value, "vi", 2))
 
 
 def heat_colour(value: Decimal) -> str:
     """60 % and below red, 100 % green, through yellow."""
     hue = max(0, min(120, int((float(value) - 60) / 40 * 120)))
     return f"hsl({hue}, 70%, 80%)"
-
-
-def signed(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"+{value}" if value > 0 else str(value)
 
 
 def write_report(report: CycleReport, folder: Path) -> tuple[Path, Path]:

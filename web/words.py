@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.words import WORDS as SHARED
+from models.words import history_event, state_words, words_in  # noqa: F401  (the staff pages use the first two)
 
 PAGE_WORDS: dict[str, dict[str, str]] = {
     "vi": {
@@ -52,17 +52,6 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "sent_at": "Gửi lúc", "subject": "Tiêu đề", "kind": "Loại thư", "status": "Trạng thái",
         "plan_deadline": "Hạn theo kế hoạch", "extended_to": "Gia hạn đến", "by": "Người thực hiện",
         "reason": "Lý do",
-        "mail.opened": "mở tự đánh giá", "mail.reminder": "nhắc hạn", "mail.overdue": "báo quá hạn",
-        "mail.escalation": "báo lãnh đạo", "mail.digest": "tổng hợp hằng ngày", "mail.draft": "dự thảo lần 1",
-        "mail.result": "thông báo kết quả", "mail.correction": "đính chính", "mail.signin": "liên kết đăng nhập",
-        "mail.pending": "chờ gửi", "mail.sent": "đã gửi", "mail.failed": "gửi lỗi, sẽ thử lại",
-        "mail.cancelled": "đã hủy (không còn cần)",
-        "history.register": "đăng ký", "history.open": "mở nhiệm vụ", "history.complete": "hoàn thành nhiệm vụ",
-        "history.overdue": "quá hạn", "history.extend": "gia hạn", "history.reopen": "mở lại nhiệm vụ",
-        "history.report_done": "báo cáo đã xong", "history.rerun": "chạy lại giai đoạn",
-        "history.evidence_attached": "đính kèm tài liệu kiểm chứng", "history.compute_result": "tính kết quả",
-        "history.correction_notice": "thông báo đính chính", "history.withdraw": "rút khỏi chu kỳ",
-        "history.score": "ghi điểm", "history.mail": "thư",
         "accepted_summary": "Đã ghi {kind} của {units} đơn vị từ {rows} dòng.", "accepted_late": "Gửi sau hạn.",
         "explanation_refused": "Giải trình bị từ chối, không dữ liệu nào được ghi",
         "draft_closed": "Giai đoạn giải trình chưa mở hoặc đã đóng với đơn vị: các dòng dưới đây chỉ để xem.",
@@ -134,16 +123,6 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
         "total_points": "Total points", "index": "Index (%)", "rank": "Rank in block", "band": "Band",
         "sent_at": "Sent", "subject": "Subject", "kind": "Kind", "status": "Status",
         "plan_deadline": "Plan deadline", "extended_to": "Extended to", "by": "By", "reason": "Reason",
-        "mail.opened": "self-assessment open", "mail.reminder": "reminder", "mail.overdue": "overdue notice",
-        "mail.escalation": "escalation", "mail.digest": "daily digest", "mail.draft": "round-1 draft",
-        "mail.result": "result letter", "mail.correction": "correction", "mail.signin": "sign-in link",
-        "mail.pending": "waiting", "mail.sent": "sent", "mail.failed": "failed, retried", "mail.cancelled": "cancelled",
-        "history.register": "registered", "history.open": "task opened", "history.complete": "task done",
-        "history.overdue": "overdue", "history.extend": "extension", "history.reopen": "task re-opened",
-        "history.report_done": "reported done", "history.rerun": "stage re-run",
-        "history.evidence_attached": "evidence attached", "history.compute_result": "result computed",
-        "history.correction_notice": "correction notice", "history.withdraw": "withdrawn",
-        "history.score": "scores recorded", "history.mail": "mail",
         "accepted_summary": "Recorded: {kind} of {units} unit(s) from {rows} row(s).", "accepted_late": "Sent late.",
         "explanation_refused": "The explanations were refused; nothing was recorded",
         "draft_closed": "Explanations are not open for your unit (not yet, or no longer): these lines are to read.",
@@ -172,33 +151,5 @@ PAGE_WORDS: dict[str, dict[str, str]] = {
 
 
 def words_for(language: str):  # type: ignore[no-untyped-def]
-    """`t(key, **values)` in the language (Vietnamese unless English is asked for)."""
-    language = language if language in PAGE_WORDS else "vi"
-    table = {**SHARED[language], **PAGE_WORDS[language]}
-
-    def t(key: str, **values: object) -> str:
-        text = table.get(key, key)
-        return text.format(**values) if values else text
-
-    return t
-
-
-def history_event(t, event: str) -> str:  # type: ignore[no-untyped-def]
-    """A history row's event in words: a unit's transition, a task's, a score version, a mail."""
-    for key in (f"event.{event}", f"history.{event}"):
-        if t(key) != key:
-            return t(key)
-    if event.startswith("score_"):
-        return f"{t('history.score')}: {t('kind.' + event.removeprefix('score_'))}"
-    if event.endswith("_queued"):
-        return f"{t('history.mail')}: {t('mail.' + event.removesuffix('_queued'))}"
-    return event
-
-
-def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
-    if not state:
-        return ""
-    for key in (f"state.{state}", state, f"mail.{state}"):
-        if t(key) != key:
-            return t(key)
-    return state
+    """`t(key, **values)` in the language (Vietnamese unless English is asked for): shared and page words."""
+    return words_in(language, PAGE_WORDS)

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from models.db import session_scope
 from models.tables import UnitResult
+from notifications.workbook import HEADER_ROW
 from tasks.events import unit_of_work
 from tasks.imports import Inputs, import_prior_results
 from tasks.reporting import produce_report
-from notifications.workbook import HEADER_ROW
 from tests.seasons import SCORED_AT, TIED, drive_to_scored
 
 
@@ -57,4 +57,8 @@ def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, t
     assert "Kết quả chưa được Hội đồng thẩm định thông qua" in page
     stp = next(unit for block in report.blocks for unit in block.units if unit.code == "STP")
     assert (stp.last_year, stp.change) == (Decimal("90.50"), stp.index - Decimal("90.50"))
-    assert "<td>90.50</td>" in page and "Năm 2022" in page
+    assert "<td>90,50</td>" in page and "Năm 2022" in page  # Vietnamese numbers: a decimal comma
+    assert not re.search(r">\d+\.\d\d<", page)  # no 97.73 left anywhere
+    stp_name = stp.name
+    assert f'text-anchor="end">{stp_name}</text>' in page  # the bar chart names its units
+    assert f'<tr><td class="l">{stp_name}</td>' in page  # and so does the heat map
