@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+from rich.text import Text
 
 from cli.common import (
     AtOption,
@@ -18,11 +20,14 @@ from cli.common import (
     echo_json,
     instant_of,
     said,
-    table_of,
     user_errors,
 )
 from cli.operations import ByOption, CycleOption, ReasonOption, require_text
+from cli.words import cli_words
 from models.db import session_scope
+from models.formatting import day, instant
+from models.settings import get_settings
+from models.words import history_event, state_words
 from tasks.events import unit_of_work
 from tasks.rerun import RerunStage
 
@@ -56,23 +61,56 @@ def rerun_command(
 
 def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="The unit's code")],
                     db: DbOption = "", as_json: JsonOption = False) -> None:
-    """Every transition, score version, reminder, extension and re-run of a unit, in order."""
+    """Every transition, score version, reminder, extension and re-run of a unit, in order, in local time."""
+    from models.cycle_context import load_context
     from tasks.audit import unit_history
 
     with user_errors(), session_scope(database(db)) as session:
         rows = unit_history(session, cycle, unit)
+        zone = load_context(session, cycle).calendar.zone.key
     if as_json:
         echo_json(rows)
         return
-    table = table_of(f"{cycle}: history of {unit} ({len(rows)} entries)",
-                     ("at (UTC)", "#", "what", "change", "by", "why", "flow run"))
+    console.print(history_table(rows, cycle=cycle, unit=unit.upper(), zone=zone))
+
+
+def readable(value: object, zone: str, language: str) -> str:
+    """A detail's value as a reader takes it: an instant in local time, a day as dd/mm/yyyy."""
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return instant(parsed, zone, language) if len(value) > 10 else day(parsed.date(), language)
+    return str(value)
+
+
+def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Table:  # type: ignore[type-arg]
+    """Four columns that wrap, never cut, and fit 80 columns: the row's number, the local time (its day over
+    its hour and offset), the event with its change and details, who and why."""
+    t = cli_words()
+    language = get_settings().language
+    table = Table(title=t("history.title", cycle=cycle, unit=unit, count=len(rows), zone=zone), title_justify="left",
+                  show_lines=True, expand=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(t("col.at"), no_wrap=True)
+    table.add_column(t("col.what"), overflow="fold", ratio=3)
+    table.add_column(t("col.by_why"), overflow="fold", ratio=2)
     for row in rows:
-        change = f"{row['from'] or ''} → {row['to']}" if row["to"] else ""
-        details = {k: v for k, v in row["details"].items() if k not in ("key",) and v not in (None, "", [])}
-        what = f"{row['entity']} {row['event']}" + (f"\n{json.dumps(details, ensure_ascii=False)}" if details else "")
-        table.add_row(row["at"][:19], str(row["seq"] or ""), what, change, row["actor"], row["reason"],
-                      (row["flow_run_id"] or "")[:8])
-    console.print(table)
+        day, hour, offset = instant(datetime.fromisoformat(row["at"]), zone, language).split(" ")
+        what = Text(history_event(t, row["event"]))
+        if row["to"]:
+            what.append(f"\n{state_words(t, row['from'])} → {state_words(t, row['to'])}".replace("\n → ", "\n→ "),
+                        style="bold")
+        details = {k: v for k, v in row["details"].items() if k != "key" and v not in (None, "", [])}
+        if details:
+            what.append("\n" + "; ".join(f"{t('detail.' + k).removeprefix('detail.')}: {readable(v, zone, language)}"
+                                         for k, v in details.items()), style="dim")
+        who = Text(row["actor"])
+        if row["reason"]:
+            who.append(f"\n{row['reason']}", style="italic")
+        table.add_row(str(row["seq"] or ""), f"{day}\n{hour} {offset}", what, who)
+    return table
 
 
 @audit_app.command("verify")

@@ -166,12 +166,19 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
 
 def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
                    out: Annotated[Path, typer.Option("--out", help="Folder for results.xlsx and report.html")],
+                   pdf: Annotated[bool, typer.Option("--pdf", help="Also report.pdf: the report as A4 pages")] = False,
                    db: DbOption = "") -> None:
-    """Write results.xlsx (one sheet per block) and report.html (the analysis report, offline)."""
+    """Write results.xlsx (a sheet per block and group, bands, rewards, accountability) and report.html (the
+    analysis report, offline); with --pdf, report.pdf to hand to the council."""
+    from cli.words import cli_words
+    from notifications.report import write_report_pdf
     from tasks.reporting import produce_report
 
     with user_errors(), session_scope(database(db)) as session:
         report, xlsx, html = produce_report(session, cycle_id, out)
+    files = [xlsx, html] + ([write_report_pdf(html, html.with_suffix(".pdf"))] if pdf else [])
     scored = sum(len(block.units) for block in report.blocks)
-    console.print(said("wrote", "green") + f" {xlsx} and {html}: {scored} of {report.units_total} unit(s) in "
-                  f"{len(report.blocks)} block(s)" + ("" if report.approved_at else " (results not approved yet)"))
+    t = cli_words()
+    console.print(said("ok", "green") + " " + t("report.wrote", files=", ".join(map(str, files)), scored=scored,
+                                                   total=report.units_total, blocks=len(report.blocks))
+                  + ("" if report.approved_at else t("report.not_approved")))

@@ -16,7 +16,7 @@ try:  # typer vendors click from 0.2x on; its errors are that click's
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from cli import audit, bench, cycle, dashboard, forms, operations, outbox, season, web  # noqa: E402
+from cli import audit, bench, cycle, dashboard, forms, operations, outbox, season, status, web  # noqa: E402
 from cli.common import errors, one_line, said  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
@@ -26,7 +26,7 @@ app.add_typer(dashboard.app, name="dashboard")
 app.command("tick")(season.tick_command)
 app.command("simulate")(season.simulate_command)
 app.command("demo")(season.demo_command)
-app.command("status")(season.status_command)
+app.command("status")(status.status_command)
 app.command("serve")(season.serve_command)
 app.command("extend")(operations.extend_command)
 app.command("done")(operations.done_command)

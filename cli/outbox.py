@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
-from cli.common import DbOption, JsonOption, console, database, echo_json, table_of, user_errors
+from cli.common import DbOption, JsonOption, console, database, echo_json, errors, user_errors
+from cli.words import cli_words
 from models.db import session_scope
+from models.formatting import instant
+from models.settings import get_settings
 from models.tables import MessageStatus, assignee_for_unit
+from models.words import state_words
 from notifications.outbox import MessageFilter, list_messages
 
-KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", "result", "correction", "signin")
+KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", "result", "correction", "signin",
+         "extended")
+zones: dict[str, str] = {}  # cycle → its time zone, for the times shown
+
+
+def cycle_zones(session, cycle_ids: set[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from models.cycle_context import load_context
+
+    return {cycle_id: load_context(session, cycle_id).calendar.zone.key for cycle_id in cycle_ids}
 
 
 def outbox_command(
@@ -37,21 +51,54 @@ def outbox_command(
         wanted = MessageFilter(cycle_id=cycle, assignee=assignee, kind=kind, status=status, limit=limit)
         with session_scope(database(db)) as session:
             total, messages = list_messages(session, wanted)
+            zones.update(cycle_zones(session, {m.cycle_id for m in messages}))
             rows = [{
                 "id": m.id, "cycle": m.cycle_id, "kind": m.kind, "assignee": m.assignee, "to": m.to_address,
                 "cc": [a for a in m.cc_addresses.split(",") if a], "subject": m.subject, "status": m.status,
                 "attempts": m.attempts, "last_error": m.last_error or None,
+                # deliveries tried: the failed ones, and the one the server accepted
+                "tries": m.attempts + (1 if m.status == MessageStatus.SENT.value else 0),
                 "created_at": m.created_at.isoformat(), "sent_at": m.sent_at.isoformat() if m.sent_at else None,
                 "due_at": m.due_at.isoformat() if m.due_at else None, "key": m.idempotency_key,
             } for m in messages]
+    shown_all = len(rows) == total
     if as_json:
         echo_json(rows)
+        if not shown_all:
+            errors.print(cli_words()("outbox.showing", shown=len(rows), total=total), markup=False)
         return
-    table = table_of(f"outbox: {len(rows)} of {total} message(s), newest first",
-                     ("id", "kind", "to", "subject", "state", "tries", "last error"))
+    console.print(outbox_table(rows, total))
+    if not shown_all:
+        console.print(cli_words()("outbox.showing", shown=len(rows), total=total), markup=False)
+
+
+def rung_of(row: dict) -> str:  # type: ignore[type-arg]
+    """A reminder's rung (d-7, d-3, d+1 …), from its key: cycle|assignee|task|rung|due."""
+    parts = row["key"].split("|")
+    return parts[3] if row["kind"] in ("reminder", "overdue", "escalation") and len(parts) == 5 else ""
+
+
+def outbox_table(rows: list[dict], total: int) -> Table:  # type: ignore[type-arg]
+    t = cli_words()
+    language = get_settings().language
+    table = Table(title=t("outbox.title", shown=len(rows), total=total), title_justify="left", show_lines=True)
+    table.add_column(t("col.id"), justify="right", no_wrap=True)
+    table.add_column(f"{t('col.kind')}\n{t('col.rung')}", overflow="fold")
+    table.add_column(f"{t('col.to')}\n{t('col.cc')}", overflow="fold", ratio=2)
+    table.add_column(t("col.subject"), overflow="fold", ratio=3)
+    table.add_column(f"{t('col.mail_state')}\n{t('col.attempts')}", overflow="fold")
+    table.add_column(f"{t('col.created')}\n{t('col.sent')}", no_wrap=True)
+    table.add_column(t("col.error"), overflow="fold", ratio=2)
     colours = {"sent": "green", "pending": "yellow", "failed": "red", "cancelled": "dim"}
     for row in rows:
-        state = Text(row["status"], style=colours[row["status"]])
-        table.add_row(str(row["id"]), row["kind"], f"{row['assignee']}\n{row['to']}", row["subject"], state,
-                      str(row["attempts"]), row["last_error"] or "")
-    console.print(table)
+        zone = zones.get(row["cycle"], "Asia/Ho_Chi_Minh")
+        when = "\n".join(instant(datetime.fromisoformat(stamp), zone, language)
+                         for stamp in (row["created_at"], row["sent_at"]) if stamp)
+        recipients = Text(f"{row['assignee']}\n{row['to']}")
+        if row["cc"]:
+            recipients.append("\n" + ", ".join(row["cc"]), style="dim")
+        state = Text(state_words(t, row["status"]), style=colours[row["status"]])
+        state.append(f"\n{row['tries']}")
+        table.add_row(str(row["id"]), f"{t('mail.' + row['kind'])}\n{rung_of(row)}".rstrip(), recipients,
+                      row["subject"], state, when, row["last_error"] or "")
+    return table

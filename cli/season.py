@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from cli.common import (
     AtOption,
@@ -31,7 +30,7 @@ from models.cycle_context import load_context
 from models.db import session_scope, shown_url, upgrade_schema
 from models.settings import get_settings
 from tasks.dashboard.naming import describe_checkpoint
-from tasks.runtime import engine_for, using_database, wall_clock
+from tasks.runtime import engine_for, using_database
 
 VAR = Path("var")
 HANOI = Path("calendar/hanoi-2023")
@@ -133,38 +132,6 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
                       "`parindex dashboard stop`)", markup=False)
         console.print(f"Portal for units and staff: {portal} (the links in {VAR / 'outbox'}/*.eml open it; "
                       "stopped with the dashboard)", markup=False)
-
-
-def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",
-                   as_json: JsonOption = False) -> None:
-    """Per unit its state and overdue tasks; per plan task done/total."""
-    from tasks.schedule_data import upcoming_checkpoints
-    from tasks.status import cycle_status
-
-    url = checked_url(db)
-    with user_errors(), using_database(url), session_scope(engine_for(url)) as session:
-        ctx = load_context(session, cycle_id)
-        status = cycle_status(session, ctx, at=wall_clock())
-        ahead = upcoming_checkpoints(session, ctx, after=wall_clock())
-        next_tick = describe_checkpoint(cycle_id, ahead[0]) if ahead else None
-    if as_json:
-        echo_json({**status.as_json(), "next_checkpoint": ahead[0].at.isoformat() if ahead else None,
-                   "next_checkpoint_reasons": list(ahead[0].reasons) if ahead else []})
-        return
-    table = Table(title=f"{cycle_id}: units")
-    for column in ("code", "block", "state", "overdue tasks"):
-        table.add_column(column)
-    for unit in status.units:
-        table.add_row(unit.code, unit.block, unit.state,
-                      ", ".join(f"{o['task']} ({o['days_overdue']} d)" for o in unit.overdue))
-    console.print(table)
-    tasks = Table(title=f"{cycle_id}: plan tasks")
-    for column in ("#", "task", "done/total", "late", "overdue"):
-        tasks.add_column(column)
-    for task in status.tasks:
-        tasks.add_row(str(task.number), task.key, f"{task.done}/{task.total}", str(task.late), str(task.overdue))
-    console.print(tasks)
-    console.print(f"next checkpoint: {next_tick or 'none: the season has nothing left to schedule'}", markup=False)
 
 
 def serve_command(

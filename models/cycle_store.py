@@ -131,7 +131,7 @@ def insert_assignments(session: Session, cycle_id: str, plan_task_id: int, task:
     ids = session.execute(
         insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), rows
     ).scalars().all()
-    insert_plan_deadlines(session, ids, task, reason=f"plan task {task.number}: {task.due.text!r}", at=at,
+    insert_plan_deadlines(session, ids, task, reason=f"nhiệm vụ {task.number} của kế hoạch: {task.due.text!r}", at=at,
                           actor=actor)
 
 

@@ -124,7 +124,7 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
             _remove_unit(session, stored[code])
             append_history(session, cycle_id=definition.id, drafts=[HistoryDraft(
                 entity="unit", subject=code, event="withdraw", actor=actor, at=at,
-                from_state=UnitState.REGISTERED.value, reason="removed from units.csv before it started")])
+                from_state=UnitState.REGISTERED.value, reason="bị bỏ khỏi units.csv trước khi mùa bắt đầu")])
             changes.done.append(f"unit {code} withdrawn before it started")
     added = sorted(set(wanted) - set(stored))
     if added:
@@ -214,7 +214,7 @@ def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_
         return 0
     session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(
         last_day=task.last_day, due_at=task.due_at, moved_because=task.moved_because))
-    insert_plan_deadlines(session, list(ids), task, reason=f"plan changed: {old_due!r} → {task.due.text!r}", at=at,
+    insert_plan_deadlines(session, list(ids), task, reason=f"kế hoạch thay đổi: {old_due!r} → {task.due.text!r}", at=at,
                           actor=actor)
     return len(ids)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from models.batching import chunked
@@ -25,6 +25,20 @@ class ConcurrentChange(RuntimeError):
 
 class UnknownUnits(Refused, LookupError):
     """Unit codes that are not in the cycle."""
+
+
+def canonical_codes(session: Session, cycle_id: str, codes: Collection[str]) -> list[str]:
+    """The cycle's own spelling of each code, matched whatever its case (`sxd` finds SXD); UnknownUnits names
+    the codes the cycle does not have."""
+    wanted = list(dict.fromkeys(code.strip() for code in codes))
+    found: dict[str, str] = {}
+    for chunk in chunked([code.upper() for code in wanted]):
+        found.update((code.upper(), code) for code in session.execute(select(Unit.code).where(
+            Unit.cycle_id == cycle_id, func.upper(Unit.code).in_(chunk))).scalars())
+    unknown = [code for code in wanted if code.upper() not in found]
+    if unknown:
+        raise UnknownUnits(f"cycle {cycle_id}: unknown unit(s) {', '.join(sorted(unknown))}")
+    return [found[code.upper()] for code in wanted]
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,10 @@ class MessageFilter:
 def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[OutboxMessage]]:
     """Messages matching the filter, newest first (at most `limit`), and how many match in all."""
     conditions = [column == value for column, value in (
-        (OutboxMessage.cycle_id, wanted.cycle_id), (OutboxMessage.assignee, wanted.assignee),
-        (OutboxMessage.kind, wanted.kind), (OutboxMessage.status, wanted.status)) if value is not None]
+        (OutboxMessage.cycle_id, wanted.cycle_id), (OutboxMessage.kind, wanted.kind),
+        (OutboxMessage.status, wanted.status)) if value is not None]
+    if wanted.assignee is not None:  # a unit's code in any case: unit:sxd finds unit:SXD
+        conditions.append(func.upper(OutboxMessage.assignee) == wanted.assignee.upper())
     if wanted.search:
         pattern = "%" + wanted.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (

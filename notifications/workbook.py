@@ -25,7 +25,9 @@ from models.formatting import day
 from models.report_data import BlockReport, CycleReport, UnitLine
 
 HEADER_ROW = 5  # rows 1-3 the title block, row 4 blank
-POINTS, PERCENT, WHOLE, TEXT = "0.00", "0.00%", "0", "@"
+# Vietnamese number formats ([$-42A] is the Vietnamese locale): a spreadsheet shows 97,73 and 89,27% whatever
+# the reader's own settings, as the report and the letters do.
+POINTS, PERCENT, WHOLE, TEXT = "[$-42A]#,##0.00", "[$-42A]0.00%", "0", "@"
 THIN = Side(style="thin", color="9E9E9E")
 
 
@@ -82,8 +84,8 @@ def write_results_xlsx(report: CycleReport, path: Path) -> None:
 
 def _block_columns(report: CycleReport, block: BlockReport) -> list[Column]:
     columns = [
-        Column("Hạng", 7, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 11, lambda u: u.code),
-        Column("Đơn vị", 34, lambda u: u.name), Column("Điểm thẩm định", 11, lambda u: _points(u.appraisal), POINTS),
+        Column("Hạng", 7, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 15, lambda u: u.code),
+        Column("Đơn vị", 40, lambda u: u.name), Column("Điểm thẩm định", 11, lambda u: _points(u.appraisal), POINTS),
         Column("Điểm ĐTXHH", 11, lambda u: _points(u.survey), POINTS),
         Column("Tổng điểm", 11, lambda u: _points(u.total), POINTS),
         Column("Chỉ số (%)", 11, lambda u: _percent(u.index), PERCENT), Column("Xếp loại", 12, lambda u: u.band)]
@@ -100,7 +102,7 @@ def _block_columns(report: CycleReport, block: BlockReport) -> list[Column]:
 
 def _group_columns() -> list[Column]:
     return [Column("Hạng trong nhóm", 9, lambda u: u.rank_in_group, WHOLE),
-            Column("Hạng trong khối", 9, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 11, lambda u: u.code),
+            Column("Hạng trong khối", 9, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 15, lambda u: u.code),
             Column("Đơn vị", 40, lambda u: u.name), Column("Chỉ số (%)", 11, lambda u: _percent(u.index), PERCENT),
             Column("Xếp loại", 12, lambda u: u.band)]
 
@@ -108,7 +110,7 @@ def _group_columns() -> list[Column]:
 def _pair_columns(*more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str]) -> list[Column]:
     """Columns of a list across blocks: rows are (block, unit) pairs."""
     return [Column("Khối", 26, lambda pair: pair[0].name), Column("Hạng", 7, lambda pair: pair[1].rank, WHOLE),
-            Column("Mã đơn vị", 11, lambda pair: pair[1].code), Column("Đơn vị", 40, lambda pair: pair[1].name),
+            Column("Mã đơn vị", 15, lambda pair: pair[1].code), Column("Đơn vị", 40, lambda pair: pair[1].name),
             *(Column(header, width, lambda pair, value=value: value(*pair), style)
               for header, width, value, style in more)]
 
@@ -138,8 +140,8 @@ def _sheet(book: Workbook, report: CycleReport, name: str, subject: str, columns
             cell = sheet.cell(HEADER_ROW + offset, index, column.value(row))
             cell.number_format = column.style
             cell.border = Border(THIN, THIN, THIN, THIN)
-            if column.style == TEXT:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if column.style == TEXT:  # one line a unit: a long name shrinks rather than spill into the next row
+                cell.alignment = Alignment(shrink_to_fit=True, vertical="center")
     if not rows and empty:
         sheet.cell(HEADER_ROW + 1, 1, empty).font = Font(italic=True)
     _print_setup(sheet, len(columns))

@@ -16,7 +16,8 @@ from sqlmodel import Session
 from models.anchoring import CheckpointProblem, exported, public_hex, sign_checkpoint, verify_checkpoints
 from models.history import ChainBreak, verify_chain
 from models.settings import get_settings
-from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, Unit, assignee_for_unit
+from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, assignee_for_unit
+from models.transitions import canonical_codes
 from tasks.anchoring import signing_key
 
 MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
@@ -37,8 +38,7 @@ def unit_history(session: Session, cycle_id: str, unit_code: str) -> list[dict[s
     message sent or queued to it, in time order."""
     if session.get(Cycle, cycle_id) is None:
         raise LookupError(f"cycle {cycle_id!r} is not registered")
-    if session.scalar(select(Unit.id).where(Unit.cycle_id == cycle_id, Unit.code == unit_code)) is None:
-        raise LookupError(f"cycle {cycle_id}: unknown unit {unit_code!r}")
+    (unit_code,) = canonical_codes(session, cycle_id, [unit_code])
     assignee = assignee_for_unit(unit_code)
     rows = [{
         "at": entry.at.isoformat(), "seq": entry.seq, "entity": entry.entity, "event": entry.event,

@@ -44,7 +44,8 @@ def deliver_pending(engine: Engine, settings: Settings, *, cycle_id: str, at: da
 def _deliver_all(engine: Engine, settings: Settings, *, cycle_id: str, at: datetime) -> DeliveryReport:
     report = DeliveryReport()
     with session_scope(engine) as session:
-        report.cancelled = cancel_obsolete(session, cycle_id=cycle_id, reason="obsolete: task done or deadline moved")
+        report.cancelled = cancel_obsolete(session, cycle_id=cycle_id,
+                                           reason="không còn cần: nhiệm vụ đã xong hoặc hạn đã đổi")
         heading = cycle_heading(session, cycle_id)
     sessions = settings.smtp_connections
     with ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="smtp") as pool:

@@ -20,10 +20,9 @@ from models.tables import (
     Assignment,
     AssignmentStatus,
     Deadline,
-    Unit,
     assignee_for_unit,
 )
-from models.transitions import UnknownUnits
+from models.transitions import canonical_codes
 from models.workdays import DeadlineRule, format_day_with_weekday
 from notifications.outbox import NewMessage, cancel_obsolete, enqueue
 from notifications.render import render_each
@@ -89,7 +88,7 @@ def extend_deadline(session: Session, ctx: CycleContext, *, task_number: int, un
                               "new_last_day": effective.last_day.isoformat()})
         for row in rows])
     session.flush()
-    cancelled = cancel_obsolete(session, cycle_id=ctx.cycle_id, reason=f"deadline extended: {reason.strip()}")
+    cancelled = cancel_obsolete(session, cycle_id=ctx.cycle_id, reason=f"đã gia hạn: {reason.strip()}")
     notified = _notify(session, ctx, settings or get_settings(), task=task, rows=rows, last_day=effective.last_day,
                        due_at=effective.due_at, moved=moved, at=at)
     return ExtensionResult(task_number, effective.last_day, effective.due_at, effective.moved_because,
@@ -133,11 +132,7 @@ def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str
     if unit_codes is not None:
         if owner != UNITS_OWNER:
             raise ExtensionRefused(f"task owned by {owner!r} is not done by units: extend it with --all")
-        known = set(session.execute(select(Unit.code).where(Unit.cycle_id == ctx.cycle_id,
-                                                            Unit.code.in_(list(unit_codes)))).scalars())
-        unknown = sorted(set(unit_codes) - known)
-        if unknown:
-            raise UnknownUnits(f"cycle {ctx.cycle_id}: unknown unit(s) {', '.join(unknown)}")
+        unit_codes = canonical_codes(session, ctx.cycle_id, unit_codes)
         query = query.where(Assignment.assignee.in_([assignee_for_unit(code) for code in unit_codes]))
     rows = session.execute(query.order_by(Assignment.assignee)).all()
     finished = [row.assignee for row in rows if row.status not in UNFINISHED]

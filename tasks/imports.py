@@ -273,7 +273,7 @@ def _replace_prior_results(session: Session, ctx, path: Path, year: int, results
         for r in results])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
         entity="cycle", subject=ctx.cycle_id, event="import_prior_results", actor=who.actor, at=who.at,
-        reason=f"from {path.name}", flow_run_id=who.flow_run_id, details={"year": year, "units": len(results)})])
+        reason=f"nhập từ {path.name}", flow_run_id=who.flow_run_id, details={"year": year, "units": len(results)})])
 
 
 def _late_units(session: Session, version_ids: list[int]) -> list[str]:

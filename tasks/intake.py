@@ -154,7 +154,7 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=sheet.unit_code, event=f"score_{kind.value}",
                      actor=actor_for(actor, sheet.unit_code), at=at,
-                     reason=f"from {source}", flow_run_id=flow_run_id,
+                     reason=f"nhận từ {source}", flow_run_id=flow_run_id,
                      details={"version": row["version"], "old_total": before.total if before else None,
                               "new_total": row["total"], "late": row["late"],
                               "changed": _changed(old_lines.get(before.id, {}), points) if before else {}})
@@ -226,7 +226,7 @@ def record_explanations(session: Session, ctx: CycleContext, *, unit_codes: Sequ
         raise StageClosed(f"explanation from {len(closed)} unit(s) ({_shown(closed)}): the explanations window is "
                           "not open")
     transition_units(session, cycle_id=ctx.cycle_id, codes=list(units), event=UnitEvent.SUBMIT_EXPLANATION,
-                     actor=actor, at=at, reason=f"explanation received ({source})", flow_run_id=flow_run_id)
+                     actor=actor, at=at, reason=f"nhận giải trình ({source})", flow_run_id=flow_run_id)
     _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[u.id for u in units.values()], at=at,
                         actor=actor, flow_run_id=flow_run_id)
 
@@ -241,7 +241,7 @@ def close_explanation_windows(session: Session, ctx: CycleContext, *, codes: Seq
     if not rows:
         return 0
     transition_units(session, cycle_id=ctx.cycle_id, codes=[r.code for r in rows], event=UnitEvent.CLOSE_EXPLANATIONS,
-                     actor=actor, at=at, reason="explanations window closed without an explanation",
+                     actor=actor, at=at, reason="hết thời hạn giải trình, đơn vị không giải trình",
                      flow_run_id=flow_run_id)
     _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[r.id for r in rows], at=at, actor=actor,
                         flow_run_id=flow_run_id, status=AssignmentStatus.MISSED)

@@ -22,7 +22,8 @@ from models.lifecycle import UnitEvent
 from models.refusals import Refused
 from models.stages import Stage
 from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, Unit, UnitResult
-from models.transitions import UnknownUnits, transition_units
+from models.transitions import canonical_codes, transition_units
+from models.words import WORDS
 
 # The stages an operator can re-run, and the lifecycle event that takes a unit back to each.
 RERUN_EVENTS: dict[Stage, UnitEvent] = {
@@ -61,11 +62,10 @@ def rerun_stage(session: Session, ctx: CycleContext, *, stage: Stage, unit_code:
     if stage not in RERUN_EVENTS:
         raise RerunRefused(f"stage {stage.value!r} cannot be re-run for a unit; re-runnable: "
                            f"{', '.join(s.value for s in RERUN_EVENTS)}")
+    (unit_code,) = canonical_codes(session, ctx.cycle_id, [unit_code])
     unit = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code == unit_code)
-                           .execution_options(populate_existing=True)).scalar_one_or_none()
-    if unit is None:
-        raise UnknownUnits(f"cycle {ctx.cycle_id}: unknown unit {unit_code!r}")
-    why = f"re-run of {stage.value}: {reason.strip()}"
+                           .execution_options(populate_existing=True)).scalar_one()
+    why = f"chạy lại giai đoạn {WORDS['vi'].get(stage.value, stage.value)}: {reason.strip()}"
     (moved,) = transition_units(session, cycle_id=ctx.cycle_id, codes=[unit_code], event=RERUN_EVENTS[stage],
                                 actor=actor, at=at, reason=why, flow_run_id=flow_run_id)
     reopened, waiting = _reset_unit_assignments(session, ctx, unit, stage, at=at, actor=actor, reason=why,

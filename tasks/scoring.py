@@ -140,6 +140,6 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
         for r in results])
     to_score = [u.code for u in members if u.state == ctx.lifecycle.before_scoring]
     transition_units(session, cycle_id=ctx.cycle_id, codes=to_score, event=UnitEvent.SCORE, actor=actor, at=at,
-                     reason=f"block {members[0].block} complete: index computed", flow_run_id=flow_run_id)
+                     reason=f"khối {members[0].block} đủ kết quả: đã tính chỉ số", flow_run_id=flow_run_id)
     by_code = {u.code: u for u in members}
     return [ResultChange(by_code[r.code], previous[ids[r.code]], r) for r in results if ids[r.code] in previous]

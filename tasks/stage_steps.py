@@ -50,7 +50,7 @@ def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, a
     ).all()
     moved = transition_units(session, cycle_id=ctx.cycle_id, codes=[row.code for row in rows],
                              event=UnitEvent.OPEN_SELF_ASSESSMENT, actor=actor, at=at,
-                             reason="self-assessment window open", flow_run_id=flow_run_id)
+                             reason="mở kỳ tự đánh giá", flow_run_id=flow_run_id)
     if settings is not None and rows:
         enqueue(session, _window_mails(ctx, settings, task, rows), at=at)
     return moved
@@ -119,7 +119,7 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
                                    unit.email, (), render("draft", context, language=settings.language), None))
     enqueue(session, messages, at=at)
     return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u in units], event=UnitEvent.SEND_DRAFT,
-                            actor=actor, at=at, reason="round-1 draft sent to the unit", flow_run_id=flow_run_id)
+                            actor=actor, at=at, reason="đã gửi dự thảo lần 1 cho đơn vị", flow_run_id=flow_run_id)
 
 
 def changed_lines(own: dict, draft: dict, criteria: dict) -> list[dict[str, object]]:  # type: ignore[type-arg]
@@ -183,7 +183,7 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
             status_url=status_url(settings, ctx.cycle_id, assignee_for_unit(unit.code), page="/unit/result"))
         letters.append((unit, result, context))
     moved = transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],
-                             event=UnitEvent.ANNOUNCE, actor=actor, at=at, reason="results announced",
+                             event=UnitEvent.ANNOUNCE, actor=actor, at=at, reason="công bố kết quả",
                              flow_run_id=flow_run_id)
     checkpoint = sign_announcement(session, ctx.cycle_id, at)  # the history as announced, signed
     messages = []

@@ -38,7 +38,7 @@ def test_extend_moves_the_deadline_and_says_what_it_cancelled(loaded_hanoi, db, 
     assert "2 obsolete message(s) cancelled" in result.stdout
     cancelled = json.loads(run("outbox", "--status", "cancelled", "--json", "--db", database_url).stdout)
     assert {m["assignee"] for m in cancelled} == {"unit:SNV", "unit:STP"}
-    assert all(m["last_error"] == "deadline extended: mất điện" for m in cancelled)
+    assert all(m["last_error"] == "đã gia hạn: mất điện" for m in cancelled)
 
 
 def test_refused_extensions_exit_non_zero_and_change_nothing(loaded_hanoi, db, database_url):

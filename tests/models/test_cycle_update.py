@@ -43,7 +43,7 @@ def test_a_moved_deadline_reaches_the_assignments_not_yet_done(loaded_hanoi, db,
                                   .order_by(Deadline.id)).scalars().all()
         last = session.execute(select(HistoryEntry).order_by(HistoryEntry.seq.desc()).limit(1)).scalar_one()
     assert (task.last_day, assignment.last_day) == (date(2024, 2, 20), date(2024, 2, 20))
-    assert reasons[-1] == "plan changed: 'Trước ngày 10/02/2024' → '20/02/2024'"
+    assert reasons[-1] == "kế hoạch thay đổi: 'Trước ngày 10/02/2024' → '20/02/2024'"
     assert (last.event, last.actor) == ("update_cycle", "operator")
 
 

@@ -1,0 +1,69 @@
+"""`parindex status`: where a cycle stands, as a coordinator reads it: each unit by name with its state and
+each stage's task, then each plan task's tallies (done, late, missed, overdue)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cli.common import DbOption, JsonOption, checked_url, console, echo_json, user_errors
+from cli.words import cli_words
+from models.cycle_context import load_context
+from models.db import session_scope
+from models.formatting import instant
+from models.settings import get_settings
+from tasks.dashboard.naming import describe_checkpoint
+from tasks.runtime import engine_for, using_database, wall_clock
+
+CELL_STYLES = {"done": "green", "late": "dark_orange", "overdue": "bold red", "missed": "red", "open": "yellow",
+               "waiting": "dim"}
+
+
+def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",
+                   as_json: JsonOption = False) -> None:
+    """Per unit its state, each stage's task and what is overdue; per plan task done, late, missed, overdue."""
+    from tasks.schedule_data import upcoming_checkpoints
+    from tasks.status import cycle_status
+
+    url = checked_url(db)
+    now = wall_clock()
+    with user_errors(), using_database(url), session_scope(engine_for(url)) as session:
+        ctx = load_context(session, cycle_id)
+        status = cycle_status(session, ctx, at=now)
+        ahead = upcoming_checkpoints(session, ctx, after=now)
+        next_tick = describe_checkpoint(cycle_id, ahead[0]) if ahead else None
+    if as_json:
+        echo_json({**status.as_json(), "next_checkpoint": ahead[0].at.isoformat() if ahead else None,
+                   "next_checkpoint_reasons": list(ahead[0].reasons) if ahead else []})
+        return
+    t = cli_words()
+    language, zone = get_settings().language, ctx.calendar.zone.key
+    stages = [stage for stage in dict.fromkeys(s for unit in status.units for s in unit.stages)]
+    units = Table(title=t("status.units", cycle=cycle_id, at=instant(now, zone, language)), title_justify="left")
+    units.add_column(t("col.code"), no_wrap=True)
+    units.add_column(t("col.unit"), overflow="fold", ratio=3)
+    units.add_column(t("col.state"), overflow="fold", ratio=2)
+    for stage in stages:
+        units.add_column(t(stage), overflow="fold", ratio=1)
+    units.add_column(t("col.overdue_tasks"), overflow="fold", ratio=2)
+    for unit in status.units:
+        cells = [Text(t(unit.stages[stage]), style=CELL_STYLES.get(unit.stages[stage], ""))
+                 if stage in unit.stages else Text("—", style="dim") for stage in stages]
+        overdue = ", ".join(t("status.overdue_task", task=o["task"], days=o["days_overdue"]) for o in unit.overdue)
+        units.add_row(unit.code, unit.name, t(f"state.{unit.state}"), *cells, Text(overdue, style="red"))
+    console.print(units)
+    tasks = Table(title=t("status.tasks", cycle=cycle_id), title_justify="left")
+    tasks.add_column(t("col.number"), justify="right", no_wrap=True)
+    tasks.add_column(t("col.task"), overflow="fold", ratio=4)
+    for key in ("col.done", "col.late", "col.missed", "col.overdue", "col.total"):
+        tasks.add_column(t(key), justify="right", overflow="fold")
+    for task in status.tasks:
+        finished = task.done - task.missed  # `done` counts the missed ones as finished
+        tasks.add_row(str(task.number), ctx.task_by_number(task.number).title, str(finished), str(task.late),
+                      Text(str(task.missed), style="red" if task.missed else ""),
+                      Text(str(task.overdue), style="bold red" if task.overdue else ""), str(task.total))
+    console.print(tasks)
+    console.print(t("status.next", next=next_tick or t("status.no_next")), markup=False)
