@@ -25,6 +25,7 @@ from models.tables import (
     assignee_for_body,
     assignee_for_unit,
 )
+from models.words import words_in
 from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render, render_each
@@ -138,34 +139,24 @@ def extension_counts(session: Session, assignment_ids: list[int]) -> dict[int, i
     return counts
 
 
-CALENDAR_WORDS = {
-    "vi": {"title": "Hạn: {task}", "due": "Hạn: {due}", "what": "Nhiệm vụ số {number}: {task}",
-           "product": "Sản phẩm phải nộp: {product}", "whom": "Đơn vị thực hiện: {unit}",
-           "where": "Nộp và xem tình trạng tại: {url}", "moved": "Hạn đã được điều chỉnh: {why}"},
-    "en": {"title": "Due: {task}", "due": "Due: {due}", "what": "Task {number}: {task}",
-           "product": "To submit: {product}", "whom": "For: {unit}",
-           "where": "Submit and follow it at: {url}", "moved": "The deadline moved: {why}"},
-}
-
-
 def calendar_entries(ctx: CycleContext, settings: Settings, task: PlanTask, rows: list[Any],
                      people: dict[str, Recipient], revisions: dict[int, int], links: dict[int, str], *,
                      at: datetime) -> list[str]:
     """Each assignment's deadline as a calendar entry: one UID per assignment (the cycle, the assignee and the
     task), its SEQUENCE the number of extensions, a description of what is due, for whom and where."""
-    words = CALENDAR_WORDS.get(settings.language, CALENDAR_WORDS["vi"])
+    t = words_in(settings.language)
     entries = []
     for row in rows:
         url = links[row.id]
-        lines = [words["what"].format(number=task.number, task=task.title),
-                 *([words["product"].format(product=task.product)] if task.product else []),
-                 words["whom"].format(unit=people[row.assignee].name),
-                 words["due"].format(due=instant(row.due_at, ctx.calendar.zone.key, settings.language)),
-                 *([words["moved"].format(why=row.moved_because)] if row.moved_because else []),
-                 words["where"].format(url=url)]
+        lines = [t("calendar.what", number=task.number, task=task.title),
+                 *([t("calendar.product", product=task.product)] if task.product else []),
+                 t("calendar.whom", unit=people[row.assignee].name),
+                 t("calendar.due", due=instant(row.due_at, ctx.calendar.zone.key, settings.language)),
+                 *([t("calendar.moved", why=row.moved_because)] if row.moved_because else []),
+                 t("calendar.where", url=url)]
         entries.append(deadline_event(
             uid=f"{ctx.cycle_id}.{row.assignee.replace(':', '-')}.task{task.number}@parindex",
-            sequence=revisions.get(row.id, 0), title=words["title"].format(task=task.title),
+            sequence=revisions.get(row.id, 0), title=t("calendar.title", task=task.title),
             last_day=row.last_day, due_at=row.due_at, description="\n".join(lines), url=url, stamp=at))
     return entries
 
