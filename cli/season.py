@@ -26,8 +26,10 @@ from cli.common import (
     user_errors,
 )
 from cli.orchestration import PrefectServer, prefect_api
+from cli.words import cli_words
 from models.cycle_context import load_context
 from models.db import session_scope, shown_url, upgrade_schema
+from models.formatting import number
 from models.settings import get_settings
 from tasks.dashboard.naming import describe_checkpoint
 from tasks.runtime import engine_for, using_database
@@ -78,6 +80,12 @@ def demo_command(dashboard: Annotated[bool, typer.Option(help="Leave the Prefect
         run_season(folder=HANOI, seed=seed, database_url=f"sqlite:///{VAR / 'parindex.db'}", dashboard=dashboard)
 
 
+def why_in_words(t, why: str) -> str:  # type: ignore[no-untyped-def]
+    """A replayed tick's reasons (checkpoint kinds: opens, reminder …; inputs arrived; digest) in words."""
+    named = {"inputs arrived": "demo.inputs", "digest": "demo.digest"}
+    return ", ".join(t(named.get(reason, f"checkpoint.{reason}")) for reason in why.split(", "))
+
+
 def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -> None:
     from flows.season import replay_season
     from models.definition.loader import load_cycle
@@ -87,6 +95,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     from tasks.summary import season_summary
 
     started = clock.perf_counter()
+    t = cli_words()
     # The Prefect server boots while the cycle is checked and registered; it stops on any error.
     with PrefectServer(VAR / "prefect", keep_running=dashboard) as server:
         definition = load_cycle(folder)
@@ -98,10 +107,12 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
         with CaptureServer(VAR / "outbox") as smtp:
             os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(smtp.port)})
             get_settings.cache_clear()
-            console.print(f"SMTP capture server on 127.0.0.1:{smtp.port} → {VAR / 'outbox'}/")
+            console.print(t("demo.smtp", port=smtp.port, folder=VAR / "outbox"))
             with server.in_use() as api_url:
-                console.print(f"Prefect API {api_url} (ready after {clock.perf_counter() - started:.1f} s)")
-                with Progress(TextColumn("[bold]season"), BarColumn(), TextColumn("{task.description}", markup=False),
+                console.print(t("demo.prefect", url=api_url,
+                                seconds=number(clock.perf_counter() - started, get_settings().language, 1)))
+                with Progress(TextColumn(f"[bold]{t('demo.season')}"), BarColumn(),
+                              TextColumn("{task.description}", markup=False),
                               TimeElapsedColumn(), console=console) as progress:
                     span = (season.to - season.from_).days + 1
                     bar = progress.add_task("", total=span)
@@ -109,7 +120,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
                     def advance(at: datetime, why: str) -> None:
                         day = definition.calendar.local_date(at)
                         progress.update(bar, completed=(day - season.from_).days,
-                                        description=f"{day:%d/%m/%Y} {why}")
+                                        description=f"{day:%d/%m/%Y} {why_in_words(t, why)}")
 
                     report = replay_season(database_url=database_url, cycle_id=definition.id, seed=seed,
                                            progress=advance)
@@ -119,7 +130,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     with session_scope(engine_for(database_url)) as session:
         summary = season_summary(session, load_context(session, definition.id), at=season_end)
         _, xlsx, html = produce_report(session, definition.id, VAR / "report")
-    console.print(f"results report: {xlsx} and {html}")
+    console.print(t("demo.report", xlsx=xlsx, html=html))
     summary.print(console, ticks=report.ticks, mails=mails, outbox=VAR / "outbox",
                   seconds=clock.perf_counter() - started)
     if dashboard:
@@ -128,10 +139,8 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
 
         server.record(NOTE)
         portal = start_background(database_url)
-        console.print(f"Prefect UI: {server.ui_url} (left running; `parindex dashboard status`, "
-                      "`parindex dashboard stop`)", markup=False)
-        console.print(f"Portal for units and staff: {portal} (the links in {VAR / 'outbox'}/*.eml open it; "
-                      "stopped with the dashboard)", markup=False)
+        console.print(t("demo.ui", url=server.ui_url), markup=False)
+        console.print(t("demo.portal", url=portal, folder=VAR / "outbox"), markup=False)
 
 
 def serve_command(

@@ -25,6 +25,7 @@ from models.tables import (
     assignee_for_body,
     assignee_for_unit,
 )
+from models.words import word
 
 
 @dataclass
@@ -32,13 +33,14 @@ class LoadResult:
     cycle_id: str
     created: bool
     changes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # a registration's tasks, units and leaf criteria
 
     def summary(self) -> str:
         if self.created:
-            return f"{self.cycle_id}: registered ({'; '.join(self.changes)})"
+            return word("load.registered", cycle=self.cycle_id, **self.counts)
         if not self.changes:
-            return f"{self.cycle_id}: already registered, definition unchanged"
-        return f"{self.cycle_id}: updated: " + "; ".join(self.changes)
+            return word("load.unchanged", cycle=self.cycle_id)
+        return word("load.updated", cycle=self.cycle_id, changes="; ".join(self.changes))
 
 
 def find_cycle(session: Session, cycle_id: str) -> Cycle | None:
@@ -69,10 +71,9 @@ def insert_cycle(session: Session, definition: CycleDefinition, *, at: datetime,
         details={"definition_hash": definition.content_hash, "tasks": len(definition.tasks),
                  "units": len(definition.units), "criteria": len(definition.criteria)},
     )])
-    return LoadResult(spec.id, created=True, changes=[
-        f"{len(definition.tasks)} tasks", f"{len(definition.units)} units",
-        f"{sum(1 for c in definition.criteria if c.is_leaf)} leaf criteria",
-    ])
+    return LoadResult(spec.id, created=True, counts={
+        "tasks": len(definition.tasks), "units": len(definition.units),
+        "criteria": sum(1 for c in definition.criteria if c.is_leaf)})
 
 
 def insert_units(session: Session, definition: CycleDefinition, *, codes: list[str], at: datetime,

@@ -38,6 +38,7 @@ from models.tables import (
     Unit,
     assignee_for_body,
 )
+from models.words import word
 
 UNIT_CONTACT = ("name", "email", "head_email")
 
@@ -48,7 +49,7 @@ class DefinitionConflict(LookupError):
     def __init__(self, cycle_id: str, conflicts: list[str]) -> None:
         self.conflicts = conflicts
         lines = "\n".join(f"  - {conflict}" for conflict in conflicts)
-        super().__init__(f"{cycle_id}: the changed definition was refused, nothing was changed:\n{lines}")
+        super().__init__(f"{word('change.refused', cycle=cycle_id)}\n{lines}")
 
 
 @dataclass
@@ -68,13 +69,13 @@ def update_cycle(session: Session, cycle: Cycle, definition: CycleDefinition, *,
     if changes.refused:
         raise DefinitionConflict(definition.id, changes.refused)
     if cycle.definition_json != definition_snapshot(definition):
-        changes.done.append("cycle settings, calendar overrides or result rules updated")
+        changes.done.append(word("change.settings"))
     session.execute(update(Cycle).where(Cycle.id == definition.id).values(
         definition_hash=definition.content_hash, definition_json=definition_snapshot(definition)))
     append_history(session, cycle_id=definition.id, drafts=[HistoryDraft(
         entity="cycle", subject=definition.id, event="update_cycle", actor=actor, at=at,
         details={"definition_hash": definition.content_hash, "changes": changes.done})])
-    return LoadResult(definition.id, created=False, changes=changes.done or ["definition files changed, no effect"])
+    return LoadResult(definition.id, created=False, changes=changes.done or [word("change.no_effect")])
 
 
 def _update_bodies(session: Session, definition: CycleDefinition, changes: Changes) -> None:
@@ -83,18 +84,18 @@ def _update_bodies(session: Session, definition: CycleDefinition, changes: Chang
         body = stored.get(spec.code)
         if body is None:
             session.add(Body(cycle_id=definition.id, code=spec.code, name=spec.name, email=spec.email, role=spec.role))
-            changes.done.append(f"body {spec.code} added")
+            changes.done.append(word("change.body_added", code=spec.code))
         elif (body.name, body.email, body.role) != (spec.name, spec.email, spec.role):
             body.name, body.email, body.role = spec.name, spec.email, spec.role
-            changes.done.append(f"body {spec.code}: contact details updated")
+            changes.done.append(word("change.body_contact", code=spec.code))
     owners = {task.owner for task in definition.tasks}
     for code in set(stored) - {b.code for b in definition.spec.bodies}:
         if code in owners or session.scalar(select(func.count()).select_from(PlanTask).where(
                 PlanTask.cycle_id == definition.id, PlanTask.owner == code)):
-            changes.refused.append(f"body {code} was removed but owns plan tasks")
+            changes.refused.append(word("change.body_owns", code=code))
         else:
             session.delete(stored[code])
-            changes.done.append(f"body {code} removed")
+            changes.done.append(word("change.body_removed", code=code))
 
 
 def _update_units(session: Session, definition: CycleDefinition, changes: Changes, *, at: datetime,
@@ -107,25 +108,24 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
             continue
         if (unit.block, unit.group) != (spec.block, spec.group):
             if unit.state != UnitState.REGISTERED:
-                changes.refused.append(f"unit {code}: block or group changed, but the unit is already "
-                                       f"'{unit.state}'")
+                changes.refused.append(word("change.unit_moved_late", code=code, state=unit.state))
                 continue
             unit.block, unit.group = spec.block, spec.group
-            changes.done.append(f"unit {code}: moved to block {spec.block}, group {spec.group}")
+            changes.done.append(word("change.unit_moved", code=code, block=spec.block, group=spec.group))
         changed = [name for name in UNIT_CONTACT if getattr(unit, name) != getattr(spec, name)]
         for name in changed:
             setattr(unit, name, getattr(spec, name))
         if changed:
-            changes.done.append(f"unit {code}: {', '.join(changed)} updated")
+            changes.done.append(word("change.unit_contact", code=code, fields=", ".join(changed)))
     for code in sorted(set(stored) - set(wanted)):
         if stored[code].state != UnitState.REGISTERED:
-            changes.refused.append(f"unit {code} was removed, but it is already '{stored[code].state}'")
+            changes.refused.append(word("change.unit_removed_late", code=code, state=stored[code].state))
         else:
             _remove_unit(session, stored[code])
             append_history(session, cycle_id=definition.id, drafts=[HistoryDraft(
                 entity="unit", subject=code, event="withdraw", actor=actor, at=at,
                 from_state=UnitState.REGISTERED.value, reason="bị bỏ khỏi units.csv trước khi mùa bắt đầu")])
-            changes.done.append(f"unit {code} withdrawn before it started")
+            changes.done.append(word("change.unit_withdrawn", code=code))
     added = sorted(set(wanted) - set(stored))
     if added:
         session.flush()
@@ -133,7 +133,7 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
         for task in definition.tasks:
             if task.every_unit and _task_id(session, definition.id, task.number) is not None:
                 insert_task(session, definition, task, at=at, actor=actor, unit_codes=added)
-        changes.done.append(f"{len(added)} unit(s) added: {', '.join(added)}")
+        changes.done.append(word("change.units_added", count=len(added), codes=", ".join(added)))
 
 
 def _remove_unit(session: Session, unit: Unit) -> None:
@@ -155,16 +155,16 @@ def _update_tasks(session: Session, definition: CycleDefinition, changes: Change
     wanted = {t.number: t for t in definition.tasks}
     for number in sorted(set(wanted) - set(stored)):
         insert_task(session, definition, wanted[number], at=at, actor=actor)
-        changes.done.append(f"task {number} added")
+        changes.done.append(word("change.task_added", number=number))
     for number in sorted(set(stored) - set(wanted)):
         if _started(session, stored[number].id):
-            changes.refused.append(f"task {number} was removed, but work on it has started")
+            changes.refused.append(word("change.task_removed_late", number=number))
             continue
         ids = select(Assignment.id).where(Assignment.plan_task_id == stored[number].id).scalar_subquery()
         session.execute(delete(Deadline).where(Deadline.assignment_id.in_(ids)))
         session.execute(delete(Assignment).where(Assignment.plan_task_id == stored[number].id))
         session.delete(stored[number])
-        changes.done.append(f"task {number} removed before it started")
+        changes.done.append(word("change.task_removed", number=number))
     for number in sorted(set(stored) & set(wanted)):
         _update_task(session, stored[number], wanted[number], changes, at=at, actor=actor)
 
@@ -181,11 +181,10 @@ def _update_task(session: Session, stored: PlanTask, task: TaskDef, changes: Cha
     if not differing:
         return
     if "owner" in differing and _started(session, stored.id):
-        changes.refused.append(f"task {task.number}: owner changed from {stored.owner} to {task.owner}, but work "
-                               "on it has started")
+        changes.refused.append(word("change.owner_late", number=task.number, old=stored.owner, new=task.owner))
         return
     if "owner" in differing and (stored.owner == UNITS_OWNER) != task.every_unit:
-        changes.refused.append(f"task {task.number}: owner changed between every unit and a body")
+        changes.refused.append(word("change.owner_kind", number=task.number))
         return
     old_due = stored.due_text
     for name in differing:
@@ -196,10 +195,10 @@ def _update_task(session: Session, stored: PlanTask, task: TaskDef, changes: Cha
         session.execute(update(Assignment).where(Assignment.plan_task_id == stored.id)
                         .values(assignee=assignee_for_body(task.owner)))
     if "due_at" in differing or "due_text" in differing:
-        changes.done.append(f"task {task.number}: due {old_due!r} → {task.due.text!r}; {moved} unfinished "
-                            "assignment(s) take the new deadline")
+        changes.done.append(word("change.task_due", number=task.number, old=repr(old_due), new=repr(task.due.text),
+                                 moved=moved))
     else:
-        changes.done.append(f"task {task.number}: {', '.join(differing)} updated")
+        changes.done.append(word("change.task_fields", number=task.number, fields=", ".join(differing)))
 
 
 def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_due: str, *, at: datetime,
@@ -228,7 +227,7 @@ def _check_criteria(session: Session, definition: CycleDefinition, changes: Chan
     if stored == wanted:
         return
     if session.scalar(select(func.count()).select_from(ScoreVersion).where(ScoreVersion.cycle_id == definition.id)):
-        changes.refused.append("the criteria set changed, but scores have already been recorded against it")
+        changes.refused.append(word("change.criteria_late"))
         return
     session.execute(delete(Criterion).where(Criterion.cycle_id == definition.id))
     session.add_all([Criterion(cycle_id=definition.id, code=c.code, parent_code=c.parent_code, position=position,

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
-from models.formatting import percent
 from models.scoring import TWO_PLACES
 from models.tables import Criterion, Cycle, HistoryEntry, PriorResult, Unit, UnitResult
 
@@ -108,7 +107,8 @@ class CycleReport:
     zone: str = "Asia/Ho_Chi_Minh"  # the cycle's: dates are its local dates
     approval_decision: str = ""  # the council's decision, as the approval recorded it (`approve --reason`)
     block_names: dict[str, str] = field(default_factory=dict)
-    legend: list[tuple[str, str]] = field(default_factory=list)  # (band, from which index it is given)
+    # each band, and from which index it is given: (floor, the blocks it is for; none: every block)
+    legend: list[tuple[str, list[tuple[Decimal | None, list[str]]]]] = field(default_factory=list)
 
     @property
     def has_satisfaction(self) -> bool:
@@ -170,12 +170,11 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
                        legend=_legend(ctx))
 
 
-def _legend(ctx: CycleContext) -> list[tuple[str, str]]:
-    """Each band and the index from which it is given (per block where the blocks differ)."""
+def _legend(ctx: CycleContext) -> list[tuple[str, list[tuple[Decimal | None, list[str]]]]]:
+    """Each band and the index from which it is given, per block where the blocks differ (None: the rest)."""
     names = {b.code: b.name for b in ctx.spec.blocks}
-    floors: dict[str, list[str]] = {}
+    floors: dict[str, list[tuple[Decimal | None, list[str]]]] = {}
     for band in ctx.criteria_set.bands:
-        where = f" ({', '.join(names.get(code, code) for code in band.blocks)})" if band.blocks else ""
-        floors.setdefault(band.name, []).append(f"từ {percent(band.min_percent)}{where}" if band.min_percent
-                                                else f"dưới các mức trên{where}")
-    return [(name, "; ".join(texts)) for name, texts in floors.items()]
+        floor = Decimal(str(band.min_percent)) if band.min_percent else None
+        floors.setdefault(band.name, []).append((floor, [names.get(code, code) for code in band.blocks]))
+    return list(floors.items())

@@ -5,21 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from models import formatting
-from models.formatting import day, number, percent
+from models.formatting import day, number, percent, signed
 from models.report_data import CycleReport
+from models.words import words_in
 from notifications.render import environment
 from notifications.workbook import write_results_xlsx
 
 BAND_COLOURS = ("2E7D32", "1565C0", "EF6C00", "C62828", "6A1B9A", "455A64")
 
 
-def render_report_html(report: CycleReport) -> str:
+def render_report_html(report: CycleReport, language: str = "vi") -> str:
     colours = {band: f"#{BAND_COLOURS[i % len(BAND_COLOURS)]}" for i, band in enumerate(report.bands)}
     return environment().get_template("report/report.html").render(
-        report=report, colours=colours, heat=heat_colour, day=day,
-        num=lambda value: number(value, "vi", 2), pct=lambda value: percent(value, "vi", 2),
-        chg=lambda value: formatting.signed(value, "vi", 2))
+        report=report, colours=colours, heat=heat_colour, day=day, lang=language, t=words_in(language),
+        num=lambda value: number(value, language, 2), pct=lambda value: percent(value, language, 2),
+        chg=lambda value: signed(value, language, 2))
 
 
 def heat_colour(value: Decimal) -> str:
@@ -28,11 +28,11 @@ def heat_colour(value: Decimal) -> str:
     return f"hsl({hue}, 70%, 80%)"
 
 
-def write_report(report: CycleReport, folder: Path) -> tuple[Path, Path]:
+def write_report(report: CycleReport, folder: Path, language: str = "vi") -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     xlsx, html = folder / "results.xlsx", folder / "report.html"
-    write_results_xlsx(report, xlsx)
-    html.write_text(render_report_html(report), encoding="utf-8")
+    write_results_xlsx(report, xlsx, language)
+    html.write_text(render_report_html(report, language), encoding="utf-8")
     return xlsx, html
 
 

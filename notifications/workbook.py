@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -23,11 +24,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.formatting import day
 from models.report_data import BlockReport, CycleReport, UnitLine
+from models.words import words_in
 
 HEADER_ROW = 5  # rows 1-3 the title block, row 4 blank
-# Vietnamese number formats ([$-42A] is the Vietnamese locale): a spreadsheet shows 97,73 and 89,27% whatever
-# the reader's own settings, as the report and the letters do.
-POINTS, PERCENT, WHOLE, TEXT = "[$-42A]#,##0.00", "[$-42A]0.00%", "0", "@"
+POINTS, PERCENT, WHOLE, TEXT = "points", "percent", "whole", "text"  # a column's kind: _styles gives its format
 THIN = Side(style="thin", color="9E9E9E")
 
 
@@ -48,85 +48,96 @@ def _points(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def write_results_xlsx(report: CycleReport, path: Path) -> None:
+def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") -> None:
+    t = words_in(language)
+    styles = _styles(language)
     book = Workbook()
     book.remove(book.active)
+    sheet = partial(_sheet, book, report, t, styles)
     for block in report.blocks:
-        _sheet(book, report, block.name, f"Xếp hạng {block.name}", _block_columns(report, block), block.units,
-               frozen_columns=3)
+        sheet(block.name, t("xlsx.block_ranking", block=block.name), _block_columns(report, block, t), block.units,
+              frozen_columns=3)
         for group_name, members in block.groups():
-            _sheet(book, report, f"Nhóm {group_name}", f"Xếp hạng trong nhóm {group_name} ({block.name})",
-                   _group_columns(), members)
-    _band_sheet(book, report)
+            sheet(t("xlsx.group_sheet", group=group_name), t("xlsx.group_ranking", group=group_name, block=block.name),
+                  _group_columns(t), members)
+    counts = [(block, block.band_counts(report.bands)) for block in report.blocks]
+    sheet(t("xlsx.bands_sheet"), t("xlsx.bands"), [
+        Column(t("report.block"), 34, lambda row: row[0].name),
+        *(Column(band, 11, lambda row, band=band: row[1][band], WHOLE) for band in report.bands),
+        Column(t("report.count"), 9, lambda row: len(row[0].units), WHOLE)], counts)
     listed = [(block, unit) for block in report.blocks for unit in block.units]
     rewarded = [(block, unit) for block, unit in listed if unit.reward]
-    _sheet(book, report, "Khen thưởng", "Đơn vị đủ điều kiện đề nghị khen thưởng", _pair_columns(
-        ("Chỉ số (%)", 11, lambda b, u: _percent(u.index), PERCENT), ("Xếp loại", 12, lambda b, u: u.band, TEXT)),
-        rewarded, empty="Không có đơn vị nào.")
+    sheet(t("xlsx.reward_sheet"), t("report.reward"), _pair_columns(
+        t, (t("report.index"), 11, lambda b, u: _percent(u.index), PERCENT),
+        (t("report.band"), 12, lambda b, u: u.band, TEXT)), rewarded, empty=t("report.none"))
     accountable = [(block, unit) for block, unit in listed if unit.accountability]
-    _sheet(book, report, "Trách nhiệm người đứng đầu", "Người đứng đầu cần xem xét trách nhiệm", _pair_columns(
-        ("Chỉ số (%)", 11, lambda b, u: _percent(u.index), PERCENT),
-        ("Căn cứ", 60, lambda b, u: u.accountability, TEXT)), accountable, empty="Không có đơn vị nào.")
+    sheet(t("xlsx.accountability_sheet"), t("report.accountability"), _pair_columns(
+        t, (t("report.index"), 11, lambda b, u: _percent(u.index), PERCENT),
+        (t("xlsx.grounds"), 60, lambda b, u: u.accountability, TEXT)), accountable, empty=t("report.none"))
     compared = [(block, unit) for block, unit in listed if unit.last_year is not None]
     if compared:
-        _sheet(book, report, "So với năm trước", f"Chỉ số năm {report.year} so với năm {report.year - 1}",
-               _pair_columns((f"Năm {report.year - 1} (%)", 12, lambda b, u: _percent(u.last_year), PERCENT),
-                             (f"Năm {report.year} (%)", 12, lambda b, u: _percent(u.index), PERCENT),
-                             ("Thay đổi (điểm %)", 12, lambda b, u: _points(u.change), POINTS)), compared)
+        sheet(t("xlsx.change_sheet"), t("xlsx.change", year=report.year, previous=report.year - 1), _pair_columns(
+            t, (t("xlsx.year_index", year=report.year - 1), 12, lambda b, u: _percent(u.last_year), PERCENT),
+            (t("xlsx.year_index", year=report.year), 12, lambda b, u: _percent(u.index), PERCENT),
+            (t("xlsx.change_points"), 12, lambda b, u: _points(u.change), POINTS)), compared)
     rated = [(block, unit) for block, unit in listed if unit.satisfaction is not None]
     if rated:
         rated.sort(key=lambda pair: (pair[0].code, -pair[1].satisfaction))  # type: ignore[operator]
-        _sheet(book, report, "Chỉ số hài lòng", "Chỉ số hài lòng về sự phục vụ hành chính", _pair_columns(
-            ("Chỉ số hài lòng (%)", 13, lambda b, u: _percent(u.satisfaction), PERCENT),
-            (f"Năm {report.year - 1} (%)", 12, lambda b, u: _percent(u.satisfaction_last_year), PERCENT)), rated)
+        sheet(t("xlsx.satisfaction_sheet"), t("report.satisfaction"), _pair_columns(
+            t, (t("report.satisfaction_index"), 13, lambda b, u: _percent(u.satisfaction), PERCENT),
+            (t("xlsx.year_index", year=report.year - 1), 12, lambda b, u: _percent(u.satisfaction_last_year),
+             PERCENT)), rated)
     book.save(path)
 
 
-def _block_columns(report: CycleReport, block: BlockReport) -> list[Column]:
+def _styles(language: str) -> dict[str, str]:
+    """The number formats of the reader's language: [$-42A] Vietnamese (97,73), [$-809] English (97.73)."""
+    tag = "[$-42A]" if language != "en" else "[$-809]"
+    return {POINTS: f"{tag}#,##0.00", PERCENT: f"{tag}0.00%", WHOLE: "0", TEXT: "@"}
+
+
+def _block_columns(report: CycleReport, block: BlockReport, t) -> list[Column]:  # type: ignore[no-untyped-def]
     columns = [
-        Column("Hạng", 7, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 15, lambda u: u.code),
-        Column("Đơn vị", 40, lambda u: u.name), Column("Điểm thẩm định", 11, lambda u: _points(u.appraisal), POINTS),
-        Column("Điểm ĐTXHH", 11, lambda u: _points(u.survey), POINTS),
-        Column("Tổng điểm", 11, lambda u: _points(u.total), POINTS),
-        Column("Chỉ số (%)", 11, lambda u: _percent(u.index), PERCENT), Column("Xếp loại", 12, lambda u: u.band)]
+        Column(t("report.rank"), 7, lambda u: u.rank, WHOLE), Column(t("xlsx.code"), 15, lambda u: u.code),
+        Column(t("report.unit"), 40, lambda u: u.name),
+        Column(t("report.appraisal"), 11, lambda u: _points(u.appraisal), POINTS),
+        Column(t("report.survey"), 11, lambda u: _points(u.survey), POINTS),
+        Column(t("report.total"), 11, lambda u: _points(u.total), POINTS),
+        Column(t("report.index"), 11, lambda u: _percent(u.index), PERCENT),
+        Column(t("report.band"), 12, lambda u: u.band)]
     if block.ranks_groups:
-        columns += [Column("Nhóm", 14, lambda u: block.group_names.get(u.group, u.group)),
-                    Column("Hạng trong nhóm", 9, lambda u: u.rank_in_group, WHOLE)]
+        columns += [Column(t("xlsx.group"), 14, lambda u: block.group_names.get(u.group, u.group)),
+                    Column(t("report.rank_in_group"), 9, lambda u: u.rank_in_group, WHOLE)]
     if report.has_satisfaction:
-        columns.append(Column("Chỉ số hài lòng (%)", 11, lambda u: _percent(u.satisfaction), PERCENT))
-    columns += [Column(f"{code}. {title} (%)", 14,
+        columns.append(Column(t("report.satisfaction_index"), 11, lambda u: _percent(u.satisfaction), PERCENT))
+    columns += [Column(t("xlsx.field", code=code, title=title), 14,
                        lambda u, code=code: _percent(u.fields.get(code, Decimal(0))), PERCENT)
                 for code, title in report.fields]
     return columns
 
 
-def _group_columns() -> list[Column]:
-    return [Column("Hạng trong nhóm", 9, lambda u: u.rank_in_group, WHOLE),
-            Column("Hạng trong khối", 9, lambda u: u.rank, WHOLE), Column("Mã đơn vị", 15, lambda u: u.code),
-            Column("Đơn vị", 40, lambda u: u.name), Column("Chỉ số (%)", 11, lambda u: _percent(u.index), PERCENT),
-            Column("Xếp loại", 12, lambda u: u.band)]
+def _group_columns(t) -> list[Column]:  # type: ignore[no-untyped-def]
+    return [Column(t("report.rank_in_group"), 9, lambda u: u.rank_in_group, WHOLE),
+            Column(t("report.rank_in_block"), 9, lambda u: u.rank, WHOLE),
+            Column(t("xlsx.code"), 15, lambda u: u.code), Column(t("report.unit"), 40, lambda u: u.name),
+            Column(t("report.index"), 11, lambda u: _percent(u.index), PERCENT),
+            Column(t("report.band"), 12, lambda u: u.band)]
 
 
-def _pair_columns(*more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str]) -> list[Column]:
+def _pair_columns(t, *more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str]) -> list[Column]:  # type: ignore[no-untyped-def]
     """Columns of a list across blocks: rows are (block, unit) pairs."""
-    return [Column("Khối", 26, lambda pair: pair[0].name), Column("Hạng", 7, lambda pair: pair[1].rank, WHOLE),
-            Column("Mã đơn vị", 15, lambda pair: pair[1].code), Column("Đơn vị", 40, lambda pair: pair[1].name),
+    return [Column(t("report.block"), 26, lambda pair: pair[0].name),
+            Column(t("report.rank"), 7, lambda pair: pair[1].rank, WHOLE),
+            Column(t("xlsx.code"), 15, lambda pair: pair[1].code),
+            Column(t("report.unit"), 40, lambda pair: pair[1].name),
             *(Column(header, width, lambda pair, value=value: value(*pair), style)
               for header, width, value, style in more)]
 
 
-def _band_sheet(book: Workbook, report: CycleReport) -> None:
-    counts = [(block, block.band_counts(report.bands)) for block in report.blocks]
-    columns = [Column("Khối", 34, lambda row: row[0].name),
-               *(Column(band, 11, lambda row, band=band: row[1][band], WHOLE) for band in report.bands),
-               Column("Tổng", 9, lambda row: len(row[0].units), WHOLE)]
-    _sheet(book, report, "Xếp loại", "Phân bố xếp loại theo khối", columns, counts)
-
-
-def _sheet(book: Workbook, report: CycleReport, name: str, subject: str, columns: Sequence[Column],
-           rows: Sequence[object], empty: str = "", frozen_columns: int = 0) -> Worksheet:
+def _sheet(book: Workbook, report: CycleReport, t, styles: dict[str, str], name: str, subject: str,  # type: ignore[no-untyped-def]
+           columns: Sequence[Column], rows: Sequence[object], empty: str = "", frozen_columns: int = 0) -> Worksheet:
     sheet = book.create_sheet(_sheet_title(name, book.sheetnames))
-    _title_block(sheet, report, subject, len(columns))
+    _title_block(sheet, report, t, subject, len(columns))
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(HEADER_ROW, index, column.header)
         cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
@@ -138,26 +149,26 @@ def _sheet(book: Workbook, report: CycleReport, name: str, subject: str, columns
     for offset, row in enumerate(rows, start=1):
         for index, column in enumerate(columns, start=1):
             cell = sheet.cell(HEADER_ROW + offset, index, column.value(row))
-            cell.number_format = column.style
+            cell.number_format = styles[column.style]
             cell.border = Border(THIN, THIN, THIN, THIN)
             if column.style == TEXT:  # one line a unit: a long name shrinks rather than spill into the next row
                 cell.alignment = Alignment(shrink_to_fit=True, vertical="center")
     if not rows and empty:
         sheet.cell(HEADER_ROW + 1, 1, empty).font = Font(italic=True)
-    _print_setup(sheet, len(columns))
+    _print_setup(sheet, len(columns), t("xlsx.page"))
     sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, frozen_columns + 1)
     return sheet
 
 
-def _title_block(sheet: Worksheet, report: CycleReport, subject: str, width: int) -> None:
+def _title_block(sheet: Worksheet, report: CycleReport, t, subject: str, width: int) -> None:  # type: ignore[no-untyped-def]
     if report.approved_at:
-        approved = f"Đã được Hội đồng thẩm định thông qua ngày {day(report.approved_at, zone=report.zone)}"
+        approved = t("xlsx.approved", day=day(report.approved_at, zone=report.zone))
         approved += f", {report.approved_by}" if report.approved_by else ""
         approved += f"; {report.approval_decision}" if report.approval_decision else ""
     else:
-        approved = "Kết quả chưa được Hội đồng thẩm định thông qua"
-    for row, (text, size) in enumerate(((report.title, 13), (f"{subject} — Chỉ số cải cách hành chính năm "
-                                                            f"{report.year}", 12), (approved, 10)), start=1):
+        approved = t("xlsx.not_approved")
+    for row, (text, size) in enumerate(((report.title, 13), (t("xlsx.subject", subject=subject, year=report.year), 12),
+                                        (approved, 10)), start=1):
         cell = sheet.cell(row, 1, text)
         cell.font = Font(bold=row < 3, size=size, italic=row == 3)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -165,7 +176,7 @@ def _title_block(sheet: Worksheet, report: CycleReport, subject: str, width: int
         sheet.row_dimensions[row].height = 20 if row < 3 else 30
 
 
-def _print_setup(sheet: Worksheet, width: int) -> None:
+def _print_setup(sheet: Worksheet, width: int, page: str) -> None:
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     sheet.print_area = f"A1:{get_column_letter(width)}{max(sheet.max_row, HEADER_ROW)}"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -175,7 +186,7 @@ def _print_setup(sheet: Worksheet, width: int) -> None:
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.5
-    sheet.oddFooter.center.text = "Trang &P / &N"
+    sheet.oddFooter.center.text = page
     sheet.oddFooter.right.text = "&A"
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from models.anchoring import digest, latest_checkpoint
 from models.cycle_context import load_context
 from models.report_data import CycleReport, cycle_report
+from models.settings import get_settings
 from notifications.report import write_report
 
 
@@ -20,5 +21,5 @@ def produce_report(session: Session, cycle_id: str, folder: Path) -> tuple[Cycle
         report.history_digest, report.history_key = digest(checkpoint), checkpoint.public_key
     if not report.blocks:
         raise LookupError(f"{cycle_id}: no results yet (nothing is scored; `parindex score {cycle_id}` says why)")
-    xlsx, html = write_report(report, folder)
+    xlsx, html = write_report(report, folder, get_settings().language)
     return report, xlsx, html

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
+from models.formatting import number
 from models.lifecycle import FINAL_STATE
+from models.settings import get_settings
 from models.tables import Assignment, OutboxMessage, Unit, UnitResult
+from models.words import words_in
 from tasks.status import cycle_status
 
 
@@ -33,7 +36,7 @@ class StageLine:
 class SeasonSummary:
     cycle_id: str
     stages: list[StageLine]
-    top: dict[str, list[tuple[int, str, str, str, str]]]
+    top: dict[str, list[tuple[int, str, str, Decimal, str]]]  # rank, code, name, index, band
     units_final: int
     units_total: int
     tasks_accounted: int
@@ -41,24 +44,29 @@ class SeasonSummary:
     messages: dict[str, int]
 
     def print(self, console: Console, *, ticks: int, mails: int, outbox: Path, seconds: float) -> None:
-        table = Table(title=f"{self.cycle_id}: plan tasks")
-        for column in ("#", "stage", "on time", "late", "missed", "escalated", "assignees"):
-            table.add_column(column, justify="right" if column not in ("stage",) else "left")
+        language = get_settings().language
+        t = words_in(language)
+        table = Table(title=t("summary.tasks", cycle=self.cycle_id), title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column(t("col.stage"), overflow="fold")
+        for key in ("summary.on_time", "col.late", "col.missed", "summary.escalated", "summary.assignees"):
+            table.add_column(t(key), justify="right", overflow="fold")
         for line in self.stages:
-            table.add_row(str(line.task), line.stage, str(line.on_time), str(line.late), str(line.missed),
+            table.add_row(str(line.task), t(line.stage), str(line.on_time), str(line.late), str(line.missed),
                           str(line.escalated), str(line.total))
         console.print(table)
         for block, rows in self.top.items():
-            top = Table(title=f"Top five — {block}")
-            for column in ("hạng", "mã", "đơn vị", "chỉ số (%)", "xếp loại"):
-                top.add_column(column)
+            top = Table(title=t("summary.top", block=block), title_justify="left")
+            for key in ("report.rank", "report.code", "report.unit", "report.index", "report.band"):
+                top.add_column(t(key), overflow="fold", justify="right" if key == "report.index" else "left")
             for rank, code, name, index, band in rows:
-                top.add_row(str(rank), code, name, index, band)
+                top.add_row(str(rank), code, name, number(index, language, 2), band)
             console.print(top)
-        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(self.messages.items()))
-        console.print(Text("Summary", style="bold") + f": {self.units_final}/{self.units_total} units announced; "
-                      f"{self.tasks_accounted}/{self.tasks_total} plan tasks done or closed; {ticks} ticks; "
-                      f"{mails} mails captured in {outbox}/ ({kinds}); {seconds:.1f} s")
+        kinds = ", ".join(t("summary.kind", count=count, kind=t(f"mail.{kind}"))
+                          for kind, count in sorted(self.messages.items()))
+        console.print(t("summary.line", final=self.units_final, total=self.units_total,
+                        accounted=self.tasks_accounted, tasks=self.tasks_total, ticks=ticks, mails=mails,
+                        outbox=outbox, kinds=kinds, seconds=number(seconds, language, 1)), markup=False)
 
 
 def season_summary(session: Session, ctx: CycleContext, *, at: datetime) -> SeasonSummary:
@@ -71,13 +79,13 @@ def season_summary(session: Session, ctx: CycleContext, *, at: datetime) -> Seas
     escalated_by_number = {ctx.tasks[task_id].number: count for task_id, count in escalated.items()}
     lines = [StageLine(t.stage, t.number, t.done - t.missed - t.late, t.late, t.missed,
                        escalated_by_number.get(t.number, 0), t.total) for t in status.tasks]
-    top: dict[str, list[tuple[int, str, str, str, str]]] = {}
+    top: dict[str, list[tuple[int, str, str, Decimal, str]]] = {}
     for block in ctx.spec.blocks:
         rows = session.execute(select(UnitResult.rank_in_block, Unit.code, Unit.name, UnitResult.index_percent,
                                       UnitResult.band).join(Unit, Unit.id == UnitResult.unit_id)
                                .where(Unit.cycle_id == ctx.cycle_id, Unit.block == block.code)
                                .order_by(UnitResult.rank_in_block, Unit.code).limit(5)).all()
-        top[block.name] = [(r[0], r[1], r[2], f"{r[3]:.2f}", r[4]) for r in rows]
+        top[block.name] = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     messages = dict(session.execute(select(OutboxMessage.kind, func.count()).where(
         OutboxMessage.cycle_id == ctx.cycle_id).group_by(OutboxMessage.kind)).all())
     return SeasonSummary(

@@ -64,8 +64,8 @@ def test_load_registers_once_and_then_changes_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     first = run("cycle", "load", str(HANOI), "--db", url)
     second = run("cycle", "load", str(HANOI), "--db", url)
-    assert first.returncode == 0 and "registered (16 tasks; 52 units; 76 leaf criteria)" in first.stdout
-    assert second.returncode == 0 and "already registered, definition unchanged" in second.stdout
+    assert first.returncode == 0 and "đã đăng ký (16 nhiệm vụ; 52 đơn vị; 76 tiêu chí lá)" in first.stdout
+    assert second.returncode == 0 and "đã đăng ký từ trước, định nghĩa không đổi" in second.stdout
 
 
 def test_load_refuses_a_broken_definition_and_writes_nothing(cycle_copy, tmp_path):
@@ -84,5 +84,5 @@ def test_load_of_a_changed_definition_says_what_changed_and_refuses_the_past(cyc
                     encoding="utf-8")
     changed = run("cycle", "load", str(cycle_copy), "--db", url)
     assert changed.returncode == 0, changed.stderr
-    assert "updated: task 16: due 'Trước ngày 10/02/2024' → '20/02/2024'" in changed.stdout
-    assert "already registered, definition unchanged" in run("cycle", "load", str(cycle_copy), "--db", url).stdout
+    assert "đã cập nhật: nhiệm vụ 16: hạn 'Trước ngày 10/02/2024' → '20/02/2024'" in changed.stdout
+    assert "đã đăng ký từ trước, định nghĩa không đổi" in run("cycle", "load", str(cycle_copy), "--db", url).stdout

@@ -34,8 +34,8 @@ def snapshot(db):
 def test_a_moved_deadline_reaches_the_assignments_not_yet_done(loaded_hanoi, db, cycle_copy):
     write(cycle_copy, "plan.toml", 'due = "Trước ngày 10/02/2024"', 'due = "20/02/2024"')
     result = apply(db, cycle_copy)
-    assert result.changes == ["task 16: due 'Trước ngày 10/02/2024' → '20/02/2024'; 1 unfinished assignment(s) "
-                              "take the new deadline"]
+    assert result.changes == ["nhiệm vụ 16: hạn 'Trước ngày 10/02/2024' → '20/02/2024'; 1 nhiệm vụ chưa xong "
+                              "nhận hạn mới"]
     with session_scope(db) as session:
         task = session.execute(select(PlanTask).where(PlanTask.number == 16)).scalar_one()
         assignment = session.execute(select(Assignment).where(Assignment.plan_task_id == task.id)).scalar_one()
@@ -51,7 +51,7 @@ def test_a_finished_assignment_keeps_its_deadline(loaded_hanoi, db, cycle_copy):
     with session_scope(db) as session:
         report_task_done(session, load_context(session, "hanoi-2023"), number=1, at=AT, actor="body:so_noi_vu")
     write(cycle_copy, "plan.toml", "within_working_days = 5", "within_working_days = 8")
-    assert apply(db, cycle_copy).changes[0].endswith("0 unfinished assignment(s) take the new deadline")
+    assert apply(db, cycle_copy).changes[0].endswith("0 nhiệm vụ chưa xong nhận hạn mới")
     with session_scope(db) as session:
         task = session.execute(select(PlanTask).where(PlanTask.number == 1)).scalar_one()
         assignment = session.execute(select(Assignment).where(Assignment.plan_task_id == task.id)).scalar_one()
@@ -62,7 +62,7 @@ def test_a_new_unit_joins_with_its_assignments(loaded_hanoi, db, cycle_copy):
     with (cycle_copy / "units.csv").open("a", encoding="utf-8") as units:
         units.write("BQLHOALAC,BQL Khu công nghệ cao Hòa Lạc,so,so,hoalac@hanoi.example,truongban.hoalac@hanoi.example\n")
     write(cycle_copy, "units.csv", "sonoivu@hanoi.example,", "cchc.sonoivu@hanoi.example,")
-    assert apply(db, cycle_copy).changes == ["unit SNV: email updated", "1 unit(s) added: BQLHOALAC"]
+    assert apply(db, cycle_copy).changes == ["đơn vị SNV: cập nhật email", "thêm 1 đơn vị: BQLHOALAC"]
     with session_scope(db) as session:
         unit = session.execute(select(Unit).where(Unit.code == "BQLHOALAC")).scalar_one()
         assignees = session.execute(select(Assignment.assignee).where(Assignment.unit_id == unit.id)).scalars().all()
@@ -85,7 +85,7 @@ def test_rewriting_the_past_is_refused_whole_and_changes_nothing(loaded_hanoi, d
     with pytest.raises(DefinitionConflict) as refused:
         apply(db, cycle_copy)
     assert refused.value.conflicts == [
-        "unit STP was removed, but it is already 'self_assessing'",
-        "the criteria set changed, but scores have already been recorded against it",
+        "đơn vị STP bị bỏ nhưng đã ở trạng thái 'self_assessing'",
+        "bộ tiêu chí thay đổi nhưng đã có điểm được ghi theo bộ cũ",
     ]
     assert snapshot(db) == before

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models.db import session_scope
 from models.tables import UnitResult
-from notifications.workbook import HEADER_ROW, PERCENT, POINTS
+from notifications.workbook import HEADER_ROW
 from tasks.events import unit_of_work
 from tasks.imports import Inputs, import_prior_results
 from tasks.reporting import produce_report
@@ -39,7 +39,7 @@ def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, t
     setup = so.page_setup
     assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
     first = so[HEADER_ROW + 1]
-    assert [cell.number_format for cell in first[:8]] == ["0", "@", "@", *[POINTS] * 3, PERCENT, "@"]
+    assert [cell.number_format for cell in first[:8]] == ["0", "@", "@", *["[$-42A]#,##0.00"] * 3, "[$-42A]0.00%", "@"]
     rows = {row[1]: row for row in so.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
     assert len(rows) == 22 and so.max_row == HEADER_ROW + 22
     stp_row = rows["STP"]
