@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -25,7 +26,7 @@ from cli.common import (
 from cli.operations import ByOption, CycleOption, ReasonOption, require_text
 from cli.words import cli_words
 from models.db import session_scope
-from models.formatting import day, instant
+from models.formatting import day, instant, number
 from models.settings import get_settings
 from models.words import history_event, state_words
 from tasks.events import unit_of_work
@@ -74,8 +75,13 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
     console.print(history_table(rows, cycle=cycle, unit=unit.upper(), zone=zone))
 
 
-def readable(value: object, zone: str, language: str) -> str:
-    """A detail's value as a reader takes it: an instant in local time, a day as dd/mm/yyyy."""
+def readable(value: object, zone: str, language: str, t) -> str:  # type: ignore[no-untyped-def]
+    """A detail's value as a reader takes it: an instant in local time, a day as dd/mm/yyyy, a number with the
+    language's decimal sign, yes or no in words."""
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    if isinstance(value, str) and re.fullmatch(r"-?\d+\.\d+", value):
+        return number(value, language)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             parsed = datetime.fromisoformat(value)
@@ -104,7 +110,7 @@ def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Tabl
                         style="bold")
         details = {k: v for k, v in row["details"].items() if k != "key" and v not in (None, "", [])}
         if details:
-            what.append("\n" + "; ".join(f"{t('detail.' + k).removeprefix('detail.')}: {readable(v, zone, language)}"
+            what.append("\n" + "; ".join(f"{t('detail.' + k).removeprefix('detail.')}: {readable(v, zone, language, t)}"
                                          for k, v in details.items()), style="dim")
         who = Text(row["actor"])
         if row["reason"]:

@@ -54,11 +54,9 @@ def _table(language: str) -> dict[str, str]:
 WORDS = _Words()
 
 
-def word(key: str, **values: object) -> str:
+def word(key: str, /, **values: object) -> str:
     """The word or sentence `key` in the configured language, its {placeholders} filled."""
-    language = get_settings().language if get_settings().language in WORDS else "vi"
-    text = WORDS[language].get(key, key)
-    return text.format(**values) if values else text
+    return words_in(get_settings().language)(key, **values)
 
 
 def words_in(language: str):  # type: ignore[no-untyped-def]
@@ -66,7 +64,7 @@ def words_in(language: str):  # type: ignore[no-untyped-def]
     key, its {placeholders} filled; an unknown key is returned as it is."""
     gettext = translations(language if language in LANGUAGES else "vi").gettext
 
-    def t(key: str, **values: object) -> str:
+    def t(key: str, /, **values: object) -> str:  # positional: a placeholder may be called "key"
         text = gettext(key)
         return text.format(**values) if values else text
 

@@ -11,11 +11,15 @@ import shutil
 import subprocess
 import sys
 import urllib.request
+from email import policy
+from html import unescape
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from cli.orchestration import _free_port
+from tests.english import english_lines
 
 pytestmark = [pytest.mark.slow, pytest.mark.one_pass, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +30,55 @@ def parindex(*args: str, cwd: Path, env: dict[str, str], timeout: int = 900) -> 
                           capture_output=True, text=True, timeout=timeout)
 
 
+def visible_text(html: str) -> str:
+    """An HTML page's text as a reader sees it: no style, no tags, entities decoded, one line per block."""
+    html = re.sub(r"(?s)<(style|script)\b.*?</\1>", " ", html)
+    html = re.sub(r"<(br|p|tr|li|h[1-6]|div|svg|text|title)\b[^>]*>", "\n", html)
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, env: dict[str, str]) -> None:
+    """What `make demo` hands to people, read as they read it: its output, every mail, the report, the workbook
+    and the CLI a coordinator runs after it, all Vietnamese with Vietnamese numbers and local times."""
+    assert english_lines(stdout) == [], stdout[-3000:]
+    calendars: dict[tuple[str, str], set[str]] = {}
+    for path in sorted((folder / "var" / "outbox").glob("*.eml")):
+        mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        text = mail.get_body(("plain",)).get_content()
+        html = visible_text(mail.get_body(("html",)).get_content())
+        english = english_lines("\n".join([mail["Subject"], text, html]))
+        assert english == [], f"{path.name}: {english}"
+        assert not re.search(r"\b\d+\.\d{2,3}\b", text), f"{path.name}: a number written the English way"
+        assert mail["Reply-To"] == "cchc.sonoivu@hanoi.example" and mail["Date"].endswith("+0700"), path.name
+        head = path.read_bytes().split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+        assert all(len(line) <= 78 for line in head if not line.startswith(b"X-Parindex-Key")), path.name
+        for part in mail.iter_attachments():
+            if part.get_content_type() == "text/calendar":
+                entry = dict(line.split(":", 1) for line in part.get_content().replace("\r\n ", "").splitlines()
+                             if ":" in line and not line.startswith(("DESCRIPTION", "BEGIN", "END")))
+                calendars.setdefault((mail["To"], entry["SUMMARY"]), set()).add(entry["UID"])
+    assert calendars and all(len(uids) == 1 for uids in calendars.values())  # one entry per deadline
+    report = visible_text((folder / "var" / "report" / "report.html").read_text(encoding="utf-8"))
+    assert english_lines(report) == [] and not re.search(r"\b\d+\.\d\d\b", report)
+    book = load_workbook(folder / "var" / "report" / "results.xlsx", read_only=True)
+    cells = "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
+                      for value in row if isinstance(value, str))
+    assert english_lines(cells) == []
+    narrow = {**env, "COLUMNS": "80"}
+    for command in (["status", "hanoi-2023"], ["history", "--cycle", "hanoi-2023", "--unit", "sxd"],
+                    ["outbox", "--limit", "5"]):
+        shown = parindex(*command, "--db", f"sqlite:///{folder / 'var' / 'parindex.db'}", cwd=folder, env=narrow)
+        assert shown.returncode == 0, shown.stderr
+        assert english_lines(shown.stdout) == [], (command, english_lines(shown.stdout))
+        if command[0] == "history":
+            assert all(len(line) <= 80 for line in shown.stdout.splitlines())
+            assert "lịch sử của SXD" in shown.stdout and "+07:00" in shown.stdout
+        if command[0] == "outbox":
+            assert re.search(r"Đang hiện 5 / \d+ thư", shown.stdout)
+        if command[0] == "status":  # units by name, a column per stage, the missed ones counted apart
+            assert "Sở Nội vụ" in shown.stdout and "Giải trình" in shown.stdout and "không thực" in shown.stdout
+
+
 def test_the_demo_serves_the_portal_behind_its_mails(tmp_path: Path, page) -> None:  # type: ignore[no-untyped-def]
     shutil.copytree(ROOT / "calendar", tmp_path / "calendar")
     port = _free_port()
@@ -34,8 +87,9 @@ def test_the_demo_serves_the_portal_behind_its_mails(tmp_path: Path, page) -> No
     demo = parindex("demo", "--dashboard", cwd=tmp_path, env=env)
     try:
         assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
-        assert f"Portal for units and staff: http://127.0.0.1:{port}" in demo.stdout
-        assert "Prefect UI: http://127.0.0.1:" in demo.stdout
+        assert f"Cổng cho đơn vị và cán bộ: http://127.0.0.1:{port}" in demo.stdout
+        assert "Giao diện Prefect: http://127.0.0.1:" in demo.stdout
+        assert_the_demo_reads_as_the_department_writes(tmp_path, demo.stdout, env)
         opened = sorted((tmp_path / "var" / "outbox").glob("*-opened-*.eml"))
         assert opened, "no opening mail"
         message = email.message_from_bytes(opened[0].read_bytes())
