@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo test test-sqlite test-postgres lint clean bench reliability browser hostile
+.PHONY: install demo test test-sqlite test-postgres lint clean bench reliability browser printing hostile
 
 install: $(VENV)/.installed
 
@@ -19,11 +19,21 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/parindex demo
 
-# Browser tests drive Debian's chromium through Playwright; nothing downloads a browser of its own.
+# Browser tests drive Debian's chromium through Playwright; the printed workbook is read from LibreOffice's PDF,
+# and `parindex report --pdf` (WeasyPrint) draws with Debian's pango and fonts. Nothing downloads a browser or an
+# office suite of its own: what is missing comes from apt.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "== installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+printing:
+	@missing=""; command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
+	ldconfig -p | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then echo "== installing Debian's$$missing for the printed workbook and report"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$$missing >/dev/null; fi
 
 lint: install
 	$(BIN)/ruff check .
@@ -31,12 +41,13 @@ lint: install
 # The whole suite on SQLite and, side by side in a second process, on PostgreSQL when a server answers
 # (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`); each pass has its own Prefect home.
 # The crash suites (SIGKILL, PostgreSQL restarts) take minutes: they run in `make reliability`.
-# Tests marked one_pass do not use the test database: they run once, in the PostgreSQL pass.
+# Tests marked one_pass do not use the test database: they run once, in the PostgreSQL pass; tests marked once
+# (printed files) use it but not its kind: they run once, in the SQLite pass.
 # Tests marked production (a real Prefect server, worker and browser) run against PostgreSQL, production's
 # database, when it answers. The PostgreSQL pass takes the folders in reverse order, so the two passes do not
 # start their heaviest tests (subprocesses, Prefect servers) at the same moment. Each ends with its slowest tests.
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --durations=12
-test: install lint browser
+test: install lint browser printing
 	@mkdir -p var; url=$$($(BIN)/python tests/postgres_url.py); \
 	if [ -z "$$url" ]; then \
 		echo "== PostgreSQL not reachable: the suite on SQLite only"; \
@@ -44,7 +55,7 @@ test: install lint browser
 		exit $$?; fi; \
 	echo "== on SQLite here, and on PostgreSQL ($$url) beside it (its output follows at the end)"; \
 	PARINDEX_TEST_DATABASE_URL=$$url PREFECT_HOME=$(CURDIR)/var/prefect-test-postgresql \
-		$(PYTEST) -m "not crash" $$(find tests -mindepth 1 -maxdepth 1 -type d ! -name __pycache__ | sort -r) \
+		$(PYTEST) -m "not crash and not once" $$(find tests -mindepth 1 -maxdepth 1 -type d ! -name __pycache__ | sort -r) \
 		> var/test-postgresql.log 2>&1 & pg=$$!; \
 	trap 'kill $$pg 2>/dev/null' INT TERM; \
 	env -u PARINDEX_TEST_DATABASE_URL PREFECT_HOME=$(CURDIR)/var/prefect-test-sqlite \

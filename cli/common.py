@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 
 from models.db import check_database
 from models.refusals import Refused
-from models.settings import DEFAULT_DATABASE_URL
+from models.settings import DEFAULT_DATABASE_URL, get_settings
+from models.words import words_in
 
 # markup off: a path, a unit's name or a file's cell is printed as it is, "[/bold]" and all; styles come from said()
 console = Console(highlight=False, soft_wrap=True, markup=False)
@@ -75,23 +76,25 @@ def user_errors() -> Iterator[None]:
     from models.refusals import Refused
     from tasks.intake import StageClosed
 
+    t = words_in(get_settings().language)
     try:
         yield
     except FormRejected as error:
-        errors.print(said("refused:", "bold red") +
-                     f" {error.file}: nothing was recorded; {len(error.problems)} problem(s)")
+        errors.print(said(t("cli.refused"), "bold red") + " " +
+                     t("cli.nothing_recorded", file=error.file, count=len(error.problems)))
         for problem in error.problems[:200]:
-            errors.print(f"  - {problem}", markup=False)
+            errors.print(f"  - {problem.in_words(t)}", markup=False)
         if len(error.problems) > 200:
-            errors.print(f"  … and {len(error.problems) - 200} more")
+            errors.print("  " + t("cli.more_problems", count=len(error.problems) - 200), markup=False)
         raise typer.Exit(1) from None
     except DefinitionError as error:
-        errors.print(said("refused:", "bold red") + f" {error.folder}: {len(error.problems)} mistake(s)")
+        errors.print(said(t("cli.refused"), "bold red") + " " +
+                     t("cli.mistakes", folder=error.folder, count=len(error.problems)))
         for problem in error.problems:
             errors.print(f"  - {problem}", markup=False)
         raise typer.Exit(1) from None
     except (UserError, Refused, TransitionRefused, LookupError, StageClosed) as error:
-        errors.print(said("error:", "bold red") + " ", end="")
+        errors.print(said(t("cli.error"), "bold red") + " ", end="")
         errors.print(str(error), markup=False)
         raise typer.Exit(getattr(error, "code", 1)) from None
 

@@ -19,7 +19,10 @@ from cli.common import (
     said,
     user_errors,
 )
+from cli.words import cli_words
 from models.cycle_context import load_context
+from models.formatting import day
+from models.settings import get_settings
 from tasks.events import unit_of_work
 
 CycleOption = Annotated[str, typer.Option("--cycle", help="A registered cycle, e.g. hanoi-2023")]
@@ -93,7 +96,6 @@ def extend_command(
         except ExtensionRefused as refused:
             raise UserError(f"extension refused: {refused}") from None
     moved = f" ({result.moved_because})" if result.moved_because else ""
-    console.print(said("extended", "green") + f" task {task} for {len(result.extended)} assignee(s) to the end of "
-                  f"{result.last_day:%d/%m/%Y}{moved}; {result.reopened} overdue reopened, "
-                  f"{result.cancelled_messages} obsolete message(s) cancelled. The scheduler picks up the new "
-                  "checkpoints within 5 minutes.")
+    console.print(said("ok", "green") + " " + cli_words()(
+        "extended", task=task, count=len(result.extended), day=day(result.last_day, get_settings().language),
+        moved=moved, reopened=result.reopened, cancelled=result.cancelled_messages, notified=result.notified))

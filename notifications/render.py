@@ -40,11 +40,12 @@ def environment() -> Environment:
     env.filters["weekday_en"] = lambda instant, zone="Asia/Ho_Chi_Minh": WEEKDAYS_EN[_local(instant, zone).weekday()]
     # numbers as the reader's language writes them (the template's `lang`): 89,265 and 89,27% in Vietnamese
     for name in ("number", "percent", "signed"):
-        env.filters[name] = _in_language(getattr(formatting, name))
+        env.filters[name] = in_language(getattr(formatting, name))
     return env
 
 
-def _in_language(format_value: Any) -> Any:
+def in_language(format_value: Any) -> Any:
+    """A jinja2 filter formatting a value in the template's language (its `lang`)."""
     @pass_context
     def in_language(context: Any, value: Any, places: int | None = None) -> str:
         language = context.get("lang", "vi")

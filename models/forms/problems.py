@@ -27,6 +27,20 @@ class FormProblem:
             where.append(f"column {self.column!r}")
         return f"{', '.join(where)}: [{self.rule}] {self.message}"
 
+    def in_words(self, t) -> str:  # type: ignore[no-untyped-def]
+        """The problem in the reader's language (`t` of models.words): where, the rule in a sentence, its code
+        and the intake's own message."""
+        where = [self.file]
+        if self.sheet:
+            where.append(t("cli.sheet", sheet=self.sheet))
+        if self.row is not None:
+            where.append(t("cli.row", row=self.row))
+        if self.column:
+            where.append(t("cli.column", column=self.column))
+        rule = t(f"rule.{self.rule}")
+        return t("cli.problem", where=", ".join(where), rule=rule if rule != f"rule.{self.rule}" else "",
+                 code=self.rule, message=self.message).replace(":  [", ": [")
+
 
 class FormRejected(ValueError):
     """A file refused as a whole: nothing of it was recorded. `problems` lists what is wrong."""

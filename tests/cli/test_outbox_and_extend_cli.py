@@ -26,17 +26,24 @@ def test_outbox_lists_a_units_messages_as_json(loaded_hanoi, db, database_url):
     assert (message["kind"], message["status"], message["to"]) == ("reminder", "pending", "sonoivu@hanoi.example")
     assert message["key"] == "hanoi-2023|unit:SNV|task5|d-3|20231130T1700Z" and message["last_error"] is None
     table = run("outbox", "--kind", "reminder", "--status", "pending", "--limit", "5", "--db", database_url)
-    assert table.returncode == 0 and "5 of 52 message(s)" in table.stdout
+    assert table.returncode == 0 and "Hộp thư đi: 5 / 52 thư" in table.stdout
+    assert "Đang hiện 5 / 52 thư" in table.stdout  # it says that it limits
+    limited = run("outbox", "--json", "--limit", "3", "--db", database_url)
+    assert len(json.loads(limited.stdout)) == 3 and "Đang hiện 3 / 52 thư" in limited.stderr
+    lower = run("outbox", "--unit", "snv", "--json", "--db", database_url)  # a code in any case
+    assert [m["assignee"] for m in json.loads(lower.stdout)] == ["unit:SNV"]
 
 
 def test_extend_moves_the_deadline_and_says_what_it_cancelled(loaded_hanoi, db, database_url):
     advance(db, MONDAY)
-    result = run("extend", "5", "--cycle", "hanoi-2023", "--unit", "SNV", "--unit", "STP", "--until", "08/12/2023",
+    result = run("extend", "5", "--cycle", "hanoi-2023", "--unit", "snv", "--unit", "STP", "--until", "08/12/2023",
                  "--reason", "mất điện", "--by", "Nguyễn Văn A", "--at", AT, "--db", database_url)
     assert result.returncode == 0, result.stderr
-    assert "for 2 assignee(s) to the end of 08/12/2023" in result.stdout
-    assert "2 obsolete message(s) cancelled" in result.stdout
+    assert "Đã gia hạn nhiệm vụ 5 cho 2 đơn vị/cơ quan đến hết ngày 08/12/2023" in result.stdout
+    assert "2 thư cũ bị huỷ, 2 thư báo gia hạn kèm lịch mới" in result.stdout
     cancelled = json.loads(run("outbox", "--status", "cancelled", "--json", "--db", database_url).stdout)
+    notices = json.loads(run("outbox", "--kind", "extended", "--json", "--db", database_url).stdout)
+    assert {m["assignee"] for m in notices} == {"unit:SNV", "unit:STP"} and all(m["status"] == "pending" for m in notices)
     assert {m["assignee"] for m in cancelled} == {"unit:SNV", "unit:STP"}
     assert all(m["last_error"] == "đã gia hạn: mất điện" for m in cancelled)
 

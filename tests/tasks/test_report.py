@@ -62,3 +62,20 @@ def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, t
     stp_name = stp.name
     assert f'text-anchor="end">{stp_name}</text>' in page  # the bar chart names its units
     assert f'<tr><td class="l">{stp_name}</td>' in page  # and so does the heat map
+
+
+def test_the_report_and_workbook_in_english_on_request(loaded_hanoi, db, tmp_path):
+    from notifications.report import write_report
+
+    drive_to_scored(db)
+    with session_scope(db) as session:
+        report, _, _ = produce_report(session, "hanoi-2023", tmp_path / "vi")
+    xlsx, html = write_report(report, tmp_path / "en", "en")
+    page = html.read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Khối Sở: ranking" in page and "Units eligible for a reward" in page
+    assert "xếp hạng" not in page and "Đơn vị đủ điều kiện" not in page  # only the data is Vietnamese
+    assert re.search(r"<td><strong>\d+\.\d\d</strong></td>", page)  # English numbers: a decimal point
+    book = load_workbook(xlsx)
+    assert book.sheetnames[2:] == ["Bands", "Rewards", "Accountability"]
+    assert [cell.value for cell in book["Khối Sở"][HEADER_ROW]][:3] == ["Rank", "Unit code", "Unit"]
+    assert book["Khối Sở"].cell(HEADER_ROW + 1, 7).number_format == "[$-809]0.00%"
