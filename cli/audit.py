@@ -54,10 +54,11 @@ def rerun_command(
                                      unit_code=unit, reason=why, actor=actor, at=when)
         except RerunRefused as refused:
             raise UserError(f"re-run refused: {refused}") from None
-    console.print(said("re-opened", "green") +
-                  f" {result.stage} for {result.unit}: {result.from_state} → {result.to_state}; "
-                  f"{result.reopened} assignment(s) open again, {result.waiting} waiting again, "
-                  f"{result.stale_results} result(s) of its block marked stale. The next tick takes it from there.")
+    t = cli_words()
+    console.print(said(t("cli.reopened"), "green") + " " + t(
+        "cli.rerun_line", stage=t(result.stage), unit=result.unit, before=t(f"state.{result.from_state}"),
+        after=t(f"state.{result.to_state}"), reopened=result.reopened, waiting=result.waiting,
+        stale=result.stale_results), markup=False)
 
 
 def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="The unit's code")],
@@ -135,22 +136,24 @@ def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="On
     with user_errors(), session_scope(database(db)) as session:
         verdicts = verify_cycles(session, cycle)
         held, problems = check_checkpoints(session, checkpoints, key) if checkpoints else (0, [])
+    t = cli_words()
     if checkpoints:
         for problem in problems:
-            console.print(said("REWRITTEN" if problem.rewritten else "INVALID", "bold red") + f" {problem}")
-        console.print((said("checkpoints", "green" if not problems else "bold red")) +
-                      f" {held} signed checkpoint(s) still a prefix of the history, {len(problems)} not")
+            console.print(said(t("cli.rewritten") if problem.rewritten else t("cli.invalid"), "bold red") +
+                          f" {problem}")
+        console.print((said(t("cli.checkpoints"), "green" if not problems else "bold red")) + " " +
+                      t("cli.checkpoints_line", held=held, bad=len(problems)))
     broken = [v for v in verdicts if v.broken]
     for verdict in verdicts:
         if verdict.broken:
             b = verdict.broken
-            console.print(said("BROKEN", "bold red") +
-                          f" {verdict.cycle_id}: first bad row seq {b.seq} (id {b.row_id}): "
-                          f"{b.problem}")
+            console.print(said(t("cli.broken"), "bold red") + " " + t(
+                "cli.broken_line", cycle=verdict.cycle_id, seq=b.seq, row_id=b.row_id, problem=b.problem))
         else:
-            console.print(said("intact", "green") + f" {verdict.cycle_id}: {verdict.rows} row(s) verified")
+            console.print(said(t("cli.intact"), "green") + " " +
+                          t("cli.intact_line", cycle=verdict.cycle_id, rows=verdict.rows))
     if not verdicts:
-        console.print("no cycles registered")
+        console.print(t("cli.no_cycles"))
     if broken or (checkpoints and problems):
         raise typer.Exit(1)
 
@@ -168,7 +171,8 @@ def export_command(cycle: CycleOption,
             raise UserError(f"--format {fmt!r}: csv or json")
         with session_scope(database(db)) as session:
             count = export_history(session, cycle, out, fmt)
-    console.print(said("wrote", "green") + f" {out}: {count} history row(s) of {cycle} as {fmt}")
+    t = cli_words()
+    console.print(said(t("cli.wrote"), "green") + " " + t("cli.exported", out=out, count=count, cycle=cycle, fmt=fmt))
 
 
 @audit_app.command("checkpoints")
@@ -184,4 +188,6 @@ def checkpoints_command(cycle: CycleOption,
         when = instant_of(at, db, cycle)
         with session_scope(database(db)) as session:
             count = export_checkpoints(session, cycle, out, sign_now=sign, at=when)
-    console.print(said("wrote", "green") + f" {out}: {count} signed checkpoint(s) of {cycle}")
+    t = cli_words()
+    console.print(said(t("cli.wrote"), "green") + " " + t("cli.checkpoints_exported", out=out, count=count,
+                                                          cycle=cycle))

@@ -18,6 +18,7 @@ from cli.common import (
     said,
     user_errors,
 )
+from cli.words import cli_words
 from models.db import session_scope
 from tasks.events import unit_of_work
 
@@ -57,7 +58,8 @@ def template_command(
             raise UserError(f"-o {out}: the folder {out.parent} does not exist")
         with session_scope(database(db)) as session:
             rows = write_template(session, kind=kind, cycle_id=cycle, out=out, unit=unit, block=block, round_=round_)
-    console.print(said("wrote", "green") + f" {out}: {kind} form of {cycle}, {rows} row(s) to fill in")
+    t = cli_words()
+    console.print(said(t("cli.wrote"), "green") + " " + t("cli.template", out=out, kind=kind, cycle=cycle, rows=rows))
 
 
 def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable,  # type: ignore[type-arg]
@@ -70,7 +72,7 @@ def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable, 
         who = Inputs(by.strip(), instant_of(at, db))
         with unit_of_work(database(db)) as session:
             result = record(session, path, who)
-    console.print(said("accepted", "green") + f" {path}: {result.summary()}")
+    console.print(said(cli_words()("cli.accepted"), "green") + f" {path}: {result.summary()}")
 
 
 @submit_app.command("self-assessment")
@@ -134,16 +136,17 @@ def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cyc
             scored = score_ready_blocks(session, ctx, at=when, actor=by.strip() or
                                         "parindex-operator", flow_run_id=None, force=True)
             missing = missing_inputs(session, ctx)
+        t = cli_words()
         for block, count in scored.items():
-            console.print(said("scored", "green") + f" block {block}: {count} unit(s)")
+            console.print(said(t("cli.scored"), "green") + " " + t("cli.scored_block", block=block, count=count))
         for block, lines in missing.items():
-            console.print(said(f"block {block} not scored", "yellow") + f": {len(lines)} unit(s) lack inputs")
+            console.print(said(t("cli.not_scored", block=block), "yellow") + t("cli.lacking", count=len(lines)))
             for line in lines[:20]:
                 console.print(f"  - {line}", markup=False)
             if len(lines) > 20:
-                console.print(f"  … and {len(lines) - 20} more")
+                console.print("  " + t("cli.more_problems", count=len(lines) - 20))
         if missing:
-            raise UserError(f"{len(missing)} block(s) could not be scored: their inputs are incomplete", code=2)
+            raise UserError(t("cli.blocks_unscored", count=len(missing)), code=2)
 
 
 def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
@@ -161,7 +164,8 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
         with unit_of_work(database(db)) as session:
             count = approve_results(session, load_context(session, cycle_id), at=when,
                                     actor=by.strip(), reason=reason.strip())
-    console.print(said("approved", "green") + f" {cycle_id}: {count} unit(s); the next tick announces the results")
+    t = cli_words()
+    console.print(said(t("cli.approved"), "green") + " " + t("cli.approved_line", cycle=cycle_id, count=count))
 
 
 def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],

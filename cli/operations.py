@@ -65,11 +65,12 @@ def done_command(
             done = report_task_done(session, ctx, number=task, at=when, actor=actor,
                                     reason=note.strip() or "reported done")
             title = ctx.task_by_number(task).title
+    t = cli_words()
     if done:
-        console.print(said("done", "green") + f" task {task}: ", end="")
-        console.print(f"{title} (by {actor})", markup=False)
+        console.print(said(t("cli.done"), "green") + " ", end="")
+        console.print(t("cli.done_line", task=task, title=title, actor=actor), markup=False)
     else:
-        console.print(f"task {task} was already done: nothing changed")
+        console.print(t("cli.already_done", task=task), markup=False)
 
 
 def extend_command(

@@ -46,7 +46,7 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
         url = checked_url(db)
         instant = parse_instant(at, url=url, cycle_id=cycle_id)
         with session_scope(engine_for(url)) as session:
-            load_context(session, cycle_id)
+            zone = load_context(session, cycle_id).calendar.zone.key
         from flows.tick import tick
 
         with prefect_api(VAR / "prefect"), using_database(url):
@@ -54,9 +54,12 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
     if as_json:
         echo_json(result)
         return
-    console.print(said("tick", "green") +
-                  f" {cycle_id} at {result['at']}: stages {', '.join(result['stages']) or '—'}; "
-                  f"{result['queued']} message(s) queued, {result['delivery']['sent']} sent")
+    t = cli_words()
+    at_local = instant(datetime.fromisoformat(result["at"]), zone, get_settings().language)
+    console.print(said(t("cli.tick"), "green") + " " + t(
+        "cli.tick_line", cycle=cycle_id, at=at_local,
+        stages=", ".join(t(stage) for stage in result["stages"]) or "—", queued=result["queued"],
+        sent=result["delivery"]["sent"]), markup=False)
 
 
 def simulate_command(folder: Annotated[Path, typer.Argument(help="A cycle folder")] = HANOI,
@@ -163,21 +166,20 @@ def serve_command(
             for cycle_id in cycle_ids or []:
                 load_context(session, cycle_id)  # an unknown cycle is refused before anything starts
 
+        t = cli_words()
+
         def announce(cycle_id: str, ahead: list) -> None:
-            where = f"work pool {work_pool}" if work_pool else "this process"
-            console.print(f"{cycle_id}: {len(ahead)} checkpoint(s) ahead, ticks run in {where}"
-                          + ("; next:" if ahead else "; nothing left to schedule but the daily safety tick"),
-                          markup=False)
+            where = t("cli.serve_pool", pool=work_pool) if work_pool else t("cli.serve_here")
+            console.print(t("cli.serve_ahead", cycle=cycle_id, count=len(ahead), where=where)
+                          + (t("cli.serve_next") if ahead else t("cli.serve_nothing")), markup=False)
             for point in ahead[:3]:
                 console.print(f"  {describe_checkpoint(cycle_id, point)}", markup=False)
 
         with using_database(url), leadership(url, stop, waiting=lambda: console.print(
-                "another parindex serve schedules for this database: waiting to take over")) as leading:
+                t("cli.serve_waiting"))) as leading:
             if leading:
-                console.print(f"parindex serve: jobs in {shown_url(url)} (table apscheduler_jobs); "
-                              "SIGTERM or Ctrl-C stops",
-                              markup=False)
+                console.print(t("cli.serve_jobs", url=shown_url(url)), markup=False)
                 with prefect_api(VAR / "prefect") as api_url:
                     console.print(f"Prefect API {api_url}", markup=False)
                     serve(cycle_ids=cycle_ids or None, stop=stop, work_pool=work_pool, announce=announce)
-    console.print("stopped")
+    console.print(cli_words()("cli.stopped"))

@@ -54,9 +54,10 @@ class ImportResult:
     late: list[str]
 
     def summary(self) -> str:
-        late = f"; late: {', '.join(self.late)}" if self.late else ""
+        late = word("cli.import_late", units=", ".join(self.late)) if self.late else ""
         what = word(f"kind.{self.kind}") if f"kind.{self.kind}" in WORDS["vi"] else self.kind
-        return f"{self.cycle_id}: {what} of {len(self.units)} unit(s) from {self.rows} row(s) recorded{late}"
+        return word("cli.import_summary", cycle=self.cycle_id, what=what, units=len(self.units), rows=self.rows,
+                    late=late)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from models.definition.specs import BlockSpec, BodySpec, CriteriaSetSpec, CycleS
 from models.due_text import DueSpec
 from models.stages import Stage
 from models.tables import UNITS_OWNER
+from models.words import word
 from models.workdays import DeadlineRule, WorkingCalendar
 
 
@@ -101,5 +102,5 @@ class CycleDefinition:
 
     def summary(self) -> str:
         leaves = sum(1 for c in self.criteria if c.is_leaf)
-        return (f"{self.id}: {len(self.tasks)} tasks, {len(self.units)} units in {len(self.spec.blocks)} blocks, "
-                f"{leaves} leaf criteria worth {self.criteria_set.total_points:g} points")
+        return word("cli.definition", cycle=self.id, tasks=len(self.tasks), units=len(self.units),
+                    blocks=len(self.spec.blocks), leaves=leaves, points=f"{self.criteria_set.total_points:g}")

@@ -45,11 +45,11 @@ def test_history_shows_an_extension_and_a_rerun_in_order_with_who_and_why(opened
 @pytest.mark.parametrize("how", ["edit", "insert", "delete"])
 def test_audit_verify_names_the_first_tampered_row(opened, database_url, how):
     intact = run("audit", "verify", "--db", database_url)
-    assert intact.returncode == 0 and "intact hanoi-2023" in intact.stdout
+    assert intact.returncode == 0 and "nguyên vẹn hanoi-2023" in intact.stdout
     tamper_history(opened, how)
     broken = run("audit", "verify", "--cycle", "hanoi-2023", "--db", database_url)
     assert broken.returncode == 1
-    assert "BROKEN hanoi-2023: first bad row seq 10" in broken.stdout and EXPECTED[how] in broken.stdout
+    assert "BỊ SỬA hanoi-2023: dòng sai đầu tiên số 10" in broken.stdout and EXPECTED[how] in broken.stdout
 
 
 def test_audit_export_writes_the_chain_with_its_hashes(opened, database_url, tmp_path):

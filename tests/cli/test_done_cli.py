@@ -19,13 +19,13 @@ def test_a_body_reports_its_task_done_once_and_the_history_records_it(loaded_han
     result = run("done", "14", "--cycle", "hanoi-2023", "--by", "Viện NCPT KT-XH", "--note", "Công văn 12/VNC",
                  "--at", AT, "--db", database_url)
     assert result.returncode == 0, result.stderr
-    assert "done task 14" in result.stdout and "Gửi báo cáo phân tích chi tiết" in result.stdout
+    assert "đã xong nhiệm vụ 14" in result.stdout and "Gửi báo cáo phân tích chi tiết" in result.stdout
     assert status_of(db, 14) == {"done"}
     with session_scope(db) as session:
         (entry,) = session.execute(select(HistoryEntry).where(HistoryEntry.event == "report_done")).scalars()
     assert (entry.actor, entry.reason, entry.to_state) == ("Viện NCPT KT-XH", "Công văn 12/VNC", "done")
     again = run("done", "14", "--cycle", "hanoi-2023", "--by", "Viện NCPT KT-XH", "--db", database_url)
-    assert again.returncode == 0 and "already done" in again.stdout
+    assert again.returncode == 0 and "đã xong từ trước" in again.stdout
 
 
 def test_a_units_task_and_an_anonymous_report_are_refused(loaded_hanoi, db, database_url):

@@ -12,7 +12,7 @@ def test_a_unit_fills_its_template_and_submits_it(opened, database_url, tmp_path
     made = run("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", str(form),
                "--db", database_url)
     assert made.returncode == 0, made.stderr
-    assert "57 row(s) to fill in" in made.stdout
+    assert "57 dòng cần điền" in made.stdout
     bad = run("submit", "self-assessment", str(form), "--at", AT, "--db", database_url)  # nothing filled in
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "không có gì được ghi" in bad.stderr and "[required] a value is required here" in bad.stderr
@@ -20,10 +20,10 @@ def test_a_unit_fills_its_template_and_submits_it(opened, database_url, tmp_path
     fill(form)
     good = run("submit", "self-assessment", str(form), "--at", AT, "--db", database_url)
     assert good.returncode == 0, good.stderr
-    assert "tự đánh giá of 1 unit(s)" in good.stdout  # the kind in words, not its internal name
+    assert "đã ghi tự đánh giá của 1 đơn vị" in good.stdout  # the kind in words, not its internal name
     score = run("score", "hanoi-2023", "--db", database_url)
     assert score.returncode == 2
-    assert "block so not scored" in score.stdout and "SNV: not appraised in round 2 (state self_assessed)" in score.stdout
+    assert "khối so chưa tính được điểm" in score.stdout and "SNV: not appraised in round 2 (state self_assessed)" in score.stdout
     approve = run("approve", "hanoi-2023", "--by", "Chủ tịch", "--db", database_url)
     assert approve.returncode == 1 and "52 unit(s) not scored" in approve.stderr
     report = run("report", "hanoi-2023", "--out", str(tmp_path / "r"), "--db", database_url)
@@ -34,7 +34,7 @@ def test_approve_then_report(loaded_hanoi, db, database_url, tmp_path):
     drive_to_scored(db)
     approve = run("approve", "hanoi-2023", "--by", "Chủ tịch Hội đồng", "--reason", "QĐ 12", "--db", database_url)
     assert approve.returncode == 0, approve.stderr
-    assert "approved hanoi-2023: 52 unit(s)" in approve.stdout
+    assert "đã thông qua hanoi-2023: 52 đơn vị" in approve.stdout
     report = run("report", "hanoi-2023", "--out", str(tmp_path / "r"), "--db", database_url)
     assert report.returncode == 0, report.stderr
     assert "52 of 52 unit(s) in 2 block(s)" in report.stdout

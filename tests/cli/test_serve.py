@@ -88,11 +88,11 @@ def answers(api_url: str) -> bool:
 def test_sigterm_stops_serve_and_the_server_it_started(loaded_hanoi, database_url, tmp_path):
     serve = Serve(with_password(database_url), tmp_path)
     api_url = serve.wait_for("Prefect API").split()[-1]
-    serve.wait_for("checkpoint(s) ahead")
+    serve.wait_for("mốc, lượt chạy thực hiện ở")
     assert answers(api_url)
     serve.process.send_signal(signal.SIGTERM)
     assert serve.stopped(timeout=180) == 0  # a generous bound: a loaded machine stops slowly
-    serve.wait_for("stopped", timeout=5)
+    serve.wait_for("đã dừng", timeout=5)
     assert not answers(api_url)  # no orphan server left behind
     assert SECRET not in "".join(serve.seen)  # the database URL is shown with its password masked
 
@@ -100,11 +100,11 @@ def test_sigterm_stops_serve_and_the_server_it_started(loaded_hanoi, database_ur
 def test_a_second_serve_waits_and_takes_over_when_the_first_is_killed(loaded_hanoi, database_url, tmp_path):
     with PrefectServer(tmp_path / "prefect") as server, server.in_use() as api_url:
         first = Serve(database_url, tmp_path, PREFECT_API_URL=api_url)
-        first.wait_for("checkpoint(s) ahead")
+        first.wait_for("mốc, lượt chạy thực hiện ở")
         second = Serve(database_url, tmp_path, PREFECT_API_URL=api_url)
-        second.wait_for("waiting to take over")
+        second.wait_for("chờ để tiếp quản")
         first.process.kill()
         first.process.wait(timeout=10)
-        second.wait_for("parindex serve: jobs in", timeout=60)  # the lock went with the killed process
+        second.wait_for("parindex serve: lịch trong", timeout=60)  # the lock went with the killed process
         second.process.send_signal(signal.SIGTERM)
         assert second.stopped(timeout=180) == 0

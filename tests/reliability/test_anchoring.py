@@ -39,19 +39,19 @@ def signed(opened, database_url, tmp_path, monkeypatch):
     out = tmp_path / "checkpoints.jsonl"
     result = run("audit", "checkpoints", "--cycle", "hanoi-2023", "--sign", "-o", str(out), "--at",
                  MONDAY.isoformat(), "--db", database_url)
-    assert result.returncode == 0 and "1 signed checkpoint(s)" in result.stdout, result.stderr
+    assert result.returncode == 0 and "1 mốc ký số của" in result.stdout, result.stderr
     assert (tmp_path / "keys" / "history.pem").stat().st_mode & 0o077 == 0  # readable by its owner only
     return out
 
 
 def test_a_rewritten_and_rechained_history_is_caught_by_its_signed_checkpoint(opened, database_url, signed):
     intact = run("audit", "verify", "--checkpoints", str(signed), "--db", database_url)
-    assert intact.returncode == 0 and "1 signed checkpoint(s) still a prefix" in intact.stdout, intact.stdout
+    assert intact.returncode == 0 and "1 mốc ký số vẫn là phần đầu của lịch sử" in intact.stdout, intact.stdout
     rewrite_and_rechain(opened, 10)
     chain_only = run("audit", "verify", "--db", database_url)
-    assert chain_only.returncode == 0 and "intact" in chain_only.stdout  # the chain alone cannot tell
+    assert chain_only.returncode == 0 and "nguyên vẹn" in chain_only.stdout  # the chain alone cannot tell
     caught = run("audit", "verify", "--checkpoints", str(signed), "--db", database_url)
-    assert caught.returncode == 1 and "REWRITTEN" in caught.stdout and "rewritten up to this row" in caught.stdout
+    assert caught.returncode == 1 and "BỊ VIẾT LẠI" in caught.stdout and "rewritten up to this row" in caught.stdout
 
 
 def test_a_forged_checkpoint_or_another_key_is_refused(opened, database_url, signed, tmp_path):
@@ -77,4 +77,4 @@ def test_a_checkpoints_file_that_proves_nothing_is_refused(opened, database_url,
         path.write_bytes(b'{"seq": 1}\n\x00\xff not json\n')
     result = run("audit", "verify", "--checkpoints", str(path), "--db", database_url)
     assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
-    assert "REWRITTEN" not in result.stdout  # nothing was shown rewritten: the file is refused or invalid
+    assert "BỊ VIẾT LẠI" not in result.stdout  # nothing was shown rewritten: the file is refused or invalid

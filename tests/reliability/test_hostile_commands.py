@@ -34,7 +34,7 @@ def test_a_valid_file_under_a_markup_like_path_is_accepted_and_printed_as_it_is(
     shutil.copy(form, path)
     result = run("submit", "self-assessment", str(path), "--at", "2023-11-20T10:00:00+07:00", "--db", database_url)
     assert result.returncode == 0, result.stderr
-    assert f"accepted {path}:" in result.stdout
+    assert f"đã nhận {path}:" in result.stdout
 
 
 def test_an_instant_without_offset_is_read_in_the_cycles_zone(opened, database_url, tmp_path):
