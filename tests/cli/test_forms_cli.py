@@ -16,7 +16,7 @@ def test_a_unit_fills_its_template_and_submits_it(opened, database_url, tmp_path
     bad = run("submit", "self-assessment", str(form), "--at", AT, "--db", database_url)  # nothing filled in
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "không có gì được ghi" in bad.stderr and "[required] a value is required here" in bad.stderr
-    assert "sheet 'Điểm', row 5, column 'Điểm (G)'" in bad.stderr  # 1.1.1, under two headings
+    assert "trang tính 'Điểm', dòng 5, cột 'Điểm (G)'" in bad.stderr  # 1.1.1, under two headings
     fill(form)
     good = run("submit", "self-assessment", str(form), "--at", AT, "--db", database_url)
     assert good.returncode == 0, good.stderr
@@ -37,5 +37,5 @@ def test_approve_then_report(loaded_hanoi, db, database_url, tmp_path):
     assert "đã thông qua hanoi-2023: 52 đơn vị" in approve.stdout
     report = run("report", "hanoi-2023", "--out", str(tmp_path / "r"), "--db", database_url)
     assert report.returncode == 0, report.stderr
-    assert "52 of 52 unit(s) in 2 block(s)" in report.stdout
+    assert "52 / 52 đơn vị trong 2 khối" in report.stdout
     assert (tmp_path / "r" / "results.xlsx").exists() and (tmp_path / "r" / "report.html").exists()

@@ -36,3 +36,12 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue():
     assert len(asked) > 150  # the scan finds the code's keys
     missing = sorted((str(path), key) for path, key in asked if key not in WORDS["vi"])
     assert not missing, f"keys not in models/catalogues: {missing}"
+
+
+RULE = re.compile(r'add\(problems, [a-z_.]+, [A-Za-z_.]+, "([a-z-]+)"|problems\.add\("([a-z-]+)"|rule="([a-z-]+)"')
+
+
+def test_every_rule_a_form_can_break_has_its_sentence():
+    rules = {code for path in SOURCES for found in RULE.findall(path.read_text("utf-8")) for code in found if code}
+    assert len(rules) > 40  # the scan finds the intake's rules
+    assert sorted(rule for rule in rules if f"rule.{rule}" not in WORDS["vi"]) == []
