@@ -71,6 +71,11 @@ def day(value: date | datetime | None, language: str = "vi", zone: str | None = 
     return format_date(value, DAY, locale=_locale(language))
 
 
+def weekday_day(value: date, language: str = "vi") -> str:
+    """A day with its weekday: Thứ Ba 31/10/2023; Tuesday 31/10/2023."""
+    return format_date(value, f"EEEE {DAY}", locale=_locale(language))
+
+
 def instant(value: datetime | None, zone: str, language: str = "vi") -> str:
     """An instant in the cycle's zone with its offset: 01/10/2023 00:00 +07:00."""
     if value is None:

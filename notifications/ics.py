@@ -30,9 +30,8 @@ def deadline_event(*, uid: str, sequence: int, title: str, last_day: date, due_a
         f"DESCRIPTION:{escape_text(description)}",
         *([f"URL:{escape_text(url)}"] if url else []),
         f"X-PARINDEX-DUE:{escape_text(due_at.isoformat())}",
-        "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{escape_text(title)}",
-        f"TRIGGER;VALUE=DATE-TIME:{(due_at - timedelta(days=1)).astimezone(UTC):%Y%m%dT%H%M%SZ}",
-        "END:VALARM",
+        # the day before the last day, at 08:00 in the reader's own time (an all-day entry is floating)
+        "BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{escape_text(title)}", "TRIGGER:-PT16H", "END:VALARM",
         "END:VEVENT", "END:VCALENDAR",
     ]
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from models.batching import chunked
 from models.cycle_context import CycleContext
-from models.formatting import instant
+from models.formatting import weekday_day
 from models.reminders import Rung, due_rungs, ladder
 from models.settings import Settings
 from models.tables import (
@@ -151,7 +151,7 @@ def calendar_entries(ctx: CycleContext, settings: Settings, task: PlanTask, rows
         lines = [t("calendar.what", number=task.number, task=task.title),
                  *([t("calendar.product", product=task.product)] if task.product else []),
                  t("calendar.whom", unit=people[row.assignee].name),
-                 t("calendar.due", due=instant(row.due_at, ctx.calendar.zone.key, settings.language)),
+                 t("calendar.due", due=weekday_day(row.last_day, settings.language)),
                  *([t("calendar.moved", why=row.moved_because)] if row.moved_because else []),
                  t("calendar.where", url=url)]
         entries.append(deadline_event(

@@ -60,7 +60,8 @@ def test_an_extension_cancels_the_old_reminder_and_the_ladder_follows_the_new_de
     assert {entry["UID"] for entry in calendars} == {"hanoi-2023.unit-SNV.task5@parindex"}
     assert [entry["SEQUENCE"] for entry in calendars] == ["0", "1", "1"]
     assert [entry["DTSTART;VALUE=DATE"] for entry in calendars] == ["20231130", "20231211", "20231211"]
-    assert calendars[1]["TRIGGER;VALUE=DATE-TIME"] == "20231210T170000Z"  # a day before the new deadline
+    assert calendars[1]["TRIGGER"] == "-PT16H"  # 08:00 the day before the new last day
+    assert "Hạn: hết ngày Thứ Hai 11/12/2023" in calendar_description(db, snv[1])
     assert [kind for kind, _, _ in messages(db, "unit:STP")] == ["reminder", "overdue"]
 
     with session_scope(db) as session:
@@ -86,6 +87,13 @@ def calendar_of(db, key: str) -> dict[str, str]:
         if ":" in line:
             entry.setdefault(*line.split(":", 1))
     return entry
+
+
+def calendar_description(db, key: str) -> str:
+    with session_scope(db) as session:
+        ics = session.execute(select(OutboxMessage.ics).where(OutboxMessage.idempotency_key == key)).scalar_one()
+    line = next(line for line in ics.replace("\r\n ", "").split("\r\n") if line.startswith("DESCRIPTION:"))
+    return line.removeprefix("DESCRIPTION:").replace("\\n", "\n").replace("\\,", ",")
 
 
 def test_extending_an_overdue_assignment_reopens_it(loaded_hanoi, db):
