@@ -109,7 +109,7 @@ def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Tabl
         if row["to"]:
             what.append(f"\n{state_words(t, row['from'])} → {state_words(t, row['to'])}".replace("\n → ", "\n→ "),
                         style="bold")
-        details = {k: v for k, v in row["details"].items() if k != "key" and v not in (None, "", [])}
+        details = {k: v for k, v in row["details"].items() if k != "key" and v not in (None, "", [], {})}
         if details:
             what.append("\n" + "; ".join(f"{t('detail.' + k).removeprefix('detail.')}: {readable(v, zone, language, t)}"
                                          for k, v in details.items()), style="dim")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,8 +11,10 @@ import typer
 from rich.table import Table
 
 from cli.common import DbOption, JsonOption, checked_url, console, said, user_errors
+from cli.words import cli_words
 from models.definition.cycle import CycleDefinition, TaskDef
 from models.definition.loader import load_cycle
+from models.formatting import day
 from models.workdays import format_day
 
 app = typer.Typer(help="Cycle definitions: calendar/<cycle-id>/ folders.", no_args_is_help=True)
@@ -23,7 +26,7 @@ def check(folder: FolderArgument) -> None:
     """Check a cycle definition: exit 0 with a summary, or list every mistake and exit 1."""
     with user_errors():
         definition = load_cycle(folder)
-    console.print(said("ok", "green") + f" {definition.summary()}")
+    console.print(said(cli_words()("cli.ok"), "green") + f" {definition.summary()}")
 
 
 @app.command()
@@ -35,12 +38,15 @@ def show(folder: FolderArgument, as_json: JsonOption = False) -> None:
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    t = cli_words()
     table = Table(title=f"{definition.spec.plan.document} — {definition.id}", show_lines=True)
-    for column in ("#", "task", "owner", "due (as written)", "effective deadline", "why it moved"):
+    for column in ("#", t("col.task"), t("show.owner"), t("show.opens"), t("show.due_text"), t("show.deadline"),
+                   t("show.why")):
         table.add_column(column, overflow="fold")
     for row in rows:
         deadline = format_day_iso(row["due_date"]) if row["due_date"] else "—"
-        table.add_row(str(row["number"]), row["title"], row["owner"], row["due_text"] or "(no date)",
+        opens = day(datetime.fromisoformat(row["opens_at"]), zone=definition.spec.timezone) if row["opens_at"] else "—"
+        table.add_row(str(row["number"]), row["title"], row["owner"], opens, row["due_text"] or t("show.no_date"),
                       deadline, row["moved_because"] or row["reading"] or "")
     console.print(table)
 
@@ -52,7 +58,7 @@ def load(folder: FolderArgument, db: DbOption = "", actor: str = "parindex") -> 
 
     with user_errors():
         result = register_cycle(database_url=checked_url(db, create=True), folder=folder, actor=actor)
-    console.print(said("ok", "green") + f" {result.summary()}")
+    console.print(said(cli_words()("cli.ok"), "green") + f" {result.summary()}")
 
 
 def task_view(definition: CycleDefinition, task: TaskDef) -> dict[str, Any]:

@@ -59,7 +59,8 @@ def template_command(
         with session_scope(database(db)) as session:
             rows = write_template(session, kind=kind, cycle_id=cycle, out=out, unit=unit, block=block, round_=round_)
     t = cli_words()
-    console.print(said(t("cli.wrote"), "green") + " " + t("cli.template", out=out, kind=kind, cycle=cycle, rows=rows))
+    console.print(said(t("cli.wrote"), "green") + " " + t("cli.template", out=out, kind=t(f"form.{kind}"), cycle=cycle,
+                                                          rows=rows), markup=False)
 
 
 def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable,  # type: ignore[type-arg]
@@ -183,6 +184,6 @@ def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     files = [xlsx, html] + ([write_report_pdf(html, html.with_suffix(".pdf"))] if pdf else [])
     scored = sum(len(block.units) for block in report.blocks)
     t = cli_words()
-    console.print(said("ok", "green") + " " + t("report.wrote", files=", ".join(map(str, files)), scored=scored,
-                                                   total=report.units_total, blocks=len(report.blocks))
-                  + ("" if report.approved_at else t("report.not_approved")))
+    console.print(said(t("cli.ok"), "green") + " " + t(
+        "report.wrote", files=", ".join(map(str, files)), scored=scored, total=report.units_total,
+        blocks=len(report.blocks)) + ("" if report.approved_at else t("report.not_approved")), markup=False)

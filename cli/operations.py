@@ -97,6 +97,6 @@ def extend_command(
         except ExtensionRefused as refused:
             raise UserError(f"extension refused: {refused}") from None
     moved = f" ({result.moved_because})" if result.moved_because else ""
-    console.print(said("ok", "green") + " " + cli_words()(
+    console.print(said(cli_words()("cli.ok"), "green") + " " + cli_words()(
         "extended", task=task, count=len(result.extended), day=day(result.last_day, get_settings().language),
         moved=moved, reopened=result.reopened, cancelled=result.cancelled_messages, notified=result.notified))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -20,6 +21,7 @@ from notifications.outbox import MessageFilter, list_messages
 
 KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", "result", "correction", "signin",
          "extended")
+INSTANTS = ("created_at", "sent_at", "due_at")
 zones: dict[str, str] = {}  # cycle → its time zone, for the times shown
 
 
@@ -58,8 +60,9 @@ def outbox_command(
                 "attempts": m.attempts, "last_error": m.last_error or None,
                 # deliveries tried: the failed ones, and the one the server accepted
                 "tries": m.attempts + (1 if m.status == MessageStatus.SENT.value else 0),
-                "created_at": m.created_at.isoformat(), "sent_at": m.sent_at.isoformat() if m.sent_at else None,
-                "due_at": m.due_at.isoformat() if m.due_at else None, "key": m.idempotency_key,
+                # instants in the cycle's zone, with its offset (ISO 8601)
+                **{name: local_iso(getattr(m, name), zones[m.cycle_id]) for name in INSTANTS},
+                "key": m.idempotency_key,
             } for m in messages]
     shown_all = len(rows) == total
     if as_json:
@@ -70,6 +73,10 @@ def outbox_command(
     console.print(outbox_table(rows, total))
     if not shown_all:
         console.print(cli_words()("outbox.showing", shown=len(rows), total=total), markup=False)
+
+
+def local_iso(value: datetime | None, zone: str) -> str | None:
+    return value.astimezone(ZoneInfo(zone)).isoformat() if value else None
 
 
 def rung_of(row: dict) -> str:  # type: ignore[type-arg]
@@ -88,7 +95,9 @@ def outbox_table(rows: list[dict], total: int) -> Table:  # type: ignore[type-ar
     table.add_column(t("col.subject"), overflow="fold", ratio=3)
     table.add_column(f"{t('col.mail_state')}\n{t('col.attempts')}", overflow="fold")
     table.add_column(f"{t('col.created')}\n{t('col.sent')}", no_wrap=True)
-    table.add_column(t("col.error"), overflow="fold", ratio=2)
+    errors_shown = any(row["last_error"] for row in rows)
+    if errors_shown:
+        table.add_column(t("col.error"), overflow="fold", ratio=2)
     colours = {"sent": "green", "pending": "yellow", "failed": "red", "cancelled": "dim"}
     for row in rows:
         zone = zones.get(row["cycle"], "Asia/Ho_Chi_Minh")
@@ -100,5 +109,5 @@ def outbox_table(rows: list[dict], total: int) -> Table:  # type: ignore[type-ar
         state = Text(state_words(t, row["status"]), style=colours[row["status"]])
         state.append(f"\n{row['tries']}")
         table.add_row(str(row["id"]), f"{t('mail.' + row['kind'])}\n{rung_of(row)}".rstrip(), recipients,
-                      row["subject"], state, when, row["last_error"] or "")
+                      row["subject"], state, when, *([row["last_error"] or ""] if errors_shown else []))
     return table

@@ -29,7 +29,7 @@ from cli.orchestration import PrefectServer, prefect_api
 from cli.words import cli_words
 from models.cycle_context import load_context
 from models.db import session_scope, shown_url, upgrade_schema
-from models.formatting import number
+from models.formatting import instant, number
 from models.settings import get_settings
 from tasks.dashboard.naming import describe_checkpoint
 from tasks.runtime import engine_for, using_database
@@ -44,13 +44,13 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
     """Run one tick by hand: reconcile the cycle at an instant."""
     with user_errors():
         url = checked_url(db)
-        instant = parse_instant(at, url=url, cycle_id=cycle_id)
+        when = parse_instant(at, url=url, cycle_id=cycle_id)
         with session_scope(engine_for(url)) as session:
             zone = load_context(session, cycle_id).calendar.zone.key
         from flows.tick import tick
 
         with prefect_api(VAR / "prefect"), using_database(url):
-            result = tick(cycle_id=cycle_id, at=instant)
+            result = tick(cycle_id=cycle_id, at=when)
     if as_json:
         echo_json(result)
         return
@@ -58,7 +58,7 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
     at_local = instant(datetime.fromisoformat(result["at"]), zone, get_settings().language)
     console.print(said(t("cli.tick"), "green") + " " + t(
         "cli.tick_line", cycle=cycle_id, at=at_local,
-        stages=", ".join(t(stage) for stage in result["stages"]) or "—", queued=result["queued"],
+        stages=" · ".join(t(stage) for stage in result["stages"]) or "—", queued=result["queued"],
         sent=result["delivery"]["sent"]), markup=False)
 
 
@@ -106,7 +106,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
         upgrade_schema(database_url)
         loaded = register_cycle(database_url=database_url, folder=folder, actor="parindex-demo",
                                 at=definition.calendar.at_local(season.from_, time(0)))
-        console.print(said("ok", "green") + f" {loaded.summary()}")
+        console.print(said(cli_words()("cli.ok"), "green") + f" {loaded.summary()}")
         with CaptureServer(VAR / "outbox") as smtp:
             os.environ.update({"PARINDEX_SMTP_HOST": "127.0.0.1", "PARINDEX_SMTP_PORT": str(smtp.port)})
             get_settings.cache_clear()

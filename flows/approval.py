@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from flows.refusals import Refusal, act_on_cycle, outcome
 from models.cycle_context import CycleContext
-from models.report_data import CycleReport, cycle_report
+from models.report_data import APPROVED_WITHOUT_DECISION, CycleReport, cycle_report
 from models.words import word
 from tasks.dashboard.naming import tag_current_run
 from tasks.intake import approve_results, awaiting_approval
@@ -63,7 +63,7 @@ def results_for_review(cycle_id: str) -> str | Refusal:
 def record_approval(cycle_id: str, approved_by: str, decision: str) -> int | Refusal:
     """The council's decision, in one transaction."""
     return act_on_cycle(cycle_id, lambda session, ctx: approve_results(
-        session, ctx, at=wall_clock(), actor=approved_by, reason=decision or "Hội đồng thẩm định thông qua",
+        session, ctx, at=wall_clock(), actor=approved_by, reason=decision or APPROVED_WITHOUT_DECISION,
         flow_run_id=current_flow_run_id()))
 
 

@@ -25,6 +25,7 @@ from models.checkpoints import Checkpoint
 from models.cycle_context import load_context
 from models.db import normalise_url, session_scope
 from models.refusals import Refused
+from models.words import word
 from tasks.runtime import database_url, engine_for, wall_clock
 from tasks.schedule_data import active_cycles, upcoming_checkpoints
 
@@ -127,7 +128,7 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
             for job_id in missed:
                 scheduler.remove_job(job_id)
             if missed:
-                log.warning("%s: %d checkpoint(s) missed while down: one catch-up tick now", cycle_id, len(missed))
+                log.warning(word("log.missed", cycle=cycle_id, count=len(missed)))
                 run_tick_job(cycle_id, work_pool)
             announce(cycle_id, sync_checkpoints(scheduler, cycle_id=cycle_id, now=now, work_pool=work_pool))
 

@@ -16,6 +16,7 @@ from models.definition.specs import CriteriaSetSpec, CycleSpec
 from models.lifecycle import Lifecycle, lifecycle_for
 from models.refusals import Refused
 from models.tables import UNITS_OWNER, Body, Criterion, Cycle, PlanTask
+from models.words import word
 from models.workdays import WorkingCalendar
 
 
@@ -73,7 +74,7 @@ class CycleContext:
 def load_context(session: Session, cycle_id: str) -> CycleContext:
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
-        raise UnknownCycle(f"cycle {cycle_id!r} is not registered (run `parindex cycle load calendar/{cycle_id}`)")
+        raise UnknownCycle(word("refused.unknown_cycle", cycle=cycle_id))
     spec, criteria_set, calendar = _from_snapshot(cycle.definition_json)
     bodies = {body.code: body for body in session.execute(select(Body).where(Body.cycle_id == cycle_id)).scalars()}
     tasks = {task.id: task for task in session.execute(select(PlanTask).where(PlanTask.cycle_id == cycle_id)).scalars()}

@@ -16,6 +16,8 @@ from models.scoring import TWO_PLACES
 from models.tables import Criterion, Cycle, HistoryEntry, PriorResult, Unit, UnitResult
 
 TWO = TWO_PLACES
+# the history's reason for an approval given without its decision (`parindex approve` without --reason)
+APPROVED_WITHOUT_DECISION = "Hội đồng thẩm định thông qua"
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,8 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
                        [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
                        len(rows), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
-                       approval_decision=decision or "", block_names={b.code: b.name for b in ctx.spec.blocks},
+                       approval_decision="" if decision in (None, APPROVED_WITHOUT_DECISION) else decision,
+                       block_names={b.code: b.name for b in ctx.spec.blocks},
                        legend=_legend(ctx))
 
 

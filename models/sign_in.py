@@ -16,6 +16,7 @@ from pathlib import Path
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from models.settings import Settings
+from models.words import word
 
 SIGN_IN_SALT = "parindex.sign-in"
 SECRET_BYTES = 32
@@ -48,9 +49,7 @@ def _read_or_create(path: Path) -> str:
         return _read_or_create(path)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(value)
-    logging.getLogger("parindex").warning(
-        "a new web secret was made at %s: sign-in links are signed with it; the portal and every process that "
-        "writes mail must use this file (PARINDEX_WEB_SECRET_FILE)", path)
+    logging.getLogger("parindex").warning(word("log.web_secret", path=path))
     return value
 
 

@@ -15,6 +15,7 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import FULL, Lifecycle, TransitionRefused, UnitEvent, UnitState, lifecycle_for
 from models.refusals import Refused
 from models.tables import PlanTask, Unit, actor_for
+from models.words import word
 
 MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
 
@@ -37,7 +38,7 @@ def canonical_codes(session: Session, cycle_id: str, codes: Collection[str]) -> 
             Unit.cycle_id == cycle_id, func.upper(Unit.code).in_(chunk))).scalars())
     unknown = [code for code in wanted if code.upper() not in found]
     if unknown:
-        raise UnknownUnits(f"cycle {cycle_id}: unknown unit(s) {', '.join(sorted(unknown))}")
+        raise UnknownUnits(word("refused.unknown_units", cycle=cycle_id, codes=", ".join(sorted(unknown))))
     return [found[code.upper()] for code in wanted]
 
 
@@ -68,7 +69,7 @@ def transition_units(
     rows = _load_states(session, cycle_id, codes)
     missing = set(codes) - {row.code for row in rows}
     if missing:
-        raise UnknownUnits(f"cycle {cycle_id}: unknown unit(s) {', '.join(sorted(missing))}")
+        raise UnknownUnits(word("refused.unknown_units", cycle=cycle_id, codes=", ".join(sorted(missing))))
     lifecycle = cycle_lifecycle(session, cycle_id)
     transitions = [
         Transition(row.id, row.code, event, UnitState(row.state),

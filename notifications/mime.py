@@ -99,8 +99,8 @@ def _leaf(part: Part | FilePart) -> bytes:
 
 def _file_leaf(part: FilePart) -> bytes:
     name = part.filename.encode("ascii", "replace").decode("ascii").replace('"', "_")
-    headers = [f'Content-Type: {part.content_type}; name="{name}"', "MIME-Version: 1.0",
-               "Content-Transfer-Encoding: base64", f'Content-Disposition: attachment; filename="{name}"']
+    headers = [f'Content-Type: {part.content_type};\r\n name="{name}"', "MIME-Version: 1.0",
+               "Content-Transfer-Encoding: base64", f'Content-Disposition: attachment;\r\n filename="{name}"']
     return "\r\n".join(headers).encode("ascii") + CRLF + CRLF + base64.encodebytes(part.data).replace(b"\n", CRLF)
 
 

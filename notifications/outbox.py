@@ -61,17 +61,24 @@ def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
     return found
 
 
+# Messages about a deadline: obsolete once the task is done or the deadline moves. The opening mail (the form,
+# the first sign-in link), drafts and letters are not about a deadline and always go out.
+DEADLINE_KINDS = ("reminder", "overdue", "escalation", "extended")
+
+
 def cancel_obsolete(session: Session, *, cycle_id: str, reason: str) -> int:
-    """Cancel pending assignment messages that no longer apply: the assignment is done, or its
-    deadline moved (the message carries the old one).
+    """Cancel pending deadline messages that no longer apply: the assignment is done, or its deadline moved
+    (the message carries the old one).
 
     In two short steps, not one join: what waits is a handful of rows, found through the status index,
     while the cycle's sent mail is tens of thousands; a join left the choice to the planner, which on
     fresh statistics scanned them all (SQLite) or worse (PostgreSQL)."""
-    waiting = [(message_id, assignment_id, due_at) for message_id, cycle, assignment_id, due_at in session.execute(
-        select(OutboxMessage.id, OutboxMessage.cycle_id, OutboxMessage.assignment_id, OutboxMessage.due_at)
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.cycle_id, OutboxMessage.assignment_id, OutboxMessage.due_at,
+               OutboxMessage.kind)
         .where(OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value])))
-        if cycle == cycle_id and assignment_id is not None]
+    waiting = [(message_id, assignment_id, due_at) for message_id, cycle, assignment_id, due_at, kind in rows
+               if cycle == cycle_id and assignment_id is not None and kind in DEADLINE_KINDS]
     assignments: dict[int, tuple[str, datetime | None]] = {}
     for chunk in chunked(sorted({assignment_id for _, assignment_id, _ in waiting})):
         assignments.update((row.id, (row.status, row.due_at)) for row in session.execute(

@@ -27,7 +27,7 @@ from models.report_data import BlockReport, CycleReport, UnitLine
 from models.words import words_in
 
 HEADER_ROW = 5  # rows 1-3 the title block, row 4 blank
-POINTS, PERCENT, WHOLE, TEXT = "points", "percent", "whole", "text"  # a column's kind: _styles gives its format
+POINTS, PERCENT, WHOLE, TEXT, CHANGE = "points", "percent", "whole", "text", "change"  # _styles: each one's format
 THIN = Side(style="thin", color="9E9E9E")
 
 
@@ -79,21 +79,23 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
         sheet(t("xlsx.change_sheet"), t("xlsx.change", year=report.year, previous=report.year - 1), _pair_columns(
             t, (t("xlsx.year_index", year=report.year - 1), 12, lambda b, u: _percent(u.last_year), PERCENT),
             (t("xlsx.year_index", year=report.year), 12, lambda b, u: _percent(u.index), PERCENT),
-            (t("xlsx.change_points"), 12, lambda b, u: _points(u.change), POINTS)), compared)
+            (t("xlsx.change_points"), 12, lambda b, u: _points(u.change), CHANGE)), compared)
     rated = [(block, unit) for block, unit in listed if unit.satisfaction is not None]
     if rated:
-        rated.sort(key=lambda pair: (pair[0].code, -pair[1].satisfaction))  # type: ignore[operator]
+        order = {block.code: index for index, block in enumerate(report.blocks)}
+        rated.sort(key=lambda pair: (order[pair[0].code], -pair[1].satisfaction))  # type: ignore[operator]
         sheet(t("xlsx.satisfaction_sheet"), t("report.satisfaction"), _pair_columns(
             t, (t("report.satisfaction_index"), 13, lambda b, u: _percent(u.satisfaction), PERCENT),
             (t("xlsx.year_index", year=report.year - 1), 12, lambda b, u: _percent(u.satisfaction_last_year),
-             PERCENT)), rated)
+             PERCENT), ranked=False), rated)
     book.save(path)
 
 
 def _styles(language: str) -> dict[str, str]:
     """The number formats of the reader's language: [$-42A] Vietnamese (97,73), [$-809] English (97.73)."""
     tag = "[$-42A]" if language != "en" else "[$-809]"
-    return {POINTS: f"{tag}#,##0.00", PERCENT: f"{tag}0.00%", WHOLE: "0", TEXT: "@"}
+    return {POINTS: f"{tag}#,##0.00", PERCENT: f"{tag}0.00%", WHOLE: "0", TEXT: "@",
+            CHANGE: f"{tag}+#,##0.00;−#,##0.00;0.00"}
 
 
 def _block_columns(report: CycleReport, block: BlockReport, t) -> list[Column]:  # type: ignore[no-untyped-def]
@@ -124,10 +126,11 @@ def _group_columns(t) -> list[Column]:  # type: ignore[no-untyped-def]
             Column(t("report.band"), 12, lambda u: u.band)]
 
 
-def _pair_columns(t, *more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str]) -> list[Column]:  # type: ignore[no-untyped-def]
-    """Columns of a list across blocks: rows are (block, unit) pairs."""
+def _pair_columns(t, *more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str],  # type: ignore[no-untyped-def]
+                  ranked: bool = True) -> list[Column]:
+    """Columns of a list across blocks: rows are (block, unit) pairs; with the unit's rank in its block."""
     return [Column(t("report.block"), 26, lambda pair: pair[0].name),
-            Column(t("report.rank"), 7, lambda pair: pair[1].rank, WHOLE),
+            *([Column(t("report.rank"), 7, lambda pair: pair[1].rank, WHOLE)] if ranked else []),
             Column(t("xlsx.code"), 15, lambda pair: pair[1].code),
             Column(t("report.unit"), 40, lambda pair: pair[1].name),
             *(Column(header, width, lambda pair, value=value: value(*pair), style)

@@ -18,6 +18,7 @@ from models.history import ChainBreak, verify_chain
 from models.settings import get_settings
 from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, assignee_for_unit
 from models.transitions import canonical_codes
+from models.words import word
 from tasks.anchoring import signing_key
 
 MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
@@ -37,7 +38,7 @@ def unit_history(session: Session, cycle_id: str, unit_code: str) -> list[dict[s
     """Every history row about the unit (transitions, assignments, deadlines, scores, re-runs) and every
     message sent or queued to it, in time order."""
     if session.get(Cycle, cycle_id) is None:
-        raise LookupError(f"cycle {cycle_id!r} is not registered")
+        raise LookupError(word("refused.unknown_cycle", cycle=cycle_id))
     (unit_code,) = canonical_codes(session, cycle_id, [unit_code])
     assignee = assignee_for_unit(unit_code)
     rows = [{
@@ -71,7 +72,7 @@ def verify_cycles(session: Session, cycle_id: str | None = None) -> list[CycleVe
     verdicts = []
     for cid in ids:
         if cid not in known:
-            raise LookupError(f"cycle {cid!r} is not registered")
+            raise LookupError(word("refused.unknown_cycle", cycle=cid))
         count = session.scalar(select(HistoryEntry.seq).where(HistoryEntry.cycle_id == cid)
                                .order_by(HistoryEntry.seq.desc()).limit(1)) or 0
         verdicts.append(CycleVerdict(cid, count, verify_chain(session, cycle_id=cid)))
@@ -89,7 +90,7 @@ def history_rows(session: Session, cycle_id: str) -> Iterator[dict[str, Any]]:
 def export_history(session: Session, cycle_id: str, out: Path, fmt: str) -> int:
     """The cycle's whole chain, hashes included, so an auditor can re-verify it with their own tools."""
     if session.get(Cycle, cycle_id) is None:
-        raise LookupError(f"cycle {cycle_id!r} is not registered")
+        raise LookupError(word("refused.unknown_cycle", cycle=cycle_id))
     rows = history_rows(session, cycle_id)
     count = 0
     if fmt == "csv":
@@ -113,7 +114,7 @@ def export_checkpoints(session: Session, cycle_id: str, out: Path, *, sign_now: 
     """Every signed checkpoint of the cycle as JSON lines (with the public key), for an auditor to keep apart
     from the database; `sign_now` signs today's head first."""
     if session.get(Cycle, cycle_id) is None:
-        raise LookupError(f"cycle {cycle_id!r} is not registered")
+        raise LookupError(word("refused.unknown_cycle", cycle=cycle_id))
     if sign_now:
         sign_checkpoint(session, cycle_id=cycle_id, at=at, reason="manual", key=signing_key())
     rows = session.scalars(select(HistoryCheckpoint).where(HistoryCheckpoint.cycle_id == cycle_id)

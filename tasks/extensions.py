@@ -90,13 +90,14 @@ def extend_deadline(session: Session, ctx: CycleContext, *, task_number: int, un
     session.flush()
     cancelled = cancel_obsolete(session, cycle_id=ctx.cycle_id, reason=f"đã gia hạn: {reason.strip()}")
     notified = _notify(session, ctx, settings or get_settings(), task=task, rows=rows, last_day=effective.last_day,
-                       due_at=effective.due_at, moved=moved, at=at)
+                       due_at=effective.due_at, moved=moved, reason=reason.strip(),
+                       rolled=effective.moved_because or "", at=at)
     return ExtensionResult(task_number, effective.last_day, effective.due_at, effective.moved_because,
                            [row.assignee for row in rows], len(reopened), cancelled, notified)
 
 
 def _notify(session: Session, ctx: CycleContext, settings: Settings, *, task, rows: list, last_day: date,  # type: ignore[no-untyped-def]
-            due_at: datetime, moved: str, at: datetime) -> int:
+            due_at: datetime, moved: str, reason: str, rolled: str, at: datetime) -> int:
     """Each assignee's notice of its new deadline, at once, carrying the deadline's calendar entry with the
     same UID and a higher SEQUENCE: the entry moves in the unit's calendar instead of doubling."""
     people = recipients(session, ctx)
@@ -106,7 +107,7 @@ def _notify(session: Session, ctx: CycleContext, settings: Settings, *, task, ro
                                  extension_counts(session, list(links)), links, at=at)
     context = message_context(
         ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
-        task_number=task.number, task_title=task.title, moved_because=moved,
+        task_number=task.number, task_title=task.title, reason=reason, rolled=rolled,
         deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time))
     personal = [{"recipient_name": people[row.assignee].name, "status_url": links[row.id]} for row in moved_rows]
     rendered = render_each("extended", context, personal, language=settings.language, ics=calendars)

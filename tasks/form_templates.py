@@ -11,6 +11,7 @@ from models.forms.parse import UnitInfo
 from models.forms.templates import Prefill, results_form, score_form, survey_forms, write_workbook
 from models.scores import latest_lines
 from models.tables import ScoreKind
+from models.transitions import canonical_codes
 from tasks.imports import load_catalogue
 
 TEMPLATE_KINDS = ("self-assessment", "explanation", "appraisal", "survey", "results")
@@ -29,6 +30,8 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
     """Write the form; returns how many rows the sender fills in. Unknown units and blocks are refused.
     With `placeholder` (code, name), a unit's form is written for that stand-in unit (tasks.attachments)."""
     own_form = kind in ("self-assessment", "explanation")
+    if own_form and unit and not placeholder:  # a code typed in any case: snv is SNV
+        (unit,) = canonical_codes(session, cycle_id, [unit])
     catalogue = load_catalogue(session, cycle_id, [unit] if own_form and unit else None)
     if placeholder:
         catalogue.units[placeholder[0]] = UnitInfo(placeholder[0], placeholder[1], "", "")

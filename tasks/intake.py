@@ -19,6 +19,7 @@ from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached
 from models.refusals import Refused
+from models.report_data import APPROVED_WITHOUT_DECISION
 from models.scores import field_totals_json, latest_versions, version_lines
 from models.stages import Stage
 from models.tables import (
@@ -34,7 +35,7 @@ from models.tables import (
     actor_for,
 )
 from models.transitions import transition_units
-from models.words import word
+from models.words import WORDS, word
 from tasks.assignments import AssignmentChanges, complete_assignments
 from tasks.events import note_lateness
 
@@ -85,7 +86,8 @@ def record_scores(session: Session, ctx: CycleContext, *, kind: ScoreKind, sheet
                                    flow_run_id=flow_run_id)
     if event and movers:
         transition_units(session, cycle_id=ctx.cycle_id, codes=movers, event=event, actor=actor, at=at,
-                         reason=f"{kind.value} received ({source})", flow_run_id=flow_run_id)
+                         reason=f"nhận {WORDS['vi'].get('kind.' + kind.value, kind.value)} ({source})",
+                         flow_run_id=flow_run_id)
     if kind is ScoreKind.SELF_ASSESSED:
         _complete_unit_task(session, ctx, stage=Stage.SELF_ASSESSMENT, unit_ids=[units[c].id for c in movers], at=at,
                             actor=actor, flow_run_id=flow_run_id)
@@ -278,7 +280,7 @@ def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor:
     scored = awaiting_approval(session, ctx)
     session.execute(update(Cycle).where(Cycle.id == ctx.cycle_id).values(approved_at=at, approved_by=actor))
     transition_units(session, cycle_id=ctx.cycle_id, codes=scored, event=UnitEvent.APPROVE, actor=actor,
-                     at=at, reason=reason or "Hội đồng thẩm định thông qua", flow_run_id=flow_run_id)
+                     at=at, reason=reason or APPROVED_WITHOUT_DECISION, flow_run_id=flow_run_id)
     return len(scored)
 
 

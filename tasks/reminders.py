@@ -157,7 +157,8 @@ def calendar_entries(ctx: CycleContext, settings: Settings, task: PlanTask, rows
         entries.append(deadline_event(
             uid=f"{ctx.cycle_id}.{row.assignee.replace(':', '-')}.task{task.number}@parindex",
             sequence=revisions.get(row.id, 0), title=t("calendar.title", task=task.title),
-            last_day=row.last_day, due_at=row.due_at, description="\n".join(lines), url=url, stamp=at))
+            last_day=row.last_day, due_at=row.due_at.astimezone(ctx.calendar.zone), description="\n".join(lines),
+            url=url, stamp=at))
     return entries
 
 

@@ -288,7 +288,8 @@ class World:
     def _approve(self) -> Callable[[Session, CycleContext], None]:
         def act(session: Session, ctx: CycleContext) -> None:
             approve_results(session, ctx, at=self.now, actor="Chủ tịch Hội đồng thẩm định",
-                            reason="Hội đồng thẩm định thông qua kết quả")
+                            reason=f"Quyết định số 01/QĐ-HĐTĐ ngày {ctx.calendar.local_date(self.now):%d/%m/%Y} "
+                                   "(mô phỏng)")
         return act
 
     def _report_done(self, number: int) -> Callable[[Session, CycleContext], None]:

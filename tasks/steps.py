@@ -14,6 +14,7 @@ from models.db import session_scope
 from models.settings import get_settings
 from models.stages import Stage
 from models.transitions import Transition
+from models.words import word
 from tasks import stage_steps
 from tasks.anchoring import sign_if_a_day_passed
 from tasks.assignments import reconcile_stage
@@ -83,5 +84,5 @@ def deliver_outbox(cycle_id: str, at: datetime) -> dict[str, Any]:
     """Send the due messages; an SMTP outage leaves them waiting with back-off, logged, not raised."""
     report = deliver_pending(engine_for(database_url()), get_settings(), cycle_id=cycle_id, at=at)
     if report.error:
-        get_run_logger().warning("SMTP unavailable, %d message(s) wait for a retry: %s", report.failed, report.error)
+        get_run_logger().warning(word("log.smtp_down", count=report.failed, error=report.error))
     return report.__dict__

@@ -25,6 +25,7 @@ from tasks.status import cycle_status
 class StageLine:
     stage: str
     task: int
+    title: str
     on_time: int
     late: int
     missed: int
@@ -48,11 +49,11 @@ class SeasonSummary:
         t = words_in(language)
         table = Table(title=t("summary.tasks", cycle=self.cycle_id), title_justify="left")
         table.add_column("#", justify="right")
-        table.add_column(t("col.stage"), overflow="fold")
+        table.add_column(t("col.task"), overflow="fold", ratio=3)
         for key in ("summary.on_time", "col.late", "col.missed", "summary.escalated", "summary.assignees"):
             table.add_column(t(key), justify="right", overflow="fold")
         for line in self.stages:
-            table.add_row(str(line.task), t(line.stage), str(line.on_time), str(line.late), str(line.missed),
+            table.add_row(str(line.task), line.title, str(line.on_time), str(line.late), str(line.missed),
                           str(line.escalated), str(line.total))
         console.print(table)
         for block, rows in self.top.items():
@@ -77,7 +78,8 @@ def season_summary(session: Session, ctx: CycleContext, *, at: datetime) -> Seas
         .where(OutboxMessage.cycle_id == ctx.cycle_id, OutboxMessage.kind == "escalation")
         .group_by(Assignment.plan_task_id)).all())
     escalated_by_number = {ctx.tasks[task_id].number: count for task_id, count in escalated.items()}
-    lines = [StageLine(t.stage, t.number, t.done - t.missed - t.late, t.late, t.missed,
+    lines = [StageLine(t.stage, t.number, ctx.task_by_number(t.number).title, t.done - t.missed - t.late, t.late,
+                       t.missed,
                        escalated_by_number.get(t.number, 0), t.total) for t in status.tasks]
     top: dict[str, list[tuple[int, str, str, Decimal, str]]] = {}
     for block in ctx.spec.blocks:

@@ -22,7 +22,7 @@ def test_check_accepts_hanoi_2023_with_a_one_line_summary():
     result = run("cycle", "check", str(HANOI))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines() == [
-        "ok hanoi-2023: 16 nhiệm vụ, 52 đơn vị trong 2 khối, 76 tiêu chí lá, tổng 100 điểm"
+        "xong hanoi-2023: 16 nhiệm vụ, 52 đơn vị trong 2 khối, 76 tiêu chí lá, tổng 100 điểm"
     ]
 
 

@@ -53,7 +53,7 @@ def test_refused_extensions_exit_non_zero_and_change_nothing(loaded_hanoi, db, d
     before = snapshot(db)
     common = ("--cycle", "hanoi-2023", "--until", "08/12/2023", "--by", "A", "--at", AT, "--db", database_url)
     cases = {
-        ("extend", "5", "--unit", "NOPE", "--reason", "r", *common): "unknown unit(s) NOPE",
+        ("extend", "5", "--unit", "NOPE", "--reason", "r", *common): "không có đơn vị NOPE",
         ("extend", "5", "--unit", "SNV", "--reason", " ", *common): "--reason must not be empty",
         ("extend", "5", "--reason", "r", *common): "--unit CODE (repeatable) or --all",
         ("extend", "42", "--all", "--reason", "r", *common): "has no plan task 42",

@@ -46,9 +46,9 @@ def test_a_refused_rerun_ends_failed_with_one_line(production, loaded_hanoi):
         "cycle_id": "hanoi-2023", "stage": "Thẩm định lần 1", "unit_code": "KHONGCO",
         "reason": "sửa điểm", "by": "Nguyễn Văn A"})
     assert run["state"]["type"] == "FAILED"
-    assert run["state"]["message"] == "cycle hanoi-2023: unknown unit(s) KHONGCO"
+    assert run["state"]["message"] == "chu kỳ hanoi-2023: không có đơn vị KHONGCO"
     assert run["name"] == "hanoi-2023 · mở lại: Thẩm định lần 1 · KHONGCO"
-    wait_for_log(production.api_url, run["id"], "cycle hanoi-2023: unknown unit(s) KHONGCO")
+    wait_for_log(production.api_url, run["id"], "chu kỳ hanoi-2023: không có đơn vị KHONGCO")
     time.sleep(2)  # the engine's own last lines are shipped after the state
     logs = "\n".join(line["message"] for line in post(production.api_url, "/logs/filter", {
         "logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}))

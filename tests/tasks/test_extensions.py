@@ -110,7 +110,7 @@ def test_extending_an_overdue_assignment_reopens_it(loaded_hanoi, db):
     (["SNV"], date(2023, 12, 8), "  ", ExtensionRefused, "needs a reason"),
     (["SNV"], date(2023, 11, 20), "r", ExtensionRefused, "already passed"),
     (["SNV"], date(2023, 11, 29), "r", ExtensionRefused, "only moves a deadline later"),
-    (["NOPE"], date(2023, 12, 8), "r", LookupError, "unknown unit(s) NOPE"),
+    (["NOPE"], date(2023, 12, 8), "r", LookupError, "không có đơn vị NOPE"),
 ])
 def test_refused_extensions_change_nothing(loaded_hanoi, db, codes, until, reason, error, message):
     advance(db, MONDAY)

@@ -96,7 +96,7 @@ def _maxima(db) -> dict[str, Decimal]:
 
 @pytest.mark.parametrize(("stage", "code", "reason", "error", "message"), [
     (Stage.SCORING, "SNV", " ", RerunRefused, "needs a reason"),
-    (Stage.SCORING, "NOPE", "r", LookupError, r"unknown unit\(s\) NOPE"),
+    (Stage.SCORING, "NOPE", "r", LookupError, "không có đơn vị NOPE"),
     (Stage.SURVEY, "SNV", "r", RerunRefused, "cannot be re-run"),
     (Stage.EXPLANATIONS, "SNV", "r", TransitionRefused, "not allowed from state 'đang tự đánh giá'"),
 ])
