@@ -18,8 +18,8 @@ from models.tables import Unit
 from tasks.reporting import produce_report
 from tests.conftest import ROOT
 
-# Each folder replayed on the first pass; the PostgreSQL pass replays seasons in test_tick and test_other_plans.
-pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.one_pass, pytest.mark.usefixtures("prefect_harness")]
+# Each folder replayed once, on SQLite; the PostgreSQL pass replays a whole season in test_tick.
+pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.once, pytest.mark.usefixtures("prefect_harness")]
 FOLDERS = sorted(path for path in (ROOT / "calendar").iterdir() if (path / "cycle.toml").exists())
 
 

@@ -18,7 +18,8 @@ from models.lifecycle import FINAL_STATE
 from models.tables import Unit
 from tests.conftest import HANOI, LOADED_AT
 
-pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+# Plan shapes are logic, not storage: replayed once, on SQLite (test_tick replays a whole season on both databases)
+pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.once, pytest.mark.usefixtures("prefect_harness")]
 
 
 def without_task_14(folder: Path) -> None:
