@@ -18,11 +18,11 @@ from models.settings import get_settings
 from models.tables import MessageStatus, assignee_for_unit
 from models.words import state_words
 from notifications.outbox import MessageFilter, list_messages
+from tasks.reminders import rung_in_key
 
 KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", "result", "correction", "signin",
          "extended")
 INSTANTS = ("created_at", "sent_at", "due_at")
-zones: dict[str, str] = {}  # cycle → its time zone, for the times shown
 
 
 def cycle_zones(session, cycle_ids: set[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -53,7 +53,7 @@ def outbox_command(
         wanted = MessageFilter(cycle_id=cycle, assignee=assignee, kind=kind, status=status, limit=limit)
         with session_scope(database(db)) as session:
             total, messages = list_messages(session, wanted)
-            zones.update(cycle_zones(session, {m.cycle_id for m in messages}))
+            zones = cycle_zones(session, {m.cycle_id for m in messages})
             rows = [{
                 "id": m.id, "cycle": m.cycle_id, "kind": m.kind, "assignee": m.assignee, "to": m.to_address,
                 "cc": [a for a in m.cc_addresses.split(",") if a], "subject": m.subject, "status": m.status,
@@ -70,7 +70,7 @@ def outbox_command(
         if not shown_all:
             errors.print(cli_words()("outbox.showing", shown=len(rows), total=total), markup=False)
         return
-    console.print(outbox_table(rows, total))
+    console.print(outbox_table(rows, total, zones))
     if not shown_all:
         console.print(cli_words()("outbox.showing", shown=len(rows), total=total), markup=False)
 
@@ -79,13 +79,7 @@ def local_iso(value: datetime | None, zone: str) -> str | None:
     return value.astimezone(ZoneInfo(zone)).isoformat() if value else None
 
 
-def rung_of(row: dict) -> str:  # type: ignore[type-arg]
-    """A reminder's rung (d-7, d-3, d+1 …), from its key: cycle|assignee|task|rung|due."""
-    parts = row["key"].split("|")
-    return parts[3] if row["kind"] in ("reminder", "overdue", "escalation") and len(parts) == 5 else ""
-
-
-def outbox_table(rows: list[dict], total: int) -> Table:  # type: ignore[type-arg]
+def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:  # type: ignore[type-arg]
     t = cli_words()
     language = get_settings().language
     table = Table(title=t("outbox.title", shown=len(rows), total=total), title_justify="left", show_lines=True)
@@ -100,14 +94,14 @@ def outbox_table(rows: list[dict], total: int) -> Table:  # type: ignore[type-ar
         table.add_column(t("col.error"), overflow="fold", ratio=2)
     colours = {"sent": "green", "pending": "yellow", "failed": "red", "cancelled": "dim"}
     for row in rows:
-        zone = zones.get(row["cycle"], "Asia/Ho_Chi_Minh")
-        when = "\n".join(instant(datetime.fromisoformat(stamp), zone, language)
+        when = "\n".join(instant(datetime.fromisoformat(stamp), zones[row["cycle"]], language)
                          for stamp in (row["created_at"], row["sent_at"]) if stamp)
         recipients = Text(f"{row['assignee']}\n{row['to']}")
         if row["cc"]:
             recipients.append("\n" + ", ".join(row["cc"]), style="dim")
         state = Text(state_words(t, row["status"]), style=colours[row["status"]])
         state.append(f"\n{row['tries']}")
-        table.add_row(str(row["id"]), f"{t('mail.' + row['kind'])}\n{rung_of(row)}".rstrip(), recipients,
-                      row["subject"], state, when, *([row["last_error"] or ""] if errors_shown else []))
+        kind = f"{t('mail.' + row['kind'])}\n{rung_in_key(row['kind'], row['key'])}".rstrip()
+        table.add_row(str(row["id"]), kind, recipients, row["subject"], state, when,
+                      *([row["last_error"] or ""] if errors_shown else []))
     return table

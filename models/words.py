@@ -83,6 +83,12 @@ def history_event(t, event: str) -> str:  # type: ignore[no-untyped-def]
     return event
 
 
+def rule_sentence(t, rule: str) -> str:  # type: ignore[no-untyped-def]
+    """The sentence for a rule a form can break (`rule.<code>`), or "" for a rule without one."""
+    key = f"rule.{rule}"
+    return "" if t(key) == key else t(key)
+
+
 def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
     if not state:
         return ""

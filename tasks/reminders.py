@@ -55,6 +55,12 @@ def message_key(ctx: CycleContext, assignee: str, task: PlanTask, label: str, du
     return f"{ctx.cycle_id}|{assignee}|task{task.number}|{label}|{due}"
 
 
+def rung_in_key(kind: str, key: str) -> str:
+    """A ladder message's rung (d-7, d-3, d+1 …), read back from its `message_key`; "" for other messages."""
+    parts = key.split("|")
+    return parts[3] if kind in ("reminder", "overdue", "escalation") and len(parts) == 5 else ""
+
+
 def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, stage: str, at: datetime) -> int:
     """The rungs of every open assignment's ladder that are due now, as outbox messages. Outside office hours
     (at night, on a day off) nothing is queued for people: a due rung waits for the next working morning."""

@@ -3,10 +3,8 @@ models/catalogues."""
 
 from __future__ import annotations
 
-from models.words import words_in
+from models.words import rule_sentence, words_in
 
 
 def rule_words(rule: str, language: str) -> str:
-    key = f"rule.{rule}"
-    text = words_in(language)(key)
-    return "" if text == key else text
+    return rule_sentence(words_in(language), rule)

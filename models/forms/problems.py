@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from models.words import rule_sentence
+
 MAX_SHOWN = 50
 MAX_PROBLEMS = 1_000
 
@@ -37,9 +39,8 @@ class FormProblem:
             where.append(t("cli.row", row=self.row))
         if self.column:
             where.append(t("cli.column", column=self.column))
-        rule = t(f"rule.{self.rule}")
-        return t("cli.problem", where=", ".join(where), rule=rule if rule != f"rule.{self.rule}" else "",
-                 code=self.rule, message=self.message).replace(":  [", ": [")
+        return t("cli.problem", where=", ".join(where), rule=rule_sentence(t, self.rule), code=self.rule,
+                 message=self.message).replace(":  [", ": [")
 
 
 class FormRejected(ValueError):
