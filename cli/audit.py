@@ -59,6 +59,9 @@ def rerun_command(
         "cli.rerun_line", stage=t(result.stage), unit=result.unit, before=t(f"state.{result.from_state}"),
         after=t(f"state.{result.to_state}"), reopened=result.reopened, waiting=result.waiting,
         stale=result.stale_results), markup=False)
+    if result.withdrawn_final is not None:
+        console.print(said("!", "yellow") + " " + t("cli.final_withdrawn", unit=result.unit,
+                                                    version=result.withdrawn_final), markup=False)
 
 
 def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="The unit's code")],

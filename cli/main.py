@@ -16,7 +16,7 @@ try:  # typer vendors click from 0.2x on; its errors are that click's
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from cli import audit, bench, cycle, dashboard, forms, operations, outbox, season, status, web  # noqa: E402
+from cli import audit, bench, cycle, dashboard, forms, operations, outbox, recompute, season, status, web  # noqa: E402
 from cli.common import errors, one_line, said  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
@@ -39,6 +39,7 @@ app.command("approve")(forms.approve_command)
 app.command("report")(forms.report_command)
 app.command("rerun")(audit.rerun_command)
 app.command("history")(audit.history_command)
+audit.audit_app.command("recompute")(recompute.recompute_command)
 app.add_typer(audit.audit_app, name="audit")
 app.command("bench")(bench.bench_command)
 app.command("web")(web.web_command)

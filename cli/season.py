@@ -93,6 +93,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     from flows.season import replay_season
     from models.definition.loader import load_cycle
     from notifications.capture import CaptureServer
+    from tasks.recompute import recompute_cycle
     from tasks.registration import register_cycle
     from tasks.reporting import produce_report
     from tasks.summary import season_summary
@@ -133,7 +134,12 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     with session_scope(engine_for(database_url)) as session:
         summary = season_summary(session, load_context(session, definition.id), at=season_end)
         _, xlsx, html = produce_report(session, definition.id, VAR / "report")
+        checked = recompute_cycle(session, definition.id)
     console.print(t("demo.report", xlsx=xlsx, html=html))
+    console.print(said(t("cli.recompute_agree") if not checked.differences else t("cli.recompute_differ"),
+                       "green" if not checked.differences else "bold red") + " " + t(
+        "demo.recompute", units=checked.units, figures=checked.figures, differences=len(checked.differences)),
+        markup=False)
     summary.print(console, ticks=report.ticks, mails=mails, outbox=VAR / "outbox",
                   seconds=clock.perf_counter() - started)
     if dashboard:

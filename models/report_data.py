@@ -1,4 +1,7 @@
-"""The results of a cycle as the report shows them: per block its ranked units, fields, bands and changes."""
+"""The results of a cycle as the report shows them: per block its ranked units, fields, bands and changes.
+
+Averages and changes are computed from exact values (a unit's points over the maximum, last year's published
+indexes) and rounded once, half up, to the published decimals; never from figures already rounded."""
 
 from __future__ import annotations
 
@@ -6,16 +9,17 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
-from models.scoring import TWO_PLACES
+from models.scoring import exact_percent, round_half_up
 from models.tables import Criterion, Cycle, HistoryEntry, PriorResult, Unit, UnitResult
 
-TWO = TWO_PLACES
 # the history's reason for an approval given without its decision (`parindex approve` without --reason)
 APPROVED_WITHOUT_DECISION = "Hội đồng thẩm định thông qua"
 
@@ -40,6 +44,9 @@ class UnitLine:
     change: Decimal | None
     satisfaction: Decimal | None = None  # the satisfaction index (%), when the survey gave a rate
     satisfaction_last_year: Decimal | None = None
+    exact: Fraction = Fraction(0)  # the exact index: points / maximum × 100
+    field_exact: dict[str, Fraction] = field(default_factory=dict)  # each field's exact sub-index
+    decided_by: list[dict[str, Any]] = field(default_factory=list)  # the edge rules that decided an outcome
 
 
 @dataclass
@@ -48,6 +55,7 @@ class BlockReport:
     name: str
     units: list[UnitLine] = field(default_factory=list)
     group_names: dict[str, str] = field(default_factory=dict)  # set when the block's groups are ranked apart
+    places: int = 2  # the published decimals (criteria.toml [ranking] index_decimals)
 
     @property
     def ranks_groups(self) -> bool:
@@ -60,12 +68,20 @@ class BlockReport:
 
     @property
     def mean_index(self) -> Decimal:
-        return _mean([u.index for u in self.units])
+        return round_half_up(_mean([u.exact for u in self.units]), self.places)
 
     @property
     def mean_last_year(self) -> Decimal | None:
-        previous = [u.last_year for u in self.units if u.last_year is not None]
-        return _mean(previous) if previous else None
+        previous = [Fraction(u.last_year) for u in self.units if u.last_year is not None]
+        return round_half_up(_mean(previous), self.places) if previous else None
+
+    @property
+    def mean_change(self) -> Decimal | None:
+        """This year's mean less last year's, from the exact means (rounded once)."""
+        previous = [Fraction(u.last_year) for u in self.units if u.last_year is not None]
+        if not previous:
+            return None
+        return round_half_up(_mean([u.exact for u in self.units]) - _mean(previous), self.places)
 
     def band_counts(self, bands: list[str]) -> dict[str, int]:
         counts = Counter(u.band for u in self.units)
@@ -86,8 +102,13 @@ class BlockReport:
     def has_satisfaction(self) -> bool:
         return any(u.satisfaction is not None for u in self.units)
 
+    def capped(self) -> list[UnitLine]:
+        """The units in the reward band the cap alone left out (no tie at the cap), by rank."""
+        return [u for u in self.units if any(note["rule"] == "cap_out" for note in u.decided_by)]
+
     def field_means(self, codes: list[str]) -> dict[str, Decimal]:
-        return {code: _mean([u.fields[code] for u in self.units if code in u.fields]) for code in codes}
+        return {code: round_half_up(_mean([u.field_exact[code] for u in self.units if code in u.field_exact]),
+                                    self.places) for code in codes}
 
 
 @dataclass
@@ -117,19 +138,19 @@ class CycleReport:
         return any(block.has_satisfaction for block in self.blocks)
 
 
-def _two(value: Decimal) -> Decimal:
-    return value.quantize(TWO, rounding=ROUND_HALF_UP)
-
-
-def _mean(values: list[Decimal]) -> Decimal:
-    return (sum(values, Decimal(0)) / len(values)).quantize(TWO, rounding=ROUND_HALF_UP) if values else Decimal(0)
+def _mean(values: list[Fraction]) -> Fraction:
+    return sum(values, Fraction(0)) / len(values) if values else Fraction(0)
 
 
 def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     cycle = session.get(Cycle, ctx.cycle_id)
-    fields = [(c.code, c.title) for c in session.execute(
+    top = list(session.execute(
         select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))
-        .order_by(Criterion.position)).scalars()]
+        .order_by(Criterion.position)).scalars())
+    fields = [(c.code, c.title) for c in top]
+    maxima = {c.code: c.max_points for c in top}
+    total_max = sum(maxima.values(), Decimal(0))
+    places = ctx.criteria_set.ranking.index_decimals
     prior_rows = session.execute(select(PriorResult.unit_code, PriorResult.index_percent,
                                         PriorResult.satisfaction_percent).where(
         PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1)).all()
@@ -140,7 +161,7 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     configured = ctx.criteria_set.survey.satisfaction_threshold_percent
     threshold = Decimal(str(configured)) if configured is not None else None
     blocks = {b.code: BlockReport(b.code, b.name, group_names={g: ctx.group_name(g) for g in b.groups}
-                                  if b.rank_groups else {}) for b in ctx.spec.blocks}
+                                  if b.rank_groups else {}, places=places) for b in ctx.spec.blocks}
     unscored, computed = [], None
     rank_counts = Counter((unit.block, result.rank_in_block) for unit, result in rows if result)
     for unit, result in rows:
@@ -148,18 +169,21 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
             unscored.append(unit.code)
             continue
         computed = max(computed, result.computed_at) if computed else result.computed_at
-        last = _two(prior[unit.code]) if unit.code in prior else None
+        last = prior.get(unit.code)
+        exact = exact_percent(result.total_points, total_max)
+        points = {k: Decimal(v) for k, v in json.loads(result.field_points).items()}
         blocks[unit.block].units.append(UnitLine(
             rank=result.rank_in_block, tied=rank_counts[(unit.block, result.rank_in_block)] > 1, code=unit.code,
             name=unit.name, group=unit.group, rank_in_group=result.rank_in_group,
-            appraisal=_two(result.appraisal_points),
-            survey=_two(result.survey_points), total=_two(result.total_points), index=_two(result.index_percent),
-            band=result.band,
+            appraisal=result.appraisal_points, survey=result.survey_points, total=result.total_points,
+            index=round_half_up(exact, places), band=result.band,
             fields={k: Decimal(v) for k, v in json.loads(result.field_indexes).items()},
             reward=result.reward_eligible, accountability=result.accountability, last_year=last,
-            change=_two(result.index_percent - last) if last is not None else None,
-            satisfaction=_two(result.satisfaction_percent) if result.satisfaction_percent is not None else None,
-            satisfaction_last_year=_two(prior_satisfaction[unit.code]) if unit.code in prior_satisfaction else None))
+            change=round_half_up(exact - Fraction(last), places) if last is not None else None,
+            satisfaction=result.satisfaction_percent, satisfaction_last_year=prior_satisfaction.get(unit.code),
+            exact=exact, field_exact={k: exact_percent(v, maxima[k]) for k, v in points.items() if k in maxima}
+            or {k: Fraction(v) for k, v in json.loads(result.field_indexes).items()},  # scored before 0009
+            decided_by=json.loads(result.decided_by)))
     for block in blocks.values():
         block.units.sort(key=lambda u: (u.rank, u.code))
     decision = session.execute(select(HistoryEntry.reason).where(

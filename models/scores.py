@@ -37,23 +37,26 @@ class LatestVersion:
     total: Decimal
     created_at: datetime
     satisfaction_percent: Decimal | None = None  # survey versions: the satisfaction rate, when one was given
+    withdrawn: bool = False  # a council final withdrawn by a re-run below it: the kind is not in force
 
 
 def latest_versions(session: Session, *, cycle_id: str, unit_ids: Collection[int] | None = None,
-                    kinds: Collection[ScoreKind] | None = None) -> dict[tuple[int, ScoreKind], LatestVersion]:
-    """(unit id, kind) → the newest version of that kind; versions are only ever added."""
+                    kinds: Collection[ScoreKind] | None = None,
+                    withdrawn: bool = False) -> dict[tuple[int, ScoreKind], LatestVersion]:
+    """(unit id, kind) → the newest version of that kind in force; versions are only ever added. A kind whose
+    newest version withdraws it (a council final after a re-run below it) is left out, unless `withdrawn`."""
     query = select(ScoreVersion.unit_id, ScoreVersion.kind, ScoreVersion.id, ScoreVersion.version,
-                   ScoreVersion.total, ScoreVersion.created_at, ScoreVersion.satisfaction_percent
-                   ).where(ScoreVersion.cycle_id == cycle_id)
+                   ScoreVersion.total, ScoreVersion.created_at, ScoreVersion.satisfaction_percent,
+                   ScoreVersion.withdrawn).where(ScoreVersion.cycle_id == cycle_id)
     if unit_ids is not None:
         query = query.where(ScoreVersion.unit_id.in_(list(unit_ids)))
     if kinds is not None:
         query = query.where(ScoreVersion.kind.in_([kind.value for kind in kinds]))
     latest: dict[tuple[int, ScoreKind], LatestVersion] = {}
-    for unit_id, kind, version_id, version, total, created_at, rate in session.execute(
+    for unit_id, kind, version_id, version, total, created_at, rate, gone in session.execute(
             query.order_by(ScoreVersion.version)):
-        latest[(unit_id, ScoreKind(kind))] = LatestVersion(version_id, version, total, created_at, rate)
-    return latest
+        latest[(unit_id, ScoreKind(kind))] = LatestVersion(version_id, version, total, created_at, rate, gone)
+    return latest if withdrawn else {key: version for key, version in latest.items() if not version.withdrawn}
 
 
 def version_lines(session: Session, version_ids: Collection[int]) -> dict[int, dict[str, Decimal]]:

@@ -1,17 +1,24 @@
-"""Scoring rules: points to index, sub-indexes, competition ranks, bands, rewards and accountability."""
+"""Scoring rules: points to index, sub-indexes, competition ranks, bands, rewards and accountability.
+
+Arithmetic is exact (fractions of the points, kept with three decimals) and rounded once, half up, for
+display. What rank, band, reward and accountability compare is the criteria set's written rule
+(criteria.toml [ranking] compare): the published index, or the exact one. Wherever a tie, a band's
+threshold or the reward cap decided an outcome, the unit's result carries a note saying which rule did
+(`UnitScore.decided_by`), for its letter and the report.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from models.definition.cycle import CriterionDef
 from models.definition.specs import CriteriaSetSpec
 
-HUNDRED = Decimal(100)
 TWO_PLACES = Decimal("0.01")
 
 
@@ -38,21 +45,36 @@ class UnitScore:
     appraisal_points: Decimal
     survey_points: Decimal
     total_points: Decimal
-    index_percent: Decimal
-    field_indexes: dict[str, Decimal]
+    index_percent: Decimal  # published: rounded once to the set's index_decimals
+    field_indexes: dict[str, Decimal]  # published, likewise
     rank_in_block: int
     rank_in_group: int
     band: str
     reward_eligible: bool
     accountability: str
+    field_points: dict[str, Decimal] = field(default_factory=dict)  # exact: what averages are computed from
+    decided_by: list[dict[str, Any]] = field(default_factory=list)  # the edge rules that decided an outcome
 
 
-def percent(points: Decimal, maximum: Decimal) -> Decimal:
-    """points / maximum × 100, to two decimals, half up."""
-    return (points / maximum * HUNDRED).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+def round_half_up(value: Fraction, places: int) -> Decimal:
+    """An exact value rounded once, half up (away from zero at a half), to `places` decimals."""
+    scaled = abs(value) * 10 ** places
+    whole = int(scaled)
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return (Decimal(-whole if value < 0 else whole) / (Decimal(10) ** places)).quantize(Decimal(1).scaleb(-places))
 
 
-def competition_ranks(values: Mapping[str, Decimal]) -> dict[str, int]:
+def exact_percent(points: Decimal, maximum: Decimal) -> Fraction:
+    return Fraction(points) / Fraction(maximum) * 100
+
+
+def percent(points: Decimal, maximum: Decimal, places: int = 2) -> Decimal:
+    """points / maximum × 100, rounded once, half up."""
+    return round_half_up(exact_percent(points, maximum), places)
+
+
+def competition_ranks(values: Mapping[str, Any]) -> dict[str, int]:
     """1 for the highest; equal values share a rank ("đồng hạng") and the next rank skips."""
     ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
     ranks: dict[str, int] = {}
@@ -62,46 +84,163 @@ def competition_ranks(values: Mapping[str, Decimal]) -> dict[str, int]:
     return ranks
 
 
+@dataclass(frozen=True)
+class _Unit:
+    code: str
+    appraisal: Decimal
+    survey: Decimal
+    total: Decimal
+    field_points: dict[str, Decimal]
+    exact: Fraction
+    published: Decimal
+    key: Fraction  # what is compared: the published index or the exact one
+
+
 def score_block(units: Sequence[UnitInput], criteria: Sequence[CriterionDef], rules: CriteriaSetSpec,
                 reward_share: Fraction, last_year: Mapping[str, LastYear] | None = None) -> list[UnitScore]:
     """Scores for every unit of one block, ranked within the block and within each group."""
     fields = [c for c in criteria if c.parent_code is None]
     total_max = sum((f.max_points for f in fields), Decimal(0))
-    sums = {u.code: _sums(u, fields) for u in units}
-    indexes = {code: percent(total, total_max) for code, (_, _, total, _) in sums.items()}
-    block_ranks = competition_ranks(indexes)
-    by_group: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    places = rules.ranking.index_decimals
+    scored = {u.code: _measure(u, fields, total_max, places, rules.ranking.compare) for u in units}
+    keys = {code: s.key for code, s in scored.items()}
+    block_ranks = competition_ranks(keys)
+    by_group: dict[str, dict[str, Fraction]] = defaultdict(dict)
     for unit in units:
-        by_group[unit.group][unit.code] = indexes[unit.code]
+        by_group[unit.group][unit.code] = keys[unit.code]
     group_ranks = {code: rank for group in by_group.values() for code, rank in competition_ranks(group).items()}
+    notes: dict[str, list[dict[str, Any]]] = {u.code: _rank_notes(u.code, scored, block_ranks, places,
+                                                                   rules.ranking.compare) for u in units}
+    bands = {u.code: band_for(keys[u.code], u.block, rules) for u in units}
+    for unit in units:
+        notes[unit.code] += _band_notes(scored[unit.code], unit.block, bands[unit.code], rules)
+    rewarded = _reward(units, scored, bands, block_ranks, rules, reward_share, notes)
     results = []
     for unit in units:
-        appraisal, survey, total, field_points = sums[unit.code]
-        band = band_for(indexes[unit.code], unit.block, rules)
-        reward = band == rules.reward.band and block_ranks[unit.code] <= reward_share * len(units)
+        s = scored[unit.code]
         previous = (last_year or {}).get(unit.code)
         results.append(UnitScore(
-            code=unit.code, block=unit.block, group=unit.group, appraisal_points=appraisal, survey_points=survey,
-            total_points=total, index_percent=indexes[unit.code],
-            field_indexes={f.code: percent(field_points[f.code], f.max_points) for f in fields},
-            rank_in_block=block_ranks[unit.code], rank_in_group=group_ranks[unit.code], band=band,
-            reward_eligible=reward, accountability=accountability(band, block_ranks[unit.code], previous, rules),
+            code=unit.code, block=unit.block, group=unit.group, appraisal_points=s.appraisal,
+            survey_points=s.survey, total_points=s.total, index_percent=s.published,
+            field_indexes={f.code: percent(s.field_points[f.code], f.max_points, places) for f in fields},
+            rank_in_block=block_ranks[unit.code], rank_in_group=group_ranks[unit.code], band=bands[unit.code],
+            reward_eligible=unit.code in rewarded,
+            accountability=accountability(bands[unit.code], block_ranks[unit.code], previous, rules),
+            field_points=s.field_points, decided_by=notes[unit.code],
         ))
     return sorted(results, key=lambda r: (r.rank_in_block, r.code))
 
 
-def _sums(unit: UnitInput, fields: Sequence[CriterionDef]):  # type: ignore[no-untyped-def]
+def _measure(unit: UnitInput, fields: Sequence[CriterionDef], total_max: Decimal, places: int,
+             compare: str) -> _Unit:
     appraisal = sum(unit.appraisal.values(), Decimal(0))
     survey = sum(unit.survey.values(), Decimal(0))
     field_points = {f.code: unit.appraisal.get(f.code, Decimal(0)) + unit.survey.get(f.code, Decimal(0))
                     for f in fields}
-    return appraisal, survey, appraisal + survey, field_points
+    exact = exact_percent(appraisal + survey, total_max)
+    published = round_half_up(exact, places)
+    return _Unit(unit.code, appraisal, survey, appraisal + survey, field_points, exact, published,
+                 Fraction(published) if compare == "published" else exact)
 
 
-def band_for(index: Decimal, block: str, rules: CriteriaSetSpec) -> str:
+def _rank_notes(code: str, scored: Mapping[str, _Unit], ranks: Mapping[str, int], places: int,
+                compare: str) -> list[dict[str, Any]]:
+    """A shared rank, and (comparing exact indexes) an order decided below the published decimals."""
+    me = scored[code]
+    tied = sorted(c for c in scored if c != code and ranks[c] == ranks[code])
+    notes: list[dict[str, Any]] = []
+    if tied:
+        notes.append({"rule": "tie", "rank": ranks[code], "others": tied, "index": str(me.published),
+                      "rounded": any(scored[c].exact != me.exact for c in tied), "places": places})
+    if compare == "exact":
+        apart = sorted(c for c in scored if c != code and scored[c].published == me.published
+                       and ranks[c] != ranks[code])
+        if apart:
+            notes.append({"rule": "order_exact", "rank": ranks[code], "others": apart, "index": str(me.published),
+                          "exact": _shown(me.exact)})
+    return notes
+
+
+def _shown(value: Fraction) -> str:
+    """An exact index as a reader can check it: up to four decimals (more only if it needs them to differ)."""
+    return str(round_half_up(value, 4).normalize())
+
+
+def _band_notes(unit: _Unit, block: str, band: str, rules: CriteriaSetSpec) -> list[dict[str, Any]]:
+    """When rounding decided the band: the published index reaches a threshold the exact one does not."""
+    places = rules.ranking.index_decimals
+    for candidate in rules.bands:
+        if candidate.blocks and block not in candidate.blocks:
+            continue
+        threshold = Fraction(str(candidate.min_percent))
+        if Fraction(unit.published) >= threshold > unit.exact:
+            rule = "band_rounded" if rules.ranking.compare == "published" else "band_exact"
+            return [{"rule": rule, "band": band, "threshold_band": candidate.name,
+                     "threshold": str(Decimal(str(candidate.min_percent)).normalize()), "index": str(unit.published),
+                     "exact": _shown(unit.exact), "places": places}]
+    return []
+
+
+def _reward(units: Sequence[UnitInput], scored: Mapping[str, _Unit], bands: Mapping[str, str],
+            ranks: Mapping[str, int], rules: CriteriaSetSpec, share: Fraction,
+            notes: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """The units proposed for reward: in the reward band, at most the cap (share × units, whole part); tied
+    units across the cap all out, or settled by the written tie-break (still tied: out)."""
+    cap = int(share * len(units))
+    about = {"cap": cap, "count": len(units), "share": f"{share.numerator}/{share.denominator}"}
+    candidates = sorted((u.code for u in units if bands[u.code] == rules.reward.band), key=lambda c: (ranks[c], c))
+    by_rank: dict[int, list[str]] = defaultdict(list)
+    for code in candidates:
+        by_rank[ranks[code]].append(code)
+    rewarded: set[str] = set()
+    ties = rules.reward.ties_at_cap
+    for rank, tied in sorted(by_rank.items()):
+        room = cap - len(rewarded)
+        if len(tied) <= room:
+            rewarded.update(tied)
+            continue
+        if len(tied) > 1 and room > 0 and isinstance(ties, list):
+            rewarded.update(_settle(tied, room, rank, scored, ties, about, notes))
+        elif len(tied) > 1 and room > 0:
+            for code in tied:
+                notes[code].append({"rule": "cap_tie_out", "rank": rank,
+                                    "others": [c for c in tied if c != code], **about})
+        else:
+            for code in tied:
+                notes[code].append({"rule": "cap_out", "rank": rank, "band": rules.reward.band, **about})
+        room = 0
+        for later in (c for r, codes in sorted(by_rank.items()) if r > rank for c in codes):
+            notes[later].append({"rule": "cap_out", "rank": ranks[later], "band": rules.reward.band, **about})
+        break
+    return rewarded
+
+
+def _settle(tied: list[str], room: int, rank: int, scored: Mapping[str, _Unit], ties: list[str],
+            about: dict[str, Any], notes: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """Units tied across the cap, ordered by the tie-break's points in turn; a sub-tie that would exceed the
+    cap is left out whole, and so is everyone after it."""
+    def points(code: str) -> tuple[Decimal, ...]:
+        return tuple(scored[code].appraisal if key == "appraisal_points" else scored[code].survey for key in ties)
+    groups: dict[tuple[Decimal, ...], list[str]] = defaultdict(list)
+    for code in tied:
+        groups[points(code)].append(code)
+    won: set[str] = set()
+    closed = False
+    for _, codes in sorted(groups.items(), key=lambda item: tuple(-p for p in item[0])):
+        fits = not closed and len(won) + len(codes) <= room
+        closed = closed or not fits
+        if fits:
+            won.update(codes)
+        for code in codes:
+            notes[code].append({"rule": "cap_tie_break", "rank": rank, "others": [c for c in tied if c != code],
+                                "by": list(ties), "won": fits, **about})
+    return won
+
+
+def band_for(index: Fraction | Decimal, block: str, rules: CriteriaSetSpec) -> str:
     """The first band (highest first) that applies to the block and whose minimum the index reaches."""
     for band in rules.bands:
-        if (not band.blocks or block in band.blocks) and index >= Decimal(str(band.min_percent)):
+        if (not band.blocks or block in band.blocks) and Fraction(index) >= Fraction(str(band.min_percent)):
             return band.name
     return rules.bands[-1].name
 

@@ -192,6 +192,9 @@ class ScoreVersion(SQLModel, table=True):
     field_totals: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: field code → points
     # Survey versions: the unit's satisfaction rate (SIPAS, %) as the survey file gave it, when it did.
     satisfaction_percent: Decimal | None = Field(default=None, sa_column=Column(points_column(), nullable=True))
+    # A council final withdrawn by a re-run below it: a version with no lines that says the kind is no longer
+    # in force (the versions before it stay, as given).
+    withdrawn: bool = False
 
 
 class ScoreLine(SQLModel, table=True):
@@ -285,6 +288,8 @@ class UnitResult(SQLModel, table=True):
     total_points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
     index_percent: Decimal = Field(sa_column=Column(points_column(), nullable=False))
     field_indexes: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: field code → %
+    field_points: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: field code → points
+    decided_by: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON: the deciding edge rules
     rank_in_block: int
     rank_in_group: int
     band: str

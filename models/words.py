@@ -96,3 +96,32 @@ def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
         if t(key) != key:
             return t(key)
     return state
+
+
+def edge_sentences(notes: list[dict], language: str, names: Mapping[str, str]) -> list[str]:  # type: ignore[type-arg]
+    """One sentence per edge rule that decided a unit's outcome (models.scoring's `decided_by`): a tie, a band's
+    threshold, the reward cap; units named by `names` (code → name)."""
+    from models.formatting import number
+
+    t = words_in(language)
+
+    def pct(value: str, places: int | None = None) -> str:
+        return number(value, language, places, most=4) + "%"
+
+    sentences = []
+    for note in notes:
+        rule = note["rule"]
+        values = {key: value for key, value in note.items() if key != "rule"}
+        if "others" in note:
+            values["others"] = ", ".join(names.get(code, code) for code in note["others"])
+        for key in ("index", "exact", "threshold"):
+            if key in note:
+                values[key] = pct(note[key], note.get("places") if key == "index" else None)
+        if "by" in note:
+            values["by"] = ", ".join(t(f"edge.by.{key}") for key in note["by"])
+        if rule == "tie" and note.get("rounded"):
+            rule = "tie_rounded"
+        if rule == "cap_tie_break":
+            rule = "cap_tie_break_won" if note["won"] else "cap_tie_break_lost"
+        sentences.append(t(f"edge.{rule}", **values))
+    return sentences

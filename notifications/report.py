@@ -7,7 +7,7 @@ from pathlib import Path
 
 from models.formatting import day, number, percent, signed
 from models.report_data import CycleReport
-from models.words import words_in
+from models.words import edge_sentences, words_in
 from notifications.render import environment
 from notifications.workbook import write_results_xlsx
 
@@ -16,8 +16,10 @@ BAND_COLOURS = ("2E7D32", "1565C0", "EF6C00", "C62828", "6A1B9A", "455A64")
 
 def render_report_html(report: CycleReport, language: str = "vi") -> str:
     colours = {band: f"#{BAND_COLOURS[i % len(BAND_COLOURS)]}" for i, band in enumerate(report.bands)}
+    names = {unit.code: unit.name for block in report.blocks for unit in block.units}
     return environment().get_template("report/report.html").render(
         report=report, colours=colours, heat=heat_colour, day=day, lang=language, t=words_in(language),
+        edges=lambda notes: edge_sentences(notes, language, names),
         num=lambda value: number(value, language, 2), pct=lambda value: percent(value, language, 2),
         chg=lambda value: signed(value, language, 2))
 

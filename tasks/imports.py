@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from models.batching import chunked
 from models.cycle_context import UnknownCycle, cycle_criteria, load_context
+from models.definition.specs import satisfaction_groups
 from models.faults import reach
 from models.forms.fields import (
     BALLOT_LAYOUT,
@@ -82,9 +83,10 @@ def load_catalogue(session: Session, cycle_id: str, unit_codes: Collection[str] 
     criteria = {c.code: c for c in cycle_criteria(session, cycle_id)}
     weights = {answer: Decimal(str(weight)) for answer, weight in ctx.criteria_set.survey.answer_weights.items()}
     groups = {block.code: len(block.respondent_groups) for block in ctx.spec.blocks}
-    satisfaction = {block.code: frozenset(block.satisfaction_groups) for block in ctx.spec.blocks}
+    survey = ctx.criteria_set.survey
+    satisfaction = {block.code: satisfaction_groups(block, ctx.criteria_set) for block in ctx.spec.blocks}
     return Catalogue(cycle_id, units, criteria, tuple(b.name for b in ctx.criteria_set.bands), weights, groups,
-                     satisfaction, count)
+                     satisfaction, count, survey.ballot_average, survey.group_without_ballots)
 
 
 def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[FormProblems, list[Sheet], Catalogue]:

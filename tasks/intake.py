@@ -133,7 +133,8 @@ def _check_not_frozen(ctx: CycleContext, units: Mapping[str, Unit], kind: ScoreK
 def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheets: Sequence[ScoreSheet],
                      units: Mapping[str, Unit], *, at: datetime, actor: str, source: str,
                      flow_run_id: str | None) -> list[int]:
-    latest = latest_versions(session, cycle_id=ctx.cycle_id, unit_ids=[u.id for u in units.values()], kinds=[kind])
+    latest = latest_versions(session, cycle_id=ctx.cycle_id, unit_ids=[u.id for u in units.values()], kinds=[kind],
+                             withdrawn=True)
     previous = [latest.get((units[sheet.unit_code].id, kind)) for sheet in sheets]
     due = _unit_task_due(ctx, kind)
     new_points = [_points_of(sheet) for sheet in sheets]  # quantized once: totals, lines and the changes

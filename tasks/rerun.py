@@ -5,6 +5,11 @@ again and those of later stages wait again; the results of its whole block are m
 ticks take it from there: the stage's input is awaited again, the block is rescored once complete, units
 already announced whose rank or band changed get a correction notice, and the re-run unit's new result
 goes to the council for approval and is announced.
+
+A re-run of a stage the council's final scores were given on (anything before scoring) withdraws that
+final: a new council-final version records that it is no longer in force, scoring falls back on the
+working group's appraisal, and the council gives its final again if it still holds (the history and the
+operator are told which version went). A re-run of scoring alone recomputes from the same final.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent
 from models.refusals import Refused
+from models.scores import latest_versions
 from models.stages import Stage
-from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, Unit, UnitResult
+from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, ScoreKind, ScoreVersion, Unit, UnitResult
 from models.transitions import canonical_codes, transition_units
 from models.words import WORDS
 
@@ -33,6 +39,8 @@ RERUN_EVENTS: dict[Stage, UnitEvent] = {
     Stage.APPRAISAL_ROUND2: UnitEvent.REOPEN_APPRAISAL_ROUND2,
     Stage.SCORING: UnitEvent.REOPEN_SCORING,
 }
+# Re-running these changes what the council's final scores were given on: the final is withdrawn.
+WITHDRAWS_FINAL = frozenset(RERUN_EVENTS) - {Stage.SCORING}
 STAGE_ORDER = list(Stage)
 # The re-runnable stages as their own type: the CLI lists them, the Prefect UI offers them in a form.
 RerunStage = StrEnum("RerunStage", {stage.value: stage.value for stage in RERUN_EVENTS})  # type: ignore[misc]
@@ -51,6 +59,7 @@ class RerunResult:
     reopened: int  # the unit's assignments of this stage, open again
     waiting: int  # the unit's assignments of later stages, waiting again
     stale_results: int  # results of the unit's block marked stale
+    withdrawn_final: int | None = None  # the council final's version withdrawn by the re-run, if one was in force
 
 
 def rerun_stage(session: Session, ctx: CycleContext, *, stage: Stage, unit_code: str, reason: str, actor: str,
@@ -73,13 +82,33 @@ def rerun_stage(session: Session, ctx: CycleContext, *, stage: Stage, unit_code:
     block_ids = select(Unit.id).where(Unit.cycle_id == ctx.cycle_id, Unit.block == unit.block)
     stale = session.execute(update(UnitResult).where(UnitResult.unit_id.in_(block_ids))
                             .values(stale=True).execution_options(synchronize_session=False)).rowcount
+    withdrawn = _withdraw_final(session, ctx, unit, at=at, actor=actor, reason=why, flow_run_id=flow_run_id) \
+        if stage in WITHDRAWS_FINAL else None
     append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
         entity="unit", subject=unit_code, event="rerun", actor=actor, at=at, reason=reason.strip(),
         flow_run_id=flow_run_id, from_state=moved.from_state.value, to_state=moved.to_state.value,
         details={"stage": stage.value, "reopened_assignments": reopened, "waiting_assignments": waiting,
-                 "stale_results_in_block": stale, "block": unit.block})])
+                 "stale_results_in_block": stale, "block": unit.block, "council_final_withdrawn": withdrawn})])
     return RerunResult(unit_code, stage.value, moved.from_state.value, moved.to_state.value, reopened, waiting,
-                       stale)
+                       stale, withdrawn)
+
+
+def _withdraw_final(session: Session, ctx: CycleContext, unit: Unit, *, at: datetime, actor: str, reason: str,
+                    flow_run_id: str | None) -> int | None:
+    """The council final in force for the unit, withdrawn by a new version that says so: its version number."""
+    final = latest_versions(session, cycle_id=ctx.cycle_id, unit_ids=[unit.id],
+                            kinds=[ScoreKind.COUNCIL_FINAL]).get((unit.id, ScoreKind.COUNCIL_FINAL))
+    if final is None:
+        return None
+    session.add(ScoreVersion(cycle_id=ctx.cycle_id, unit_id=unit.id, kind=ScoreKind.COUNCIL_FINAL,
+                             version=final.version + 1, total=final.total * 0, source="rerun", actor=actor,
+                             created_at=at, withdrawn=True))
+    session.flush()
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
+        entity="score", subject=unit.code, event="withdraw_council_final", actor=actor, at=at, reason=reason,
+        flow_run_id=flow_run_id, details={"version": final.version + 1, "withdrawn_version": final.version,
+                                          "old_total": str(final.total)})])
+    return final.version
 
 
 def _reset_unit_assignments(session: Session, ctx: CycleContext, unit: Unit, stage: Stage, *, at: datetime,

@@ -103,7 +103,8 @@ def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
 
 
 RESULT_COLUMNS = ("cycle_id", "unit_id", "appraisal_points", "survey_points", "total_points", "index_percent",
-                  "field_indexes", "rank_in_block", "rank_in_group", "band", "reward_eligible", "accountability",
+                  "field_indexes", "field_points", "decided_by", "rank_in_block", "rank_in_group", "band",
+                  "reward_eligible", "accountability",
                   "satisfaction_percent", "computed_at", "stale")
 
 
@@ -129,7 +130,9 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
     session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(block_ids)))
     insert_rows(session.connection(), UnitResult.__table__, RESULT_COLUMNS, [(  # type: ignore[attr-defined]
         ctx.cycle_id, ids[r.code], r.appraisal_points, r.survey_points, r.total_points, r.index_percent,
-        json.dumps({k: str(v) for k, v in r.field_indexes.items()}), r.rank_in_block, r.rank_in_group, r.band,
+        json.dumps({k: str(v) for k, v in r.field_indexes.items()}),
+        json.dumps({k: str(v) for k, v in r.field_points.items()}), json.dumps(r.decided_by), r.rank_in_block,
+        r.rank_in_group, r.band,
         r.reward_eligible, r.accountability, satisfaction[r.code], at, False) for r in results])
     append_history(session, cycle_id=ctx.cycle_id, drafts=[
         HistoryDraft(entity="score", subject=r.code, event="compute_result", actor=actor, at=at,

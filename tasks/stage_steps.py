@@ -29,6 +29,7 @@ from models.tables import (
     assignee_for_unit,
 )
 from models.transitions import Transition, transition_units
+from models.words import edge_sentences
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render, render_each
 from tasks.anchoring import sign_announcement
@@ -159,11 +160,13 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
     rank_counts: dict[tuple[str, int], int] = defaultdict(int)
     group_counts: dict[tuple[str, int | None], int] = defaultdict(int)
     group_sizes: dict[str, int] = defaultdict(int)
+    names: dict[str, str] = {}
     for unit, result in session.execute(select(Unit, UnitResult).join(UnitResult, UnitResult.unit_id == Unit.id)
                                          .where(Unit.cycle_id == ctx.cycle_id)).all():
         rank_counts[(unit.block, result.rank_in_block)] += 1
         group_counts[(unit.group, result.rank_in_group)] += 1
         group_sizes[unit.group] += 1
+        names[unit.code] = unit.name
     ranked_apart = {block.code for block in ctx.spec.blocks if block.rank_groups}
     letters = []
     for unit, result in rows:
@@ -180,6 +183,7 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
                    "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
             if unit.block in ranked_apart else None,
             fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()],
+            notes=edge_sentences(json.loads(result.decided_by), settings.language, names),
             status_url=status_url(settings, ctx.cycle_id, assignee_for_unit(unit.code), page="/unit/result"))
         letters.append((unit, result, context))
     moved = transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],

@@ -66,3 +66,13 @@ def drive_to_scored(db: Engine) -> None:
                           source="test")
     with session_scope(db) as session:
         score_ready_blocks(session, load_context(session, "hanoi-2023"), at=SCORED_AT, actor="t", flow_run_id=None)
+
+
+def assert_recomputed(db: Engine, cycle_id: str = "hanoi-2023") -> None:
+    """The auditor's recomputation (`parindex audit recompute`) agrees with every published result."""
+    from tasks.recompute import recompute_cycle
+
+    with session_scope(db) as session:
+        found = recompute_cycle(session, cycle_id)
+    assert found.units > 0 and found.blocks > 0 and found.figures > 0
+    assert found.differences == [], found.differences[:10]

@@ -14,7 +14,14 @@ from models.definition.cycle import CriterionDef, CycleDefinition, TaskDef
 from models.definition.files import read_toml, validate
 from models.definition.plan import read_tasks
 from models.definition.problems import DefinitionError, Problems
-from models.definition.specs import CriteriaSetSpec, CycleSpec, OverridesSpec
+from models.definition.specs import (
+    EDGE_PLACEHOLDERS,
+    EDGE_RULES,
+    CriteriaSetSpec,
+    CycleSpec,
+    OverridesSpec,
+    satisfaction_groups,
+)
 from models.definition.units import read_units
 from models.workdays import WorkingCalendar, format_day
 
@@ -36,6 +43,8 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
     criteria = read_criteria(folder, criteria_set, respondent_groups, problems)
     if cycle is not None:
         _check_survey_reaches_every_block(criteria, cycle, problems)
+        if criteria_set is not None:
+            _check_satisfaction_leaves(criteria, cycle, criteria_set, problems)
         _check_deadlines_in_season(tasks, cycle, calendar, problems)
     units = read_units(folder, cycle, problems)
     reward_share = _reward_share(criteria_set, problems)
@@ -56,6 +65,27 @@ def _check_survey_reaches_every_block(criteria: Sequence[CriterionDef], cycle: C
                              f"asked only of group(s) {', '.join(map(str, leaf.respondents))}, which block "
                              f"{block.code} does not have ({len(block.respondent_groups)} groups): its units could "
                              "never be scored on it")
+
+
+def _check_satisfaction_leaves(criteria: Sequence[CriterionDef], cycle: CycleSpec, criteria_set: CriteriaSetSpec,
+                               problems: Problems) -> None:
+    """A block's satisfaction groups exist; a leaf is asked either only of them (it takes the rate) or of none
+    of them (it takes ballots): a leaf mixing the two has no written rule."""
+    for block in cycle.blocks:
+        groups = satisfaction_groups(block, criteria_set)
+        missing = sorted(n for n in groups if n > len(block.respondent_groups))
+        if missing:
+            problems.add("criteria.toml", "survey.satisfaction_groups",
+                         f"group(s) {', '.join(map(str, missing))} do not exist in block {block.code} "
+                         f"({len(block.respondent_groups)} respondent groups)")
+            continue
+        for leaf in (c for c in criteria if c.method == "survey" and c.respondents):
+            asked = {g for g in leaf.respondents if g <= len(block.respondent_groups)}
+            if asked & groups and not asked <= groups:
+                problems.add("criteria.csv", f"criterion {leaf.code}, column respondents",
+                             f"in block {block.code}, groups {', '.join(map(str, sorted(asked)))} mix satisfaction "
+                             f"group(s) {', '.join(map(str, sorted(asked & groups)))} (their rate scores a leaf) with "
+                             "groups answering ballots: no rule says how the two combine")
 
 
 def _check_deadlines_in_season(tasks: Sequence[TaskDef], cycle: CycleSpec, calendar: WorkingCalendar,
@@ -123,7 +153,10 @@ def _check_unique(cycle: CycleSpec, problems: Problems) -> None:
 
 def _read_criteria_set(folder: Path, cycle: CycleSpec | None, problems: Problems) -> CriteriaSetSpec | None:
     data = read_toml(folder / "criteria.toml", problems)
-    criteria_set = validate(CriteriaSetSpec, data, "criteria.toml", "", problems) if data is not None else None
+    if data is None:
+        return None
+    undefined = _undefined_edge_rules(data, problems)
+    criteria_set = validate(CriteriaSetSpec, _with_placeholders(data, undefined), "criteria.toml", "", problems)
     if criteria_set is None:
         return None
     bands = criteria_set.bands
@@ -145,6 +178,32 @@ def _read_criteria_set(folder: Path, cycle: CycleSpec | None, problems: Problems
             if cycle and block not in block_codes:
                 problems.add("criteria.toml", f"bands[{index + 1}].blocks", f"unknown block {block!r}")
     return criteria_set
+
+
+def _undefined_edge_rules(data: dict[str, Any], problems: Problems) -> list[tuple[str, str]]:
+    """Every rule at the edges left out of criteria.toml, named with what it may be."""
+    undefined = []
+    for section, key, choices in EDGE_RULES:
+        table = data.get(section)
+        if isinstance(table, dict) and key not in table:
+            undefined.append((section, key))
+            problems.add("criteria.toml", f"[{section}] {key}",
+                         f"rule not written: results at the edges would follow no rule; write {choices}")
+        elif table is None:
+            undefined.append((section, key))
+            problems.add("criteria.toml", f"[{section}] {key}",
+                         f"rule not written (no [{section}] section): write {choices}")
+    return undefined
+
+
+def _with_placeholders(data: dict[str, Any], undefined: list[tuple[str, str]]) -> dict[str, Any]:
+    """The file with a placeholder for each undefined rule, so every other mistake is still listed once."""
+    filled = {section: dict(table) if isinstance(table, dict) else table for section, table in data.items()}
+    for section, key in undefined:
+        table = filled.setdefault(section, {})
+        if isinstance(table, dict):
+            table[key] = EDGE_PLACEHOLDERS[key]
+    return filled
 
 
 def _reward_share(criteria_set: CriteriaSetSpec | None, problems: Problems) -> Fraction | None:

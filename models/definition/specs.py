@@ -47,15 +47,16 @@ class BlockSpec(Strict):
     name: str = Field(min_length=1)
     groups: list[Slug] = Field(min_length=1)
     respondent_groups: list[str] = Field(min_length=1)  # any number; ballots and criteria number them from 1
-    # The groups whose satisfaction rate (SIPAS) scores a leaf asked only of them: businesses and citizens.
-    satisfaction_groups: list[Annotated[int, Field(ge=1)]] = [4, 5]
+    # The groups whose satisfaction rate (SIPAS) scores a leaf asked only of them, when this block numbers them
+    # otherwise than the criteria set ([survey] satisfaction_groups in criteria.toml).
+    satisfaction_groups: list[Annotated[int, Field(ge=1)]] | None = None
     # Whether the province also ranks and publishes each group of the block on its own (Hải Phòng's nhóm
     # quận and nhóm huyện, QĐ 903); ranks in the block are kept either way.
     rank_groups: bool = False
 
     @model_validator(mode="after")
     def _satisfaction_groups_exist(self) -> BlockSpec:
-        missing = [n for n in self.satisfaction_groups if n > len(self.respondent_groups)]
+        missing = [n for n in self.satisfaction_groups or [] if n > len(self.respondent_groups)]
         if missing:
             raise ValueError(f"satisfaction group(s) {', '.join(map(str, missing))} do not exist: the block has "
                              f"{len(self.respondent_groups)} respondent group(s)")
@@ -114,9 +115,21 @@ class BandSpec(Strict):
     blocks: list[Slug] = []
 
 
+class RankingSpec(Strict):
+    """How indexes are published and compared (criteria.toml [ranking])."""
+
+    index_decimals: int = Field(ge=0, le=3)  # the index is published with these decimals, rounded half up once
+    compare: Literal["published", "exact"]  # what rank, band, reward and accountability compare
+
+
+TieBreak = Literal["appraisal_points", "survey_points"]
+
+
 class RewardSpec(Strict):
     band: str
     max_share_of_block: str = "1/3"
+    # Units tied in rank across the cap: all left out, or settled by these points in turn (still tied: out).
+    ties_at_cap: Literal["all_out"] | Annotated[list[TieBreak], Field(min_length=1)]
 
 
 class AccountabilitySpec(Strict):
@@ -129,6 +142,9 @@ class SurveySpec(Strict):
     # The satisfaction index a unit should reach (QĐ 903 of Hải Phòng counts the units from 90 % up and those
     # below): the report counts both sides and lists the units that reached it two years running.
     satisfaction_threshold_percent: float | None = Field(default=None, ge=0, le=100)
+    ballot_average: Literal["respondent", "group"]  # pooled over the ballots, or the mean of the groups' means
+    group_without_ballots: Literal["refused", "left_out"]  # a leaf's respondent group that sent no ballot
+    satisfaction_groups: list[Annotated[int, Field(ge=1)]]  # their rate scores the leaves asked only of them
 
     @field_validator("answer_weights")
     @classmethod
@@ -145,6 +161,7 @@ class CriteriaSetSpec(Strict):
     total_points: float = Field(gt=0)
     appraisal_points: float = Field(ge=0)
     survey_points: float = Field(ge=0)
+    ranking: RankingSpec
     bands: list[BandSpec] = Field(min_length=1)
     reward: RewardSpec
     accountability: AccountabilitySpec = AccountabilitySpec()
@@ -159,3 +176,23 @@ class DayOverride(Strict):
 class OverridesSpec(Strict):
     day_off: list[DayOverride] = []
     working_day: list[DayOverride] = []
+
+
+def satisfaction_groups(block: BlockSpec, criteria_set: CriteriaSetSpec) -> frozenset[int]:
+    """The respondent groups of this block whose satisfaction rate scores the leaves asked only of them."""
+    groups = block.satisfaction_groups if block.satisfaction_groups is not None else \
+        criteria_set.survey.satisfaction_groups
+    return frozenset(groups)
+
+
+# The rules at the edges: each must be written in criteria.toml (section, key, what it may be).
+EDGE_RULES = (
+    ("ranking", "index_decimals", "how many decimals the index is published with (2)"),
+    ("ranking", "compare", '"published" or "exact": what rank, band, reward and accountability compare'),
+    ("reward", "ties_at_cap", '"all_out", or a tie-break such as ["appraisal_points", "survey_points"]'),
+    ("survey", "ballot_average", '"respondent" (every ballot counts once) or "group" (mean of the groups\' means)'),
+    ("survey", "group_without_ballots", '"refused" or "left_out"'),
+    ("survey", "satisfaction_groups", "the respondent groups whose satisfaction rate scores their leaves ([4, 5])"),
+)
+EDGE_PLACEHOLDERS = {"index_decimals": 2, "compare": "published", "ties_at_cap": "all_out",
+                     "ballot_average": "respondent", "group_without_ballots": "refused", "satisfaction_groups": []}

@@ -50,6 +50,8 @@ class Catalogue:
     respondent_groups: Mapping[str, int]  # block → how many respondent groups it has
     satisfaction_groups: Mapping[str, frozenset[int]]  # block → the groups its satisfaction rate stands for
     unit_count: int  # in the cycle (`units` may hold only those a file names)
+    ballot_average: str = "respondent"  # criteria.toml [survey]: "respondent" (pooled) or "group"
+    group_without_ballots: str = "refused"  # or "left_out"
 
     def leaves(self, method: str) -> list[CriterionDef]:
         return [c for c in self.criteria.values() if c.method == method]

@@ -1,17 +1,22 @@
 """The institute's survey file: points per unit and criterion, or ballots and satisfaction rates.
 
 Ballot answers A/B/C/D map to a share of a question's points through the criteria set's weights; a
-leaf's points are its maximum × the mean share over the ballots of its respondent groups. Leaves asked
-only of a block's satisfaction groups (`satisfaction_groups` in cycle.toml; Hanoi's 4–5, businesses and
-citizens) take the unit's satisfaction rate (SIPAS) instead. Each block numbers its own respondent groups.
+leaf's points are its maximum × the mean share of its ballots, rounded once to three decimals: pooled over
+every ballot, or the mean of each respondent group's mean (criteria.toml [survey] ballot_average). A leaf
+asked of a group that sent no ballot on it is refused or averaged without it (group_without_ballots).
+Leaves asked only of the satisfaction groups (criteria.toml [survey] satisfaction_groups, Hanoi's 4–5,
+businesses and citizens; a block may number them otherwise) take the unit's satisfaction rate (SIPAS); a
+ballot never overrides it and is refused. Each block numbers its own respondent groups.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
+from models.definition.cycle import CriterionDef
 from models.forms.fields import (
     ANSWER,
     BALLOT,
@@ -27,8 +32,6 @@ from models.forms.parse import Catalogue, add, checked, first_time, leaf_of, row
 from models.forms.problems import FormProblems
 from models.forms.readers import Sheet
 from models.forms.values import is_blank, percentage, points, text, whole_number
-
-THREE_PLACES = Decimal("0.001")
 
 SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
 
@@ -49,15 +52,43 @@ def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
             if leaf.code in found.get(unit, {}):
                 continue
             if (unit, leaf.code) in shares:
-                values = shares[(unit, leaf.code)]
-                found[unit][leaf.code] = _share(leaf.max_points, sum(values, Decimal(0)) / len(values))
-            elif unit in rates and set(leaf.respondents) <= catalogue.satisfaction_groups[catalogue.units[unit].block]:
-                found[unit][leaf.code] = _share(leaf.max_points, rates[unit] / 100)
+                share = _mean_share(unit, leaf, shares[(unit, leaf.code)], catalogue, problems, sheets)
+                if share is not None:
+                    found[unit][leaf.code] = _share(leaf.max_points, share)
+            elif unit in rates and takes_rate(leaf, catalogue, unit):
+                found[unit][leaf.code] = _share(leaf.max_points, Fraction(rates[unit]) / 100)
     return SurveyFile(dict(found), rates)
 
 
-def _share(maximum: Decimal, share: Decimal) -> Decimal:
-    return (maximum * share).quantize(THREE_PLACES, rounding=ROUND_HALF_UP)
+def takes_rate(leaf: CriterionDef, catalogue: Catalogue, unit: str) -> bool:
+    """Whether the leaf is asked only of the unit's satisfaction groups: its rate scores it, never ballots."""
+    groups = catalogue.satisfaction_groups[catalogue.units[unit].block]
+    return bool(groups) and set(leaf.respondents) <= groups
+
+
+def _mean_share(unit: str, leaf: CriterionDef, by_group: dict[int, list[Decimal]], catalogue: Catalogue,
+                problems: FormProblems, sheets: list[Sheet]) -> Fraction | None:
+    """The leaf's mean share for the unit, as the criteria set averages ballots; None when refused."""
+    asked = [g for g in leaf.respondents if g <= catalogue.respondent_groups[catalogue.units[unit].block]]
+    silent = [g for g in asked if g not in by_group]
+    if silent and catalogue.group_without_ballots == "refused":
+        sheet = next((s.name for s in sheets if s.layout is BALLOT_LAYOUT), "")
+        problems.add("group-without-ballots", f"{unit} {leaf.code}: respondent group(s) {', '.join(map(str, silent))} "
+                     f"sent no ballot on it (asked of groups {', '.join(map(str, asked))}); criteria.toml "
+                     "[survey] group_without_ballots = \"refused\"", sheet=sheet, column=GROUP.header)
+        return None
+    if catalogue.ballot_average == "group":
+        means = [sum(map(Fraction, values), Fraction(0)) / len(values) for values in by_group.values()]
+        return sum(means, Fraction(0)) / len(means)
+    pooled = [Fraction(value) for values in by_group.values() for value in values]
+    return sum(pooled, Fraction(0)) / len(pooled)
+
+
+def _share(maximum: Decimal, share: Fraction) -> Decimal:
+    """maximum × share, rounded once, half up, to the three decimals points are kept with."""
+    exact = Fraction(maximum) * share * 1000
+    whole = int(exact)  # non-negative: floor
+    return Decimal(whole + (1 if exact - whole >= Fraction(1, 2) else 0)) / 1000
 
 
 def _direct_points(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems, found: SurveyPoints) -> None:
@@ -76,8 +107,9 @@ def _direct_points(sheets: list[Sheet], catalogue: Catalogue, problems: FormProb
 
 
 def _ballot_shares(sheets: list[Sheet], catalogue: Catalogue,
-                   problems: FormProblems) -> dict[tuple[str, str], list[Decimal]]:
-    shares: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+                   problems: FormProblems) -> dict[tuple[str, str], dict[int, list[Decimal]]]:
+    """(unit, leaf) → respondent group → the share each of its ballots gives."""
+    shares: dict[tuple[str, str], dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
     seen: dict[tuple[str, str], int] = {}
     ballot_unit: dict[str, tuple[str, int]] = {}
     weights = catalogue.answer_weights
@@ -100,13 +132,18 @@ def _ballot_shares(sheets: list[Sheet], catalogue: Catalogue,
             add(problems, row, GROUP.key, "wrong-group", f"{leaf.code} is asked of groups "
                 f"{', '.join(map(str, leaf.respondents))}, not group {group}")
             continue
+        if takes_rate(leaf, catalogue, unit):
+            add(problems, row, ANSWER.key, "rate-leaf", f"{leaf.code} is asked only of satisfaction group(s) "
+                f"{', '.join(map(str, leaf.respondents))}: the unit's satisfaction rate scores it, a ballot never "
+                "overrides it (criteria.toml [survey] satisfaction_groups)")
+            continue
         owner = ballot_unit.setdefault(ballot, (unit, row.number))
         if owner[0] != unit:
             add(problems, row, UNIT.key, "ballot-unit", f"ballot {ballot} is about {owner[0]} in row {owner[1]}")
             continue
         if not first_time(seen, (ballot, leaf.code), row, problems, f"ballot {ballot}'s answer to {leaf.code}"):
             continue
-        shares[(unit, leaf.code)].append(weights[answer])
+        shares[(unit, leaf.code)][group].append(weights[answer])
     return shares
 
 

@@ -86,3 +86,33 @@ def test_load_of_a_changed_definition_says_what_changed_and_refuses_the_past(cyc
     assert changed.returncode == 0, changed.stderr
     assert "đã cập nhật: nhiệm vụ 16: hạn 'Trước ngày 10/02/2024' → '20/02/2024'" in changed.stdout
     assert "đã đăng ký từ trước, định nghĩa không đổi" in run("cycle", "load", str(cycle_copy), "--db", url).stdout
+
+
+def test_check_refuses_a_criteria_set_that_leaves_an_edge_rule_unwritten(cycle_copy):
+    """Each rule at the edges must be written: the precision compared, ties at the reward cap, how ballots are
+    averaged, a group without ballots, the satisfaction groups. A leaf mixing rate and ballot groups too."""
+    criteria = cycle_copy / "criteria.toml"
+    kept = [line for line in criteria.read_text(encoding="utf-8").splitlines()
+            if not line.startswith(("compare = ", "ties_at_cap = ", "ballot_average = ", "group_without_ballots = ",
+                                    "satisfaction_groups = "))]
+    criteria.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    tree = cycle_copy / "criteria.csv"
+    tree.write_text(tree.read_text(encoding="utf-8").replace(
+        '1.6.1,Mức độ quan tâm của lãnh đạo đơn vị đối với CCHC,2,survey,no,"1,2,3"',
+        '1.6.1,Mức độ quan tâm của lãnh đạo đơn vị đối với CCHC,2,survey,no,"3,4"'), encoding="utf-8")
+    result = run("cycle", "check", str(cycle_copy))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    for rule in ("[ranking] compare", "[reward] ties_at_cap", "[survey] ballot_average",
+                 "[survey] group_without_ballots", "[survey] satisfaction_groups"):
+        assert f"criteria.toml: {rule}: rule not written" in result.stderr, result.stderr
+    assert result.stderr.count("rule not written") == 5
+    # written again, the set's satisfaction groups apply: 1.6.1 now mixes group 4 (the rate) with group 3
+    criteria.write_text(criteria.read_text(encoding="utf-8").replace(
+        "[ranking]", '[ranking]\ncompare = "published"').replace(
+        '[reward]\n', '[reward]\nties_at_cap = "all_out"\n').replace(
+        "[survey]\n", '[survey]\nballot_average = "respondent"\ngroup_without_ballots = "refused"\n'
+        "satisfaction_groups = [4, 5]\n"), encoding="utf-8")
+    result = run("cycle", "check", str(cycle_copy))
+    assert result.returncode == 1
+    assert "criterion 1.6.1, column respondents" in result.stderr and "no rule says how the two combine" in \
+        result.stderr

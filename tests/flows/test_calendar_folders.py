@@ -17,6 +17,7 @@ from models.lifecycle import FINAL_STATE
 from models.tables import Unit
 from tasks.reporting import produce_report
 from tests.conftest import ROOT
+from tests.seasons import assert_recomputed
 
 # Each folder replayed once, on SQLite; the PostgreSQL pass replays a whole season in test_tick.
 pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.once, pytest.mark.usefixtures("prefect_harness")]
@@ -46,3 +47,4 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
         assert sum(sum(block.satisfaction_sides(results.satisfaction_threshold)) for block in results.blocks) \
             == len(definition.units)
     assert "Chỉ số hài lòng" in html.read_text(encoding="utf-8")
+    assert_recomputed(db, definition.id)  # the auditor's plain recomputation finds no difference

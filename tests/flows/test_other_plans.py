@@ -17,6 +17,7 @@ from models.definition.loader import load_cycle
 from models.lifecycle import FINAL_STATE
 from models.tables import Unit
 from tests.conftest import HANOI, LOADED_AT
+from tests.seasons import assert_recomputed
 
 # Plan shapes are logic, not storage: replayed once, on SQLite (test_tick replays a whole season on both databases)
 pytestmark = [pytest.mark.flow, pytest.mark.slow, pytest.mark.once, pytest.mark.usefixtures("prefect_harness")]
@@ -53,6 +54,7 @@ def test_a_plan_of_another_shape_replays_to_announcement(change, db, database_ur
     with session_scope(db) as session:
         states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
     assert states == {FINAL_STATE.value: 52}
+    assert_recomputed(db)  # the auditor's plain recomputation finds no difference
 
 
 def without_tasks(folder: Path, removed: set[int]) -> None:

@@ -19,6 +19,7 @@ from models.tables import (
     PlanTask,
     Unit,
 )
+from tests.seasons import assert_recomputed
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -66,6 +67,7 @@ def test_a_whole_season_ends_with_every_unit_announced(loaded_hanoi, db, databas
     assert states == {FINAL_STATE.value: 52}
     assert unfinished == 0
     assert kinds["result"] == 52 and kinds["draft"] == 52 and kinds["escalation"] >= 1
+    assert_recomputed(db)  # the auditor's plain recomputation finds no difference
     assert len(smtp.messages()) == sum(kinds.values())
     assert_reminders_follow_behaviour(db)
 

@@ -22,16 +22,19 @@ from tests.forms.conftest import SUBMITTED, template
 
 @pytest.fixture
 def six_groups(tmp_path, db):
-    """hanoi-2023 whose district block asks a sixth group (village heads), also a satisfaction group."""
+    """hanoi-2023 whose district block asks a sixth group (village heads) ballots; a leaf is averaged over the
+    groups that answered (group_without_ballots = "left_out")."""
     folder = tmp_path / "hanoi-2023"
     shutil.copytree(HANOI, folder)
     cycle = folder / "cycle.toml"
     text = cycle.read_text(encoding="utf-8")
     head, districts = text.split('code = "huyen"')
-    districts = districts.replace('    "Người dân",\n]\nsatisfaction_groups = [4, 5]',
-                                  '    "Người dân",\n    "Trưởng thôn, tổ trưởng tổ dân phố",\n]\n'
-                                  'satisfaction_groups = [4, 5, 6]', 1)
+    districts = districts.replace('    "Người dân",\n]\n',
+                                  '    "Người dân",\n    "Trưởng thôn, tổ trưởng tổ dân phố",\n]\n', 1)
     cycle.write_text(head + 'code = "huyen"' + districts, encoding="utf-8")
+    rules = folder / "criteria.toml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace('group_without_ballots = "refused"',
+                                                               'group_without_ballots = "left_out"'), encoding="utf-8")
     criteria = folder / "criteria.csv"
     criteria.write_text(criteria.read_text(encoding="utf-8").replace(
         '1.6.1,Mức độ quan tâm của lãnh đạo đơn vị đối với CCHC,2,survey,no,"1,2,3"',

@@ -112,9 +112,11 @@ def test_survey_from_ballots_and_satisfaction_rates(opened, tmp_path):
     book = load_workbook(path)
     del book["Điểm ĐTXHH"]
     ballots = book["Phiếu"]
-    # Two ballots about SNV from groups 1 and 2 on leaf 1.6.1 (max 2): A (1.0) and B (0.6) → 2 × 0.8 = 1.6.
+    # Three ballots about SNV from groups 1, 2 and 3 (every group 1.6.1 is asked of; max 2): A (1.0), B (0.6)
+    # and C (0.2) → 2 × 0.6 = 1.2.
     ballots.append(["hanoi-2023", "P-001", "SNV", 1, "1.6.1", "A", None])
     ballots.append(["hanoi-2023", "P-002", "SNV", 2, "1.6.1", "b", None])
+    ballots.append(["hanoi-2023", "P-003", "SNV", 3, "1.6.1", "C", None])
     snv = next(row for row in book["Hài lòng"].iter_rows(min_row=3) if row[1].value == "SNV")
     snv[2].value = 87.5  # SNV's satisfaction rate: leaves of groups 4–5 take 87.5 % of their maximum
     book.save(path)
@@ -124,7 +126,7 @@ def test_survey_from_ballots_and_satisfaction_rates(opened, tmp_path):
         lines = dict(session.execute(select(ScoreLine.criterion_code, ScoreLine.points)
                                      .join(ScoreVersion).join(Unit, Unit.id == ScoreVersion.unit_id)
                                      .where(Unit.code == "SNV", ScoreVersion.kind == "survey")).all())
-    assert lines["1.6.1"] == Decimal("1.600") and lines["8.4.1"] == Decimal("3.063")  # 3.5 × 0.875 = 3.0625
+    assert lines["1.6.1"] == Decimal("1.200") and lines["8.4.1"] == Decimal("3.063")  # 3.5 × 0.875 = 3.0625
     assert "2.5.1" not in lines  # no ballot answered it: still missing, scoring will say so
     with session_scope(opened) as session:  # the rate is kept: it is the unit's satisfaction index
         rate = session.scalar(select(ScoreVersion.satisfaction_percent).join(Unit, Unit.id == ScoreVersion.unit_id)

@@ -18,10 +18,12 @@ RULES = CriteriaSetSpec.model_validate({
     "name": "t", "total_points": 100, "appraisal_points": 60, "survey_points": 40,
     "bands": [{"name": "Tốt", "min_percent": 90}, {"name": "Khá", "min_percent": 80},
               {"name": "Trung bình", "min_percent": 65}, {"name": "Yếu", "min_percent": 0}],
-    "reward": {"band": "Tốt", "max_share_of_block": "1/3"},
+    "ranking": {"index_decimals": 2, "compare": "published"},
+    "reward": {"band": "Tốt", "max_share_of_block": "1/3", "ties_at_cap": "all_out"},
     "accountability": {"band_this_year": ["Trung bình", "Yếu"],
                        "band_two_years_and_rank_drop": ["Khá", "Trung bình", "Yếu"]},
-    "survey": {"answer_weights": {"A": 1.0}},
+    "survey": {"answer_weights": {"A": 1.0}, "ballot_average": "respondent", "group_without_ballots": "refused",
+               "satisfaction_groups": [4, 5]},
 })
 
 
