@@ -109,8 +109,7 @@ def score_block(units: Sequence[UnitInput], criteria: Sequence[CriterionDef], ru
     for unit in units:
         by_group[unit.group][unit.code] = keys[unit.code]
     group_ranks = {code: rank for group in by_group.values() for code, rank in competition_ranks(group).items()}
-    notes: dict[str, list[dict[str, Any]]] = {u.code: _rank_notes(u.code, scored, block_ranks, places,
-                                                                   rules.ranking.compare) for u in units}
+    notes = _rank_notes(scored, block_ranks, places, rules.ranking.compare)
     bands = {u.code: band_for(keys[u.code], u.block, rules) for u in units}
     for unit in units:
         notes[unit.code] += _band_notes(scored[unit.code], unit.block, bands[unit.code], rules)
@@ -143,22 +142,37 @@ def _measure(unit: UnitInput, fields: Sequence[CriterionDef], total_max: Decimal
                  Fraction(published) if compare == "published" else exact)
 
 
-def _rank_notes(code: str, scored: Mapping[str, _Unit], ranks: Mapping[str, int], places: int,
-                compare: str) -> list[dict[str, Any]]:
-    """A shared rank, and (comparing exact indexes) an order decided below the published decimals."""
-    me = scored[code]
-    tied = sorted(c for c in scored if c != code and ranks[c] == ranks[code])
-    notes: list[dict[str, Any]] = []
-    if tied:
-        notes.append({"rule": "tie", "rank": ranks[code], "others": tied, "index": str(me.published),
-                      "rounded": any(scored[c].exact != me.exact for c in tied), "places": places})
+def _rank_notes(scored: Mapping[str, _Unit], ranks: Mapping[str, int], places: int,
+                compare: str) -> dict[str, list[dict[str, Any]]]:
+    """Per unit: a shared rank, and (comparing exact indexes) an order decided below the published decimals."""
+    by_rank: dict[int, list[str]] = defaultdict(list)
+    by_published: dict[Decimal, list[str]] = defaultdict(list)
+    for code in sorted(scored):
+        by_rank[ranks[code]].append(code)
+        by_published[scored[code].published].append(code)
+    notes: dict[str, list[dict[str, Any]]] = {code: [] for code in scored}
+    for rank, codes in by_rank.items():
+        if len(codes) < 2:
+            continue
+        rounded = len({scored[c].exact for c in codes}) > 1
+        for code in codes:
+            notes[code].append({"rule": "tie", "rank": rank, **_others(codes, code),
+                                "index": str(scored[code].published), "rounded": rounded, "places": places})
     if compare == "exact":
-        apart = sorted(c for c in scored if c != code and scored[c].published == me.published
-                       and ranks[c] != ranks[code])
-        if apart:
-            notes.append({"rule": "order_exact", "rank": ranks[code], "others": apart, "index": str(me.published),
-                          "exact": _shown(me.exact)})
+        for published, codes in by_published.items():
+            if len({ranks[c] for c in codes}) < 2:
+                continue
+            for code in codes:
+                apart = [c for c in codes if ranks[c] != ranks[code]]
+                notes[code].append({"rule": "order_exact", "rank": ranks[code], **_others([code, *apart], code),
+                                    "index": str(published), "exact": _shown(scored[code].exact)})
     return notes
+
+
+def _others(codes: Sequence[str], code: str, named: int = 10) -> dict[str, Any]:
+    """The other units of a tie, the first ten named and the rest counted."""
+    others = [c for c in codes if c != code]
+    return {"others": others[:named], "more": len(others) - named} if len(others) > named else {"others": others}
 
 
 def _shown(value: Fraction) -> str:
@@ -203,8 +217,7 @@ def _reward(units: Sequence[UnitInput], scored: Mapping[str, _Unit], bands: Mapp
             rewarded.update(_settle(tied, room, rank, scored, ties, about, notes))
         elif len(tied) > 1 and room > 0:
             for code in tied:
-                notes[code].append({"rule": "cap_tie_out", "rank": rank,
-                                    "others": [c for c in tied if c != code], **about})
+                notes[code].append({"rule": "cap_tie_out", "rank": rank, **_others(tied, code), **about})
         else:
             for code in tied:
                 notes[code].append({"rule": "cap_out", "rank": rank, "band": rules.reward.band, **about})
@@ -232,8 +245,8 @@ def _settle(tied: list[str], room: int, rank: int, scored: Mapping[str, _Unit], 
         if fits:
             won.update(codes)
         for code in codes:
-            notes[code].append({"rule": "cap_tie_break", "rank": rank, "others": [c for c in tied if c != code],
-                                "by": list(ties), "won": fits, **about})
+            notes[code].append({"rule": "cap_tie_break", "rank": rank, **_others(tied, code), "by": list(ties),
+                                "won": fits, **about})
     return won
 
 

@@ -111,9 +111,11 @@ def edge_sentences(notes: list[dict], language: str, names: Mapping[str, str]) -
     sentences = []
     for note in notes:
         rule = note["rule"]
-        values = {key: value for key, value in note.items() if key != "rule"}
+        values = {key: value for key, value in note.items() if key not in ("rule", "more")}
         if "others" in note:
             values["others"] = ", ".join(names.get(code, code) for code in note["others"])
+            if note.get("more"):
+                values["others"] += t("edge.more", count=note["more"])
         for key in ("index", "exact", "threshold"):
             if key in note:
                 values[key] = pct(note[key], note.get("places") if key == "index" else None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -53,9 +53,14 @@ class ImportResult:
     units: list[str]
     rows: int
     late: list[str]
+    left_out: list[str] = field(default_factory=list)  # survey: "unit leaf (groups)" averaged without them
 
     def summary(self) -> str:
         late = word("cli.import_late", units=", ".join(self.late)) if self.late else ""
+        if self.left_out:
+            shown = ", ".join(self.left_out[:10]) + (f" (+{len(self.left_out) - 10})" if len(self.left_out) > 10
+                                                     else "")
+            late += word("cli.import_left_out", count=len(self.left_out), leaves=shown)
         what = word(f"kind.{self.kind}") if f"kind.{self.kind}" in WORDS["vi"] else self.kind
         return word("cli.import_summary", cycle=self.cycle_id, what=what, units=len(self.units), rows=self.rows,
                     late=late)
@@ -242,7 +247,8 @@ def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
     _recorded(session, problems, lambda: record_scores(
         session, ctx, kind=ScoreKind.SURVEY, sheets=sheets_out, at=who.at, actor=who.actor, source=path.name,
         flow_run_id=who.flow_run_id))
-    return ImportResult(catalogue.cycle_id, ScoreKind.SURVEY.value, sorted(points), _row_count(sheets), [])
+    return ImportResult(catalogue.cycle_id, ScoreKind.SURVEY.value, sorted(points), _row_count(sheets), [],
+                        survey.left_out)
 
 
 def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -> ImportResult:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -141,36 +142,41 @@ def _rank_band_reward(mine: dict[int, dict[str, Any]], units: dict[int, Unit], r
     """Rank: one more than the units of the block (or group) compared strictly higher. Band: the first whose
     minimum the compared index reaches. Reward: in the reward band, and no more than the cap counting every
     candidate ahead of it or level with it (after the written tie-break)."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for unit_id in mine:
+        blocks[units[unit_id].block].append(unit_id)
+        groups[(units[unit_id].block, units[unit_id].group)].append(unit_id)
+    for members, name in [*((m, "rank") for m in blocks.values()), *((m, "group_rank") for m in groups.values())]:
+        keys = sorted(mine[i]["key"] for i in members)
+        for unit_id in members:
+            mine[unit_id][name] = 1 + len(keys) - bisect_right(keys, mine[unit_id]["key"])
     for unit_id, me in mine.items():
         block = units[unit_id].block
-        me["rank"] = 1 + sum(1 for other, them in mine.items()
-                             if units[other].block == block and them["key"] > me["key"])
-        me["group_rank"] = 1 + sum(1 for other, them in mine.items()
-                                   if units[other].block == block and units[other].group == units[unit_id].group
-                                   and them["key"] > me["key"])
         me["band"] = next((band["name"] for band in rules["bands"]
                            if (not band.get("blocks") or block in band["blocks"])
                            and me["key"] >= Fraction(str(band["min_percent"]))), rules["bands"][-1]["name"])
     reward = rules["reward"]
     share = Fraction(reward["max_share_of_block"])
     ties = reward["ties_at_cap"]
-    for unit_id, me in mine.items():
-        block = units[unit_id].block
-        block_units = [other for other in mine if units[other].block == block]
-        cap = math.floor(share * len(block_units))
-        candidates = [other for other in block_units if mine[other]["band"] == reward["band"]]
 
-        def order(other: int) -> tuple[Fraction, ...]:
-            them = mine[other]
-            tie_break = [] if ties == "all_out" else [them["appraisal"] if key == "appraisal_points"
-                                                      else them["survey"] for key in ties]
-            return (them["key"], *tie_break)
-        level_or_ahead = sum(1 for other in candidates if order(other) >= order(unit_id))
-        me["reward"] = me["band"] == reward["band"] and level_or_ahead <= cap
-        last = prior.get(units[unit_id].code)
-        two_years = rules["accountability"]["band_two_years_and_rank_drop"]
-        me["flagged"] = me["band"] in rules["accountability"]["band_this_year"] or (
-            last is not None and me["band"] in two_years and last.band in two_years and me["rank"] > last.rank_in_block)
+    def order(them: dict[str, Any]) -> tuple[Fraction, ...]:
+        tie_break = [] if ties == "all_out" else [them["appraisal"] if key == "appraisal_points" else them["survey"]
+                                                  for key in ties]
+        return (them["key"], *tie_break)
+
+    two_years = rules["accountability"]["band_two_years_and_rank_drop"]
+    for members in blocks.values():
+        cap = math.floor(share * len(members))
+        candidates = sorted(order(mine[i]) for i in members if mine[i]["band"] == reward["band"])
+        for unit_id in members:
+            me = mine[unit_id]
+            level_or_ahead = len(candidates) - bisect_left(candidates, order(me))
+            me["reward"] = me["band"] == reward["band"] and level_or_ahead <= cap
+            last = prior.get(units[unit_id].code)
+            me["flagged"] = me["band"] in rules["accountability"]["band_this_year"] or (
+                last is not None and me["band"] in two_years and last.band in two_years
+                and me["rank"] > last.rank_in_block)
 
 
 def _compare_unit(found: Recomputation, code: str, result: UnitResult, me: dict[str, Any]) -> None:
@@ -196,9 +202,10 @@ def _compare_blocks(found: Recomputation, session: Session, cycle_id: str, units
                     mine: dict[int, dict[str, Any]], prior: dict[str, PriorResult], places: int) -> None:
     """The report's block figures against the same figures from exact values, rounded once."""
     report = cycle_report(session, load_context(session, cycle_id))
+    stale = set(found.stale)
     for block in report.blocks:
         members = [me for unit_id, me in mine.items() if units[unit_id].block == block.code]
-        if not members or any(u.code in found.stale for u in block.units):
+        if not members or any(u.code in stale for u in block.units):
             continue
         found.blocks += 1
         mean = sum((me["exact"] for me in members), Fraction(0)) / len(members)

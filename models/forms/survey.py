@@ -12,7 +12,7 @@ ballot never overrides it and is refused. Each block numbers its own respondent 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -40,6 +40,7 @@ SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
 class SurveyFile:
     points: SurveyPoints
     satisfaction: dict[str, Decimal]  # unit → its satisfaction rate (%), the unit's satisfaction index
+    left_out: list[str] = field(default_factory=list)  # "SNV 1.6.1 (3)": groups without ballots, left out
 
 
 def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> SurveyFile:
@@ -47,17 +48,18 @@ def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
     _direct_points(sheets, catalogue, problems, found)
     shares = _ballot_shares(sheets, catalogue, problems)
     rates = _satisfaction(sheets, catalogue, problems)
+    left_out: list[str] = []
     for leaf in catalogue.leaves("survey"):
         for unit in catalogue.units:
             if leaf.code in found.get(unit, {}):
                 continue
             if (unit, leaf.code) in shares:
-                share = _mean_share(unit, leaf, shares[(unit, leaf.code)], catalogue, problems, sheets)
+                share = _mean_share(unit, leaf, shares[(unit, leaf.code)], catalogue, problems, sheets, left_out)
                 if share is not None:
                     found[unit][leaf.code] = _share(leaf.max_points, share)
             elif unit in rates and takes_rate(leaf, catalogue, unit):
                 found[unit][leaf.code] = _share(leaf.max_points, Fraction(rates[unit]) / 100)
-    return SurveyFile(dict(found), rates)
+    return SurveyFile(dict(found), rates, left_out)
 
 
 def takes_rate(leaf: CriterionDef, catalogue: Catalogue, unit: str) -> bool:
@@ -67,7 +69,7 @@ def takes_rate(leaf: CriterionDef, catalogue: Catalogue, unit: str) -> bool:
 
 
 def _mean_share(unit: str, leaf: CriterionDef, by_group: dict[int, list[Decimal]], catalogue: Catalogue,
-                problems: FormProblems, sheets: list[Sheet]) -> Fraction | None:
+                problems: FormProblems, sheets: list[Sheet], left_out: list[str]) -> Fraction | None:
     """The leaf's mean share for the unit, as the criteria set averages ballots; None when refused."""
     asked = [g for g in leaf.respondents if g <= catalogue.respondent_groups[catalogue.units[unit].block]]
     silent = [g for g in asked if g not in by_group]
@@ -77,6 +79,8 @@ def _mean_share(unit: str, leaf: CriterionDef, by_group: dict[int, list[Decimal]
                      f"sent no ballot on it (asked of groups {', '.join(map(str, asked))}); criteria.toml "
                      "[survey] group_without_ballots = \"refused\"", sheet=sheet, column=GROUP.header)
         return None
+    if silent:
+        left_out.append(f"{unit} {leaf.code} ({', '.join(map(str, silent))})")
     if catalogue.ballot_average == "group":
         means = [sum(map(Fraction, values), Fraction(0)) / len(values) for values in by_group.values()]
         return sum(means, Fraction(0)) / len(means)

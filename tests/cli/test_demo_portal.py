@@ -41,6 +41,8 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
     """What `make demo` hands to people, read as they read it: its output, every mail, the report, the workbook
     and the CLI a coordinator runs after it, all Vietnamese with Vietnamese numbers and local times."""
     assert english_lines(stdout) == [], stdout[-3000:]
+    assert re.search(r"khớp Kiểm tra độc lập \(parindex audit recompute\): 52 kết quả tính lại .*, 0 chênh lệch\.",
+                     " ".join(stdout.split())), stdout[-3000:]  # the auditor's recomputation agrees: all published
     calendars: dict[tuple[str, str], set[str]] = {}
     for path in sorted((folder / "var" / "outbox").glob("*.eml")):
         mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -66,7 +68,7 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
     assert english_lines(cells) == []
     narrow = {**env, "COLUMNS": "80"}
     for command in (["status", "hanoi-2023"], ["history", "--cycle", "hanoi-2023", "--unit", "sxd"],
-                    ["outbox", "--limit", "5"]):
+                    ["outbox", "--limit", "5"], ["audit", "recompute", "--cycle", "hanoi-2023"]):
         shown = parindex(*command, "--db", f"sqlite:///{folder / 'var' / 'parindex.db'}", cwd=folder, env=narrow)
         assert shown.returncode == 0, shown.stderr
         assert english_lines(shown.stdout) == [], (command, english_lines(shown.stdout))
@@ -75,6 +77,9 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
             assert "lịch sử của SXD" in shown.stdout and "+07:00" in shown.stdout
         if command[0] == "outbox":
             assert re.search(r"Đang hiện 5 / \d+ thư", shown.stdout)
+        if command[0] == "audit":
+            said = " ".join(shown.stdout.split())
+            assert said.startswith("khớp hanoi-2023: tính lại 52 kết quả") and said.endswith(": 0 chênh lệch."), said
         if command[0] == "status":  # units by name, a column per stage, the missed ones counted apart
             assert "Sở Nội vụ" in shown.stdout and "Giải trình" in shown.stdout and "không thực" in shown.stdout
 

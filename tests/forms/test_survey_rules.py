@@ -56,9 +56,9 @@ def points(db, code: str, leaf: str) -> Decimal | None:
                               .where(Unit.code == code, ScoreLine.criterion_code == leaf))
 
 
-def record(db, path: Path) -> None:
+def record(db, path: Path):  # type: ignore[no-untyped-def]
     with unit_of_work(db) as session:
-        import_survey(session, path, Inputs("", SUBMITTED))
+        return import_survey(session, path, Inputs("", SUBMITTED))
 
 
 def test_ballots_pooled_per_respondent_by_default(db, cycle_copy, tmp_path):
@@ -88,7 +88,8 @@ def test_a_group_without_ballots_is_refused_naming_unit_leaf_and_group(db, cycle
 
 def test_a_group_without_ballots_is_left_out_when_the_set_says_so(db, cycle_copy, tmp_path):
     registered(db, cycle_copy, group_without_ballots="left_out")
-    record(db, ballots(db, tmp_path, UNEVEN[:5]))
+    imported = record(db, ballots(db, tmp_path, UNEVEN[:5]))
+    assert imported.left_out == ["SNV 1.6.1 (3)"] and "SNV 1.6.1 (3)" in imported.summary()  # named, not silent
     assert points(db, "SNV", "1.6.1") == (2 * (4 * WEIGHTS["A"] + WEIGHTS["C"]) / 5).quantize(Decimal("0.001"))
 
 
