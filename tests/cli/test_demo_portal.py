@@ -21,7 +21,9 @@ from openpyxl import load_workbook
 from cli.orchestration import _free_port
 from tests.english import english_lines
 
-pytestmark = [pytest.mark.slow, pytest.mark.one_pass, pytest.mark.browser]
+# The demo uses its own SQLite database, not the test database: run once, in the SQLite pass (the PostgreSQL
+# pass is the longer one).
+pytestmark = [pytest.mark.slow, pytest.mark.once, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 
 
