@@ -7,6 +7,7 @@ and the caller's transaction is rolled back so the database stays as it was.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +37,7 @@ from models.tables import (
     PlanTask,
     ScoreVersion,
     Unit,
+    UnitResult,
     assignee_for_body,
 )
 from models.words import word
@@ -66,6 +68,7 @@ def update_cycle(session: Session, cycle: Cycle, definition: CycleDefinition, *,
     _update_units(session, definition, changes, at=at, actor=actor)
     _update_tasks(session, definition, changes, at=at, actor=actor)
     _check_criteria(session, definition, changes)
+    _check_result_rules(session, cycle, definition, changes)
     if changes.refused:
         raise DefinitionConflict(definition.id, changes.refused)
     if cycle.definition_json != definition_snapshot(definition):
@@ -235,4 +238,28 @@ def _check_criteria(session: Session, definition: CycleDefinition, changes: Chan
                                evidence_required=c.evidence_required,
                                respondents=",".join(map(str, c.respondents)))
                      for position, c in enumerate(definition.criteria)])
-    changes.done.append("criteria set replaced (no scores recorded yet)")
+    changes.done.append(word("change.criteria_replaced"))
+
+
+# What results are computed by: a change to these rescores the cycle's results (refused once approved).
+RESULT_RULES = ("total_points", "ranking", "bands", "reward", "accountability")
+
+
+def _check_result_rules(session: Session, cycle: Cycle, definition: CycleDefinition, changes: Changes) -> None:
+    """New rules for ranks, bands, rewards or accountability: the results computed by the old ones are marked
+    stale and rescored on the next tick; once any unit's results are approved, the change is refused."""
+    old = json.loads(cycle.definition_json).get("criteria_set", {})
+    new = definition.criteria_set.model_dump(mode="json", by_alias=True)
+    changed = [key for key in RESULT_RULES if old.get(key) != new.get(key)]
+    if not changed:
+        return
+    units = select(Unit.id).where(Unit.cycle_id == definition.id)
+    approved = session.scalar(select(func.count()).select_from(Unit).where(
+        Unit.cycle_id == definition.id, Unit.state.in_([UnitState.APPROVED.value, UnitState.ANNOUNCED.value])))
+    if approved:
+        changes.refused.append(word("change.rules_late", rules=", ".join(changed), count=approved))
+        return
+    stale = session.execute(update(UnitResult).where(UnitResult.unit_id.in_(units)).values(stale=True)
+                            .execution_options(synchronize_session=False)).rowcount
+    if stale:
+        changes.done.append(word("change.rules_rescore", rules=", ".join(changed), count=stale))

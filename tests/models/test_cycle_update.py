@@ -89,3 +89,32 @@ def test_rewriting_the_past_is_refused_whole_and_changes_nothing(loaded_hanoi, d
         "bộ tiêu chí thay đổi nhưng đã có điểm được ghi theo bộ cũ",
     ]
     assert snapshot(db) == before
+
+
+def test_new_result_rules_rescore_results_and_are_refused_once_approved(loaded_hanoi, db, cycle_copy):
+    """criteria.toml's ranking rule changed after scoring: the results go stale and are rescored under it (and
+    the recomputation agrees); once results are approved, a change of rules is refused whole."""
+    from models.settings import Settings
+    from models.tables import UnitResult
+    from tasks.intake import approve_results
+    from tasks.scoring import score_ready_blocks
+    from tests.seasons import SCORED_AT, assert_recomputed, drive_to_scored
+
+    drive_to_scored(db)
+    write(cycle_copy, "criteria.toml", '\ncompare = "published"', '\ncompare = "exact"')
+    result = apply(db, cycle_copy)
+    assert any("quy tắc tính kết quả trong criteria.toml thay đổi (ranking): 52 kết quả" in c for c in result.changes), \
+        result.changes
+    with session_scope(db) as session:
+        assert session.scalar(select(func.count()).select_from(UnitResult).where(UnitResult.stale)) == 52
+        ctx = load_context(session, "hanoi-2023")
+        assert ctx.criteria_set.ranking.compare == "exact"
+        score_ready_blocks(session, ctx, at=SCORED_AT, actor="t", flow_run_id=None, settings=Settings())
+        assert session.scalar(select(func.count()).select_from(UnitResult).where(UnitResult.stale)) == 0
+        approve_results(session, ctx, at=SCORED_AT, actor="Chủ tịch")
+    assert_recomputed(db)
+    write(cycle_copy, "criteria.toml", '\nties_at_cap = "all_out"', '\nties_at_cap = ["appraisal_points"]')
+    before = snapshot(db)
+    with pytest.raises(DefinitionConflict, match=r"\(reward\) nhưng kết quả của 52 đơn vị đã được phê duyệt"):
+        apply(db, cycle_copy)
+    assert snapshot(db) == before
