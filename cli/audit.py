@@ -114,8 +114,9 @@ def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Tabl
                         style="bold")
         details = {k: v for k, v in row["details"].items() if k != "key" and v not in (None, "", [], {})}
         if details:
-            what.append("\n" + "; ".join(f"{t('detail.' + k).removeprefix('detail.')}: {readable(v, zone, language, t)}"
-                                         for k, v in details.items()), style="dim")
+            shown = {k: t(v) if k == "stage" else readable(v, zone, language, t) for k, v in details.items()}
+            what.append("\n" + "; ".join(f"{t('detail.' + k).removeprefix('detail.')}: {v}" for k, v in shown.items()),
+                        style="dim")
         who = Text(row["actor"])
         if row["reason"]:
             who.append(f"\n{row['reason']}", style="italic")

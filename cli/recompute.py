@@ -10,8 +10,11 @@ from cli.common import DbOption, JsonOption, console, database, echo_json, said,
 from cli.operations import CycleOption
 from cli.words import cli_words
 from models.db import session_scope
-from models.formatting import number
+from models.formatting import number, signed
 from models.settings import get_settings
+
+# Figures shown with the index's published decimals.
+INDEX_FIGURES = frozenset({"index_percent", "field", "mean_index", "mean_last_year", "mean_field"})
 
 
 def recompute_command(cycle: CycleOption, db: DbOption = "", as_json: JsonOption = False) -> None:
@@ -33,14 +36,22 @@ def recompute_command(cycle: CycleOption, db: DbOption = "", as_json: JsonOption
     t = cli_words()
     language = get_settings().language
 
-    def shown(value: str) -> str:
-        """A figure as the reader writes it: 99,11; có / không."""
+    def shown(what: str, value: str) -> str:
+        """A figure as the reader writes it: an index with its published decimals (99,10), points as kept,
+        yes or no, the deciding rules in words."""
+        if what == "decided_by":
+            return ", ".join(t(f"recompute.rule.{rule}") for rule in value.split(", ") if rule) or "—"
         if value in ("True", "False"):
             return t("yes") if value == "True" else t("no")
         try:
-            return number(Decimal(value), language, None, most=6)
+            amount = Decimal(value)
         except InvalidOperation:
             return value
+        if what == "mean_change":
+            return signed(amount, language, found.places)
+        if what in INDEX_FIGURES:
+            return number(amount, language, found.places)
+        return number(amount, language, None, most=6)
 
     if found.differences:
         table = Table(title=t("cli.recompute_differences"))
@@ -48,12 +59,14 @@ def recompute_command(cycle: CycleOption, db: DbOption = "", as_json: JsonOption
                        t("cli.recompute_recomputed")):
             table.add_column(column, overflow="fold")
         for d in found.differences:
-            subject = t("cli.recompute_block", block=d.subject.removeprefix("block:")) \
-                if d.subject.startswith("block:") else d.subject
-            table.add_row(subject, t(f"recompute.{d.what}", code=d.code), shown(d.published), shown(d.recomputed))
+            block = d.subject.removeprefix("block:")
+            subject = found.block_names.get(block, block) if d.subject.startswith("block:") else d.subject
+            table.add_row(subject, t(f"recompute.{d.what}", code=d.detail), shown(d.what, d.published),
+                          shown(d.what, d.recomputed))
         console.print(table)
     if found.stale:
-        console.print(t("cli.recompute_stale", count=len(found.stale), units=", ".join(found.stale[:10])),
+        more = t("edge.more", count=len(found.stale) - 10) if len(found.stale) > 10 else ""
+        console.print(t("cli.recompute_stale", count=len(found.stale), units=", ".join(found.stale[:10]) + more),
                       markup=False)
     summary = t("cli.recompute_line", cycle=found.cycle_id, units=found.units, blocks=found.blocks,
                 figures=found.figures, differences=len(found.differences))

@@ -132,6 +132,7 @@ class CycleReport:
     block_names: dict[str, str] = field(default_factory=dict)
     # each band, and from which index it is given: (floor, the blocks it is for; none: every block)
     legend: list[tuple[str, list[tuple[Decimal | None, list[str]]]]] = field(default_factory=list)
+    index_places: int = 2  # criteria.toml [ranking] index_decimals: how indexes, means and changes are shown
 
     @property
     def has_satisfaction(self) -> bool:
@@ -194,7 +195,7 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
                        len(rows), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
                        approval_decision="" if decision in (None, APPROVED_WITHOUT_DECISION) else decision,
                        block_names={b.code: b.name for b in ctx.spec.blocks},
-                       legend=_legend(ctx))
+                       legend=_legend(ctx), index_places=places)
 
 
 def _legend(ctx: CycleContext) -> list[tuple[str, list[tuple[Decimal | None, list[str]]]]]:

@@ -165,7 +165,7 @@ def _rank_notes(scored: Mapping[str, _Unit], ranks: Mapping[str, int], places: i
             for code in codes:
                 apart = [c for c in codes if ranks[c] != ranks[code]]
                 notes[code].append({"rule": "order_exact", "rank": ranks[code], **_others([code, *apart], code),
-                                    "index": str(published), "exact": _shown(scored[code].exact)})
+                                    "index": str(published), "exact": _shown(scored[code].exact), "places": places})
     return notes
 
 

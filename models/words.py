@@ -101,12 +101,19 @@ def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
 def edge_sentences(notes: list[dict], language: str, names: Mapping[str, str]) -> list[str]:  # type: ignore[type-arg]
     """One sentence per edge rule that decided a unit's outcome (models.scoring's `decided_by`): a tie, a band's
     threshold, the reward cap; units named by `names` (code → name)."""
+    from decimal import Decimal
+
     from models.formatting import number
 
     t = words_in(language)
 
     def pct(value: str, places: int | None = None) -> str:
         return number(value, language, places, most=4) + "%"
+
+    def exact(value: str, places: int) -> str:
+        """An exact index: at least the published decimals, more (up to four) where it has them."""
+        digits = -min(0, Decimal(value).normalize().as_tuple().exponent)  # type: ignore[operator]
+        return pct(value, max(places, min(digits, 4)))
 
     sentences = []
     for note in notes:
@@ -116,9 +123,11 @@ def edge_sentences(notes: list[dict], language: str, names: Mapping[str, str]) -
             values["others"] = ", ".join(names.get(code, code) for code in note["others"])
             if note.get("more"):
                 values["others"] += t("edge.more", count=note["more"])
-        for key in ("index", "exact", "threshold"):
+        for key in ("index", "threshold"):
             if key in note:
                 values[key] = pct(note[key], note.get("places") if key == "index" else None)
+        if "exact" in note:
+            values["exact"] = exact(note["exact"], note.get("places", 2))
         if "by" in note:
             values["by"] = ", ".join(t(f"edge.by.{key}") for key in note["by"])
         if rule == "tie" and note.get("rounded"):

@@ -20,8 +20,9 @@ def render_report_html(report: CycleReport, language: str = "vi") -> str:
     return environment().get_template("report/report.html").render(
         report=report, colours=colours, heat=heat_colour, day=day, lang=language, t=words_in(language),
         edges=lambda notes: edge_sentences(notes, language, names),
-        num=lambda value: number(value, language, 2), pct=lambda value: percent(value, language, 2),
-        chg=lambda value: signed(value, language, 2))
+        num=lambda value: number(value, language, 2), idx=lambda value: number(value, language, report.index_places),
+        pct=lambda value: percent(value, language, report.index_places),
+        chg=lambda value: signed(value, language, report.index_places))
 
 
 def heat_colour(value: Decimal) -> str:

@@ -50,7 +50,7 @@ def _points(value: Decimal | None) -> float | None:
 
 def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") -> None:
     t = words_in(language)
-    styles = _styles(language)
+    styles = _styles(language, report.index_places)
     book = Workbook()
     book.remove(book.active)
     sheet = partial(_sheet, book, report, t, styles)
@@ -91,11 +91,13 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
     book.save(path)
 
 
-def _styles(language: str) -> dict[str, str]:
-    """The number formats of the reader's language: [$-42A] Vietnamese (97,73), [$-809] English (97.73)."""
+def _styles(language: str, places: int = 2) -> dict[str, str]:
+    """The number formats of the reader's language: [$-42A] Vietnamese (97,73), [$-809] English (97.73); indexes
+    and changes with the published decimals (criteria.toml [ranking] index_decimals)."""
     tag = "[$-42A]" if language != "en" else "[$-809]"
-    return {POINTS: f"{tag}#,##0.00", PERCENT: f"{tag}0.00%", WHOLE: "0", TEXT: "@",
-            CHANGE: f"{tag}+#,##0.00;−#,##0.00;0.00"}
+    decimals = "." + "0" * places if places else ""
+    return {POINTS: f"{tag}#,##0.00", PERCENT: f"{tag}0{decimals}%", WHOLE: "0", TEXT: "@",
+            CHANGE: f"{tag}+#,##0{decimals};−#,##0{decimals};0{decimals}"}
 
 
 def _block_columns(report: CycleReport, block: BlockReport, t) -> list[Column]:  # type: ignore[no-untyped-def]

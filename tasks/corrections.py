@@ -59,7 +59,7 @@ def queue_corrections(session: Session, ctx: CycleContext, settings: Settings, c
                "band": change.new.band}
         context = message_context(ctx, settings, title="correction", recipient_name=unit.name, unit_name=unit.name,
                                   year=ctx.year, block_name=block_name, block_size=block_size, reason=reason,
-                                  old=old, new=new)
+                                  old=old, new=new, places=ctx.criteria_set.ranking.index_decimals)
         key = f"{ctx.cycle_id}|{assignee}|correction|{at:%Y%m%dT%H%M%S}"
         messages.append(NewMessage(ctx.cycle_id, key, "correction", assignee, None, unit.email, (unit.head_email,),
                                    render("correction", context, language=settings.language), None))

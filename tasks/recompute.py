@@ -34,7 +34,7 @@ class Difference:
     what: str  # the published figure (catalogue key recompute.<what>; "field"/"mean_field" with `code`)
     published: str
     recomputed: str
-    code: str = ""  # the field, for a field's figures; the band, for a band's count
+    detail: str = ""  # the field, for a field's figures; the band, for a band's count
 
 
 @dataclass
@@ -45,6 +45,8 @@ class Recomputation:
     figures: int = 0  # published figures compared
     stale: list[str] = field(default_factory=list)  # results awaiting a rescore: not compared
     differences: list[Difference] = field(default_factory=list)
+    places: int = 2  # the published decimals of indexes (criteria.toml [ranking] index_decimals)
+    block_names: dict[str, str] = field(default_factory=dict)
 
 
 def to_places(value: Fraction, places: int) -> Fraction:
@@ -59,7 +61,7 @@ def recompute_cycle(session: Session, cycle_id: str) -> Recomputation:
     cycle = session.get(Cycle, cycle_id)
     rules = json.loads(cycle.definition_json)["criteria_set"]
     places = rules["ranking"]["index_decimals"]
-    found = Recomputation(cycle_id)
+    found = Recomputation(cycle_id, places=places)
     units = {u.id: u for u in session.execute(select(Unit).where(Unit.cycle_id == cycle_id)).scalars()}
     published = {r.unit_id: r for r in session.execute(
         select(UnitResult).where(UnitResult.cycle_id == cycle_id)).scalars()}
@@ -86,6 +88,7 @@ def recompute_cycle(session: Session, cycle_id: str) -> Recomputation:
             "survey": sum(map(Fraction, survey.values()), Fraction(0)),
             "exact": exact, "index": shown, "key": shown if rules["ranking"]["compare"] == "published" else exact,
             "fields": {code: to_places(points / fields[code] * 100, places) for code, points in per_field.items()},
+            "block": units[unit_id].block,
             "field_exact": {code: points / fields[code] * 100 for code, points in per_field.items()},
             "rate": rate}
     _rank_band_reward(mine, units, rules, prior)
@@ -151,6 +154,7 @@ def _rank_band_reward(mine: dict[int, dict[str, Any]], units: dict[int, Unit], r
         keys = sorted(mine[i]["key"] for i in members)
         for unit_id in members:
             mine[unit_id][name] = 1 + len(keys) - bisect_right(keys, mine[unit_id]["key"])
+    _edge_rules(mine, blocks, rules)
     for unit_id, me in mine.items():
         block = units[unit_id].block
         me["band"] = next((band["name"] for band in rules["bands"]
@@ -169,14 +173,43 @@ def _rank_band_reward(mine: dict[int, dict[str, Any]], units: dict[int, Unit], r
     for members in blocks.values():
         cap = math.floor(share * len(members))
         candidates = sorted(order(mine[i]) for i in members if mine[i]["band"] == reward["band"])
+        keys = sorted(mine[i]["key"] for i in members if mine[i]["band"] == reward["band"])
         for unit_id in members:
             me = mine[unit_id]
             level_or_ahead = len(candidates) - bisect_left(candidates, order(me))
             me["reward"] = me["band"] == reward["band"] and level_or_ahead <= cap
+            if me["band"] == reward["band"]:  # the cap's rule, when it decided: from the index alone
+                ahead = len(keys) - bisect_right(keys, me["key"])
+                level = bisect_right(keys, me["key"]) - bisect_left(keys, me["key"])
+                if ahead + level > cap:
+                    me["rules"].add(("cap_tie_out" if ties == "all_out" else "cap_tie_break")
+                                    if ahead < cap and level > 1 else "cap_out")
             last = prior.get(units[unit_id].code)
             me["flagged"] = me["band"] in rules["accountability"]["band_this_year"] or (
                 last is not None and me["band"] in two_years and last.band in two_years
                 and me["rank"] > last.rank_in_block)
+
+
+def _edge_rules(mine: dict[int, dict[str, Any]], blocks: dict[str, list[int]], rules: dict[str, Any]) -> None:
+    """The edge rules that decided each unit's outcome, other than the cap's: a shared rank; an order below
+    the published decimals (comparing exact indexes); a band's threshold the published and exact indexes fall
+    either side of."""
+    exact_compare = rules["ranking"]["compare"] == "exact"
+    for members in blocks.values():
+        ranks = Counter(mine[i]["rank"] for i in members)
+        shown: dict[Fraction, set[int]] = defaultdict(set)
+        for unit_id in members:
+            shown[mine[unit_id]["index"]].add(mine[unit_id]["rank"])
+        for unit_id in members:
+            me = mine[unit_id]
+            me["rules"] = set()
+            if ranks[me["rank"]] > 1:
+                me["rules"].add("tie")
+            if exact_compare and len(shown[me["index"]]) > 1:
+                me["rules"].add("order_exact")
+            if any(me["index"] >= Fraction(str(band["min_percent"])) > me["exact"] for band in rules["bands"]
+                   if not band.get("blocks") or me["block"] in band["blocks"]):
+                me["rules"].add("band_exact" if exact_compare else "band_rounded")
 
 
 def _compare_unit(found: Recomputation, code: str, result: UnitResult, me: dict[str, Any]) -> None:
@@ -191,6 +224,8 @@ def _compare_unit(found: Recomputation, code: str, result: UnitResult, me: dict[
         ("reward_eligible", result.reward_eligible, me["reward"]),
         ("accountability", bool(result.accountability), me["flagged"]),
         ("satisfaction_percent", result.satisfaction_percent, me["rate"]),
+        ("decided_by", ", ".join(sorted({note["rule"] for note in json.loads(result.decided_by)})),
+         ", ".join(sorted(me["rules"]))),
     ]
     stored = json.loads(result.field_indexes)
     pairs += [(f"field:{code_}", Fraction(stored[code_]) if code_ in stored else None, value)
@@ -202,6 +237,7 @@ def _compare_blocks(found: Recomputation, session: Session, cycle_id: str, units
                     mine: dict[int, dict[str, Any]], prior: dict[str, PriorResult], places: int) -> None:
     """The report's block figures against the same figures from exact values, rounded once."""
     report = cycle_report(session, load_context(session, cycle_id))
+    found.block_names = dict(report.block_names)
     stale = set(found.stale)
     for block in report.blocks:
         members = [me for unit_id, me in mine.items() if units[unit_id].block == block.code]
@@ -229,8 +265,8 @@ def _note(found: Recomputation, subject: str, pairs: list[tuple[str, Any, Any]])
     for what, published, recomputed in pairs:
         found.figures += 1
         if published != recomputed:
-            what, _, code = what.partition(":")
-            found.differences.append(Difference(subject, what, _text(published), _text(recomputed), code))
+            what, _, detail = what.partition(":")
+            found.differences.append(Difference(subject, what, _text(published), _text(recomputed), detail))
 
 
 def _text(value: Any) -> str:

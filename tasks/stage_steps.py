@@ -184,6 +184,7 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
             if unit.block in ranked_apart else None,
             fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()],
             notes=edge_sentences(json.loads(result.decided_by), settings.language, names),
+            places=ctx.criteria_set.ranking.index_decimals,
             status_url=status_url(settings, ctx.cycle_id, assignee_for_unit(unit.code), page="/unit/result"))
         letters.append((unit, result, context))
     moved = transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u, _ in rows],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -181,19 +182,51 @@ def _read_criteria_set(folder: Path, cycle: CycleSpec | None, problems: Problems
 
 
 def _undefined_edge_rules(data: dict[str, Any], problems: Problems) -> list[tuple[str, str]]:
-    """Every rule at the edges left out of criteria.toml, named with what it may be."""
+    """Every rule at the edges left out of criteria.toml or written wrong, named with what it may be."""
     undefined = []
     for section, key, choices in EDGE_RULES:
         table = data.get(section)
-        if isinstance(table, dict) and key not in table:
+        if not isinstance(table, dict) or key not in table:
             undefined.append((section, key))
+            missing = f" (no [{section}] section)" if not isinstance(table, dict) else ""
             problems.add("criteria.toml", f"[{section}] {key}",
-                         f"rule not written: results at the edges would follow no rule; write {choices}")
-        elif table is None:
+                         f"rule not written{missing}: results at the edges would follow no rule; write {choices}")
+            continue
+        wrong = _edge_rule_problem(key, table[key])
+        if wrong:
             undefined.append((section, key))
-            problems.add("criteria.toml", f"[{section}] {key}",
-                         f"rule not written (no [{section}] section): write {choices}")
+            shown = json.dumps(table[key], ensure_ascii=False, default=str)  # as TOML writes it: true, ["x"]
+            problems.add("criteria.toml", f"[{section}] {key}", f"{shown} {wrong}; write {choices}")
     return undefined
+
+
+TIE_BREAKS = ("appraisal_points", "survey_points")
+
+
+def _edge_rule_problem(key: str, value: Any) -> str:
+    """What is wrong with an edge rule's value, or "" (types checked strictly: `true` is not a number)."""
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+    if key == "index_decimals":
+        return "" if whole(value) and 0 <= value <= 3 else "is not a whole number of decimals from 0 to 3"
+    if key == "compare":
+        return "" if value in ("published", "exact") else 'is neither "published" nor "exact"'
+    if key == "ties_at_cap":
+        if value == "all_out":
+            return ""
+        if not isinstance(value, list) or not value or any(v not in TIE_BREAKS for v in value):
+            return 'is neither "all_out" nor a list of "appraisal_points" and "survey_points"'
+        return "names a tie-break twice" if len(set(value)) != len(value) else ""
+    if key == "ballot_average":
+        return "" if value in ("respondent", "group") else 'is neither "respondent" nor "group"'
+    if key == "group_without_ballots":
+        return "" if value in ("refused", "left_out") else 'is neither "refused" nor "left_out"'
+    if key == "satisfaction_groups":
+        if not isinstance(value, list) or not all(whole(v) and v >= 1 for v in value):
+            return "is not a list of respondent group numbers (1, 2, …)"
+        twice = sorted({v for v in value if value.count(v) > 1})
+        return f"lists group(s) {', '.join(map(str, twice))} twice" if twice else ""
+    return ""
 
 
 def _with_placeholders(data: dict[str, Any], undefined: list[tuple[str, str]]) -> dict[str, Any]:

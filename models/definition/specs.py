@@ -192,7 +192,8 @@ EDGE_RULES = (
     ("reward", "ties_at_cap", '"all_out", or a tie-break such as ["appraisal_points", "survey_points"]'),
     ("survey", "ballot_average", '"respondent" (every ballot counts once) or "group" (mean of the groups\' means)'),
     ("survey", "group_without_ballots", '"refused" or "left_out"'),
-    ("survey", "satisfaction_groups", "the respondent groups whose satisfaction rate scores their leaves ([4, 5])"),
+    ("survey", "satisfaction_groups", "the respondent groups whose satisfaction rate scores their leaves ([4, 5]; "
+                                      "[] when none)"),
 )
 EDGE_PLACEHOLDERS = {"index_decimals": 2, "compare": "published", "ties_at_cap": "all_out",
                      "ballot_average": "respondent", "group_without_ballots": "refused", "satisfaction_groups": []}

@@ -32,6 +32,7 @@ from models.forms.parse import Catalogue, add, checked, first_time, leaf_of, row
 from models.forms.problems import FormProblems
 from models.forms.readers import Sheet
 from models.forms.values import is_blank, percentage, points, text, whole_number
+from models.words import word
 
 SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
 
@@ -40,7 +41,7 @@ SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
 class SurveyFile:
     points: SurveyPoints
     satisfaction: dict[str, Decimal]  # unit → its satisfaction rate (%), the unit's satisfaction index
-    left_out: list[str] = field(default_factory=list)  # "SNV 1.6.1 (3)": groups without ballots, left out
+    left_out: list[str] = field(default_factory=list)  # "SNV 1.6.1 (nhóm 3)": groups without ballots, left out
 
 
 def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> SurveyFile:
@@ -80,7 +81,7 @@ def _mean_share(unit: str, leaf: CriterionDef, by_group: dict[int, list[Decimal]
                      "[survey] group_without_ballots = \"refused\"", sheet=sheet, column=GROUP.header)
         return None
     if silent:
-        left_out.append(f"{unit} {leaf.code} ({', '.join(map(str, silent))})")
+        left_out.append(word("survey.left_out", unit=unit, leaf=leaf.code, groups=", ".join(map(str, silent))))
     if catalogue.ballot_average == "group":
         means = [sum(map(Fraction, values), Fraction(0)) / len(values) for values in by_group.values()]
         return sum(means, Fraction(0)) / len(means)

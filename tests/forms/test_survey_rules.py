@@ -89,7 +89,7 @@ def test_a_group_without_ballots_is_refused_naming_unit_leaf_and_group(db, cycle
 def test_a_group_without_ballots_is_left_out_when_the_set_says_so(db, cycle_copy, tmp_path):
     registered(db, cycle_copy, group_without_ballots="left_out")
     imported = record(db, ballots(db, tmp_path, UNEVEN[:5]))
-    assert imported.left_out == ["SNV 1.6.1 (3)"] and "SNV 1.6.1 (3)" in imported.summary()  # named, not silent
+    assert imported.left_out == ["SNV 1.6.1 (nhóm 3)"] and "SNV 1.6.1 (nhóm 3)" in imported.summary()  # named
     assert points(db, "SNV", "1.6.1") == (2 * (4 * WEIGHTS["A"] + WEIGHTS["C"]) / 5).quantize(Decimal("0.001"))
 
 
