@@ -116,3 +116,20 @@ def test_check_refuses_a_criteria_set_that_leaves_an_edge_rule_unwritten(cycle_c
     assert result.returncode == 1
     assert "criterion 1.6.1, column respondents" in result.stderr and "no rule says how the two combine" in \
         result.stderr
+
+
+def test_check_names_an_edge_rule_written_wrong(cycle_copy):
+    criteria = cycle_copy / "criteria.toml"
+    text = criteria.read_text(encoding="utf-8")
+    for old, new in (("\nindex_decimals = 2", "\nindex_decimals = true"), ('\ncompare = "published"', '\ncompare = "rounded"'),
+                     ('\nties_at_cap = "all_out"', '\nties_at_cap = ["survey_points", "survey_points"]'),
+                     ("\nsatisfaction_groups = [4, 5]", "\nsatisfaction_groups = [4, 4]")):
+        text = text.replace(old, new, 1)
+    criteria.write_text(text, encoding="utf-8")
+    result = run("cycle", "check", str(cycle_copy))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "criteria.toml: [ranking] index_decimals: true is not a whole number of decimals" in result.stderr
+    assert 'criteria.toml: [ranking] compare: "rounded" is neither "published" nor "exact"' in result.stderr
+    assert "criteria.toml: [reward] ties_at_cap: " in result.stderr and "names a tie-break twice" in result.stderr
+    assert "criteria.toml: [survey] satisfaction_groups: [4, 4] lists group(s) 4 twice" in result.stderr
+    assert "Input should be" not in result.stderr  # the validator's own words are not shown

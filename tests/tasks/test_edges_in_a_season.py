@@ -94,3 +94,25 @@ def test_a_tie_at_the_cap_and_a_rounded_threshold(loaded_hanoi, db):
     band_sentence = ("Chỉ số chính xác 89,995% được làm tròn thành 90,00%, đạt ngưỡng 90% của loại Tốt: theo quy "
                      "định, xếp loại theo chỉ số công bố (2 chữ số thập phân).")
     assert band_sentence in plain(rounded) and band_sentence in page
+
+
+def test_the_recomputation_finds_a_published_result_changed_by_hand(loaded_hanoi, db):
+    """A rank, a band and a deciding rule edited in the published table are each listed, against the score
+    lines; a rule note removed by hand is a difference too (letters and the report publish it)."""
+    from sqlalchemy import update
+
+    from tasks.recompute import recompute_cycle
+    from tests.seasons import TIED
+
+    drive_to_scored(db)
+    with session_scope(db) as session:
+        ids = dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_([*TIED, "SNV"]))).all())
+        session.execute(update(UnitResult).where(UnitResult.unit_id == ids[TIED[0]]).values(decided_by="[]"))
+        session.execute(update(UnitResult).where(UnitResult.unit_id == ids["SNV"]).values(
+            rank_in_block=UnitResult.rank_in_block + 1, band="Yếu"))
+    with session_scope(db) as session:
+        found = recompute_cycle(session, "hanoi-2023")
+    listed = {(d.subject, d.what) for d in found.differences}
+    assert {(TIED[0], "decided_by"), ("SNV", "rank_in_block"), ("SNV", "band")} <= listed
+    assert ("block:so", "band_count") in listed  # the report's count of the band moved with it
+    assert next(d for d in found.differences if d.what == "decided_by").recomputed == "tie"
