@@ -39,6 +39,8 @@ def recompute_command(cycle: CycleOption, db: DbOption = "", as_json: JsonOption
     def shown(what: str, value: str) -> str:
         """A figure as the reader writes it: an index with its published decimals (99,10), points as kept,
         yes or no, the deciding rules in words."""
+        if what == "inputs":
+            return t(f"recompute.{value}")
         if what == "decided_by":
             return ", ".join(t(f"recompute.rule.{rule}") for rule in value.split(", ") if rule) or "—"
         if value in ("True", "False"):

@@ -76,6 +76,9 @@ def recompute_cycle(session: Session, cycle_id: str) -> Recomputation:
     prior = {p.unit_code: p for p in session.execute(select(PriorResult).where(
         PriorResult.cycle_id == cycle_id, PriorResult.year == cycle.year - 1)).scalars()}
     mine: dict[int, dict[str, Any]] = {}
+    for unit_id in [i for i in published if i not in lines]:
+        _note(found, units[unit_id].code, [("inputs", "present", "absent")])
+        del published[unit_id]
     for unit_id in published:
         appraisal, survey, rate = lines[unit_id]
         per_field = {code: Fraction(0) for code in fields}
@@ -125,8 +128,10 @@ def _lines_in_force(session: Session, cycle_id: str, unit_ids: set[int],
     appraisal_kind = "appraised_round2" if round2 else "appraised_round1"
     for unit_id in unit_ids:
         final = newest.get((unit_id, "council_final"))
-        appraisal = final if final is not None and not final.withdrawn else newest[(unit_id, appraisal_kind)]
-        survey = newest[(unit_id, "survey")]
+        appraisal = final if final is not None and not final.withdrawn else newest.get((unit_id, appraisal_kind))
+        survey = newest.get((unit_id, "survey"))
+        if appraisal is None or survey is None:  # a result with no inputs to compute it from: a difference
+            continue
         chosen[unit_id] = (appraisal.id, survey.id)  # type: ignore[assignment]
         rates[unit_id] = survey.satisfaction_percent
     wanted = {version_id for pair in chosen.values() for version_id in pair}
