@@ -86,7 +86,7 @@ hostile: install
 	$(BIN)/python benchmarks/hostile.py
 
 # Seasons of 52, 3,321 and 10,000 synthetic units on SQLite and PostgreSQL: benchmarks/RESULTS.md.
-BENCH_SIZES ?= 52 3321 10000
+BENCH_SIZES ?= 52 3321 10000 30000
 bench: install
 	@rm -f benchmarks/runs.jsonl
 	@pg=$$($(BIN)/python tests/postgres_url.py); \

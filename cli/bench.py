@@ -94,7 +94,12 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
                         idle.append(clock.perf_counter() - started)
                 figures["idle_tick_s"] = round(sorted(idle)[2], 3)
                 figures["idle_tick_max_s"] = round(max(idle), 3)
+                say("the plain Prefect design …")
+                figures.update(_time_naive(url, work, units, figures["season_s"]))
+            say("the floor: the season's rows and mails, plainly …")
+            figures.update(_time_floor(url, definition.id, figures, port))
             figures["scoring_s"] = _time_scoring(url, definition.id)
+            figures["scoring_share_of_season"] = round(figures["scoring_s"] / figures["season_s"], 4)
             say("transitions against raw SQL …")
             figures.update(_time_transitions(url, work, units))
             say("imports …")
@@ -163,6 +168,52 @@ def _season_counts(url: str, cycle_id: str) -> dict[str, int]:
         announced = session.scalar(select(func.count()).select_from(Unit).where(
             Unit.cycle_id == cycle_id, Unit.state == "announced"))
     return {"season_mails": sent or 0, "announced": announced or 0}
+
+
+NAIVE_UNITS = 200  # the plain Prefect design runs this many units (fewer when the bench has fewer), scaled to N
+
+
+def _time_naive(url: str, work: Path, units: int, season_s: float) -> dict[str, Any]:
+    """A task run per unit per step for a few hundred units on the same server, scaled to N units."""
+    from sqlalchemy import select
+
+    from flows.naive import time_naive
+    from models.db import session_scope
+    from models.tables import Unit
+    from tasks.runtime import engine_for
+
+    sample = min(units, NAIVE_UNITS)
+    cycle_id = _register_copy(url, work, sample, "naive")
+    with session_scope(engine_for(url)) as session:
+        codes = list(session.execute(select(Unit.code).where(Unit.cycle_id == cycle_id)).scalars())
+    seconds, runs = time_naive(url, cycle_id, codes, datetime.now().astimezone())
+    scaled = seconds / sample * units
+    return {"naive_units": sample, "naive_task_runs": runs, "naive_measured_s": round(seconds, 2),
+            "naive_prefect_s": round(scaled, 1), "speedup_vs_naive_prefect": round(scaled / season_s, 1)}
+
+
+def _time_floor(url: str, cycle_id: str, figures: dict[str, Any], port: int) -> dict[str, Any]:
+    """The season's essential work, plainly: its mails with raw smtplib, its rows with the driver."""
+    from sqlalchemy import select
+
+    from cli.bench_floor import floor_mails, floor_rows
+    from models.db import session_scope
+    from models.settings import Settings
+    from models.tables import OutboxMessage
+    from notifications.smtp import compose
+    from tasks.runtime import engine_for
+
+    engine = engine_for(url)
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port)
+    with session_scope(engine) as session:
+        sample = list(session.execute(select(OutboxMessage).where(OutboxMessage.cycle_id == cycle_id)
+                                      .order_by(OutboxMessage.id).limit(500)).scalars())
+        payloads = [(e.sender, e.recipients, e.payload) for e in (compose(m, settings) for m in sample)]
+    mail_s = floor_mails(payloads, figures["season_mails"], port, settings.smtp_connections)
+    rows = floor_rows(engine, cycle_id, figures["ticks"])
+    floor_s = mail_s + rows["floor_rows_s"]
+    return {"floor_mails_s": round(mail_s, 2), **rows, "floor_s": round(floor_s, 2),
+            "season_ratio_vs_floor": round(figures["season_s"] / floor_s, 2) if floor_s else None}
 
 
 def _time_scoring(url: str, cycle_id: str) -> float:
