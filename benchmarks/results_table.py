@@ -35,8 +35,10 @@ COLUMNS = ("season_s", "floor_s", "season_ratio_vs_floor", "naive_prefect_s", "s
 def main(source: Path, target: Path) -> None:
     runs = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     lines = ["# Benchmark results", "",
-             f"`make bench` on {runs[0]['machine'] if runs else platform.machine()}, commit {_commit()}, "
-             f"{runs[0]['at'] if runs else ''} to {runs[-1]['at'] if runs else ''}.",
+             f"On {runs[0]['machine'] if runs else platform.machine()}, commit {_commit()}, "
+             f"{runs[0]['at'] if runs else ''} to {runs[-1]['at'] if runs else ''}; sizes run: "
+             f"{', '.join(_sizes(runs))} (`make bench` runs 52, "
+             "3,321, 10,000 and 30,000 units on both databases).",
              "Each row is one `parindex bench --units N --db … --json` run (one process). Machines of this kind "
              "differ up to 3× in speed, so every goal is a ratio measured in the same run, on the same database, "
              "Prefect server and SMTP sink: the floor (the season's rows and mails written plainly), the plain "
@@ -92,6 +94,8 @@ def growth_section(runs: list[dict]) -> list[str]:
                 verdict = "no faster than linear ✓" if ratio <= linear else "faster than linear ✗"
                 lines.append(f"- {database}: season_s grows ×{ratio:.2f} from {small:,} to {large:,} units "
                              f"(×{linear:.2f}): {verdict}")
+    if len(lines) == 2:
+        lines.append("Not measured: it needs 3,321 and 10,000 units, or 10,000 and 30,000, on the same database.")
     return [*lines, ""]
 
 
@@ -113,6 +117,10 @@ def cpu_section(runs: list[dict]) -> list[str]:
         lines.append(f"| {run['database']} | {run['units']:,} | {cpu['parindex']} | {cpu['prefect_server']} | "
                      f"{cpu['smtp_sink']} | {total:.1f} | {total / cores:.1f} | {run['season_s']} |")
     return [*lines, ""]
+
+
+def _sizes(runs: list[dict]) -> list[str]:
+    return [f"{database} {units:,}" for database, units in sorted({(r["database"], r["units"]) for r in runs})]
 
 
 def _commit() -> str:
