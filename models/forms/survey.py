@@ -32,6 +32,7 @@ from models.forms.parse import Catalogue, add, checked, first_time, leaf_of, row
 from models.forms.problems import FormProblems
 from models.forms.readers import Sheet
 from models.forms.values import is_blank, percentage, points, text, whole_number
+from models.scoring import round_half_up
 from models.words import word
 
 SurveyPoints = dict[str, dict[str, Decimal]]  # unit → survey leaf → points
@@ -91,9 +92,7 @@ def _mean_share(unit: str, leaf: CriterionDef, by_group: dict[int, list[Decimal]
 
 def _share(maximum: Decimal, share: Fraction) -> Decimal:
     """maximum × share, rounded once, half up, to the three decimals points are kept with."""
-    exact = Fraction(maximum) * share * 1000
-    whole = int(exact)  # non-negative: floor
-    return Decimal(whole + (1 if exact - whole >= Fraction(1, 2) else 0)) / 1000
+    return round_half_up(Fraction(maximum) * share, 3)
 
 
 def _direct_points(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems, found: SurveyPoints) -> None:
