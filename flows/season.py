@@ -3,10 +3,13 @@ with a seeded outside world acting between ticks. The clock is the only differen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
+
+from prefect.context import SyncClientContext
 
 from flows.tick import tick
 from models.cycle_context import load_context
@@ -48,32 +51,41 @@ def replay_season(*, database_url: str, cycle_id: str, seed: int,
     season_end = ctx.calendar.at_local(ctx.spec.season.to + timedelta(days=1), time(0))
     pending: list[WorldEvent] = list(world.events)
     report = ReplayReport()
-    now = season_start
-    _tick(ticker, cycle_id, database_url, now, report, progress, "season opens")
-    while now < season_end:
-        with session_scope(engine) as session:
-            checkpoints = upcoming_checkpoints(session, ctx, after=now)
-            digest = _next_digest(ctx, now) if has_overdue(session, ctx) else None
-        triggering = next((event.at for event in pending if event.triggers_tick), None)
-        ticks = [c.at for c in checkpoints[:1]] + [t for t in (digest, triggering) if t is not None]
-        if not ticks and not pending:
-            break
-        # Everything the world does up to the next tick, in one transaction (an event a savepoint).
-        horizon = min(ticks) if ticks else pending[-1].at
-        if horizon >= season_end:
-            break
-        acting = [event for event in pending if event.at <= horizon]
-        pending = [event for event in pending if event.at > horizon]
-        _act_all(engine, ctx, world, acting, report)
-        now = horizon
-        if ticks:
-            is_checkpoint = bool(checkpoints) and checkpoints[0].at == now
-            why = ", ".join(checkpoints[0].reasons) if is_checkpoint else "inputs arrived" if now == triggering \
-                else "digest"
-            _tick(ticker, cycle_id, database_url, now, report, progress, why)
-        with session_scope(engine) as session:
-            pending = sorted(pending + world.reactions(session, ctx, now))
+    with _one_prefect_client(ticker):
+        now = season_start
+        _tick(ticker, cycle_id, database_url, now, report, progress, "season opens")
+        while now < season_end:
+            with session_scope(engine) as session:
+                checkpoints = upcoming_checkpoints(session, ctx, after=now)
+                digest = _next_digest(ctx, now) if has_overdue(session, ctx) else None
+            triggering = next((event.at for event in pending if event.triggers_tick), None)
+            ticks = [c.at for c in checkpoints[:1]] + [t for t in (digest, triggering) if t is not None]
+            if not ticks and not pending:
+                break
+            # Everything the world does up to the next tick, in one transaction (an event a savepoint).
+            horizon = min(ticks) if ticks else pending[-1].at
+            if horizon >= season_end:
+                break
+            acting = [event for event in pending if event.at <= horizon]
+            pending = [event for event in pending if event.at > horizon]
+            _act_all(engine, ctx, world, acting, report)
+            now = horizon
+            if ticks:
+                is_checkpoint = bool(checkpoints) and checkpoints[0].at == now
+                why = ", ".join(checkpoints[0].reasons) if is_checkpoint else "inputs arrived" if now == triggering \
+                    else "digest"
+                _tick(ticker, cycle_id, database_url, now, report, progress, why)
+            with session_scope(engine) as session:
+                pending = sorted(pending + world.reactions(session, ctx, now))
     return report
+
+
+@contextmanager
+def _one_prefect_client(ticker: Ticker) -> Iterator[None]:
+    """Ticks in this process share one Prefect client: each tick and stage run would otherwise open its own,
+    with a TLS context and a server version check apiece."""
+    with SyncClientContext.get_or_create() if ticker is run_tick_flow else nullcontext():
+        yield
 
 
 def _act_all(engine, ctx, world: World, events: list[WorldEvent], report: ReplayReport) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import Flow, flow, get_run_logger
+from prefect.context import TagsContext
 
 from models.stages import Stage
 from models.words import word
@@ -33,8 +34,11 @@ def stage_flow(stage: Stage) -> Flow:
           log_prints=False)
     def run_stage(cycle_id: str, at: datetime | None = None) -> dict[str, int]:
         instant = at or wall_clock()
-        changes = advance_assignments(cycle_id, stage.value, instant)
-        result = {**changes, "units_moved": move_units(cycle_id, stage.value, instant)}
+        # The stage's run carries the tick's tags (cycle, stage); its task runs do not: a tagged task run first
+        # asks the server for concurrency slots of each tag, a round trip per task for limits nobody set.
+        with TagsContext(current_tags=set()):
+            changes = advance_assignments(cycle_id, stage.value, instant)
+            result = {**changes, "units_moved": move_units(cycle_id, stage.value, instant)}
         get_run_logger().info(word("stage.summary", stage=word(stage.value), opened=result["opened"],
                                    overdue=result["overdue"], completed=result["completed"],
                                    moved=result["units_moved"]))

@@ -2,14 +2,13 @@
 
 A self-assessment form differs from unit to unit only in the unit's code and name: it is written once per
 cycle (and definition) with placeholders, and each unit's copy is that workbook with its code and name put in
-(a few milliseconds, where writing a workbook takes fifty: ten thousand opening mails are not ten minutes of
-openpyxl)."""
+(tasks.form_copies: under a millisecond, where writing a workbook takes fifty: ten thousand opening mails are
+not ten minutes of openpyxl)."""
 
 from __future__ import annotations
 
-import io
 import tempfile
-import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -19,12 +18,14 @@ from sqlalchemy.engine import Engine
 from models.db import session_scope
 from models.tables import Cycle, OutboxMessage, Unit
 from notifications.mime import FilePart
+from tasks.form_copies import WorkbookCopies
 from tasks.form_templates import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORM_FILE_NAMES = {"self-assessment": "tu-danh-gia", "explanation": "giai-trinh"}
+SHARED_KIND = "self-assessment"  # the same for every unit but its code and name: one workbook, copied
 CODE_MARK, NAME_MARK = "PARINDEXUNITCODE0", "PARINDEXUNITNAME0"
-_blank_forms: dict[tuple[str, str], bytes] = {}  # (cycle, definition hash) → the form with placeholders
+_blank_forms: dict[tuple[str, str], WorkbookCopies] = {}  # (cycle, definition hash) → the form, placeholders in
 
 
 def form_attachment(kind: str, unit_code: str) -> str:
@@ -32,29 +33,74 @@ def form_attachment(kind: str, unit_code: str) -> str:
     return f"form:{kind}:{unit_code}"
 
 
-def files_of(engine: Engine, message: OutboxMessage) -> list[FilePart]:
-    """The files of a message's descriptor; none when it has none."""
+def _form_of(message: OutboxMessage) -> tuple[str, str] | None:
+    """(kind, unit code) of the form a message carries, or None."""
     what, _, rest = message.attachment.partition(":")
     if what != "form":
-        return []
+        return None
     kind, _, unit_code = rest.partition(":")
-    return [prefilled_form(engine, message.cycle_id, kind, unit_code)]
+    return kind, unit_code
+
+
+class BatchFiles:
+    """The files of a batch of messages being sent: the units' names and the shared forms read once for the
+    batch, each unit's copy made when its message goes."""
+
+    def __init__(self, engine: Engine, messages: Sequence[OutboxMessage]) -> None:
+        self.engine = engine
+        wanted = {(m.cycle_id, form[1]) for m in messages if (form := _form_of(m)) and form[0] == SHARED_KIND}
+        self.names: dict[tuple[str, str], str] = {}
+        self.blanks: dict[str, WorkbookCopies] = {}
+        if wanted:
+            cycles = sorted({cycle_id for cycle_id, _ in wanted})
+            with session_scope(engine) as session:
+                rows = session.execute(select(Unit.cycle_id, Unit.code, Unit.name).where(
+                    Unit.cycle_id.in_(cycles), Unit.code.in_(sorted({code for _, code in wanted})))).all()
+                self.names = {(cycle_id, code): name for cycle_id, code, name in rows}
+                self.blanks = {cycle_id: _blank(session, cycle_id) for cycle_id in cycles}
+
+    def of(self, message: OutboxMessage) -> list[FilePart]:
+        """The message's files; LookupError when its unit is gone."""
+        form = _form_of(message)
+        if form is None:
+            return []
+        kind, unit_code = form
+        if kind != SHARED_KIND:
+            return [prefilled_form(self.engine, message.cycle_id, kind, unit_code)]
+        name = self.names.get((message.cycle_id, unit_code))
+        if name is None:
+            raise LookupError(f"{unit_code!r} is not a unit of {message.cycle_id}")
+        return [_unit_copy(self.blanks[message.cycle_id], kind, message.cycle_id, unit_code, name)]
 
 
 def prefilled_form(engine: Engine, cycle_id: str, kind: str, unit_code: str) -> FilePart:
     """A unit's form (self-assessment or explanation) as an .xlsx file's bytes, named for the unit."""
-    name = f"{FORM_FILE_NAMES[kind]}-{cycle_id}-{unit_code}.xlsx"
-    if kind == "self-assessment":
-        with session_scope(engine) as session:
+    with session_scope(engine) as session:
+        if kind == SHARED_KIND:
             unit_name = session.scalar(select(Unit.name).where(Unit.cycle_id == cycle_id, Unit.code == unit_code))
             if unit_name is None:
                 raise LookupError(f"{unit_code!r} is not a unit of {cycle_id}")
-            key = (cycle_id, session.scalar(select(Cycle.definition_hash).where(Cycle.id == cycle_id)) or "")
-            if key not in _blank_forms:
-                _blank_forms[key] = _written(session, kind, cycle_id, None)
-        return FilePart(name, XLSX, _with_unit(_blank_forms[key], unit_code, unit_name))
-    with session_scope(engine) as session:
-        return FilePart(name, XLSX, _written(session, kind, cycle_id, unit_code))
+            return _unit_copy(_blank(session, cycle_id), kind, cycle_id, unit_code, unit_name)
+        return FilePart(_file_name(kind, cycle_id, unit_code), XLSX, _written(session, kind, cycle_id, unit_code))
+
+
+def _file_name(kind: str, cycle_id: str, unit_code: str) -> str:
+    return f"{FORM_FILE_NAMES[kind]}-{cycle_id}-{unit_code}.xlsx"
+
+
+def _blank(session, cycle_id: str) -> WorkbookCopies:  # type: ignore[no-untyped-def]
+    """The cycle's shared form, written once per definition."""
+    key = (cycle_id, session.scalar(select(Cycle.definition_hash).where(Cycle.id == cycle_id)) or "")
+    if key not in _blank_forms:
+        _blank_forms[key] = WorkbookCopies(_written(session, SHARED_KIND, cycle_id, None),
+                                           (CODE_MARK.encode(), NAME_MARK.encode()))
+    return _blank_forms[key]
+
+
+def _unit_copy(blank: WorkbookCopies, kind: str, cycle_id: str, unit_code: str, unit_name: str) -> FilePart:
+    """The shared workbook with the unit's code and name where the placeholders are."""
+    data = blank.copy({CODE_MARK.encode(): escape(unit_code).encode(), NAME_MARK.encode(): escape(unit_name).encode()})
+    return FilePart(_file_name(kind, cycle_id, unit_code), XLSX, data)
 
 
 def _written(session, kind: str, cycle_id: str, unit_code: str | None) -> bytes:  # type: ignore[no-untyped-def]
@@ -70,17 +116,3 @@ def _written(session, kind: str, cycle_id: str, unit_code: str | None) -> bytes:
         else:
             write_template(session, kind=kind, cycle_id=cycle_id, out=out, unit=unit_code)
         return out.read_bytes()
-
-
-def _with_unit(blank: bytes, code: str, name: str) -> bytes:
-    """The shared workbook with the unit's code and name where the placeholders are."""
-    marks = {CODE_MARK.encode(): escape(code).encode(), NAME_MARK.encode(): escape(name).encode()}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(blank)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename.endswith(".xml"):
-                for mark, value in marks.items():
-                    data = data.replace(mark, value)
-            target.writestr(item, data)
-    return out.getvalue()

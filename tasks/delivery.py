@@ -19,7 +19,7 @@ from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
 from notifications.smtp import CycleHeading, compose, send, smtp_connection
-from tasks.attachments import files_of
+from tasks.attachments import BatchFiles
 from tasks.leadership import delivering
 
 BATCH = 500
@@ -88,10 +88,11 @@ def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at:
     report = DeliveryReport()
     sent_now: set[int] = set()
     try:
+        files = BatchFiles(engine, batch)
         with smtp_connection(settings) as client, _marking_connection(engine) as marks:
             for message in batch:
                 try:
-                    send(client, compose(message, settings, files_of(engine, message), heading=heading, at=at))
+                    send(client, compose(message, settings, files.of(message), heading=heading, at=at))
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError, LookupError) as refused:
                     _record_failure(engine, message, at, refused, report)
                     continue
