@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -38,10 +39,17 @@ def number(value: object, language: str = "vi", places: int | None = None, most:
     amount = _decimal(value)
     if amount is None:
         return "" if value is None else str(value)
+    return _laid_out(amount, _locale(language), places, most)
+
+
+@lru_cache(maxsize=8192)
+def _laid_out(amount: Decimal, locale: str, places: int | None, most: int) -> str:
+    """Babel's layout of a rounded amount; a season's letters print the same few thousand values again and
+    again (equal Decimals such as 1.0 and 1.00 round to the same digits, so they may share an entry)."""
     amount = amount.quantize(Decimal(1).scaleb(-(most if places is None else places)), rounding=ROUND_HALF_UP)
     decimals = "0" * places if places is not None else "#" * most
     pattern = f"#,##0.{decimals}" if decimals else "#,##0"
-    return format_decimal(amount, format=pattern, locale=_locale(language), decimal_quantization=False)
+    return format_decimal(amount, format=pattern, locale=locale, decimal_quantization=False)
 
 
 def percent(value: object, language: str = "vi", places: int | None = None) -> str:
