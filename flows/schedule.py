@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -77,7 +79,9 @@ def sync_checkpoints(scheduler: BackgroundScheduler, *, cycle_id: str, now: date
         ahead = upcoming_checkpoints(session, load_context(session, cycle_id), after=now)
     wanted = {f"{cycle_id}:{point.job_id}": point for point in ahead}
     for job_id in checkpoint_job_ids(scheduler, cycle_id) - set(wanted):
-        scheduler.remove_job(job_id)
+        # A run-once job may have run, and been dropped by the scheduler itself, since it was listed.
+        with suppress(JobLookupError):
+            scheduler.remove_job(job_id)
     for job_id, point in wanted.items():
         scheduler.add_job(run_tick_job, DateTrigger(run_date=point.at), id=job_id, args=[cycle_id, work_pool],
                           name=f"tick {cycle_id} ({', '.join(point.reasons)})", replace_existing=True,
