@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,9 +28,9 @@ _known: dict[Path, str] = {}  # read once per process: a tick signs a link in ev
 
 def web_secret(settings: Settings) -> str:
     """The portal's secret, created the first time (0600)."""
-    path = Path(settings.web_secret_file).resolve()
+    path = Path(os.getcwd(), settings.web_secret_file)  # as resolve() would, without its system calls
     if path not in _known:
-        _known[path] = _read_or_create(path)
+        _known[path] = _read_or_create(path.resolve())
     return _known[path]
 
 
@@ -54,7 +55,12 @@ def _read_or_create(path: Path) -> str:
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(web_secret(settings), salt=SIGN_IN_SALT)
+    return _serializer_for(web_secret(settings))
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=SIGN_IN_SALT)
 
 
 @dataclass(frozen=True)
