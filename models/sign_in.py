@@ -28,7 +28,7 @@ _known: dict[Path, str] = {}  # read once per process: a tick signs a link in ev
 
 def web_secret(settings: Settings) -> str:
     """The portal's secret, created the first time (0600)."""
-    path = Path(os.getcwd(), settings.web_secret_file)  # as resolve() would, without its system calls
+    path = Path(os.getcwd(), settings.web_secret_file)  # the key; resolved (system calls) only when first read
     if path not in _known:
         _known[path] = _read_or_create(path.resolve())
     return _known[path]

@@ -69,7 +69,7 @@ class BatchFiles:
             return [prefilled_form(self.engine, message.cycle_id, kind, unit_code)]
         name = self.names.get((message.cycle_id, unit_code))
         if name is None:
-            raise LookupError(f"{unit_code!r} is not a unit of {message.cycle_id}")
+            raise _no_such_unit(message.cycle_id, unit_code)
         return [_unit_copy(self.blanks[message.cycle_id], kind, message.cycle_id, unit_code, name)]
 
 
@@ -79,9 +79,13 @@ def prefilled_form(engine: Engine, cycle_id: str, kind: str, unit_code: str) -> 
         if kind == SHARED_KIND:
             unit_name = session.scalar(select(Unit.name).where(Unit.cycle_id == cycle_id, Unit.code == unit_code))
             if unit_name is None:
-                raise LookupError(f"{unit_code!r} is not a unit of {cycle_id}")
+                raise _no_such_unit(cycle_id, unit_code)
             return _unit_copy(_blank(session, cycle_id), kind, cycle_id, unit_code, unit_name)
         return FilePart(_file_name(kind, cycle_id, unit_code), XLSX, _written(session, kind, cycle_id, unit_code))
+
+
+def _no_such_unit(cycle_id: str, unit_code: str) -> LookupError:
+    return LookupError(f"{unit_code!r} is not a unit of {cycle_id}")
 
 
 def _file_name(kind: str, cycle_id: str, unit_code: str) -> str:

@@ -21,23 +21,22 @@ _END = struct.Struct("<IHHHHIIH")
 _VERSION = 20  # 2.0: deflate
 _DEFLATED = 8
 _UTF8_NAME = 0x800  # general purpose flag bit 11: the name is UTF-8
-_DOS_DATE = (1980 - 1980) << 9 | 1 << 5 | 1  # 1980-01-01, as openpyxl writes its members
+_DOS_DATE = 0x21  # 1980-01-01, ZIP's first day: a copy's bytes do not depend on when it is made
 
 
 @dataclass(frozen=True)
 class _Member:
     name: bytes
-    data: bytes  # uncompressed: filled in per copy when `marked`
+    size: int  # uncompressed
     crc: int
     compressed: bytes
-    marked: bool
+    template: bytes | None  # the uncompressed bytes of a member with placeholders, filled in per copy
 
 
 class WorkbookCopies:
     """A workbook whose members may hold placeholders; `copy` fills them in."""
 
     def __init__(self, workbook: bytes, placeholders: tuple[bytes, ...]) -> None:
-        self.placeholders = placeholders
         with zipfile.ZipFile(io.BytesIO(workbook)) as source:
             self.members = [_member(info.filename, source.read(info), placeholders) for info in source.infolist()]
 
@@ -45,18 +44,18 @@ class WorkbookCopies:
         """The workbook with each placeholder replaced by its value (already XML-escaped)."""
         out, central = bytearray(), bytearray()
         for member in self.members:
-            if member.marked:
-                data = member.data
+            if member.template is not None:
+                data = member.template
                 for placeholder, value in values.items():
                     data = data.replace(placeholder, value)
-                member = _Member(member.name, data, zlib.crc32(data), _deflate(data), True)
+                member = _Member(member.name, len(data), zlib.crc32(data), _deflate(data), data)
             offset = len(out)
             flags = 0 if member.name.isascii() else _UTF8_NAME
             out += _LOCAL.pack(0x04034B50, _VERSION, flags, _DEFLATED, 0, _DOS_DATE, member.crc,
-                               len(member.compressed), len(member.data), len(member.name), 0)
+                               len(member.compressed), member.size, len(member.name), 0)
             out += member.name + member.compressed
             central += _CENTRAL.pack(0x02014B50, _VERSION, _VERSION, flags, _DEFLATED, 0, _DOS_DATE, member.crc,
-                                     len(member.compressed), len(member.data), len(member.name), 0, 0, 0, 0, 0,
+                                     len(member.compressed), member.size, len(member.name), 0, 0, 0, 0, 0,
                                      offset) + member.name
         end = _END.pack(0x06054B50, 0, 0, len(self.members), len(self.members), len(central), len(out), 0)
         return bytes(out + central + end)
@@ -64,7 +63,7 @@ class WorkbookCopies:
 
 def _member(name: str, data: bytes, placeholders: tuple[bytes, ...]) -> _Member:
     marked = any(placeholder in data for placeholder in placeholders)
-    return _Member(name.encode("utf-8"), data, zlib.crc32(data), _deflate(data), marked)
+    return _Member(name.encode("utf-8"), len(data), zlib.crc32(data), _deflate(data), data if marked else None)
 
 
 def _deflate(data: bytes) -> bytes:
