@@ -19,6 +19,7 @@ from apscheduler.events import EVENT_JOB_EXECUTED
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -39,6 +40,22 @@ TICK_DEPLOYMENT = "tick/tick"
 
 class TickDeploymentMissing(Refused):
     """`serve --work-pool` without the `tick` deployment on that pool: ticks would go nowhere."""
+
+
+class CheckpointScheduler(BackgroundScheduler):
+    """APScheduler 3's background scheduler, without its race on shutdown.
+
+    `shutdown` marks the scheduler stopped and then closes its executors under the job stores' lock. A
+    scheduler thread woken just before (by `resume`, or a job coming due) could still go through the due jobs
+    afterwards: submit to a closed executor and fail to drop a run-once job, which kills the thread with a
+    traceback. Looking at the state under the same lock closes that window: either the thread sees "stopped"
+    and does nothing, or it finishes this round before the executors close."""
+
+    def _process_jobs(self):  # type: ignore[no-untyped-def]
+        with self._jobstores_lock:  # re-entrant: the parent takes it again
+            if self.state == STATE_STOPPED:
+                return None
+            return super()._process_jobs()
 
 
 def check_tick_deployment(work_pool: str) -> None:
@@ -68,11 +85,11 @@ def run_tick_job(cycle_id: str, work_pool: str | None = None) -> None:
     tick(cycle_id=cycle_id)
 
 
-def checkpoint_job_ids(scheduler: BackgroundScheduler, cycle_id: str) -> set[str]:
+def checkpoint_job_ids(scheduler: CheckpointScheduler, cycle_id: str) -> set[str]:
     return {job.id for job in scheduler.get_jobs() if job.id.startswith(f"{cycle_id}:checkpoint-")}
 
 
-def sync_checkpoints(scheduler: BackgroundScheduler, *, cycle_id: str, now: datetime,
+def sync_checkpoints(scheduler: CheckpointScheduler, *, cycle_id: str, now: datetime,
                      work_pool: str | None = None) -> list[Checkpoint]:
     """Make the scheduled jobs equal the checkpoints still ahead: add new, drop obsolete. Returns them."""
     with session_scope(engine_for(database_url())) as session:
@@ -89,14 +106,14 @@ def sync_checkpoints(scheduler: BackgroundScheduler, *, cycle_id: str, now: date
     return ahead
 
 
-def missed_checkpoints(scheduler: BackgroundScheduler, cycle_id: str, now: datetime) -> list[str]:
+def missed_checkpoints(scheduler: CheckpointScheduler, cycle_id: str, now: datetime) -> list[str]:
     """Checkpoint jobs whose time passed while nothing ran (the scheduler was down)."""
     return [job.id for job in scheduler.get_jobs()
             if job.id.startswith(f"{cycle_id}:checkpoint-") and job.next_run_time and job.next_run_time < now]
 
 
-def build_scheduler(*, cycle_ids: list[str], work_pool: str | None = None) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=normalise_url(database_url()),
+def build_scheduler(*, cycle_ids: list[str], work_pool: str | None = None) -> CheckpointScheduler:
+    scheduler = CheckpointScheduler(jobstores={"default": SQLAlchemyJobStore(url=normalise_url(database_url()),
                                                                             tablename="apscheduler_jobs")},
                                     timezone="UTC")
     with session_scope(engine_for(database_url())) as session:

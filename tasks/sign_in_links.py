@@ -38,7 +38,7 @@ def mail_sign_in_links(engine: Engine, settings: Settings, address: str, *, at: 
                                        render("signin", context, language=settings.language), None))
         enqueue(session, messages, at=at)
         queued = session.execute(select(OutboxMessage.cycle_id, OutboxMessage.id).where(
-            OutboxMessage.idempotency_key.in_([m.idempotency_key for m in messages]))).tuples().all()
+            OutboxMessage.idempotency_key.in_([m.idempotency_key for m in messages]))).all()
     # sent now: the unit is waiting (left to the delivery under way, or the next tick, if it cannot go now)
     return sum(deliver_now(engine, settings, cycle_id, [message_id], at=at).sent for cycle_id, message_id in queued)
 

@@ -18,7 +18,7 @@ import pytest
 from cli.orchestration import PrefectServer
 from tests.production.conftest import SECRET, with_password
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")]
 PARINDEX = [sys.executable, "-c", "from cli.main import main; main()"]
 
 

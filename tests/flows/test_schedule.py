@@ -5,11 +5,16 @@ import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from flows.schedule import build_scheduler, checkpoint_job_ids, missed_checkpoints, serve, sync_checkpoints
 from models.settings import get_settings
 from tasks.dashboard.naming import describe_checkpoint
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+# A traceback in the scheduler's thread (a shutdown racing a job coming due) is a failure, not a warning:
+# `serve` would print it to the coordinator and stop scheduling.
+pytestmark = [pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")]
 
 
 def test_jobs_follow_the_checkpoints_and_downtime_is_noticed(loaded_hanoi, database_url, monkeypatch):

@@ -5,12 +5,14 @@ attached; the coordinator sees the unit's cell change; then the round-1 draft ex
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from sqlalchemy import func, select, update
 
 from models.cycle_context import load_context
@@ -48,7 +50,7 @@ def sign_in_from_mail(page, world: PortalWorld, code: str, kind: str = "opened")
     unit = world.unit(code)
     page.goto(world.link_in(world.mail_to(unit.email, kind)))
     page.click("#open-session")
-    page.wait_for_load_state()
+    expect(page).to_have_url(re.compile(r"/unit(/|$)"))  # the session opened: the link's target, not the sign-in page
 
 
 def staff_page(browser, served: str, username: str):  # type: ignore[no-untyped-def]
@@ -58,6 +60,7 @@ def staff_page(browser, served: str, username: str):  # type: ignore[no-untyped-
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button")
+    expect(page).to_have_url(re.compile(r"/staff$"))  # signed in: the login page sends staff to their home
     return page
 
 
@@ -93,7 +96,7 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     before = counts(world)
     page.set_input_files("#upload-self-assessment input[type=file]", str(broken))
     page.click("#upload-self-assessment button")
-    assert page.is_visible("#refused")
+    expect(page.locator("#refused")).to_be_visible()  # waits for the answer to the upload, not the page before it
     problems = page.inner_text("#problems")
     assert "above-maximum" in problems and str(leaf[0].row) in problems and "Điểm" in problems
     assert "Điểm lớn hơn điểm tối đa của tiêu chí" in problems
@@ -104,7 +107,7 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     page.goto(f"{served}/unit")
     page.set_input_files("#upload-self-assessment input[type=file]", str(filled))
     page.click("#upload-self-assessment button")
-    assert page.is_visible("#accepted")
+    expect(page.locator("#accepted")).to_be_visible()
     with session_scope(world.engine) as session:
         version = session.scalar(select(ScoreVersion).where(ScoreVersion.kind == ScoreKind.SELF_ASSESSED.value))
         assert (version.actor, version.source) == ("unit:SNV", form.name)
@@ -116,8 +119,8 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     (tmp_path / "not-a-pdf.pdf").write_bytes(b"MZ\x90\x00 an executable")
     page.set_input_files("input[name=files]", [str(tmp_path / "quyet-dinh.pdf"), str(tmp_path / "not-a-pdf.pdf")])
     page.click("#evidence-form button")
-    assert "quyet-dinh.pdf" in page.inner_text("#evidence")
-    assert "not-a-pdf.pdf: Không phải loại tệp được nhận làm tài liệu kiểm chứng" in page.inner_text("main")
+    expect(page.locator("#evidence")).to_contain_text("quyet-dinh.pdf")
+    expect(page.locator("main")).to_contain_text("not-a-pdf.pdf: Không phải loại tệp được nhận làm tài liệu kiểm chứng")
     with session_scope(world.engine) as session:
         (kept,) = session.execute(select(EvidenceFile)).scalars().all()
         assert (kept.criterion_code, kept.content_type, kept.actor) == (criterion, "application/pdf", "unit:SNV")
@@ -141,8 +144,8 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     operator.fill("#extend-form input[name=until]", "28/12/2021")
     operator.fill("#extend-form input[name=reason]", "Đơn vị đề nghị do thay đổi nhân sự")
     operator.click("#extend-form button")
-    assert "28/12/2021" in operator.inner_text("#notice")
-    assert "operator:operator1" in operator.inner_text("#history")
+    expect(operator.locator("#notice")).to_contain_text("28/12/2021")
+    expect(operator.locator("#history")).to_contain_text("operator:operator1")
     operator.context.close()
     unit_page = browser.new_context().new_page()
     sign_in_from_mail(unit_page, world, "VPUB")
@@ -179,14 +182,14 @@ def test_a_unit_explains_its_draft_line_by_line(world: PortalWorld, served: str,
 
     page.goto(world.link_in(letter))
     page.click("#open-session")
-    assert page.url.endswith("/unit/draft")
+    expect(page).to_have_url(re.compile(r"/unit/draft$"))
     row = page.locator(f"#draft tr[data-code='{lowered}']")
     assert "changed" in row.get_attribute("class")
     assert page.locator("#draft tr.changed").count() == 1
     row.locator("textarea").fill("Đơn vị đã ban hành kế hoạch số 12/KH-SNV, gửi kèm tài liệu.")
     row.locator("input").fill("1")
     page.click("#draft-form button")
-    assert page.is_visible("#accepted")
+    expect(page.locator("#accepted")).to_be_visible()
     with session_scope(world.engine) as session:
         lines = latest_lines(session, cycle_id=cycle, unit_codes=[code], kinds=[ScoreKind.EXPLAINED])[code]
         explained = session.scalar(select(ScoreLine.explanation).where(ScoreLine.criterion_code == lowered,
