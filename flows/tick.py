@@ -11,7 +11,7 @@ from models.stages import Stage
 from models.words import word
 from tasks.dashboard.artifacts import publish_artifacts
 from tasks.dashboard.naming import local_label, season_run_name, tag_current_run
-from tasks.runtime import wall_clock
+from tasks.runtime import settle_heap, wall_clock
 from tasks.steps import deliver_outbox, plan_tick, queue_notifications
 
 MAX_ROUNDS = 4  # a stage's work can open the next stage's (scoring → analysis): follow it within one tick
@@ -27,6 +27,7 @@ def tick(cycle_id: str, at: datetime | None = None) -> dict[str, object]:
         cycle_id: Mã đợt đánh giá, ví dụ hanoi-2023
         at: Thời điểm đối chiếu (mặc định: bây giờ)
     """
+    settle_heap()
     instant = at or wall_clock()
     ran: list[str] = []
     for _ in range(MAX_ROUNDS):

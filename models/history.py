@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from json.encoder import encode_basestring  # the encoder's own, for ensure_ascii=False
 from typing import Any
 
 from sqlalchemy import select
@@ -41,13 +42,28 @@ class HistoryDraft:
 
 
 def row_hash(row: dict[str, Any]) -> str:
-    """sha256 over the row's content and the previous row's hash, in a canonical form."""
-    content = {name: _canonical(row[name]) for name in _HASHED_FIELDS}
-    return hashlib.sha256(_HASH_JSON.encode(content).encode()).hexdigest()
+    """sha256 over the row's content and the previous row's hash, in a canonical form: the JSON text of its
+    hashed fields, keys sorted (what `json.dumps(..., sort_keys=True, ensure_ascii=False)` writes), put
+    together field by field. A state change of 10,000 units hashes 10,000 rows in a chain."""
+    return hashlib.sha256(("{" + ", ".join([key + _json_value(row[name]) for key, name in _SORTED_KEYS])
+                           + "}").encode()).hexdigest()
 
 
-def _canonical(value: Any) -> Any:
-    return _utc_text(value) if isinstance(value, datetime) else value
+_SORTED_KEYS = tuple((f'"{name}": ', name) for name in sorted(_HASHED_FIELDS))
+
+
+def _json_value(value: Any) -> str:
+    """One value as the JSON encoder writes it; an instant as its UTC text."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    if isinstance(value, datetime):
+        return encode_basestring(_utc_text(value))
+    return _HASH_JSON.encode(value)
 
 
 @lru_cache(maxsize=256)

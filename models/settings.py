@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_ssl: bool = False
-    smtp_connections: int = Field(default=2, ge=1, le=16)  # sessions delivering side by side
+    smtp_connections: int = Field(default=3, ge=1, le=16)  # sessions delivering side by side
     smtp_timeout: float = Field(default=60, gt=0, le=600)  # seconds a silent server may keep a session waiting
     mail_from: str = "parindex@hanoi.example"
     mail_from_name: str = "parindex — Sở Nội vụ"

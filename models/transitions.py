@@ -71,11 +71,12 @@ def transition_units(
     if missing:
         raise UnknownUnits(word("refused.unknown_units", cycle=cycle_id, codes=", ".join(sorted(missing))))
     lifecycle = cycle_lifecycle(session, cycle_id)
-    transitions = [
-        Transition(row.id, row.code, event, UnitState(row.state),
-                   lifecycle.next_state(UnitState(row.state), event, unit=row.code))
-        for row in rows
-    ]
+    moves: dict[str, tuple[UnitState, UnitState]] = {}  # per state the units are in: (from, to)
+    for row in rows:
+        if row.state not in moves:  # the first unit in a state the event cannot leave is named in the refusal
+            source = UnitState(row.state)
+            moves[row.state] = (source, lifecycle.next_state(source, event, unit=row.code))
+    transitions = [Transition(row.id, row.code, event, *moves[row.state]) for row in rows]
     target, sources = transitions[0].to_state, lifecycle.transitions[event][0]
     ids = [t.unit_id for t in transitions]
     moved = 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -56,3 +58,19 @@ def current_flow_run_id() -> str | None:
 def wall_clock() -> datetime:
     """The only wall-clock read in parindex: production ticks use it; simulations pass their own instant."""
     return datetime.now(UTC)
+
+
+_heap_settled = threading.Event()
+
+
+def settle_heap() -> None:
+    """Once per process, before its first tick: collect, then take every object alive now out of the cyclic
+    garbage collector's sight (gc.freeze). Those are the imported modules, classes and registries of Prefect,
+    SQLAlchemy and parindex, some 200,000 objects that live as long as the process. Left in view, a full
+    collection walks all of them whenever a batch of units allocates its rows: a state change of 10,000
+    units spent a quarter of its time there. Freezing changes no threshold, and what is frozen is alive: no
+    garbage is kept."""
+    if not _heap_settled.is_set():
+        _heap_settled.set()
+        gc.collect()
+        gc.freeze()
