@@ -19,7 +19,9 @@ def browser() -> Iterator[object]:
     after it (run_deployment, Block.save) would hand back coroutines instead of running."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)  # an assertion waits as long as an action: a busy CI machine is slow
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
