@@ -85,7 +85,7 @@ reliability: install
 hostile: install
 	$(BIN)/python benchmarks/hostile.py
 
-# Seasons of 52, 3,321 and 10,000 synthetic units on SQLite and PostgreSQL: benchmarks/RESULTS.md.
+# Seasons of 52, 3,321, 10,000 and 30,000 synthetic units on SQLite and PostgreSQL: benchmarks/RESULTS.md.
 BENCH_SIZES ?= 52 3321 10000 30000
 bench: install
 	@rm -f benchmarks/runs.jsonl
