@@ -45,11 +45,17 @@ def row_hash(row: dict[str, Any]) -> str:
     """sha256 over the row's content and the previous row's hash, in a canonical form: the JSON text of its
     hashed fields, keys sorted (what `json.dumps(..., sort_keys=True, ensure_ascii=False)` writes), put
     together field by field. A state change of 10,000 units hashes 10,000 rows in a chain."""
-    return hashlib.sha256(("{" + ", ".join([key + _json_value(row[name]) for key, name in _SORTED_KEYS])
-                           + "}").encode()).hexdigest()
+    return _hash_of([row[name] for name in _SORTED_FIELDS])
 
 
-_SORTED_KEYS = tuple((f'"{name}": ', name) for name in sorted(_HASHED_FIELDS))
+def _hash_of(values: Sequence[Any]) -> str:
+    """The hash of the hashed fields' values, in the order of their sorted names."""
+    text = ", ".join([key + _json_value(value) for key, value in zip(_SORTED_KEYS, values, strict=True)])
+    return hashlib.sha256(("{" + text + "}").encode()).hexdigest()
+
+
+_SORTED_FIELDS = tuple(sorted(_HASHED_FIELDS))
+_SORTED_KEYS = tuple(f'"{name}": ' for name in _SORTED_FIELDS)
 
 
 def _json_value(value: Any) -> str:
@@ -82,31 +88,28 @@ def chain_tail(session: Session, *, cycle_id: str) -> tuple[int, str]:
     return (last.seq, last.hash) if last else (0, GENESIS_HASH)
 
 
-def append_history(session: Session, *, cycle_id: str, drafts: Sequence[HistoryDraft]) -> list[dict[str, Any]]:
-    """Number, chain and insert rows in one statement; the caller commits with the change they record."""
+def append_history(session: Session, *, cycle_id: str, drafts: Sequence[HistoryDraft]) -> int:
+    """Number, chain and insert rows in one statement; the caller commits with the change they record.
+    Returns how many rows were written."""
     if not drafts:
-        return []
+        return 0
     seq, prev_hash = chain_tail(session, cycle_id=cycle_id)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for draft in drafts:
         seq += 1
-        row = {
-            "cycle_id": cycle_id, "seq": seq, "at": draft.at, "entity": draft.entity,
-            "subject": draft.subject, "event": draft.event, "from_state": draft.from_state,
-            "to_state": draft.to_state, "actor": draft.actor, "reason": draft.reason,
-            "flow_run_id": draft.flow_run_id,
-            "details": _DETAILS_JSON.encode(draft.details),
-            "prev_hash": prev_hash,
-        }
-        row["hash"] = prev_hash = row_hash(row)
-        rows.append(row)
-    insert_rows(session.connection(), HistoryEntry.__table__, HISTORY_COLUMNS,  # type: ignore[attr-defined]
-                [tuple(row[name] for name in HISTORY_COLUMNS) for row in rows])
-    return rows
+        # HISTORY_COLUMNS' order, the hash last: the row as it is inserted, no dict on the way
+        values = (cycle_id, seq, draft.at, draft.entity, draft.subject, draft.event, draft.from_state,
+                  draft.to_state, draft.actor, draft.reason, draft.flow_run_id, _DETAILS_JSON.encode(draft.details),
+                  prev_hash)
+        prev_hash = _hash_of([values[index] for index in _HASHED_AT])
+        rows.append((*values, prev_hash))
+    return insert_rows(session.connection(), HistoryEntry.__table__, HISTORY_COLUMNS,  # type: ignore[attr-defined]
+                       rows)
 
 
 HISTORY_COLUMNS = ("cycle_id", "seq", "at", "entity", "subject", "event", "from_state", "to_state", "actor", "reason",
                    "flow_run_id", "details", "prev_hash", "hash")
+_HASHED_AT = tuple(HISTORY_COLUMNS.index(name) for name in _SORTED_FIELDS)  # where each hashed field sits in a row
 
 
 @dataclass(frozen=True)
