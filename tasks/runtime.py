@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gc
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Engine
 
@@ -60,9 +59,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-_heap_settled = threading.Event()
-
-
+@cache  # once per process
 def settle_heap() -> None:
     """Once per process, before its first tick: collect, then take every object alive now out of the cyclic
     garbage collector's sight (gc.freeze). Those are the imported modules, classes and registries of Prefect,
@@ -70,7 +67,5 @@ def settle_heap() -> None:
     collection walks all of them whenever a batch of units allocates its rows: a state change of 10,000
     units spent a quarter of its time there. Freezing changes no threshold, and what is frozen is alive: no
     garbage is kept."""
-    if not _heap_settled.is_set():
-        _heap_settled.set()
-        gc.collect()
-        gc.freeze()
+    gc.collect()
+    gc.freeze()
