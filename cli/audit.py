@@ -172,7 +172,7 @@ def export_command(cycle: CycleOption,
 
     with user_errors():
         if fmt not in ("csv", "json"):
-            raise UserError(f"--format {fmt!r}: csv or json")
+            raise UserError(cli_words()("cli.bad_format", fmt=fmt))
         with session_scope(database(db)) as session:
             count = export_history(session, cycle, out, fmt)
     t = cli_words()

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from models.history import chain_tail
 from models.tables import HistoryCheckpoint, HistoryEntry
+from models.words import word
 
 DAILY = timedelta(days=1)
 
@@ -105,7 +106,8 @@ class CheckpointProblem:
     rewritten: bool = False  # the history no longer matches a valid checkpoint (else: the record is not valid)
 
     def __str__(self) -> str:
-        return f"checkpoint line {self.line} (row #{self.seq}): {self.problem}"
+        return word("checkpoint.problem_line", line=self.line, seq=self.seq if self.seq is not None else "?",
+                    problem=self.problem)
 
 
 def verify_checkpoints(session: Session, lines: list[str],
@@ -121,23 +123,22 @@ def verify_checkpoints(session: Session, lines: list[str],
             cycle_id, seq, head = str(record["cycle_id"]), int(record["seq"]), str(record["head_hash"])
             at, signature = datetime.fromisoformat(record["at"]), bytes.fromhex(record["signature"])
         except (ValueError, KeyError, TypeError) as error:
-            problems.append(CheckpointProblem(number, None, f"not a checkpoint record ({error})"))
+            problems.append(CheckpointProblem(number, None, word("checkpoint.not_a_record", error=error)))
             continue
         try:
             _public_key(trusted_key or str(record.get("public_key", ""))).verify(
                 signature, signed_text(cycle_id, seq, head, at))
         except (InvalidSignature, ValueError):
-            problems.append(CheckpointProblem(number, seq, "the signature does not verify with "
-                                              + ("the trusted key" if trusted_key else "its key")))
+            problems.append(CheckpointProblem(number, seq, word(
+                "checkpoint.bad_signature_trusted" if trusted_key else "checkpoint.bad_signature_own")))
             continue
         row = session.scalars(select(HistoryEntry.hash).where(HistoryEntry.cycle_id == cycle_id,
                                                               HistoryEntry.seq == seq)).first()
         if row is None:
-            problems.append(CheckpointProblem(number, seq, "the history no longer has this row: rows were removed",
-                                              rewritten=True))
+            problems.append(CheckpointProblem(number, seq, word("checkpoint.row_removed"), rewritten=True))
         elif row != head:
-            problems.append(CheckpointProblem(number, seq, f"signed {digest(record)}, the row now hashes to "
-                                              f"{row[:16]}: the history was rewritten up to this row", rewritten=True))
+            problems.append(CheckpointProblem(number, seq, word("checkpoint.rewritten", signed=digest(record),
+                                                                   now=row[:16]), rewritten=True))
         else:
             held += 1
     return held, problems

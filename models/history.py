@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from models.bulk import insert_rows
 from models.tables import HistoryEntry
+from models.words import word
 
 GENESIS_HASH = "0" * 64
 _HASHED_FIELDS = ("cycle_id", "seq", "at", "entity", "subject", "event", "from_state", "to_state",
@@ -132,11 +133,10 @@ def verify_chain(session: Session, *, cycle_id: str) -> ChainBreak | None:
         row = entry.model_dump()
         if entry.seq != expected_seq:
             return ChainBreak(cycle_id, expected_seq, entry.id,
-                              f"row seq {expected_seq} is missing (next row found is seq {entry.seq}): removed")
+                              word("chain.removed", expected=expected_seq, found=entry.seq))
         if entry.prev_hash != expected_prev:
-            return ChainBreak(cycle_id, entry.seq, entry.id,
-                              "prev_hash does not match the row before it: inserted or re-chained")
+            return ChainBreak(cycle_id, entry.seq, entry.id, word("chain.inserted"))
         if row_hash(row) != entry.hash:
-            return ChainBreak(cycle_id, entry.seq, entry.id, "content does not match its hash: changed")
+            return ChainBreak(cycle_id, entry.seq, entry.id, word("chain.changed"))
         expected_prev, expected_seq = entry.hash, expected_seq + 1
     return None

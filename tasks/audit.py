@@ -129,21 +129,19 @@ def check_checkpoints(session: Session, path: Path, key: str | None) -> tuple[in
     signer, else the configured signing key's public half."""
     try:
         if not path.is_file() or path.stat().st_size > MAX_CHECKPOINT_BYTES:
-            raise LookupError(f"--checkpoints {path}: not a checkpoints file (a JSON-lines file of at most "
-                              f"{MAX_CHECKPOINT_BYTES // (1024 * 1024)} MB written by `parindex audit checkpoints`)")
+            raise LookupError(word("checkpoint.not_a_file", path=path, mb=MAX_CHECKPOINT_BYTES // (1024 * 1024)))
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise LookupError(f"--checkpoints {path}: cannot read it ({error})") from None
+        raise LookupError(word("checkpoint.unreadable", path=path, error=error)) from None
     if not any(line.strip() for line in lines):
-        raise LookupError(f"--checkpoints {path}: the file holds no checkpoint: nothing would be proved")
+        raise LookupError(word("checkpoint.empty_file", path=path))
     if key and Path(key).is_file():
         key = Path(key).read_text(encoding="utf-8").strip()
     if not key:
         own = Path(get_settings().signing_key_file)
         if not own.is_file():
-            raise LookupError(f"no --key given and no signing key at {own}: pass the signer's public key "
-                              "(64 hexadecimal digits, as exported with the checkpoints)")
+            raise LookupError(word("checkpoint.no_key", path=own))
     trusted = key or public_hex(signing_key())
     if len(trusted) != 64 or any(c not in "0123456789abcdef" for c in trusted.lower()):
-        raise LookupError(f"--key {key!r}: an Ed25519 public key is 64 hexadecimal digits")
+        raise LookupError(word("checkpoint.bad_key", key=key))
     return verify_checkpoints(session, lines, trusted.lower())

@@ -6,7 +6,7 @@ STATEMENTS = {
     "edit": "UPDATE historyentry SET actor = 'someone else' WHERE seq = 10",
     "delete": "DELETE FROM historyentry WHERE seq = 10",
 }
-EXPECTED = {"edit": "changed", "insert": "inserted", "delete": "removed"}
+EXPECTED = {"edit": "dòng đã bị sửa", "insert": "có dòng bị chèn vào", "delete": "có dòng đã bị xoá"}
 
 
 def tamper_history(db: Engine, how: str) -> None:

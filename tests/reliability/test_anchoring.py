@@ -4,6 +4,7 @@ verifies, but not one that matches the checkpoints signed (Ed25519, key outside 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,11 @@ def test_a_rewritten_and_rechained_history_is_caught_by_its_signed_checkpoint(op
     chain_only = run("audit", "verify", "--db", database_url)
     assert chain_only.returncode == 0 and "nguyên vẹn" in chain_only.stdout  # the chain alone cannot tell
     caught = run("audit", "verify", "--checkpoints", str(signed), "--db", database_url)
-    assert caught.returncode == 1 and "BỊ VIẾT LẠI" in caught.stdout and "rewritten up to this row" in caught.stdout
+    assert caught.returncode == 1 and "BỊ VIẾT LẠI" in caught.stdout
+    assert "lịch sử đã bị viết lại đến dòng này" in caught.stdout and "rewritten" not in caught.stdout
+    english = run("audit", "verify", "--checkpoints", str(signed), "--db", database_url,
+                  env={**os.environ, "PARINDEX_LANGUAGE": "en"})
+    assert english.returncode == 1 and "the history was rewritten up to this row" in english.stdout, english.stdout
 
 
 def test_a_forged_checkpoint_or_another_key_is_refused(opened, database_url, signed, tmp_path):
@@ -59,22 +64,28 @@ def test_a_forged_checkpoint_or_another_key_is_refused(opened, database_url, sig
     forged = tmp_path / "forged.jsonl"
     forged.write_text(json.dumps({**record, "seq": record["seq"] - 1}) + "\n", encoding="utf-8")
     result = run("audit", "verify", "--checkpoints", str(forged), "--db", database_url)
-    assert result.returncode == 1 and "signature does not verify" in result.stdout
+    assert result.returncode == 1 and "chữ ký không khớp với khoá công khai" in result.stdout
     another = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
     other = run("audit", "verify", "--checkpoints", str(signed), "--key", another, "--db", database_url)
-    assert other.returncode == 1 and "signature does not verify with the trusted key" in other.stdout
+    assert other.returncode == 1 and "chữ ký không khớp với khoá công khai được tin cậy" in other.stdout
     pinned = run("audit", "verify", "--checkpoints", str(signed), "--key", record["public_key"], "--db", database_url)
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
 
 
-@pytest.mark.parametrize("given", ["an empty file", "a device", "a folder", "garbage"])
+@pytest.mark.parametrize("given", ["an empty file", "a device", "a folder", "garbage", "a record without fields"])
 def test_a_checkpoints_file_that_proves_nothing_is_refused(opened, database_url, signed, tmp_path, given):
     path = {"an empty file": tmp_path / "empty.jsonl", "a device": Path("/dev/zero"), "a folder": tmp_path,
-            "garbage": tmp_path / "garbage.jsonl"}[given]
+            "garbage": tmp_path / "garbage.jsonl", "a record without fields": tmp_path / "bare.jsonl"}[given]
     if given == "an empty file":
         path.write_text("\n\n", encoding="utf-8")
     if given == "garbage":
         path.write_bytes(b'{"seq": 1}\n\x00\xff not json\n')
+    if given == "a record without fields":
+        path.write_text('{"seq": 1}\n', encoding="utf-8")
     result = run("audit", "verify", "--checkpoints", str(path), "--db", database_url)
     assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
     assert "BỊ VIẾT LẠI" not in result.stdout  # nothing was shown rewritten: the file is refused or invalid
+    said = {"an empty file": "tệp không có mốc ký số nào", "a device": "không phải tệp mốc ký số",
+            "a folder": "không phải tệp mốc ký số", "garbage": "không đọc được tệp",
+            "a record without fields": "KHÔNG HỢP LỆ mốc ở dòng 1 của tệp"}[given]
+    assert said in result.stdout + result.stderr, result.stdout + result.stderr
