@@ -28,7 +28,7 @@ from cli.words import cli_words
 from models.db import session_scope
 from models.formatting import day, instant, number
 from models.settings import get_settings
-from models.words import history_event, state_words
+from models.words import history_event, state_words, word
 from tasks.events import unit_of_work
 from tasks.rerun import RerunStage
 
@@ -53,7 +53,7 @@ def rerun_command(
                 result = rerun_stage(session, load_context(session, cycle), stage=Stage(stage.value),
                                      unit_code=unit, reason=why, actor=actor, at=when)
         except RerunRefused as refused:
-            raise UserError(f"re-run refused: {refused}") from None
+            raise UserError(word("err.rerun_refused", why=refused)) from None
     t = cli_words()
     console.print(said(t("cli.reopened"), "green") + " " + t(
         "cli.rerun_line", stage=t(result.stage), unit=result.unit, before=t(f"state.{result.from_state}"),

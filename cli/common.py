@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from models.db import check_database
 from models.refusals import Refused
 from models.settings import DEFAULT_DATABASE_URL, get_settings
-from models.words import words_in
+from models.words import word, words_in
 
 # markup off: a path, a unit's name or a file's cell is printed as it is, "[/bold]" and all; styles come from said()
 console = Console(highlight=False, soft_wrap=True, markup=False)
@@ -119,13 +119,13 @@ def parse_instant(text: str | None, *, url: str | None = None, cycle_id: str | N
     if text is None:
         return None
     if not text.strip():
-        raise UserError(f"{option} is empty: give an instant (e.g. 2023-11-24T08:00:00+07:00), or leave it out for now")
+        raise UserError(word("err.instant_empty", option=option))
     try:
         instant = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f"{option} {text!r} is not an ISO 8601 instant (e.g. 2023-11-24T08:00:00+07:00)") from None
+        raise UserError(word("err.instant_bad", option=option, text=text)) from None
     if not EARLIEST_YEAR <= instant.year <= LATEST_YEAR:
-        raise UserError(f"{option} {text!r}: the year must be from {EARLIEST_YEAR} to {LATEST_YEAR}")
+        raise UserError(word("err.year_range", option=option, text=text, earliest=EARLIEST_YEAR, latest=LATEST_YEAR))
     if instant.tzinfo is None:
         zone = zone_of(url, cycle_id) if url else DEFAULT_ZONE
         instant = instant.replace(tzinfo=ZoneInfo(zone))

@@ -11,6 +11,7 @@ import typer
 
 from cli.common import console, errors
 from cli.orchestration import PrefectServer, stop_process_group
+from models.words import word
 
 app = typer.Typer(help="The coordinators' dashboard: a Prefect server and its UI under ./var/prefect.",
                   no_args_is_help=True)
@@ -34,14 +35,14 @@ def running() -> dict | None:
 def start(port: Annotated[int, typer.Option(help="Port of the UI and its API")] = 4200) -> None:
     """Start the Prefect server and UI in the background (left running; `parindex dashboard stop` ends it)."""
     if (note := running()) is not None:
-        console.print(f"the dashboard already runs: {note['ui_url']} (PID {note['pid']})", markup=False)
+        console.print(word("cli.dashboard_running", url=note["ui_url"], pid=note["pid"]), markup=False)
         return
     os.environ.pop("PREFECT_API_URL", None)
     server = PrefectServer(HOME, keep_running=True, port=port)
     with server, server.in_use():
         server.record(NOTE)
-    console.print(f"Prefect UI: {server.ui_url} (PID {server.process.pid if server.process else '?'}); "
-                  "stop it with `parindex dashboard stop`", markup=False)
+    console.print(word("cli.dashboard_started", url=server.ui_url, pid=server.process.pid if server.process else "?"),
+                  markup=False)
 
 
 @app.command("status")
@@ -49,9 +50,9 @@ def status() -> None:
     """Whether the dashboard runs, and where."""
     note = running()
     if note is None:
-        console.print("the dashboard is not running (`parindex dashboard start`)")
+        console.print(word("cli.dashboard_not_running"), markup=False)
         raise typer.Exit(1)
-    console.print(f"running: {note['ui_url']} (PID {note['pid']}, API {note['api_url']})", markup=False)
+    console.print(word("cli.dashboard_status", url=note["ui_url"], pid=note["pid"], api=note["api_url"]), markup=False)
 
 
 def stop_recorded() -> dict | None:
@@ -71,6 +72,6 @@ def stop() -> None:
     """Stop the dashboard this folder started (by the PID it recorded; no other Prefect server is touched)."""
     note = stop_recorded()
     if note is None:
-        errors.print("the dashboard is not running")
+        errors.print(word("cli.dashboard_not_running"), markup=False)
         return
-    console.print(f"stopped the dashboard (PID {note['pid']})")
+    console.print(word("cli.dashboard_stopped", pid=note["pid"]), markup=False)

@@ -20,6 +20,7 @@ from cli.common import (
 )
 from cli.words import cli_words
 from models.db import session_scope
+from models.words import word
 from tasks.events import unit_of_work
 
 FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
@@ -47,15 +48,15 @@ def template_command(
 
     with user_errors():
         if kind not in TEMPLATE_KINDS:
-            raise UserError(f"no {kind!r} form: the forms are {', '.join(TEMPLATE_KINDS)}")
+            raise UserError(word("err.no_form", kind=kind, forms=", ".join(TEMPLATE_KINDS)))
         if out.suffix.lower() != ".xlsx":
-            raise UserError(f"-o {out}: templates are .xlsx workbooks")
+            raise UserError(word("err.template_xlsx", out=out))
         if round_ not in ("1", "2", "final"):
-            raise UserError(f"--round {round_!r}: one of 1, 2, final")
+            raise UserError(word("err.round", round=round_, rounds="1, 2, final"))
         if out.exists() and not force:
-            raise UserError(f"-o {out}: the file exists (perhaps a filled form): choose another name, or --force")
+            raise UserError(word("err.out_exists", out=out))
         if not out.parent.is_dir():
-            raise UserError(f"-o {out}: the folder {out.parent} does not exist")
+            raise UserError(word("err.out_folder", out=out, folder=out.parent))
         with session_scope(database(db)) as session:
             rows = write_template(session, kind=kind, cycle_id=cycle, out=out, unit=unit, block=block, round_=round_)
     t = cli_words()
@@ -69,7 +70,7 @@ def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable, 
 
     with user_errors():
         if not unit_form and not by.strip():
-            raise UserError("--by must name who sends the file (the default is the body that produces it)")
+            raise UserError(word("err.by_sender"))
         who = Inputs(by.strip(), instant_of(at, db))
         with unit_of_work(database(db)) as session:
             result = record(session, path, who)
@@ -102,7 +103,7 @@ def import_appraisal(file: FileArgument,
 
     if round_ not in APPRAISAL_ROUNDS:
         with user_errors():
-            raise UserError(f"--round {round_!r}: one of {', '.join(APPRAISAL_ROUNDS)}")
+            raise UserError(word("err.round", round=round_, rounds=", ".join(APPRAISAL_ROUNDS)))
     _run_import(file, by, at, db, lambda session, path, who: record(session, path, round_, who))
 
 
@@ -160,7 +161,7 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
 
     with user_errors():
         if not by.strip():
-            raise UserError("--by must not be empty")
+            raise UserError(word("err.empty_option", option="--by"))
         when = instant_of(at, db, cycle_id)
         with unit_of_work(database(db)) as session:
             count = approve_results(session, load_context(session, cycle_id), at=when,

@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover
 
 from cli import audit, bench, cycle, dashboard, forms, operations, outbox, recompute, season, status, web  # noqa: E402
 from cli.common import errors, one_line, said  # noqa: E402
+from models.words import word, words_in  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -46,6 +47,14 @@ app.command("web")(web.web_command)
 app.add_typer(web.users_app, name="user")
 
 
+def _words(key: str, /, **values: object) -> str:
+    """`word`, and Vietnamese when the settings themselves are what failed."""
+    try:
+        return word(key, **values)
+    except Exception:  # the last message must not fail too
+        return words_in("vi")(key, **values)
+
+
 def main() -> None:
     """The command; an error no command turned into a message still ends as one line, never a traceback
     (PARINDEX_DEBUG=1 shows it)."""
@@ -56,19 +65,21 @@ def main() -> None:
         sys.exit(help_.exit_code)
     except click_errors.ClickException as error:  # a bad argument or option: one line, and where to read more
         command = error.ctx.command_path if getattr(error, "ctx", None) else "parindex"
-        errors.print(said("error:", "bold red") + f" {error.format_message()} (see: {command} --help)")
+        errors.print(said(_words("cli.error"), "bold red") + f" {error.format_message()} "
+                     + _words("cli.see_help", command=command), markup=False)
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except typer.Abort:
-        errors.print("aborted")
+        errors.print(_words("cli.aborted"))
         sys.exit(1)
     except KeyboardInterrupt:
-        errors.print("interrupted")
+        errors.print(_words("cli.interrupted"))
         sys.exit(130)
     except Exception as error:
         if os.environ.get("PARINDEX_DEBUG"):
             raise
-        errors.print(said("error:", "bold red") + " " + one_line(error))
+        errors.print(said(_words("cli.error"), "bold red") + " ", end="")
+        errors.print(one_line(error), markup=False)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

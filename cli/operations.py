@@ -23,6 +23,7 @@ from cli.words import cli_words
 from models.cycle_context import load_context
 from models.formatting import day
 from models.settings import get_settings
+from models.words import word
 from tasks.events import unit_of_work
 
 CycleOption = Annotated[str, typer.Option("--cycle", help="A registered cycle, e.g. hanoi-2023")]
@@ -37,14 +38,15 @@ def parse_day(text: str) -> date:
         except ValueError:
             continue
         if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            raise UserError(f"--until {text!r}: the year must be from {EARLIEST_YEAR} to {LATEST_YEAR}")
+            raise UserError(word("err.year_range", option="--until", text=text, earliest=EARLIEST_YEAR,
+                                  latest=LATEST_YEAR))
         return day
-    raise UserError(f"--until {text!r} is not a date: write dd/mm/yyyy (or yyyy-mm-dd)")
+    raise UserError(word("err.day_bad", text=text))
 
 
 def require_text(value: str, option: str) -> str:
     if not value.strip():
-        raise UserError(f"{option} must not be empty")
+        raise UserError(word("err.empty_option", option=option))
     return value.strip()
 
 
@@ -86,7 +88,7 @@ def extend_command(
 
     with user_errors():
         if bool(unit) == every:
-            raise UserError("say whom the extension is for: --unit CODE (repeatable) or --all")
+            raise UserError(word("err.extend_whom"))
         actor, why, last_day = require_text(by, "--by"), require_text(reason, "--reason"), parse_day(until)
         try:
             when = instant_of(at, db, cycle)
@@ -95,7 +97,7 @@ def extend_command(
                                          unit_codes=None if every else unit, until=last_day, reason=why,
                                          actor=actor, at=when)
         except ExtensionRefused as refused:
-            raise UserError(f"extension refused: {refused}") from None
+            raise UserError(word("err.extension_refused", why=refused)) from None
     moved = f" ({result.moved_because})" if result.moved_because else ""
     console.print(said(cli_words()("cli.ok"), "green") + " " + cli_words()(
         "extended", task=task, count=len(result.extended), day=day(result.last_day, get_settings().language),

@@ -19,6 +19,7 @@ import typer
 from cli.common import DbOption, UserError, checked_url, console, database, said, user_errors
 from cli.orchestration import stop_process_group
 from models.settings import get_settings
+from models.words import word
 
 NOTE = Path("var") / "web.json"
 users_app = typer.Typer(help="Staff accounts of Sở Nội vụ for the portal.", no_args_is_help=True)
@@ -56,11 +57,11 @@ def web_command(
         web_secret(settings)
         app = create_app(settings, engine_for(url))
         chosen = port or default_port()
-        console.print(said("portal", "green") + f" http://{host}:{chosen} (links in mails: {settings.public_url}; "
-                      f"they are signed with {Path(settings.web_secret_file).resolve()}, which every process that "
-                      "writes mail must share)", markup=False)
+        console.print(said(word("cli.portal"), "green") + word(
+            "cli.portal_line", host=host, port=chosen, public=settings.public_url,
+            secret=Path(settings.web_secret_file).resolve()), markup=False)
         if capture_mail is not None:
-            console.print(f"its mail is caught in {capture_mail}/", markup=False)
+            console.print(word("cli.portal_mail", folder=capture_mail), markup=False)
         serve(uvicorn.Server(uvicorn.Config(app, host=host, port=chosen, log_level="warning", proxy_headers=True,
                                             server_header=False)))
 
@@ -94,7 +95,7 @@ def start_background(database_url: str, port: int | None = None, timeout: float 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise UserError(f"the portal did not start (see {NOTE.parent / 'web.log'}); is port {chosen} taken?")
+            raise UserError(word("err.portal_start", log=NOTE.parent / "web.log", port=chosen))
         try:
             urllib.request.urlopen(url + "/", timeout=2).close()
             break
@@ -134,10 +135,10 @@ def user_add(
             password = sys.stdin.readline().rstrip("\n")
         else:
             if not sys.stdin.isatty():
-                raise UserError("no terminal to ask the password on: pipe it with --password-stdin")
+                raise UserError(word("err.no_terminal"))
             password = getpass.getpass("Mật khẩu / password: ")
             if getpass.getpass("Nhập lại / again: ") != password:
-                raise UserError("the two passwords differ")
+                raise UserError(word("err.passwords_differ"))
         from tasks.accounts import AccountRefused
         try:
             with unit_of_work(database(db)) as session:

@@ -67,7 +67,7 @@ class CycleContext:
         found = next((task for task in self.tasks.values() if task.number == number), None)
         if found is None:
             numbers = ", ".join(str(n) for n in sorted(task.number for task in self.tasks.values()))
-            raise UnknownTask(f"cycle {self.cycle_id} has no plan task {number} (its tasks: {numbers})")
+            raise UnknownTask(word("err.no_task", cycle=self.cycle_id, task=number, tasks=numbers))
         return found
 
 

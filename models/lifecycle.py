@@ -144,15 +144,15 @@ class TransitionRefused(Refused, ValueError):
 
     def __init__(self, event: UnitEvent, current: UnitState, unit: str | None = None, *,
                  sources: tuple[UnitState, ...] | None = None, lifecycle: Lifecycle | None = None) -> None:
-        who = f"unit {unit}: " if unit else ""
+        who = word("err.unit_prefix", unit=unit) if unit else ""
         if lifecycle is not None:
             stages = ", ".join(word(stage) for stage in sorted(lifecycle.stages))
-            message = f"{who}'{word('event.' + event.value)}' is not a step of this plan (its stages: {stages})"
+            message = word("err.transition_not_in_plan", who=who, event=word("event." + event.value), stages=stages)
         else:
             allowed = ", ".join(f"'{word('state.' + state.value)}'"
                                 for state in (TRANSITIONS[event][0] if sources is None else sources))
-            message = (f"{who}'{word('event.' + event.value)}' is not allowed from state "
-                       f"'{word('state.' + current.value)}' (allowed from: {allowed})")
+            message = word("err.transition_refused", who=who, event=word("event." + event.value),
+                           state=word("state." + current.value), allowed=allowed)
         super().__init__(message)
         self.event, self.current, self.unit = event, current, unit
 

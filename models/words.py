@@ -5,7 +5,9 @@ language (notifications/templates)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -54,9 +56,23 @@ def _table(language: str) -> dict[str, str]:
 WORDS = _Words()
 
 
+_READER_LANGUAGE: ContextVar[str | None] = ContextVar("parindex_reader_language", default=None)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Within the block, `word` answers in `language`: a portal page's reader chose it, whatever the province's."""
+    token = _READER_LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _READER_LANGUAGE.reset(token)
+
+
 def word(key: str, /, **values: object) -> str:
-    """The word or sentence `key` in the configured language, its {placeholders} filled."""
-    return words_in(get_settings().language)(key, **values)
+    """The word or sentence `key` in the reader's language (see `speaking`), else the configured one, its
+    {placeholders} filled."""
+    return words_in(_READER_LANGUAGE.get() or get_settings().language)(key, **values)
 
 
 def words_in(language: str):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from models.refusals import Refused
 from models.tables import StaffRole, StaffUser
+from models.words import word
 
 HASHER = PasswordHasher()  # argon2id with the library's current parameters (RFC 9106's second recommendation)
 MIN_PASSWORD = 12
@@ -27,13 +28,13 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
                    at: datetime) -> StaffUser:
     username = unicodedata.normalize("NFC", username.strip()).lower()
     if not username or len(username) > 64 or not all(ch.isalnum() or ch in "._-" for ch in username):
-        raise AccountRefused("the user name is 1 to 64 letters, digits, '.', '_' or '-'")
+        raise AccountRefused(word("err.username"))
     if role not in {r.value for r in StaffRole}:
-        raise AccountRefused(f"role {role!r}: one of {', '.join(r.value for r in StaffRole)}")
+        raise AccountRefused(word("err.role", role=role, roles=", ".join(r.value for r in StaffRole)))
     if len(password) < MIN_PASSWORD:
-        raise AccountRefused(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountRefused(word("err.password_short", count=MIN_PASSWORD))
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        raise AccountRefused(f"the user {username!r} exists already")
+        raise AccountRefused(word("err.user_exists", username=username))
     user = StaffUser(username=username, name=name.strip() or username, role=StaffRole(role),
                      password_hash=HASHER.hash(password), created_at=at)
     session.add(user)

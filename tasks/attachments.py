@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from models.db import session_scope
 from models.tables import Cycle, OutboxMessage, Unit
+from models.words import word
 from notifications.mime import FilePart
 from tasks.form_copies import WorkbookCopies
 from tasks.form_templates import write_template
@@ -85,7 +86,7 @@ def prefilled_form(engine: Engine, cycle_id: str, kind: str, unit_code: str) -> 
 
 
 def _no_such_unit(cycle_id: str, unit_code: str) -> LookupError:
-    return LookupError(f"{unit_code!r} is not a unit of {cycle_id}")
+    return LookupError(word("err.not_a_unit", unit=unit_code, cycle=cycle_id))
 
 
 def _file_name(kind: str, cycle_id: str, unit_code: str) -> str:

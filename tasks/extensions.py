@@ -23,6 +23,7 @@ from models.tables import (
     assignee_for_unit,
 )
 from models.transitions import canonical_codes
+from models.words import word
 from models.workdays import DeadlineRule, format_day_with_weekday
 from notifications.outbox import NewMessage, cancel_obsolete, enqueue
 from notifications.render import render_each
@@ -53,18 +54,17 @@ def extend_deadline(session: Session, ctx: CycleContext, *, task_number: int, un
     `until`, rolled forward past days off. The reminder ladder is computed from the assignment's deadline,
     so it follows; pending messages that carry the old deadline are cancelled in the same transaction."""
     if not reason.strip():
-        raise ExtensionRefused("an extension needs a reason (--reason)")
+        raise ExtensionRefused(word("err.extension_reason"))
     task = ctx.task_by_number(task_number)
     effective = ctx.calendar.effective_deadline(until, DeadlineRule(task.deadline_rule))
     if effective.due_at <= at:
-        raise ExtensionRefused(f"task {task_number}: {until:%d/%m/%Y} has already passed; an extension must "
-                               "end in the future")
+        raise ExtensionRefused(word("err.extension_past", task=task_number, day=f"{until:%d/%m/%Y}"))
     rows = _unfinished(session, ctx, task_id=task.id, owner=task.owner, unit_codes=unit_codes)
     not_later = [row.assignee for row in rows if row.due_at is not None and row.due_at >= effective.due_at]
     if not_later:
-        raise ExtensionRefused(f"task {task_number}: {', '.join(sorted(not_later)[:10])} already due on or after "
-                               f"{format_day_with_weekday(effective.last_day)}; an extension only moves a deadline "
-                               "later")
+        raise ExtensionRefused(word("err.extension_not_later", task=task_number,
+                                    units=", ".join(sorted(not_later)[:10]),
+                                    day=format_day_with_weekday(effective.last_day)))
     moved = (f"gia hạn đến {format_day_with_weekday(effective.last_day)}: {reason.strip()}"
              + (f" ({effective.moved_because})" if effective.moved_because else ""))
     ids = [row.id for row in rows]
@@ -132,14 +132,14 @@ def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str
         .where(Assignment.plan_task_id == task_id)
     if unit_codes is not None:
         if owner != UNITS_OWNER:
-            raise ExtensionRefused(f"task owned by {owner!r} is not done by units: extend it with --all")
+            raise ExtensionRefused(word("err.extension_not_units", owner=owner))
         unit_codes = canonical_codes(session, ctx.cycle_id, unit_codes)
         query = query.where(Assignment.assignee.in_([assignee_for_unit(code) for code in unit_codes]))
     rows = session.execute(query.order_by(Assignment.assignee)).all()
     finished = [row.assignee for row in rows if row.status not in UNFINISHED]
     if unit_codes is not None and finished:
-        raise ExtensionRefused(f"nothing left to extend for {', '.join(finished[:10])}: already done or missed")
+        raise ExtensionRefused(word("err.extension_finished", units=", ".join(finished[:10])))
     unfinished = [row for row in rows if row.status in UNFINISHED]
     if not unfinished:
-        raise ExtensionRefused("every assignment of this task is already done or missed: nothing to extend")
+        raise ExtensionRefused(word("err.extension_all_finished"))
     return unfinished

@@ -12,6 +12,7 @@ from models.forms.templates import Prefill, results_form, score_form, survey_for
 from models.scores import latest_lines
 from models.tables import ScoreKind
 from models.transitions import canonical_codes
+from models.words import word
 from tasks.imports import load_catalogue
 
 TEMPLATE_KINDS = ("self-assessment", "explanation", "appraisal", "survey", "results")
@@ -37,9 +38,9 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
         catalogue.units[placeholder[0]] = UnitInfo(placeholder[0], placeholder[1], "", "")
     if kind in ("self-assessment", "explanation"):
         if not unit:
-            raise LookupError(f"a {kind} form is a unit's own: give --unit CODE")
+            raise LookupError(word("err.form_needs_unit", kind=kind))
         if unit not in catalogue.units:
-            raise LookupError(f"{unit!r} is not a unit of {cycle_id}")
+            raise LookupError(word("err.not_a_unit", unit=unit, cycle=cycle_id))
         codes = [unit]
         prefill = _prefill(session, cycle_id, codes, PREFILL_KINDS[kind])
         layout = EXPLANATION_LAYOUT if kind == "explanation" else SCORE_LAYOUT
@@ -49,7 +50,7 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
     elif kind == "appraisal":
         blocks = sorted({u.block for u in catalogue.units.values()})
         if block is not None and block not in blocks:
-            raise LookupError(f"{block!r} is not a block of {cycle_id} (its blocks: {', '.join(blocks)})")
+            raise LookupError(word("err.not_a_block", block=block, cycle=cycle_id, blocks=", ".join(blocks)))
         codes = [code for code, info in catalogue.units.items() if block is None or info.block == block]
         prefill = _prefill(session, cycle_id, codes, PREFILL_KINDS[round_])
         plans = [score_form(catalogue, codes, layout=SCORE_LAYOUT, prefill=prefill,
@@ -59,7 +60,7 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
     elif kind == "results":
         plans = [results_form(catalogue)]
     else:
-        raise LookupError(f"no {kind!r} form: the forms are {', '.join(TEMPLATE_KINDS)}")
+        raise LookupError(word("err.no_form", kind=kind, forms=", ".join(TEMPLATE_KINDS)))
     return write_workbook(out, plans)
 
 

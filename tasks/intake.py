@@ -107,27 +107,31 @@ def _check_stage_open(ctx: CycleContext, units: Mapping[str, Unit], movers: list
         count = sum(len(codes) for codes in closed.values())
         where = "; ".join(f"{len(codes)} '{word('state.' + state)}': {_shown(codes)}"
                           for state, codes in sorted(closed.items()))
-        raise StageClosed(f"{word('kind.' + kind.value)}: this stage is not open for {count} unit(s) ({where})")
+        raise StageClosed(word("err.stage_not_open", kind=word("kind." + kind.value), count=count, where=where))
 
 
 def _shown(codes: Sequence[str]) -> str:
     """The first ten codes, and how many more."""
     codes = sorted(codes)
-    return ", ".join(codes[:10]) + (f" and {len(codes) - 10} more" if len(codes) > 10 else "")
+    return _first_ten(codes, ", ".join(codes[:10]))
+
+
+def _first_ten(codes: Sequence[str], shown: str) -> str:
+    """`shown` (the first ten of `codes`), and how many more there are."""
+    return word("err.codes_more", codes=shown, more=len(codes) - 10) if len(codes) > 10 else shown
 
 
 def _check_not_frozen(ctx: CycleContext, units: Mapping[str, Unit], kind: ScoreKind) -> None:
     frozen = sorted(code for code, unit in units.items() if has_reached(UnitState(unit.state), FROZEN_FROM))
     if frozen:
-        raise StageClosed(f"{word('kind.' + kind.value)} for {len(frozen)} unit(s) ({_shown(frozen)}): results are "
-                          "already approved (re-open the stage with `parindex rerun`)")
+        raise StageClosed(word("err.results_frozen", kind=word("kind." + kind.value), count=len(frozen),
+                               units=_shown(frozen)))
     if kind is ScoreKind.COUNCIL_FINAL:
         early = sorted(code for code, unit in units.items()
                        if not has_reached(UnitState(unit.state), ctx.lifecycle.before_scoring))
         if early:
-            raise StageClosed(f"{word('kind.' + kind.value)} for {len(early)} unit(s) ({_shown(early)}): their "
-                              f"appraisal is not complete yet ('{word('state.' + ctx.lifecycle.before_scoring.value)}'"
-                              " not reached)")
+            raise StageClosed(word("err.appraisal_incomplete", kind=word("kind." + kind.value), count=len(early),
+                                   units=_shown(early), state=word("state." + ctx.lifecycle.before_scoring.value)))
 
 
 def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheets: Sequence[ScoreSheet],
@@ -191,7 +195,7 @@ def _units(session: Session, ctx: CycleContext, codes: Sequence[str]) -> dict[st
         .execution_options(populate_existing=True)).scalars()}  # states change by bulk updates
     missing = sorted(set(codes) - set(found))
     if missing:
-        raise LookupError(f"cycle {ctx.cycle_id}: unknown unit(s) {', '.join(missing)}")
+        raise LookupError(word("err.unknown_units_in_cycle", cycle=ctx.cycle_id, units=", ".join(missing)))
     return found
 
 
@@ -226,8 +230,7 @@ def record_explanations(session: Session, ctx: CycleContext, *, unit_codes: Sequ
     units = _units(session, ctx, unit_codes)
     closed = sorted(code for code, unit in units.items() if unit.state != UnitState.EXPLAINING)
     if closed:
-        raise StageClosed(f"explanation from {len(closed)} unit(s) ({_shown(closed)}): the explanations window is "
-                          "not open")
+        raise StageClosed(word("err.explanations_closed", count=len(closed), units=_shown(closed)))
     transition_units(session, cycle_id=ctx.cycle_id, codes=list(units), event=UnitEvent.SUBMIT_EXPLANATION,
                      actor=actor, at=at, reason=f"nhận giải trình ({source})", flow_run_id=flow_run_id)
     _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[u.id for u in units.values()], at=at,
@@ -256,12 +259,11 @@ def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: da
     """A body reports its plan task done (`parindex done`); False when it was done already."""
     task = ctx.task_by_number(number)
     if task.owner == UNITS_OWNER:
-        raise StageClosed(f"task {number} is done by every unit: it completes with their submissions")
+        raise StageClosed(word("err.task_by_units", task=number))
     if task.completes_when != "manual":
-        raise StageClosed(f"task {number} completes by itself when {task.completes_when} "
-                          "(it is not reported done by hand)")
+        raise StageClosed(word("err.task_completes_itself", task=number, when=task.completes_when))
     if not actor.strip():
-        raise StageClosed("say who reports the task done (--by)")
+        raise StageClosed(word("err.done_by"))
     rows = session.execute(
         select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.status, Assignment.due_at)
         .where(Assignment.plan_task_id == task.id, Assignment.status.in_(UNFINISHED))
@@ -290,10 +292,9 @@ def awaiting_approval(session: Session, ctx: CycleContext) -> list[str]:
     states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id)).all())
     unscored = sorted(code for code, state in states.items() if not has_reached(UnitState(state), UnitState.SCORED))
     if unscored:
-        shown = ", ".join(f"{code} ('{word('state.' + states[code])}')" for code in unscored[:10])
-        more = f" and {len(unscored) - 10} more" if len(unscored) > 10 else ""
-        raise StageClosed(f"cannot approve {ctx.cycle_id}: {len(unscored)} unit(s) not scored: {shown}{more}")
+        shown = _first_ten(unscored, ", ".join(f"{code} ('{word('state.' + states[code])}')" for code in unscored[:10]))
+        raise StageClosed(word("err.cannot_approve", cycle=ctx.cycle_id, count=len(unscored), units=shown))
     scored = sorted(code for code, state in states.items() if state == UnitState.SCORED.value)
     if not scored:
-        raise StageClosed(f"{ctx.cycle_id}: every unit's result is already approved; nothing to approve")
+        raise StageClosed(word("err.all_approved", cycle=ctx.cycle_id))
     return scored

@@ -29,7 +29,7 @@ from models.scores import latest_versions
 from models.stages import Stage
 from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, ScoreKind, ScoreVersion, Unit, UnitResult
 from models.transitions import canonical_codes, transition_units
-from models.words import WORDS
+from models.words import WORDS, word
 
 # The stages an operator can re-run, and the lifecycle event that takes a unit back to each.
 RERUN_EVENTS: dict[Stage, UnitEvent] = {
@@ -65,12 +65,11 @@ class RerunResult:
 def rerun_stage(session: Session, ctx: CycleContext, *, stage: Stage, unit_code: str, reason: str, actor: str,
                 at: datetime, flow_run_id: str | None = None) -> RerunResult:
     if not reason.strip():
-        raise RerunRefused("a re-run needs a reason (--reason)")
+        raise RerunRefused(word("err.rerun_reason"))
     if not actor.strip():
-        raise RerunRefused("a re-run needs the operator's name (--by)")
+        raise RerunRefused(word("err.rerun_by"))
     if stage not in RERUN_EVENTS:
-        raise RerunRefused(f"stage {stage.value!r} cannot be re-run for a unit; re-runnable: "
-                           f"{', '.join(s.value for s in RERUN_EVENTS)}")
+        raise RerunRefused(word("err.rerun_stage", stage=stage.value, stages=", ".join(s.value for s in RERUN_EVENTS)))
     (unit_code,) = canonical_codes(session, ctx.cycle_id, [unit_code])
     unit = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code == unit_code)
                            .execution_options(populate_existing=True)).scalar_one()

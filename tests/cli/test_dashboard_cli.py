@@ -35,7 +35,7 @@ def test_the_dashboard_reaches_its_api_and_stops_by_its_pid(tmp_path):
         assert status.returncode == 0 and f"http://127.0.0.1:{port}" in status.stdout
     finally:
         stopped = parindex("dashboard", "stop", cwd=tmp_path)
-    assert stopped.returncode == 0 and "stopped the dashboard" in stopped.stdout
+    assert stopped.returncode == 0 and "đã dừng bảng điều khiển" in stopped.stdout
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
     assert parindex("dashboard", "status", cwd=tmp_path).returncode == 1

@@ -30,7 +30,7 @@ def test_a_body_reports_its_task_done_once_and_the_history_records_it(loaded_han
 
 def test_a_units_task_and_an_anonymous_report_are_refused(loaded_hanoi, db, database_url):
     units = run("done", "5", "--cycle", "hanoi-2023", "--by", "A", "--db", database_url)
-    assert units.returncode == 1 and "done by every unit" in units.stderr and "Traceback" not in units.stderr
+    assert units.returncode == 1 and "do mọi đơn vị thực hiện" in units.stderr and "Traceback" not in units.stderr
     anonymous = run("done", "14", "--cycle", "hanoi-2023", "--by", " ", "--db", database_url)
     assert anonymous.returncode == 1 and "--by" in anonymous.stderr
     assert status_of(db, 14) == {"waiting"}
@@ -38,5 +38,5 @@ def test_a_units_task_and_an_anonymous_report_are_refused(loaded_hanoi, db, data
 
 def test_a_task_that_completes_by_itself_is_not_reported_done_by_hand(loaded_hanoi, db, database_url):
     appraisal = run("done", "6", "--cycle", "hanoi-2023", "--by", "A", "--db", database_url)
-    assert appraisal.returncode == 1 and "completes by itself" in appraisal.stderr
+    assert appraisal.returncode == 1 and "tự xong khi" in appraisal.stderr
     assert status_of(db, 6) == {"waiting"}

@@ -25,9 +25,9 @@ def test_a_unit_fills_its_template_and_submits_it(opened, database_url, tmp_path
     assert score.returncode == 2
     assert "khối so chưa tính được điểm" in score.stdout and "SNV: not appraised in round 2 (state self_assessed)" in score.stdout
     approve = run("approve", "hanoi-2023", "--by", "Chủ tịch", "--db", database_url)
-    assert approve.returncode == 1 and "52 unit(s) not scored" in approve.stderr
+    assert approve.returncode == 1 and "52 đơn vị chưa được chấm điểm" in approve.stderr
     report = run("report", "hanoi-2023", "--out", str(tmp_path / "r"), "--db", database_url)
-    assert report.returncode == 1 and "no results yet" in report.stderr
+    assert report.returncode == 1 and "chưa có kết quả" in report.stderr
 
 
 def test_approve_then_report(loaded_hanoi, db, database_url, tmp_path):

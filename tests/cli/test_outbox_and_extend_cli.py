@@ -54,11 +54,11 @@ def test_refused_extensions_exit_non_zero_and_change_nothing(loaded_hanoi, db, d
     common = ("--cycle", "hanoi-2023", "--until", "08/12/2023", "--by", "A", "--at", AT, "--db", database_url)
     cases = {
         ("extend", "5", "--unit", "NOPE", "--reason", "r", *common): "không có đơn vị NOPE",
-        ("extend", "5", "--unit", "SNV", "--reason", " ", *common): "--reason must not be empty",
-        ("extend", "5", "--reason", "r", *common): "--unit CODE (repeatable) or --all",
-        ("extend", "42", "--all", "--reason", "r", *common): "has no plan task 42",
+        ("extend", "5", "--unit", "SNV", "--reason", " ", *common): "--reason không được để trống",
+        ("extend", "5", "--reason", "r", *common): "--unit MÃ (lặp lại được) hoặc --all",
+        ("extend", "42", "--all", "--reason", "r", *common): "không có nhiệm vụ số 42",
         ("extend", "5", "--all", "--reason", "r", "--cycle", "hanoi-2023", "--until", "31/13/2023", "--by", "A",
-         "--db", database_url): "is not a date",
+         "--db", database_url): "không phải một ngày",
     }
     for args, message in cases.items():
         result = run(*args)

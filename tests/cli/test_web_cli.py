@@ -45,9 +45,9 @@ def test_user_add_makes_accounts_and_refuses_in_one_line(loaded: str, tmp_path: 
                     "--password-stdin", "--db", loaded, tmp_path=tmp_path, stdin=PASSWORD + "\n")
     assert made.returncode == 0 and "dieu.phoi (coordinator)" in made.stdout, made.stderr
     for args, stdin, why in (
-            (("dieu.phoi", "--role", "operator"), PASSWORD, "exists already"),
-            (("van.hanh", "--role", "operator"), "ngan", "at least 12 characters"),
-            (("van.hanh", "--role", "admin"), PASSWORD, "role 'admin'"),
+            (("dieu.phoi", "--role", "operator"), PASSWORD, "đã có"),
+            (("van.hanh", "--role", "operator"), "ngan", "ít nhất 12 ký tự"),
+            (("van.hanh", "--role", "admin"), PASSWORD, "vai trò 'admin'"),
             (("van.hanh", "--role", "operator"), None, "--password-stdin")):
         extra = ("--password-stdin",) if stdin is not None else ()
         refused = parindex("user", "add", *args, *extra, "--db", loaded, tmp_path=tmp_path,

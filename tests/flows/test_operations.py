@@ -27,7 +27,7 @@ def test_an_extension_from_the_form_moves_the_units_deadline(loaded_hanoi, db):
 def test_a_refused_extension_and_rerun_end_failed_with_their_message(loaded_hanoi, db):
     state = extend_deadline_flow(cycle_id="hanoi-2023", task_number=99, until=date(2030, 12, 6), reason="x",
                                  by="A", return_state=True)
-    assert state.is_failed() and state.message.startswith("cycle hanoi-2023 has no plan task 99")
+    assert state.is_failed() and state.message.startswith("chu kỳ hanoi-2023 không có nhiệm vụ số 99")
     state = rerun_stage_flow(cycle_id="hanoi-2023", stage="Tự đánh giá, chấm điểm", unit_code="SNV",
                              reason=" ", by="A", return_state=True)
-    assert state.is_failed() and state.message == "a re-run needs a reason (--reason)"
+    assert state.is_failed() and state.message == "chạy lại phải có lý do (--reason)"

@@ -36,8 +36,8 @@ def test_every_other_transition_is_refused_with_a_clear_message(event, state):
         next_state(state, event, unit="SNV")
     message = str(refused.value)
     # in people's words (Vietnamese by default), never the internal names
-    assert "unit SNV" in message and word(f"event.{event.value}") in message and word(f"state.{state.value}") in message
-    assert "allowed from" in message and f"'{state.value}'" not in message
+    assert "đơn vị SNV" in message and word(f"event.{event.value}") in message and word(f"state.{state.value}") in message
+    assert "chỉ được từ" in message and f"'{state.value}'" not in message
 
 
 def test_the_forward_path_reaches_the_final_state():

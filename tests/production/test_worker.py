@@ -68,7 +68,7 @@ def test_approval_refuses_before_pausing_when_nothing_awaits_it(production, load
     run = run_deployment(production.api_url, "approve-results/approve-results", {"cycle_id": "hanoi-2023"},
                          until={"COMPLETED", "FAILED", "CRASHED", "PAUSED"})
     assert run["state"]["type"] == "FAILED", run["state"]
-    assert "not scored" in run["state"]["message"]
+    assert "chưa được chấm điểm" in run["state"]["message"]
 
 
 def test_a_coordinator_sees_the_dashboard_the_overdue_units_and_the_forms(production, loaded_hanoi, page):

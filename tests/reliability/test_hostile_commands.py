@@ -49,15 +49,15 @@ def test_an_instant_without_offset_is_read_in_the_cycles_zone(opened, database_u
 
 
 @pytest.mark.parametrize(("args", "pieces"), [
-    (("tick", "hanoi-2023", "--at", "0001-01-01T00:00:00+07:00"), ("year must be from 2000",)),
-    (("tick", "hanoi-2023", "--at", "next tuesday"), ("not an ISO 8601 instant",)),
+    (("tick", "hanoi-2023", "--at", "0001-01-01T00:00:00+07:00"), ("năm phải từ 2000",)),
+    (("tick", "hanoi-2023", "--at", "next tuesday"), ("không phải một thời điểm ISO 8601",)),
     (("extend", "5", "--cycle", "hanoi-2023", "--all", "--until", "31/12/9999", "--by", "A", "--reason", "r"),
-     ("year must be from 2000",)),
+     ("năm phải từ 2000",)),
     (("import", "results", "x.csv", "--year", "0"), ("--year",)),
-    (("import", "appraisal", "x.csv", "--round", "1", "--by", ""), ("--by must name",)),
-    (("tick", "hanoi-2023", "--at", ""), ("--at is empty",)),
+    (("import", "appraisal", "x.csv", "--round", "1", "--by", ""), ("--by phải ghi ai gửi tệp",)),
+    (("tick", "hanoi-2023", "--at", ""), ("--at đang trống",)),
     (("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", "no/such/folder/f.xlsx"),
-     ("does not exist",)),
+     ("không tồn tại",)),
 ])
 def test_a_bad_argument_is_one_line(opened, database_url, args, pieces):
     before = database_state(opened)
@@ -81,7 +81,7 @@ def test_a_template_never_overwrites_a_filled_form(opened, database_url, tmp_pat
     filled = form.read_bytes()
     result = run("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", str(form),
                  "--db", database_url)
-    assert_one_line_refusal(result, "the file exists")
+    assert_one_line_refusal(result, "tệp đã có")
     assert form.read_bytes() == filled
     assert run("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", str(form), "--force",
                "--db", database_url).returncode == 0

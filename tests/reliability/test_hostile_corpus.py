@@ -322,7 +322,7 @@ def test_a_closed_stage_names_every_unit_with_words_not_states(opened, tmp_path)
     error = assert_refused(opened, lambda s, p, w: import_appraisal(s, p, "2", w), as_csv(rows, tmp_path / "r2.csv"),
                            "stage-closed", "")
     message = " ".join(p.message for p in error.problems)
-    assert "52 unit(s)" in message and "and 42 more" in message and "đang tự đánh giá" in message
+    assert "52 đơn vị" in message and "và 42 đơn vị khác" in message and "đang tự đánh giá" in message
     assert not re.search(r"self_assessing|appraised_round|submit_self_assessment", message)
 
 

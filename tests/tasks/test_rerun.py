@@ -95,10 +95,10 @@ def _maxima(db) -> dict[str, Decimal]:
 
 
 @pytest.mark.parametrize(("stage", "code", "reason", "error", "message"), [
-    (Stage.SCORING, "SNV", " ", RerunRefused, "needs a reason"),
+    (Stage.SCORING, "SNV", " ", RerunRefused, "chạy lại phải có lý do"),
     (Stage.SCORING, "NOPE", "r", LookupError, "không có đơn vị NOPE"),
-    (Stage.SURVEY, "SNV", "r", RerunRefused, "cannot be re-run"),
-    (Stage.EXPLANATIONS, "SNV", "r", TransitionRefused, "not allowed from state 'đang tự đánh giá'"),
+    (Stage.SURVEY, "SNV", "r", RerunRefused, "không chạy lại được"),
+    (Stage.EXPLANATIONS, "SNV", "r", TransitionRefused, "từ trạng thái 'đang tự đánh giá'"),
 ])
 def test_refused_reruns_change_nothing(opened, stage, code, reason, error, message):
     with session_scope(opened) as session:

@@ -54,7 +54,11 @@ def test_an_operator_reruns_and_marks_a_body_task_done(client, world: PortalWorl
     assert done.status_code == 200
     refused = client.post(f"/staff/{world.cycle_id}/rerun", data={"csrf": csrf, "unit": "SNV",
                                                                     "stage": "self_assessment", "reason": ""})
-    assert refused.status_code == 200 and "reason" in refused.text  # said on the page, nothing recorded
+    assert refused.status_code == 200 and "chạy lại phải có lý do" in refused.text  # said, nothing recorded
+    client.get("/language/en")  # the reader's language, not the province's, words the refusal
+    in_english = client.post(f"/staff/{world.cycle_id}/rerun", data={"csrf": csrf, "unit": "SNV",
+                                                                       "stage": "self_assessment", "reason": ""})
+    assert "a re-run needs a reason" in in_english.text and "chạy lại phải có lý do" not in in_english.text
     with session_scope(world.engine) as session:
         rows = session.execute(select(HistoryEntry.actor, HistoryEntry.reason)
                                .where(HistoryEntry.actor == "operator:operator1")).all()
