@@ -91,7 +91,8 @@ def _why_not(key: str, run: dict) -> str:
         cores = int(run["machine"].split(", ")[1].split()[0])
         return (f"the parindex process alone used {cpu['parindex']} CPU-s, {cpu['parindex'] / floor:.1f}× the floor, "
                 f"and one Python process cannot finish before its own CPU time; the three processes together "
-                f"need {sum(cpu.values()) / cores / floor:.1f}× the floor on {cores} cores")
+                f"need {sum(cpu.values()) / cores / floor:.1f}× the floor on {cores} cores"
+                + (" (the PostgreSQL server's included)" if "postgresql" in cpu else ""))
     if key == "speedup_vs_naive_prefect" and floor and run.get("naive_task_runs"):
         per_run = run["naive_measured_s"] / run["naive_task_runs"] * 1000
         return (f"a Prefect task run costs only {per_run:.1f} ms, so the plain design is "
@@ -140,15 +141,18 @@ def cpu_section(runs: list[dict]) -> list[str]:
         return []
     cores = int(measured[0]["machine"].split(", ")[1].split()[0])
     lines = ["## CPU during the season", "",
-             f"CPU seconds per process while the season ran; with {cores} cores the season cannot take less than "
+             "CPU seconds per process while the season ran (PostgreSQL's: its server's processes on this machine, "
+             f"where the bench measured them); with {cores} cores the season cannot take less than "
              f"their sum / {cores}.", "",
-             "| database | units | parindex | Prefect server | SMTP sink | sum | sum / cores | season_s |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| database | units | parindex | Prefect server | SMTP sink | PostgreSQL server | sum | sum / cores | "
+             "season_s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for run in measured:
         cpu = run["season_cpu_s"]
         total = sum(cpu.values())
         lines.append(f"| {run['database']} | {run['units']:,} | {cpu['parindex']} | {cpu['prefect_server']} | "
-                     f"{cpu['smtp_sink']} | {total:.1f} | {total / cores:.1f} | {run['season_s']} |")
+                     f"{cpu['smtp_sink']} | {cpu.get('postgresql', '')} | {total:.1f} | {total / cores:.1f} | "
+                     f"{run['season_s']} |")
     return [*lines, ""]
 
 

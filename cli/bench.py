@@ -69,6 +69,7 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
                 processes = {"parindex": os.getpid(), "prefect_server": server.process.pid if server.process else 0,
                              "smtp_sink": sink_pid}
                 cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+                database_before = postgres_cpu_seconds() if figures["database"] == "postgresql" else None
                 started = clock.perf_counter()
                 upgrade_schema(url)
                 register_cycle(database_url=url, folder=folder, actor="bench",
@@ -80,6 +81,8 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
                 # What the season asked of the 2 cores: a wall time can't go below their sum / cores.
                 figures["season_cpu_s"] = {name: round(cpu_seconds(pid) - cpu_before[name], 1)
                                            for name, pid in processes.items()}
+                if database_before is not None and (database_after := postgres_cpu_seconds()) is not None:
+                    figures["season_cpu_s"]["postgresql"] = round(database_after - database_before, 1)
                 figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
                 figures["ticks"] = report.ticks
                 figures.update(_season_counts(url, definition.id))
@@ -139,6 +142,31 @@ def cpu_seconds(pid: int) -> float:
     except (OSError, IndexError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU time of the PostgreSQL server on this machine: its live processes, and the backends that have ended
+    (the postmaster's reaped children). None when no postgres process is visible (a remote server)."""
+    ticks, seen = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.find("(") + 1:text.rfind(")")] != "postgres":
+            continue
+        fields, seen = text.rsplit(")", 1)[1].split(), True
+        ticks += int(fields[11]) + int(fields[12])
+        if _command_of(int(fields[1])) != "postgres":  # the postmaster: its ended backends' time too
+            ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK") if seen else None
+
+
+def _command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 @contextmanager
