@@ -59,7 +59,7 @@ def test_a_refused_unit_refuses_the_whole_batch_and_changes_nothing(loaded_hanoi
         transition_units(session, cycle_id="hanoi-2023", codes=["SNV"], event=UnitEvent.OPEN_SELF_ASSESSMENT,
                          actor="tick", at=AT)
     before = states(db, SO_BLOCK)
-    with pytest.raises(TransitionRefused, match="unit STP"), session_scope(db) as session:
+    with pytest.raises(TransitionRefused, match="đơn vị STP"), session_scope(db) as session:
         transition_units(session, cycle_id="hanoi-2023", codes=SO_BLOCK,
                          event=UnitEvent.SUBMIT_SELF_ASSESSMENT, actor="intake", at=AT)
     assert states(db, SO_BLOCK) == before
