@@ -45,3 +45,11 @@ def test_every_rule_a_form_can_break_has_its_sentence():
     rules = {code for path in SOURCES for found in RULE.findall(path.read_text("utf-8")) for code in found if code}
     assert len(rules) > 40  # the scan finds the intake's rules
     assert sorted(rule for rule in rules if f"rule.{rule}" not in WORDS["vi"]) == []
+
+
+def test_no_vietnamese_entry_reads_as_english():
+    from tests.english import english_lines
+
+    english = {key: text for key, text in WORDS["vi"].items()
+               if english_lines(re.sub(r"\{[^}]*\}", " ", text))}  # placeholders are names, not words
+    assert not english, f"English in vi.po: {english}"
