@@ -7,12 +7,13 @@ from datetime import datetime
 from prefect import flow, get_run_logger, tags
 
 from flows.stages import STAGE_FLOWS
+from models.db import is_sqlite
 from models.stages import Stage
 from models.words import word
 from tasks.dashboard.artifacts import publish_artifacts
 from tasks.dashboard.naming import local_label, season_run_name, tag_current_run
-from tasks.runtime import settle_heap, wall_clock
-from tasks.steps import deliver_outbox, plan_tick, queue_notifications
+from tasks.runtime import database_url, settle_heap, wall_clock
+from tasks.steps import clear_dead_rows_of_tick, deliver_outbox, plan_tick, queue_notifications
 
 MAX_ROUNDS = 4  # a stage's work can open the next stage's (scoring → analysis): follow it within one tick
 
@@ -42,6 +43,8 @@ def tick(cycle_id: str, at: datetime | None = None) -> dict[str, object]:
     delivery = deliver_outbox(cycle_id, instant)
     if ran or queued or delivery["sent"] or delivery["failed"]:
         publish_artifacts(cycle_id, instant)  # an idle tick leaves the last artifacts standing
+    if not is_sqlite(database_url()):  # SQLite keeps no dead row versions
+        clear_dead_rows_of_tick()
     tag_current_run([f"cycle:{cycle_id}", *(f"stage:{stage}" for stage in ran)])
     get_run_logger().info(word("tick.summary", at=local_label(cycle_id, instant),
                                stages=", ".join(word(s) for s in ran) or word("none"), queued=queued,

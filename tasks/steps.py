@@ -14,6 +14,7 @@ from models.db import session_scope
 from models.settings import get_settings
 from models.stages import Stage
 from models.transitions import Transition
+from models.upkeep import clear_dead_rows
 from models.words import word
 from tasks import stage_steps
 from tasks.anchoring import sign_if_a_day_passed
@@ -86,3 +87,10 @@ def deliver_outbox(cycle_id: str, at: datetime) -> dict[str, Any]:
     if report.error:
         get_run_logger().warning(word("log.smtp_down", count=report.failed, error=report.error))
     return report.__dict__
+
+
+@task(cache_policy=NO_CACHE)
+def clear_dead_rows_of_tick() -> dict[str, list[str]]:
+    """PostgreSQL: vacuum what the tick's updates left dead, so that the next tick's questions do not walk it."""
+    done = clear_dead_rows(engine_for(database_url()))
+    return {"vacuumed": done.vacuumed, "analyzed": done.analyzed}
