@@ -88,7 +88,7 @@ def _why_not(key: str, run: dict) -> str:
     """What the run's own figures say stands in the way of the goal `key`."""
     floor, cpu = run.get("floor_s"), run.get("season_cpu_s")
     if key == "season_ratio_vs_floor" and floor and cpu:
-        cores = int(run["machine"].split(", ")[1].split()[0])
+        cores = _cores(run)
         return (f"the parindex process alone used {cpu['parindex']} CPU-s, {cpu['parindex'] / floor:.1f}× the floor, "
                 f"and one Python process cannot finish before its own CPU time; the three processes together "
                 f"need {sum(cpu.values()) / cores / floor:.1f}× the floor on {cores} cores"
@@ -139,7 +139,7 @@ def cpu_section(runs: list[dict]) -> list[str]:
     measured = [run for run in runs if run.get("season_cpu_s")]
     if not measured:
         return []
-    cores = int(measured[0]["machine"].split(", ")[1].split()[0])
+    cores = _cores(measured[0])
     lines = ["## CPU during the season", "",
              "CPU seconds per process while the season ran (PostgreSQL's: its server's processes on this machine, "
              f"where the bench measured them); with {cores} cores the season cannot take less than "
@@ -154,6 +154,11 @@ def cpu_section(runs: list[dict]) -> list[str]:
                      f"{cpu['smtp_sink']} | {cpu.get('postgresql', '')} | {total:.1f} | {total / cores:.1f} | "
                      f"{run['season_s']} |")
     return [*lines, ""]
+
+
+def _cores(run: dict) -> int:
+    """The cores of the run's machine ("x86_64, 2 cores, Python 3.11.7")."""
+    return int(run["machine"].split(", ")[1].split()[0])
 
 
 def _sizes(runs: list[dict]) -> list[str]:

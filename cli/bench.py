@@ -135,38 +135,32 @@ def fresh_database(db: str, work: Path) -> str:
     return make_url(db).set(database="parindex_bench").render_as_string(hide_password=False)
 
 
+def _process_stat(pid: int | str) -> tuple[str, list[str]]:
+    """A process's command name and the fields of /proc/<pid>/stat after it; ("", []) when it can't be read."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "", []
+    return text[text.find("(") + 1:text.rfind(")")], text.rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc; 0 where that can't be read)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    _, fields = _process_stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 def postgres_cpu_seconds() -> float | None:
     """CPU time of the PostgreSQL server on this machine: its live processes, and the backends that have ended
     (the postmaster's reaped children). None when no postgres process is visible (a remote server)."""
-    ticks, seen = 0, False
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if text[text.find("(") + 1:text.rfind(")")] != "postgres":
-            continue
-        fields, seen = text.rsplit(")", 1)[1].split(), True
-        ticks += int(fields[11]) + int(fields[12])
-        if _command_of(int(fields[1])) != "postgres":  # the postmaster: its ended backends' time too
-            ticks += int(fields[13]) + int(fields[14])
-    return ticks / os.sysconf("SC_CLK_TCK") if seen else None
-
-
-def _command_of(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
+    stats = [_process_stat(folder.name) for folder in Path("/proc").glob("[0-9]*")]
+    server = [fields for name, fields in stats if name == "postgres" and fields]
+    if not server:
+        return None
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in server)
+    ticks += sum(int(fields[13]) + int(fields[14]) for fields in server  # the postmaster: its ended backends too
+                 if _process_stat(fields[1])[0] != "postgres")
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager

@@ -42,10 +42,10 @@ def clear_dead_rows(engine: Engine, tables: tuple[str, ...] = CHURNED) -> Upkeep
             done.vacuumed.append(name)
         if changed >= max(DEAD_ENOUGH, CHANGED_SHARE * live):
             done.analyzed.append(name)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for name in sorted(set(done.vacuumed) | set(done.analyzed)):
-            if name not in done.vacuumed:
-                connection.exec_driver_sql(f"ANALYZE {name}")
-            else:
-                connection.exec_driver_sql(f"VACUUM (ANALYZE) {name}" if name in done.analyzed else f"VACUUM {name}")
+    statements = [("VACUUM (ANALYZE) " if name in done.analyzed else "VACUUM ") + name for name in done.vacuumed]
+    statements += [f"ANALYZE {name}" for name in done.analyzed if name not in done.vacuumed]
+    if statements:  # most ticks: none, and no second connection
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
     return done

@@ -5,8 +5,7 @@ language (notifications/templates)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache
 from io import BytesIO
@@ -59,18 +58,14 @@ WORDS = _Words()
 _READER_LANGUAGE: ContextVar[str | None] = ContextVar("parindex_reader_language", default=None)
 
 
-@contextmanager
-def speaking(language: str) -> Iterator[None]:
-    """Within the block, `word` answers in `language`: a portal page's reader chose it, whatever the province's."""
-    token = _READER_LANGUAGE.set(language)
-    try:
-        yield
-    finally:
-        _READER_LANGUAGE.reset(token)
+def speak_to_reader(language: str) -> None:
+    """From now on in this context (a web request's own task), `word` answers in `language`: the portal's
+    reader chose it, whatever the province's."""
+    _READER_LANGUAGE.set(language)
 
 
 def word(key: str, /, **values: object) -> str:
-    """The word or sentence `key` in the reader's language (see `speaking`), else the configured one, its
+    """The word or sentence `key` in the reader's language (see `speak_to_reader`), else the configured one, its
     {placeholders} filled."""
     return words_in(_READER_LANGUAGE.get() or get_settings().language)(key, **values)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -21,7 +21,7 @@ from models.settings import Settings
 from models.sign_in import SignInRefused, web_secret
 from tasks.sign_in_links import check_link, mail_sign_in_links, spend_link
 from web import staff_pages, unit_pages
-from web.portal import Portal, fresh_session, portal_of, render
+from web.portal import Portal, fresh_session, portal_of, reader_language, render
 from web.security import BodyLimit, SecurityHeaders, checked_form
 
 SESSION_HOURS = 8
@@ -31,7 +31,7 @@ log = logging.getLogger("parindex.web")
 
 
 def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(reader_language)])
     app.state.portal = Portal(settings, engine, **({"clock": clock} if clock else {}))
     https = settings.public_url.startswith("https://")
     app.add_middleware(BodyLimit)

@@ -21,6 +21,7 @@ from models.cycle_context import CycleContext, UnknownCycle, load_context
 from models.db import session_scope
 from models.settings import Settings
 from models.tables import StaffRole
+from models.words import speak_to_reader
 from notifications.render import in_language
 from web.security import RateLimit, csrf_token
 from web.words import words_for
@@ -59,6 +60,12 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         "t": words_for(language), "lang": language, "csrf": csrf_token(request),
         "signed_unit": request.session.get("unit"), "signed_staff": request.session.get("staff"),
         "role": request.session.get("role"), **values}, status_code=status)
+
+
+async def reader_language(request: Request) -> None:
+    """Every request's dependency: what the request's own code says (a refusal's reason) is said in the page's
+    language. Async, so that it runs in the request's task and the endpoint sees it."""
+    speak_to_reader(page_language(request))
 
 
 def page_language(request: Request) -> str:

@@ -14,7 +14,6 @@ from starlette.responses import RedirectResponse, Response
 from models.refusals import Refused
 from models.stages import Stage
 from models.tables import Cycle, StaffRole
-from models.words import speaking
 from notifications.outbox import MessageFilter, list_messages
 from tasks.accounts import authenticate
 from tasks.audit import unit_history, verify_cycles
@@ -128,7 +127,7 @@ async def extend_action(request: Request, cycle_id: str) -> Response:
     except ValueError:
         return _back(request, cycle_id, code, say(request, "bad_date"))
     try:
-        with speaking(page_language(request)), unit_of_work(portal.engine) as session:
+        with unit_of_work(portal.engine) as session:
             result = extend_deadline(session, cycle_context(session, cycle_id), task_number=number,
                                      unit_codes=[code], until=last_day, reason=_reason(form),
                                      actor=who.actor, at=portal.clock())
@@ -148,7 +147,7 @@ async def rerun_action(request: Request, cycle_id: str) -> Response:
     if stage not in {s.value for s in RERUN_EVENTS}:
         return _back(request, cycle_id, code, say(request, "unknown_stage"))
     try:
-        with speaking(page_language(request)), unit_of_work(portal.engine) as session:
+        with unit_of_work(portal.engine) as session:
             result = rerun_stage(session, cycle_context(session, cycle_id), stage=Stage(stage), unit_code=code,
                                  reason=_reason(form), actor=who.actor, at=portal.clock())
     except (Refused, LookupError, ValueError) as refused:
@@ -168,7 +167,7 @@ async def done_action(request: Request, cycle_id: str) -> Response:
         number = int(str(form.get("task", "")))
         if not reason:
             raise ValueError("reason")
-        with speaking(page_language(request)), unit_of_work(portal.engine) as session:
+        with unit_of_work(portal.engine) as session:
             done = report_task_done(session, cycle_context(session, cycle_id), number=number, at=portal.clock(),
                                     actor=who.actor, reason=reason)
     except (Refused, LookupError, ValueError) as refused:

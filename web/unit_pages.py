@@ -17,7 +17,6 @@ from models.forms.problems import FormProblem, FormRejected
 from models.lifecycle import UnitEvent
 from models.refusals import Refused
 from models.tables import Unit
-from models.words import speaking
 from tasks.attachments import prefilled_form
 from tasks.events import unit_of_work
 from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
@@ -108,7 +107,7 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
         path = Path(folder) / name
         path.write_bytes(data)
         try:
-            with speaking(page_language(request)), unit_of_work(portal.engine) as session:
+            with unit_of_work(portal.engine) as session:
                 result = UPLOADS[kind](session, path, Inputs(who.actor, portal.clock()))
         except FormRejected as rejected:
             problems = [FormProblem(name, p.rule, p.message.replace(folder + "/", "").replace(folder, ""), p.sheet,
