@@ -106,8 +106,9 @@ class CheckpointProblem:
     rewritten: bool = False  # the history no longer matches a valid checkpoint (else: the record is not valid)
 
     def __str__(self) -> str:
-        return word("checkpoint.problem_line", line=self.line, seq=self.seq if self.seq is not None else "?",
-                    problem=self.problem)
+        if self.seq is None:  # not a record: no history row to name
+            return word("checkpoint.problem_line_no_row", line=self.line, problem=self.problem)
+        return word("checkpoint.problem_line", line=self.line, seq=self.seq, problem=self.problem)
 
 
 def verify_checkpoints(session: Session, lines: list[str],

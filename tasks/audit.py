@@ -144,4 +144,7 @@ def check_checkpoints(session: Session, path: Path, key: str | None) -> tuple[in
     trusted = key or public_hex(signing_key())
     if len(trusted) != 64 or any(c not in "0123456789abcdef" for c in trusted.lower()):
         raise LookupError(word("checkpoint.bad_key", key=key))
-    return verify_checkpoints(session, lines, trusted.lower())
+    held, problems = verify_checkpoints(session, lines, trusted.lower())
+    if not held and all(problem.seq is None for problem in problems):  # not one line is a checkpoint record
+        raise LookupError(word("checkpoint.not_a_file", path=path, mb=MAX_CHECKPOINT_BYTES // (1024 * 1024)))
+    return held, problems

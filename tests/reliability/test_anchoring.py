@@ -72,20 +72,25 @@ def test_a_forged_checkpoint_or_another_key_is_refused(opened, database_url, sig
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
 
 
-@pytest.mark.parametrize("given", ["an empty file", "a device", "a folder", "garbage", "a record without fields"])
+@pytest.mark.parametrize("given", ["an empty file", "a device", "a folder", "garbage", "a record without fields",
+                                   "a text file"])
 def test_a_checkpoints_file_that_proves_nothing_is_refused(opened, database_url, signed, tmp_path, given):
     path = {"an empty file": tmp_path / "empty.jsonl", "a device": Path("/dev/zero"), "a folder": tmp_path,
-            "garbage": tmp_path / "garbage.jsonl", "a record without fields": tmp_path / "bare.jsonl"}[given]
+            "garbage": tmp_path / "garbage.jsonl", "a record without fields": tmp_path / "bare.jsonl",
+            "a text file": tmp_path / "notes.md"}[given]
     if given == "an empty file":
         path.write_text("\n\n", encoding="utf-8")
     if given == "garbage":
         path.write_bytes(b'{"seq": 1}\n\x00\xff not json\n')
     if given == "a record without fields":
         path.write_text('{"seq": 1}\n', encoding="utf-8")
+    if given == "a text file":  # no line of it is a record: refused as a whole, not line by line
+        path.write_text("# Ghi chú\n\n" + "một dòng chữ\n" * 40, encoding="utf-8")
     result = run("audit", "verify", "--checkpoints", str(path), "--db", database_url)
     assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
     assert "BỊ VIẾT LẠI" not in result.stdout  # nothing was shown rewritten: the file is refused or invalid
     said = {"an empty file": "tệp không có mốc ký số nào", "a device": "không phải tệp mốc ký số",
             "a folder": "không phải tệp mốc ký số", "garbage": "không đọc được tệp",
-            "a record without fields": "KHÔNG HỢP LỆ mốc ở dòng 1 của tệp"}[given]
+            "a record without fields": "không phải tệp mốc ký số", "a text file": "không phải tệp mốc ký số"}[given]
     assert said in result.stdout + result.stderr, result.stdout + result.stderr
+    assert len((result.stdout + result.stderr).strip().splitlines()) <= 2  # one refusal, not a line per line
