@@ -52,13 +52,24 @@ def show(folder: FolderArgument, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def load(folder: FolderArgument, db: DbOption = "", actor: str = "parindex") -> None:
-    """Register a cycle in the database; loading it again changes nothing."""
+def load(folder: FolderArgument, db: DbOption = "", actor: str = "parindex",
+         yes: Annotated[bool, typer.Option("--yes", help="Apply a change to a season under way (without it, the "
+                                                           "change is only shown)")] = False) -> None:
+    """Register a cycle in the database; loading it again changes nothing. In a season under way a changed
+    definition is shown with what it will do to units and mail, and applied only with --yes."""
     from tasks.registration import register_cycle
 
     with user_errors():
-        result = register_cycle(database_url=checked_url(db, create=True), folder=folder, actor=actor)
-    console.print(said(cli_words()("cli.ok"), "green") + f" {result.summary()}")
+        result = register_cycle(database_url=checked_url(db, create=True), folder=folder, actor=actor,
+                                confirmed=yes)
+    t = cli_words()
+    if result.applied:
+        console.print(said(t("cli.ok"), "green") + f" {result.summary()}", markup=False)
+        return
+    console.print(t("load.dry_run", cycle=result.cycle_id), markup=False)
+    for change in result.changes:
+        console.print(f"  - {change}", markup=False)
+    console.print(t("load.dry_run_hint"), markup=False)
 
 
 def task_view(definition: CycleDefinition, task: TaskDef) -> dict[str, Any]:

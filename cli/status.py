@@ -34,7 +34,7 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
         ctx = load_context(session, cycle_id)
         status = cycle_status(session, ctx, at=now)
         ahead = upcoming_checkpoints(session, ctx, after=now)
-        next_tick = describe_checkpoint(cycle_id, ahead[0]) if ahead else None
+        next_tick = describe_checkpoint(cycle_id, ahead[0], ctx.calendar.zone) if ahead else None
     if as_json:
         echo_json({**status.as_json(), "next_checkpoint": ahead[0].at.isoformat() if ahead else None,
                    "next_checkpoint_reasons": list(ahead[0].reasons) if ahead else []})

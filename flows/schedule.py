@@ -30,7 +30,7 @@ from models.db import normalise_url, session_scope
 from models.refusals import Refused
 from models.words import word
 from tasks.runtime import database_url, engine_for, wall_clock
-from tasks.schedule_data import active_cycles, upcoming_checkpoints
+from tasks.schedule_data import active_cycles, never_opened, upcoming_checkpoints
 
 log = logging.getLogger("parindex.schedule")
 MISFIRE_GRACE = timedelta(minutes=30)
@@ -129,6 +129,11 @@ def build_scheduler(*, cycle_ids: list[str], work_pool: str | None = None) -> Ch
     return scheduler
 
 
+def _never_opened(cycle_id: str, now: datetime) -> bool:
+    with session_scope(engine_for(database_url())) as session:
+        return never_opened(session, load_context(session, cycle_id), now=now)
+
+
 Announce = Callable[[str, list[Checkpoint]], None]  # (cycle id, the checkpoints ahead)
 
 
@@ -150,6 +155,7 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
                 scheduler.remove_job(job_id)
             if missed:
                 log.warning(word("log.missed", cycle=cycle_id, count=len(missed)))
+            if missed or _never_opened(cycle_id, now):
                 run_tick_job(cycle_id, work_pool)
             announce(cycle_id, sync_checkpoints(scheduler, cycle_id=cycle_id, now=now, work_pool=work_pool))
 

@@ -28,12 +28,24 @@ from models.tables import (
 from models.words import word
 
 
+@dataclass(frozen=True)
+class DeadlineMove:
+    """A plan deadline that moved for assignments already open: each assignee is told, as by an extension."""
+
+    task_number: int
+    assignment_ids: list[int]
+    earlier: bool
+    reason: str
+
+
 @dataclass
 class LoadResult:
     cycle_id: str
     created: bool
     changes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # a registration's tasks, units and leaf criteria
+    moves: list[DeadlineMove] = field(default_factory=list)  # plan deadlines moved under units already told
+    applied: bool = True  # False: a season under way, shown and not applied (`cycle load --yes` applies)
 
     def summary(self) -> str:
         if self.created:

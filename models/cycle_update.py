@@ -11,10 +11,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
 from models.cycle_store import (
+    DeadlineMove,
     LoadResult,
     definition_snapshot,
     insert_plan_deadlines,
@@ -39,8 +40,10 @@ from models.tables import (
     Unit,
     UnitResult,
     assignee_for_body,
+    assignee_for_unit,
 )
 from models.words import word
+from models.workdays import format_day_with_weekday
 
 UNIT_CONTACT = ("name", "email", "head_email")
 
@@ -58,6 +61,14 @@ class DefinitionConflict(LookupError):
 class Changes:
     done: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    moves: list[DeadlineMove] = field(default_factory=list)
+
+
+def season_under_way(session: Session, cycle_id: str) -> bool:
+    """Whether any unit or task of the cycle has started: a change then reaches people."""
+    return session.execute(select(Assignment.id).where(
+        Assignment.cycle_id == cycle_id, Assignment.status != AssignmentStatus.WAITING.value).limit(1)
+    ).first() is not None
 
 
 def update_cycle(session: Session, cycle: Cycle, definition: CycleDefinition, *, at: datetime,
@@ -78,7 +89,8 @@ def update_cycle(session: Session, cycle: Cycle, definition: CycleDefinition, *,
     append_history(session, cycle_id=definition.id, drafts=[HistoryDraft(
         entity="cycle", subject=definition.id, event="update_cycle", actor=actor, at=at,
         details={"definition_hash": definition.content_hash, "changes": changes.done})])
-    return LoadResult(definition.id, created=False, changes=changes.done or [word("change.no_effect")])
+    return LoadResult(definition.id, created=False, changes=changes.done or [word("change.no_effect")],
+                      moves=changes.moves)
 
 
 def _update_bodies(session: Session, definition: CycleDefinition, changes: Changes) -> None:
@@ -111,7 +123,7 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
             continue
         if (unit.block, unit.group) != (spec.block, spec.group):
             if unit.state != UnitState.REGISTERED:
-                changes.refused.append(word("change.unit_moved_late", code=code, state=unit.state))
+                changes.refused.append(word("change.unit_moved_late", code=code, state=word(f"state.{unit.state}")))
                 continue
             unit.block, unit.group = spec.block, spec.group
             changes.done.append(word("change.unit_moved", code=code, block=spec.block, group=spec.group))
@@ -122,7 +134,8 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
             changes.done.append(word("change.unit_contact", code=code, fields=", ".join(changed)))
     for code in sorted(set(stored) - set(wanted)):
         if stored[code].state != UnitState.REGISTERED:
-            changes.refused.append(word("change.unit_removed_late", code=code, state=stored[code].state))
+            changes.refused.append(word("change.unit_removed_late", code=code,
+                                                      state=word(f"state.{stored[code].state}")))
         else:
             _remove_unit(session, stored[code])
             append_history(session, cycle_id=definition.id, drafts=[HistoryDraft(
@@ -137,6 +150,34 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
             if task.every_unit and _task_id(session, definition.id, task.number) is not None:
                 insert_task(session, definition, task, at=at, actor=actor, unit_codes=added)
         changes.done.append(word("change.units_added", count=len(added), codes=", ".join(added)))
+        changes.done.extend(_joining_deadlines(session, definition, added, at=at, actor=actor))
+
+
+def _joining_deadlines(session: Session, definition: CycleDefinition, codes: list[str], *, at: datetime,
+                       actor: str) -> list[str]:
+    """Units that join while the season runs: each task every unit does whose plan deadline is nearer than
+    `joining_working_days` working days (or passed) gets their own deadline, that many working days from
+    today, so that the opening mail is not followed by an overdue notice in the same tick."""
+    calendar, days = definition.calendar, definition.spec.joining_working_days
+    last_day = calendar.add_working_days(calendar.local_date(at), days)
+    own = calendar.effective_deadline(last_day)
+    said = []
+    for task in definition.tasks:
+        if not task.every_unit or task.due_at is None or task.due_at >= own.due_at:
+            continue
+        task_id = _task_id(session, definition.id, task.number)
+        ids = list(session.execute(select(Assignment.id).where(
+            Assignment.plan_task_id == task_id,
+            Assignment.assignee.in_([assignee_for_unit(code) for code in codes]))).scalars())
+        why = word("change.joined_why", days=days, day=format_day_with_weekday(own.last_day))
+        session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(
+            last_day=own.last_day, due_at=own.due_at, moved_because=why).execution_options(synchronize_session=False))
+        session.execute(insert(Deadline), [
+            {"assignment_id": assignment_id, "source": "joined", "last_day": own.last_day, "due_at": own.due_at,
+             "moved_because": why, "reason": why, "actor": actor, "created_at": at} for assignment_id in ids])
+        said.append(word("change.joined_deadline", number=task.number, count=len(ids),
+                         day=format_day_with_weekday(own.last_day), days=days))
+    return said
 
 
 def _remove_unit(session: Session, unit: Unit) -> None:
@@ -189,10 +230,10 @@ def _update_task(session: Session, stored: PlanTask, task: TaskDef, changes: Cha
     if "owner" in differing and (stored.owner == UNITS_OWNER) != task.every_unit:
         changes.refused.append(word("change.owner_kind", number=task.number))
         return
-    old_due = stored.due_text
+    old_due, old_due_at = stored.due_text, stored.due_at
     for name in differing:
         setattr(stored, name, values[name])
-    moved = _move_plan_deadlines(session, stored, task, old_due, at=at, actor=actor) \
+    moved = _move_plan_deadlines(session, stored, task, old_due, old_due_at, changes, at=at, actor=actor) \
         if {"last_day", "due_at"} & set(differing) else 0
     if "owner" in differing:
         session.execute(update(Assignment).where(Assignment.plan_task_id == stored.id)
@@ -204,20 +245,39 @@ def _update_task(session: Session, stored: PlanTask, task: TaskDef, changes: Cha
         changes.done.append(word("change.task_fields", number=task.number, fields=", ".join(differing)))
 
 
-def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_due: str, *, at: datetime,
-                         actor: str) -> int:
-    """Unfinished assignments whose deadline is still the plan's take the new one; extended ones keep theirs."""
+def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_due: str,
+                         old_due_at: datetime | None, changes: Changes, *, at: datetime, actor: str) -> int:
+    """Unfinished assignments whose deadline is still the plan's take the new one; extended ones keep theirs.
+    As an operator's extension would: an overdue one whose new deadline lies ahead is open again (its reminder
+    ladder starts over from the new date, which its mail keys carry), and every one already open is told."""
     latest_source = (select(Deadline.source).where(Deadline.assignment_id == Assignment.id)
                      .order_by(Deadline.id.desc()).limit(1).correlate(Assignment).scalar_subquery())
-    ids = session.execute(select(Assignment.id).where(
+    rows = session.execute(select(Assignment.id, Assignment.assignee, Assignment.status, Assignment.last_day).where(
         Assignment.plan_task_id == stored.id, Assignment.status.in_(UNFINISHED), latest_source == "plan")
-    ).scalars().all()
-    if not ids:
+    ).all()
+    if not rows:
         return 0
+    ids = [row.id for row in rows]
+    reason = word("change.plan_reason", old=old_due, new=task.due.text)
     session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(
         last_day=task.last_day, due_at=task.due_at, moved_because=task.moved_because))
-    insert_plan_deadlines(session, list(ids), task, reason=f"kế hoạch thay đổi: {old_due!r} → {task.due.text!r}", at=at,
-                          actor=actor)
+    insert_plan_deadlines(session, ids, task, reason=reason, at=at, actor=actor)
+    ahead = task.due_at is None or task.due_at > at
+    reopened = [row.id for row in rows if row.status == AssignmentStatus.OVERDUE.value and ahead]
+    if reopened:
+        session.execute(update(Assignment).where(Assignment.id.in_(reopened))
+                        .values(status=AssignmentStatus.OPEN.value).execution_options(synchronize_session=False))
+    told = [row for row in rows if row.status != AssignmentStatus.WAITING.value]
+    append_history(session, cycle_id=stored.cycle_id, drafts=[HistoryDraft(
+        entity="deadline", subject=row.assignee, event="plan_change", actor=actor, at=at, from_state=row.status,
+        to_state=AssignmentStatus.OPEN.value if row.id in reopened else row.status, reason=reason,
+        details={"task": task.number, "old_last_day": row.last_day.isoformat() if row.last_day else None,
+                 "new_last_day": task.last_day.isoformat() if task.last_day else None}) for row in told])
+    earlier = old_due_at is not None and task.due_at is not None and task.due_at < old_due_at
+    if told:
+        changes.moves.append(DeadlineMove(task.number, [row.id for row in told], earlier, reason))
+        changes.done.append(word("change.task_due_told", number=task.number, told=len(told), reopened=len(reopened))
+                            + (" " + word("change.task_due_earlier") if earlier else ""))
     return len(ids)
 
 

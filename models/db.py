@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,9 +118,31 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
         # Take the write lock up front: two writers then queue instead of failing mid-transaction.
+        refuse_second_writer(database or "", connection)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+class NestedTransaction(RuntimeError):
+    """A programming error: a second transaction on a SQLite file that this thread already holds the write lock
+    of. It would wait for itself (30 s, then "database is locked"); it is refused at once instead."""
+
+
+_holders = threading.local()
+
+
+def refuse_second_writer(database: str, connection) -> None:  # type: ignore[no-untyped-def]
+    """Every SQLite transaction here is BEGIN IMMEDIATE: while one is open in this thread, a second connection to
+    the same file can only wait for the first, which waits for it. Remember which connection holds each file and
+    refuse a second one at once, naming the rule, instead of failing after the busy timeout."""
+    held: dict[str, weakref.ref] = _holders.__dict__.setdefault("held", {})  # type: ignore[type-arg]
+    holder = held.get(database)
+    other = holder() if holder is not None else None
+    if other is not None and other is not connection and not other.closed and other.in_transaction():
+        raise NestedTransaction(f"a second transaction on {database} while this thread holds its write lock: "
+                                "read in the open session instead (one session per command)")
+    held[database] = weakref.ref(connection)
 
 
 @contextmanager

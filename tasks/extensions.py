@@ -28,7 +28,7 @@ from models.workdays import DeadlineRule, format_day_with_weekday
 from notifications.outbox import NewMessage, cancel_obsolete, enqueue
 from notifications.render import render_each
 from tasks.messages import message_context, status_url
-from tasks.reminders import calendar_entries, extension_counts, message_key, recipients
+from tasks.reminders import calendar_entries, deadline_revisions, message_key, recipients
 
 
 class ExtensionRefused(Refused, ValueError):
@@ -89,32 +89,41 @@ def extend_deadline(session: Session, ctx: CycleContext, *, task_number: int, un
         for row in rows])
     session.flush()
     cancelled = cancel_obsolete(session, cycle_id=ctx.cycle_id, reason=f"đã gia hạn: {reason.strip()}")
-    notified = _notify(session, ctx, settings or get_settings(), task=task, rows=rows, last_day=effective.last_day,
-                       due_at=effective.due_at, moved=moved, reason=reason.strip(),
-                       rolled=effective.moved_because or "", at=at)
+    notified = tell_new_deadline(session, ctx, settings or get_settings(), task_number=task_number, ids=ids,
+                                 reason=reason.strip(), rolled=effective.moved_because or "", at=at)
     return ExtensionResult(task_number, effective.last_day, effective.due_at, effective.moved_because,
                            [row.assignee for row in rows], len(reopened), cancelled, notified)
 
 
-def _notify(session: Session, ctx: CycleContext, settings: Settings, *, task, rows: list, last_day: date,  # type: ignore[no-untyped-def]
-            due_at: datetime, moved: str, reason: str, rolled: str, at: datetime) -> int:
+def tell_new_deadline(session: Session, ctx: CycleContext, settings: Settings, *, task_number: int,
+                      ids: Sequence[int], reason: str, rolled: str, at: datetime, plan_change: bool = False,
+                      earlier: bool = False) -> int:
     """Each assignee's notice of its new deadline, at once, carrying the deadline's calendar entry with the
-    same UID and a higher SEQUENCE: the entry moves in the unit's calendar instead of doubling."""
+    same UID and a higher SEQUENCE: the entry moves in the unit's calendar instead of doubling. For an
+    operator's extension, and for a plan deadline moved by `cycle load` (`plan_change`, `earlier`)."""
+    task = ctx.task_by_number(task_number)
+    rows: list[_Moved] = []
+    for chunk in chunked(sorted(ids)):
+        rows.extend(_Moved(*row) for row in session.execute(
+            select(Assignment.id, Assignment.assignee, Assignment.last_day, Assignment.due_at,
+                   Assignment.moved_because).where(Assignment.id.in_(chunk))))
+    if not rows:
+        return 0
     people = recipients(session, ctx)
-    moved_rows = [_Moved(row.id, row.assignee, last_day, due_at, moved) for row in rows]
-    links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row in moved_rows}
-    calendars = calendar_entries(ctx, settings, task, moved_rows, people,
-                                 extension_counts(session, list(links)), links, at=at)
+    links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row in rows}
+    calendars = calendar_entries(ctx, settings, task, rows, people, deadline_revisions(session, list(links)), links,
+                                 at=at)
+    last_day = rows[0].last_day
     context = message_context(
         ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
-        task_number=task.number, task_title=task.title, reason=reason, rolled=rolled,
-        deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time))
-    personal = [{"recipient_name": people[row.assignee].name, "status_url": links[row.id]} for row in moved_rows]
+        task_number=task.number, task_title=task.title, reason=reason, rolled=rolled, plan_change=plan_change,
+        earlier=earlier, deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time))
+    personal = [{"recipient_name": people[row.assignee].name, "status_url": links[row.id]} for row in rows]
     rendered = render_each("extended", context, personal, language=settings.language, ics=calendars)
     return enqueue(session, [
-        NewMessage(ctx.cycle_id, message_key(ctx, row.assignee, task, "extended", due_at.astimezone(UTC)),
-                   "extended", row.assignee, row.id, people[row.assignee].email, (), message, due_at)
-        for row, message in zip(moved_rows, rendered, strict=True)], at=at)
+        NewMessage(ctx.cycle_id, message_key(ctx, row.assignee, task, "extended", row.due_at.astimezone(UTC)),
+                   "extended", row.assignee, row.id, people[row.assignee].email, (), message, row.due_at)
+        for row, message in zip(rows, rendered, strict=True)], at=at)
 
 
 @dataclass(frozen=True)
@@ -123,7 +132,7 @@ class _Moved:
     assignee: str
     last_day: date
     due_at: datetime
-    moved_because: str
+    moved_because: str | None
 
 
 def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str,

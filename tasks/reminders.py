@@ -94,7 +94,7 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
     for row, rung, key in wanted:
         if key not in seen:
             groups[(row.plan_task_id, rung.kind, row.last_day, row.due_at, row.moved_because)].append((row, rung, key))
-    revisions = extension_counts(session, [row.id for members in groups.values() for row, rung, _ in members
+    revisions = deadline_revisions(session, [row.id for members in groups.values() for row, rung, _ in members
                                            if rung.kind == "reminder"])
     messages = [message for members in groups.values()
                 for message in _ladder_messages(ctx, settings, tasks[members[0][0].plan_task_id], members, people,
@@ -134,13 +134,13 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
     return messages
 
 
-def extension_counts(session: Session, assignment_ids: list[int]) -> dict[int, int]:
-    """How many times each assignment's deadline was extended: its calendar entry's SEQUENCE."""
+def deadline_revisions(session: Session, assignment_ids: list[int]) -> dict[int, int]:
+    """How many times each assignment's deadline moved since the first one it had (an operator's extension, a
+    changed plan, a late unit's own deadline): its calendar entry's SEQUENCE."""
     counts: dict[int, int] = {}
     for chunk in chunked(sorted(set(assignment_ids))):
-        counts.update((assignment_id, count) for assignment_id, count in session.execute(
-            select(Deadline.assignment_id, func.count()).where(Deadline.assignment_id.in_(chunk),
-                                                               Deadline.source == "extension")
+        counts.update((assignment_id, count - 1) for assignment_id, count in session.execute(
+            select(Deadline.assignment_id, func.count()).where(Deadline.assignment_id.in_(chunk))
             .group_by(Deadline.assignment_id)).all())
     return counts
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -26,6 +26,15 @@ def deadline_groups(session: Session, ctx: CycleContext) -> list[DeadlineGroup]:
 
 def upcoming_checkpoints(session: Session, ctx: CycleContext, *, after: datetime | None) -> list[Checkpoint]:
     return checkpoints(deadline_groups(session, ctx), ctx.calendar, ctx.spec.reminders, after=after)
+
+
+def never_opened(session: Session, ctx: CycleContext, *, now: datetime) -> bool:
+    """A cycle registered while its season is under way, not yet ticked: its season has begun, and not one
+    assignment has left `waiting`. Its first tick is due now, not at the next checkpoint days away."""
+    begun = ctx.calendar.at_local(ctx.spec.season.from_, time(0)) <= now
+    return begun and session.execute(select(Assignment.id).where(
+        Assignment.cycle_id == ctx.cycle_id, Assignment.status != AssignmentStatus.WAITING.value).limit(1)
+    ).first() is None
 
 
 def has_overdue(session: Session, ctx: CycleContext) -> bool:

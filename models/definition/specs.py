@@ -87,6 +87,9 @@ class CycleSpec(Strict):
     blocks: list[BlockSpec] = Field(min_length=1)
     groups: dict[Slug, str]
     reminders: ReminderSpec = ReminderSpec()
+    # A unit added to units.csv while the season runs has at least this many working days, from the day it is
+    # registered, for each task every unit does: a plan deadline that is nearer (or passed) becomes its own.
+    joining_working_days: int = Field(default=5, ge=1, le=60)
 
 
 class TaskSpec(Strict):

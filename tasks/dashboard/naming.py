@@ -23,18 +23,19 @@ def cycle_zone(url: str, cycle_id: str) -> ZoneInfo:
     return ZoneInfo(zone or "Asia/Ho_Chi_Minh")
 
 
-def local_label(cycle_id: str, at: datetime | str) -> str:
-    """'01/12/2023 08:00 +07:00': the instant in the cycle's zone, with its offset."""
+def local_label(cycle_id: str, at: datetime | str, zone: ZoneInfo | None = None) -> str:
+    """'01/12/2023 08:00 +07:00': the instant in the cycle's zone, with its offset. A caller inside a session
+    passes the zone it has read: looking it up opens a session of its own."""
     if isinstance(at, str):  # a run's parameters before validation
         at = datetime.fromisoformat(at)
-    local = at.astimezone(cycle_zone(database_url(), cycle_id))
+    local = at.astimezone(zone or cycle_zone(database_url(), cycle_id))
     offset = local.strftime("%z")
     return f"{local:%d/%m/%Y %H:%M} {offset[:3]}:{offset[3:]}"
 
 
-def describe_checkpoint(cycle_id: str, point: Checkpoint) -> str:
+def describe_checkpoint(cycle_id: str, point: Checkpoint, zone: ZoneInfo | None = None) -> str:
     """'27/11/2023 08:00 +07:00: nhắc hạn': when a tick will run and what it will do."""
-    return f"{local_label(cycle_id, point.at)}: {', '.join(word(f'checkpoint.{r}') for r in point.reasons)}"
+    return f"{local_label(cycle_id, point.at, zone)}: {', '.join(word(f'checkpoint.{r}') for r in point.reasons)}"
 
 
 def season_run_name() -> str:
