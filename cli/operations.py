@@ -102,3 +102,29 @@ def extend_command(
     console.print(said(cli_words()("cli.ok"), "green") + " " + cli_words()(
         "extended", task=task, count=len(result.extended), day=day(result.last_day, get_settings().language),
         moved=moved, reopened=result.reopened, cancelled=result.cancelled_messages, notified=result.notified))
+
+
+unit_app = typer.Typer(help="A unit in a season under way.", no_args_is_help=True)
+
+
+@unit_app.command("withdraw")
+def withdraw_command(
+    code: Annotated[str, typer.Argument(help="The unit's code, e.g. QHK")], cycle: CycleOption,
+    reason: ReasonOption, by: ByOption, at: AtOption = None, db: DbOption = "",
+) -> None:
+    """Take a dissolved or merged unit out of ranking and scoring from its current stage on: its history is
+    kept, its unfinished tasks are no longer reminded, its block is scored without it, the report names it."""
+    from tasks.withdrawal import WithdrawalRefused, withdraw_unit
+
+    with user_errors():
+        actor, why = require_text(by, "--by"), require_text(reason, "--reason")
+        try:
+            when = instant_of(at, db, cycle)
+            with unit_of_work(database(db)) as session:
+                done = withdraw_unit(session, load_context(session, cycle), unit_code=code, reason=why, actor=actor,
+                                     at=when)
+        except WithdrawalRefused as refused:
+            raise UserError(str(refused)) from None
+    console.print(said(cli_words()("cli.ok"), "green") + " " + word(
+        "withdraw.done", unit=done.unit, cycle=cycle, state=word(f"state.{done.state}"), tasks=done.tasks,
+        cancelled=done.cancelled), markup=False)

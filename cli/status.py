@@ -53,7 +53,8 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
         cells = [Text(t(unit.stages[stage]), style=CELL_STYLES.get(unit.stages[stage], ""))
                  if stage in unit.stages else Text("—", style="dim") for stage in stages]
         overdue = ", ".join(t("status.overdue_task", task=o["task"], days=o["days_overdue"]) for o in unit.overdue)
-        units.add_row(unit.code, unit.name, t(f"state.{unit.state}"), *cells, Text(overdue, style="red"))
+        state = t("status.withdrawn", reason=unit.withdrawn) if unit.withdrawn else t(f"state.{unit.state}")
+        units.add_row(unit.code, unit.name, state, *cells, Text(overdue, style="red"))
     console.print(units)
     tasks = Table(title=t("status.tasks", cycle=cycle_id), title_justify="left")
     tasks.add_column(t("col.number"), justify="right", no_wrap=True)

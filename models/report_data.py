@@ -133,6 +133,7 @@ class CycleReport:
     # each band, and from which index it is given: (floor, the blocks it is for; none: every block)
     legend: list[tuple[str, list[tuple[Decimal | None, list[str]]]]] = field(default_factory=list)
     index_places: int = 2  # criteria.toml [ranking] index_decimals: how indexes, means and changes are shown
+    withdrawn: list[tuple[str, str, str]] = field(default_factory=list)  # (code, name, why): not ranked
 
     @property
     def has_satisfaction(self) -> bool:
@@ -164,6 +165,8 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     blocks = {b.code: BlockReport(b.code, b.name, group_names={g: ctx.group_name(g) for g in b.groups}
                                   if b.rank_groups else {}, places=places) for b in ctx.spec.blocks}
     unscored, computed = [], None
+    withdrawn = [(unit.code, unit.name, unit.withdrawn_reason or "") for unit, _ in rows if unit.withdrawn_at]
+    rows = [(unit, result) for unit, result in rows if unit.withdrawn_at is None]
     rank_counts = Counter((unit.block, result.rank_in_block) for unit, result in rows if result)
     for unit, result in rows:
         if result is None:
@@ -195,7 +198,7 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
                        len(rows), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
                        approval_decision="" if decision in (None, APPROVED_WITHOUT_DECISION) else decision,
                        block_names={b.code: b.name for b in ctx.spec.blocks},
-                       legend=_legend(ctx), index_places=places)
+                       legend=_legend(ctx), index_places=places, withdrawn=sorted(withdrawn))
 
 
 def _legend(ctx: CycleContext) -> list[tuple[str, list[tuple[Decimal | None, list[str]]]]]:

@@ -76,6 +76,9 @@ class Unit(SQLModel, table=True):
     head_email: str
     state: UnitState = Field(default=UnitState.REGISTERED, sa_column=Column(String(32), nullable=False))
     state_changed_at: datetime | None = Field(default=None, sa_column=_utc())
+    # Withdrawn (`parindex unit withdraw`): out of ranking and scoring from then on, its history kept.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_utc())
+    withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Criterion(SQLModel, table=True):
@@ -124,10 +127,11 @@ class AssignmentStatus(StrEnum):
     OVERDUE = "overdue"
     DONE = "done"
     MISSED = "missed"  # the stage moved on without it (e.g. no explanation sent)
+    WITHDRAWN = "withdrawn"  # its unit was withdrawn from the season before it was done
 
 
 OPEN_STATES = (AssignmentStatus.OPEN.value, AssignmentStatus.OVERDUE.value)
-FINISHED = (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value)
+FINISHED = (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value, AssignmentStatus.WITHDRAWN.value)
 UNFINISHED = (AssignmentStatus.WAITING.value, *OPEN_STATES)
 
 

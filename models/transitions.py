@@ -70,6 +70,9 @@ def transition_units(
     missing = set(codes) - {row.code for row in rows}
     if missing:
         raise UnknownUnits(word("refused.unknown_units", cycle=cycle_id, codes=", ".join(sorted(missing))))
+    rows = [row for row in rows if row.withdrawn_at is None]  # a withdrawn unit takes no further step
+    if not rows:
+        return []
     lifecycle = cycle_lifecycle(session, cycle_id)
     moves: dict[str, tuple[UnitState, UnitState]] = {}  # per state the units are in: (from, to)
     for row in rows:
@@ -113,7 +116,7 @@ def _load_states(session: Session, cycle_id: str, codes: Collection[str]) -> lis
     rows: list[Any] = []
     for chunk in chunked(code_list):
         rows += session.execute(
-            select(Unit.id, Unit.code, Unit.state)
+            select(Unit.id, Unit.code, Unit.state, Unit.withdrawn_at)
             .where(Unit.cycle_id == cycle_id, Unit.code.in_(chunk))
             .order_by(Unit.code)
         ).all()

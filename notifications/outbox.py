@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from models.batching import chunked
 from models.bulk import bind_processors, placeholder
-from models.tables import Assignment, AssignmentStatus, MessageStatus, OutboxMessage
+from models.tables import FINISHED, Assignment, MessageStatus, OutboxMessage
 from notifications.render import RenderedMessage
 
 MAX_ATTEMPTS = 8
@@ -83,7 +83,7 @@ def cancel_obsolete(session: Session, *, cycle_id: str, reason: str) -> int:
     for chunk in chunked(sorted({assignment_id for _, assignment_id, _ in waiting})):
         assignments.update((row.id, (row.status, row.due_at)) for row in session.execute(
             select(Assignment.id, Assignment.status, Assignment.due_at).where(Assignment.id.in_(chunk))))
-    finished = {AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value}
+    finished = set(FINISHED)
     ids = [message_id for message_id, assignment_id, due_at in waiting
            if assignments[assignment_id][0] in finished
            or (due_at is not None and due_at != assignments[assignment_id][1])]

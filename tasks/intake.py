@@ -289,7 +289,8 @@ def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor:
 
 def awaiting_approval(session: Session, ctx: CycleContext) -> list[str]:
     """The units whose results the council can approve now; StageClosed when there is nothing to approve."""
-    states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id)).all())
+    states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id,
+                                                                       Unit.withdrawn_at.is_(None))).all())
     unscored = sorted(code for code, state in states.items() if not has_reached(UnitState(state), UnitState.SCORED))
     if unscored:
         shown = _first_ten(unscored, ", ".join(f"{code} ('{word('state.' + states[code])}')" for code in unscored[:10]))

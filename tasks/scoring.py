@@ -20,6 +20,7 @@ from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
 from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
 from models.transitions import transition_units
+from models.words import word
 from tasks.corrections import PreviousResult, ResultChange, queue_corrections
 
 Versions = dict[tuple[int, ScoreKind], LatestVersion]
@@ -30,7 +31,8 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
                        settings: Settings | None = None) -> dict[str, int]:
     """Score every block whose inputs are complete and new: all units appraised in round 2 with survey
     results, and some unit not scored yet or a score version newer than its result (`force`: even if not)."""
-    units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id)).scalars().all()
+    units = session.execute(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.withdrawn_at.is_(None))
+                            ).scalars().all()  # a withdrawn unit is neither waited for nor ranked
     versions = latest_versions(session, cycle_id=ctx.cycle_id, kinds=scored_kinds(ctx.lifecycle))
     newest: dict[int, datetime] = {}
     for (unit_id, _), version in versions.items():
@@ -69,7 +71,7 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
                    criteria: list[CriterionDef] | None = None) -> dict[str, list[str]]:
     """Per block, what keeps it from being scored: one line per unit lacking something (empty: ready)."""
     units = units if units is not None else list(session.execute(
-        select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars())
+        select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.withdrawn_at.is_(None)).order_by(Unit.id)).scalars())
     versions = versions if versions is not None else latest_versions(session, cycle_id=ctx.cycle_id,
                                                                      kinds=scored_kinds(ctx.lifecycle))
     criteria = criteria if criteria is not None else cycle_criteria(session, ctx.cycle_id)
@@ -84,13 +86,13 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
     for unit in units:
         reasons = []
         if not has_reached(UnitState(unit.state), ctx.lifecycle.before_scoring):
-            last_round = "round 2" if ctx.lifecycle.has("appraisal_round2") else "round 1"
-            reasons.append(f"not appraised in {last_round} (state {unit.state})")
+            last_round = 2 if ctx.lifecycle.has("appraisal_round2") else 1
+            reasons.append(word("lacking.appraisal", round=last_round, state=word(f"state.{unit.state}")))
         if unit.id not in survey_ids:
-            reasons.append("no survey results")
+            reasons.append(word("lacking.survey"))
         elif covered.get(survey_ids[unit.id], 0) < len(survey_leaves):
-            reasons.append(f"survey results cover {covered.get(survey_ids[unit.id], 0)} of "
-                           f"{len(survey_leaves)} survey criteria")
+            reasons.append(word("lacking.survey_part", covered=covered.get(survey_ids[unit.id], 0),
+                                total=len(survey_leaves)))
         if reasons:
             missing[unit.block].append(f"{unit.code}: {'; '.join(reasons)}")
     return dict(missing)

@@ -155,8 +155,8 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         return []
     fields = {c.code: c.title for c in session.execute(
         select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))).scalars()}
-    block_sizes = dict(session.execute(select(Unit.block, func.count()).where(Unit.cycle_id == ctx.cycle_id)
-                                       .group_by(Unit.block)).all())
+    block_sizes = dict(session.execute(select(Unit.block, func.count()).where(
+        Unit.cycle_id == ctx.cycle_id, Unit.withdrawn_at.is_(None)).group_by(Unit.block)).all())
     rank_counts: dict[tuple[str, int], int] = defaultdict(int)
     group_counts: dict[tuple[str, int | None], int] = defaultdict(int)
     group_sizes: dict[str, int] = defaultdict(int)

@@ -22,6 +22,7 @@ class UnitStatus:
     block: str
     state: str
     group: str = ""
+    withdrawn: str | None = None  # why it left the season (`parindex unit withdraw`), when it did
     overdue: list[dict[str, object]] = field(default_factory=list)
     stages: dict[str, str] = field(default_factory=dict)  # stage → done | late | overdue | waiting | open | missed
 
@@ -93,9 +94,10 @@ def unit_statuses(session: Session, ctx: CycleContext, unit_ids: list[int], *, a
     units: dict[int, UnitStatus] = {}
     days_overdue: dict[object, int] = {}
     for chunk in chunked(unit_ids):
-        found = {row.id: UnitStatus(row.code, row.name, row.block, row.state, row.unit_group)
+        found = {row.id: UnitStatus(row.code, row.name, row.block, row.state, row.unit_group, row.withdrawn_reason)
                  for row in session.execute(select(Unit.id, Unit.code, Unit.name, Unit.block, Unit.state,
-                                                   Unit.group.label("unit_group")).where(Unit.id.in_(chunk)))}
+                                                   Unit.group.label("unit_group"), Unit.withdrawn_reason)
+                                            .where(Unit.id.in_(chunk)))}
         units.update((unit_id, found[unit_id]) for unit_id in chunk)
         rows = session.execute(select(Assignment.plan_task_id, Assignment.unit_id, Assignment.status,
                                       Assignment.late, Assignment.last_day)
@@ -119,6 +121,8 @@ def task_tallies(session: Session, ctx: CycleContext) -> list[TaskStatus]:
             select(Assignment.plan_task_id, Assignment.status, Assignment.late, func.count())
             .where(Assignment.cycle_id == ctx.cycle_id)
             .group_by(Assignment.plan_task_id, Assignment.status, Assignment.late)):
+        if status == AssignmentStatus.WITHDRAWN.value:  # its unit left the season: not asked of it any more
+            continue
         tally = counts[task_id]
         tally["total"] += count
         tally["done"] += count if status in (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value) else 0

@@ -23,7 +23,7 @@ def test_a_unit_fills_its_template_and_submits_it(opened, database_url, tmp_path
     assert "đã ghi tự đánh giá của 1 đơn vị" in good.stdout  # the kind in words, not its internal name
     score = run("score", "hanoi-2023", "--db", database_url)
     assert score.returncode == 2
-    assert "khối so chưa tính được điểm" in score.stdout and "SNV: not appraised in round 2 (state self_assessed)" in score.stdout
+    assert "khối so chưa tính được điểm" in score.stdout and "SNV: chưa thẩm định vòng 2 (trạng thái: đã gửi tự đánh giá)" in score.stdout
     approve = run("approve", "hanoi-2023", "--by", "Chủ tịch", "--db", database_url)
     assert approve.returncode == 1 and "52 đơn vị chưa được chấm điểm" in approve.stderr
     report = run("report", "hanoi-2023", "--out", str(tmp_path / "r"), "--db", database_url)

@@ -135,6 +135,17 @@ def test_a_season_under_way_today_status_tick_submit_portal_report(season) -> No
     assert states["STP"] == states["SNV"] == "self_assessed" and states["SYT"] == "self_assessing"
     table = run.run("status", CYCLE)
     assert "Tự đánh giá" in table.stdout and "self_assessing" not in table.stdout  # states in words
+    # a district merged away: withdrawn, in words; removing it from units.csv is refused, in words too
+    withdrawn = run.run("unit", "withdraw", "q-hoankiem", "--cycle", CYCLE, "--reason", "sáp nhập", "--by",
+                        "Phòng CCHC")
+    assert "Đã rút Q-HOANKIEM" in withdrawn.stdout and "đang tự đánh giá" in withdrawn.stdout
+    assert "đã rút: sáp nhập" in run.run("status", CYCLE).stdout
+    units = run.folder / CYCLE / "units.csv"
+    units.write_text("".join(line for line in units.read_text(encoding="utf-8").splitlines(keepends=True)
+                             if not line.startswith("Q-HOANKIEM,")), encoding="utf-8")
+    removed = run.run("cycle", "load", str(run.folder / CYCLE), "--yes", ok=False)
+    assert removed.returncode == 1 and "Q-HOANKIEM" in removed.stderr + removed.stdout
+    assert "self_assessing" not in removed.stderr + removed.stdout
     report = run.run("report", CYCLE, "--out", str(run.folder / "report"), ok=False)
     assert report.returncode == 1 and "chưa có kết quả" in report.stderr  # nothing scored yet: said, not a crash
 

@@ -43,7 +43,7 @@ def test_a_moved_deadline_reaches_the_assignments_not_yet_done(loaded_hanoi, db,
                                   .order_by(Deadline.id)).scalars().all()
         last = session.execute(select(HistoryEntry).order_by(HistoryEntry.seq.desc()).limit(1)).scalar_one()
     assert (task.last_day, assignment.last_day) == (date(2024, 2, 20), date(2024, 2, 20))
-    assert reasons[-1] == "kế hoạch thay đổi: 'Trước ngày 10/02/2024' → '20/02/2024'"
+    assert reasons[-1] == 'kế hoạch thay đổi: hạn "Trước ngày 10/02/2024" thành "20/02/2024"'
     assert (last.event, last.actor) == ("update_cycle", "operator")
 
 
@@ -85,7 +85,7 @@ def test_rewriting_the_past_is_refused_whole_and_changes_nothing(loaded_hanoi, d
     with pytest.raises(DefinitionConflict) as refused:
         apply(db, cycle_copy)
     assert refused.value.conflicts == [
-        "đơn vị STP bị bỏ nhưng đã ở trạng thái 'self_assessing'",
+        "đơn vị STP bị bỏ nhưng đã ở trạng thái 'đang tự đánh giá'",
         "bộ tiêu chí thay đổi nhưng đã có điểm được ghi theo bộ cũ",
     ]
     assert snapshot(db) == before
