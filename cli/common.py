@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
-from models.db import check_database
+from models.db import check_database, schema_up_to_date
 from models.refusals import Refused
 from models.settings import DEFAULT_DATABASE_URL, get_settings
 from models.words import word, words_in
@@ -49,6 +49,8 @@ def checked_url(db: str, *, create: bool = False) -> str:
     """The --db URL (or the default), refused in one line when it cannot be used (models.db.check_database)."""
     url = db or default_db()
     check_database(url, create=create)
+    if not create:
+        schema_up_to_date(url)
     return url
 
 

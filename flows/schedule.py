@@ -155,7 +155,7 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
                 scheduler.remove_job(job_id)
             if missed:
                 log.warning(word("log.missed", cycle=cycle_id, count=len(missed)))
-            if missed or _never_opened(cycle_id, now):
+            if missed or _never_opened(cycle_id, now):  # (the catch-up, or the first tick of a season under way)
                 run_tick_job(cycle_id, work_pool)
             announce(cycle_id, sync_checkpoints(scheduler, cycle_id=cycle_id, now=now, work_pool=work_pool))
 

@@ -104,6 +104,7 @@ def make_engine(url: str) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
+    held_as = str(Path(database).resolve()) if database and database != ":memory:" else url
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -118,7 +119,7 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
         # Take the write lock up front: two writers then queue instead of failing mid-transaction.
-        refuse_second_writer(database or "", connection)
+        refuse_second_writer(held_as, connection)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
@@ -169,3 +170,24 @@ def alembic_config(url: str) -> Config:
 def upgrade_schema(url: str) -> None:
     """Create or upgrade the schema to the newest migration."""
     command.upgrade(alembic_config(url), "head")
+
+
+def newest_revision() -> str:
+    """The newest migration's revision: the files are numbered, and each revision is its file's number."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def schema_up_to_date(url: str) -> None:
+    """A database written by an earlier parindex is brought to the newest schema before a command uses it
+    (every migration adds; none loses data). One short query when it is current."""
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as connection:
+            try:
+                current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            except Exception:  # no parindex schema yet: a command that needs one says so itself
+                return
+    finally:
+        engine.dispose()
+    if current is not None and current < newest_revision():
+        upgrade_schema(url)

@@ -29,10 +29,11 @@ def upcoming_checkpoints(session: Session, ctx: CycleContext, *, after: datetime
 
 
 def never_opened(session: Session, ctx: CycleContext, *, now: datetime) -> bool:
-    """A cycle registered while its season is under way, not yet ticked: its season has begun, and not one
-    assignment has left `waiting`. Its first tick is due now, not at the next checkpoint days away."""
-    begun = ctx.calendar.at_local(ctx.spec.season.from_, time(0)) <= now
-    return begun and session.execute(select(Assignment.id).where(
+    """A cycle registered while its season is under way, not yet ticked: its season has begun and not ended,
+    and not one assignment has left `waiting`. Its first tick is due now, not at the next checkpoint days away."""
+    season = ctx.spec.season
+    running = ctx.calendar.at_local(season.from_, time(0)) <= now < ctx.calendar.end_of_day(season.to)
+    return running and session.execute(select(Assignment.id).where(
         Assignment.cycle_id == ctx.cycle_id, Assignment.status != AssignmentStatus.WAITING.value).limit(1)
     ).first() is None
 

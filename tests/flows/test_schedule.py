@@ -38,9 +38,10 @@ def test_jobs_follow_the_checkpoints_and_downtime_is_noticed(loaded_hanoi, datab
         scheduler.shutdown(wait=False)
 
 
-def test_serve_started_mid_season_says_when_the_next_ticks_run_and_what_they_do(loaded_hanoi, database_url,
+def test_serve_started_mid_season_says_when_the_next_ticks_run_and_what_they_do(opened, database_url,
                                                                                 monkeypatch):
-    """Loaded on a Sunday night two days before the self-assessment deadline (Thursday 30/11/2023)."""
+    """Started on a Sunday night two days before the self-assessment deadline (Thursday 30/11/2023), in a
+    season whose windows are open (a season never ticked is ticked at once: tests/cli/test_season_now.py)."""
     monkeypatch.setenv("PARINDEX_DATABASE_URL", database_url)
     get_settings.cache_clear()
     sunday_night = datetime(2023, 11, 26, 22, 0, tzinfo=HCM)
