@@ -49,13 +49,19 @@ class CheckpointScheduler(BackgroundScheduler):
     scheduler thread woken just before (by `resume`, or a job coming due) could still go through the due jobs
     afterwards: submit to a closed executor and fail to drop a run-once job, which kills the thread with a
     traceback. Looking at the state under the same lock closes that window: either the thread sees "stopped"
-    and does nothing, or it finishes this round before the executors close."""
+    and does nothing, or it finishes this round before the executors close. A run-once job that is gone when
+    the round drops it (removed meanwhile through the shared job store) ends the round, not the thread: the
+    next round, a second later, goes on with what is left."""
 
     def _process_jobs(self):  # type: ignore[no-untyped-def]
         with self._jobstores_lock:  # re-entrant: the parent takes it again
             if self.state == STATE_STOPPED:
                 return None
-            return super()._process_jobs()
+            try:
+                return super()._process_jobs()
+            except JobLookupError as gone:
+                log.warning("%s", gone)
+                return 1.0
 
 
 def check_tick_deployment(work_pool: str) -> None:
@@ -129,6 +135,16 @@ def build_scheduler(*, cycle_ids: list[str], work_pool: str | None = None) -> Ch
     return scheduler
 
 
+def drop_jobs_of_other_cycles(scheduler: CheckpointScheduler, cycle_ids: list[str]) -> None:
+    """Jobs an earlier serve left for cycles this one does not serve (finished, or not asked for): only one
+    serve schedules per database, so nobody else would run them, and run here they would tick a cycle that
+    nobody asked to tick."""
+    for job in scheduler.get_jobs():
+        if job.id.split(":", 1)[0] not in cycle_ids:
+            with suppress(JobLookupError):
+                scheduler.remove_job(job.id)
+
+
 def _never_opened(cycle_id: str, now: datetime) -> bool:
     with session_scope(engine_for(database_url())) as session:
         return never_opened(session, load_context(session, cycle_id), now=now)
@@ -148,6 +164,7 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
     scheduler = build_scheduler(cycle_ids=cycles, work_pool=work_pool)
     scheduler.start(paused=True)
     try:
+        drop_jobs_of_other_cycles(scheduler, cycles)
         now = clock()
         for cycle_id in cycles:
             missed = missed_checkpoints(scheduler, cycle_id, now)

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.schedule import build_scheduler, checkpoint_job_ids, missed_checkpoints, serve, sync_checkpoints
+from flows.schedule import (
+    build_scheduler,
+    checkpoint_job_ids,
+    drop_jobs_of_other_cycles,
+    missed_checkpoints,
+    serve,
+    sync_checkpoints,
+)
 from models.settings import get_settings
 from tasks.dashboard.naming import describe_checkpoint
 
@@ -60,3 +67,24 @@ def test_serve_started_mid_season_says_when_the_next_ticks_run_and_what_they_do(
     assert describe_checkpoint("hanoi-2023", first) == "27/11/2023 08:00 +07:00: nhắc hạn"
     deadline = next(point for point in ahead if "deadline" in point.reasons)
     assert deadline.at == datetime(2023, 12, 1, 0, 0, tzinfo=HCM)  # the end of Thursday 30/11
+
+
+def test_a_serve_for_one_cycle_drops_the_jobs_an_earlier_serve_left_for_others(loaded_hanoi, database_url,
+                                                                               monkeypatch):
+    """The job store lives in the database: jobs of a cycle this serve does not serve (left by an earlier serve
+    of every cycle, or of a finished season) would tick a cycle nobody asked for; they are dropped at start."""
+    monkeypatch.setenv("PARINDEX_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    earlier = build_scheduler(cycle_ids=["hanoi-2023"])
+    earlier.start(paused=True)
+    sync_checkpoints(earlier, cycle_id="hanoi-2023", now=datetime(2023, 10, 1, tzinfo=HCM))
+    earlier.shutdown(wait=False)
+    scheduler = build_scheduler(cycle_ids=[])
+    scheduler.start(paused=True)
+    try:
+        assert checkpoint_job_ids(scheduler, "hanoi-2023")  # left in the store
+        drop_jobs_of_other_cycles(scheduler, ["hanoi-now"])
+        assert scheduler.get_jobs() == []
+    finally:
+        scheduler.remove_all_jobs()
+        scheduler.shutdown(wait=False)
