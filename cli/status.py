@@ -19,7 +19,7 @@ from tasks.dashboard.naming import describe_checkpoint
 from tasks.runtime import engine_for, using_database, wall_clock
 
 CELL_STYLES = {"done": "green", "late": "dark_orange", "overdue": "bold red", "missed": "red", "open": "yellow",
-               "waiting": "dim"}
+               "waiting": "dim", "withdrawn": "dim"}
 
 
 def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",

@@ -231,6 +231,7 @@ def _update_task(session: Session, stored: PlanTask, task: TaskDef, changes: Cha
         changes.refused.append(word("change.owner_kind", number=task.number))
         return
     old_due, old_due_at = stored.due_text, stored.due_at
+    said_at = len(changes.done)  # the change itself is said before what it does to people
     for name in differing:
         setattr(stored, name, values[name])
     moved = _move_plan_deadlines(session, stored, task, old_due, old_due_at, changes, at=at, actor=actor) \
@@ -239,10 +240,10 @@ def _update_task(session: Session, stored: PlanTask, task: TaskDef, changes: Cha
         session.execute(update(Assignment).where(Assignment.plan_task_id == stored.id)
                         .values(assignee=assignee_for_body(task.owner)))
     if "due_at" in differing or "due_text" in differing:
-        changes.done.append(word("change.task_due", number=task.number, old=repr(old_due), new=repr(task.due.text),
-                                 moved=moved))
+        changes.done.insert(said_at, word("change.task_due", number=task.number, old=repr(old_due),
+                                          new=repr(task.due.text), moved=moved))
     else:
-        changes.done.append(word("change.task_fields", number=task.number, fields=", ".join(differing)))
+        changes.done.insert(said_at, word("change.task_fields", number=task.number, fields=", ".join(differing)))
 
 
 def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_due: str,

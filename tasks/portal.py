@@ -141,7 +141,7 @@ def unit_result(session: Session, unit: Unit) -> tuple[UnitResult | None, Outbox
 
 
 MATRIX_LIMIT = 500
-CELL_STATES = ("done", "late", "overdue", "missed", "open", "waiting")
+CELL_STATES = ("done", "late", "overdue", "missed", "open", "waiting", "withdrawn")
 
 
 @dataclass

@@ -138,7 +138,7 @@ def test_a_season_under_way_today_status_tick_submit_portal_report(season) -> No
     # a district merged away: withdrawn, in words; removing it from units.csv is refused, in words too
     withdrawn = run.run("unit", "withdraw", "q-hoankiem", "--cycle", CYCLE, "--reason", "sáp nhập", "--by",
                         "Phòng CCHC")
-    assert "Đã rút Q-HOANKIEM" in withdrawn.stdout and "đang tự đánh giá" in withdrawn.stdout
+    assert "đã rút Q-HOANKIEM" in withdrawn.stdout and "đang tự đánh giá" in withdrawn.stdout
     assert "đã rút: sáp nhập" in run.run("status", CYCLE).stdout
     units = run.folder / CYCLE / "units.csv"
     units.write_text("".join(line for line in units.read_text(encoding="utf-8").splitlines(keepends=True)
