@@ -73,6 +73,7 @@ class Inputs:
     actor: str
     at: datetime
     flow_run_id: str | None = None
+    cycle_id: str | None = None  # the cycle a portal session is signed in to: a file of another is refused
 
 
 def load_catalogue(session: Session, cycle_id: str, unit_codes: Collection[str] | None = None) -> Catalogue:
@@ -135,6 +136,9 @@ def _unit_sender(session: Session, problems: FormProblems, who: Inputs, unit: st
     """A unit's form comes from the unit itself (no actor given: the unit), or from staff naming their role
     (body:<code> one of the cycle's bodies)."""
     actor, own = _plain_actor(problems, who.actor), assignee_for_unit(unit)
+    if who.cycle_id is not None and who.cycle_id != cycle_id:  # unit codes repeat from province to province
+        problems.add("wrong-cycle", word("refused.wrong_cycle", unit=unit, cycle=cycle_id, own=who.cycle_id))
+        problems.raise_if_any()
     if not actor:
         return Inputs(own, who.at, who.flow_run_id)
     role, _, name = actor.partition(":")

@@ -108,7 +108,7 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
         path.write_bytes(data)
         try:
             with unit_of_work(portal.engine) as session:
-                result = UPLOADS[kind](session, path, Inputs(who.actor, portal.clock()))
+                result = UPLOADS[kind](session, path, Inputs(who.actor, portal.clock(), cycle_id=who.cycle_id))
         except FormRejected as rejected:
             problems = [FormProblem(name, p.rule, p.message.replace(folder + "/", "").replace(folder, ""), p.sheet,
                                     p.row, p.column) for p in rejected.problems]

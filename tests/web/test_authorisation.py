@@ -106,6 +106,42 @@ def test_a_unit_reaches_only_its_own_unit(app, client, world: PortalWorld, tmp_p
     assert _counts(world) == before
 
 
+def test_a_unit_never_writes_the_unit_of_the_same_code_in_another_province(app, client, world: PortalWorld,
+                                                                          tmp_path: Path) -> None:
+    """Unit codes repeat from province to province (SNV, STP …): Hải Phòng's SNV, signed in, sends Hồ Chí Minh
+    City's SNV form (its "Chu kỳ" column says hcmc-2021). Refused whole, in words; HCMC's SNV untouched."""
+    from datetime import UTC, datetime
+
+    from models.cycle_context import load_context
+    from models.cycle_store import insert_cycle
+    from models.definition.loader import load_cycle
+    from models.stages import Stage
+    from tasks.assignments import reconcile_stage
+    from tasks.form_templates import write_template
+    from tasks.stage_steps import open_self_assessment
+    from tests.conftest import ROOT
+    from tests.forms.conftest import fill
+
+    with session_scope(world.engine) as session:
+        insert_cycle(session, load_cycle(ROOT / "calendar" / "hcmc-2021"), at=datetime(2021, 10, 1, tzinfo=UTC),
+                     actor="test")
+    with session_scope(world.engine) as session:
+        ctx = load_context(session, "hcmc-2021")
+        reconcile_stage(session, ctx, stage=Stage.SELF_ASSESSMENT.value, at=world.at, actor="t", flow_run_id=None)
+        open_self_assessment(session, ctx, at=world.at, actor="t", flow_run_id=None)
+        write_template(session, kind="self-assessment", cycle_id="hcmc-2021", out=tmp_path / "hcmc-snv.xlsx",
+                       unit="SNV")
+    csrf = sign_in_unit(client, world, "SNV")
+    before = _counts(world)
+    answer = client.post("/unit/upload/self-assessment", data={"csrf": csrf},
+                         files={"file": ("snv.xlsx", fill(tmp_path / "hcmc-snv.xlsx").read_bytes())})
+    assert answer.status_code == 422 and "chu kỳ hcmc-2021, không phải chu kỳ haiphong-2021" in answer.text
+    assert _counts(world) == before
+    with session_scope(world.engine) as session:
+        states = dict(session.execute(select(Unit.cycle_id, Unit.state).where(Unit.code == "SNV")).all())
+    assert states == {"haiphong-2021": "self_assessing", "hcmc-2021": "self_assessing"}
+
+
 def test_staff_roles(app, client, world: PortalWorld) -> None:
     csrf = sign_in_staff(client, "auditor")
     assert client.get(f"/staff/{world.cycle_id}/units/SNV").status_code == 200
