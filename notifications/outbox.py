@@ -93,6 +93,16 @@ def cancel_obsolete(session: Session, *, cycle_id: str, reason: str) -> int:
     return len(ids)
 
 
+def cancel_waiting_for(session: Session, *, cycle_id: str, assignee: str, reason: str) -> int:
+    """Cancel every message still waiting for this assignee, whatever its kind (a withdrawn unit is sent
+    nothing more: not even an opening mail an SMTP outage held back)."""
+    return session.execute(update(OutboxMessage).where(
+        OutboxMessage.cycle_id == cycle_id, OutboxMessage.assignee == assignee,
+        OutboxMessage.status.in_([MessageStatus.PENDING.value, MessageStatus.FAILED.value]))
+        .values(status=MessageStatus.CANCELLED.value, last_error=reason)
+        .execution_options(synchronize_session=False)).rowcount
+
+
 def claim_due(session: Session, *, at: datetime, limit: int,
               only: Sequence[int] | None = None) -> list[OutboxMessage]:
     """Pending or failed messages whose next attempt is due, oldest first (of `only`, when given)."""

@@ -13,10 +13,10 @@ from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
 from models.refusals import Refused
-from models.tables import UNFINISHED, Assignment, AssignmentStatus, Unit
+from models.tables import UNFINISHED, Assignment, AssignmentStatus, Unit, assignee_for_unit
 from models.transitions import canonical_codes
 from models.words import word
-from notifications.outbox import cancel_obsolete
+from notifications.outbox import cancel_waiting_for
 
 
 class WithdrawalRefused(Refused, ValueError):
@@ -54,5 +54,6 @@ def withdraw_unit(session: Session, ctx: CycleContext, *, unit_code: str, reason
         to_state=unit.state, reason=word("withdraw.reason_history", reason=why),
         details={"unfinished_tasks": len(ids)})])
     session.flush()
-    cancelled = cancel_obsolete(session, cycle_id=ctx.cycle_id, reason=word("withdraw.reason_history", reason=why))
+    cancelled = cancel_waiting_for(session, cycle_id=ctx.cycle_id, assignee=assignee_for_unit(code),
+                                   reason=word("withdraw.reason_history", reason=why))
     return Withdrawal(code, unit.state, len(ids), cancelled)

@@ -13,8 +13,10 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from models.lifecycle import UnitEvent
 from models.report_data import cycle_report
-from models.tables import Assignment, HistoryEntry, ScoreKind, Unit, UnitResult
+from models.tables import Assignment, HistoryEntry, OutboxMessage, ScoreKind, Unit, UnitResult
 from models.transitions import transition_units
+from notifications.outbox import NewMessage, enqueue
+from notifications.render import RenderedMessage
 from tasks.intake import approve_results, record_scores
 from tasks.scoring import missing_inputs, score_ready_blocks
 from tasks.status import cycle_status
@@ -28,17 +30,21 @@ WHY = "giải thể theo Nghị quyết sắp xếp đơn vị hành chính"
 
 def test_a_withdrawn_unit_no_longer_blocks_its_block_and_is_not_ranked(opened) -> None:  # type: ignore[no-untyped-def]
     db = opened
+    with session_scope(db) as session:  # its opening mail, held back by an SMTP outage
+        enqueue(session, [NewMessage("hanoi-2023", "k-opened", "opened", f"unit:{GONE}", None, "a@b.example", (),
+                                     RenderedMessage("Mở tự đánh giá", "…", "<p>…</p>"), None)], at=OPENED)
     with session_scope(db) as session:
         ctx = load_context(session, "hanoi-2023")
         with pytest.raises(WithdrawalRefused, match="lý do"):
             withdraw_unit(session, ctx, unit_code=GONE, reason="  ", actor="Phòng CCHC", at=OPENED)
         done = withdraw_unit(session, ctx, unit_code=GONE.lower(), reason=WHY, actor="Phòng CCHC",
                              at=OPENED + timedelta(days=1))
-    assert (done.unit, done.state, done.tasks) == (GONE, "self_assessing", 2)  # tasks 5 and 8
+    assert (done.unit, done.state, done.tasks, done.cancelled) == (GONE, "self_assessing", 2, 1)  # tasks 5, 8
     with session_scope(db) as session:
         with pytest.raises(WithdrawalRefused, match="đã được rút"):
             withdraw_unit(session, load_context(session, "hanoi-2023"), unit_code=GONE, reason=WHY, actor="x",
                           at=OPENED + timedelta(days=2))
+        assert session.scalar(select(OutboxMessage.status)) == "cancelled"  # nothing more goes to it
         statuses = set(session.execute(select(Assignment.status).join(Unit, Unit.id == Assignment.unit_id)
                                        .where(Unit.code == GONE)).scalars())
         assert statuses == {"withdrawn"}
