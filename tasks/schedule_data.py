@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from models.checkpoints import Checkpoint, DeadlineGroup, checkpoints
 from models.cycle_context import CycleContext
+from models.cycle_update import season_under_way
 from models.tables import UNFINISHED, Assignment, AssignmentStatus, PlanTask
 
 
@@ -33,9 +34,7 @@ def never_opened(session: Session, ctx: CycleContext, *, now: datetime) -> bool:
     and not one assignment has left `waiting`. Its first tick is due now, not at the next checkpoint days away."""
     season = ctx.spec.season
     running = ctx.calendar.at_local(season.from_, time(0)) <= now < ctx.calendar.end_of_day(season.to)
-    return running and session.execute(select(Assignment.id).where(
-        Assignment.cycle_id == ctx.cycle_id, Assignment.status != AssignmentStatus.WAITING.value).limit(1)
-    ).first() is None
+    return running and not season_under_way(session, ctx.cycle_id)
 
 
 def has_overdue(session: Session, ctx: CycleContext) -> bool:
