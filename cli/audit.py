@@ -25,12 +25,7 @@ from cli.common import (
 )
 from cli.operations import ByOption, CycleOption, ReasonOption, require_text
 from cli.words import cli_words
-from models.db import session_scope
-from models.formatting import day, instant, number
-from models.settings import get_settings
-from models.words import history_event, state_words, word
-from tasks.events import unit_of_work
-from tasks.rerun import RerunStage
+from models.stages import RerunStage
 
 audit_app = typer.Typer(help="The tamper-evident history: verify it, export it.", no_args_is_help=True)
 
@@ -43,6 +38,8 @@ def rerun_command(
     """Re-open a stage for one unit after a correction; its later stages and its block's results go stale."""
     from models.cycle_context import load_context
     from models.stages import Stage
+    from models.words import word
+    from tasks.events import unit_of_work
     from tasks.rerun import RerunRefused, rerun_stage
 
     with user_errors():
@@ -68,6 +65,7 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
                     db: DbOption = "", as_json: JsonOption = False) -> None:
     """Every transition, score version, reminder, extension and re-run of a unit, in order, in local time."""
     from models.cycle_context import load_context
+    from models.db import session_scope
     from tasks.audit import unit_history
 
     with user_errors(), session_scope(database(db)) as session:
@@ -82,6 +80,8 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
 def readable(value: object, zone: str, language: str, t) -> str:  # type: ignore[no-untyped-def]
     """A detail's value as a reader takes it: an instant in local time, a day as dd/mm/yyyy, a number with the
     language's decimal sign, yes or no in words."""
+    from models.formatting import day, instant, number
+
     if isinstance(value, bool):
         return t("yes") if value else t("no")
     if isinstance(value, str) and re.fullmatch(r"-?\d+\.\d+", value):
@@ -98,6 +98,10 @@ def readable(value: object, zone: str, language: str, t) -> str:  # type: ignore
 def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Table:  # type: ignore[type-arg]
     """Four columns that wrap, never cut, and fit 80 columns: the row's number, the local time (its day over
     its hour and offset), the event with its change and details, who and why."""
+    from models.formatting import instant
+    from models.settings import get_settings
+    from models.words import history_event, state_words
+
     t = cli_words()
     language = get_settings().language
     table = Table(title=t("history.title", cycle=cycle, unit=unit, count=len(rows), zone=zone), title_justify="left",
@@ -135,6 +139,7 @@ def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="On
                    db: DbOption = "") -> None:
     """Walk every cycle's hash chain: exit 0 when intact, 1 naming the first changed, inserted or removed row.
     With --checkpoints, also prove that the history was not rewritten since each signed checkpoint."""
+    from models.db import session_scope
     from tasks.audit import check_checkpoints, verify_cycles
 
     with user_errors(), session_scope(database(db)) as session:
@@ -168,6 +173,7 @@ def export_command(cycle: CycleOption,
                    out: Annotated[Path, typer.Option("-o", "--out", help="The file to write")] = Path("history.csv"),
                    db: DbOption = "") -> None:
     """The cycle's whole history with its hashes, for the auditor's own tools."""
+    from models.db import session_scope
     from tasks.audit import export_history
 
     with user_errors():
@@ -186,6 +192,7 @@ def checkpoints_command(cycle: CycleOption,
                         sign: Annotated[bool, typer.Option("--sign", help="Sign today's head first")] = False,
                         at: AtOption = None, db: DbOption = "") -> None:
     """Export the cycle's signed checkpoints (with the public key) to keep apart from the database."""
+    from models.db import session_scope
     from tasks.audit import export_checkpoints
 
     with user_errors():

@@ -22,7 +22,6 @@ import typer
 
 from cli.common import console, user_errors
 from cli.orchestration import PrefectServer, _free_port
-from models.settings import get_settings
 
 VAR = Path("var")
 
@@ -49,6 +48,7 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
     from flows.tick import tick
     from models.db import session_scope, upgrade_schema
     from models.definition.loader import load_cycle
+    from models.settings import get_settings
     from tasks.registration import register_cycle
     from tasks.reporting import produce_report
     from tasks.runtime import engine_for, using_database

@@ -8,19 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
-from models.db import check_database, schema_up_to_date
 from models.refusals import Refused
-from models.settings import DEFAULT_DATABASE_URL, get_settings
-from models.words import word, words_in
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # markup off: a path, a unit's name or a file's cell is printed as it is, "[/bold]" and all; styles come from said()
 console = Console(highlight=False, soft_wrap=True, markup=False)
@@ -41,12 +40,16 @@ AtOption = Annotated[str | None, typer.Option("--at", help="ISO 8601 instant wit
 
 
 def default_db() -> str:
+    from models.settings import DEFAULT_DATABASE_URL
+
     return os.environ.get("PARINDEX_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
 @lru_cache(maxsize=8)
 def checked_url(db: str, *, create: bool = False) -> str:
     """The --db URL (or the default), refused in one line when it cannot be used (models.db.check_database)."""
+    from models.db import check_database, schema_up_to_date
+
     url = db or default_db()
     check_database(url, create=create)
     if not create:
@@ -76,6 +79,8 @@ def user_errors() -> Iterator[None]:
     from models.forms.problems import FormRejected
     from models.lifecycle import TransitionRefused
     from models.refusals import Refused
+    from models.settings import get_settings
+    from models.words import words_in
     from tasks.intake import StageClosed
 
     t = words_in(get_settings().language)
@@ -118,6 +123,8 @@ def one_line(error: BaseException) -> str:
 def parse_instant(text: str | None, *, url: str | None = None, cycle_id: str | None = None,
                   option: str = "--at") -> datetime | None:
     """An ISO 8601 instant; one written without an offset is read in the cycle's zone, and that is said."""
+    from models.words import word
+
     if text is None:
         return None
     if not text.strip():

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from cli.common import DbOption, JsonOption, checked_url, console, said, user_errors
 from cli.words import cli_words
-from models.definition.cycle import CycleDefinition, TaskDef
-from models.definition.loader import load_cycle
-from models.formatting import day
-from models.workdays import format_day
+
+if TYPE_CHECKING:
+    from models.definition.cycle import CycleDefinition, TaskDef
 
 app = typer.Typer(help="Cycle definitions: calendar/<cycle-id>/ folders.", no_args_is_help=True)
 FolderArgument = Annotated[Path, typer.Argument(help="A cycle folder, e.g. calendar/hanoi-2023")]
@@ -24,6 +23,8 @@ FolderArgument = Annotated[Path, typer.Argument(help="A cycle folder, e.g. calen
 @app.command()
 def check(folder: FolderArgument) -> None:
     """Check a cycle definition: exit 0 with a summary, or list every mistake and exit 1."""
+    from models.definition.loader import load_cycle
+
     with user_errors():
         definition = load_cycle(folder)
     console.print(said(cli_words()("cli.ok"), "green") + f" {definition.summary()}")
@@ -32,6 +33,9 @@ def check(folder: FolderArgument) -> None:
 @app.command()
 def show(folder: FolderArgument, as_json: JsonOption = False) -> None:
     """Every plan task with its owner, due text and effective deadline."""
+    from models.definition.loader import load_cycle
+    from models.formatting import day
+
     with user_errors():
         definition = load_cycle(folder)
     rows = [task_view(definition, task) for task in definition.tasks]
@@ -95,5 +99,7 @@ def task_view(definition: CycleDefinition, task: TaskDef) -> dict[str, Any]:
 
 def format_day_iso(iso_day: str) -> str:
     from datetime import date
+
+    from models.workdays import format_day
 
     return format_day(date.fromisoformat(iso_day))

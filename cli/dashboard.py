@@ -11,7 +11,6 @@ import typer
 
 from cli.common import console, errors
 from cli.orchestration import PrefectServer, stop_process_group
-from models.words import word
 
 app = typer.Typer(help="The coordinators' dashboard: a Prefect server and its UI under ./var/prefect.",
                   no_args_is_help=True)
@@ -34,6 +33,8 @@ def running() -> dict | None:
 @app.command("start")
 def start(port: Annotated[int, typer.Option(help="Port of the UI and its API")] = 4200) -> None:
     """Start the Prefect server and UI in the background (left running; `parindex dashboard stop` ends it)."""
+    from models.words import word
+
     if (note := running()) is not None:
         console.print(word("cli.dashboard_running", url=note["ui_url"], pid=note["pid"]), markup=False)
         return
@@ -48,6 +49,8 @@ def start(port: Annotated[int, typer.Option(help="Port of the UI and its API")] 
 @app.command("status")
 def status() -> None:
     """Whether the dashboard runs, and where."""
+    from models.words import word
+
     note = running()
     if note is None:
         console.print(word("cli.dashboard_not_running"), markup=False)
@@ -70,6 +73,8 @@ def stop_recorded() -> dict | None:
 @app.command("stop")
 def stop() -> None:
     """Stop the dashboard this folder started (by the PID it recorded; no other Prefect server is touched)."""
+    from models.words import word
+
     note = stop_recorded()
     if note is None:
         errors.print(word("cli.dashboard_not_running"), markup=False)

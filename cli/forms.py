@@ -19,9 +19,6 @@ from cli.common import (
     user_errors,
 )
 from cli.words import cli_words
-from models.db import session_scope
-from models.words import word
-from tasks.events import unit_of_work
 
 FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
 ByOption = Annotated[str, typer.Option("--by", help="Who sends it (recorded in the history)")]
@@ -44,6 +41,8 @@ def template_command(
     db: DbOption = "",
 ) -> None:
     """Write a prefilled form: the criteria tree with maximum points, and the columns to fill in."""
+    from models.db import session_scope
+    from models.words import word
     from tasks.form_templates import TEMPLATE_KINDS, write_template
 
     with user_errors():
@@ -66,6 +65,8 @@ def template_command(
 
 def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable,  # type: ignore[type-arg]
                 unit_form: bool = False) -> None:
+    from models.words import word
+    from tasks.events import unit_of_work
     from tasks.imports import Inputs
 
     with user_errors():
@@ -98,6 +99,7 @@ def import_appraisal(file: FileArgument,
                      round_: Annotated[str, typer.Option("--round", help="1, 2, or final (the council's)")],
                      by: ByOption = "body:to_cong_tac", at: AtOption = None, db: DbOption = "") -> None:
     """The working group's appraisal of any units, round 1 or 2, or the council's final scores."""
+    from models.words import word
     from tasks.imports import APPRAISAL_ROUNDS
     from tasks.imports import import_appraisal as record
 
@@ -129,6 +131,7 @@ def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cyc
                   by: ByOption = "parindex-operator", at: AtOption = None, db: DbOption = "") -> None:
     """Score every block whose inputs are complete now, and say what the others are missing."""
     from models.cycle_context import load_context
+    from tasks.events import unit_of_work
     from tasks.scoring import missing_inputs, score_ready_blocks
 
     with user_errors():
@@ -157,6 +160,8 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
                     at: AtOption = None, db: DbOption = "") -> None:
     """The council approves the computed results; the next tick announces them."""
     from models.cycle_context import load_context
+    from models.words import word
+    from tasks.events import unit_of_work
     from tasks.intake import approve_results
 
     with user_errors():
@@ -177,6 +182,7 @@ def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     """Write results.xlsx (a sheet per block and group, bands, rewards, accountability) and report.html (the
     analysis report, offline); with --pdf, report.pdf to hand to the council."""
     from cli.words import cli_words
+    from models.db import session_scope
     from notifications.report import write_report_pdf
     from tasks.reporting import produce_report
 

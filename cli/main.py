@@ -18,7 +18,6 @@ except ImportError:  # pragma: no cover
 
 from cli import audit, bench, cycle, dashboard, forms, operations, outbox, recompute, season, status, web  # noqa: E402
 from cli.common import errors, one_line, said  # noqa: E402
-from models.words import word, words_in  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -50,6 +49,8 @@ app.add_typer(web.users_app, name="user")
 
 def _words(key: str, /, **values: object) -> str:
     """`word`, and Vietnamese when the settings themselves are what failed."""
+    from models.words import word, words_in
+
     try:
         return word(key, **values)
     except Exception:  # the last message must not fail too

@@ -20,11 +20,7 @@ from cli.common import (
     user_errors,
 )
 from cli.words import cli_words
-from models.cycle_context import load_context
 from models.formatting import day
-from models.settings import get_settings
-from models.words import word
-from tasks.events import unit_of_work
 
 CycleOption = Annotated[str, typer.Option("--cycle", help="A registered cycle, e.g. hanoi-2023")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the history; required)")]
@@ -32,6 +28,8 @@ ByOption = Annotated[str, typer.Option("--by", help="Who does this (recorded in 
 
 
 def parse_day(text: str) -> date:
+    from models.words import word
+
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
             day = datetime.strptime(text.strip(), pattern).date()
@@ -45,6 +43,8 @@ def parse_day(text: str) -> date:
 
 
 def require_text(value: str, option: str) -> str:
+    from models.words import word
+
     if not value.strip():
         raise UserError(word("err.empty_option", option=option))
     return value.strip()
@@ -57,6 +57,8 @@ def done_command(
     at: AtOption = None, db: DbOption = "",
 ) -> None:
     """Mark a body's task done (the council's decision, a report sent): recorded in the history."""
+    from models.cycle_context import load_context
+    from tasks.events import unit_of_work
     from tasks.intake import report_task_done
 
     with user_errors():
@@ -84,6 +86,10 @@ def extend_command(
     at: AtOption = None, db: DbOption = "",
 ) -> None:
     """Move a task's effective deadline for some units or all; its reminders follow, obsolete ones are cancelled."""
+    from models.cycle_context import load_context
+    from models.settings import get_settings
+    from models.words import word
+    from tasks.events import unit_of_work
     from tasks.extensions import ExtensionRefused, extend_deadline
 
     with user_errors():
@@ -114,6 +120,9 @@ def withdraw_command(
 ) -> None:
     """Take a dissolved or merged unit out of ranking and scoring from its current stage on: its history is
     kept, its unfinished tasks are no longer reminded, its block is scored without it, the report names it."""
+    from models.cycle_context import load_context
+    from models.words import word
+    from tasks.events import unit_of_work
     from tasks.withdrawal import WithdrawalRefused, withdraw_unit
 
     with user_errors():

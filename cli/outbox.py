@@ -12,13 +12,6 @@ from rich.text import Text
 
 from cli.common import DbOption, JsonOption, console, database, echo_json, errors, user_errors
 from cli.words import cli_words
-from models.db import session_scope
-from models.formatting import instant
-from models.settings import get_settings
-from models.tables import MessageStatus, assignee_for_unit
-from models.words import state_words
-from notifications.outbox import MessageFilter, list_messages
-from tasks.reminders import rung_in_key
 
 KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", "result", "correction", "signin",
          "extended")
@@ -41,6 +34,10 @@ def outbox_command(
     db: DbOption = "", as_json: JsonOption = False,
 ) -> None:
     """List outbox messages with their state: pending, sent, failed (with the last error) or cancelled."""
+    from models.db import session_scope
+    from models.tables import MessageStatus, assignee_for_unit
+    from notifications.outbox import MessageFilter, list_messages
+
     with user_errors():
         if kind is not None and kind not in KINDS:
             raise typer.BadParameter(f"{kind!r} is not one of {', '.join(KINDS)}", param_hint="--kind")
@@ -80,6 +77,11 @@ def local_iso(value: datetime | None, zone: str) -> str | None:
 
 
 def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:  # type: ignore[type-arg]
+    from models.formatting import instant
+    from models.settings import get_settings
+    from models.words import state_words
+    from tasks.reminders import rung_in_key
+
     t = cli_words()
     language = get_settings().language
     table = Table(title=t("outbox.title", shown=len(rows), total=total), title_justify="left", show_lines=True)

@@ -9,9 +9,6 @@ from rich.table import Table
 from cli.common import DbOption, JsonOption, console, database, echo_json, said, user_errors
 from cli.operations import CycleOption
 from cli.words import cli_words
-from models.db import session_scope
-from models.formatting import number, signed
-from models.settings import get_settings
 
 # Figures shown with the index's published decimals.
 INDEX_FIGURES = frozenset({"index_percent", "field", "mean_index", "mean_last_year", "mean_field"})
@@ -24,6 +21,9 @@ def recompute_command(cycle: CycleOption, db: DbOption = "", as_json: JsonOption
     import typer
 
     from models.cycle_context import load_context
+    from models.db import session_scope
+    from models.formatting import number, signed
+    from models.settings import get_settings
     from tasks.recompute import recompute_cycle
 
     with user_errors(), session_scope(database(db)) as session:

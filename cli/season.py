@@ -27,12 +27,6 @@ from cli.common import (
 )
 from cli.orchestration import PrefectServer, prefect_api
 from cli.words import cli_words
-from models.cycle_context import load_context
-from models.db import session_scope, shown_url, upgrade_schema
-from models.formatting import instant, number
-from models.settings import get_settings
-from tasks.dashboard.naming import describe_checkpoint
-from tasks.runtime import engine_for, using_database
 
 VAR = Path("var")
 HANOI = Path("calendar/hanoi-2023")
@@ -42,6 +36,12 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
                  at: AtOption = None,
                  db: DbOption = "", as_json: JsonOption = False) -> None:
     """Run one tick by hand: reconcile the cycle at an instant."""
+    from models.cycle_context import load_context
+    from models.db import session_scope
+    from models.formatting import instant
+    from models.settings import get_settings
+    from tasks.runtime import engine_for, using_database
+
     with user_errors():
         url = checked_url(db)
         when = parse_instant(at, url=url, cycle_id=cycle_id)
@@ -91,11 +91,16 @@ def why_in_words(t, why: str) -> str:  # type: ignore[no-untyped-def]
 
 def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -> None:
     from flows.season import replay_season
+    from models.cycle_context import load_context
+    from models.db import session_scope, upgrade_schema
     from models.definition.loader import load_cycle
+    from models.formatting import number
+    from models.settings import get_settings
     from notifications.capture import CaptureServer
     from tasks.recompute import recompute_cycle
     from tasks.registration import register_cycle
     from tasks.reporting import produce_report
+    from tasks.runtime import engine_for
     from tasks.summary import season_summary
 
     started = clock.perf_counter()
@@ -161,7 +166,11 @@ def serve_command(
     """Run the clock: one APScheduler job per checkpoint (and a daily safety tick), each running `tick`.
     One serve per database schedules; others wait and take over. SIGTERM or Ctrl-C stops it cleanly."""
     from flows.schedule import serve
+    from models.cycle_context import load_context
+    from models.db import session_scope, shown_url
+    from tasks.dashboard.naming import describe_checkpoint
     from tasks.leadership import leadership
+    from tasks.runtime import engine_for, using_database
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -11,12 +11,6 @@ from rich.text import Text
 
 from cli.common import DbOption, JsonOption, checked_url, console, echo_json, user_errors
 from cli.words import cli_words
-from models.cycle_context import load_context
-from models.db import session_scope
-from models.formatting import instant
-from models.settings import get_settings
-from tasks.dashboard.naming import describe_checkpoint
-from tasks.runtime import engine_for, using_database, wall_clock
 
 CELL_STYLES = {"done": "green", "late": "dark_orange", "overdue": "bold red", "missed": "red", "open": "yellow",
                "waiting": "dim", "withdrawn": "dim"}
@@ -25,6 +19,12 @@ CELL_STYLES = {"done": "green", "late": "dark_orange", "overdue": "bold red", "m
 def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",
                    as_json: JsonOption = False) -> None:
     """Per unit its state, each stage's task and what is overdue; per plan task done, late, missed, overdue."""
+    from models.cycle_context import load_context
+    from models.db import session_scope
+    from models.formatting import instant
+    from models.settings import get_settings
+    from tasks.dashboard.naming import describe_checkpoint
+    from tasks.runtime import engine_for, using_database, wall_clock
     from tasks.schedule_data import upcoming_checkpoints
     from tasks.status import cycle_status
 

@@ -18,14 +18,14 @@ import typer
 
 from cli.common import DbOption, UserError, checked_url, console, database, said, user_errors
 from cli.orchestration import stop_process_group
-from models.settings import get_settings
-from models.words import word
 
 NOTE = Path("var") / "web.json"
 users_app = typer.Typer(help="Staff accounts of Sở Nội vụ for the portal.", no_args_is_help=True)
 
 
 def default_port() -> int:
+    from models.settings import get_settings
+
     return urlsplit(get_settings().public_url).port or 8080
 
 
@@ -38,11 +38,14 @@ def web_command(
     db: DbOption = "",
 ) -> None:
     """Serve the portal: units act on their tasks from their mails' links; staff sign in with their account."""
+
     import contextlib
 
     import uvicorn
 
+    from models.settings import get_settings
     from models.sign_in import web_secret
+    from models.words import word
     from notifications.capture import CaptureServer
     from tasks.runtime import engine_for
     from web.app import create_app
@@ -83,6 +86,8 @@ def serve(server) -> None:  # type: ignore[no-untyped-def]
 
 def start_background(database_url: str, port: int | None = None, timeout: float = 30) -> str:
     """Start `parindex web` in its own process group, recorded in var/web.json; its URL once it answers."""
+    from models.words import word
+
     stop_background()
     chosen = port or default_port()
     NOTE.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +132,7 @@ def user_add(
     db: DbOption = "",
 ) -> None:
     """Create a staff account; the password is asked twice (or read from standard input), stored as argon2id."""
+    from models.words import word
     from tasks.accounts import add_staff_user
     from tasks.events import unit_of_work
 

@@ -3,10 +3,10 @@ dashboard and the portal."""
 
 from __future__ import annotations
 
-from models.settings import get_settings
-from models.words import words_in
-
 
 def cli_words():  # type: ignore[no-untyped-def]
     """`t(key, **values)` in the configured language."""
+    from models.settings import get_settings
+    from models.words import words_in
+
     return words_in(get_settings().language)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from flows.refusals import Refusal, act_on_cycle, outcome
 from models.cycle_context import CycleContext
 from models.stages import Stage
+from models.words import words_in
 from tasks.dashboard.naming import tag_current_run
 from tasks.extensions import extend_deadline
 from tasks.intake import report_task_done
@@ -26,15 +27,9 @@ def _titled(title: str, description: str, default: object = ...) -> object:
     return Field(default, description=description, json_schema_extra={"title": title})
 
 
-STAGE_LABELS = {
-    Stage.SELF_ASSESSMENT: "Tự đánh giá, chấm điểm",
-    Stage.APPRAISAL_ROUND1: "Thẩm định lần 1",
-    Stage.EXPLANATIONS: "Giải trình, bổ sung",
-    Stage.APPRAISAL_ROUND2: "Thẩm định lần 2",
-    Stage.SCORING: "Tính điểm, xếp hạng",
-}
-# The choice as the form shows it: its value is the Vietnamese label, its name the stage.
-StageChoice = StrEnum("StageChoice", {stage.value: STAGE_LABELS[stage] for stage in RERUN_EVENTS})  # type: ignore[misc]
+# The choice as the form shows it: its value is the stage's Vietnamese label (the deployments' parameter schema
+# does not change with a worker's language), its name the stage.
+StageChoice = StrEnum("StageChoice", {stage.value: words_in("vi")(stage.value) for stage in RERUN_EVENTS})  # type: ignore[misc]
 
 
 @task(cache_policy=NO_CACHE)

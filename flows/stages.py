@@ -7,31 +7,18 @@ from datetime import datetime
 from prefect import Flow, flow, get_run_logger
 from prefect.context import TagsContext
 
-from models.stages import Stage
+from models.stages import SPECS, STAGES, Stage
 from models.words import word
 from tasks.dashboard.naming import season_run_name
 from tasks.runtime import wall_clock
 from tasks.steps import advance_assignments, move_units
 
-DESCRIPTIONS = {
-    Stage.SETUP: "Thành lập Hội đồng thẩm định và Tổ công tác.",
-    Stage.SELF_ASSESSMENT: "Các đơn vị tự đánh giá, chấm điểm và gửi biểu mẫu.",
-    Stage.APPRAISAL_ROUND1: "Tổ công tác thẩm định dự thảo lần 1.",
-    Stage.SEND_DRAFT: "Gửi kết quả thẩm định dự thảo lần 1 đến từng đơn vị.",
-    Stage.EXPLANATIONS: "Các đơn vị giải trình, bổ sung tài liệu kiểm chứng; hết hạn thì đóng.",
-    Stage.APPRAISAL_ROUND2: "Tổ công tác thẩm định dự thảo lần 2.",
-    Stage.SURVEY: "Điều tra xã hội học: kế hoạch, phát phiếu, chấm điểm, kết quả.",
-    Stage.SCORING: "Tính chỉ số, xếp hạng, xếp loại cho từng khối đã đủ dữ liệu.",
-    Stage.ANALYSIS_REPORT: "Báo cáo phân tích kết quả.",
-    Stage.ANNOUNCEMENT: "Công bố kết quả đã được thông qua; mỗi đơn vị nhận thư kết quả.",
-}
-
 
 def stage_flow(stage: Stage) -> Flow:
     """A flow for one stage: move its assignments along, then take the stage's own step for its units."""
 
-    @flow(name=stage.value.replace("_", "-"), description=DESCRIPTIONS[stage], flow_run_name=season_run_name,
-          log_prints=False)
+    @flow(name=stage.value.replace("_", "-"), description=word(SPECS[stage].description_key),
+          flow_run_name=season_run_name, log_prints=False)
     def run_stage(cycle_id: str, at: datetime | None = None) -> dict[str, int]:
         instant = at or wall_clock()
         # The stage's run carries the tick's tags (cycle, stage); its task runs do not: a tagged task run first
@@ -47,20 +34,7 @@ def stage_flow(stage: Stage) -> Flow:
     return run_stage
 
 
-setup = stage_flow(Stage.SETUP)
-self_assessment = stage_flow(Stage.SELF_ASSESSMENT)
-appraisal_round1 = stage_flow(Stage.APPRAISAL_ROUND1)
-send_draft = stage_flow(Stage.SEND_DRAFT)
-explanations = stage_flow(Stage.EXPLANATIONS)
-appraisal_round2 = stage_flow(Stage.APPRAISAL_ROUND2)
-survey = stage_flow(Stage.SURVEY)
-scoring = stage_flow(Stage.SCORING)
-analysis_report = stage_flow(Stage.ANALYSIS_REPORT)
-announcement = stage_flow(Stage.ANNOUNCEMENT)
-
-STAGE_FLOWS: dict[Stage, Flow] = {
-    Stage.SETUP: setup, Stage.SELF_ASSESSMENT: self_assessment, Stage.APPRAISAL_ROUND1: appraisal_round1,
-    Stage.SEND_DRAFT: send_draft, Stage.EXPLANATIONS: explanations, Stage.APPRAISAL_ROUND2: appraisal_round2,
-    Stage.SURVEY: survey, Stage.SCORING: scoring, Stage.ANALYSIS_REPORT: analysis_report,
-    Stage.ANNOUNCEMENT: announcement,
-}
+# One flow per registered stage (models/stages.py), each also a module attribute under the stage's name: the
+# deployments' entrypoints (prefect.yaml) read `flows/stages.py:<stage>`.
+STAGE_FLOWS: dict[Stage, Flow] = {spec.stage: stage_flow(spec.stage) for spec in STAGES}
+globals().update({stage.value: stage_flow for stage, stage_flow in STAGE_FLOWS.items()})

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from models.faults import reach
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 from models.refusals import Refused
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -160,7 +162,27 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
+LATENESS_KEY = "parindex.lateness"  # session.info: (cycle id, kind, task number, assignee) noted by the tasks
+Announcer = Callable[[Engine, list, list], None]  # type: ignore[type-arg]  # (engine, moved, late) after a commit
+
+
+@contextmanager
+def unit_of_work(engine: Engine, announce: Announcer | None = None) -> Iterator[Session]:
+    """session_scope that remembers the units it moved and the assignments it found late
+    (session.info[MOVED_KEY], [LATENESS_KEY]) and, once committed, hands them to `announce`: nothing is
+    announced for a transaction that rolled back."""
+    with session_scope(engine) as session:
+        moved: list = session.info.setdefault(MOVED_KEY, [])  # type: ignore[type-arg]
+        late: list = session.info.setdefault(LATENESS_KEY, [])  # type: ignore[type-arg]
+        yield session
+    if announce is not None and (moved or late):
+        announce(engine, moved, late)
+
+
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # alembic only for a command that migrates: the others start faster
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -169,6 +191,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_schema(url: str) -> None:
     """Create or upgrade the schema to the newest migration."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")
 
 

@@ -11,13 +11,12 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from models.batching import chunked
+from models.db import MOVED_KEY
 from models.history import HistoryDraft, append_history
 from models.lifecycle import FULL, Lifecycle, TransitionRefused, UnitEvent, UnitState, lifecycle_for
 from models.refusals import Refused
 from models.tables import PlanTask, Unit, actor_for
 from models.words import word
-
-MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
 
 
 class ConcurrentChange(RuntimeError):

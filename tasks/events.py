@@ -4,23 +4,26 @@ committed: `parindex.units.<state>` for moves, `parindex.assignments.overdue|esc
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
-from prefect.events import emit_event
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from models import db
 from models.batching import chunked
 from models.cycle_context import CycleContext
-from models.db import session_scope
+from models.db import LATENESS_KEY, session_scope
 from models.tables import Body, Unit
-from models.transitions import MOVED_KEY, Transition
+from models.transitions import Transition
 
 UNITS_PER_EVENT = 90  # the server keeps at most 100 related resources an event; the run context adds a few
-LATENESS_KEY = "parindex.lateness"  # session.info: (cycle id, kind, task number, assignee) noted by the tasks
 LATENESS_KINDS = ("overdue", "escalated", "missed")
 
 
@@ -32,17 +35,18 @@ def note_lateness(session: Session, ctx: CycleContext, *, kind: str, assignments
         (ctx.cycle_id, kind, ctx.tasks[row.plan_task_id].number, row.assignee) for row in assignments)
 
 
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """session_scope, then `parindex.units.<new-state>` for the units it moved: nothing is announced for a
-    transaction that rolled back. One event carries up to UNITS_PER_EVENT units of one move as related
-    resources (`parindex.unit.<cycle>.<code>`, role `unit`), so a season of 10,000 units sends hundreds of
-    events, not a hundred thousand; an Automation matches a unit with `match_related`."""
-    with session_scope(engine) as session:
-        moved: list[tuple[str, Transition]] = session.info.setdefault(MOVED_KEY, [])
-        late: list[tuple[str, str, int, str]] = session.info.setdefault(LATENESS_KEY, [])
-        yield session
-    if not (moved or late) or not _prefect_api_configured():
+def unit_of_work(engine: Engine) -> AbstractContextManager[Session]:
+    """models.db.unit_of_work, announcing to Prefect `parindex.units.<new-state>` for the units it moved and
+    `parindex.assignments.<kind>` for lateness, once committed. One event carries up to UNITS_PER_EVENT units of
+    one move as related resources (`parindex.unit.<cycle>.<code>`, role `unit`), so a season of 10,000 units
+    sends hundreds of events, not a hundred thousand; an Automation matches a unit with `match_related`."""
+    return db.unit_of_work(engine, announce)
+
+
+def announce(engine: Engine, moved: list[tuple[str, Transition]], late: list[tuple[str, str, int, str]]) -> None:
+    """The events of a committed transaction, when a Prefect server is configured: Prefect is imported only
+    then, so a command run without one starts in a fraction of a second."""
+    if not prefect_api_configured():
         return  # no Prefect server to tell (a command run without one): starting a temporary one is no use
     try:
         names = _names(engine, moved, late)
@@ -51,6 +55,24 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
             _emit_lateness(late, names)
     except Exception as error:  # committed already: a missed event must not turn the command into a failure
         logging.getLogger("parindex.events").warning("events not sent after the commit: %s", error)
+
+
+def prefect_api_configured() -> bool:
+    """Whether Prefect has a server to send to, read without importing Prefect when it is not loaded yet: the
+    environment, then the active profile of PREFECT_HOME's profiles.toml (where `prefect config set` writes)."""
+    if "prefect.settings" in sys.modules:
+        from prefect.settings import get_current_settings
+
+        return bool(get_current_settings().api.url)
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+    try:
+        profiles = tomllib.loads((home / "profiles.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    return bool(profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL"))
 
 
 @contextmanager
@@ -95,6 +117,8 @@ def _names(engine: Engine, moved: list[tuple[str, Transition]], late: list[tuple
 
 
 def _emit_moves(moved: list[tuple[str, Transition]], names: Names) -> None:
+    from prefect.events import emit_event
+
     for (cycle_id, event, from_state, to_state), codes in _grouped(moved).items():
         for chunk in chunked(codes, UNITS_PER_EVENT):
             emit_event(
@@ -113,15 +137,11 @@ def _grouped(moved: list[tuple[str, Transition]]) -> dict[tuple[str, str, str, s
     return groups
 
 
-def _prefect_api_configured() -> bool:
-    from prefect.settings import get_current_settings
-
-    return bool(get_current_settings().api.url)
-
-
 def _emit_lateness(late: list[tuple[str, str, int, str]], names: Names) -> None:
     """One event per cycle, kind and plan task (chunked), each assignee a related resource (role `assignee`):
     an Automation on `parindex.assignments.escalated` alerts the coordinator."""
+    from prefect.events import emit_event
+
     groups: dict[tuple[str, str, int], list[str]] = defaultdict(list)
     for cycle_id, kind, number, assignee in late:
         groups[(cycle_id, kind, number)].append(assignee)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlmodel import Session
@@ -26,24 +25,16 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent
 from models.refusals import Refused
 from models.scores import latest_versions
-from models.stages import Stage
+from models.stages import STAGES, Stage
 from models.tables import UNITS_OWNER, Assignment, AssignmentStatus, ScoreKind, ScoreVersion, Unit, UnitResult
 from models.transitions import canonical_codes, transition_units
 from models.words import WORDS, word
 
-# The stages an operator can re-run, and the lifecycle event that takes a unit back to each.
-RERUN_EVENTS: dict[Stage, UnitEvent] = {
-    Stage.SELF_ASSESSMENT: UnitEvent.REOPEN_SELF_ASSESSMENT,
-    Stage.APPRAISAL_ROUND1: UnitEvent.REOPEN_APPRAISAL_ROUND1,
-    Stage.EXPLANATIONS: UnitEvent.REOPEN_EXPLANATIONS,
-    Stage.APPRAISAL_ROUND2: UnitEvent.REOPEN_APPRAISAL_ROUND2,
-    Stage.SCORING: UnitEvent.REOPEN_SCORING,
-}
+# The stages an operator can re-run, and the lifecycle event that takes a unit back to each (models/stages.py).
+RERUN_EVENTS: dict[Stage, UnitEvent] = {spec.stage: spec.reopen[0] for spec in STAGES if spec.reopen}
 # Re-running these changes what the council's final scores were given on: the final is withdrawn.
-WITHDRAWS_FINAL = frozenset(RERUN_EVENTS) - {Stage.SCORING}
+WITHDRAWS_FINAL = frozenset(spec.stage for spec in STAGES if spec.withdraws_final)
 STAGE_ORDER = list(Stage)
-# The re-runnable stages as their own type: the CLI lists them, the Prefect UI offers them in a form.
-RerunStage = StrEnum("RerunStage", {stage.value: stage.value for stage in RERUN_EVENTS})  # type: ignore[misc]
 
 
 class RerunRefused(Refused, ValueError):

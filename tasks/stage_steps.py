@@ -1,10 +1,12 @@
 """The steps only one stage takes: opening self-assessment, sending drafts, closing explanations,
-scoring complete blocks, and announcing approved results."""
+scoring complete blocks, and announcing approved results. STEPS names them for the stages (models/stages.py,
+StageSpec.step): the tick takes a stage's step by that name."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -36,6 +38,7 @@ from tasks.anchoring import sign_announcement
 from tasks.attachments import form_attachment
 from tasks.intake import close_explanation_windows
 from tasks.messages import message_context, status_url
+from tasks.scoring import score_ready_blocks
 
 
 def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
@@ -201,3 +204,24 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
     enqueue(session, messages, at=at)
     return moved
 
+
+def _close_explanations(session: Session, ctx: CycleContext, settings: Settings, **common) -> list[Transition]:  # type: ignore[no-untyped-def]
+    close_explanations(session, ctx, **common)
+    return []  # the units it moves are counted by the stage's assignments, as before
+
+
+def _score_ready_blocks(session: Session, ctx: CycleContext, settings: Settings, **common) -> list[Transition]:  # type: ignore[no-untyped-def]
+    score_ready_blocks(session, ctx, **common)
+    return []
+
+
+# A stage's own step for its units, by the name its StageSpec gives: (session, ctx, settings, *, at, actor,
+# flow_run_id) → the units it moved.
+STEPS: dict[str, Callable[..., list[Transition]]] = {
+    "open_self_assessment": lambda session, ctx, settings, **common: open_self_assessment(
+        session, ctx, settings=settings, **common),
+    "send_drafts": send_drafts,
+    "close_explanations": _close_explanations,
+    "score_ready_blocks": _score_ready_blocks,
+    "announce": announce,
+}

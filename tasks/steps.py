@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.settings import get_settings
-from models.stages import Stage
+from models.stages import Stage, spec_of
 from models.transitions import Transition
 from models.upkeep import clear_dead_rows
 from models.words import word
@@ -24,7 +24,6 @@ from tasks.events import unit_of_work
 from tasks.planning import stages_with_work
 from tasks.reminders import queue_digest, queue_ladder
 from tasks.runtime import current_flow_run_id, database_url, engine_for
-from tasks.scoring import score_ready_blocks
 
 ACTOR = "parindex-tick"
 
@@ -53,17 +52,9 @@ def move_units(cycle_id: str, stage: str, at: datetime) -> int:
     moved: list[Transition] = []
     with unit_of_work(engine_for(database_url())) as session:
         ctx = load_context(session, cycle_id)
-        common = {"at": at, "actor": ACTOR, "flow_run_id": run_id}
-        if stage == Stage.SELF_ASSESSMENT:
-            moved = stage_steps.open_self_assessment(session, ctx, settings=settings, **common)
-        elif stage == Stage.SEND_DRAFT:
-            moved = stage_steps.send_drafts(session, ctx, settings, **common)
-        elif stage == Stage.EXPLANATIONS:
-            stage_steps.close_explanations(session, ctx, **common)
-        elif stage == Stage.SCORING:
-            score_ready_blocks(session, ctx, **common)
-        elif stage == Stage.ANNOUNCEMENT:
-            moved = stage_steps.announce(session, ctx, settings, **common)
+        step = spec_of(stage).step
+        if step is not None:
+            moved = stage_steps.STEPS[step](session, ctx, settings, at=at, actor=ACTOR, flow_run_id=run_id)
     return len(moved)
 
 

@@ -12,10 +12,20 @@ from models.definition.problems import Problems
 from models.definition.specs import CycleSpec, TaskSpec
 from models.due_text import DueKind, DueSpec, DueTextError, parse_due_text
 from models.lifecycle import missing_stages
+from models.stages import STAGES
 from models.tables import UNITS_OWNER
+from models.words import word
 from models.workdays import WorkingCalendar, format_day
 
 FILE = "plan.toml"
+
+
+def stages_without_their_units_task(specs: list[tuple[str, TaskSpec]]) -> list[str]:
+    """The plan's stages that every unit acts in (StageSpec.owner), with no task of theirs owned by the units:
+    the stage's step would have no window to open or close."""
+    planned = {spec.stage for _, spec in specs}
+    owned = {spec.stage for _, spec in specs if spec.owner == UNITS_OWNER}
+    return [s.stage.value for s in STAGES if s.owner == UNITS_OWNER and s.stage in planned and s.stage not in owned]
 
 
 def read_tasks(data: dict[str, Any] | None, cycle: CycleSpec | None, calendar: WorkingCalendar,
@@ -35,7 +45,9 @@ def read_tasks(data: dict[str, Any] | None, cycle: CycleSpec | None, calendar: W
     _check_identity(specs, problems)
     _check_order(specs, problems)
     for missing in missing_stages(frozenset(spec.stage for _, spec in specs)) if specs else []:
-        problems.add(FILE, "task", f"the plan cannot take a unit to the announcement of results: it needs {missing}")
+        problems.add(FILE, "task", word("plan.cannot_announce", missing=missing))
+    for stage in stages_without_their_units_task(specs):
+        problems.add(FILE, "task", word("plan.units_stage", stage=word(stage), code=stage, owner=UNITS_OWNER))
     tasks = []
     for where, spec in specs:
         if cycle is not None and spec.owner != UNITS_OWNER and spec.owner not in {b.code for b in cycle.bodies}:

@@ -104,8 +104,8 @@ def test_a_plan_that_cannot_reach_announcement_is_refused_naming_what_it_lacks(t
     without_tasks(folder, {6, 7, 8, 9})
     with pytest.raises(DefinitionError) as refused:
         load_cycle(folder)
-    assert any("plan.toml" in str(problem) and "an appraisal (stage appraisal_round1 or appraisal_round2)"
-               in str(problem) for problem in refused.value.problems)
+    assert any("plan.toml" in str(problem) and "một vòng thẩm định" in str(problem)
+               and "appraisal_round1 / appraisal_round2" in str(problem) for problem in refused.value.problems)
 
 
 def district_groups_ranked_apart(folder: Path) -> None:

@@ -139,7 +139,7 @@ def test_a_draft_sent_without_a_round_one_appraisal_is_refused(cycle_copy):
                     encoding="utf-8")
     with pytest.raises(DefinitionError) as refused:
         load_cycle(cycle_copy)
-    assert any("round-1 appraisal (stage appraisal_round1)" in str(p) for p in refused.value.problems)
+    assert any("thẩm định lần 1" in str(p) and ": appraisal_round1)" in str(p) for p in refused.value.problems)
 
 
 def test_a_survey_leaf_no_group_of_a_block_can_answer_is_refused(cycle_copy):

@@ -18,7 +18,7 @@ AT = datetime(2023, 10, 2, 1, tzinfo=UTC)
 def emitted(monkeypatch):
     calls: list[dict] = []
     monkeypatch.setattr(events, "emit_event", lambda **event: calls.append(event))
-    monkeypatch.setattr(events, "_prefect_api_configured", lambda: True)
+    monkeypatch.setattr(events, "prefect_api_configured", lambda: True)
     return calls
 
 
@@ -56,7 +56,7 @@ def test_a_rolled_back_transition_emits_nothing(loaded_hanoi, db, emitted):
 
 
 def test_without_a_prefect_server_a_command_starts_none_to_announce(loaded_hanoi, db, emitted, monkeypatch):
-    monkeypatch.setattr(events, "_prefect_api_configured", lambda: False)
+    monkeypatch.setattr(events, "prefect_api_configured", lambda: False)
     with unit_of_work(db) as session:
         transition_units(session, cycle_id="hanoi-2023", codes=["SNV"], event=UnitEvent.OPEN_SELF_ASSESSMENT,
                          actor="t", at=AT)
