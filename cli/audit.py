@@ -39,16 +39,16 @@ def rerun_command(
     from models.cycle_context import load_context
     from models.stages import Stage
     from models.words import word
-    from tasks.events import unit_of_work
+    from tasks.events import committed
     from tasks.rerun import RerunRefused, rerun_stage
 
     with user_errors():
         actor, why = require_text(by, "--by"), require_text(reason, "--reason")
         try:
             when = instant_of(at, db, cycle)
-            with unit_of_work(database(db)) as session:
-                result = rerun_stage(session, load_context(session, cycle), stage=Stage(stage.value),
-                                     unit_code=unit, reason=why, actor=actor, at=when)
+            result = committed(database(db), lambda session: rerun_stage(
+                session, load_context(session, cycle), stage=Stage(stage.value), unit_code=unit, reason=why,
+                actor=actor, at=when))
         except RerunRefused as refused:
             raise UserError(word("err.rerun_refused", why=refused)) from None
     t = cli_words()

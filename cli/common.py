@@ -64,46 +64,33 @@ def database(db: str) -> Engine:
     return engine_for(checked_url(db))
 
 
-class UserError(Exception):
-    """An error the user can act on: printed without a traceback, exit code 1 (or `code`)."""
+class UserError(Refused):
+    """A command's own refusal (a bad option value): printed as one line, exit code 1 (or `exit_code`)."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.code = code
+        self.exit_code = exit_code
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print known errors as one clear message and exit non-zero instead of showing a traceback."""
-    from models.definition.problems import DefinitionError
-    from models.forms.problems import FormRejected
-    from models.lifecycle import TransitionRefused
-    from models.refusals import Refused
+    """A refusal (models.refusals) said as the CLI's door says it: its heading word, its line and the problems it
+    lists, and its exit code; nothing else is caught here (cli.main says a bug in one line)."""
+    from models.refusals import door_of
     from models.settings import get_settings
     from models.words import words_in
-    from tasks.intake import StageClosed
 
-    t = words_in(get_settings().language)
     try:
         yield
-    except FormRejected as error:
-        errors.print(said(t("cli.refused"), "bold red") + " " +
-                     t("cli.nothing_recorded", file=error.file, count=len(error.problems)))
-        for problem in error.problems[:200]:
-            errors.print(f"  - {problem.in_words(t)}", markup=False)
-        if len(error.problems) > 200:
-            errors.print("  " + t("cli.more_problems", count=len(error.problems) - 200), markup=False)
-        raise typer.Exit(1) from None
-    except DefinitionError as error:
-        errors.print(said(t("cli.refused"), "bold red") + " " +
-                     t("cli.mistakes", folder=error.folder, count=len(error.problems)))
-        for problem in error.problems:
+    except Refused as refused:
+        t = words_in(get_settings().language)
+        door = door_of(refused)
+        line, problems = refused.said(t)
+        errors.print(said(t(door.heading), "bold red") + " ", end="")
+        errors.print(line, markup=False)
+        for problem in problems:
             errors.print(f"  - {problem}", markup=False)
-        raise typer.Exit(1) from None
-    except (UserError, Refused, TransitionRefused, LookupError, StageClosed) as error:
-        errors.print(said(t("cli.error"), "bold red") + " ", end="")
-        errors.print(str(error), markup=False)
-        raise typer.Exit(getattr(error, "code", 1)) from None
+        raise typer.Exit(getattr(refused, "exit_code", door.exit_code)) from None
 
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # any instant or day of a PAR season falls in these years

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from cli.common import (
     user_errors,
 )
 from cli.words import cli_words
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
 ByOption = Annotated[str, typer.Option("--by", help="Who sends it (recorded in the history)")]
@@ -66,15 +69,14 @@ def template_command(
 def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable,  # type: ignore[type-arg]
                 unit_form: bool = False) -> None:
     from models.words import word
-    from tasks.events import unit_of_work
+    from tasks.events import committed
     from tasks.imports import Inputs
 
     with user_errors():
         if not unit_form and not by.strip():
             raise UserError(word("err.by_sender"))
         who = Inputs(by.strip(), instant_of(at, db))
-        with unit_of_work(database(db)) as session:
-            result = record(session, path, who)
+        result = committed(database(db), lambda session: record(session, path, who))
     console.print(said(cli_words()("cli.accepted"), "green") + f" {path}: {result.summary()}")
 
 
@@ -131,16 +133,18 @@ def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cyc
                   by: ByOption = "parindex-operator", at: AtOption = None, db: DbOption = "") -> None:
     """Score every block whose inputs are complete now, and say what the others are missing."""
     from models.cycle_context import load_context
-    from tasks.events import unit_of_work
+    from tasks.events import committed
     from tasks.scoring import missing_inputs, score_ready_blocks
 
     with user_errors():
         when = instant_of(at, db, cycle_id)
-        with unit_of_work(database(db)) as session:
+
+        def score(session: Session) -> tuple[dict[str, int], dict[str, list[str]]]:
             ctx = load_context(session, cycle_id)
-            scored = score_ready_blocks(session, ctx, at=when, actor=by.strip() or
-                                        "parindex-operator", flow_run_id=None, force=True)
-            missing = missing_inputs(session, ctx)
+            return (score_ready_blocks(session, ctx, at=when, actor=by.strip() or "parindex-operator",
+                                       flow_run_id=None, force=True), missing_inputs(session, ctx))
+
+        scored, missing = committed(database(db), score)
         t = cli_words()
         for block, count in scored.items():
             console.print(said(t("cli.scored"), "green") + " " + t("cli.scored_block", block=block, count=count))
@@ -151,7 +155,7 @@ def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cyc
             if len(lines) > 20:
                 console.print("  " + t("cli.more_problems", count=len(lines) - 20))
         if missing:
-            raise UserError(t("cli.blocks_unscored", count=len(missing)), code=2)
+            raise UserError(t("cli.blocks_unscored", count=len(missing)), exit_code=2)
 
 
 def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
@@ -161,16 +165,15 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
     """The council approves the computed results; the next tick announces them."""
     from models.cycle_context import load_context
     from models.words import word
-    from tasks.events import unit_of_work
+    from tasks.events import committed
     from tasks.intake import approve_results
 
     with user_errors():
         if not by.strip():
             raise UserError(word("err.empty_option", option="--by"))
         when = instant_of(at, db, cycle_id)
-        with unit_of_work(database(db)) as session:
-            count = approve_results(session, load_context(session, cycle_id), at=when,
-                                    actor=by.strip(), reason=reason.strip())
+        count = committed(database(db), lambda session: approve_results(
+            session, load_context(session, cycle_id), at=when, actor=by.strip(), reason=reason.strip()))
     t = cli_words()
     console.print(said(t("cli.approved"), "green") + " " + t("cli.approved_line", cycle=cycle_id, count=count))
 

@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from cli import audit, bench, cycle, dashboard, forms, operations, outbox, recompute, season, status, web  # noqa: E402
-from cli.common import errors, one_line, said  # noqa: E402
+from cli.common import errors, one_line, said, user_errors  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -61,7 +61,8 @@ def main() -> None:
     """The command; an error no command turned into a message still ends as one line, never a traceback
     (PARINDEX_DEBUG=1 shows it)."""
     try:
-        code = app(standalone_mode=False)
+        with user_errors():  # a refusal no command said itself: said as every refusal is (models.refusals)
+            code = app(standalone_mode=False)
     except click_errors.NoArgsIsHelpError as help_:
         help_.show()
         sys.exit(help_.exit_code)

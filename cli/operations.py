@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from cli.common import (
 )
 from cli.words import cli_words
 from models.formatting import day
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 CycleOption = Annotated[str, typer.Option("--cycle", help="A registered cycle, e.g. hanoi-2023")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the history; required)")]
@@ -58,17 +61,19 @@ def done_command(
 ) -> None:
     """Mark a body's task done (the council's decision, a report sent): recorded in the history."""
     from models.cycle_context import load_context
-    from tasks.events import unit_of_work
+    from tasks.events import committed
     from tasks.intake import report_task_done
 
     with user_errors():
         actor = require_text(by, "--by")
         when = instant_of(at, db, cycle)
-        with unit_of_work(database(db)) as session:
+
+        def report(session: Session) -> tuple[bool, str]:
             ctx = load_context(session, cycle)
-            done = report_task_done(session, ctx, number=task, at=when, actor=actor,
-                                    reason=note.strip() or "reported done")
-            title = ctx.task_by_number(task).title
+            return (report_task_done(session, ctx, number=task, at=when, actor=actor,
+                                     reason=note.strip() or "reported done"), ctx.task_by_number(task).title)
+
+        done, title = committed(database(db), report)
     t = cli_words()
     if done:
         console.print(said(t("cli.done"), "green") + " ", end="")
@@ -89,7 +94,7 @@ def extend_command(
     from models.cycle_context import load_context
     from models.settings import get_settings
     from models.words import word
-    from tasks.events import unit_of_work
+    from tasks.events import committed
     from tasks.extensions import ExtensionRefused, extend_deadline
 
     with user_errors():
@@ -98,10 +103,9 @@ def extend_command(
         actor, why, last_day = require_text(by, "--by"), require_text(reason, "--reason"), parse_day(until)
         try:
             when = instant_of(at, db, cycle)
-            with unit_of_work(database(db)) as session:
-                result = extend_deadline(session, load_context(session, cycle), task_number=task,
-                                         unit_codes=None if every else unit, until=last_day, reason=why,
-                                         actor=actor, at=when)
+            result = committed(database(db), lambda session: extend_deadline(
+                session, load_context(session, cycle), task_number=task, unit_codes=None if every else unit,
+                until=last_day, reason=why, actor=actor, at=when))
         except ExtensionRefused as refused:
             raise UserError(word("err.extension_refused", why=refused)) from None
     moved = f" ({result.moved_because})" if result.moved_because else ""
@@ -122,16 +126,15 @@ def withdraw_command(
     kept, its unfinished tasks are no longer reminded, its block is scored without it, the report names it."""
     from models.cycle_context import load_context
     from models.words import word
-    from tasks.events import unit_of_work
+    from tasks.events import committed
     from tasks.withdrawal import WithdrawalRefused, withdraw_unit
 
     with user_errors():
         actor, why = require_text(by, "--by"), require_text(reason, "--reason")
         try:
             when = instant_of(at, db, cycle)
-            with unit_of_work(database(db)) as session:
-                done = withdraw_unit(session, load_context(session, cycle), unit_code=code, reason=why, actor=actor,
-                                     at=when)
+            done = committed(database(db), lambda session: withdraw_unit(
+                session, load_context(session, cycle), unit_code=code, reason=why, actor=actor, at=when))
         except WithdrawalRefused as refused:
             raise UserError(str(refused)) from None
     console.print(said(cli_words()("cli.ok"), "green") + " " + word(

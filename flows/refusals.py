@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from models.cycle_context import CycleContext, load_context
 from models.refusals import Refused
-from tasks.events import unit_of_work
+from tasks.events import committed
 from tasks.runtime import database_url, engine_for
 
 
@@ -30,11 +30,11 @@ class Refusal:
 
 
 def act_on_cycle(cycle_id: str, action: Callable[[Session, CycleContext], Any]) -> Any:
-    """`action` on the cycle in one transaction (its unit events sent once it commits); a refusal is logged
-    once, as an error, and comes back as a Refusal, nothing written."""
+    """`action` on the cycle in one transaction (its unit events sent once it commits), run again from a fresh
+    read when another writer came between (models.db.retrying); a refusal is logged once, as an error, and comes
+    back as a Refusal, nothing written."""
     try:
-        with unit_of_work(engine_for(database_url())) as session:
-            return action(session, load_context(session, cycle_id))
+        return committed(engine_for(database_url()), lambda session: action(session, load_context(session, cycle_id)))
     except Refused as refused:
         get_run_logger().error("%s", refused)
         return Refusal(str(refused))

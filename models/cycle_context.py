@@ -14,17 +14,17 @@ from sqlmodel import Session
 from models.definition.cycle import CriterionDef
 from models.definition.specs import CriteriaSetSpec, CycleSpec
 from models.lifecycle import Lifecycle, lifecycle_for
-from models.refusals import Refused
+from models.refusals import NotFound
 from models.tables import UNITS_OWNER, Body, Criterion, Cycle, PlanTask
 from models.words import word
 from models.workdays import WorkingCalendar
 
 
-class UnknownCycle(Refused, LookupError):
+class UnknownCycle(NotFound):
     pass
 
 
-class UnknownTask(Refused, LookupError):
+class UnknownTask(NotFound):
     pass
 
 

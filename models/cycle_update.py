@@ -26,6 +26,7 @@ from models.cycle_store import (
 from models.definition.cycle import CycleDefinition, TaskDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
+from models.refusals import Refused
 from models.tables import (
     UNFINISHED,
     UNITS_OWNER,
@@ -48,8 +49,10 @@ from models.workdays import format_day_with_weekday
 UNIT_CONTACT = ("name", "email", "head_email")
 
 
-class DefinitionConflict(LookupError):
+class DefinitionConflict(Refused):
     """A changed definition that would rewrite what has already happened; `conflicts` lists each."""
+
+    code = "definition_conflict"
 
     def __init__(self, cycle_id: str, conflicts: list[str]) -> None:
         self.conflicts = conflicts

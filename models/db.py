@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -17,7 +17,7 @@ from models.faults import reach
 
 if TYPE_CHECKING:
     from alembic.config import Config
-from models.refusals import Refused
+from models.refusals import ConcurrentChange, Refused
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -40,7 +40,9 @@ def is_sqlite(url: str) -> bool:
 
 
 class DatabaseUnusable(Refused):
-    """A --db that cannot be used: not a URL, an unsupported kind, not a database, not reachable."""
+    """The database named cannot be used: not a URL, an unsupported kind, not a database, not reachable."""
+
+    code = "database"
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -178,6 +180,22 @@ def unit_of_work(engine: Engine, announce: Announcer | None = None) -> Iterator[
         yield session
     if announce is not None and (moved or late):
         announce(engine, moved, late)
+
+
+T = TypeVar("T")
+ATTEMPTS = 3
+
+
+def retrying(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
+    """`work`, a whole transaction from a fresh read, run again when another writer came between its read and its
+    write (ConcurrentChange): it wrote nothing, so running it again is safe. The refusal itself after `attempts`."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except ConcurrentChange:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def alembic_config(url: str) -> Config:

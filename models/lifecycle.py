@@ -87,7 +87,7 @@ FINAL_STATE = S.ANNOUNCED
 ORDER: tuple[UnitState, ...] = tuple(UnitState)
 
 
-class TransitionRefused(Refused, ValueError):
+class TransitionRefused(Refused):
     """An event that the lifecycle does not allow from a unit's current state."""
 
     def __init__(self, event: UnitEvent, current: UnitState, unit: str | None = None, *,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from models.refusals import Refused
 from models.settings import Settings
 from models.words import word
 
@@ -71,8 +72,10 @@ class SignInClaim:
     nonce: str
 
 
-class SignInRefused(ValueError):
+class SignInRefused(Refused):
     """A link that opens nothing: `reason` is expired, invalid or used."""
+
+    code = "sign_in"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

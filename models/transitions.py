@@ -14,16 +14,12 @@ from models.batching import chunked
 from models.db import MOVED_KEY
 from models.history import HistoryDraft, append_history
 from models.lifecycle import FULL, Lifecycle, TransitionRefused, UnitEvent, UnitState, lifecycle_for
-from models.refusals import Refused
+from models.refusals import ConcurrentChange, NotFound
 from models.tables import PlanTask, Unit, actor_for
 from models.words import word
 
 
-class ConcurrentChange(RuntimeError):
-    """Another writer moved some of these units between reading and writing them."""
-
-
-class UnknownUnits(Refused, LookupError):
+class UnknownUnits(NotFound):
     """Unit codes that are not in the cycle."""
 
 
@@ -91,7 +87,7 @@ def transition_units(
         )
         moved += result.rowcount
     if moved != len(ids):
-        raise ConcurrentChange(f"cycle {cycle_id}: {len(ids) - moved} unit(s) changed state meanwhile; retry")
+        raise ConcurrentChange(word("err.concurrent_units", cycle=cycle_id, count=len(ids) - moved))
     # Whoever commits this session can announce the moves (tasks.events emits them as Prefect events).
     session.info.setdefault(MOVED_KEY, []).extend((cycle_id, t) for t in transitions)
     append_history(session, cycle_id=cycle_id, drafts=[

@@ -87,8 +87,13 @@ def smtp_connection(settings: Settings) -> Iterator[yagmail.SMTP]:
         client.close()
 
 
+class Undeliverable(Exception):
+    """A message that can never go as it is (its recipients refused, its unit's form gone): it fails for good,
+    where an outage leaves it waiting."""
+
+
 def send(client: yagmail.SMTP, envelope: Envelope) -> None:
     """Hand one message to the server; raises on refusal so the outbox records the failure."""
     refused = client.smtp.sendmail(envelope.sender, envelope.recipients, envelope.payload)
     if refused:
-        raise RuntimeError(f"recipients refused: {', '.join(sorted(refused))}")
+        raise Undeliverable(f"recipients refused: {', '.join(sorted(refused))}")

@@ -20,7 +20,7 @@ MIN_PASSWORD = 12
 _ABSENT = HASHER.hash("an account that does not exist")  # verified against, so a wrong name costs as much
 
 
-class AccountRefused(Refused, ValueError):
+class AccountRefused(Refused):
     """An account that cannot be created: a taken name, a short password, a role that does not exist."""
 
 

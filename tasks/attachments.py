@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from models.db import session_scope
+from models.refusals import NotFound
 from models.tables import Cycle, OutboxMessage, Unit
 from models.words import word
 from notifications.mime import FilePart
@@ -61,7 +62,7 @@ class BatchFiles:
                 self.blanks = {cycle_id: _blank(session, cycle_id) for cycle_id in cycles}
 
     def of(self, message: OutboxMessage) -> list[FilePart]:
-        """The message's files; LookupError when its unit is gone."""
+        """The message's files; NotFound when its unit is gone."""
         form = _form_of(message)
         if form is None:
             return []
@@ -85,8 +86,8 @@ def prefilled_form(engine: Engine, cycle_id: str, kind: str, unit_code: str) -> 
         return FilePart(_file_name(kind, cycle_id, unit_code), XLSX, _written(session, kind, cycle_id, unit_code))
 
 
-def _no_such_unit(cycle_id: str, unit_code: str) -> LookupError:
-    return LookupError(word("err.not_a_unit", unit=unit_code, cycle=cycle_id))
+def _no_such_unit(cycle_id: str, unit_code: str) -> NotFound:
+    return NotFound(word("err.not_a_unit", unit=unit_code, cycle=cycle_id))
 
 
 def _file_name(kind: str, cycle_id: str, unit_code: str) -> str:

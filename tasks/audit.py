@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from models.anchoring import CheckpointProblem, exported, public_hex, sign_checkpoint, verify_checkpoints
 from models.history import ChainBreak, verify_chain
+from models.refusals import NotFound, Refused
 from models.settings import get_settings
 from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, assignee_for_unit
 from models.transitions import canonical_codes
@@ -38,7 +39,7 @@ def unit_history(session: Session, cycle_id: str, unit_code: str) -> list[dict[s
     """Every history row about the unit (transitions, assignments, deadlines, scores, re-runs) and every
     message sent or queued to it, in time order."""
     if session.get(Cycle, cycle_id) is None:
-        raise LookupError(word("refused.unknown_cycle", cycle=cycle_id))
+        raise NotFound(word("refused.unknown_cycle", cycle=cycle_id))
     (unit_code,) = canonical_codes(session, cycle_id, [unit_code])
     assignee = assignee_for_unit(unit_code)
     rows = [{
@@ -72,7 +73,7 @@ def verify_cycles(session: Session, cycle_id: str | None = None) -> list[CycleVe
     verdicts = []
     for cid in ids:
         if cid not in known:
-            raise LookupError(word("refused.unknown_cycle", cycle=cid))
+            raise NotFound(word("refused.unknown_cycle", cycle=cid))
         count = session.scalar(select(HistoryEntry.seq).where(HistoryEntry.cycle_id == cid)
                                .order_by(HistoryEntry.seq.desc()).limit(1)) or 0
         verdicts.append(CycleVerdict(cid, count, verify_chain(session, cycle_id=cid)))
@@ -90,7 +91,7 @@ def history_rows(session: Session, cycle_id: str) -> Iterator[dict[str, Any]]:
 def export_history(session: Session, cycle_id: str, out: Path, fmt: str) -> int:
     """The cycle's whole chain, hashes included, so an auditor can re-verify it with their own tools."""
     if session.get(Cycle, cycle_id) is None:
-        raise LookupError(word("refused.unknown_cycle", cycle=cycle_id))
+        raise NotFound(word("refused.unknown_cycle", cycle=cycle_id))
     rows = history_rows(session, cycle_id)
     count = 0
     if fmt == "csv":
@@ -114,7 +115,7 @@ def export_checkpoints(session: Session, cycle_id: str, out: Path, *, sign_now: 
     """Every signed checkpoint of the cycle as JSON lines (with the public key), for an auditor to keep apart
     from the database; `sign_now` signs today's head first."""
     if session.get(Cycle, cycle_id) is None:
-        raise LookupError(word("refused.unknown_cycle", cycle=cycle_id))
+        raise NotFound(word("refused.unknown_cycle", cycle=cycle_id))
     if sign_now:
         sign_checkpoint(session, cycle_id=cycle_id, at=at, reason="manual", key=signing_key())
     rows = session.scalars(select(HistoryCheckpoint).where(HistoryCheckpoint.cycle_id == cycle_id)
@@ -129,22 +130,22 @@ def check_checkpoints(session: Session, path: Path, key: str | None) -> tuple[in
     signer, else the configured signing key's public half."""
     try:
         if not path.is_file() or path.stat().st_size > MAX_CHECKPOINT_BYTES:
-            raise LookupError(word("checkpoint.not_a_file", path=path, mb=MAX_CHECKPOINT_BYTES // (1024 * 1024)))
+            raise Refused(word("checkpoint.not_a_file", path=path, mb=MAX_CHECKPOINT_BYTES // (1024 * 1024)))
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise LookupError(word("checkpoint.unreadable", path=path, error=error)) from None
+        raise Refused(word("checkpoint.unreadable", path=path, error=error)) from None
     if not any(line.strip() for line in lines):
-        raise LookupError(word("checkpoint.empty_file", path=path))
+        raise Refused(word("checkpoint.empty_file", path=path))
     if key and Path(key).is_file():
         key = Path(key).read_text(encoding="utf-8").strip()
     if not key:
         own = Path(get_settings().signing_key_file)
         if not own.is_file():
-            raise LookupError(word("checkpoint.no_key", path=own))
+            raise Refused(word("checkpoint.no_key", path=own))
     trusted = key or public_hex(signing_key())
     if len(trusted) != 64 or any(c not in "0123456789abcdef" for c in trusted.lower()):
-        raise LookupError(word("checkpoint.bad_key", key=key))
+        raise Refused(word("checkpoint.bad_key", key=key))
     held, problems = verify_checkpoints(session, lines, trusted.lower())
     if not held and all(problem.seq is None for problem in problems):  # not one line is a checkpoint record
-        raise LookupError(word("checkpoint.not_a_file", path=path, mb=MAX_CHECKPOINT_BYTES // (1024 * 1024)))
+        raise Refused(word("checkpoint.not_a_file", path=path, mb=MAX_CHECKPOINT_BYTES // (1024 * 1024)))
     return held, problems

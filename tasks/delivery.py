@@ -15,10 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.faults import reach
+from models.refusals import NotFound
 from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
-from notifications.smtp import CycleHeading, compose, send, smtp_connection
+from notifications.smtp import CycleHeading, Undeliverable, compose, send, smtp_connection
 from tasks.attachments import BatchFiles
 from tasks.leadership import delivering
 
@@ -93,7 +94,7 @@ def _deliver(engine: Engine, settings: Settings, batch: list[OutboxMessage], at:
             for message in batch:
                 try:
                     send(client, compose(message, settings, files.of(message), heading=heading, at=at))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, RuntimeError, LookupError) as refused:
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, Undeliverable, NotFound) as refused:
                     _record_failure(engine, message, at, refused, report)
                     continue
                 reach("smtp-accepted")

@@ -8,10 +8,10 @@ import os
 import sys
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from models.db import LATENESS_KEY, session_scope
 from models.tables import Body, Unit
 from models.transitions import Transition
 
+T = TypeVar("T")
 UNITS_PER_EVENT = 90  # the server keeps at most 100 related resources an event; the run context adds a few
 LATENESS_KINDS = ("overdue", "escalated", "missed")
 
@@ -41,6 +42,17 @@ def unit_of_work(engine: Engine) -> AbstractContextManager[Session]:
     one move as related resources (`parindex.unit.<cycle>.<code>`, role `unit`), so a season of 10,000 units
     sends hundreds of events, not a hundred thousand; an Automation matches a unit with `match_related`."""
     return db.unit_of_work(engine, announce)
+
+
+def committed(engine: Engine, action: Callable[[Session], T]) -> T:
+    """`action` in one unit of work, run again from a fresh read when another writer came between its read and
+    its write (models.db.retrying): the way every door (a command, a flow's action, a tick's step) writes."""
+
+    def once() -> T:
+        with unit_of_work(engine) as session:
+            return action(session)
+
+    return db.retrying(once)
 
 
 def announce(engine: Engine, moved: list[tuple[str, Transition]], late: list[tuple[str, str, int, str]]) -> None:
@@ -116,9 +128,14 @@ def _names(engine: Engine, moved: list[tuple[str, Transition]], late: list[tuple
     return names
 
 
-def _emit_moves(moved: list[tuple[str, Transition]], names: Names) -> None:
-    from prefect.events import emit_event
+def emit_event(**event: Any) -> None:
+    """Prefect's emit_event, imported on the first event sent."""
+    from prefect.events import emit_event as emit
 
+    emit(**event)
+
+
+def _emit_moves(moved: list[tuple[str, Transition]], names: Names) -> None:
     for (cycle_id, event, from_state, to_state), codes in _grouped(moved).items():
         for chunk in chunked(codes, UNITS_PER_EVENT):
             emit_event(
@@ -140,8 +157,6 @@ def _grouped(moved: list[tuple[str, Transition]]) -> dict[tuple[str, str, str, s
 def _emit_lateness(late: list[tuple[str, str, int, str]], names: Names) -> None:
     """One event per cycle, kind and plan task (chunked), each assignee a related resource (role `assignee`):
     an Automation on `parindex.assignments.escalated` alerts the coordinator."""
-    from prefect.events import emit_event
-
     groups: dict[tuple[str, str, int], list[str]] = defaultdict(list)
     for cycle_id, kind, number, assignee in late:
         groups[(cycle_id, kind, number)].append(assignee)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
-from models.refusals import Refused
+from models.refusals import NotFound, Refused
 from models.tables import Criterion, EvidenceFile, Unit, assignee_for_unit
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -28,7 +28,7 @@ ODF = {b"application/vnd.oasis.opendocument.text": ".odt",
 ACCEPTED = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, DOC, XLS"
 
 
-class EvidenceRefused(Refused, ValueError):
+class EvidenceRefused(Refused):
     """A file that is not evidence parindex keeps: too large, empty, or of a type it does not accept; `rule`
     names which (evidence-empty, evidence-too-large, evidence-type, evidence-criterion)."""
 
@@ -78,7 +78,7 @@ def store(folder: Path, data: bytes) -> str:
 
 def stored_path(folder: Path, digest: str) -> Path:
     if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
-        raise LookupError("no such evidence")
+        raise NotFound("no such evidence")
     return folder / digest[:2] / digest
 
 

@@ -31,7 +31,7 @@ from tasks.messages import message_context, status_url
 from tasks.reminders import calendar_entries, deadline_revisions, message_key, recipients
 
 
-class ExtensionRefused(Refused, ValueError):
+class ExtensionRefused(Refused):
     """An extension that cannot apply: no reason, a date not later, a unit with nothing left to do."""
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from models.forms.fields import EXPLANATION_LAYOUT, SCORE_LAYOUT
 from models.forms.parse import UnitInfo
 from models.forms.templates import Prefill, results_form, score_form, survey_forms, write_workbook
+from models.refusals import NotFound, Refused
 from models.scores import latest_lines
 from models.tables import ScoreKind
 from models.transitions import canonical_codes
@@ -38,9 +39,9 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
         catalogue.units[placeholder[0]] = UnitInfo(placeholder[0], placeholder[1], "", "")
     if kind in ("self-assessment", "explanation"):
         if not unit:
-            raise LookupError(word("err.form_needs_unit", kind=kind))
+            raise Refused(word("err.form_needs_unit", kind=kind))
         if unit not in catalogue.units:
-            raise LookupError(word("err.not_a_unit", unit=unit, cycle=cycle_id))
+            raise NotFound(word("err.not_a_unit", unit=unit, cycle=cycle_id))
         codes = [unit]
         prefill = _prefill(session, cycle_id, codes, PREFILL_KINDS[kind])
         layout = EXPLANATION_LAYOUT if kind == "explanation" else SCORE_LAYOUT
@@ -50,7 +51,7 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
     elif kind == "appraisal":
         blocks = sorted({u.block for u in catalogue.units.values()})
         if block is not None and block not in blocks:
-            raise LookupError(word("err.not_a_block", block=block, cycle=cycle_id, blocks=", ".join(blocks)))
+            raise NotFound(word("err.not_a_block", block=block, cycle=cycle_id, blocks=", ".join(blocks)))
         codes = [code for code, info in catalogue.units.items() if block is None or info.block == block]
         prefill = _prefill(session, cycle_id, codes, PREFILL_KINDS[round_])
         plans = [score_form(catalogue, codes, layout=SCORE_LAYOUT, prefill=prefill,
@@ -60,7 +61,7 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
     elif kind == "results":
         plans = [results_form(catalogue)]
     else:
-        raise LookupError(word("err.no_form", kind=kind, forms=", ".join(TEMPLATE_KINDS)))
+        raise NotFound(word("err.no_form", kind=kind, forms=", ".join(TEMPLATE_KINDS)))
     return write_workbook(out, plans)
 
 

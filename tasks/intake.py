@@ -18,7 +18,7 @@ from models.columns import as_points
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached
-from models.refusals import Refused
+from models.refusals import NotFound, Refused
 from models.report_data import APPROVED_WITHOUT_DECISION
 from models.scores import field_totals_json, latest_versions, version_lines
 from models.stages import Stage
@@ -40,7 +40,7 @@ from tasks.assignments import AssignmentChanges, complete_assignments
 from tasks.events import note_lateness
 
 
-class StageClosed(Refused, ValueError):
+class StageClosed(Refused):
     """An input for a stage the unit has already left."""
 
 
@@ -195,7 +195,7 @@ def _units(session: Session, ctx: CycleContext, codes: Sequence[str]) -> dict[st
         .execution_options(populate_existing=True)).scalars()}  # states change by bulk updates
     missing = sorted(set(codes) - set(found))
     if missing:
-        raise LookupError(word("err.unknown_units_in_cycle", cycle=ctx.cycle_id, units=", ".join(missing)))
+        raise NotFound(word("err.unknown_units_in_cycle", cycle=ctx.cycle_id, units=", ".join(missing)))
     return found
 
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from models.anchoring import digest, latest_checkpoint
 from models.cycle_context import load_context
+from models.refusals import NotFound
 from models.report_data import CycleReport, cycle_report
 from models.settings import get_settings
 from models.words import word
@@ -21,6 +22,6 @@ def produce_report(session: Session, cycle_id: str, folder: Path) -> tuple[Cycle
     if checkpoint is not None:
         report.history_digest, report.history_key = digest(checkpoint), checkpoint.public_key
     if not report.blocks:
-        raise LookupError(word("err.no_results", cycle=cycle_id))
+        raise NotFound(word("err.no_results", cycle=cycle_id))
     xlsx, html = write_report(report, folder, get_settings().language)
     return report, xlsx, html

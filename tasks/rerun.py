@@ -37,7 +37,7 @@ WITHDRAWS_FINAL = frozenset(spec.stage for spec in STAGES if spec.withdraws_fina
 STAGE_ORDER = list(Stage)
 
 
-class RerunRefused(Refused, ValueError):
+class RerunRefused(Refused):
     """A re-run that cannot apply: no reason given, or a stage that cannot be re-run."""
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from sqlmodel import Session
 
 from models.cycle_context import load_context
 from models.db import session_scope
@@ -20,7 +21,7 @@ from tasks import stage_steps
 from tasks.anchoring import sign_if_a_day_passed
 from tasks.assignments import reconcile_stage
 from tasks.delivery import deliver_pending
-from tasks.events import unit_of_work
+from tasks.events import committed
 from tasks.planning import stages_with_work
 from tasks.reminders import queue_digest, queue_ladder
 from tasks.runtime import current_flow_run_id, database_url, engine_for
@@ -38,9 +39,9 @@ def plan_tick(cycle_id: str, at: datetime) -> list[str]:
 @task(cache_policy=NO_CACHE)
 def advance_assignments(cycle_id: str, stage: str, at: datetime) -> dict[str, int]:
     """Open what is ready, mark what is late, complete what the units' progress completes."""
-    with unit_of_work(engine_for(database_url())) as session:
-        changes = reconcile_stage(session, load_context(session, cycle_id), stage=stage, at=at, actor=ACTOR,
-                                  flow_run_id=current_flow_run_id())
+    run_id = current_flow_run_id()
+    changes = committed(engine_for(database_url()), lambda session: reconcile_stage(
+        session, load_context(session, cycle_id), stage=stage, at=at, actor=ACTOR, flow_run_id=run_id))
     return {"opened": changes.opened, "overdue": changes.overdue, "completed": changes.completed}
 
 
@@ -49,12 +50,11 @@ def move_units(cycle_id: str, stage: str, at: datetime) -> int:
     """The stage's own step for its units (open the window, send drafts, close, score, announce)."""
     settings = get_settings()
     run_id = current_flow_run_id()
-    moved: list[Transition] = []
-    with unit_of_work(engine_for(database_url())) as session:
-        ctx = load_context(session, cycle_id)
-        step = spec_of(stage).step
-        if step is not None:
-            moved = stage_steps.STEPS[step](session, ctx, settings, at=at, actor=ACTOR, flow_run_id=run_id)
+    step = spec_of(stage).step
+    if step is None:
+        return 0
+    moved: list[Transition] = committed(engine_for(database_url()), lambda session: stage_steps.STEPS[step](
+        session, load_context(session, cycle_id), settings, at=at, actor=ACTOR, flow_run_id=run_id))
     return len(moved)
 
 
@@ -63,12 +63,15 @@ def queue_notifications(cycle_id: str, at: datetime) -> int:
     """Reminders, overdue notices and escalations due now for every stage, the daily digest, and the daily
     signed checkpoint of the history (once a day while it grows)."""
     settings = get_settings()
-    with unit_of_work(engine_for(database_url())) as session:  # escalations are announced as events
+
+    def queue(session: Session) -> int:  # escalations are announced as events
         ctx = load_context(session, cycle_id)
         queued = sum(queue_ladder(session, ctx, settings, stage=stage.value, at=at) for stage in Stage)
         queued += queue_digest(session, ctx, settings, at=at)
         sign_if_a_day_passed(session, cycle_id, at)
         return queued
+
+    return committed(engine_for(database_url()), queue)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])

@@ -19,7 +19,7 @@ from models.words import word
 from notifications.outbox import cancel_waiting_for
 
 
-class WithdrawalRefused(Refused, ValueError):
+class WithdrawalRefused(Refused):
     """A withdrawal that cannot apply: no reason, already withdrawn, results already approved."""
 
 

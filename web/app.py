@@ -17,12 +17,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from models.refusals import ConcurrentChange, Refused, door_of
 from models.settings import Settings
 from models.sign_in import SignInRefused, web_secret
 from tasks.sign_in_links import check_link, mail_sign_in_links, spend_link
 from web import staff_pages, unit_pages
-from web.portal import Portal, fresh_session, portal_of, reader_language, render
+from web.portal import Portal, fresh_session, page_language, portal_of, reader_language, render
 from web.security import BodyLimit, SecurityHeaders, checked_form
+from web.words import words_for
 
 SESSION_HOURS = 8
 ERROR_WORDS = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "not_found",
@@ -48,6 +50,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], dateti
     app.add_api_route("/signout", sign_out, methods=["POST"])
     app.add_api_route("/language/{code}", choose_language, methods=["GET"])
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Refused, refused_page)  # a refusal no page turned into its own words
     app.add_exception_handler(RequestValidationError, not_found)  # /unit/tasks/abc: no such page
     app.add_exception_handler(Exception, server_error)
     return app
@@ -58,6 +61,17 @@ async def http_error(request: Request, error: HTTPException) -> Response:
         return RedirectResponse("/", status_code=303)
     key = "csrf" if error.detail == "csrf" else ERROR_WORDS.get(error.status_code, "bad_request")
     return render(request, "error.html", status=error.status_code, message_key=key)
+
+
+async def refused_page(request: Request, error: Exception) -> Response:
+    """A refusal as the web's door says it (models.refusals.DOORS): its status, and its sentence (a concurrent
+    change in the portal's words: try again)."""
+    assert isinstance(error, Refused)
+    door = door_of(error)
+    if isinstance(error, ConcurrentChange):
+        return render(request, "error.html", status=door.http_status, message_key="concurrent_change")
+    return render(request, "error.html", status=door.http_status, message_key="not_done",
+                  message_values={"why": error.said(words_for(page_language(request)))[0]})
 
 
 async def not_found(request: Request, error: Exception) -> Response:

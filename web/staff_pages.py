@@ -17,7 +17,7 @@ from models.tables import Cycle, StaffRole
 from notifications.outbox import MessageFilter, list_messages
 from tasks.accounts import authenticate
 from tasks.audit import unit_history, verify_cycles
-from tasks.events import unit_of_work
+from tasks.events import committed
 from tasks.extensions import extend_deadline
 from tasks.intake import report_task_done
 from tasks.portal import CELL_STATES, matrix, unit_of
@@ -127,11 +127,10 @@ async def extend_action(request: Request, cycle_id: str) -> Response:
     except ValueError:
         return _back(request, cycle_id, code, say(request, "bad_date"))
     try:
-        with unit_of_work(portal.engine) as session:
-            result = extend_deadline(session, cycle_context(session, cycle_id), task_number=number,
-                                     unit_codes=[code], until=last_day, reason=_reason(form),
-                                     actor=who.actor, at=portal.clock())
-    except (Refused, LookupError, ValueError) as refused:
+        result = committed(portal.engine, lambda session: extend_deadline(
+            session, cycle_context(session, cycle_id), task_number=number, unit_codes=[code], until=last_day,
+            reason=_reason(form), actor=who.actor, at=portal.clock()))
+    except Refused as refused:
         return _back(request, cycle_id, code, say(request, "not_done", why=str(refused)))
     day = f"{result.last_day:%d/%m/%Y}"
     return _back(request, cycle_id, code, say(request, "extended_notice", task=number, day=day))
@@ -147,10 +146,10 @@ async def rerun_action(request: Request, cycle_id: str) -> Response:
     if stage not in {s.value for s in RERUN_EVENTS}:
         return _back(request, cycle_id, code, say(request, "unknown_stage"))
     try:
-        with unit_of_work(portal.engine) as session:
-            result = rerun_stage(session, cycle_context(session, cycle_id), stage=Stage(stage), unit_code=code,
-                                 reason=_reason(form), actor=who.actor, at=portal.clock())
-    except (Refused, LookupError, ValueError) as refused:
+        result = committed(portal.engine, lambda session: rerun_stage(
+            session, cycle_context(session, cycle_id), stage=Stage(stage), unit_code=code, reason=_reason(form),
+            actor=who.actor, at=portal.clock()))
+    except Refused as refused:
         return _back(request, cycle_id, code, say(request, "not_done", why=str(refused)))
     return _back(request, cycle_id, code, say(request, "rerun_notice", stage=say(request, result.stage),
                                              before=say(request, f"state.{result.from_state}"),
@@ -165,12 +164,15 @@ async def done_action(request: Request, cycle_id: str) -> Response:
     reason = _reason(form)
     try:
         number = int(str(form.get("task", "")))
-        if not reason:
-            raise ValueError("reason")
-        with unit_of_work(portal.engine) as session:
-            done = report_task_done(session, cycle_context(session, cycle_id), number=number, at=portal.clock(),
-                                    actor=who.actor, reason=reason)
-    except (Refused, LookupError, ValueError) as refused:
+    except ValueError:
+        return _back(request, cycle_id, "", say(request, "not_done", why=say(request, "bad_task")))
+    if not reason:
+        return _back(request, cycle_id, "", say(request, "not_done", why=say(request, "reason_needed")))
+    try:
+        done = committed(portal.engine, lambda session: report_task_done(
+            session, cycle_context(session, cycle_id), number=number, at=portal.clock(), actor=who.actor,
+            reason=reason))
+    except Refused as refused:
         return _back(request, cycle_id, "", say(request, "not_done", why=str(refused)))
     return _back(request, cycle_id, "", say(request, "done_notice" if done else "already_done", task=number))
 

@@ -18,7 +18,7 @@ from models.lifecycle import UnitEvent
 from models.refusals import Refused
 from models.tables import Unit
 from tasks.attachments import prefilled_form
-from tasks.events import unit_of_work
+from tasks.events import committed
 from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
 from tasks.imports import Inputs, submit_explanation, submit_self_assessment
 from tasks.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
@@ -107,13 +107,13 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
         path = Path(folder) / name
         path.write_bytes(data)
         try:
-            with unit_of_work(portal.engine) as session:
-                result = UPLOADS[kind](session, path, Inputs(who.actor, portal.clock(), cycle_id=who.cycle_id))
+            result = committed(portal.engine, lambda session: UPLOADS[kind](
+                session, path, Inputs(who.actor, portal.clock(), cycle_id=who.cycle_id)))
         except FormRejected as rejected:
             problems = [FormProblem(name, p.rule, p.message.replace(folder + "/", "").replace(folder, ""), p.sheet,
                                     p.row, p.column) for p in rejected.problems]
             return _refused(request, unit, problems, heading=heading)
-        except (Refused, LookupError) as refused:
+        except Refused as refused:
             return _refused(request, unit, [FormProblem(name, "refused", str(refused).replace(folder, ""))],
                             heading=heading)
     t = words_for(page_language(request))
@@ -166,10 +166,10 @@ async def attach_evidence(request: Request) -> Response:
     for upload in uploads:
         data = await upload.read(EVIDENCE_BYTES + 1)
         try:
-            with unit_of_work(portal.engine) as session:
-                record_evidence(session, cycle_context(session, who.cycle_id), unit_code=who.code,
-                                criterion_code=criterion, filename=_safe_name(upload.filename or ""), data=data,
-                                actor=who.actor, at=portal.clock(), folder=portal.evidence_dir)
+            committed(portal.engine, lambda session, upload=upload, data=data: record_evidence(
+                session, cycle_context(session, who.cycle_id), unit_code=who.code, criterion_code=criterion,
+                filename=_safe_name(upload.filename or ""), data=data, actor=who.actor, at=portal.clock(),
+                folder=portal.evidence_dir))
         except EvidenceRefused as refused:
             refusals.append(f"{_safe_name(upload.filename or '')}: {rule_words(refused.rule, page_language(request))}")
     if not uploads:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from models.refusals import Refused, Words
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -31,10 +33,15 @@ class Problems:
         return len(self.items)
 
 
-class DefinitionError(ValueError):
+class DefinitionError(Refused):
     """A cycle definition with mistakes; `problems` lists all of them."""
+
+    code = "definition"
 
     def __init__(self, folder: str, problems: list[Problem]) -> None:
         self.folder, self.problems = folder, problems
         lines = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(f"{folder}: {len(problems)} mistake(s) in the cycle definition:\n{lines}")
+
+    def said(self, t: Words) -> tuple[str, list[str]]:
+        return t("cli.mistakes", folder=self.folder, count=len(self.problems)), [str(p) for p in self.problems]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from models.refusals import Refused, Words
 from models.words import rule_sentence
 
 MAX_SHOWN = 50
@@ -43,14 +44,22 @@ class FormProblem:
                  message=self.message).replace(":  [", ": [")
 
 
-class FormRejected(ValueError):
+class FormRejected(Refused):
     """A file refused as a whole: nothing of it was recorded. `problems` lists what is wrong."""
+
+    code = "form_rejected"
 
     def __init__(self, file: str, problems: list[FormProblem]) -> None:
         self.file, self.problems = file, problems
         shown = "\n".join(f"  - {problem}" for problem in problems[:MAX_SHOWN])
         more = f"\n  … and {len(problems) - MAX_SHOWN} more" if len(problems) > MAX_SHOWN else ""
         super().__init__(f"{file}: refused, nothing was recorded ({len(problems)} problem(s)):\n{shown}{more}")
+
+    def said(self, t: Words) -> tuple[str, list[str]]:
+        shown = [problem.in_words(t) for problem in self.problems[:200]]
+        if len(self.problems) > 200:
+            shown.append(t("cli.more_problems", count=len(self.problems) - 200))
+        return t("cli.nothing_recorded", file=self.file, count=len(self.problems)), shown
 
 
 @dataclass
