@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 FileArgument = Annotated[Path, typer.Argument(help="An .xlsx, .csv or .json file")]
 ByOption = Annotated[str, typer.Option("--by", help="Who sends it (recorded in the history)")]
+BodyByOption = Annotated[str, typer.Option(
+    "--by", help="Who sends it (recorded in the history); default: the cycle's body of that role, by its code")]
 UnitByOption = Annotated[str, typer.Option(
     "--by", help="Who sends it: the unit itself by default (unit:CODE), or staff on its behalf as operator:<name> or "
     "coordinator:<name>")]
@@ -66,15 +68,11 @@ def template_command(
                                                           rows=rows), markup=False)
 
 
-def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable,  # type: ignore[type-arg]
-                unit_form: bool = False) -> None:
-    from models.words import word
+def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) -> None:  # type: ignore[type-arg]
     from tasks.events import committed
     from tasks.imports import Inputs
 
     with user_errors():
-        if not unit_form and not by.strip():
-            raise UserError(word("err.by_sender"))
         who = Inputs(by.strip(), instant_of(at, db))
         result = committed(database(db), lambda session: record(session, path, who))
     console.print(said(cli_words()("cli.accepted"), "green") + f" {path}: {result.summary()}")
@@ -85,7 +83,7 @@ def submit_self_assessment(file: FileArgument, by: UnitByOption = "", at: AtOpti
     """A unit's self-assessment: every appraised criterion scored, evidence where the set requires it."""
     from tasks.imports import submit_self_assessment as record
 
-    _run_import(file, by, at, db, record, unit_form=True)
+    _run_import(file, by, at, db, record)
 
 
 @submit_app.command("explanation")
@@ -93,13 +91,13 @@ def submit_explanation(file: FileArgument, by: UnitByOption = "", at: AtOption =
     """A unit's explanations of the round-1 draft: reasons, evidence, proposed points."""
     from tasks.imports import submit_explanation as record
 
-    _run_import(file, by, at, db, record, unit_form=True)
+    _run_import(file, by, at, db, record)
 
 
 @import_app.command("appraisal")
 def import_appraisal(file: FileArgument,
                      round_: Annotated[str, typer.Option("--round", help="1, 2, or final (the council's)")],
-                     by: ByOption = "body:to_cong_tac", at: AtOption = None, db: DbOption = "") -> None:
+                     by: BodyByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """The working group's appraisal of any units, round 1 or 2, or the council's final scores."""
     from models.words import word
     from tasks.imports import APPRAISAL_ROUNDS
@@ -112,7 +110,7 @@ def import_appraisal(file: FileArgument,
 
 
 @import_app.command("survey")
-def import_survey(file: FileArgument, by: ByOption = "body:vien", at: AtOption = None, db: DbOption = "") -> None:
+def import_survey(file: FileArgument, by: BodyByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """The institute's results: points per unit and criterion, or ballots (A/B/C/D) and satisfaction rates."""
     from tasks.imports import import_survey as record
 
@@ -122,7 +120,7 @@ def import_survey(file: FileArgument, by: ByOption = "body:vien", at: AtOption =
 @import_app.command("results")
 def import_results(file: FileArgument,
                    year: Annotated[int, typer.Option(help="The year the results are of", min=2000, max=2100)],
-                   by: ByOption = "body:so_noi_vu", at: AtOption = None, db: DbOption = "") -> None:
+                   by: BodyByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """An earlier year's published results, for year-on-year change and accountability."""
     from tasks.imports import import_prior_results as record
 

@@ -11,13 +11,9 @@ import sys  # noqa: E402
 
 import typer  # noqa: E402
 
-try:  # typer vendors click from 0.2x on; its errors are that click's
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover
-    from click import exceptions as click_errors  # type: ignore[no-redef]
-
 from cli import audit, bench, cycle, dashboard, forms, operations, outbox, recompute, season, status, web  # noqa: E402
 from cli.common import errors, one_line, said, user_errors  # noqa: E402
+from cli.typer_private import click_errors  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)

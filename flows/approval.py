@@ -17,6 +17,7 @@ from models.report_data import APPROVED_WITHOUT_DECISION, CycleReport, cycle_rep
 from models.words import word
 from tasks.dashboard.naming import tag_current_run
 from tasks.intake import approve_results, awaiting_approval
+from tasks.prefect_private import describe_run_input
 from tasks.runtime import current_flow_run_id, wall_clock
 
 
@@ -31,7 +32,7 @@ class CouncilDecision(RunInput):
 
 # What the form says above its fields. (`with_initial_data` would say it too, but rebuilds the fields and
 # loses their Vietnamese titles.)
-CouncilDecision._description = "Hội đồng thẩm định: thông qua kết quả (xem artifact *results-for-approval*)."
+describe_run_input(CouncilDecision, "Hội đồng thẩm định: thông qua kết quả (xem artifact *results-for-approval*).")
 
 
 @task(cache_policy=NO_CACHE)

@@ -18,11 +18,10 @@ from datetime import datetime, timedelta
 from apscheduler.events import EVENT_JOB_EXECUTED
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from flows.apscheduler_private import CheckpointScheduler
 from flows.tick import tick
 from models.checkpoints import Checkpoint
 from models.cycle_context import load_context
@@ -40,28 +39,6 @@ TICK_DEPLOYMENT = "tick/tick"
 
 class TickDeploymentMissing(Refused):
     """`serve --work-pool` without the `tick` deployment on that pool: ticks would go nowhere."""
-
-
-class CheckpointScheduler(BackgroundScheduler):
-    """APScheduler 3's background scheduler, without its race on shutdown.
-
-    `shutdown` marks the scheduler stopped and then closes its executors under the job stores' lock. A
-    scheduler thread woken just before (by `resume`, or a job coming due) could still go through the due jobs
-    afterwards: submit to a closed executor and fail to drop a run-once job, which kills the thread with a
-    traceback. Looking at the state under the same lock closes that window: either the thread sees "stopped"
-    and does nothing, or it finishes this round before the executors close. A run-once job that is gone when
-    the round drops it (removed meanwhile through the shared job store) ends the round, not the thread: the
-    next round, a second later, goes on with what is left."""
-
-    def _process_jobs(self):  # type: ignore[no-untyped-def]
-        with self._jobstores_lock:  # re-entrant: the parent takes it again
-            if self.state == STATE_STOPPED:
-                return None
-            try:
-                return super()._process_jobs()
-            except JobLookupError as gone:
-                log.warning("%s", gone)
-                return 1.0
 
 
 def check_tick_deployment(work_pool: str) -> None:

@@ -56,6 +56,11 @@ class CycleContext:
     def coordinator(self) -> Body:
         return next(body for body in self.bodies.values() if body.role == "coordinator")
 
+    def body_of_role(self, role: str) -> Body:
+        """The cycle's body in this role (cycle.toml's [[body]] role), the coordinator when it has none: the code
+        is the province's own (to_cong_tac in Hà Nội, to_giup_viec in Hải Phòng)."""
+        return next((body for body in self.bodies.values() if body.role == role), self.coordinator)
+
     def tasks_of_stage(self, stage: str) -> list[PlanTask]:
         return [task for task in self.tasks.values() if task.stage == stage]
 

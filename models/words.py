@@ -15,6 +15,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from models.gettext_private import catalogue_texts
 from models.settings import get_settings
 
 CATALOGUES = Path(__file__).parent / "catalogues"
@@ -49,7 +50,7 @@ class _Words(Mapping[str, dict[str, str]]):
 def _table(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise KeyError(language)
-    return {key: text for key, text in translations(language)._catalog.items() if isinstance(key, str) and key}
+    return catalogue_texts(translations(language))
 
 
 WORDS = _Words()

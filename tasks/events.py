@@ -22,6 +22,7 @@ from models.cycle_context import CycleContext
 from models.db import LATENESS_KEY, session_scope
 from models.tables import Body, Unit
 from models.transitions import Transition
+from tasks.prefect_private import run_context_variables
 
 T = TypeVar("T")
 UNITS_PER_EVENT = 90  # the server keeps at most 100 related resources an event; the run context adds a few
@@ -93,12 +94,11 @@ def _only_this_run() -> Iterator[None]:
     run context copied at emission; a context variable never set in this thread is missing from that copy,
     and the thread's own (copied when it started, inside the first flow run) showed through: a submission
     made between ticks was linked to the season's first tick. Setting them to None here makes the copy say so."""
-    from prefect.context import FlowRunContext, TaskRunContext
-
-    if FlowRunContext.get() is not None or TaskRunContext.get() is not None:
+    variables = run_context_variables()
+    if any(var.get(None) is not None for var in variables):
         yield
         return
-    tokens = [(var, var.set(None)) for var in (FlowRunContext.__var__, TaskRunContext.__var__)]
+    tokens = [(var, var.set(None)) for var in variables]
     try:
         yield
     finally:

@@ -38,7 +38,7 @@ from models.forms.values import text
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState, has_reached
 from models.scores import latest_lines, latest_satisfaction
-from models.tables import Body, PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_unit
+from models.tables import Body, PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_body, assignee_for_unit
 from models.words import WORDS, word
 from tasks.intake import FROZEN_FROM, ScoreSheet, StageClosed, record_explanation, record_scores
 
@@ -123,9 +123,11 @@ def _recorded(session: Session, problems: FormProblems, record: Callable[[], Non
 
 
 STAFF_ROLES = ("operator", "coordinator", "body")  # who may send a unit's form on its behalf, as role:name
-BODY_OF = {ScoreKind.APPRAISED_ROUND1: "body:to_cong_tac", ScoreKind.APPRAISED_ROUND2: "body:to_cong_tac",
-           ScoreKind.COUNCIL_FINAL: "body:hoi_dong", ScoreKind.SURVEY: "body:vien"}
-RESULTS_BODY = "body:so_noi_vu"
+# The body that sends each kind of file, by its role in the cycle (cycle.toml's [[body]] role): its code is the
+# province's own (to_cong_tac in Hà Nội, to_giup_viec in Hải Phòng).
+ROLE_OF = {ScoreKind.APPRAISED_ROUND1: "working_group", ScoreKind.APPRAISED_ROUND2: "working_group",
+           ScoreKind.COUNCIL_FINAL: "council", ScoreKind.SURVEY: "institute"}
+RESULTS_ROLE = "coordinator"
 PRIOR_YEARS = 10  # last year's results, or an earlier year's for a longer comparison
 
 
@@ -151,10 +153,12 @@ def _unit_sender(session: Session, problems: FormProblems, who: Inputs, unit: st
     return Inputs(actor, who.at, who.flow_run_id)
 
 
-def _body_sender(problems: FormProblems, who: Inputs, body: str) -> Inputs:
-    """A body's file: no actor given is the body itself; an actor is never recorded empty."""
+def _body_sender(session: Session, problems: FormProblems, who: Inputs, cycle_id: str, role: str) -> Inputs:
+    """A body's file: no actor given is the cycle's body of that role (CycleContext.body_of_role), never a body
+    the cycle does not have; an actor is never recorded empty."""
     actor = _plain_actor(problems, who.actor)
-    return Inputs(actor or body, who.at, who.flow_run_id)
+    body = load_context(session, cycle_id).body_of_role(role)
+    return Inputs(actor or assignee_for_body(body.code), who.at, who.flow_run_id)
 
 
 def _plain_actor(problems: FormProblems, actor: str) -> str:
@@ -181,7 +185,7 @@ def import_appraisal(session: Session, path: Path, round_: str, who: Inputs) -> 
     problems, sheets, catalogue = _read(session, path, (SCORE_LAYOUT,))
     lines = parse_scores(sheets, catalogue, problems, one_unit=False, require_evidence=False)
     problems.raise_if_any()
-    sender = _body_sender(problems, who, BODY_OF[kind])
+    sender = _body_sender(session, problems, who, catalogue.cycle_id, ROLE_OF[kind])
     return _record_score_file(session, path, problems, catalogue, kind, lines, sender, sheets)
 
 
@@ -237,7 +241,7 @@ def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
     problems, sheets, catalogue = _read(session, path, (SURVEY_POINTS_LAYOUT, BALLOT_LAYOUT, SATISFACTION_LAYOUT))
     survey = parse_survey(sheets, catalogue, problems)
     problems.raise_if_any()
-    who = _body_sender(problems, who, BODY_OF[ScoreKind.SURVEY])
+    who = _body_sender(session, problems, who, catalogue.cycle_id, ROLE_OF[ScoreKind.SURVEY])
     points = {unit: leaves for unit, leaves in survey.points.items() if leaves}
     if not points:
         problems.add("empty", "no survey points could be computed from this file")
@@ -268,7 +272,7 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     if approved:
         problems.add("results-frozen", f"{approved} unit(s) of {ctx.cycle_id} have approved results, which these "
                      "figures are part of: re-open scoring first (parindex rerun scoring …), then import again")
-    who = _body_sender(problems, who, RESULTS_BODY)
+    who = _body_sender(session, problems, who, catalogue.cycle_id, RESULTS_ROLE)
     if not results and not problems.items:
         problems.add("empty", "no results in the file")
     problems.raise_if_any()

@@ -89,8 +89,7 @@ class World:
 
     def _body(self, role: str) -> str:
         """The assignee of the body with this role in cycle.toml (the coordinator when there is none)."""
-        found = next((body for body in self.ctx.bodies.values() if body.role == role), self.ctx.coordinator)
-        return assignee_for_body(found.code)
+        return assignee_for_body(self.ctx.body_of_role(role).code)
 
     def _appraiser(self, kind: ScoreKind) -> str:
         """Who appraises: the owner of the plan's appraisal task (a working group, or the council itself)."""
@@ -281,8 +280,8 @@ class World:
                     writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
                     writer.writeheader()
                     writer.writerows(rows)
-                import_prior_results(session, path, ctx.year - 1, Inputs(self._body("coordinator"),
-                                                                         self.now))
+                # no sender named: the import records the cycle's coordinator, as `parindex import results` does
+                import_prior_results(session, path, ctx.year - 1, Inputs("", self.now))
         return act
 
     def _approve(self) -> Callable[[Session, CycleContext], None]:

@@ -14,7 +14,7 @@ from models.cycle_store import insert_cycle
 from models.db import session_scope
 from models.definition.loader import load_cycle
 from models.lifecycle import FINAL_STATE
-from models.tables import Unit
+from models.tables import HistoryEntry, Unit
 from tasks.reporting import produce_report
 from tests.conftest import ROOT
 from tests.seasons import assert_recomputed
@@ -48,3 +48,7 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
             == len(definition.units)
     assert "Chỉ số hài lòng" in html.read_text(encoding="utf-8")
     assert_recomputed(db, definition.id)  # the auditor's plain recomputation finds no difference
+    with session_scope(db) as session:  # every body the history names is one of this cycle's, by its own code
+        named = set(session.scalars(select(HistoryEntry.actor).where(
+            HistoryEntry.cycle_id == definition.id, HistoryEntry.actor.startswith("body:")).distinct()))
+    assert named and named <= {f"body:{body.code}" for body in definition.spec.bodies}, named

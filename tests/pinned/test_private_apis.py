@@ -1,0 +1,67 @@
+"""The private parts of pinned libraries that parindex relies on, each behind its one adapter module: this file
+fails loudly, naming the library and the part, when an upgrade moves one of them."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+import pytest
+
+pytestmark = pytest.mark.one_pass
+
+
+def test_gettext_keeps_a_compiled_catalogues_messages_in_its_private_catalog():
+    from models.gettext_private import catalogue_texts
+    from models.words import translations
+
+    texts = catalogue_texts(translations("vi"))
+    assert texts["announcement"] == "Công bố kết quả", "gettext's GNUTranslations._catalog changed"
+    assert "" not in texts
+
+
+def test_prefect_run_contexts_keep_their_context_variable_in_var():
+    from tasks.prefect_private import run_context_variables
+
+    variables = run_context_variables()
+    assert all(isinstance(var, ContextVar) for var in variables), "Prefect's RunContext.__var__ changed"
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    token = variables[0].set(None)
+    try:
+        assert FlowRunContext.get() is None and TaskRunContext.get() is None
+    finally:
+        variables[0].reset(token)
+
+
+def test_prefect_shows_a_run_inputs_private_description_above_its_form():
+    from flows.approval import CouncilDecision
+
+    schema_description = CouncilDecision._description
+    assert isinstance(schema_description, str) and "Hội đồng thẩm định" in schema_description, \
+        "Prefect's RunInput._description changed"
+    import inspect
+
+    from prefect.input import run_input
+
+    assert "cls._description" in inspect.getsource(run_input), "Prefect no longer reads RunInput._description"
+
+
+def test_apscheduler_keeps_its_private_round_and_lock():
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from flows.apscheduler_private import CheckpointScheduler
+
+    assert callable(getattr(BackgroundScheduler, "_process_jobs", None)), "APScheduler's _process_jobs changed"
+    scheduler = CheckpointScheduler()
+    assert hasattr(scheduler, "_jobstores_lock"), "APScheduler's _jobstores_lock changed"
+    assert scheduler._process_jobs() is None  # a scheduler not started does nothing, under the lock
+
+
+def test_typer_vendors_click_where_parindex_reads_its_errors():
+    import typer
+
+    from cli.typer_private import click_errors
+
+    assert click_errors.ClickException.__module__.startswith("typer._click"), \
+        f"Typer {typer.__version__} no longer vendors click as typer._click"
+    assert hasattr(click_errors, "NoArgsIsHelpError")
