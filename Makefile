@@ -6,7 +6,8 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
 
-.PHONY: install compile demo test test-sqlite test-postgres lint clean bench reliability browser printing hostile
+
+.PHONY: install compile types check demo test test-sqlite test-postgres lint clean bench reliability browser printing hostile
 
 install: $(VENV)/.installed
 
@@ -47,6 +48,17 @@ printing:
 lint: install
 	$(BIN)/ruff check .
 
+# mypy: strict on models/, the query codes SQLModel cannot type off where queries are built ([tool.mypy])
+types: install
+	@$(BIN)/mypy
+
+# The inner loop, in under 3 minutes: lint, types, and the tests that need no Prefect server, no season replay,
+# no browser and no subprocess-heavy suite, on SQLite.
+FAST := not crash and not slow and not flow and not browser and not production and not reliability
+check: compile lint types
+	env -u PARINDEX_TEST_DATABASE_URL PREFECT_HOME=$(CURDIR)/var/prefect-check $(BIN)/python -m pytest -q \
+		-p no:cacheprovider -m "$(FAST)" --durations=5
+
 # The whole suite on SQLite and, side by side in a second process, on PostgreSQL when a server answers
 # (PARINDEX_TEST_DATABASE_URL, or 127.0.0.1:5432 with the database `test`); each pass has its own Prefect home.
 # The crash suites (SIGKILL, PostgreSQL restarts) take minutes: they run in `make reliability`.
@@ -57,7 +69,7 @@ lint: install
 # database, when it answers. The PostgreSQL pass takes the folders in reverse order, so the two passes do not
 # start their heaviest tests (subprocesses, Prefect servers) at the same moment. Each ends with its slowest tests.
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --durations=12
-test: compile lint browser printing
+test: compile lint types browser printing
 	@mkdir -p var; url=$$($(BIN)/python tests/postgres_url.py); \
 	if [ -z "$$url" ]; then \
 		echo "== PostgreSQL not reachable: the suite on SQLite only"; \

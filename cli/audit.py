@@ -77,7 +77,7 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
     console.print(history_table(rows, cycle=cycle, unit=unit.upper(), zone=zone))
 
 
-def readable(value: object, zone: str, language: str, t) -> str:  # type: ignore[no-untyped-def]
+def readable(value: object, zone: str, language: str, t) -> str:
     """A detail's value as a reader takes it: an instant in local time, a day as dd/mm/yyyy, a number with the
     language's decimal sign, yes or no in words."""
     from models.formatting import day, instant, number
@@ -95,7 +95,7 @@ def readable(value: object, zone: str, language: str, t) -> str:  # type: ignore
     return str(value)
 
 
-def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Table:  # type: ignore[type-arg]
+def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Table:
     """Four columns that wrap, never cut, and fit 80 columns: the row's number, the local time (its day over
     its hour and offset), the event with its change and details, who and why."""
     from models.formatting import instant

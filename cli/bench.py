@@ -289,7 +289,7 @@ def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:
             "transition_ratio_vs_sql": round(transition_s / raw_s, 2)}
 
 
-def _raw_transition(engine, cycle_id: str, at: datetime) -> float:  # type: ignore[no-untyped-def]
+def _raw_transition(engine, cycle_id: str, at: datetime) -> float:
     """The same row writes in plain SQL: one UPDATE of the units, one history row each (executemany)."""
     import hashlib
 

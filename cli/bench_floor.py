@@ -46,7 +46,7 @@ def floor_rows(engine: Engine, cycle_id: str, ticks: int) -> dict[str, Any]:
         for table, where in TABLES.items():
             condition = where.format(c=mark)
             cursor.execute(f"SELECT count(*) FROM {table} t WHERE {condition}", (cycle_id,))
-            counts[table] = cursor.fetchone()[0]
+            counts[table] = cursor.fetchone()[0]  # type: ignore[index]  # count(*) always answers one row
             per_tick, last = max(1, -(-counts[table] // ticks)), 0
             while True:
                 cursor.execute(f"SELECT * FROM {table} t WHERE {condition} AND t.id > {mark} ORDER BY t.id "
@@ -80,14 +80,14 @@ def floor_rows(engine: Engine, cycle_id: str, ticks: int) -> dict[str, Any]:
     return {"floor_rows_s": round(elapsed, 2), "floor_rows": counts}
 
 
-def _begin(raw, postgres: bool) -> None:  # type: ignore[no-untyped-def]
+def _begin(raw, postgres: bool) -> None:
     """One transaction: psycopg opens it by itself; parindex's SQLite connections are in autocommit mode
     (models.db issues its own BEGIN IMMEDIATE), so it is opened here."""
     if not postgres:
         raw.cursor().execute("BEGIN IMMEDIATE")
 
 
-def _write(raw, table: str, columns: list[str], rows: list[tuple[Any, ...]], postgres: bool) -> None:  # type: ignore[no-untyped-def]
+def _write(raw, table: str, columns: list[str], rows: list[tuple[Any, ...]], postgres: bool) -> None:
     cursor = raw.cursor()
     names = ", ".join(columns)
     if postgres:
@@ -98,7 +98,7 @@ def _write(raw, table: str, columns: list[str], rows: list[tuple[Any, ...]], pos
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
-def _state_changes(cursor, cycle_id: str, mark: str) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+def _state_changes(cursor, cycle_id: str, mark: str) -> list[tuple[str, int]]:
     """(state, unit id) for every transition of the season's units, as its history rows record them."""
     cursor.execute(f"SELECT u.id, h.to_state FROM historyentry h JOIN unit u ON u.cycle_id = h.cycle_id "
                    f"AND u.code = h.subject WHERE h.cycle_id = {mark} AND h.entity = 'unit' AND "

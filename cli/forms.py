@@ -68,7 +68,7 @@ def template_command(
                                                           rows=rows), markup=False)
 
 
-def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) -> None:  # type: ignore[type-arg]
+def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) -> None:
     from tasks.events import committed
     from tasks.imports import Inputs
 

@@ -18,7 +18,7 @@ KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", "resu
 INSTANTS = ("created_at", "sent_at", "due_at")
 
 
-def cycle_zones(session, cycle_ids: set[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def cycle_zones(session, cycle_ids: set[str]) -> dict[str, str]:
     from models.cycle_context import load_context
 
     return {cycle_id: load_context(session, cycle_id).calendar.zone.key for cycle_id in cycle_ids}
@@ -76,7 +76,7 @@ def local_iso(value: datetime | None, zone: str) -> str | None:
     return value.astimezone(ZoneInfo(zone)).isoformat() if value else None
 
 
-def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:  # type: ignore[type-arg]
+def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:
     from models.formatting import instant
     from models.settings import get_settings
     from models.words import state_words

@@ -9,7 +9,7 @@ import threading
 import time as clock
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -50,7 +50,7 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
         from flows.tick import tick
 
         with prefect_api(VAR / "prefect"), using_database(url):
-            result = tick(cycle_id=cycle_id, at=when)
+            result: dict[str, Any] = tick(cycle_id=cycle_id, at=when)
     if as_json:
         echo_json(result)
         return
@@ -83,7 +83,7 @@ def demo_command(dashboard: Annotated[bool, typer.Option(help="Leave the Prefect
         run_season(folder=HANOI, seed=seed, database_url=f"sqlite:///{VAR / 'parindex.db'}", dashboard=dashboard)
 
 
-def why_in_words(t, why: str) -> str:  # type: ignore[no-untyped-def]
+def why_in_words(t, why: str) -> str:
     """A replayed tick's reasons (checkpoint kinds: opens, reminder …; inputs arrived; digest) in words."""
     named = {"inputs arrived": "demo.inputs", "digest": "demo.digest"}
     return ", ".join(t(named.get(reason, f"checkpoint.{reason}")) for reason in why.split(", "))

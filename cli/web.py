@@ -69,7 +69,7 @@ def web_command(
                                             server_header=False)))
 
 
-def serve(server) -> None:  # type: ignore[no-untyped-def]
+def serve(server) -> None:
     """Run until SIGTERM (systemd, `parindex dashboard stop`) or Ctrl-C, then finish the requests in flight and
     exit 0: uvicorn's own handlers would raise the signal again after shutting down."""
     import contextlib

@@ -4,7 +4,7 @@ dashboard and the portal."""
 from __future__ import annotations
 
 
-def cli_words():  # type: ignore[no-untyped-def]
+def cli_words():
     """`t(key, **values)` in the configured language."""
     from models.settings import get_settings
     from models.words import words_in

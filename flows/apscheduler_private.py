@@ -23,7 +23,7 @@ class CheckpointScheduler(BackgroundScheduler):
     the round drops it (removed meanwhile through the shared job store) ends the round, not the thread: the
     next round, a second later, goes on with what is left."""
 
-    def _process_jobs(self):  # type: ignore[no-untyped-def]  # APScheduler 3 is untyped
+    def _process_jobs(self):  # APScheduler 3 is untyped
         with self._jobstores_lock:  # re-entrant: the parent takes it again
             if self.state == STATE_STOPPED:
                 return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -22,14 +23,15 @@ from tasks.rerun import RERUN_EVENTS, rerun_stage
 from tasks.runtime import current_flow_run_id, wall_clock
 
 
-def _titled(title: str, description: str, default: object = ...) -> object:
+def _titled(title: str, description: str, default: Any = ...) -> Any:
     """A parameter's Vietnamese label and help, as the Prefect UI shows them above its input."""
     return Field(default, description=description, json_schema_extra={"title": title})
 
 
 # The choice as the form shows it: its value is the stage's Vietnamese label (the deployments' parameter schema
 # does not change with a worker's language), its name the stage.
-StageChoice = StrEnum("StageChoice", {stage.value: words_in("vi")(stage.value) for stage in RERUN_EVENTS})  # type: ignore[misc]
+StageChoice = StrEnum("StageChoice", {stage.value: words_in("vi")(stage.value)  # type: ignore[misc]  # from the registry
+                                      for stage in RERUN_EVENTS})
 
 
 @task(cache_policy=NO_CACHE)

@@ -88,7 +88,7 @@ def _one_prefect_client(ticker: Ticker) -> Iterator[None]:
         yield
 
 
-def _act_all(engine, ctx, world: World, events: list[WorldEvent], report: ReplayReport) -> None:  # type: ignore[no-untyped-def]
+def _act_all(engine, ctx, world: World, events: list[WorldEvent], report: ReplayReport) -> None:
     """Apply the events in time order; a refused one is rolled back alone and reported."""
     if not events:
         return
@@ -114,7 +114,7 @@ def _tick(ticker: Ticker, cycle_id: str, database_url: str, at: datetime, report
         progress(at, why)
 
 
-def _next_digest(ctx, now: datetime) -> datetime:  # type: ignore[no-untyped-def]
+def _next_digest(ctx, now: datetime) -> datetime:
     day = ctx.calendar.local_date(now)
     for offset in range(0, 15):
         candidate_day = day + timedelta(days=offset)

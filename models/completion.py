@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.lifecycle import UnitState
+from models.stages import UnitState
 from models.tables import ScoreKind
 
 

@@ -119,8 +119,9 @@ def insert_task(session: Session, definition: CycleDefinition, task: TaskDef, *,
         session.flush()
         existing = plan_task.id
     codes = unit_codes if unit_codes is not None else [u.code for u in definition.units]
+    assignees: list[tuple[str, int | None]]
     if task.every_unit:
-        unit_ids = dict(session.execute(
+        unit_ids: dict[str, int] = dict(session.execute(
             select(Unit.code, Unit.id).where(Unit.cycle_id == definition.id, Unit.code.in_(codes))
         ).all())
         assignees = [(assignee_for_unit(code), unit_ids[code]) for code in codes]

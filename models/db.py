@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -17,6 +17,7 @@ from models.faults import reach
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Connection
 from models.refusals import ConcurrentChange, Refused
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -111,7 +112,7 @@ def make_engine(url: str) -> Engine:
     held_as = str(Path(database).resolve()) if database and database != ":memory:" else url
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling is off so that BEGIN IMMEDIATE below is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -121,7 +122,7 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+    def _begin_immediate(connection: Connection) -> None:
         # Take the write lock up front: two writers then queue instead of failing mid-transaction.
         refuse_second_writer(held_as, connection)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -137,11 +138,11 @@ class NestedTransaction(RuntimeError):
 _holders = threading.local()
 
 
-def refuse_second_writer(database: str, connection) -> None:  # type: ignore[no-untyped-def]
+def refuse_second_writer(database: str, connection: Connection) -> None:
     """Every SQLite transaction here is BEGIN IMMEDIATE: while one is open in this thread, a second connection to
     the same file can only wait for the first, which waits for it. Remember which connection holds each file and
     refuse a second one at once, naming the rule, instead of failing after the busy timeout."""
-    held: dict[str, weakref.ref] = _holders.__dict__.setdefault("held", {})  # type: ignore[type-arg]
+    held: dict[str, weakref.ref[Connection]] = _holders.__dict__.setdefault("held", {})
     holder = held.get(database)
     other = holder() if holder is not None else None
     if other is not None and other is not connection and not other.closed and other.in_transaction():
@@ -166,7 +167,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 MOVED_KEY = "parindex.unit_transitions"  # session.info: (cycle id, Transition) of every move in the session
 LATENESS_KEY = "parindex.lateness"  # session.info: (cycle id, kind, task number, assignee) noted by the tasks
-Announcer = Callable[[Engine, list, list], None]  # type: ignore[type-arg]  # (engine, moved, late) after a commit
+Announcer = Callable[[Engine, list[Any], list[Any]], None]  # (engine, moved, late) after a commit
 
 
 @contextmanager
@@ -175,8 +176,8 @@ def unit_of_work(engine: Engine, announce: Announcer | None = None) -> Iterator[
     (session.info[MOVED_KEY], [LATENESS_KEY]) and, once committed, hands them to `announce`: nothing is
     announced for a transaction that rolled back."""
     with session_scope(engine) as session:
-        moved: list = session.info.setdefault(MOVED_KEY, [])  # type: ignore[type-arg]
-        late: list = session.info.setdefault(LATENESS_KEY, [])  # type: ignore[type-arg]
+        moved: list[Any] = session.info.setdefault(MOVED_KEY, [])
+        late: list[Any] = session.info.setdefault(LATENESS_KEY, [])
         yield session
     if announce is not None and (moved or late):
         announce(engine, moved, late)

@@ -104,7 +104,7 @@ def append_history(session: Session, *, cycle_id: str, drafts: Sequence[HistoryD
                   prev_hash)
         prev_hash = _hash_of([values[index] for index in _HASHED_AT])
         rows.append((*values, prev_hash))
-    return insert_rows(session.connection(), HistoryEntry.__table__, HISTORY_COLUMNS,  # type: ignore[attr-defined]
+    return insert_rows(session.connection(), HistoryEntry.__table__, HISTORY_COLUMNS,
                        rows)
 
 

@@ -166,9 +166,9 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
                                   if b.rank_groups else {}, places=places) for b in ctx.spec.blocks}
     unscored, computed = [], None
     withdrawn = [(unit.code, unit.name, unit.withdrawn_reason or "") for unit, _ in rows if unit.withdrawn_at]
-    rows = [(unit, result) for unit, result in rows if unit.withdrawn_at is None]
-    rank_counts = Counter((unit.block, result.rank_in_block) for unit, result in rows if result)
-    for unit, result in rows:
+    ranked = [(unit, result) for unit, result in rows if unit.withdrawn_at is None]
+    rank_counts = Counter((unit.block, result.rank_in_block) for unit, result in ranked if result)
+    for unit, result in ranked:
         if result is None:
             unscored.append(unit.code)
             continue
@@ -195,7 +195,7 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
         .order_by(HistoryEntry.seq.desc()).limit(1)).scalar() if cycle.approved_at else None
     return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
                        [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
-                       len(rows), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
+                       len(ranked), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
                        approval_decision="" if decision in (None, APPROVED_WITHOUT_DECISION) else decision,
                        block_names={b.code: b.name for b in ctx.spec.blocks},
                        legend=_legend(ctx), index_places=places, withdrawn=sorted(withdrawn))

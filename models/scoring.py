@@ -228,7 +228,7 @@ def _reward(units: Sequence[UnitInput], scored: Mapping[str, _Unit], bands: Mapp
     return rewarded
 
 
-def _settle(tied: list[str], room: int, rank: int, scored: Mapping[str, _Unit], ties: list[str],
+def _settle(tied: list[str], room: int, rank: int, scored: Mapping[str, _Unit], ties: Sequence[str],
             about: dict[str, Any], notes: dict[str, list[dict[str, Any]]]) -> set[str]:
     """Units tied across the cap, ordered by the tie-break's points in turn; a sub-tie that would exceed the
     cap is left out whole, and so is everyone after it."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.columns import UTCDateTime, points_column
-from models.lifecycle import UnitState
+from models.stages import UnitState
 
 UNITS_OWNER = "units"  # the plan's owner for tasks that every evaluated unit does
 
@@ -31,7 +32,7 @@ def assignee_for_body(code: str) -> str:
     return f"body:{code}"
 
 
-def _utc(nullable: bool = True, index: bool = False) -> Column:
+def _utc(nullable: bool = True, index: bool = False) -> Column[Any]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
@@ -54,7 +55,7 @@ class Body(SQLModel, table=True):
     """A body that owns plan tasks: Sở Nội vụ, the working group, the council, the institute."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     code: str = Field(max_length=64)
     name: str
@@ -66,7 +67,7 @@ class Unit(SQLModel, table=True):
     """An evaluated unit (a Sở, a district, a commune) in one cycle, with its lifecycle state."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "code"), Index("ix_unit_cycle_state", "cycle_id", "state"))
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id")
     code: str = Field(max_length=64)
     name: str
@@ -85,7 +86,7 @@ class Criterion(SQLModel, table=True):
     """A node of the cycle's criteria tree: field, criterion or sub-criterion."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     code: str = Field(max_length=32)
     parent_code: str | None = Field(default=None, max_length=32)
@@ -101,7 +102,7 @@ class PlanTask(SQLModel, table=True):
     """A row of the plan's appendix, with its deadline as the plan writes it and as it falls."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "number"), UniqueConstraint("cycle_id", "key"))
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     number: int
     key: str = Field(max_length=64)
@@ -142,7 +143,7 @@ class Assignment(SQLModel, table=True):
         UniqueConstraint("plan_task_id", "assignee"),
         Index("ix_assignment_cycle_status", "cycle_id", "status"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id")
     plan_task_id: int = Field(foreign_key="plantask.id")
     assignee: str = Field(max_length=80)  # "unit:SNV" or "body:so_noi_vu"
@@ -159,7 +160,7 @@ class Assignment(SQLModel, table=True):
 class Deadline(SQLModel, table=True):
     """Every effective deadline an assignment has had: the plan's, then each extension, and why."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     assignment_id: int = Field(foreign_key="assignment.id", index=True)
     source: str = Field(max_length=16)  # plan | extension
     last_day: date | None = None
@@ -183,7 +184,7 @@ class ScoreVersion(SQLModel, table=True):
     """One version of a unit's scores; versions are added, never overwritten."""
 
     __table_args__ = (UniqueConstraint("unit_id", "kind", "version"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     kind: ScoreKind = Field(sa_column=Column(String(24), nullable=False))
@@ -205,7 +206,7 @@ class ScoreLine(SQLModel, table=True):
     """Points for one leaf criterion within a score version."""
 
     __table_args__ = (UniqueConstraint("score_version_id", "criterion_code"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     score_version_id: int = Field(foreign_key="scoreversion.id")  # indexed by the unique constraint
     criterion_code: str = Field(max_length=32)
     points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
@@ -217,7 +218,7 @@ class HistoryEntry(SQLModel, table=True):
     """Append-only history, chained per cycle: hash covers the row, prev_hash the row before."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "seq"), Index("ix_history_cycle_subject", "cycle_id", "subject"))
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id")
     seq: int
     at: datetime = Field(sa_column=_utc(nullable=False))
@@ -237,7 +238,7 @@ class HistoryEntry(SQLModel, table=True):
 class HistoryCheckpoint(SQLModel, table=True):
     """The head of a cycle's history signed with the Ed25519 key kept outside the database (models.anchoring)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     seq: int  # the last history row it covers
     head_hash: str = Field(max_length=64)  # that row's hash
@@ -258,7 +259,7 @@ class OutboxMessage(SQLModel, table=True):
     """A message written in the same transaction as its cause; a sender delivers it later."""
 
     __table_args__ = (Index("ix_outbox_status", "status", "next_attempt_at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     idempotency_key: str = Field(max_length=255, unique=True)
     kind: str = Field(max_length=24)  # opened, reminder, overdue, escalation, digest, draft, result, correction, signin
@@ -284,7 +285,7 @@ class UnitResult(SQLModel, table=True):
     """A unit's computed index for the cycle; recomputed (never edited by hand) when inputs change."""
 
     __table_args__ = (UniqueConstraint("unit_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")
     appraisal_points: Decimal = Field(sa_column=Column(points_column(), nullable=False))
@@ -308,7 +309,7 @@ class PriorResult(SQLModel, table=True):
     """A unit's published result of an earlier year, imported for comparison and accountability."""
 
     __table_args__ = (UniqueConstraint("cycle_id", "unit_code", "year"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     unit_code: str = Field(max_length=64)
     year: int
@@ -329,7 +330,7 @@ class StaffRole(StrEnum):
 class StaffUser(SQLModel, table=True):
     """A member of Sở Nội vụ's staff who signs in to the portal with a password (stored as an argon2 hash)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     username: str = Field(max_length=64, unique=True)
     name: str
     role: StaffRole = Field(sa_column=Column(String(16), nullable=False))
@@ -351,7 +352,7 @@ class EvidenceFile(SQLModel, table=True):
     """A unit's evidence for a criterion: the file is stored by its sha256 (settings.evidence_dir)."""
 
     __table_args__ = (UniqueConstraint("unit_id", "criterion_code", "sha256"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     criterion_code: str = Field(max_length=32)

@@ -5,17 +5,19 @@ language (notifications/templates)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from models.gettext_private import catalogue_texts
+from models.refusals import Words
 from models.settings import get_settings
 
 CATALOGUES = Path(__file__).parent / "catalogues"
@@ -39,7 +41,7 @@ class _Words(Mapping[str, dict[str, str]]):
     def __getitem__(self, language: str) -> dict[str, str]:
         return _table(language)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(LANGUAGES)
 
     def __len__(self) -> int:
@@ -71,7 +73,7 @@ def word(key: str, /, **values: object) -> str:
     return words_in(_READER_LANGUAGE.get() or get_settings().language)(key, **values)
 
 
-def words_in(language: str):  # type: ignore[no-untyped-def]
+def words_in(language: str) -> Words:
     """`t(key, **values)` in the language (Vietnamese unless English is asked for): the catalogue's text for the
     key, its {placeholders} filled; an unknown key is returned as it is."""
     gettext = translations(language if language in LANGUAGES else "vi").gettext
@@ -83,7 +85,7 @@ def words_in(language: str):  # type: ignore[no-untyped-def]
     return t
 
 
-def history_event(t, event: str) -> str:  # type: ignore[no-untyped-def]
+def history_event(t: Words, event: str) -> str:
     """A history row's event in words: a unit's transition, a task's, a score version, a mail."""
     for key in (f"event.{event}", f"history.{event}"):
         if t(key) != key:
@@ -95,13 +97,13 @@ def history_event(t, event: str) -> str:  # type: ignore[no-untyped-def]
     return event
 
 
-def rule_sentence(t, rule: str) -> str:  # type: ignore[no-untyped-def]
+def rule_sentence(t: Words, rule: str) -> str:
     """The sentence for a rule a form can break (`rule.<code>`), or "" for a rule without one."""
     key = f"rule.{rule}"
     return "" if t(key) == key else t(key)
 
 
-def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
+def state_words(t: Words, state: str | None) -> str:
     if not state:
         return ""
     for key in (f"state.{state}", state, f"mail.{state}"):
@@ -110,7 +112,7 @@ def state_words(t, state: str | None) -> str:  # type: ignore[no-untyped-def]
     return state
 
 
-def edge_sentences(notes: list[dict], language: str, names: Mapping[str, str]) -> list[str]:  # type: ignore[type-arg]
+def edge_sentences(notes: list[dict[str, Any]], language: str, names: Mapping[str, str]) -> list[str]:
     """One sentence per edge rule that decided a unit's outcome (models.scoring's `decided_by`): a tie, a band's
     threshold, the reward cap; units named by `names` (code → name)."""
     from decimal import Decimal
@@ -124,7 +126,7 @@ def edge_sentences(notes: list[dict], language: str, names: Mapping[str, str]) -
 
     def exact(value: str, places: int) -> str:
         """An exact index: at least the published decimals, more (up to four) where it has them."""
-        digits = -min(0, Decimal(value).normalize().as_tuple().exponent)  # type: ignore[operator]
+        digits = -min(0, Decimal(value).normalize().as_tuple().exponent)  # type: ignore[operator]  # finite: an int
         return pct(value, max(places, min(digits, 4)))
 
     sentences = []

@@ -55,7 +55,7 @@ class WorkingCalendar:
     ) -> None:
         self.zone = ZoneInfo(timezone)
         self.weekend = frozenset(weekend)
-        self._public = holidays.Vietnam(language="vi")
+        self._public = holidays.Vietnam(language="vi")  # type: ignore[no-untyped-call]  # holidays is untyped
         self.extra_days_off = dict(extra_days_off or {})
         self.extra_working_days = dict(extra_working_days or {})
 

@@ -116,7 +116,7 @@ def claim_due(session: Session, *, at: datetime, limit: int,
     return list(session.execute(query).scalars())
 
 
-_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxMessage.__table__
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -78,7 +78,7 @@ def render_each(kind: str, context: dict[str, Any], personal: Sequence[dict[str,
     rendered = []
     for index, values in enumerate(personal):
         escaped = {name: str(escape(value)) for name, value in values.items()}
-        subject, text, html = (pattern.sub(lambda found, table=table: table[found.group(1)], part)
+        subject, text, html = (_filled(pattern, part, table)
                                for part, table in zip(marked, (values, values, escaped), strict=True))
         rendered.append(RenderedMessage(subject=one_line(subject), text=text, html=html,
                                         ics=ics[index] if ics else ""))
@@ -87,6 +87,10 @@ def render_each(kind: str, context: dict[str, Any], personal: Sequence[dict[str,
 
 _MARK = f"\ue000{secrets.token_hex(8)}"  # unguessable: no template, no shared value and no name holds it
 
+
+
+def _filled(pattern: re.Pattern[str], part: str, table: Mapping[str, str]) -> str:
+    return pattern.sub(lambda found: table[found.group(1)], part)
 
 def _render_parts(kind: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     if language not in LANGUAGES:

@@ -83,7 +83,7 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
     rated = [(block, unit) for block, unit in listed if unit.satisfaction is not None]
     if rated:
         order = {block.code: index for index, block in enumerate(report.blocks)}
-        rated.sort(key=lambda pair: (order[pair[0].code], -pair[1].satisfaction))  # type: ignore[operator]
+        rated.sort(key=lambda pair: (order[pair[0].code], -pair[1].satisfaction))
         sheet(t("xlsx.satisfaction_sheet"), t("report.satisfaction"), _pair_columns(
             t, (t("report.satisfaction_index"), 13, lambda b, u: _percent(u.satisfaction), PERCENT),
             (t("xlsx.year_index", year=report.year - 1), 12, lambda b, u: _percent(u.satisfaction_last_year),
@@ -100,7 +100,7 @@ def _styles(language: str, places: int = 2) -> dict[str, str]:
             CHANGE: f"{tag}+#,##0{decimals};−#,##0{decimals};0{decimals}"}
 
 
-def _block_columns(report: CycleReport, block: BlockReport, t) -> list[Column]:  # type: ignore[no-untyped-def]
+def _block_columns(report: CycleReport, block: BlockReport, t) -> list[Column]:
     columns = [
         Column(t("report.rank"), 7, lambda u: u.rank, WHOLE), Column(t("xlsx.code"), 15, lambda u: u.code),
         Column(t("report.unit"), 40, lambda u: u.name),
@@ -120,7 +120,7 @@ def _block_columns(report: CycleReport, block: BlockReport, t) -> list[Column]: 
     return columns
 
 
-def _group_columns(t) -> list[Column]:  # type: ignore[no-untyped-def]
+def _group_columns(t) -> list[Column]:
     return [Column(t("report.rank_in_group"), 9, lambda u: u.rank_in_group, WHOLE),
             Column(t("report.rank_in_block"), 9, lambda u: u.rank, WHOLE),
             Column(t("xlsx.code"), 15, lambda u: u.code), Column(t("report.unit"), 40, lambda u: u.name),
@@ -128,7 +128,7 @@ def _group_columns(t) -> list[Column]:  # type: ignore[no-untyped-def]
             Column(t("report.band"), 12, lambda u: u.band)]
 
 
-def _pair_columns(t, *more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str],  # type: ignore[no-untyped-def]
+def _pair_columns(t, *more: tuple[str, float, Callable[[BlockReport, UnitLine], object], str],
                   ranked: bool = True) -> list[Column]:
     """Columns of a list across blocks: rows are (block, unit) pairs; with the unit's rank in its block."""
     return [Column(t("report.block"), 26, lambda pair: pair[0].name),
@@ -139,7 +139,7 @@ def _pair_columns(t, *more: tuple[str, float, Callable[[BlockReport, UnitLine], 
               for header, width, value, style in more)]
 
 
-def _sheet(book: Workbook, report: CycleReport, t, styles: dict[str, str], name: str, subject: str,  # type: ignore[no-untyped-def]
+def _sheet(book: Workbook, report: CycleReport, t, styles: dict[str, str], name: str, subject: str,
            columns: Sequence[Column], rows: Sequence[object], empty: str = "", frozen_columns: int = 0) -> Worksheet:
     sheet = book.create_sheet(_sheet_title(name, book.sheetnames))
     _title_block(sheet, report, t, subject, len(columns))
@@ -165,7 +165,7 @@ def _sheet(book: Workbook, report: CycleReport, t, styles: dict[str, str], name:
     return sheet
 
 
-def _title_block(sheet: Worksheet, report: CycleReport, t, subject: str, width: int) -> None:  # type: ignore[no-untyped-def]
+def _title_block(sheet: Worksheet, report: CycleReport, t, subject: str, width: int) -> None:
     if report.approved_at:
         approved = t("xlsx.approved", day=day(report.approved_at, zone=report.zone))
         approved += f", {report.approved_by}" if report.approved_by else ""

@@ -63,11 +63,11 @@ def reconcile_stage(session: Session, ctx: CycleContext, *, stage: str, at: date
 
 
 def unfinished_assignments(session: Session, task_ids: list[int]) -> list[Any]:
-    return session.execute(
+    return list(session.execute(
         select(Assignment.id, Assignment.plan_task_id, Assignment.assignee, Assignment.unit_id,
                Assignment.status, Assignment.due_at, Assignment.opened_at)
         .where(Assignment.plan_task_id.in_(task_ids), Assignment.status.in_(UNFINISHED))
-    ).all()
+    ).all())
 
 
 def _complete_by_rule(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask], units: dict[int, Any],
@@ -139,7 +139,7 @@ def _open_ready(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask]
 
 
 def _predecessor_progress(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask],
-                          units: dict[int, Any]):  # type: ignore[no-untyped-def]
+                          units: dict[int, Any]):
     """A test `(task number, unit id or None) -> bool`: is that predecessor finished for this assignee?"""
     numbers = {n for task in stage_tasks for n in _numbers(task.after)}
     by_number = {task.number: task for task in ctx.tasks.values()}

@@ -94,7 +94,7 @@ def _file_name(kind: str, cycle_id: str, unit_code: str) -> str:
     return f"{FORM_FILE_NAMES[kind]}-{cycle_id}-{unit_code}.xlsx"
 
 
-def _blank(session, cycle_id: str) -> WorkbookCopies:  # type: ignore[no-untyped-def]
+def _blank(session, cycle_id: str) -> WorkbookCopies:
     """The cycle's shared form, written once per definition."""
     key = (cycle_id, session.scalar(select(Cycle.definition_hash).where(Cycle.id == cycle_id)) or "")
     if key not in _blank_forms:
@@ -109,7 +109,7 @@ def _unit_copy(blank: WorkbookCopies, kind: str, cycle_id: str, unit_code: str, 
     return FilePart(_file_name(kind, cycle_id, unit_code), XLSX, data)
 
 
-def _written(session, kind: str, cycle_id: str, unit_code: str | None) -> bytes:  # type: ignore[no-untyped-def]
+def _written(session, kind: str, cycle_id: str, unit_code: str | None) -> bytes:
     """The workbook write_template makes; for no unit, the one of a placeholder unit."""
     with tempfile.TemporaryDirectory(prefix="parindex-form-") as folder:
         out = Path(folder) / "form.xlsx"

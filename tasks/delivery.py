@@ -77,7 +77,7 @@ def deliver_now(engine: Engine, settings: Settings, cycle_id: str, message_ids: 
         return _deliver(engine, settings, batch, at, heading) if batch else DeliveryReport()
 
 
-def cycle_heading(session, cycle_id: str) -> CycleHeading:  # type: ignore[no-untyped-def]
+def cycle_heading(session, cycle_id: str) -> CycleHeading:
     """The cycle's coordinator address (Reply-To) and time zone (Date)."""
     ctx = load_context(session, cycle_id)
     return CycleHeading(ctx.coordinator.email, ctx.calendar.zone.key)
@@ -139,7 +139,7 @@ def _marking_connection(engine: Engine) -> Iterator[SentMarks]:
                     connection.invalidate()  # gone: the pool opens a fresh one with the server's defaults
 
 
-def _record_failure(engine: Engine, message, at: datetime, error: Exception, report: DeliveryReport) -> None:  # type: ignore[no-untyped-def]
+def _record_failure(engine: Engine, message, at: datetime, error: Exception, report: DeliveryReport) -> None:
     with session_scope(engine) as session:
         mark_failed(session, message, at=at, error=_describe(error))
     report.failed += 1

@@ -136,7 +136,7 @@ class _Moved:
 
 
 def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str,
-                unit_codes: Sequence[str] | None) -> list:  # type: ignore[type-arg]
+                unit_codes: Sequence[str] | None) -> list:
     query = select(Assignment.id, Assignment.assignee, Assignment.status, Assignment.last_day, Assignment.due_at) \
         .where(Assignment.plan_task_id == task_id)
     if unit_codes is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from sqlmodel import Session
@@ -36,7 +37,8 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
         (unit,) = canonical_codes(session, cycle_id, [unit])
     catalogue = load_catalogue(session, cycle_id, [unit] if own_form and unit else None)
     if placeholder:
-        catalogue.units[placeholder[0]] = UnitInfo(placeholder[0], placeholder[1], "", "")
+        catalogue = replace(catalogue, units={**catalogue.units,
+                                              placeholder[0]: UnitInfo(placeholder[0], placeholder[1], "", "")})
     if kind in ("self-assessment", "explanation"):
         if not unit:
             raise Refused(word("err.form_needs_unit", kind=kind))

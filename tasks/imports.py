@@ -190,7 +190,7 @@ def import_appraisal(session: Session, path: Path, round_: str, who: Inputs) -> 
 
 
 def _record_score_file(session: Session, path: Path, problems: FormProblems, catalogue: Catalogue, kind: ScoreKind,
-                       lines: dict, who: Inputs, sheets: list[Sheet]) -> ImportResult:  # type: ignore[type-arg]
+                       lines: dict, who: Inputs, sheets: list[Sheet]) -> ImportResult:
     if not lines:
         problems.add("empty", "no scored rows")
         problems.raise_if_any()
@@ -281,7 +281,7 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
                         _row_count(sheets), [])
 
 
-def _replace_prior_results(session: Session, ctx, path: Path, year: int, results, who: Inputs) -> None:  # type: ignore[no-untyped-def]
+def _replace_prior_results(session: Session, ctx, path: Path, year: int, results, who: Inputs) -> None:
     session.execute(delete(PriorResult).where(PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == year))
     session.execute(insert(PriorResult), [
         {"cycle_id": ctx.cycle_id, "unit_code": r.unit_code, "year": year, "index_percent": r.index_percent,

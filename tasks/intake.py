@@ -150,10 +150,10 @@ def _insert_versions(session: Session, ctx: CycleContext, kind: ScoreKind, sheet
         "created_at": at, "field_totals": field_totals_json(points), "satisfaction_percent": sheet.satisfaction,
     } for sheet, before, points in zip(sheets, previous, new_points, strict=True)]
     session.flush()  # Core below, for speed (a season writes millions of lines): nothing pending may be skipped
-    versions = ScoreVersion.__table__  # type: ignore[attr-defined]
+    versions = ScoreVersion.__table__
     version_ids = session.connection().execute(
         insert(versions).returning(versions.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    insert_rows(session.connection(), ScoreLine.__table__, SCORE_LINE_COLUMNS, (  # type: ignore[attr-defined]
+    insert_rows(session.connection(), ScoreLine.__table__, SCORE_LINE_COLUMNS, (
         (version_id, code, points[code], evidence, explanation)
         for version_id, sheet, points in zip(version_ids, sheets, new_points, strict=True)
         for code, (_, evidence, explanation) in sheet.lines.items()))
@@ -289,7 +289,7 @@ def approve_results(session: Session, ctx: CycleContext, *, at: datetime, actor:
 
 def awaiting_approval(session: Session, ctx: CycleContext) -> list[str]:
     """The units whose results the council can approve now; StageClosed when there is nothing to approve."""
-    states = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id,
+    states: dict[str, str] = dict(session.execute(select(Unit.code, Unit.state).where(Unit.cycle_id == ctx.cycle_id,
                                                                        Unit.withdrawn_at.is_(None))).all())
     unscored = sorted(code for code, state in states.items() if not has_reached(UnitState(state), UnitState.SCORED))
     if unscored:

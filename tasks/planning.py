@@ -28,7 +28,7 @@ from models.tables import (
 def stages_with_work(session: Session, ctx: CycleContext, *, at: datetime) -> list[Stage]:
     """The stages where something can open, fall due, complete or move at `at`, in season order."""
     status_by_task = _status_counts(session, ctx)
-    states = dict(session.execute(select(Unit.state, func.count()).where(Unit.cycle_id == ctx.cycle_id)
+    states: dict[str, int] = dict(session.execute(select(Unit.state, func.count()).where(Unit.cycle_id == ctx.cycle_id)
                                   .group_by(Unit.state)).all())
     least_advanced = min((ORDER.index(UnitState(s)) for s in states), default=0)
     work = {stage for stage in Stage if _assignment_work(session, ctx, stage, status_by_task, least_advanced, at)}
@@ -75,7 +75,7 @@ def _assignment_work(session: Session, ctx: CycleContext, stage: Stage, counts: 
     return False
 
 
-def _finished_somewhere(task_counts: dict[str, int], whole) -> bool:  # type: ignore[no-untyped-def]
+def _finished_somewhere(task_counts: dict[str, int], whole) -> bool:
     if whole is all:
         return not any(task_counts.get(status) for status in UNFINISHED)
     return any(task_counts.get(status) for status in FINISHED)

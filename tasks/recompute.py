@@ -104,8 +104,9 @@ def recompute_cycle(session: Session, cycle_id: str) -> Recomputation:
 
 
 def _top_of(code: str, tree: dict[str, Criterion]) -> str:
-    while tree[code].parent_code is not None:
-        code = tree[code].parent_code  # type: ignore[assignment]
+    parent = tree[code].parent_code
+    while parent is not None:
+        code, parent = parent, tree[parent].parent_code
     return code
 
 
@@ -132,7 +133,7 @@ def _lines_in_force(session: Session, cycle_id: str, unit_ids: set[int],
         survey = newest.get((unit_id, "survey"))
         if appraisal is None or survey is None:  # a result with no inputs to compute it from: a difference
             continue
-        chosen[unit_id] = (appraisal.id, survey.id)  # type: ignore[assignment]
+        chosen[unit_id] = (appraisal.id, survey.id)
         rates[unit_id] = survey.satisfaction_percent
     wanted = {version_id for pair in chosen.values() for version_id in pair}
     by_version: dict[int, dict[str, Decimal]] = {version_id: {} for version_id in wanted}

@@ -53,7 +53,7 @@ def register_cycle(*, database_url: str, folder: Path, actor: str, at: datetime 
         engine.dispose()
 
 
-def _tell_moved_deadlines(session, result: LoadResult, *, at: datetime) -> None:  # type: ignore[no-untyped-def]
+def _tell_moved_deadlines(session, result: LoadResult, *, at: datetime) -> None:
     """What an operator's extension does, for each plan deadline that moved under units already at work:
     pending mail that carries the old date is cancelled, and each assignee is told the new one."""
     if not result.moves:

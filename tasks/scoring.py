@@ -77,7 +77,7 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
     criteria = criteria if criteria is not None else cycle_criteria(session, ctx.cycle_id)
     survey_leaves = {c.code for c in criteria if c.method == "survey"}
     survey_ids = {unit_id: v.id for (unit_id, kind), v in versions.items() if kind is ScoreKind.SURVEY}
-    covered = dict(session.execute(
+    covered: dict[int, int] = dict(session.execute(
         select(ScoreLine.score_version_id, func.count()).where(
             ScoreLine.score_version_id.in_(list(survey_ids.values()) or [-1]),
             ScoreLine.criterion_code.in_(list(survey_leaves) or [""]))
@@ -130,7 +130,7 @@ def _score(session: Session, ctx: CycleContext, members: list[Unit], versions: V
         select(UnitResult.unit_id, UnitResult.index_percent, UnitResult.rank_in_block, UnitResult.band)
         .where(UnitResult.unit_id.in_(block_ids)))}
     session.execute(delete(UnitResult).where(UnitResult.unit_id.in_(block_ids)))
-    insert_rows(session.connection(), UnitResult.__table__, RESULT_COLUMNS, [(  # type: ignore[attr-defined]
+    insert_rows(session.connection(), UnitResult.__table__, RESULT_COLUMNS, [(
         ctx.cycle_id, ids[r.code], r.appraisal_points, r.survey_points, r.total_points, r.index_percent,
         json.dumps({k: str(v) for k, v in r.field_indexes.items()}),
         json.dumps({k: str(v) for k, v in r.field_points.items()}), json.dumps(r.decided_by), r.rank_in_block,

@@ -60,7 +60,7 @@ def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, a
     return moved
 
 
-def _window_mails(ctx: CycleContext, settings: Settings, task, rows) -> list[NewMessage]:  # type: ignore[no-untyped-def]
+def _window_mails(ctx: CycleContext, settings: Settings, task, rows) -> list[NewMessage]:
     """The mail that opens a unit's self-assessment: how to send, the sign-in link, the form attached."""
     messages = []
     by_day = defaultdict(list)
@@ -126,7 +126,7 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
                             actor=actor, at=at, reason="đã gửi dự thảo lần 1 cho đơn vị", flow_run_id=flow_run_id)
 
 
-def changed_lines(own: dict, draft: dict, criteria: dict) -> list[dict[str, object]]:  # type: ignore[type-arg]
+def changed_lines(own: dict, draft: dict, criteria: dict) -> list[dict[str, object]]:
     """The criteria whose round-1 points differ from the unit's own, in the tree's order (their position)."""
     return [{"code": code, "title": criteria[code].title, "self": own.get(code, "—"), "appraised": points}
             for code, points in sorted(draft.items(), key=lambda item: criteria[item[0]].position)
@@ -158,7 +158,7 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         return []
     fields = {c.code: c.title for c in session.execute(
         select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))).scalars()}
-    block_sizes = dict(session.execute(select(Unit.block, func.count()).where(
+    block_sizes: dict[str, int] = dict(session.execute(select(Unit.block, func.count()).where(
         Unit.cycle_id == ctx.cycle_id, Unit.withdrawn_at.is_(None)).group_by(Unit.block)).all())
     rank_counts: dict[tuple[str, int], int] = defaultdict(int)
     group_counts: dict[tuple[str, int | None], int] = defaultdict(int)
@@ -205,12 +205,12 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
     return moved
 
 
-def _close_explanations(session: Session, ctx: CycleContext, settings: Settings, **common) -> list[Transition]:  # type: ignore[no-untyped-def]
+def _close_explanations(session: Session, ctx: CycleContext, settings: Settings, **common) -> list[Transition]:
     close_explanations(session, ctx, **common)
     return []  # the units it moves are counted by the stage's assignments, as before
 
 
-def _score_ready_blocks(session: Session, ctx: CycleContext, settings: Settings, **common) -> list[Transition]:  # type: ignore[no-untyped-def]
+def _score_ready_blocks(session: Session, ctx: CycleContext, settings: Settings, **common) -> list[Transition]:
     score_ready_blocks(session, ctx, **common)
     return []
 

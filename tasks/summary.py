@@ -72,7 +72,7 @@ class SeasonSummary:
 
 def season_summary(session: Session, ctx: CycleContext, *, at: datetime) -> SeasonSummary:
     status = cycle_status(session, ctx, at=at)
-    escalated = dict(session.execute(
+    escalated: dict[int, int] = dict(session.execute(
         select(Assignment.plan_task_id, func.count(func.distinct(Assignment.id)))
         .join(OutboxMessage, OutboxMessage.assignment_id == Assignment.id)
         .where(OutboxMessage.cycle_id == ctx.cycle_id, OutboxMessage.kind == "escalation")
@@ -88,7 +88,7 @@ def season_summary(session: Session, ctx: CycleContext, *, at: datetime) -> Seas
                                .where(Unit.cycle_id == ctx.cycle_id, Unit.block == block.code)
                                .order_by(UnitResult.rank_in_block, Unit.code).limit(5)).all()
         top[block.name] = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-    messages = dict(session.execute(select(OutboxMessage.kind, func.count()).where(
+    messages: dict[str, int] = dict(session.execute(select(OutboxMessage.kind, func.count()).where(
         OutboxMessage.cycle_id == ctx.cycle_id).group_by(OutboxMessage.kind)).all())
     return SeasonSummary(
         ctx.cycle_id, lines, top, units_final=sum(1 for u in status.units if u.state == FINAL_STATE.value),

@@ -55,7 +55,7 @@ def _write_criteria(path: Path) -> None:
     for row in rows:
         half = Decimal(row["max_points"]) / 2
         if (row["method"] == "appraisal" and split < SPLIT_LEAVES
-                and -half.normalize().as_tuple().exponent <= 2):  # type: ignore[operator]
+                and -half.normalize().as_tuple().exponent <= 2):
             split += 1
             out.append({**row, "method": "", "evidence_required": "", "respondents": ""})
             for part in (1, 2):

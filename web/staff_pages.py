@@ -180,7 +180,7 @@ async def done_action(request: Request, cycle_id: str) -> Response:
 MAX_REASON = 500
 
 
-def _reason(form) -> str:  # type: ignore[no-untyped-def]
+def _reason(form) -> str:
     """An operator's reason as the history keeps it: one line, at most MAX_REASON characters (as the form says)."""
     return " ".join(str(form.get("reason", "")).split())[:MAX_REASON]
 

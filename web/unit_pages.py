@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,7 +24,7 @@ from tasks.events import committed
 from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
 from tasks.imports import Inputs, submit_explanation, submit_self_assessment
 from tasks.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
-from web.portal import SignedUnit, cycle_context, local, page_language, portal_of, render, say, signed_unit
+from web.portal import Portal, SignedUnit, cycle_context, local, page_language, portal_of, render, say, signed_unit
 from web.rules import rule_words
 from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
 from web.words import words_for
@@ -34,7 +36,7 @@ SAFE_NAME = re.compile(r"[^\w.\-]+")
 SIGN_IN_LINK = re.compile(r"https?://\S+/signin/\S+")
 
 
-def _unit(request: Request, session) -> tuple[SignedUnit, Unit]:  # type: ignore[no-untyped-def]
+def _unit(request: Request, session) -> tuple[SignedUnit, Unit]:
     who = signed_unit(request)
     unit = unit_of(session, who.cycle_id, who.code)
     if unit is None:
@@ -166,10 +168,8 @@ async def attach_evidence(request: Request) -> Response:
     for upload in uploads:
         data = await upload.read(EVIDENCE_BYTES + 1)
         try:
-            committed(portal.engine, lambda session, upload=upload, data=data: record_evidence(
-                session, cycle_context(session, who.cycle_id), unit_code=who.code, criterion_code=criterion,
-                filename=_safe_name(upload.filename or ""), data=data, actor=who.actor, at=portal.clock(),
-                folder=portal.evidence_dir))
+            committed(portal.engine, _evidence_of_one_file(portal, who, criterion, _safe_name(upload.filename or ""),
+                                                           data))
         except EvidenceRefused as refused:
             refusals.append(f"{_safe_name(upload.filename or '')}: {rule_words(refused.rule, page_language(request))}")
     if not uploads:
@@ -180,6 +180,14 @@ async def attach_evidence(request: Request) -> Response:
                       files=evidence_of(session, who.cycle_id, who.code), refusals=refusals,
                       saved=len(uploads) - len(refusals))
 
+
+
+def _evidence_of_one_file(portal: Portal, who: SignedUnit, criterion: str, filename: str,
+                          data: bytes) -> Callable[[Session], object]:
+    """One file's evidence recorded in its own transaction (tasks.events.committed)."""
+    return lambda session: record_evidence(
+        session, cycle_context(session, who.cycle_id), unit_code=who.code, criterion_code=criterion,
+        filename=filename, data=data, actor=who.actor, at=portal.clock(), folder=portal.evidence_dir)
 
 @router.get("/evidence/{digest}")
 async def evidence_file(request: Request, digest: str) -> Response:

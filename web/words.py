@@ -8,6 +8,6 @@ from models.words import history_event, state_words, words_in
 __all__ = ["history_event", "state_words", "words_for"]
 
 
-def words_for(language: str):  # type: ignore[no-untyped-def]
+def words_for(language: str):
     """`t(key, **values)` in the language (Vietnamese unless English is asked for)."""
     return words_in(language)

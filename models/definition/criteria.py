@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def _read_node(row: CsvRow, respondent_groups: int, problems: Problems) -> Crite
     except InvalidOperation:
         problems.add(FILE, f"{where}, column max_points", f"{values['max_points']!r} is not a number")
         return None
-    if points <= 0 or points.as_tuple().exponent < -2:  # type: ignore[operator]
+    if points <= 0 or points.as_tuple().exponent < -2:  # type: ignore[operator]  # finite: an int
         problems.add(FILE, f"{where}, column max_points", f"{points} must be positive with at most 2 decimals")
         return None
     method = values["method"] or None
@@ -103,7 +104,7 @@ def _check_tree(nodes: list[CriterionDef], lines: dict[str, int], problems: Prob
 
 
 def _check_totals(nodes: list[CriterionDef], criteria_set: CriteriaSetSpec, problems: Problems) -> None:
-    def total(predicate) -> Decimal:  # type: ignore[no-untyped-def]
+    def total(predicate: Callable[[CriterionDef], bool]) -> Decimal:
         return sum((node.max_points for node in nodes if predicate(node)), Decimal(0))
 
     expected = {

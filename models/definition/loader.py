@@ -14,7 +14,7 @@ from models.definition.criteria import read_criteria
 from models.definition.cycle import CriterionDef, CycleDefinition, TaskDef
 from models.definition.files import read_toml, validate
 from models.definition.plan import read_tasks
-from models.definition.problems import DefinitionError, Problems
+from models.definition.problems import DefinitionError, Problem, Problems
 from models.definition.specs import (
     EDGE_PLACEHOLDERS,
     EDGE_RULES,
@@ -115,9 +115,7 @@ def content_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _missing_folder(folder: Path):  # type: ignore[no-untyped-def]
-    from models.definition.problems import Problem
-
+def _missing_folder(folder: Path) -> Problem:
     return Problem(str(folder), "", "no such cycle folder")
 
 
@@ -170,9 +168,9 @@ def _read_criteria_set(folder: Path, cycle: CycleSpec | None, problems: Problems
     rule_bands += [("accountability.band_this_year", b) for b in criteria_set.accountability.band_this_year]
     rule_bands += [("accountability.band_two_years_and_rank_drop", b)
                    for b in criteria_set.accountability.band_two_years_and_rank_drop]
-    for key, band in rule_bands:
-        if band not in names:
-            problems.add("criteria.toml", key, f"unknown band {band!r} (bands: {', '.join(names)})")
+    for key, named in rule_bands:
+        if named not in names:
+            problems.add("criteria.toml", key, f"unknown band {named!r} (bands: {', '.join(names)})")
     block_codes = {block.code for block in cycle.blocks} if cycle else set()
     for index, band in enumerate(bands):
         for block in band.blocks:

@@ -6,10 +6,10 @@ Every row is checked and every problem collected, so one refusal lists all of a 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from models.definition.cycle import CriterionDef
 from models.forms.fields import (
@@ -138,7 +138,10 @@ def leaf_of(row: Row, catalogue: Catalogue, method: str, problems: FormProblems)
     return None
 
 
-def checked(row: Row, key: str, problems: FormProblems, convert, *args):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def checked(row: Row, key: str, problems: FormProblems, convert: Callable[..., T], *args: Any) -> T | None:
     value = row.values.get(key)
     if is_blank(value):
         add(problems, row, key, "required", "a value is required here")
@@ -150,7 +153,7 @@ def checked(row: Row, key: str, problems: FormProblems, convert, *args):  # type
         return None
 
 
-ScoreLines = dict[str, dict[str, tuple[Decimal, str, str]]]  # unit → leaf → (points, evidence, explanation)
+ScoreLines = dict[str, dict[str, tuple[Decimal | None, str, str]]]  # unit → leaf → (points or none, evidence, why)
 
 
 def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems, *, one_unit: bool,
@@ -182,7 +185,7 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
         if require_evidence and leaf.evidence_required and not evidence and value:
             add(problems, row, EVIDENCE.key, "evidence-required",
                 f"{leaf.code} needs an evidence reference for its {value} point(s)")
-        found[unit][leaf.code] = (value, evidence, explanation)  # type: ignore[assignment]
+        found[unit][leaf.code] = (value, evidence, explanation)
     if one_unit and len(found) > 1:
         problems.add("one-unit", f"a unit submits its own form: this file has {len(found)} units "
                      f"({', '.join(sorted(found)[:5])}…)")

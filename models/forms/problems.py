@@ -30,7 +30,7 @@ class FormProblem:
             where.append(f"column {self.column!r}")
         return f"{', '.join(where)}: [{self.rule}] {self.message}"
 
-    def in_words(self, t) -> str:  # type: ignore[no-untyped-def]
+    def in_words(self, t: Words) -> str:
         """The problem in the reader's language (`t` of models.words): where, the rule in a sentence, its code
         and the intake's own message."""
         where = [self.file]

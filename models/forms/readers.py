@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from models.forms.fields import Layout, normalise_header
 from models.forms.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES
 from models.forms.problems import FormProblems, FormRejected
-from models.forms.text_files import csv_grids, json_grids
+from models.forms.text_files import Cleaner, Grid, csv_grids, json_grids
 from models.forms.xlsx import xlsx_grids
 
 HEADER_SEARCH_ROWS = 12
@@ -83,7 +83,6 @@ def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -
     return sheets
 
 
-Grid = list[tuple[int, list[Any]]]  # (row number, cell values)
 
 
 def _match_layout(name: str, grid: Grid, layouts: tuple[Layout, ...], problems: FormProblems, *,
@@ -128,7 +127,7 @@ def _header_of(layout: Layout, key: str) -> str:
 
 def _say_what_is_missing(grids: list[tuple[str, Grid]], layouts: tuple[Layout, ...], problems: FormProblems) -> None:
     """The row that looks most like a header, and which required columns it lacks."""
-    best: tuple[int, str, int | None, Layout] | None = None
+    best: tuple[int, str, int, Layout] | None = None
     for name, grid in grids:
         for number, values in grid[:HEADER_SEARCH_ROWS]:
             headers = set(_headers(values))
@@ -153,7 +152,7 @@ def _label(header: Any, index: int, spreadsheet: bool) -> str:
     return f"{text} ({get_column_letter(index + 1)})" if spreadsheet else text
 
 
-def _cleaner(problems: FormProblems):  # type: ignore[no-untyped-def]
+def _cleaner(problems: FormProblems) -> Cleaner:
     """Every text a reader yields, as NFC; one that cannot be stored is a problem named by its cell."""
 
     def clean(value: Any, sheet: str, row: int | None, column: str) -> Any:

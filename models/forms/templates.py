@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -63,7 +64,7 @@ def score_form(catalogue: Catalogue, units: Sequence[str], *, layout: Layout, ti
     return plan
 
 
-def _appraisal_nodes(catalogue: Catalogue) -> list:  # type: ignore[type-arg]
+def _appraisal_nodes(catalogue: Catalogue) -> list[Any]:
     """Appraisal leaves and their ancestors, in tree order; maximums of headings count appraisal leaves only."""
     keep = {leaf.code for leaf in catalogue.leaves("appraisal")}
     for code in list(keep):
@@ -129,7 +130,7 @@ def write_workbook(path: Path, plans: Sequence[SheetPlan]) -> int:
     return entries
 
 
-def _validate_points(sheet, keys: list[str], count: int) -> None:  # type: ignore[no-untyped-def]
+def _validate_points(sheet: Any, keys: list[str], count: int) -> None:
     """Excel itself refuses a score outside 0..maximum while the sender types it."""
     if POINTS.key not in keys or MAX_POINTS.key not in keys or not count:
         return

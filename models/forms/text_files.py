@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from models.forms.limits import (
 )
 from models.forms.problems import FormProblems
 
-Grid = list[tuple[int, list[Any]]]
+Grid = list[tuple[int, list[Any]]]  # (row number, cell values)
+Cleaner = Callable[[Any, str, "int | None", str], Any]  # (value, sheet, row, column) → the value to keep
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -40,7 +42,7 @@ def decoded(path: Path, problems: FormProblems, what: str) -> str | None:
     return text
 
 
-def csv_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
+def csv_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple[str, Grid]]:
     """Rows numbered by the line they start on; CR-only line ends (Excel's "CSV (Macintosh)") read as lines."""
     text = decoded(path, problems, "CSV")
     if text is None:
@@ -80,7 +82,7 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def json_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
+def json_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple[str, Grid]]:
     if path.stat().st_size > MAX_JSON_BYTES:
         problems.add("too-large", f"a JSON form has at most {MAX_JSON_BYTES // (1024 * 1024)} MB (send a larger "
                      "table as CSV)")

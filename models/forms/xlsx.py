@@ -37,8 +37,7 @@ from models.forms.limits import (
     PROLOG_BYTES,
 )
 from models.forms.problems import FormProblems, FormRejected
-
-Grid = list[tuple[int, list[Any]]]  # (row number, cell values)
+from models.forms.text_files import Cleaner, Grid
 
 
 class _Unreadable(Exception):
@@ -47,17 +46,17 @@ class _Unreadable(Exception):
         self.coordinate, self.error = coordinate, error
 
 
-class _CheckedParser(WorkSheetParser):
+class _CheckedParser(WorkSheetParser):  # type: ignore[misc]  # openpyxl is untyped
     """openpyxl's sheet parser, telling which cell it could not read."""
 
-    def parse_cell(self, element):  # type: ignore[no-untyped-def]
+    def parse_cell(self, element: Any) -> Any:
         try:
             return super().parse_cell(element)
         except Exception as error:  # a cell's text that is not its type: "abc" in a number, a bad date
             raise _Unreadable(element.get("r"), error) from None
 
 
-def xlsx_grids(path: Path, problems: FormProblems, clean) -> list[tuple[str, Grid]]:  # type: ignore[no-untyped-def]
+def xlsx_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple[str, Grid]]:
     """Each visible sheet's rows that hold a value; `clean(value, sheet, row, column)` checks every text."""
     if not _safe_archive(path, problems):
         return []
@@ -156,7 +155,7 @@ def _rows(reader: ExcelReader, target: str, title: str,
             yield number, values, hidden
 
 
-def _value(book, title: str, cell: dict[str, Any], problems: FormProblems) -> Any:  # type: ignore[no-untyped-def]
+def _value(book: Any, title: str, cell: dict[str, Any], problems: FormProblems) -> Any:
     """A cell's value as the sender saw it: a float as Excel shows it (15 significant digits, so 0.1 + 0.2 is 0.3),
     a number formatted as a percentage as the percentage it shows (0.85 shown as 85 % is 85)."""
     value = cell["value"]
@@ -179,7 +178,7 @@ def _value(book, title: str, cell: dict[str, Any], problems: FormProblems) -> An
     return number
 
 
-def _number_format(book, style_id: int) -> str:  # type: ignore[no-untyped-def]
+def _number_format(book: Any, style_id: int) -> str:
     """The number format of a style, as openpyxl's cells compute it."""
     number = book._cell_styles[style_id].numFmtId
     if number < BUILTIN_FORMATS_MAX_SIZE:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.history import verify_chain
+from models.refusals import NotFound
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import Assignment, Deadline, HistoryEntry, MessageStatus, OutboxMessage, PlanTask
@@ -110,7 +111,7 @@ def test_extending_an_overdue_assignment_reopens_it(loaded_hanoi, db):
     (["SNV"], date(2023, 12, 8), "  ", ExtensionRefused, "gia hạn phải có lý do"),
     (["SNV"], date(2023, 11, 20), "r", ExtensionRefused, "đã qua"),
     (["SNV"], date(2023, 11, 29), "r", ExtensionRefused, "gia hạn chỉ dời hạn về sau"),
-    (["NOPE"], date(2023, 12, 8), "r", LookupError, "không có đơn vị NOPE"),
+    (["NOPE"], date(2023, 12, 8), "r", NotFound, "không có đơn vị NOPE"),
 ])
 def test_refused_extensions_change_nothing(loaded_hanoi, db, codes, until, reason, error, message):
     advance(db, MONDAY)
@@ -122,6 +123,6 @@ def test_refused_extensions_change_nothing(loaded_hanoi, db, codes, until, reaso
 
 
 def test_an_unknown_task_is_named(loaded_hanoi, db):
-    with session_scope(db) as session, pytest.raises(LookupError, match="không có nhiệm vụ số 99"):
+    with session_scope(db) as session, pytest.raises(NotFound, match="không có nhiệm vụ số 99"):
         extend_deadline(session, load_context(session, "hanoi-2023"), task_number=99, unit_codes=None,
                         until=date(2023, 12, 8), reason="r", actor="a", at=MONDAY)

@@ -11,6 +11,7 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from models.history import verify_chain
 from models.lifecycle import TransitionRefused
+from models.refusals import NotFound
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import HistoryEntry, OutboxMessage, ScoreKind, Unit, UnitResult
@@ -96,7 +97,7 @@ def _maxima(db) -> dict[str, Decimal]:
 
 @pytest.mark.parametrize(("stage", "code", "reason", "error", "message"), [
     (Stage.SCORING, "SNV", " ", RerunRefused, "chạy lại phải có lý do"),
-    (Stage.SCORING, "NOPE", "r", LookupError, "không có đơn vị NOPE"),
+    (Stage.SCORING, "NOPE", "r", NotFound, "không có đơn vị NOPE"),
     (Stage.SURVEY, "SNV", "r", RerunRefused, "không chạy lại được"),
     (Stage.EXPLANATIONS, "SNV", "r", TransitionRefused, "từ trạng thái 'đang tự đánh giá'"),
 ])
