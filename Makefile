@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 
 
 
-.PHONY: install compile types check demo test test-sqlite test-postgres lint clean bench reliability browser printing hostile
+.PHONY: install compile types check demo test test-sqlite test-postgres lint clean bench bench-startup reliability browser printing hostile
 
 install: $(VENV)/.installed
 
@@ -116,6 +116,12 @@ bench: install
 		if [ -n "$$pg" ]; then $(BIN)/parindex bench --units $$n --db $$pg --json >> benchmarks/runs.jsonl || exit 1; fi; \
 	done
 	$(BIN)/python benchmarks/results_table.py benchmarks/runs.jsonl benchmarks/RESULTS.md
+	$(MAKE) --no-print-directory bench-startup
+
+# `parindex --help`, `parindex status` and the portal's start, each beside `python -c "import typer, rich"` in the
+# same run (benchmarks/startup.jsonl keeps every run)
+bench-startup: compile
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -17,6 +17,9 @@ from notifications.capture import CaptureServer
 from tests.cli.test_season_now import CYCLE, Season, mails, today
 from tests.today import season_around, self_assessment_due
 
+# a season around today's date, on the real clock: minutes of subprocesses, in `make test`, not `make check`
+pytestmark = pytest.mark.slow
+
 PASSED = -5  # the self-assessment deadline passed 5 to 11 days ago
 
 

@@ -29,6 +29,9 @@ from tests.cli.test_web_cli import PARINDEX, ROOT
 from tests.forms.conftest import fill
 from tests.today import season_around, self_assessment_due
 
+# a season around today's date, on the real clock: minutes of subprocesses, in `make test`, not `make check`
+pytestmark = pytest.mark.slow
+
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 CYCLE = "hanoi-now"
 
