@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -46,7 +47,6 @@ class DatabaseUnusable(Refused):
     code = "database"
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def check_database(url: str, *, create: bool = False) -> None:
@@ -81,10 +81,16 @@ def check_database(url: str, *, create: bool = False) -> None:
             raise DatabaseUnusable(f"--db {url}: no database at {path}; register a cycle first "
                                    "(parindex cycle load calendar/<cycle>)")
         return
-    with path.open("rb") as handle:
-        head = handle.read(len(SQLITE_HEADER))
-    if head and head != SQLITE_HEADER:
-        raise DatabaseUnusable(f"--db {url}: {path} is not a SQLite database")
+    # Asked of SQLite itself, never by opening the file: closing any other handle on a database file drops the
+    # locks SQLite's own connections in this process hold on it (POSIX advisory locks are per process).
+    try:
+        probe = sqlite3.connect(path, timeout=30)
+        try:
+            probe.execute("PRAGMA schema_version").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError:
+        raise DatabaseUnusable(f"--db {url}: {path} is not a SQLite database") from None
 
 
 def _reachable(url: str) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli.test_cycle_cli import run
+from tests.cli.runner import run
 from tests.tamper import EXPECTED, tamper_history
 from tests.tasks.test_extensions import MONDAY, advance
 

@@ -1,19 +1,11 @@
 """`parindex cycle …` as a user types it."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import HANOI, ROOT
-
-PARINDEX = str(Path(sys.executable).parent / "parindex")
-
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([PARINDEX, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+from tests.cli.runner import run
+from tests.conftest import HANOI
 
 pytestmark = pytest.mark.one_pass  # cycle folders checked and shown: no database
 

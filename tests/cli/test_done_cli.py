@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from models.db import session_scope
 from models.tables import Assignment, HistoryEntry, PlanTask
-from tests.cli.test_cycle_cli import run
+from tests.cli.runner import run
 
 AT = "2024-01-03T10:00:00+07:00"
 

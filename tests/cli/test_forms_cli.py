@@ -1,6 +1,6 @@
 """Forms, scoring, approval and the report as people type them."""
 
-from tests.cli.test_cycle_cli import run
+from tests.cli.runner import run
 from tests.forms.conftest import fill
 from tests.seasons import drive_to_scored
 

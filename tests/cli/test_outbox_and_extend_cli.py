@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from models.db import session_scope
 from models.tables import Deadline, HistoryEntry
-from tests.cli.test_cycle_cli import run
+from tests.cli.runner import run
 from tests.tasks.test_extensions import MONDAY, advance
 
 AT = MONDAY.isoformat()

@@ -49,7 +49,7 @@ def test_a_refused_rerun_ends_failed_with_one_line(production, loaded_hanoi):
     assert run["state"]["message"] == "chu kỳ hanoi-2023: không có đơn vị KHONGCO"
     assert run["name"] == "hanoi-2023 · mở lại: Thẩm định lần 1 · KHONGCO"
     wait_for_log(production.api_url, run["id"], "chu kỳ hanoi-2023: không có đơn vị KHONGCO")
-    time.sleep(2)  # the engine's own last lines are shipped after the state
+    wait_for_log(production.api_url, run["id"], "Finished in state Failed")  # the engine's own last line, shipped
     logs = "\n".join(line["message"] for line in post(production.api_url, "/logs/filter", {
         "logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200}))
     assert "Traceback" not in logs and "NoneType: None" not in logs, logs

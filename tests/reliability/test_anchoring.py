@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from models.db import session_scope
 from models.history import GENESIS_HASH, row_hash
 from models.tables import HistoryEntry
-from tests.cli.test_cycle_cli import run
+from tests.cli.runner import run
 from tests.tasks.test_extensions import MONDAY, advance
 
 pytestmark = pytest.mark.reliability

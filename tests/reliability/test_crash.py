@@ -23,7 +23,7 @@ from models.history import verify_chain
 from models.lifecycle import FINAL_STATE
 from models.settings import Settings
 from models.tables import Assignment, AssignmentStatus, MessageStatus, OutboxMessage, Unit
-from tests.cli.test_cycle_cli import PARINDEX, ROOT
+from tests.cli.runner import PARINDEX, ROOT
 from tests.forms.conftest import database_state, fill, rows_of_sheet, template
 
 pytestmark = [pytest.mark.reliability, pytest.mark.crash, pytest.mark.usefixtures("prefect_harness")]

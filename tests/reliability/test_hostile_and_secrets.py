@@ -15,7 +15,7 @@ from models.db import session_scope
 from models.settings import Settings
 from models.tables import Unit
 from tasks.delivery import deliver_pending
-from tests.cli.test_cycle_cli import run
+from tests.cli.runner import run
 from tests.tasks.test_extensions import MONDAY, advance
 
 pytestmark = pytest.mark.reliability

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models.db import session_scope
 from models.tables import ScoreVersion
-from tests.cli.test_cycle_cli import run
+from tests.cli.runner import run
 from tests.forms.conftest import database_state, fill, template
 
 pytestmark = [pytest.mark.reliability, pytest.mark.one_pass]  # --db, --at, …: the test database is not used
@@ -54,7 +54,7 @@ def test_an_instant_without_offset_is_read_in_the_cycles_zone(opened, database_u
     (("extend", "5", "--cycle", "hanoi-2023", "--all", "--until", "31/12/9999", "--by", "A", "--reason", "r"),
      ("năm phải từ 2000",)),
     (("import", "results", "x.csv", "--year", "0"), ("--year",)),
-    (("import", "appraisal", "x.csv", "--round", "1", "--by", ""), ("--by phải ghi ai gửi tệp",)),
+    (("import", "appraisal", "x.csv", "--round", "1", "--by", ""), ("x.csv", "Không đọc được tệp")),
     (("tick", "hanoi-2023", "--at", ""), ("--at đang trống",)),
     (("template", "self-assessment", "--cycle", "hanoi-2023", "--unit", "SNV", "-o", "no/such/folder/f.xlsx"),
      ("không tồn tại",)),
