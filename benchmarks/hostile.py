@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 from models.cycle_context import load_context  # noqa: E402
 from models.db import session_scope, upgrade_schema  # noqa: E402
 from models.stages import Stage  # noqa: E402
-from tasks.assignments import reconcile_stage  # noqa: E402
-from tasks.registration import register_cycle  # noqa: E402
-from tasks.runtime import engine_for  # noqa: E402
-from tasks.stage_steps import open_self_assessment  # noqa: E402
+from tasks.engine.assignments import reconcile_stage  # noqa: E402
+from tasks.engine.runtime import engine_for  # noqa: E402
+from tasks.engine.stage_steps import open_self_assessment  # noqa: E402
+from tasks.operations.registration import register_cycle  # noqa: E402
 from tests.conftest import OPENED  # noqa: E402
 from tests.forms.conftest import fill, template  # noqa: E402
 from tests.reliability.test_hostile_corpus import ACCEPTED, REFUSED, member, rows_added  # noqa: E402

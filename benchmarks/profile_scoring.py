@@ -22,10 +22,10 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from models.scores import field_totals_json
 from models.tables import Criterion, ScoreKind, ScoreLine, ScoreVersion, Unit
-from tasks.registration import register_cycle
-from tasks.runtime import engine_for
-from tasks.scoring import score_ready_blocks
-from tasks.synthetic import write_synthetic_cycle
+from tasks.engine.runtime import engine_for
+from tasks.engine.scoring import score_ready_blocks
+from tasks.operations.registration import register_cycle
+from tasks.simulation.synthetic import write_synthetic_cycle
 
 
 def prepare(url: str, work: Path, units: int) -> str:

@@ -25,8 +25,8 @@ def main() -> None:
     from pyinstrument import Profiler
 
     from flows.season import replay_season
-    from tasks.registration import register_cycle
-    from tasks.synthetic import write_synthetic_cycle
+    from tasks.operations.registration import register_cycle
+    from tasks.simulation.synthetic import write_synthetic_cycle
 
     parser = argparse.ArgumentParser()
     parser.add_argument("units", type=int)

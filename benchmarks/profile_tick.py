@@ -17,10 +17,10 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from models.settings import get_settings
 from models.stages import Stage
-from tasks.delivery import deliver_pending
-from tasks.planning import stages_with_work
-from tasks.reminders import queue_digest, queue_ladder
-from tasks.runtime import engine_for
+from tasks.engine.planning import stages_with_work
+from tasks.engine.reminders import queue_digest, queue_ladder
+from tasks.engine.runtime import engine_for
+from tasks.mail.delivery import deliver_pending
 
 
 def main() -> None:
@@ -75,7 +75,7 @@ def main() -> None:
 def time_flows(url: str, cycle_id: str, at: datetime, *, profile: bool) -> None:
     from cli.orchestration import PrefectServer
     from flows.tick import tick
-    from tasks.runtime import using_database
+    from tasks.engine.runtime import using_database
 
     with tempfile.TemporaryDirectory() as home, PrefectServer(Path(home)) as server, server.in_use(), \
             using_database(url):

@@ -5,7 +5,7 @@ season; this shows how much a single figure moves.
     .venv/bin/python benchmarks/ratios.py --units 10000 --db sqlite --repeat 3
     PARINDEX_SMTP_CONNECTIONS=2 .venv/bin/python benchmarks/ratios.py --units 10000 --db postgresql://…/test
 
-The heap is settled first, as the first tick of any process does (tasks.runtime.settle_heap).
+The heap is settled first, as the first tick of any process does (tasks.engine.runtime.settle_heap).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cli.bench import _time_delivery, _time_transitions, fresh_database, smtp_sink
-from tasks.runtime import settle_heap
+from tasks.engine.runtime import settle_heap
 
 
 def main() -> None:

@@ -39,8 +39,8 @@ def rerun_command(
     from models.cycle_context import load_context
     from models.stages import Stage
     from models.words import word
-    from tasks.events import committed
-    from tasks.rerun import RerunRefused, rerun_stage
+    from tasks.engine.events import committed
+    from tasks.operations.rerun import RerunRefused, rerun_stage
 
     with user_errors():
         actor, why = require_text(by, "--by"), require_text(reason, "--reason")
@@ -66,7 +66,7 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
     """Every transition, score version, reminder, extension and re-run of a unit, in order, in local time."""
     from models.cycle_context import load_context
     from models.db import session_scope
-    from tasks.audit import unit_history
+    from tasks.reads.audit import unit_history
 
     with user_errors(), session_scope(database(db)) as session:
         rows = unit_history(session, cycle, unit)
@@ -140,7 +140,7 @@ def verify_command(cycle: Annotated[str | None, typer.Option("--cycle", help="On
     """Walk every cycle's hash chain: exit 0 when intact, 1 naming the first changed, inserted or removed row.
     With --checkpoints, also prove that the history was not rewritten since each signed checkpoint."""
     from models.db import session_scope
-    from tasks.audit import check_checkpoints, verify_cycles
+    from tasks.reads.audit import check_checkpoints, verify_cycles
 
     with user_errors(), session_scope(database(db)) as session:
         verdicts = verify_cycles(session, cycle)
@@ -174,7 +174,7 @@ def export_command(cycle: CycleOption,
                    db: DbOption = "") -> None:
     """The cycle's whole history with its hashes, for the auditor's own tools."""
     from models.db import session_scope
-    from tasks.audit import export_history
+    from tasks.reads.audit import export_history
 
     with user_errors():
         if fmt not in ("csv", "json"):
@@ -193,7 +193,7 @@ def checkpoints_command(cycle: CycleOption,
                         at: AtOption = None, db: DbOption = "") -> None:
     """Export the cycle's signed checkpoints (with the public key) to keep apart from the database."""
     from models.db import session_scope
-    from tasks.audit import export_checkpoints
+    from tasks.reads.audit import export_checkpoints
 
     with user_errors():
         when = instant_of(at, db, cycle)

@@ -49,10 +49,10 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
     from models.db import session_scope, upgrade_schema
     from models.definition.loader import load_cycle
     from models.settings import get_settings
-    from tasks.registration import register_cycle
-    from tasks.reporting import produce_report
-    from tasks.runtime import engine_for, using_database
-    from tasks.synthetic import write_synthetic_cycle
+    from tasks.engine.runtime import engine_for, using_database
+    from tasks.operations.registration import register_cycle
+    from tasks.reads.reporting import produce_report
+    from tasks.simulation.synthetic import write_synthetic_cycle
 
     work = Path(tempfile.mkdtemp(prefix="parindex-bench-"))
     url = fresh_database(db, work)
@@ -182,7 +182,7 @@ def _season_counts(url: str, cycle_id: str) -> dict[str, int]:
 
     from models.db import session_scope
     from models.tables import MessageStatus, OutboxMessage, Unit
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
 
     with session_scope(engine_for(url)) as session:
         sent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
@@ -202,7 +202,7 @@ def _time_naive(url: str, work: Path, units: int, season_s: float) -> dict[str, 
     from flows.naive import time_naive
     from models.db import session_scope
     from models.tables import Unit
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
 
     sample = min(units, NAIVE_UNITS)
     cycle_id = _register_copy(url, work, sample, "naive")
@@ -218,12 +218,12 @@ def _time_floor(url: str, cycle_id: str, figures: dict[str, Any], port: int) -> 
     """The season's essential work, plainly: its mails with raw smtplib, its rows with the driver."""
     from sqlalchemy import select
 
-    from cli.bench_floor import floor_mails, floor_rows
     from models.db import session_scope
     from models.settings import Settings
     from models.tables import OutboxMessage
     from notifications.smtp import compose
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
+    from tasks.simulation.floor import floor_mails, floor_rows
 
     engine = engine_for(url)
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port)
@@ -241,8 +241,8 @@ def _time_floor(url: str, cycle_id: str, figures: dict[str, Any], port: int) -> 
 def _time_scoring(url: str, cycle_id: str) -> float:
     from models.cycle_context import load_context
     from models.db import session_scope
-    from tasks.runtime import engine_for
-    from tasks.scoring import score_ready_blocks
+    from tasks.engine.runtime import engine_for
+    from tasks.engine.scoring import score_ready_blocks
 
     with session_scope(engine_for(url)) as session:
         ctx = load_context(session, cycle_id)
@@ -256,8 +256,8 @@ def _time_scoring(url: str, cycle_id: str) -> float:
 
 def _register_copy(url: str, work: Path, units: int, suffix: str) -> str:
     """Another synthetic cycle with the same units, freshly registered: every unit `registered`."""
-    from tasks.registration import register_cycle
-    from tasks.synthetic import write_synthetic_cycle
+    from tasks.operations.registration import register_cycle
+    from tasks.simulation.synthetic import write_synthetic_cycle
 
     folder = write_synthetic_cycle(work, units, cycle_id=f"bench-{units}-{suffix}")
     register_cycle(database_url=url, folder=folder, actor="bench")
@@ -272,7 +272,7 @@ def _time_transitions(url: str, work: Path, units: int) -> dict[str, float]:
     from models.lifecycle import UnitEvent
     from models.tables import Unit
     from models.transitions import transition_units
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
 
     engine = engine_for(url)
     ours, raw = _register_copy(url, work, units, "t"), _register_copy(url, work, units, "r")
@@ -324,9 +324,9 @@ def _time_imports(url: str, work: Path, units: int) -> float:
 
     from models.db import session_scope
     from models.tables import Criterion, Unit
-    from tasks.events import unit_of_work
-    from tasks.imports import Inputs, submit_self_assessment
-    from tasks.runtime import engine_for
+    from tasks.engine.events import unit_of_work
+    from tasks.engine.runtime import engine_for
+    from tasks.inputs.imports import Inputs, submit_self_assessment
 
     engine = engine_for(url)
     cycle_id = f"bench-{units}-t"
@@ -365,8 +365,8 @@ def _time_delivery(url: str, work: Path, units: int, port: int) -> dict[str, flo
     from notifications.outbox import NewMessage, enqueue
     from notifications.render import RenderedMessage
     from notifications.smtp import compose
-    from tasks.delivery import BATCH, deliver_pending
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
+    from tasks.mail.delivery import BATCH, deliver_pending
 
     engine = engine_for(url)
     cycle_id = f"bench-{units}-t"

@@ -59,7 +59,7 @@ def checked_url(db: str, *, create: bool = False) -> str:
 
 def database(db: str) -> Engine:
     """The engine of an existing, usable database."""
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
 
     return engine_for(checked_url(db))
 
@@ -131,7 +131,7 @@ def parse_instant(text: str | None, *, url: str | None = None, cycle_id: str | N
 
 def instant_of(at: str | None, db: str, cycle_id: str | None = None) -> datetime:
     """--at (read in the cycle's zone when it has no offset), or now."""
-    from tasks.runtime import wall_clock
+    from tasks.engine.runtime import wall_clock
 
     return parse_instant(at, url=checked_url(db), cycle_id=cycle_id) or wall_clock()
 
@@ -142,7 +142,7 @@ def zone_of(url: str, cycle_id: str | None = None) -> str:
 
     from models.db import session_scope
     from models.tables import Cycle
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
 
     query = select(Cycle.timezone).distinct()
     if cycle_id:

@@ -61,7 +61,7 @@ def load(folder: FolderArgument, db: DbOption = "", actor: str = "parindex",
                                                            "change is only shown)")] = False) -> None:
     """Register a cycle in the database; loading it again changes nothing. In a season under way a changed
     definition is shown with what it will do to units and mail, and applied only with --yes."""
-    from tasks.registration import register_cycle
+    from tasks.operations.registration import register_cycle
 
     with user_errors():
         result = register_cycle(database_url=checked_url(db, create=True), folder=folder, actor=actor,

@@ -48,7 +48,7 @@ def template_command(
     """Write a prefilled form: the criteria tree with maximum points, and the columns to fill in."""
     from models.db import session_scope
     from models.words import word
-    from tasks.form_templates import TEMPLATE_KINDS, write_template
+    from tasks.inputs.form_templates import TEMPLATE_KINDS, write_template
 
     with user_errors():
         if kind not in TEMPLATE_KINDS:
@@ -69,8 +69,8 @@ def template_command(
 
 
 def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) -> None:
-    from tasks.events import committed
-    from tasks.imports import Inputs
+    from tasks.engine.events import committed
+    from tasks.inputs.imports import Inputs
 
     with user_errors():
         who = Inputs(by.strip(), instant_of(at, db))
@@ -81,7 +81,7 @@ def _run_import(path: Path, by: str, at: str | None, db: str, record: Callable) 
 @submit_app.command("self-assessment")
 def submit_self_assessment(file: FileArgument, by: UnitByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """A unit's self-assessment: every appraised criterion scored, evidence where the set requires it."""
-    from tasks.imports import submit_self_assessment as record
+    from tasks.inputs.imports import submit_self_assessment as record
 
     _run_import(file, by, at, db, record)
 
@@ -89,7 +89,7 @@ def submit_self_assessment(file: FileArgument, by: UnitByOption = "", at: AtOpti
 @submit_app.command("explanation")
 def submit_explanation(file: FileArgument, by: UnitByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """A unit's explanations of the round-1 draft: reasons, evidence, proposed points."""
-    from tasks.imports import submit_explanation as record
+    from tasks.inputs.imports import submit_explanation as record
 
     _run_import(file, by, at, db, record)
 
@@ -100,8 +100,8 @@ def import_appraisal(file: FileArgument,
                      by: BodyByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """The working group's appraisal of any units, round 1 or 2, or the council's final scores."""
     from models.words import word
-    from tasks.imports import APPRAISAL_ROUNDS
-    from tasks.imports import import_appraisal as record
+    from tasks.inputs.imports import APPRAISAL_ROUNDS
+    from tasks.inputs.imports import import_appraisal as record
 
     if round_ not in APPRAISAL_ROUNDS:
         with user_errors():
@@ -112,7 +112,7 @@ def import_appraisal(file: FileArgument,
 @import_app.command("survey")
 def import_survey(file: FileArgument, by: BodyByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """The institute's results: points per unit and criterion, or ballots (A/B/C/D) and satisfaction rates."""
-    from tasks.imports import import_survey as record
+    from tasks.inputs.imports import import_survey as record
 
     _run_import(file, by, at, db, record)
 
@@ -122,7 +122,7 @@ def import_results(file: FileArgument,
                    year: Annotated[int, typer.Option(help="The year the results are of", min=2000, max=2100)],
                    by: BodyByOption = "", at: AtOption = None, db: DbOption = "") -> None:
     """An earlier year's published results, for year-on-year change and accountability."""
-    from tasks.imports import import_prior_results as record
+    from tasks.inputs.imports import import_prior_results as record
 
     _run_import(file, by, at, db, lambda session, path, who: record(session, path, year, who))
 
@@ -131,8 +131,8 @@ def score_command(cycle_id: Annotated[str, typer.Argument(help="A registered cyc
                   by: ByOption = "parindex-operator", at: AtOption = None, db: DbOption = "") -> None:
     """Score every block whose inputs are complete now, and say what the others are missing."""
     from models.cycle_context import load_context
-    from tasks.events import committed
-    from tasks.scoring import missing_inputs, score_ready_blocks
+    from tasks.engine.events import committed
+    from tasks.engine.scoring import missing_inputs, score_ready_blocks
 
     with user_errors():
         when = instant_of(at, db, cycle_id)
@@ -163,8 +163,8 @@ def approve_command(cycle_id: Annotated[str, typer.Argument(help="A registered c
     """The council approves the computed results; the next tick announces them."""
     from models.cycle_context import load_context
     from models.words import word
-    from tasks.events import committed
-    from tasks.intake import approve_results
+    from tasks.engine.events import committed
+    from tasks.inputs.intake import approve_results
 
     with user_errors():
         if not by.strip():
@@ -185,7 +185,7 @@ def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     from cli.words import cli_words
     from models.db import session_scope
     from notifications.report import write_report_pdf
-    from tasks.reporting import produce_report
+    from tasks.reads.reporting import produce_report
 
     with user_errors(), session_scope(database(db)) as session:
         report, xlsx, html = produce_report(session, cycle_id, out)

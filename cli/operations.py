@@ -20,7 +20,6 @@ from cli.common import (
     user_errors,
 )
 from cli.words import cli_words
-from models.formatting import day
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -61,8 +60,8 @@ def done_command(
 ) -> None:
     """Mark a body's task done (the council's decision, a report sent): recorded in the history."""
     from models.cycle_context import load_context
-    from tasks.events import committed
-    from tasks.intake import report_task_done
+    from tasks.engine.events import committed
+    from tasks.inputs.intake import report_task_done
 
     with user_errors():
         actor = require_text(by, "--by")
@@ -92,10 +91,11 @@ def extend_command(
 ) -> None:
     """Move a task's effective deadline for some units or all; its reminders follow, obsolete ones are cancelled."""
     from models.cycle_context import load_context
+    from models.formatting import day as formatted_day
     from models.settings import get_settings
     from models.words import word
-    from tasks.events import committed
-    from tasks.extensions import ExtensionRefused, extend_deadline
+    from tasks.engine.events import committed
+    from tasks.operations.extensions import ExtensionRefused, extend_deadline
 
     with user_errors():
         if bool(unit) == every:
@@ -110,7 +110,7 @@ def extend_command(
             raise UserError(word("err.extension_refused", why=refused)) from None
     moved = f" ({result.moved_because})" if result.moved_because else ""
     console.print(said(cli_words()("cli.ok"), "green") + " " + cli_words()(
-        "extended", task=task, count=len(result.extended), day=day(result.last_day, get_settings().language),
+        "extended", task=task, count=len(result.extended), day=formatted_day(result.last_day, get_settings().language),
         moved=moved, reopened=result.reopened, cancelled=result.cancelled_messages, notified=result.notified))
 
 
@@ -126,8 +126,8 @@ def withdraw_command(
     kept, its unfinished tasks are no longer reminded, its block is scored without it, the report names it."""
     from models.cycle_context import load_context
     from models.words import word
-    from tasks.events import committed
-    from tasks.withdrawal import WithdrawalRefused, withdraw_unit
+    from tasks.engine.events import committed
+    from tasks.operations.withdrawal import WithdrawalRefused, withdraw_unit
 
     with user_errors():
         actor, why = require_text(by, "--by"), require_text(reason, "--reason")

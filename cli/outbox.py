@@ -80,7 +80,7 @@ def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:
     from models.formatting import instant
     from models.settings import get_settings
     from models.words import state_words
-    from tasks.reminders import rung_in_key
+    from tasks.engine.reminders import rung_in_key
 
     t = cli_words()
     language = get_settings().language

@@ -24,7 +24,7 @@ def recompute_command(cycle: CycleOption, db: DbOption = "", as_json: JsonOption
     from models.db import session_scope
     from models.formatting import number, signed
     from models.settings import get_settings
-    from tasks.recompute import recompute_cycle
+    from tasks.reads.recompute import recompute_cycle
 
     with user_errors(), session_scope(database(db)) as session:
         load_context(session, cycle)  # an unknown cycle is refused by name

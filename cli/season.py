@@ -40,7 +40,7 @@ def tick_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycl
     from models.db import session_scope
     from models.formatting import instant
     from models.settings import get_settings
-    from tasks.runtime import engine_for, using_database
+    from tasks.engine.runtime import engine_for, using_database
 
     with user_errors():
         url = checked_url(db)
@@ -97,11 +97,11 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     from models.formatting import number
     from models.settings import get_settings
     from notifications.capture import CaptureServer
-    from tasks.recompute import recompute_cycle
-    from tasks.registration import register_cycle
-    from tasks.reporting import produce_report
-    from tasks.runtime import engine_for
-    from tasks.summary import season_summary
+    from tasks.engine.runtime import engine_for
+    from tasks.operations.registration import register_cycle
+    from tasks.reads.recompute import recompute_cycle
+    from tasks.reads.reporting import produce_report
+    from tasks.reads.summary import season_summary
 
     started = clock.perf_counter()
     t = cli_words()
@@ -168,9 +168,9 @@ def serve_command(
     from flows.schedule import serve
     from models.cycle_context import load_context
     from models.db import session_scope, shown_url
-    from tasks.dashboard.naming import describe_checkpoint
-    from tasks.leadership import leadership
-    from tasks.runtime import engine_for, using_database
+    from tasks.engine.leadership import leadership
+    from tasks.engine.runtime import engine_for, using_database
+    from tasks.reads.dashboard.naming import describe_checkpoint
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -23,10 +23,10 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     from models.db import session_scope
     from models.formatting import instant
     from models.settings import get_settings
-    from tasks.dashboard.naming import describe_checkpoint
-    from tasks.runtime import engine_for, using_database, wall_clock
-    from tasks.schedule_data import upcoming_checkpoints
-    from tasks.status import cycle_status
+    from tasks.engine.runtime import engine_for, using_database, wall_clock
+    from tasks.engine.schedule_data import upcoming_checkpoints
+    from tasks.reads.dashboard.naming import describe_checkpoint
+    from tasks.reads.status import cycle_status
 
     url = checked_url(db)
     now = wall_clock()

@@ -47,7 +47,7 @@ def web_command(
     from models.sign_in import web_secret
     from models.words import word
     from notifications.capture import CaptureServer
-    from tasks.runtime import engine_for
+    from tasks.engine.runtime import engine_for
     from web.app import create_app
 
     settings = get_settings()
@@ -133,8 +133,8 @@ def user_add(
 ) -> None:
     """Create a staff account; the password is asked twice (or read from standard input), stored as argon2id."""
     from models.words import word
-    from tasks.accounts import add_staff_user
-    from tasks.events import unit_of_work
+    from tasks.engine.events import unit_of_work
+    from tasks.operations.accounts import add_staff_user
 
     with user_errors():
         if password_stdin:
@@ -145,7 +145,7 @@ def user_add(
             password = getpass.getpass("Mật khẩu / password: ")
             if getpass.getpass("Nhập lại / again: ") != password:
                 raise UserError(word("err.passwords_differ"))
-        from tasks.accounts import AccountRefused
+        from tasks.operations.accounts import AccountRefused
         try:
             with unit_of_work(database(db)) as session:
                 user = add_staff_user(session, username=username, name=name, role=role, password=password,

@@ -15,10 +15,10 @@ from flows.refusals import Refusal, act_on_cycle, outcome
 from models.cycle_context import CycleContext
 from models.report_data import APPROVED_WITHOUT_DECISION, CycleReport, cycle_report
 from models.words import word
-from tasks.dashboard.naming import tag_current_run
-from tasks.intake import approve_results, awaiting_approval
-from tasks.prefect_private import describe_run_input
-from tasks.runtime import current_flow_run_id, wall_clock
+from tasks.engine.prefect_private import describe_run_input
+from tasks.engine.runtime import current_flow_run_id, wall_clock
+from tasks.inputs.intake import approve_results, awaiting_approval
+from tasks.reads.dashboard.naming import tag_current_run
 
 
 class CouncilDecision(RunInput):

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from models.db import session_scope
 from models.lifecycle import FORWARD_STEPS, UnitEvent
 from models.transitions import transition_units
-from tasks.runtime import engine_for
+from tasks.engine.runtime import engine_for
 
 # One event per forward step (a unit that explains takes the first of the explanation step's events).
 STEPS = [events[0] for _, events, _ in FORWARD_STEPS]

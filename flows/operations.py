@@ -16,11 +16,11 @@ from flows.refusals import Refusal, act_on_cycle, outcome
 from models.cycle_context import CycleContext
 from models.stages import Stage
 from models.words import words_in
-from tasks.dashboard.naming import tag_current_run
-from tasks.extensions import extend_deadline
-from tasks.intake import report_task_done
-from tasks.rerun import RERUN_EVENTS, rerun_stage
-from tasks.runtime import current_flow_run_id, wall_clock
+from tasks.engine.runtime import current_flow_run_id, wall_clock
+from tasks.inputs.intake import report_task_done
+from tasks.operations.extensions import extend_deadline
+from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
+from tasks.reads.dashboard.naming import tag_current_run
 
 
 def _titled(title: str, description: str, default: Any = ...) -> Any:

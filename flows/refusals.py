@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from models.cycle_context import CycleContext, load_context
 from models.refusals import Refused
-from tasks.events import committed
-from tasks.runtime import database_url, engine_for
+from tasks.engine.events import committed
+from tasks.engine.runtime import database_url, engine_for
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Jobs live in the project database (SQLAlchemy job store) under deterministic ids
 second sync replaces rather than duplicates them. After downtime, missed checkpoints are dropped and
 one catch-up tick runs instead of one per missed checkpoint. A tick runs in this process, or is handed to
 a work pool as a run of the `tick` deployment (a worker on any machine runs it). One `serve` schedules at a
-time (tasks.leadership); the others wait and take over when it goes.
+time (tasks.engine.leadership); the others wait and take over when it goes.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from models.cycle_context import load_context
 from models.db import normalise_url, session_scope
 from models.refusals import Refused
 from models.words import word
-from tasks.runtime import database_url, engine_for, wall_clock
-from tasks.schedule_data import active_cycles, never_opened, upcoming_checkpoints
+from tasks.engine.runtime import database_url, engine_for, wall_clock
+from tasks.engine.schedule_data import active_cycles, never_opened, upcoming_checkpoints
 
 log = logging.getLogger("parindex.schedule")
 MISFIRE_GRACE = timedelta(minutes=30)

@@ -14,11 +14,11 @@ from prefect.context import SyncClientContext
 from flows.tick import tick
 from models.cycle_context import load_context
 from models.db import session_scope
-from tasks.events import unit_of_work
-from tasks.intake import StageClosed
-from tasks.runtime import engine_for, using_database
-from tasks.schedule_data import has_overdue, upcoming_checkpoints
-from tasks.simulation import World, WorldEvent
+from tasks.engine.events import unit_of_work
+from tasks.engine.runtime import engine_for, using_database
+from tasks.engine.schedule_data import has_overdue, upcoming_checkpoints
+from tasks.inputs.intake import StageClosed
+from tasks.simulation.simulation import World, WorldEvent
 
 
 @dataclass

@@ -9,9 +9,9 @@ from prefect.context import TagsContext
 
 from models.stages import SPECS, STAGES, Stage
 from models.words import word
-from tasks.dashboard.naming import season_run_name
-from tasks.runtime import wall_clock
-from tasks.steps import advance_assignments, move_units
+from tasks.engine.runtime import wall_clock
+from tasks.engine.steps import advance_assignments, move_units
+from tasks.reads.dashboard.naming import season_run_name
 
 
 def stage_flow(stage: Stage) -> Flow:

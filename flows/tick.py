@@ -10,10 +10,10 @@ from flows.stages import STAGE_FLOWS
 from models.db import is_sqlite
 from models.stages import Stage
 from models.words import word
-from tasks.dashboard.artifacts import publish_artifacts
-from tasks.dashboard.naming import local_label, season_run_name, tag_current_run
-from tasks.runtime import database_url, settle_heap, wall_clock
-from tasks.steps import clear_dead_rows_of_tick, deliver_outbox, plan_tick, queue_notifications
+from tasks.engine.runtime import database_url, settle_heap, wall_clock
+from tasks.engine.steps import clear_dead_rows_of_tick, deliver_outbox, plan_tick, queue_notifications
+from tasks.reads.dashboard.artifacts import publish_artifacts
+from tasks.reads.dashboard.naming import local_label, season_run_name, tag_current_run
 
 MAX_ROUNDS = 4  # a stage's work can open the next stage's (scoring → analysis): follow it within one tick
 

@@ -75,7 +75,7 @@ class StageSpec:
     needs: the stages a plan with this one must also have: the step of this one uses theirs.
     reopen: the operator's re-run: (the reopen event, the forward event it makes possible again).
     withdraws_final: a re-run changes what the council's final scores were given on.
-    step: the name of its own step for its units (tasks.stage_steps.STEPS), taken at each of its ticks.
+    step: the name of its own step for its units (tasks.engine.stage_steps.STEPS), taken at each of its ticks.
     """
 
     stage: Stage

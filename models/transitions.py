@@ -88,7 +88,7 @@ def transition_units(
         moved += result.rowcount
     if moved != len(ids):
         raise ConcurrentChange(word("err.concurrent_units", cycle=cycle_id, count=len(ids) - moved))
-    # Whoever commits this session can announce the moves (tasks.events emits them as Prefect events).
+    # Whoever commits this session can announce the moves (tasks.engine.events emits them as Prefect events).
     session.info.setdefault(MOVED_KEY, []).extend((cycle_id, t) for t in transitions)
     append_history(session, cycle_id=cycle_id, drafts=[
         HistoryDraft(entity="unit", subject=t.code, event=event.value, actor=actor_for(actor, t.code), at=at,

@@ -21,8 +21,8 @@ from models.definition.loader import load_cycle
 from models.settings import get_settings
 from models.stages import Stage
 from notifications.capture import CaptureServer
-from tasks.assignments import reconcile_stage
-from tasks.stage_steps import open_self_assessment
+from tasks.engine.assignments import reconcile_stage
+from tasks.engine.stage_steps import open_self_assessment
 from tests.browser import browser, page  # noqa: F401  (fixtures: Debian's chromium through Playwright)
 
 ROOT = Path(__file__).resolve().parent.parent

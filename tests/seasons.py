@@ -13,10 +13,10 @@ from models.lifecycle import UnitEvent
 from models.stages import Stage
 from models.tables import Criterion, ScoreKind, Unit
 from models.transitions import transition_units
-from tasks.assignments import reconcile_stage
-from tasks.intake import ScoreSheet, record_scores
-from tasks.scoring import score_ready_blocks
-from tasks.stage_steps import open_self_assessment
+from tasks.engine.assignments import reconcile_stage
+from tasks.engine.scoring import score_ready_blocks
+from tasks.engine.stage_steps import open_self_assessment
+from tasks.inputs.intake import ScoreSheet, record_scores
 
 START = datetime(2023, 10, 2, 1, tzinfo=UTC)
 SCORED_AT = datetime(2024, 1, 25, 3, tzinfo=UTC)
@@ -70,7 +70,7 @@ def drive_to_scored(db: Engine) -> None:
 
 def assert_recomputed(db: Engine, cycle_id: str = "hanoi-2023") -> None:
     """The auditor's recomputation (`parindex audit recompute`) agrees with every published result."""
-    from tasks.recompute import recompute_cycle
+    from tasks.reads.recompute import recompute_cycle
 
     with session_scope(db) as session:
         found = recompute_cycle(session, cycle_id)

@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from models.refusals import ConcurrentChange, Refused, door_of
 from models.settings import Settings
 from models.sign_in import SignInRefused, web_secret
-from tasks.sign_in_links import check_link, mail_sign_in_links, spend_link
+from tasks.operations.sign_in_links import check_link, mail_sign_in_links, spend_link
 from web import staff_pages, unit_pages
 from web.portal import Portal, fresh_session, page_language, portal_of, reader_language, render
 from web.security import BodyLimit, SecurityHeaders, checked_form

@@ -15,13 +15,13 @@ from models.refusals import Refused
 from models.stages import Stage
 from models.tables import Cycle, StaffRole
 from notifications.outbox import MessageFilter, list_messages
-from tasks.accounts import authenticate
-from tasks.audit import unit_history, verify_cycles
-from tasks.events import committed
-from tasks.extensions import extend_deadline
-from tasks.intake import report_task_done
-from tasks.portal import CELL_STATES, matrix, unit_of
-from tasks.rerun import RERUN_EVENTS, rerun_stage
+from tasks.engine.events import committed
+from tasks.inputs.intake import report_task_done
+from tasks.operations.accounts import authenticate
+from tasks.operations.extensions import extend_deadline
+from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
+from tasks.reads.audit import unit_history, verify_cycles
+from tasks.reads.portal import CELL_STATES, matrix, unit_of
 from web.portal import cycle_context, fresh_session, local, page_language, portal_of, render, say, signed_staff
 from web.security import checked_form
 from web.words import history_event, state_words, words_for

@@ -19,11 +19,11 @@ from models.forms.problems import FormProblem, FormRejected
 from models.lifecycle import UnitEvent
 from models.refusals import Refused
 from models.tables import Unit
-from tasks.attachments import prefilled_form
-from tasks.events import committed
-from tasks.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
-from tasks.imports import Inputs, submit_explanation, submit_self_assessment
-from tasks.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
+from tasks.engine.events import committed
+from tasks.inputs.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
+from tasks.inputs.imports import Inputs, submit_explanation, submit_self_assessment
+from tasks.mail.attachments import prefilled_form
+from tasks.reads.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
 from web.portal import Portal, SignedUnit, cycle_context, local, page_language, portal_of, render, say, signed_unit
 from web.rules import rule_words
 from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
@@ -184,7 +184,7 @@ async def attach_evidence(request: Request) -> Response:
 
 def _evidence_of_one_file(portal: Portal, who: SignedUnit, criterion: str, filename: str,
                           data: bytes) -> Callable[[Session], object]:
-    """One file's evidence recorded in its own transaction (tasks.events.committed)."""
+    """One file's evidence recorded in its own transaction (tasks.engine.events.committed)."""
     return lambda session: record_evidence(
         session, cycle_context(session, who.cycle_id), unit_code=who.code, criterion_code=criterion,
         filename=filename, data=data, actor=who.actor, at=portal.clock(), folder=portal.evidence_dir)

@@ -31,7 +31,7 @@ def run(*args: str, env: dict[str, str] | None = None, process: bool = False) ->
 
 def in_this_process(args: list[str], env: dict[str, str] | None) -> subprocess.CompletedProcess[str]:
     import cli.main
-    import tasks.runtime
+    import tasks.engine.runtime
     from models.db import make_engine
 
     engines: dict[str, Engine] = {}  # this run's own, disposed at its end as a process's are at its exit
@@ -41,8 +41,8 @@ def in_this_process(args: list[str], env: dict[str, str] | None) -> subprocess.C
             engines[url] = make_engine(url)
         return engines[url]
 
-    shared = tasks.runtime.engine_for
-    tasks.runtime.engine_for = engine_for  # type: ignore[assignment]  # the commands import it when they run
+    shared = tasks.engine.runtime.engine_for
+    tasks.engine.runtime.engine_for = engine_for  # type: ignore[assignment]  # the commands import it when they run
     out, err = io.StringIO(), io.StringIO()
     saved_env, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
     code: int = 0
@@ -59,7 +59,7 @@ def in_this_process(args: list[str], env: dict[str, str] | None) -> subprocess.C
             except SystemExit as done:
                 code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     finally:
-        tasks.runtime.engine_for = shared
+        tasks.engine.runtime.engine_for = shared
         for engine in engines.values():
             engine.dispose()
         sys.argv = saved_argv

@@ -15,7 +15,7 @@ from models.db import session_scope
 from models.definition.loader import load_cycle
 from models.lifecycle import FINAL_STATE
 from models.tables import HistoryEntry, Unit
-from tasks.reporting import produce_report
+from tasks.reads.reporting import produce_report
 from tests.conftest import ROOT
 from tests.seasons import assert_recomputed
 

@@ -19,8 +19,8 @@ from models.lifecycle import UnitEvent
 from models.settings import get_settings
 from models.tables import Assignment, AssignmentStatus, PlanTask
 from models.transitions import transition_units
-from tasks.dashboard.artifacts import publish_artifacts
-from tasks.events import unit_of_work
+from tasks.engine.events import unit_of_work
+from tasks.reads.dashboard.artifacts import publish_artifacts
 from tests.prefect_api import post
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -123,7 +123,7 @@ def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, da
     from openpyxl import load_workbook
 
     from notifications.workbook import HEADER_ROW
-    from tasks.reporting import produce_report
+    from tasks.reads.reporting import produce_report
 
     test_a_plan_of_another_shape_replays_to_announcement(district_groups_ranked_apart, db, database_url, smtp,
                                                          tmp_path)

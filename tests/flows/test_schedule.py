@@ -16,7 +16,7 @@ from flows.schedule import (
     sync_checkpoints,
 )
 from models.settings import get_settings
-from tasks.dashboard.naming import describe_checkpoint
+from tasks.reads.dashboard.naming import describe_checkpoint
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 # A traceback in the scheduler's thread (a shutdown racing a job coming due) is a failure, not a warning:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from models.db import session_scope
 from models.tables import HistoryEntry, PriorResult, ScoreLine, ScoreVersion, Unit
-from tasks.form_templates import write_template
+from tasks.inputs.form_templates import write_template
 
 SUBMITTED = datetime(2023, 11, 20, 3, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ from models.db import session_scope
 from models.definition.loader import load_cycle
 from models.forms.problems import FormRejected
 from models.tables import ScoreLine, ScoreVersion, Unit
-from tasks.events import unit_of_work
-from tasks.imports import Inputs, import_survey
+from tasks.engine.events import unit_of_work
+from tasks.inputs.imports import Inputs, import_survey
 from tests.conftest import HANOI, LOADED_AT
 from tests.forms.conftest import SUBMITTED, template
 

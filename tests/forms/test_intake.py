@@ -9,8 +9,8 @@ from sqlalchemy import select
 from models.db import session_scope
 from models.history import verify_chain
 from models.tables import PriorResult, ScoreKind, ScoreLine, ScoreVersion, Unit
-from tasks.events import unit_of_work
-from tasks.imports import (
+from tasks.engine.events import unit_of_work
+from tasks.inputs.imports import (
     Inputs,
     import_appraisal,
     import_prior_results,

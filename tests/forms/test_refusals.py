@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from models.forms.problems import FormRejected
-from tasks.events import unit_of_work
-from tasks.imports import (
+from tasks.engine.events import unit_of_work
+from tasks.inputs.imports import (
     Inputs,
     import_appraisal,
     import_prior_results,

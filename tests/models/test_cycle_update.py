@@ -12,7 +12,7 @@ from models.definition.loader import load_cycle
 from models.lifecycle import UnitEvent
 from models.tables import Assignment, Cycle, Deadline, HistoryEntry, PlanTask, ScoreKind, Unit
 from models.transitions import transition_units
-from tasks.intake import ScoreSheet, record_scores, report_task_done
+from tasks.inputs.intake import ScoreSheet, record_scores, report_task_done
 from tests.models.test_definition import write
 
 AT = datetime(2023, 11, 2, 2, tzinfo=UTC)
@@ -96,8 +96,8 @@ def test_new_result_rules_rescore_results_and_are_refused_once_approved(loaded_h
     the recomputation agrees); once results are approved, a change of rules is refused whole."""
     from models.settings import Settings
     from models.tables import UnitResult
-    from tasks.intake import approve_results
-    from tasks.scoring import score_ready_blocks
+    from tasks.engine.scoring import score_ready_blocks
+    from tasks.inputs.intake import approve_results
     from tests.seasons import SCORED_AT, assert_recomputed, drive_to_scored
 
     drive_to_scored(db)

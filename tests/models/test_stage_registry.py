@@ -44,14 +44,14 @@ def test_every_stage_has_one_spec_with_its_words_in_both_languages():
 
 
 def test_every_step_a_spec_names_is_a_step_of_the_tick():
-    from tasks.stage_steps import STEPS
+    from tasks.engine.stage_steps import STEPS
 
     assert {spec.step for spec in STAGES if spec.step} == set(STEPS)
 
 
 def test_the_rerunnable_stages_are_those_with_a_reopen_event():
     from flows.operations import StageChoice
-    from tasks.rerun import RERUN_EVENTS
+    from tasks.operations.rerun import RERUN_EVENTS
 
     assert list(RERUNNABLE) == list(RERUN_EVENTS) == [Stage(s.name) for s in StageChoice]
     assert [s.value for s in RerunStage] == [s.value for s in RERUNNABLE]

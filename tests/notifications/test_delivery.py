@@ -15,7 +15,7 @@ from notifications.capture import CaptureServer
 from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
-from tasks.delivery import deliver_pending
+from tasks.mail.delivery import deliver_pending
 
 AT = datetime(2023, 11, 27, 1, tzinfo=UTC)
 SUBJECT_NAME = "Sở Lao động - Thương binh và Xã hội"
@@ -110,7 +110,7 @@ class Crash(BaseException):
 
 
 def test_a_crash_between_acceptance_and_marking_resends_that_message_only(loaded_hanoi, db, smtp, monkeypatch):
-    from tasks import delivery
+    from tasks.mail import delivery
 
     with session_scope(db) as session:
         enqueue(session, [new_message(key) for key in ("k1", "k2", "k3")], at=AT)

@@ -18,9 +18,9 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from notifications.report import write_report_pdf
 from notifications.workbook import HEADER_ROW, write_results_xlsx
-from tasks.events import unit_of_work
-from tasks.intake import approve_results
-from tasks.reporting import produce_report
+from tasks.engine.events import unit_of_work
+from tasks.inputs.intake import approve_results
+from tasks.reads.reporting import produce_report
 from tests.seasons import SCORED_AT, drive_to_scored
 
 pytestmark = pytest.mark.once  # the files do not depend on the database's kind

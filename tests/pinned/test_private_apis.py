@@ -20,7 +20,7 @@ def test_gettext_keeps_a_compiled_catalogues_messages_in_its_private_catalog():
 
 
 def test_prefect_run_contexts_keep_their_context_variable_in_var():
-    from tasks.prefect_private import run_context_variables
+    from tasks.engine.prefect_private import run_context_variables
 
     variables = run_context_variables()
     assert all(isinstance(var, ContextVar) for var in variables), "Prefect's RunContext.__var__ changed"

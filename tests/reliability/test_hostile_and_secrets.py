@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, select, update
 from models.db import session_scope
 from models.settings import Settings
 from models.tables import Unit
-from tasks.delivery import deliver_pending
+from tasks.mail.delivery import deliver_pending
 from tests.cli.runner import run
 from tests.tasks.test_extensions import MONDAY, advance
 
@@ -88,7 +88,7 @@ def test_the_smtp_password_never_leaks(loaded_hanoi, db, database_url, smtp, mon
 def test_every_hostile_file_is_refused_and_changes_nothing(opened, tmp_path, figures):
     """The malformed-file corpus, hostile ones included (zip bomb, 100 MB, formulas, macros, external links,
     other encodings): each refused with its rule, the database untouched."""
-    from tasks.imports import submit_self_assessment
+    from tasks.inputs.imports import submit_self_assessment
     from tests.forms.conftest import database_state, fill, template
     from tests.forms.test_refusals import SELF_ASSESSMENT_CASES, assert_refused
 

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 
 from models.db import session_scope
 from models.tables import PriorResult, ScoreKind, ScoreVersion, Unit
-from tasks.events import unit_of_work
-from tasks.imports import Inputs, import_appraisal, import_prior_results, submit_self_assessment
+from tasks.engine.events import unit_of_work
+from tasks.inputs.imports import Inputs, import_appraisal, import_prior_results, submit_self_assessment
 from tests.forms.conftest import SUBMITTED, as_csv, as_json, database_state, fill, rows_of_sheet, template
 from tests.forms.test_refusals import assert_refused
 

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.forms.problems import FormRejected
-from tasks.events import unit_of_work
-from tasks.imports import Inputs, submit_self_assessment
+from tasks.engine.events import unit_of_work
+from tasks.inputs.imports import Inputs, submit_self_assessment
 from tests.forms.conftest import SUBMITTED, as_csv, database_state, fill, rows_of_sheet, template
 
 pytestmark = pytest.mark.reliability

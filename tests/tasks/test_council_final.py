@@ -18,10 +18,10 @@ from models.history import verify_chain
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import Criterion, HistoryEntry, OutboxMessage, ScoreKind, ScoreVersion, Unit, UnitResult
-from tasks.intake import ScoreSheet, approve_results, record_scores
-from tasks.rerun import rerun_stage
-from tasks.scoring import score_ready_blocks
-from tasks.stage_steps import announce
+from tasks.engine.scoring import score_ready_blocks
+from tasks.engine.stage_steps import announce
+from tasks.inputs.intake import ScoreSheet, approve_results, record_scores
+from tasks.operations.rerun import rerun_stage
 from tests.seasons import SCORED_AT, TIED, assert_recomputed, drive_to_scored
 
 AT = SCORED_AT + timedelta(days=2)

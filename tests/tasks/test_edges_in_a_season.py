@@ -18,9 +18,9 @@ from models.report_data import cycle_report
 from models.settings import Settings
 from models.tables import Criterion, OutboxMessage, ScoreKind, Unit, UnitResult
 from notifications.report import render_report_html
-from tasks.intake import ScoreSheet, approve_results, record_scores
-from tasks.scoring import score_ready_blocks
-from tasks.stage_steps import announce
+from tasks.engine.scoring import score_ready_blocks
+from tasks.engine.stage_steps import announce
+from tasks.inputs.intake import ScoreSheet, approve_results, record_scores
 from tests.seasons import SCORED_AT, assert_recomputed, drive_to_scored
 
 AT = SCORED_AT + timedelta(days=1)
@@ -101,7 +101,7 @@ def test_the_recomputation_finds_a_published_result_changed_by_hand(loaded_hanoi
     lines; a rule note removed by hand is a difference too (letters and the report publish it)."""
     from sqlalchemy import update
 
-    from tasks.recompute import recompute_cycle
+    from tasks.reads.recompute import recompute_cycle
     from tests.seasons import TIED
 
     drive_to_scored(db)

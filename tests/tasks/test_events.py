@@ -8,8 +8,8 @@ from sqlmodel import select
 from models.lifecycle import UnitEvent
 from models.tables import Unit
 from models.transitions import transition_units
-from tasks import events
-from tasks.events import unit_of_work
+from tasks.engine import events
+from tasks.engine.events import unit_of_work
 
 AT = datetime(2023, 10, 2, 1, tzinfo=UTC)
 

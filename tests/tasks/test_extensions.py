@@ -13,9 +13,9 @@ from models.refusals import NotFound
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import Assignment, Deadline, HistoryEntry, MessageStatus, OutboxMessage, PlanTask
-from tasks.assignments import reconcile_stage
-from tasks.extensions import ExtensionRefused, extend_deadline
-from tasks.reminders import queue_ladder
+from tasks.engine.assignments import reconcile_stage
+from tasks.engine.reminders import queue_ladder
+from tasks.operations.extensions import ExtensionRefused, extend_deadline
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = datetime(2023, 11, 27, 8, tzinfo=HCM)  # d-3 of the self-assessment deadline, 30/11/2023

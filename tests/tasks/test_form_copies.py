@@ -8,7 +8,7 @@ import zipfile
 
 import openpyxl
 
-from tasks.form_copies import WorkbookCopies
+from tasks.mail.form_copies import WorkbookCopies
 
 CODE, NAME = b"PARINDEXUNITCODE0", b"PARINDEXUNITNAME0"
 

@@ -10,8 +10,8 @@ from models.db import session_scope
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import OutboxMessage
-from tasks.assignments import reconcile_stage
-from tasks.reminders import queue_ladder
+from tasks.engine.assignments import reconcile_stage
+from tasks.engine.reminders import queue_ladder
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 SUNDAY_NIGHT = datetime(2023, 12, 3, 2, 27, tzinfo=HCM)  # 30/11 passed; the overdue notice fell due Friday 08:00

@@ -8,7 +8,7 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from models.stages import Stage
 from models.tables import ScoreKind, ScoreVersion, Unit, UnitResult
-from tasks.planning import stages_with_work
+from tasks.engine.planning import stages_with_work
 from tests.seasons import SCORED_AT, drive_to_scored
 
 LATER = SCORED_AT + timedelta(days=3)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from models.db import session_scope
 from models.tables import UnitResult
 from notifications.workbook import HEADER_ROW
-from tasks.events import unit_of_work
-from tasks.imports import Inputs, import_prior_results
-from tasks.reporting import produce_report
+from tasks.engine.events import unit_of_work
+from tasks.inputs.imports import Inputs, import_prior_results
+from tasks.reads.reporting import produce_report
 from tests.seasons import SCORED_AT, TIED, drive_to_scored
 
 

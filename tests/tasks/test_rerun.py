@@ -15,10 +15,10 @@ from models.refusals import NotFound
 from models.settings import Settings
 from models.stages import Stage
 from models.tables import HistoryEntry, OutboxMessage, ScoreKind, Unit, UnitResult
-from tasks.intake import ScoreSheet, approve_results, record_scores
-from tasks.rerun import RerunRefused, rerun_stage
-from tasks.scoring import score_ready_blocks
-from tasks.stage_steps import announce
+from tasks.engine.scoring import score_ready_blocks
+from tasks.engine.stage_steps import announce
+from tasks.inputs.intake import ScoreSheet, approve_results, record_scores
+from tasks.operations.rerun import RerunRefused, rerun_stage
 from tests.seasons import SCORED_AT, drive_to_scored
 
 AT = SCORED_AT + timedelta(days=20)

@@ -8,7 +8,7 @@ from models.cycle_context import load_context
 from models.db import session_scope
 from models.stages import Stage
 from models.tables import Assignment, AssignmentStatus, Unit
-from tasks.status import cycle_overview, cycle_status
+from tasks.reads.status import cycle_overview, cycle_status
 from tests.conftest import OPENED
 
 

@@ -17,10 +17,10 @@ from models.tables import Assignment, HistoryEntry, OutboxMessage, ScoreKind, Un
 from models.transitions import transition_units
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import RenderedMessage
-from tasks.intake import approve_results, record_scores
-from tasks.scoring import missing_inputs, score_ready_blocks
-from tasks.status import cycle_status
-from tasks.withdrawal import WithdrawalRefused, withdraw_unit
+from tasks.engine.scoring import missing_inputs, score_ready_blocks
+from tasks.inputs.intake import approve_results, record_scores
+from tasks.operations.withdrawal import WithdrawalRefused, withdraw_unit
+from tasks.reads.status import cycle_status
 from tests.conftest import OPENED
 from tests.seasons import SCORED_AT, sheets
 

@@ -24,10 +24,10 @@ from models.settings import Settings
 from models.stages import Stage
 from models.tables import Unit
 from notifications.capture import CaptureServer
-from tasks.accounts import add_staff_user
-from tasks.assignments import reconcile_stage
-from tasks.delivery import deliver_pending
-from tasks.stage_steps import open_self_assessment
+from tasks.engine.assignments import reconcile_stage
+from tasks.engine.stage_steps import open_self_assessment
+from tasks.mail.delivery import deliver_pending
+from tasks.operations.accounts import add_staff_user
 from tests.conftest import ROOT
 from web.app import create_app
 

@@ -116,9 +116,9 @@ def test_a_unit_never_writes_the_unit_of_the_same_code_in_another_province(app, 
     from models.cycle_store import insert_cycle
     from models.definition.loader import load_cycle
     from models.stages import Stage
-    from tasks.assignments import reconcile_stage
-    from tasks.form_templates import write_template
-    from tasks.stage_steps import open_self_assessment
+    from tasks.engine.assignments import reconcile_stage
+    from tasks.engine.stage_steps import open_self_assessment
+    from tasks.inputs.form_templates import write_template
     from tests.conftest import ROOT
     from tests.forms.conftest import fill
 
@@ -275,7 +275,7 @@ def _counts(world: PortalWorld) -> tuple[int, ...]:
 
 
 def _snv_form(world: PortalWorld, tmp_path: Path) -> Path:
-    from tasks.form_templates import write_template
+    from tasks.inputs.form_templates import write_template
     from tests.forms.conftest import fill
 
     path = tmp_path / "snv.xlsx"

@@ -11,7 +11,7 @@ from models.db import session_scope
 from models.sign_in import read_sign_in_token
 from models.stages import Stage
 from models.tables import Assignment, OutboxMessage, Unit
-from tasks.reminders import queue_ladder
+from tasks.engine.reminders import queue_ladder
 from tests.web.conftest import LINK, PortalWorld
 
 
@@ -46,8 +46,8 @@ def test_the_attached_form_is_the_units_own_form(world: PortalWorld, tmp_path) -
     from openpyxl import load_workbook
     from sqlalchemy import update
 
-    from tasks.attachments import prefilled_form
-    from tasks.form_templates import write_template
+    from tasks.inputs.form_templates import write_template
+    from tasks.mail.attachments import prefilled_form
 
     with session_scope(world.engine) as session:
         session.execute(update(Unit).where(Unit.cycle_id == world.cycle_id, Unit.code == "VPUB")

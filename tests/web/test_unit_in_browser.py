@@ -29,9 +29,9 @@ from models.tables import (
     ScoreLine,
     ScoreVersion,
 )
-from tasks.assignments import reconcile_stage
-from tasks.intake import ScoreSheet, record_scores
-from tasks.stage_steps import send_drafts
+from tasks.engine.assignments import reconcile_stage
+from tasks.engine.stage_steps import send_drafts
+from tasks.inputs.intake import ScoreSheet, record_scores
 from tests.forms.conftest import fill
 from tests.web.conftest import CYCLE, PASSWORD, PortalWorld
 

@@ -19,7 +19,7 @@ from models.settings import Settings
 from models.tables import HistoryEntry, Unit, assignee_for_unit
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
-from tasks.messages import message_context
+from tasks.mail.messages import message_context
 
 
 class PreviousResult(NamedTuple):

@@ -40,7 +40,7 @@ from models.lifecycle import UnitState, has_reached
 from models.scores import latest_lines, latest_satisfaction
 from models.tables import Body, PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_body, assignee_for_unit
 from models.words import WORDS, word
-from tasks.intake import FROZEN_FROM, ScoreSheet, StageClosed, record_explanation, record_scores
+from tasks.inputs.intake import FROZEN_FROM, ScoreSheet, StageClosed, record_explanation, record_scores
 
 APPRAISAL_ROUNDS = {"1": ScoreKind.APPRAISED_ROUND1, "2": ScoreKind.APPRAISED_ROUND2,
                     "final": ScoreKind.COUNCIL_FINAL}

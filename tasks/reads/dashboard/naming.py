@@ -12,7 +12,7 @@ from models.checkpoints import Checkpoint
 from models.db import session_scope
 from models.tables import Cycle
 from models.words import word
-from tasks.runtime import database_url, engine_for, wall_clock
+from tasks.engine.runtime import database_url, engine_for, wall_clock
 
 
 @lru_cache(maxsize=32)

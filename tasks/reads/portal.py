@@ -27,7 +27,7 @@ from models.tables import (
     UnitResult,
     assignee_for_unit,
 )
-from tasks.status import UnitStatus, unit_statuses
+from tasks.reads.status import UnitStatus, unit_statuses
 
 
 @dataclass

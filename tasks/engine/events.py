@@ -22,7 +22,7 @@ from models.cycle_context import CycleContext
 from models.db import LATENESS_KEY, session_scope
 from models.tables import Body, Unit
 from models.transitions import Transition
-from tasks.prefect_private import run_context_variables
+from tasks.engine.prefect_private import run_context_variables
 
 T = TypeVar("T")
 UNITS_PER_EVENT = 90  # the server keeps at most 100 related resources an event; the run context adds a few

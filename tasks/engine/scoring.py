@@ -21,7 +21,7 @@ from models.settings import Settings, get_settings
 from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
 from models.transitions import transition_units
 from models.words import word
-from tasks.corrections import PreviousResult, ResultChange, queue_corrections
+from tasks.engine.corrections import PreviousResult, ResultChange, queue_corrections
 
 Versions = dict[tuple[int, ScoreKind], LatestVersion]
 

@@ -2,7 +2,7 @@
 
 A self-assessment form differs from unit to unit only in the unit's code and name: it is written once per
 cycle (and definition) with placeholders, and each unit's copy is that workbook with its code and name put in
-(tasks.form_copies: under a millisecond, where writing a workbook takes fifty: ten thousand opening mails are
+(tasks.mail.form_copies: under a millisecond, where writing a workbook takes fifty: ten thousand opening mails are
 not ten minutes of openpyxl)."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from models.refusals import NotFound
 from models.tables import Cycle, OutboxMessage, Unit
 from models.words import word
 from notifications.mime import FilePart
-from tasks.form_copies import WorkbookCopies
-from tasks.form_templates import write_template
+from tasks.inputs.form_templates import write_template
+from tasks.mail.form_copies import WorkbookCopies
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORM_FILE_NAMES = {"self-assessment": "tu-danh-gia", "explanation": "giai-trinh"}
@@ -114,7 +114,7 @@ def _written(session, kind: str, cycle_id: str, unit_code: str | None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="parindex-form-") as folder:
         out = Path(folder) / "form.xlsx"
         if unit_code is None:
-            from tasks.form_templates import PREFILL_KINDS
+            from tasks.inputs.form_templates import PREFILL_KINDS
 
             assert PREFILL_KINDS[kind] == (), "only a form with nothing of the unit's own can be shared"
             write_template(session, kind=kind, cycle_id=cycle_id, out=out, unit=CODE_MARK,

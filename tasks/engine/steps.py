@@ -17,14 +17,14 @@ from models.stages import Stage, spec_of
 from models.transitions import Transition
 from models.upkeep import clear_dead_rows
 from models.words import word
-from tasks import stage_steps
-from tasks.anchoring import sign_if_a_day_passed
-from tasks.assignments import reconcile_stage
-from tasks.delivery import deliver_pending
-from tasks.events import committed
-from tasks.planning import stages_with_work
-from tasks.reminders import queue_digest, queue_ladder
-from tasks.runtime import current_flow_run_id, database_url, engine_for
+from tasks.engine import stage_steps
+from tasks.engine.anchoring import sign_if_a_day_passed
+from tasks.engine.assignments import reconcile_stage
+from tasks.engine.events import committed
+from tasks.engine.planning import stages_with_work
+from tasks.engine.reminders import queue_digest, queue_ladder
+from tasks.engine.runtime import current_flow_run_id, database_url, engine_for
+from tasks.mail.delivery import deliver_pending
 
 ACTOR = "parindex-tick"
 

@@ -34,11 +34,11 @@ from models.transitions import Transition, transition_units
 from models.words import edge_sentences
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render, render_each
-from tasks.anchoring import sign_announcement
-from tasks.attachments import form_attachment
-from tasks.intake import close_explanation_windows
-from tasks.messages import message_context, status_url
-from tasks.scoring import score_ready_blocks
+from tasks.engine.anchoring import sign_announcement
+from tasks.engine.scoring import score_ready_blocks
+from tasks.inputs.intake import close_explanation_windows
+from tasks.mail.attachments import form_attachment
+from tasks.mail.messages import message_context, status_url
 
 
 def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, actor: str,

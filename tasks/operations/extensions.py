@@ -27,8 +27,8 @@ from models.words import word
 from models.workdays import DeadlineRule, format_day_with_weekday
 from notifications.outbox import NewMessage, cancel_obsolete, enqueue
 from notifications.render import render_each
-from tasks.messages import message_context, status_url
-from tasks.reminders import calendar_entries, deadline_revisions, message_key, recipients
+from tasks.engine.reminders import calendar_entries, deadline_revisions, message_key, recipients
+from tasks.mail.messages import message_context, status_url
 
 
 class ExtensionRefused(Refused):

@@ -29,8 +29,8 @@ from models.words import words_in
 from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render, render_each
-from tasks.events import note_lateness
-from tasks.messages import message_context, status_url
+from tasks.engine.events import note_lateness
+from tasks.mail.messages import message_context, status_url
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from models.db import make_engine, session_scope, upgrade_schema
 from models.definition.loader import load_cycle
 from models.settings import get_settings
 from notifications.outbox import cancel_obsolete
-from tasks.extensions import tell_new_deadline
-from tasks.runtime import wall_clock
+from tasks.engine.runtime import wall_clock
+from tasks.operations.extensions import tell_new_deadline
 
 
 class _NotApplied(Exception):

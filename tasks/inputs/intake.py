@@ -36,8 +36,8 @@ from models.tables import (
 )
 from models.transitions import transition_units
 from models.words import WORDS, word
-from tasks.assignments import AssignmentChanges, complete_assignments
-from tasks.events import note_lateness
+from tasks.engine.assignments import AssignmentChanges, complete_assignments
+from tasks.engine.events import note_lateness
 
 
 class StageClosed(Refused):

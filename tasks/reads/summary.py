@@ -18,7 +18,7 @@ from models.lifecycle import FINAL_STATE
 from models.settings import get_settings
 from models.tables import Assignment, OutboxMessage, Unit, UnitResult
 from models.words import words_in
-from tasks.status import cycle_status
+from tasks.reads.status import cycle_status
 
 
 @dataclass

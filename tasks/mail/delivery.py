@@ -20,8 +20,8 @@ from models.settings import Settings
 from models.tables import OutboxMessage
 from notifications.outbox import SentMarks, cancel_obsolete, claim_due, mark_failed, mark_sent, sent_marks
 from notifications.smtp import CycleHeading, Undeliverable, compose, send, smtp_connection
-from tasks.attachments import BatchFiles
-from tasks.leadership import delivering
+from tasks.engine.leadership import delivering
+from tasks.mail.attachments import BatchFiles
 
 BATCH = 500
 

@@ -12,9 +12,9 @@ from models.cycle_context import CycleContext, load_context
 from models.db import session_scope
 from models.tables import UNITS_OWNER
 from models.words import word
-from tasks.dashboard.naming import local_label
-from tasks.runtime import database_url, engine_for
-from tasks.status import Overview, cycle_overview, overdue_rows
+from tasks.engine.runtime import database_url, engine_for
+from tasks.reads.dashboard.naming import local_label
+from tasks.reads.status import Overview, cycle_overview, overdue_rows
 
 MAX_UNIT_ROWS = 1000
 

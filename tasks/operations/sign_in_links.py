@@ -16,9 +16,9 @@ from models.sign_in import SignInClaim, SignInRefused, read_sign_in_token, sign_
 from models.tables import OutboxMessage, SignInUse, assignee_for_unit
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
-from tasks.delivery import deliver_now
-from tasks.messages import message_context
-from tasks.portal import unit_of, units_of_address
+from tasks.mail.delivery import deliver_now
+from tasks.mail.messages import message_context
+from tasks.reads.portal import unit_of, units_of_address
 
 MAX_UNITS = 3  # an address registered for several cycles: the newest three
 

@@ -26,7 +26,7 @@ from models.tables import (
     Unit,
     actor_for,
 )
-from tasks.events import note_lateness
+from tasks.engine.events import note_lateness
 
 
 @dataclass

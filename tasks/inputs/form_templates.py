@@ -15,7 +15,7 @@ from models.scores import latest_lines
 from models.tables import ScoreKind
 from models.transitions import canonical_codes
 from models.words import word
-from tasks.imports import load_catalogue
+from tasks.inputs.imports import load_catalogue
 
 TEMPLATE_KINDS = ("self-assessment", "explanation", "appraisal", "survey", "results")
 # What an appraisal form of each round shows in its points column, the first kind found.
@@ -31,7 +31,7 @@ PREFILL_KINDS = {
 def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, unit: str | None = None,
                    block: str | None = None, round_: str = "1", placeholder: tuple[str, str] | None = None) -> int:
     """Write the form; returns how many rows the sender fills in. Unknown units and blocks are refused.
-    With `placeholder` (code, name), a unit's form is written for that stand-in unit (tasks.attachments)."""
+    With `placeholder` (code, name), a unit's form is written for that stand-in unit (tasks.mail.attachments)."""
     own_form = kind in ("self-assessment", "explanation")
     if own_form and unit and not placeholder:  # a code typed in any case: snv is SNV
         (unit,) = canonical_codes(session, cycle_id, [unit])

@@ -1,7 +1,7 @@
 """An auditor's recomputation: every published result, again, from the score lines, by a separate and
 deliberately plain implementation.
 
-Nothing here is shared with scoring (models.scoring, tasks.scoring, models.report_data's arithmetic): it
+Nothing here is shared with scoring (models.scoring, tasks.engine.scoring, models.report_data's arithmetic): it
 reads the stored tables (score versions and their lines, the criteria tree, last year's results, the
 criteria set's rules as the cycle was registered), computes with fractions only, and compares what it finds
 with what was published: each unit's result (points, index, field sub-indexes, ranks, band, reward,

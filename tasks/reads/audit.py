@@ -20,7 +20,7 @@ from models.settings import get_settings
 from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, assignee_for_unit
 from models.transitions import canonical_codes
 from models.words import word
-from tasks.anchoring import signing_key
+from tasks.engine.anchoring import signing_key
 
 MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet

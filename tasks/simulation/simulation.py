@@ -21,8 +21,8 @@ from models.lifecycle import UnitEvent, UnitState
 from models.scoring import band_for, competition_ranks
 from models.stages import Stage
 from models.tables import EACH_UNIT, Criterion, OutboxMessage, PlanTask, ScoreKind, Unit, assignee_for_body
-from tasks.imports import Inputs, import_prior_results
-from tasks.intake import ScoreSheet, approve_results, record_explanations, record_scores, report_task_done
+from tasks.inputs.imports import Inputs, import_prior_results
+from tasks.inputs.intake import ScoreSheet, approve_results, record_explanations, record_scores, report_task_done
 
 QUARTER = Decimal("0.25")
 # Published 2023 averages of Hanoi (domain.md): the first block (the Sở) around 88 %, the others (districts)

@@ -1,0 +1,1 @@
+"""The season engine: what a tick does to assignments, units, scores and the outbox, a stage at a time."""

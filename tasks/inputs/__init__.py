@@ -1,0 +1,1 @@
+"""Inputs arriving: forms read and recorded, evidence stored, prefilled forms written."""

@@ -1,0 +1,1 @@
+"""Read models: what coordinators, units, auditors and reports read of a season."""
