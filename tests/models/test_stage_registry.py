@@ -28,6 +28,7 @@ from models.stages import (
 )
 from models.words import words_in
 from tests.conftest import HANOI
+from tests.flows.test_other_plans import without_tasks
 
 pytestmark = pytest.mark.one_pass
 
@@ -85,32 +86,10 @@ def test_a_plan_of_any_stages_reaches_the_announcement_or_is_told_what_it_lacks(
 
 
 def without_stages(folder: Path, removed: set[str]) -> None:
-    """The plan without the tasks of these stages; a task that followed a removed one follows what that one
-    followed."""
-    plan = folder / "plan.toml"
-    header, *blocks = plan.read_text(encoding="utf-8").split("[[task]]")
-    stage_of = {int(re.search(r"^number = (\d+)$", b, re.M).group(1)): re.search(r'^stage = "(\w+)"', b, re.M).group(1)
-                for b in blocks}
-    gone = {number for number, stage in stage_of.items() if stage in removed}
-    follows = {int(re.search(r"^number = (\d+)$", b, re.M).group(1)):
-               [int(x) for x in re.findall(r"\d+", (re.search(r"^after = \[(.*)\]$", b, re.M) or [""])[0].split("=", 1)[-1])]
-               for b in blocks}
-
-    def predecessors(number: int) -> list[int]:
-        found: list[int] = []
-        for before in follows[number]:
-            found += predecessors(before) if before in gone else [before]
-        return sorted(set(found))
-
-    kept = []
-    for block in blocks:
-        number = int(re.search(r"^number = (\d+)$", block, re.M).group(1))
-        if number in gone:
-            continue
-        if re.search(r"^after = \[", block, re.M):
-            block = re.sub(r"^after = \[.*\]$", f"after = {predecessors(number)}", block, flags=re.M)
-        kept.append(block)
-    plan.write_text("[[task]]".join([header, *kept]), encoding="utf-8")
+    """The plan without the tasks of these stages (a task that followed a removed one follows what it followed)."""
+    blocks = (folder / "plan.toml").read_text(encoding="utf-8").split("[[task]]")[1:]
+    without_tasks(folder, {int(re.search(r"^number = (\d+)$", block, re.M).group(1)) for block in blocks
+                           if re.search(r'^stage = "(\w+)"', block, re.M).group(1) in removed})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
