@@ -55,31 +55,26 @@ def check_database(url: str, *, create: bool = False) -> None:
     try:
         parsed = make_url(url)
     except Exception:  # sqlalchemy's ArgumentError, or ValueError for a bad port
-        raise DatabaseUnusable(f"--db {url!r} is not a database URL: write sqlite:///path/to/parindex.db or "
-                               "postgresql://user@host:5432/name") from None
+        raise DatabaseUnusable(_said("db.not_a_url", url=repr(url))) from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql", "postgres"):
-        raise DatabaseUnusable(f"--db {shown_url(url)}: {backend!r} databases are not supported (SQLite or "
-                               "PostgreSQL)")
+        raise DatabaseUnusable(_said("db.unsupported", url=shown_url(url), backend=repr(backend)))
     if backend != "sqlite":
         _reachable(url)
         return
     database = parsed.database or ""
     if database in ("", ":memory:"):
-        raise DatabaseUnusable(f"--db {url}: an in-memory database holds nothing from one command to the next: "
-                               "give a file (sqlite:///var/parindex.db)")
+        raise DatabaseUnusable(_said("db.in_memory", url=url))
     path = Path(database)
     if path.is_dir():
-        raise DatabaseUnusable(f"--db {url}: {path} is a folder, not a database file")
+        raise DatabaseUnusable(_said("db.folder", url=url, path=path))
     if path.exists() and not path.is_file():
-        raise DatabaseUnusable(f"--db {url}: {path} is not a regular file")
+        raise DatabaseUnusable(_said("db.not_regular", url=url, path=path))
     if path.exists() and path.stat().st_size == 0 and not create:
-        raise DatabaseUnusable(f"--db {url}: {path} is empty; register a cycle first (parindex cycle load "
-                               "calendar/<cycle>)")
+        raise DatabaseUnusable(_said("db.empty", url=url, path=path))
     if not path.exists():
         if not create:
-            raise DatabaseUnusable(f"--db {url}: no database at {path}; register a cycle first "
-                                   "(parindex cycle load calendar/<cycle>)")
+            raise DatabaseUnusable(_said("db.missing", url=url, path=path))
         return
     # Asked of SQLite itself, never by opening the file: closing any other handle on a database file drops the
     # locks SQLite's own connections in this process hold on it (POSIX advisory locks are per process).
@@ -90,7 +85,13 @@ def check_database(url: str, *, create: bool = False) -> None:
         finally:
             probe.close()
     except sqlite3.DatabaseError:
-        raise DatabaseUnusable(f"--db {url}: {path} is not a SQLite database") from None
+        raise DatabaseUnusable(_said("db.not_sqlite", url=url, path=path)) from None
+
+
+def _said(key: str, **values: object) -> str:
+    from models.words import word  # the catalogue only for a database that is refused
+
+    return word(key, **values)
 
 
 def _reachable(url: str) -> None:
@@ -101,7 +102,7 @@ def _reachable(url: str) -> None:
     except Exception as error:
         reason = str(getattr(error, "orig", error)).strip().splitlines()
         why = reason[0] if reason else type(error).__name__
-        raise DatabaseUnusable(f"--db {shown_url(url)}: cannot connect ({why})") from None
+        raise DatabaseUnusable(_said("db.unreachable", url=shown_url(url), why=why)) from None
     finally:
         engine.dispose()
 

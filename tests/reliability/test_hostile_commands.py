@@ -91,14 +91,14 @@ def bad_databases(tmp_path: Path) -> dict[str, tuple[str, str]]:
     (tmp_path / "folder.db").mkdir()
     (tmp_path / "notes.db").write_text("not a database", encoding="utf-8")
     return {
-        "a folder": (f"sqlite:///{tmp_path / 'folder.db'}", "is a folder"),
-        "a file that is not a database": (f"sqlite:///{tmp_path / 'notes.db'}", "is not a SQLite database"),
-        "a closed PostgreSQL port": ("postgresql://parindex@127.0.0.1:1/x", "cannot connect"),
-        "an unparsable URL": ("::not a url::", "is not a database URL"),
-        "an unsupported scheme": ("mysql://a@localhost/b", "not supported"),
-        "a new path": (f"sqlite:///{tmp_path / 'new' / 'parindex.db'}", "no database at"),
-        "an in-memory database": ("sqlite://", "in-memory"),
-        "a device": ("sqlite:////dev/null", "not a regular file"),
+        "a folder": (f"sqlite:///{tmp_path / 'folder.db'}", "là một thư mục"),
+        "a file that is not a database": (f"sqlite:///{tmp_path / 'notes.db'}", "không phải cơ sở dữ liệu SQLite"),
+        "a closed PostgreSQL port": ("postgresql://parindex@127.0.0.1:1/x", "không kết nối được"),
+        "an unparsable URL": ("::not a url::", "không phải một địa chỉ cơ sở dữ liệu"),
+        "an unsupported scheme": ("mysql://a@localhost/b", "không hỗ trợ loại"),
+        "a new path": (f"sqlite:///{tmp_path / 'new' / 'parindex.db'}", "không có cơ sở dữ liệu tại"),
+        "an in-memory database": ("sqlite://", "trong bộ nhớ"),
+        "a device": ("sqlite:////dev/null", "không phải một tệp thường"),
     }
 
 
