@@ -165,8 +165,8 @@ def _plain_actor(problems: FormProblems, actor: str) -> str:
     """The actor as the history records it: one line of at most MAX_ACTOR_CHARS characters, NFC."""
     actor = unicodedata.normalize("NFC", actor.strip())
     if len(actor) > MAX_ACTOR_CHARS or any(unicodedata.category(char)[0] == "C" for char in actor):
-        problems.add("bad-sender", f"--by must be one line of at most {MAX_ACTOR_CHARS} characters, without "
-                     "control characters")
+        problems.add("bad-sender", f"the sender the history records must be one line of at most {MAX_ACTOR_CHARS} "
+                     "characters, without control characters")
         problems.raise_if_any()
     return actor
 
@@ -265,7 +265,7 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     results = parse_results(sheets, catalogue, problems)
     ctx = load_context(session, catalogue.cycle_id)
     if not ctx.year - PRIOR_YEARS <= year < ctx.year:
-        problems.add("wrong-year", f"--year {year}: results of one of the {PRIOR_YEARS} years before the cycle's "
+        problems.add("wrong-year", f"year {year}: results of one of the {PRIOR_YEARS} years before the cycle's "
                      f"{ctx.year} ({ctx.year - PRIOR_YEARS} to {ctx.year - 1})")
     approved = session.scalar(select(func.count()).select_from(Unit).where(
         Unit.cycle_id == ctx.cycle_id, Unit.state.in_([s.value for s in UnitState if has_reached(s, FROZEN_FROM)])))
