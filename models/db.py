@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -74,7 +75,9 @@ def check_database(url: str, *, create: bool = False) -> None:
         raise DatabaseUnusable(_said("db.empty", url=url, path=path))
     if not path.exists():
         if not create:
-            raise DatabaseUnusable(_said("db.missing", url=url, path=path))
+            raise DatabaseUnusable(_said("db.missing", url=url, path=path.resolve()))
+        if not _creatable(path):
+            raise DatabaseUnusable(_said("db.cannot_create", url=url, path=path.resolve()))
         return
     # Asked of SQLite itself, never by opening the file: closing any other handle on a database file drops the
     # locks SQLite's own connections in this process hold on it (POSIX advisory locks are per process).
@@ -86,6 +89,19 @@ def check_database(url: str, *, create: bool = False) -> None:
             probe.close()
     except sqlite3.DatabaseError:
         raise DatabaseUnusable(_said("db.not_sqlite", url=url, path=path)) from None
+
+
+def _creatable(path: Path) -> bool:
+    """Whether the file can be made: a file can be made (and is removed at once) in its nearest existing folder
+    (a permission check alone says yes to root in /proc)."""
+    folder = path.resolve().parent
+    while not folder.exists():
+        folder = folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 def _said(key: str, **values: object) -> str:
@@ -229,14 +245,15 @@ def newest_revision() -> str:
 
 def schema_up_to_date(url: str) -> None:
     """A database written by an earlier parindex is brought to the newest schema before a command uses it
-    (every migration adds; none loses data). One short query when it is current."""
+    (every migration adds; none loses data). One short query when it is current; a database that holds no
+    parindex schema (another program's, or an empty PostgreSQL database) is refused in one sentence."""
     engine = create_engine(normalise_url(url))
     try:
         with engine.connect() as connection:
             try:
                 current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-            except Exception:  # no parindex schema yet: a command that needs one says so itself
-                return
+            except Exception:
+                raise DatabaseUnusable(_said("db.not_parindex", url=shown_url(url))) from None
     finally:
         engine.dispose()
     if current is not None and current < newest_revision():

@@ -140,8 +140,9 @@ def unmet_needs(stages: frozenset[str], registry: tuple[StageSpec, ...] = STAGES
     groups = dict.fromkeys(spec.satisfies for spec in registry if spec.satisfies)
     lacking = [(f"needs.{group}", tuple(s.stage.value for s in registry if s.satisfies == group))
                for group in groups if not any(s.satisfies == group and s.stage in stages for s in registry)]
+    said = {stage for _, meeting in lacking for stage in meeting}  # a lack already said is not said again
     for spec in registry:
         if spec.stage in stages:
             lacking += [(f"needs.{spec.stage.value}.{needed.value}", (needed.value,))
-                        for needed in spec.needs if needed not in stages]
+                        for needed in spec.needs if needed not in stages and needed.value not in said]
     return lacking

@@ -87,24 +87,46 @@ def _check_identity(specs: list[tuple[str, TaskSpec]], problems: Problems) -> No
 
 def _check_order(specs: list[tuple[str, TaskSpec]], problems: Problems) -> None:
     numbers = {spec.number for _, spec in specs}
-    follows = {spec.number: set(spec.after) for _, spec in specs}
+    follows = {spec.number: set(spec.after) & numbers for _, spec in specs}
     for where, spec in specs:
         for before in spec.after:
             if before not in numbers:
                 problems.add(FILE, f"{where}.after", f"depends on task {before}, which the plan does not have")
-            elif before == spec.number or spec.number in _all_before(before, follows):
-                problems.add(FILE, f"{where}.after", f"task {spec.number} and task {before} wait on each other")
+    for loop in _loops(follows):
+        problems.add(FILE, "task.after", word("plan.loop", tasks=", ".join(map(str, loop))))
 
 
-def _all_before(number: int, follows: dict[int, set[int]]) -> set[int]:
-    seen: set[int] = set()
-    stack = list(follows.get(number, ()))
-    while stack:
-        current = stack.pop()
-        if current not in seen:
-            seen.add(current)
-            stack.extend(follows.get(current, ()))
-    return seen
+def _loops(follows: dict[int, set[int]]) -> list[list[int]]:
+    """Each set of tasks that wait on one another (`after` in a circle), once: the strongly connected
+    components of the plan's order with more than one task, or a task after itself (Tarjan's algorithm)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    loops: list[list[int]] = []
+
+    def visit(number: int) -> None:
+        index[number] = low[number] = len(index)
+        stack.append(number)
+        for before in sorted(follows.get(number, ())):
+            if before not in index:
+                visit(before)
+                low[number] = min(low[number], low[before])
+            elif before in stack:
+                low[number] = min(low[number], index[before])
+        if low[number] == index[number]:
+            members = []
+            while True:
+                member = stack.pop()
+                members.append(member)
+                if member == number:
+                    break
+            if len(members) > 1 or number in follows.get(number, ()):
+                loops.append(sorted(members))
+
+    for number in sorted(follows):
+        if number not in index:
+            visit(number)
+    return sorted(loops)
 
 
 def _resolve(spec: TaskSpec, due: DueSpec, completion: CompletionRule, cycle: CycleSpec,

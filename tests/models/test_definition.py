@@ -67,7 +67,7 @@ BREAKAGES = [
      r"plan.toml: task\[16\] \(number 16\)\.after: depends on task 99, which the plan does not have"),
     ("plan.toml", "number = 7\n", "number = 6\n", r"plan.toml: task\[7\] \(number 6\)\.number: duplicate task number 6"),
     ("plan.toml", 'stage = "survey"', 'stage = "surveys"', r"plan.toml: task\[3\]\.stage: Input should be"),
-    ("plan.toml", "after = [2, 5]", "after = [2, 5, 9]", r"task 6 and task 9 wait on each other"),
+    ("plan.toml", "after = [2, 5]", "after = [2, 5, 9]", r"^plan.toml: task.after: các nhiệm vụ 6, 7, 8, 9 chờ nhau thành vòng"),
     ("criteria.csv", "1.1.3,Mức độ hoàn thành kế hoạch CCHC năm,0.5",
      "1.1.3,Mức độ hoàn thành kế hoạch CCHC năm,0.75",
      r"criteria.csv: line \d+, column max_points: 1.1 has 2.5 points but its sub-criteria add up to 2.75"),
@@ -153,3 +153,16 @@ def test_a_survey_leaf_no_group_of_a_block_can_answer_is_refused(cycle_copy):
     with pytest.raises(DefinitionError) as refused:
         load_cycle(cycle_copy)
     assert any("criterion 1.6.1" in str(p) and "block so does not have" in str(p) for p in refused.value.problems)
+
+
+def test_a_circle_of_tasks_is_named_once_with_every_task_in_it(cycle_copy):
+    """2 → 16 → 15 → 9 → 8 → 7 → 6 → 2: one sentence naming the seven, not one per link (nor a pair that is not
+    one: 9 and 8 do not wait on each other, they are in one circle)."""
+    plan = cycle_copy / "plan.toml"
+    text = plan.read_text(encoding="utf-8")
+    block = re.search(r"number = 2\n(?:.*\n)*?(?=\[\[task\]\])", text).group(0)
+    changed = re.sub(r"^after = \[.*\]$", "after = [16]", block, flags=re.M) if "after = " in block else \
+        block.replace("number = 2\n", "number = 2\nafter = [16]\n")
+    plan.write_text(text.replace(block, changed), encoding="utf-8")
+    loops = [problem for problem in refused(cycle_copy) if "chờ nhau" in problem]
+    assert len(loops) == 1 and "2, 6, 7, 8, 9, 15, 16" in loops[0], loops

@@ -4,6 +4,8 @@ interprets data as markup; a read never creates a database; an instant without a
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from models.db import session_scope
 from models.tables import ScoreVersion
 from tests.cli.runner import run
+from tests.conftest import HANOI
 from tests.forms.conftest import database_state, fill, template
 
 pytestmark = [pytest.mark.reliability, pytest.mark.one_pass]  # --db, --at, …: the test database is not used
@@ -90,7 +93,11 @@ def test_a_template_never_overwrites_a_filled_form(opened, database_url, tmp_pat
 def bad_databases(tmp_path: Path) -> dict[str, tuple[str, str]]:
     (tmp_path / "folder.db").mkdir()
     (tmp_path / "notes.db").write_text("not a database", encoding="utf-8")
+    with closing(sqlite3.connect(tmp_path / "other.db")) as other:  # another program's SQLite database
+        other.execute("CREATE TABLE notes (text TEXT)")
+        other.commit()
     return {
+        "another program's database": (f"sqlite:///{tmp_path / 'other.db'}", "không phải cơ sở dữ liệu của parindex"),
         "a folder": (f"sqlite:///{tmp_path / 'folder.db'}", "là một thư mục"),
         "a file that is not a database": (f"sqlite:///{tmp_path / 'notes.db'}", "không phải cơ sở dữ liệu SQLite"),
         "a closed PostgreSQL port": ("postgresql://parindex@127.0.0.1:1/x", "không kết nối được"),
@@ -102,7 +109,7 @@ def bad_databases(tmp_path: Path) -> dict[str, tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["a folder", "a file that is not a database", "a closed PostgreSQL port",
+@pytest.mark.parametrize("case", ["a folder", "a file that is not a database", "another program's database", "a closed PostgreSQL port",
                                   "an unparsable URL", "an unsupported scheme", "a new path", "an in-memory database",
                                   "a device"])
 @pytest.mark.parametrize("command", [("status", "hanoi-2023"), ("history", "--cycle", "hanoi-2023", "--unit", "SNV"),
@@ -111,3 +118,8 @@ def test_a_bad_database_is_one_line_and_a_read_creates_nothing(tmp_path, case, c
     url, piece = bad_databases(tmp_path)[case]
     assert_one_line_refusal(run(*command, "--db", url), piece)
     assert not (tmp_path / "new").exists()
+
+
+def test_a_database_that_cannot_be_created_is_one_line():
+    assert_one_line_refusal(run("cycle", "load", str(HANOI), "--db", "sqlite:////proc/parindex/x.db"),
+                            "không tạo được tệp /proc/parindex/x.db")
