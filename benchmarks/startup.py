@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PARINDEX = str(BIN / "parindex")
 DEMO_DB = ROOT / "var" / "parindex.db"
+SAID = {"floor": "nền: python -c 'import typer, rich'", "help": "parindex --help",
+        "status": "parindex status hanoi-2023", "portal": "cổng thông tin: từ parindex web tới trang đầu"}
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:
@@ -75,11 +77,11 @@ def main() -> None:
             url, database = f"sqlite:///{folder}/parindex.db", "cơ sở dữ liệu mới, đã nạp hanoi-2023"
             subprocess.run([PARINDEX, "cycle", "load", str(ROOT / "calendar" / "hanoi-2023"), "--db", url], env=env,
                            cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
-        commands = {
-            "nền: python -c 'import typer, rich'": lambda: timed([sys.executable, "-c", "import typer, rich"], env),
-            "parindex --help": lambda: timed([PARINDEX, "--help"], env),
-            "parindex status hanoi-2023": lambda: timed([PARINDEX, "status", "hanoi-2023", "--db", url], env),
-            "cổng thông tin: từ parindex web tới trang đầu": lambda: portal_start(url, env),
+        commands = {  # stable keys for the JSON lines, and what the console says of each
+            "floor": lambda: timed([sys.executable, "-c", "import typer, rich"], env),
+            "help": lambda: timed([PARINDEX, "--help"], env),
+            "status": lambda: timed([PARINDEX, "status", "hanoi-2023", "--db", url], env),
+            "portal": lambda: portal_start(url, env),
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.rounds):
@@ -94,7 +96,7 @@ def main() -> None:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"Khởi động (trung vị của {args.rounds} lần; cơ sở dữ liệu: {database})")
     for name, value in medians.items():
-        print(f"  {name:<48} {value:7.3f} s  {value / floor:5.1f} × nền")
+        print(f"  {SAID[name]:<48} {value:7.3f} s  {value / floor:5.1f} × nền")
 
 
 if __name__ == "__main__":
