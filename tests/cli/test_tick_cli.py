@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cycle_cli import PARINDEX
+from tests.cli.runner import PARINDEX
 
 pytestmark = pytest.mark.once  # its own SQLite file: the kind of the run's database does not matter
 ROOT = Path(__file__).resolve().parents[2]
