@@ -76,13 +76,13 @@ class UserError(Refused):
 def user_errors() -> Iterator[None]:
     """A refusal (models.refusals) said as the CLI's door says it: its heading word, its line and the problems it
     lists, and its exit code; nothing else is caught here (cli.main says a bug in one line)."""
-    from models.refusals import door_of
-    from models.settings import get_settings
-    from models.words import words_in
-
     try:
         yield
     except Refused as refused:
+        from models.refusals import door_of
+        from models.settings import get_settings
+        from models.words import words_in
+
         t = words_in(get_settings().language)
         door = door_of(refused)
         line, problems = refused.said(t)

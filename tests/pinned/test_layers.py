@@ -27,6 +27,15 @@ def test_the_cli_starts_with_typer_and_rich_alone():
     assert loaded_by("cli.main") == set()
 
 
+def test_help_loads_nothing_but_typer_and_rich():
+    code = ("import sys, io, json, contextlib; sys.argv = ['parindex', '--help']; import cli.main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        cli.main.main()\n    except SystemExit:\n        pass\n"
+            f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert json.loads(done.stdout) == []
+
+
 def test_the_portal_loads_no_prefect_and_no_replay_code():
     assert not loaded_by("web.app") & {"prefect", "tasks.simulation.simulation", "tasks.simulation.synthetic"}
 
