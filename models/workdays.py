@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-import holidays
+from models.holidays_private import vietnam_holidays
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 CIVIL_CODE_148 = "khoản 3 Điều 148 Bộ luật Dân sự 2015"
@@ -55,7 +55,7 @@ class WorkingCalendar:
     ) -> None:
         self.zone = ZoneInfo(timezone)
         self.weekend = frozenset(weekend)
-        self._public = holidays.Vietnam(language="vi")  # type: ignore[no-untyped-call]  # holidays is untyped
+        self._public = vietnam_holidays("vi")
         self.extra_days_off = dict(extra_days_off or {})
         self.extra_working_days = dict(extra_working_days or {})
 

@@ -65,3 +65,21 @@ def test_typer_vendors_click_where_parindex_reads_its_errors():
     assert click_errors.ClickException.__module__.startswith("typer._click"), \
         f"Typer {typer.__version__} no longer vendors click as typer._click"
     assert hasattr(click_errors, "NoArgsIsHelpError")
+
+
+def test_holidays_ships_vietnam_in_its_own_file_and_it_says_what_the_package_says():
+    import subprocess
+    import sys
+    from datetime import date, timedelta
+
+    import holidays
+
+    from models.holidays_private import vietnam_holidays
+
+    ours, theirs = vietnam_holidays("vi"), holidays.Vietnam(language="vi")
+    days = [date(2019, 1, 1) + timedelta(days=n) for n in range(12 * 366)]
+    assert [ours.get(day) for day in days] == [theirs.get(day) for day in days], "holidays' vietnam.py changed"
+    code = ("import sys; from models.holidays_private import vietnam_holidays; vietnam_holidays('vi'); "
+            "print(sum(m.startswith('holidays.countries') for m in sys.modules))")
+    alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert alone.stdout.strip() == "0"  # the 250 other countries stay unloaded
