@@ -219,8 +219,21 @@ def _safe_archive(path: Path, problems: FormProblems) -> bool:
     return True
 
 
+# What Excel, LibreOffice and every spreadsheet program write. zipfile's bzip2 and lzma branches decompress a
+# whole compressed chunk before they cut it to the declared size: a 500-byte member whose size field lies takes
+# hundreds of MB of memory in one call. Nothing but these two methods is opened, whatever the sizes say; with
+# them, a read never produces more than the declared size, which the checks below bound.
+PLAIN_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+
+
 def _plain_archive(members: list[zipfile.ZipInfo], problems: FormProblems) -> bool:
     names = {member.filename.lower() for member in members}
+    odd = next((m for m in members if m.compress_type not in PLAIN_METHODS), None)
+    if odd is not None:
+        problems.add("compression", f"{odd.filename} is compressed with method {odd.compress_type} (bzip2, lzma, "
+                     "deflate64 …), which no spreadsheet program writes: open the file in Excel or LibreOffice "
+                     "and save it again as .xlsx")
+        return False
     unpacked = sum(member.file_size for member in members)
     packed = sum(member.compress_size for member in members) or 1
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_PACKING_RATIO:

@@ -37,6 +37,8 @@ class EvidenceRefused(Refused):
         self.rule = rule
 
 
+MIMETYPE_BYTES = 100  # the longest ODF type is 47 characters
+
 def content_type_of(data: bytes) -> tuple[str, str]:
     """(MIME type, extension) from the file's bytes, never from its name or the browser's claim."""
     if data.startswith(b"%PDF-"):
@@ -52,7 +54,7 @@ def content_type_of(data: bytes) -> tuple[str, str]:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = archive.namelist()
                 if "mimetype" in names:
-                    mimetype = archive.read("mimetype").strip()
+                    mimetype = _odf_mimetype(archive)
                     if mimetype in ODF:
                         return mimetype.decode("ascii"), ODF[mimetype]
                 if "[Content_Types].xml" in names:
@@ -62,6 +64,16 @@ def content_type_of(data: bytes) -> tuple[str, str]:
         except (zipfile.BadZipFile, OSError, KeyError, ValueError):
             pass
     raise EvidenceRefused("evidence-type", f"not a file type kept as evidence: {ACCEPTED} (checked by content)")
+
+
+def _odf_mimetype(archive: zipfile.ZipFile) -> bytes:
+    """An ODF file's first member, `mimetype`, which the standard stores uncompressed: read only so, and only its
+    first bytes, whatever its size fields say (a compressed one could be a decompression bomb)."""
+    info = archive.getinfo("mimetype")
+    if info.compress_type != zipfile.ZIP_STORED:
+        return b""
+    with archive.open(info) as member:
+        return member.read(MIMETYPE_BYTES).strip()
 
 
 def store(folder: Path, data: bytes) -> str:
