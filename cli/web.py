@@ -65,8 +65,17 @@ def web_command(
             secret=Path(settings.web_secret_file).resolve()), markup=False)
         if capture_mail is not None:
             console.print(word("cli.portal_mail", folder=capture_mail), markup=False)
-        serve(uvicorn.Server(uvicorn.Config(app, host=host, port=chosen, log_level="warning", proxy_headers=True,
-                                            server_header=False)))
+        serve(uvicorn.Server(portal_config(app, host, chosen, settings.trusted_proxies)))
+
+
+def portal_config(app, host: str, port: int, trusted_proxies: str):
+    """uvicorn's settings for the portal: X-Forwarded-For believed only from the proxies named (none by default:
+    a client would otherwise choose the address its sign-in attempts are counted under)."""
+    import uvicorn
+
+    proxies = trusted_proxies.strip()
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=bool(proxies),
+                          forwarded_allow_ips=proxies or None, server_header=False)
 
 
 def serve(server) -> None:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     web_secret_file: str = "var/keys/web-secret"
     sign_in_link_days: int = Field(default=30, ge=1, le=120)  # how long a mailed sign-in link opens a session
     evidence_dir: str = "var/evidence"  # evidence files, stored by their sha256
+    # the reverse proxies whose X-Forwarded-For the portal believes (comma-separated addresses); none by default,
+    # so that no client chooses the address its sign-in attempts are counted under
+    trusted_proxies: str = ""
     # the Ed25519 key that signs the history's checkpoints: outside the database, readable by parindex only
     signing_key_file: str = "var/keys/history-ed25519.pem"
 

@@ -17,7 +17,7 @@ from models.tables import Cycle, StaffRole
 from notifications.outbox import MessageFilter, list_messages
 from tasks.engine.events import committed
 from tasks.inputs.intake import report_task_done
-from tasks.operations.accounts import authenticate
+from tasks.operations.accounts import account_name, authenticate
 from tasks.operations.extensions import extend_deadline
 from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
 from tasks.reads.audit import unit_history, verify_cycles
@@ -41,7 +41,7 @@ async def staff_sign_in(request: Request) -> Response:
     portal = portal_of(request)
     username = str(form.get("username", ""))[:64]
     client = request.client.host if request.client else "?"
-    if not portal.password_tries.allow(f"ip:{client}", f"user:{username.lower()}"):
+    if not portal.password_tries.allow(f"ip:{client}", f"user:{account_name(username)}"):
         return render(request, "staff_login.html", status=429, notice_key="too_many")
     with portal.session() as session:
         user = authenticate(session, username, str(form.get("password", ""))[:1024])

@@ -24,9 +24,15 @@ class AccountRefused(Refused):
     """An account that cannot be created: a taken name, a short password, a role that does not exist."""
 
 
+def account_name(username: str) -> str:
+    """A username as accounts are stored, looked up and throttled: one normalisation for all three (NFC, no
+    surrounding spaces or tabs, lower case), so that " Victim.Op" is the same account and the same limit."""
+    return unicodedata.normalize("NFC", username.strip()).lower()
+
+
 def add_staff_user(session: Session, *, username: str, name: str, role: str, password: str,
                    at: datetime) -> StaffUser:
-    username = unicodedata.normalize("NFC", username.strip()).lower()
+    username = account_name(username)
     if not username or len(username) > 64 or not all(ch.isalnum() or ch in "._-" for ch in username):
         raise AccountRefused(word("err.username"))
     if role not in {r.value for r in StaffRole}:
@@ -44,7 +50,7 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
     """The account when the password is right; None otherwise (unknown, disabled or wrong: one answer)."""
-    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+    user = session.scalar(select(StaffUser).where(StaffUser.username == account_name(username)))
     try:
         HASHER.verify(user.password_hash if user else _ABSENT, password)
     except (VerificationError, InvalidHashError):
