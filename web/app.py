@@ -23,7 +23,7 @@ from models.sign_in import SignInRefused, web_secret
 from tasks.operations.sign_in_links import check_link, mail_sign_in_links, spend_link
 from web import staff_pages, unit_pages
 from web.portal import Portal, fresh_session, page_language, portal_of, reader_language, render
-from web.security import BodyLimit, SecurityHeaders, checked_form
+from web.security import BodyLimit, SecurityHeaders, checked_form, security_headers
 from web.words import words_for
 
 SESSION_HOURS = 8
@@ -80,7 +80,10 @@ async def not_found(request: Request, error: Exception) -> Response:
 
 async def server_error(request: Request, error: Exception) -> Response:
     log.error("web request failed: %s %s: %s", request.method, request.url.path, type(error).__name__)
-    return render(request, "error.html", status=500, message_key="server_error")
+    page = render(request, "error.html", status=500, message_key="server_error")
+    https = portal_of(request).settings.public_url.startswith("https://")
+    page.raw_headers.extend(security_headers(request.url.path, https=https))  # outside every middleware
+    return page
 
 
 async def home(request: Request) -> Response:

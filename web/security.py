@@ -35,9 +35,23 @@ def body_limit(path: str) -> int:
     return PLAIN_BYTES
 
 
-class SecurityHeaders:
+def security_headers(path: str, *, https: bool) -> list[tuple[bytes, bytes]]:
     """CSP without inline script, no framing, no sniffing, no referrer (a sign-in link is in a URL), no caching
     of pages that show a unit's data."""
+    headers = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
+               (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+               (b"cross-origin-opener-policy", b"same-origin"),
+               (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+    if not path.startswith("/static/"):
+        headers.append((b"cache-control", b"no-store"))
+    if https:
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers
+
+
+class SecurityHeaders:
+    """security_headers on every response that goes through the application (the 500 page, which Starlette
+    renders outside every middleware, adds them itself)."""
 
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
         self.app, self.https = app, https
@@ -49,15 +63,7 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                headers += [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
-                            (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-                            (b"cross-origin-opener-policy", b"same-origin"),
-                            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
-                if not scope["path"].startswith("/static/"):
-                    headers.append((b"cache-control", b"no-store"))
-                if self.https:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
+                message["headers"] = headers + security_headers(scope["path"], https=self.https)
             await send(message)
 
         await self.app(scope, receive, with_headers)

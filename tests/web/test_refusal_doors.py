@@ -116,3 +116,14 @@ def test_at_the_command_line_a_change_that_keeps_coming_is_one_line_and_exit_75(
                  "--by", "A", "--db", url)
     assert result.returncode == 75 and len(calls) == 3, result.stderr
     assert result.stderr.strip().count("\n") == 0 and "thao tác khác" in result.stderr
+
+
+def test_a_server_error_page_carries_the_security_headers(app, client):
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/test-broken", broken)
+    page = client.get("/test-broken")
+    assert page.status_code == 500 and "Traceback" not in page.text
+    assert page.headers["x-frame-options"] == "DENY" and "default-src" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
