@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from models.sign_in import SignInRefused, web_secret
 from tasks.operations.sign_in_links import check_link, mail_sign_in_links, spend_link
 from web import staff_pages, unit_pages
 from web.portal import Portal, fresh_session, page_language, portal_of, reader_language, render
-from web.security import BodyLimit, SecurityHeaders, checked_form, security_headers
+from web.security import BodyLimit, SecurityHeaders, posted_form, security_headers
 from web.words import words_for
 
 SESSION_HOURS = 8
@@ -86,7 +87,7 @@ async def server_error(request: Request, error: Exception) -> Response:
     return page
 
 
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     if request.session.get("unit"):
         return RedirectResponse("/unit", status_code=303)
     if request.session.get("staff"):
@@ -94,10 +95,9 @@ async def home(request: Request) -> Response:
     return render(request, "home.html")
 
 
-async def request_link(request: Request) -> Response:
+def request_link(request: Request, form: FormData = Depends(posted_form())) -> Response:
     """A unit types its registered address: a new link goes to that address (the page never says whether it is
     registered). Rate-limited per client and per address."""
-    form = await checked_form(request)
     portal = portal_of(request)
     address = str(form.get("email", "")).strip().lower()[:254]
     client = request.client.host if request.client else "?"
@@ -108,7 +108,7 @@ async def request_link(request: Request) -> Response:
     return render(request, "home.html", notice_key="link_sent")
 
 
-async def confirm_sign_in(request: Request, token: str) -> Response:
+def confirm_sign_in(request: Request, token: str) -> Response:
     """The link from a mail: checked, kept in the session (never written into the page), confirmed by a button
     so that a mail scanner opening the link does not spend it."""
     portal = portal_of(request)
@@ -120,8 +120,7 @@ async def confirm_sign_in(request: Request, token: str) -> Response:
     return render(request, "confirm.html", unit_name=unit_name)
 
 
-async def open_session(request: Request) -> Response:
-    await checked_form(request)
+def open_session(request: Request, form: FormData = Depends(posted_form())) -> Response:
     portal = portal_of(request)
     token = request.session.pop("pending", None)
     if not token:
@@ -134,7 +133,7 @@ async def open_session(request: Request) -> Response:
     return RedirectResponse(claim.next_path, status_code=303)
 
 
-async def choose_language(request: Request, code: str,
+def choose_language(request: Request, code: str,
                           back: str = Query("/", alias="next", max_length=300)) -> Response:
     """Tiếng Việt or English for this browser's pages (mail keeps the province's language); back to the page."""
     if code not in ("vi", "en"):
@@ -144,7 +143,6 @@ async def choose_language(request: Request, code: str,
     return RedirectResponse(back if safe else "/", status_code=303)
 
 
-async def sign_out(request: Request) -> Response:
-    await checked_form(request)
+def sign_out(request: Request, form: FormData = Depends(posted_form())) -> Response:
     fresh_session(request)
     return RedirectResponse("/", status_code=303)

@@ -126,6 +126,16 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def posted_form(*, max_files: int = 0, max_fields: int = 400):
+    """A dependency: the CSRF-checked form, read on the event loop, so that the endpoint itself can be a plain
+    `def` that FastAPI runs in its thread pool (argon2, SQL, SMTP and parsing never hold up other requests)."""
+
+    async def form(request: Request) -> FormData:
+        return await checked_form(request, max_files=max_files, max_fields=max_fields)
+
+    return form
+
+
 async def checked_form(request: Request, *, max_files: int = 0, max_fields: int = 400) -> FormData:
     """The posted form when its CSRF token is the session's; 403 otherwise."""
     form = await request.form(max_files=max_files, max_fields=max_fields)

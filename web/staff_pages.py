@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from sqlalchemy import select
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -23,7 +24,7 @@ from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
 from tasks.reads.audit import unit_history, verify_cycles
 from tasks.reads.portal import CELL_STATES, matrix, unit_of
 from web.portal import cycle_context, fresh_session, local, page_language, portal_of, render, say, signed_staff
-from web.security import checked_form
+from web.security import checked_form, posted_form
 from web.words import history_event, state_words, words_for
 
 router = APIRouter(prefix="/staff")
@@ -31,13 +32,12 @@ OUTBOX_PAGE = 200
 
 
 @router.get("/login")
-async def login_page(request: Request) -> Response:
+def login_page(request: Request) -> Response:
     return render(request, "staff_login.html")
 
 
 @router.post("/login")
-async def staff_sign_in(request: Request) -> Response:
-    form = await checked_form(request)
+def staff_sign_in(request: Request, form: FormData = Depends(posted_form())) -> Response:
     portal = portal_of(request)
     username = str(form.get("username", ""))[:64]
     client = request.client.host if request.client else "?"
@@ -53,7 +53,7 @@ async def staff_sign_in(request: Request) -> Response:
 
 
 @router.get("")
-async def cycles_page(request: Request) -> Response:
+def cycles_page(request: Request) -> Response:
     signed_staff(request)
     portal = portal_of(request)
     with portal.session() as session:
@@ -62,7 +62,7 @@ async def cycles_page(request: Request) -> Response:
 
 
 @router.get("/{cycle_id}")
-async def matrix_page(request: Request, cycle_id: str, block: str = "", group: str = "", state: str = "") -> Response:
+def matrix_page(request: Request, cycle_id: str, block: str = "", group: str = "", state: str = "") -> Response:
     signed_staff(request)
     portal = portal_of(request)
     with portal.session() as session:
@@ -75,7 +75,7 @@ async def matrix_page(request: Request, cycle_id: str, block: str = "", group: s
 
 
 @router.get("/{cycle_id}/outbox")
-async def outbox_page(request: Request, cycle_id: str, q: str = "") -> Response:
+def outbox_page(request: Request, cycle_id: str, q: str = "") -> Response:
     signed_staff(request)
     portal = portal_of(request)
     with portal.session() as session:
@@ -88,7 +88,7 @@ async def outbox_page(request: Request, cycle_id: str, q: str = "") -> Response:
 
 
 @router.get("/{cycle_id}/units/{code}")
-async def unit_history_page(request: Request, cycle_id: str, code: str) -> Response:
+def unit_history_page(request: Request, cycle_id: str, code: str) -> Response:
     signed_staff(request)
     portal = portal_of(request)
     with portal.session() as session:
@@ -115,10 +115,16 @@ def _back(request: Request, cycle_id: str, code: str, notice: str) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+async def operators_form(request: Request) -> FormData:
+    """An operator's posted form: who is signed in is checked before the form is read (401 or 403, as for every
+    staff route), then its CSRF token."""
+    signed_staff(request, StaffRole.OPERATOR)
+    return await checked_form(request)
+
+
 @router.post("/{cycle_id}/extend")
-async def extend_action(request: Request, cycle_id: str) -> Response:
+def extend_action(request: Request, cycle_id: str, form: FormData = Depends(operators_form)) -> Response:
     who = signed_staff(request, StaffRole.OPERATOR)
-    form = await checked_form(request)
     portal = portal_of(request)
     code = str(form.get("unit", ""))[:64]
     try:
@@ -137,9 +143,8 @@ async def extend_action(request: Request, cycle_id: str) -> Response:
 
 
 @router.post("/{cycle_id}/rerun")
-async def rerun_action(request: Request, cycle_id: str) -> Response:
+def rerun_action(request: Request, cycle_id: str, form: FormData = Depends(operators_form)) -> Response:
     who = signed_staff(request, StaffRole.OPERATOR)
-    form = await checked_form(request)
     portal = portal_of(request)
     code = str(form.get("unit", ""))[:64]
     stage = str(form.get("stage", ""))
@@ -157,9 +162,8 @@ async def rerun_action(request: Request, cycle_id: str) -> Response:
 
 
 @router.post("/{cycle_id}/done")
-async def done_action(request: Request, cycle_id: str) -> Response:
+def done_action(request: Request, cycle_id: str, form: FormData = Depends(operators_form)) -> Response:
     who = signed_staff(request, StaffRole.OPERATOR)
-    form = await checked_form(request)
     portal = portal_of(request)
     reason = _reason(form)
     try:

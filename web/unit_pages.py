@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -45,7 +46,7 @@ def _unit(request: Request, session) -> tuple[SignedUnit, Unit]:
 
 
 @router.get("")
-async def unit_home(request: Request) -> Response:
+def unit_home(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
@@ -59,7 +60,7 @@ async def unit_home(request: Request) -> Response:
 
 
 @router.get("/tasks/{assignment_id}")
-async def unit_task(request: Request, assignment_id: int) -> Response:
+def unit_task(request: Request, assignment_id: int) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
@@ -73,7 +74,7 @@ async def unit_task(request: Request, assignment_id: int) -> Response:
 
 
 @router.get("/form/{kind}")
-async def download_form(request: Request, kind: str) -> Response:
+def download_form(request: Request, kind: str) -> Response:
     portal = portal_of(request)
     if kind not in UPLOADS:
         raise HTTPException(404)
@@ -87,11 +88,9 @@ async def download_form(request: Request, kind: str) -> Response:
 @router.post("/upload/{kind}")
 async def upload_form(request: Request, kind: str) -> Response:
     """The same intake as `parindex submit`: accepted whole, or refused whole with every problem listed."""
-    portal = portal_of(request)
     if kind not in UPLOADS:
         raise HTTPException(404)
-    with portal.session() as session:
-        who, unit = _unit(request, session)
+    who, unit = await run_in_threadpool(_signed_in_unit, request)
     form = await checked_form(request, max_files=1, max_fields=5)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -99,7 +98,13 @@ async def upload_form(request: Request, kind: str) -> Response:
     name = _safe_name(upload.filename)
     if not name.lower().endswith(FORM_SUFFIXES):
         return _refused(request, unit, [FormProblem(name, "file-type", ".xlsx, .csv, .json")])
-    return _intake(request, unit, who, kind, name, await upload.read())
+    data = await upload.read()
+    return await run_in_threadpool(_intake, request, unit, who, kind, name, data)  # parsing, SQL: off the loop
+
+
+def _signed_in_unit(request: Request) -> tuple[SignedUnit, Unit]:
+    with portal_of(request).session() as session:
+        return _unit(request, session)
 
 
 def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str, data: bytes,
@@ -139,7 +144,7 @@ def _safe_name(filename: str) -> str:
 
 
 @router.get("/evidence")
-async def evidence_page(request: Request) -> Response:
+def evidence_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
@@ -149,36 +154,40 @@ async def evidence_page(request: Request) -> Response:
 
 @router.post("/evidence")
 async def attach_evidence(request: Request) -> Response:
-    portal = portal_of(request)
-    with portal.session() as session:
-        who, unit = _unit(request, session)
+    who, unit = await run_in_threadpool(_signed_in_unit, request)
     try:
         form = await checked_form(request, max_files=EVIDENCE_FILES, max_fields=EVIDENCE_FILES + 4)
     except HTTPException as refused:
         if refused.status_code != 400:
             raise
-        with portal.session() as session:
-            return render(request, "unit_evidence.html", status=400, unit=unit,
-                          criteria=evidence_criteria(session, who.cycle_id),
-                          files=evidence_of(session, who.cycle_id, who.code),
-                          refusals=[say(request, "too_many_files", count=EVIDENCE_FILES)])
+        return await run_in_threadpool(_evidence_answer, request, who, unit, [
+            say(request, "too_many_files", count=EVIDENCE_FILES)], 0, 400)
     criterion = str(form.get("criterion", ""))[:32]
     uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
+    files = [(_safe_name(upload.filename or ""), await upload.read(EVIDENCE_BYTES + 1)) for upload in uploads]
+    return await run_in_threadpool(_store_evidence, request, who, unit, criterion, files)  # hashing, SQL: off the loop
+
+
+def _store_evidence(request: Request, who: SignedUnit, unit: Unit, criterion: str,
+                    files: list[tuple[str, bytes]]) -> Response:
+    portal = portal_of(request)
     refusals: list[str] = []
-    for upload in uploads:
-        data = await upload.read(EVIDENCE_BYTES + 1)
+    for name, data in files:
         try:
-            committed(portal.engine, _evidence_of_one_file(portal, who, criterion, _safe_name(upload.filename or ""),
-                                                           data))
+            committed(portal.engine, _evidence_of_one_file(portal, who, criterion, name, data))
         except EvidenceRefused as refused:
-            refusals.append(f"{_safe_name(upload.filename or '')}: {rule_words(refused.rule, page_language(request))}")
-    if not uploads:
+            refusals.append(f"{name}: {rule_words(refused.rule, page_language(request))}")
+    if not files:
         refusals.append(say(request, "no_evidence"))
-    with portal.session() as session:
-        return render(request, "unit_evidence.html", status=422 if refusals else 200, unit=unit,
+    return _evidence_answer(request, who, unit, refusals, len(files) - len(refusals), 422 if refusals else 200)
+
+
+def _evidence_answer(request: Request, who: SignedUnit, unit: Unit, refusals: list[str], saved: int,
+                     status: int) -> Response:
+    with portal_of(request).session() as session:
+        return render(request, "unit_evidence.html", status=status, unit=unit,
                       criteria=evidence_criteria(session, who.cycle_id),
-                      files=evidence_of(session, who.cycle_id, who.code), refusals=refusals,
-                      saved=len(uploads) - len(refusals))
+                      files=evidence_of(session, who.cycle_id, who.code), refusals=refusals, saved=saved)
 
 
 
@@ -190,7 +199,7 @@ def _evidence_of_one_file(portal: Portal, who: SignedUnit, criterion: str, filen
         filename=filename, data=data, actor=who.actor, at=portal.clock(), folder=portal.evidence_dir)
 
 @router.get("/evidence/{digest}")
-async def evidence_file(request: Request, digest: str) -> Response:
+def evidence_file(request: Request, digest: str) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, _ = _unit(request, session)
@@ -204,7 +213,7 @@ async def evidence_file(request: Request, digest: str) -> Response:
 
 
 @router.get("/draft")
-async def draft_page(request: Request) -> Response:
+def draft_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
@@ -218,10 +227,7 @@ async def draft_page(request: Request) -> Response:
 @router.post("/draft")
 async def send_explanations(request: Request) -> Response:
     """The boxes of the draft page become an explanation form, sent through the same intake as an uploaded one."""
-    portal = portal_of(request)
-    with portal.session() as session:
-        who, unit = _unit(request, session)
-        codes = [line.code for line in draft_lines(session, cycle_context(session, who.cycle_id), unit)]
+    who, unit, codes = await run_in_threadpool(_draft_codes, request)
     form = await checked_form(request, max_fields=2 * len(codes) + 4)
     rows = []
     for code in codes:
@@ -231,11 +237,18 @@ async def send_explanations(request: Request) -> Response:
             rows.append({"Chu kỳ": who.cycle_id, "Mã đơn vị": who.code, "Mã tiêu chí": code, "Giải trình": reason,
                          "Điểm": points or None})
     data = json.dumps({"Giải trình": rows}, ensure_ascii=False).encode("utf-8")
-    return _intake(request, unit, who, "explanation", "giai-trinh.json", data, heading="explanation_refused")
+    return await run_in_threadpool(_intake, request, unit, who, "explanation", "giai-trinh.json", data,
+                                   "explanation_refused")
+
+
+def _draft_codes(request: Request) -> tuple[SignedUnit, Unit, list[str]]:
+    with portal_of(request).session() as session:
+        who, unit = _unit(request, session)
+        return who, unit, [line.code for line in draft_lines(session, cycle_context(session, who.cycle_id), unit)]
 
 
 @router.get("/result")
-async def result_page(request: Request) -> Response:
+def result_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         _, unit = _unit(request, session)

@@ -1,0 +1,50 @@
+"""A request stuck in blocking work (argon2, SMTP, SQL, parsing) holds up no other request: the handlers run that
+work in the thread pool, never on the event loop. A staff sign-in is held inside password checking until the
+test lets it go; meanwhile the home page and a unit's sign-in request answer."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+
+import tasks.operations.accounts as accounts
+from tests.web.test_authorisation import csrf_of
+
+
+def test_a_sign_in_held_in_its_password_check_stops_no_one_else(served, world, monkeypatch) -> None:
+    entered, release = threading.Event(), threading.Event()
+    real = accounts.authenticate
+
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        entered.set()
+        assert release.wait(timeout=60)
+        return real(*args, **kwargs)
+
+    import web.staff_pages
+
+    monkeypatch.setattr(web.staff_pages, "authenticate", held)
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    page = opener.open(f"{served}/staff/login", timeout=10).read().decode()
+    body = f"csrf={csrf_of(page)}&username=operator1&password=x".encode()
+    answers: list[int] = []
+    stuck = threading.Thread(target=_post_quietly, args=(opener, f"{served}/staff/login", body, answers), daemon=True)
+    stuck.start()
+    try:
+        assert entered.wait(timeout=30), "the sign-in never reached its password check"
+        # the loop is free: another reader's page answers while the sign-in is held
+        with urllib.request.urlopen(f"{served}/", timeout=10) as answer:
+            assert answer.status == 200
+        with urllib.request.urlopen(f"{served}/staff/login", timeout=10) as answer:
+            assert answer.status == 200
+    finally:
+        release.set()
+        stuck.join(timeout=30)
+    assert answers == [401]  # the held sign-in finished too, refused for its wrong password
+
+
+def _post_quietly(opener, url: str, body: bytes, answers: list[int]) -> None:  # type: ignore[no-untyped-def]
+    try:
+        answers.append(opener.open(url, data=body, timeout=90).status)
+    except urllib.error.HTTPError as refused:  # the password is wrong: 401, once let go
+        answers.append(refused.code)
