@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import BackgroundTasks, Depends, FastAPI, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -95,16 +95,18 @@ def home(request: Request) -> Response:
     return render(request, "home.html")
 
 
-def request_link(request: Request, form: FormData = Depends(posted_form())) -> Response:
+def request_link(request: Request, background: BackgroundTasks,
+                 form: FormData = Depends(posted_form())) -> Response:
     """A unit types its registered address: a new link goes to that address (the page never says whether it is
-    registered). Rate-limited per client and per address."""
+    registered, nor does its timing: the lookup, the outbox and SMTP all happen after the answer is sent).
+    Rate-limited per client and per address."""
     portal = portal_of(request)
     address = str(form.get("email", "")).strip().lower()[:254]
     client = request.client.host if request.client else "?"
     if not portal.link_requests.allow(f"ip:{client}", f"address:{address}"):
         return render(request, "home.html", status=429, notice_key="too_many")
     if "@" in address:
-        mail_sign_in_links(portal.engine, portal.settings, address, at=portal.clock())
+        background.add_task(mail_sign_in_links, portal.engine, portal.settings, address, at=portal.clock())
     return render(request, "home.html", notice_key="link_sent")
 
 

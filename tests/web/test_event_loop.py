@@ -48,3 +48,33 @@ def _post_quietly(opener, url: str, body: bytes, answers: list[int]) -> None:  #
         answers.append(opener.open(url, data=body, timeout=90).status)
     except urllib.error.HTTPError as refused:  # the password is wrong: 401, once let go
         answers.append(refused.code)
+
+
+def test_asking_for_a_new_link_answers_before_any_mail_is_looked_up_or_sent(served, world, monkeypatch) -> None:
+    """Its answer says nothing, by its content or its timing, of whether the address is registered: the lookup,
+    the outbox and SMTP happen after it is sent (here, the mailer is held until the answer has arrived)."""
+    import web.app
+
+    entered, release, sent = threading.Event(), threading.Event(), []
+
+    def held_mailer(engine, settings, address, *, at):  # type: ignore[no-untyped-def]
+        entered.set()
+        assert release.wait(timeout=60)
+        sent.append(address)
+
+    monkeypatch.setattr(web.app, "mail_sign_in_links", held_mailer)
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    home = opener.open(f"{served}/", timeout=10).read().decode()
+    address = world.unit("SNV").email
+    body = f"csrf={csrf_of(home)}&email={address}".encode()
+    try:
+        with opener.open(f"{served}/signin/request", data=body, timeout=10) as answer:
+            assert answer.status == 200 and not sent  # answered while the mailer had not finished
+        assert entered.wait(timeout=30)
+    finally:
+        release.set()
+    for _ in range(300):
+        if sent:
+            break
+        threading.Event().wait(0.1)
+    assert sent == [address]
