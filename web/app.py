@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import RedirectResponse, Response
 
 from models.refusals import ConcurrentChange, Refused, door_of
@@ -53,6 +53,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], dateti
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Refused, refused_page)  # a refusal no page turned into its own words
     app.add_exception_handler(RequestValidationError, not_found)  # /unit/tasks/abc: no such page
+    app.add_exception_handler(ClientDisconnect, client_left)  # handled inside: no traceback reaches the log
     app.add_exception_handler(Exception, server_error)
     return app
 
@@ -77,6 +78,13 @@ async def refused_page(request: Request, error: Exception) -> Response:
 
 async def not_found(request: Request, error: Exception) -> Response:
     return render(request, "error.html", status=404, message_key="not_found")
+
+
+async def client_left(request: Request, error: Exception) -> Response:
+    """A client that went away in the middle of its request (an upload cancelled, a closed tab): one line in the
+    log; the answer goes nowhere."""
+    log.info("client left during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def server_error(request: Request, error: Exception) -> Response:

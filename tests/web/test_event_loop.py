@@ -78,3 +78,22 @@ def test_asking_for_a_new_link_answers_before_any_mail_is_looked_up_or_sent(serv
             break
         threading.Event().wait(0.1)
     assert sent == [address]
+
+
+def test_a_client_that_leaves_mid_upload_is_one_line_in_the_log(served, caplog) -> None:
+    import logging
+    import socket
+    from urllib.parse import urlsplit
+
+    caplog.set_level(logging.INFO)
+    where = urlsplit(served)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as raw:
+        raw.sendall(b"POST /signin/request HTTP/1.1\r\nHost: portal\r\nContent-Type: application/x-www-form-urlencoded"
+                    b"\r\nContent-Length: 100000\r\n\r\nemail=a")  # then gone, 99,993 bytes short
+    for _ in range(100):
+        if any("client left" in record.getMessage() for record in caplog.records):
+            break
+        threading.Event().wait(0.1)
+    left = [record for record in caplog.records if "client left" in record.getMessage()]
+    assert len(left) == 1 and left[0].getMessage() == "client left during POST /signin/request"
+    assert not [record for record in caplog.records if record.exc_info], "a traceback reached the log"
