@@ -81,11 +81,27 @@ def store(folder: Path, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     target = folder / digest[:2] / digest
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = target.with_suffix(f".{os.getpid()}.part")
-        temporary.write_bytes(data)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # parindex's own, no one else's
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.replace(temporary, target)
     return digest
+
+
+SAME_CONTENT = {".jpg": (".jpg", ".jpeg"), ".doc": (".doc", ".xls", ".ppt")}  # one content, several names
+
+
+def _named_for_its_content(name: str, extension: str) -> str:
+    """The name a download is given: the sender's, ending in the extension its content has (poly.pdf.html, whose
+    bytes are a PDF, is handed back as poly.pdf.pdf, never as a page a browser would open)."""
+    if not name:
+        return f"evidence{extension}"
+    if name.lower().endswith(SAME_CONTENT.get(extension, (extension,))):
+        return name
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return f"{stem}{extension}"
 
 
 def stored_path(folder: Path, digest: str) -> Path:
@@ -109,7 +125,7 @@ def record_evidence(session: Session, ctx: CycleContext, *, unit_code: str, crit
     if unit is None or criterion is None:
         raise EvidenceRefused("evidence-criterion",
                               f"criterion {criterion_code!r} is not a scored criterion of {ctx.cycle_id}")
-    name = Path(filename.replace("\\", "/")).name[:MAX_FILENAME] or f"evidence{extension}"
+    name = _named_for_its_content(Path(filename.replace("\\", "/")).name[:MAX_FILENAME], extension)
     digest = store(folder, data)
     existing = session.scalar(select(EvidenceFile).where(EvidenceFile.unit_id == unit.id,
                                                          EvidenceFile.criterion_code == criterion_code,

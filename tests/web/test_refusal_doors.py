@@ -3,6 +3,8 @@ whole action can run again: in the portal, at the command line, in models.db.ret
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -127,3 +129,35 @@ def test_a_server_error_page_carries_the_security_headers(app, client):
     assert page.status_code == 500 and "Traceback" not in page.text
     assert page.headers["x-frame-options"] == "DENY" and "default-src" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_evidence_is_handed_back_under_its_contents_name_and_kept_for_parindex_alone(client, world) -> None:
+    import stat
+
+    from tests.web.test_authorisation import PDF, _criterion, sign_in_unit
+
+    csrf = sign_in_unit(client, world, "SNV")
+    answer = client.post("/unit/evidence", data={"csrf": csrf, "criterion": _criterion(world)},
+                         files=[("files", ("poly.pdf.html", PDF, "text/html"))])
+    assert answer.status_code == 200
+    from models.tables import EvidenceFile
+
+    with session_scope(world.engine) as session:
+        stored = session.scalars(select(EvidenceFile)).one()
+    assert (stored.filename, stored.content_type) == ("poly.pdf.pdf", "application/pdf")
+    download = client.get(f"/unit/evidence/{stored.sha256}")
+    assert 'filename="poly.pdf.pdf"' in download.headers["content-disposition"]
+    kept = next(Path(world.settings.evidence_dir).rglob(stored.sha256))
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
+def test_a_new_sqlite_database_is_its_owners_alone(tmp_path) -> None:
+    import stat
+
+    from models.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x)")
+    engine.dispose()
+    assert stat.S_IMODE((tmp_path / "new.db").stat().st_mode) == 0o600
