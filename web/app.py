@@ -23,18 +23,27 @@ from models.settings import Settings
 from models.sign_in import SignInRefused, web_secret
 from tasks.operations.sign_in_links import check_link, mail_sign_in_links, spend_link
 from web import staff_pages, unit_pages
-from web.portal import Portal, fresh_session, page_language, portal_of, reader_language, render
+from web.portal import (
+    SESSION_HOURS,
+    Portal,
+    bounded_session,
+    fresh_session,
+    page_language,
+    portal_of,
+    reader_language,
+    render,
+)
 from web.security import BodyLimit, SecurityHeaders, posted_form, security_headers
 from web.words import words_for
 
-SESSION_HOURS = 8
 ERROR_WORDS = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "not_found",
                413: "too_large", 429: "too_many"}
 log = logging.getLogger("parindex.web")
 
 
 def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(reader_language)])
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(bounded_session), Depends(reader_language)])
     app.state.portal = Portal(settings, engine, **({"clock": clock} if clock else {}))
     https = settings.public_url.startswith("https://")
     app.add_middleware(BodyLimit)

@@ -79,11 +79,31 @@ def say(request: Request, key: str, **values: object) -> str:
     return words_for(page_language(request))(key, **values)
 
 
+SESSION_HOURS = 8  # from sign-in: no request, not even choosing a language (which re-signs the cookie), extends it
+
+
 def fresh_session(request: Request, **values: str) -> None:
-    """A new session (sign-in, sign-out: nothing of the one before carries over but the chosen language)."""
+    """A new session (sign-in, sign-out: nothing of the one before carries over but the chosen language), its
+    start written into it."""
     language = request.session.get("lang")
     request.session.clear()
-    request.session.update({**({"lang": language} if language else {}), **values})
+    since = str(int(portal_of(request).clock().timestamp()))
+    request.session.update({**({"lang": language} if language else {}), **values, "since": since})
+
+
+async def bounded_session(request: Request) -> None:
+    """Every request's dependency: a session ends SESSION_HOURS after its sign-in, whatever happened since (the
+    cookie's own max-age renews each time it is re-signed); one signed in without a start is ended too."""
+    session = request.session
+    if not ({"unit", "staff", "pending"} & session.keys()):
+        return
+    since = session.get("since")
+    age = portal_of(request).clock().timestamp() - float(since) if since else None
+    if age is None or age > SESSION_HOURS * 3600:
+        language = session.get("lang")
+        session.clear()
+        if language:
+            session["lang"] = language
 
 
 @dataclass(frozen=True)
