@@ -73,6 +73,14 @@ class ReminderSpec(Strict):
     digest_time: ClockTime = time(7, 30)
 
 
+class EvidenceQuota(Strict):
+    """What one unit may keep as evidence over the season ([evidence] in cycle.toml): a unit documents about a
+    hundred criteria with one or a few files each."""
+
+    files_per_unit: int = Field(default=300, ge=1, le=10_000)
+    mb_per_unit: int = Field(default=500, ge=1, le=20_000)
+
+
 class CycleSpec(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
     province: str
@@ -90,6 +98,7 @@ class CycleSpec(Strict):
     # A unit added to units.csv while the season runs has at least this many working days, from the day it is
     # registered, for each task every unit does: a plan deadline that is nearer (or passed) becomes its own.
     joining_working_days: int = Field(default=5, ge=1, le=60)
+    evidence: EvidenceQuota = EvidenceQuota()
 
 
 class TaskSpec(Strict):

@@ -10,13 +10,14 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.refusals import NotFound, Refused
 from models.tables import Criterion, EvidenceFile, Unit, assignee_for_unit
+from models.words import word
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_FILENAME = 200
@@ -104,6 +105,17 @@ def _named_for_its_content(name: str, extension: str) -> str:
     return f"{stem}{extension}"
 
 
+def _within_quota(session: Session, ctx: CycleContext, unit: Unit, filename: str, size: int) -> None:
+    """A unit keeps at most the cycle's quota of evidence (files, and megabytes in all)."""
+    quota = ctx.spec.evidence
+    files, used = session.execute(select(func.count(), func.coalesce(func.sum(EvidenceFile.size), 0))
+                                  .where(EvidenceFile.unit_id == unit.id)).one()
+    if files + 1 > quota.files_per_unit or used + size > quota.mb_per_unit * 1024 * 1024:
+        raise EvidenceRefused("evidence-quota", word("err.evidence_quota", file=filename, files=files,
+                                                     mb=round(used / (1024 * 1024), 1),
+                                                     most_files=quota.files_per_unit, most_mb=quota.mb_per_unit))
+
+
 def stored_path(folder: Path, digest: str) -> Path:
     if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
         raise NotFound("no such evidence")
@@ -126,12 +138,14 @@ def record_evidence(session: Session, ctx: CycleContext, *, unit_code: str, crit
         raise EvidenceRefused("evidence-criterion",
                               f"criterion {criterion_code!r} is not a scored criterion of {ctx.cycle_id}")
     name = _named_for_its_content(Path(filename.replace("\\", "/")).name[:MAX_FILENAME], extension)
-    digest = store(folder, data)
+    digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(select(EvidenceFile).where(EvidenceFile.unit_id == unit.id,
                                                          EvidenceFile.criterion_code == criterion_code,
                                                          EvidenceFile.sha256 == digest))
     if existing is not None:
         return existing
+    _within_quota(session, ctx, unit, filename, len(data))  # before a byte is written
+    store(folder, data)
     row = EvidenceFile(cycle_id=ctx.cycle_id, unit_id=unit.id, criterion_code=criterion_code, sha256=digest,
                        filename=name, content_type=content_type, size=len(data), actor=actor, uploaded_at=at)
     session.add(row)
