@@ -17,6 +17,7 @@ from models.words import word
 
 HASHER = PasswordHasher()  # argon2id with the library's current parameters (RFC 9106's second recommendation)
 MIN_PASSWORD = 12
+MIN_SCORE = 3  # zxcvbn: 3 is "safely unguessable" (about 10^8 guesses and more)
 _ABSENT = HASHER.hash("an account that does not exist")  # verified against, so a wrong name costs as much
 
 
@@ -39,6 +40,8 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
         raise AccountRefused(word("err.role", role=role, roles=", ".join(r.value for r in StaffRole)))
     if len(password) < MIN_PASSWORD:
         raise AccountRefused(word("err.password_short", count=MIN_PASSWORD))
+    if _guessable(password, username, name):
+        raise AccountRefused(word("err.password_guessable"))
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
         raise AccountRefused(word("err.user_exists", username=username))
     user = StaffUser(username=username, name=name.strip() or username, role=StaffRole(role),
@@ -46,6 +49,14 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
     session.add(user)
     session.flush()
     return user
+
+
+def _guessable(password: str, *names: str) -> bool:
+    """Whether the password falls to an attacker's first hundred million guesses (zxcvbn's score under 3): common
+    passwords, dictionary words, dates, keyboard runs, the user's own names."""
+    from zxcvbn import zxcvbn
+
+    return int(zxcvbn(password, user_inputs=[n for n in names if n])["score"]) < MIN_SCORE
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:

@@ -47,6 +47,8 @@ def test_user_add_makes_accounts_and_refuses_in_one_line(loaded: str, tmp_path: 
     for args, stdin, why in (
             (("dieu.phoi", "--role", "operator"), PASSWORD, "đã có"),
             (("van.hanh", "--role", "operator"), "ngan", "ít nhất 12 ký tự"),
+            (("van.hanh", "--role", "operator"), "matkhau12345", "quá dễ đoán"),  # long enough, and common
+            (("van.hanh", "--role", "operator"), "van.hanh2024!", "quá dễ đoán"),  # its own name and a year
             (("van.hanh", "--role", "admin"), PASSWORD, "vai trò 'admin'"),
             (("van.hanh", "--role", "operator"), None, "--password-stdin")):
         extra = ("--password-stdin",) if stdin is not None else ()
