@@ -141,19 +141,11 @@ def user_add(
     db: DbOption = "",
 ) -> None:
     """Create a staff account; the password is asked twice (or read from standard input), stored as argon2id."""
-    from models.words import word
     from tasks.engine.events import unit_of_work
     from tasks.operations.accounts import add_staff_user
 
     with user_errors():
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            if not sys.stdin.isatty():
-                raise UserError(word("err.no_terminal"))
-            password = getpass.getpass("Mật khẩu / password: ")
-            if getpass.getpass("Nhập lại / again: ") != password:
-                raise UserError(word("err.passwords_differ"))
+        password = _read_password(password_stdin)
         from tasks.operations.accounts import AccountRefused
         try:
             with unit_of_work(database(db)) as session:
@@ -163,3 +155,92 @@ def user_add(
         except AccountRefused as refused:
             raise UserError(str(refused)) from None
     console.print(said("created", "green") + f" {created[0]} ({created[1]})", markup=False)
+
+
+UsernameArgument = Annotated[str, typer.Argument(help="The account's username")]
+
+
+def _read_password(password_stdin: bool) -> str:
+    from models.words import word
+
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UserError(word("err.no_terminal"))
+    password = getpass.getpass("Mật khẩu / password: ")
+    if getpass.getpass("Nhập lại / again: ") != password:
+        raise UserError(word("err.passwords_differ"))
+    return password
+
+
+def _account_change(db: str, change, done_key: str) -> None:
+    """One change to one account, in one transaction; its sessions end with it (web.portal.signed_staff)."""
+    from models.words import word
+    from tasks.engine.events import committed
+
+    with user_errors():
+        username = committed(database(db), lambda session: change(session).username)
+    console.print(said(word("cli.ok"), "green") + " " + word(done_key, username=username), markup=False)
+
+
+@users_app.command("list")
+def user_list(db: DbOption = "") -> None:
+    """Every staff account: its role, whether it is disabled, when it was made."""
+    from models.db import session_scope
+    from models.words import word
+    from tasks.operations.accounts import staff_accounts
+
+    with user_errors(), session_scope(database(db)) as session:
+        rows = [(u.username, u.name, str(u.role), u.disabled, u.created_at) for u in staff_accounts(session)]
+    for username, name, role, disabled, created in rows:
+        state = word("user.disabled") if disabled else word("user.enabled")
+        console.print(f"{username}\t{name}\t{role}\t{state}\t{created:%d/%m/%Y}", markup=False)
+    if not rows:
+        console.print(word("user.none"), markup=False)
+
+
+@users_app.command("passwd")
+def user_passwd(username: UsernameArgument, password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input")] = False, db: DbOption = "") -> None:
+    """A new password; every session signed in with the old one ends."""
+    from tasks.operations.accounts import set_password
+
+    with user_errors():
+        password = _read_password(password_stdin)
+    _account_change(db, lambda session: set_password(session, username, password), "user.password_set")
+
+
+@users_app.command("role")
+def user_role(username: UsernameArgument,
+              role: Annotated[str, typer.Argument(help="coordinator | operator | auditor")], db: DbOption = "") -> None:
+    """Another role; the account's sessions end (it signs in again with its new role)."""
+    from tasks.operations.accounts import set_role
+
+    _account_change(db, lambda session: set_role(session, username, role), "user.role_set")
+
+
+@users_app.command("disable")
+def user_disable(username: UsernameArgument, db: DbOption = "") -> None:
+    """The account can no longer sign in; its sessions end at once."""
+    from tasks.operations.accounts import set_disabled
+
+    _account_change(db, lambda session: set_disabled(session, username, True), "user.disabled_now")
+
+
+@users_app.command("enable")
+def user_enable(username: UsernameArgument, db: DbOption = "") -> None:
+    """A disabled account may sign in again."""
+    from tasks.operations.accounts import set_disabled
+
+    _account_change(db, lambda session: set_disabled(session, username, False), "user.enabled_now")
+
+
+@users_app.command("remove")
+def user_remove(username: UsernameArgument, db: DbOption = "") -> None:
+    """The account is removed; its sessions end at once (the history keeps its name as the actor it was)."""
+    from types import SimpleNamespace
+
+    from tasks.operations.accounts import remove_account
+
+    _account_change(db, lambda session: SimpleNamespace(username=remove_account(session, username)),
+                    "user.removed")

@@ -23,6 +23,7 @@ from models.settings import Settings
 from models.tables import StaffRole
 from models.words import speak_to_reader
 from notifications.render import in_language
+from tasks.operations.accounts import session_holds
 from web.security import RateLimit, csrf_token
 from web.words import words_for
 
@@ -134,14 +135,28 @@ class SignedStaff:
         return f"{self.role}:{self.username}"
 
 
-def signed_staff(request: Request, *roles: StaffRole) -> SignedStaff:
-    """The staff member of the session, in one of `roles` (any role when none is named); 401 or 403 otherwise."""
+def signed_in_as(request: Request, *roles: StaffRole) -> SignedStaff:
+    """The staff member the session says, in one of `roles` (any role when none is named); 401 or 403 otherwise.
+    The session's word only: signed_staff also asks the account."""
     username, role = request.session.get("staff"), request.session.get("role")
     if not username or not role:
         raise HTTPException(401)
     if roles and role not in {r.value for r in roles}:
         raise HTTPException(403)
     return SignedStaff(username, role)
+
+
+def signed_staff(request: Request, *roles: StaffRole) -> SignedStaff:
+    """The staff member of the session while its account still holds it (there, enabled, the password and the
+    role of its sign-in: parindex user passwd, role, disable and remove end every session at once); 401 or 403
+    otherwise, the session ended."""
+    who = signed_in_as(request, *roles)
+    with portal_of(request).session() as session:
+        holds = session_holds(session, who.username, str(request.session.get("key", "")))
+    if holds is None:
+        fresh_session(request)
+        raise HTTPException(401)
+    return who
 
 
 def cycle_context(session: Session, cycle_id: str) -> CycleContext:

@@ -18,12 +18,22 @@ from models.tables import Cycle, StaffRole
 from notifications.outbox import MessageFilter, list_messages
 from tasks.engine.events import committed
 from tasks.inputs.intake import report_task_done
-from tasks.operations.accounts import account_name, authenticate
+from tasks.operations.accounts import account_name, authenticate, session_key
 from tasks.operations.extensions import extend_deadline
 from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
 from tasks.reads.audit import unit_history, verify_cycles
 from tasks.reads.portal import CELL_STATES, matrix, unit_of
-from web.portal import cycle_context, fresh_session, local, page_language, portal_of, render, say, signed_staff
+from web.portal import (
+    cycle_context,
+    fresh_session,
+    local,
+    page_language,
+    portal_of,
+    render,
+    say,
+    signed_in_as,
+    signed_staff,
+)
 from web.security import checked_form, posted_form
 from web.words import history_event, state_words, words_for
 
@@ -45,10 +55,10 @@ def staff_sign_in(request: Request, form: FormData = Depends(posted_form())) -> 
         return render(request, "staff_login.html", status=429, notice_key="too_many")
     with portal.session() as session:
         user = authenticate(session, username, str(form.get("password", ""))[:1024])
-        found = (user.username, str(user.role)) if user else None
+        found = (user.username, str(user.role), session_key(user)) if user else None
     if found is None:
         return render(request, "staff_login.html", status=401, notice_key="wrong_password")
-    fresh_session(request, staff=found[0], role=found[1], csrf=secrets.token_urlsafe(24))
+    fresh_session(request, staff=found[0], role=found[1], key=found[2], csrf=secrets.token_urlsafe(24))
     return RedirectResponse("/staff", status_code=303)
 
 
@@ -118,7 +128,7 @@ def _back(request: Request, cycle_id: str, code: str, notice: str) -> Response:
 async def operators_form(request: Request) -> FormData:
     """An operator's posted form: who is signed in is checked before the form is read (401 or 403, as for every
     staff route), then its CSRF token."""
-    signed_staff(request, StaffRole.OPERATOR)
+    signed_in_as(request, StaffRole.OPERATOR)  # the session alone here, on the event loop; the account below
     return await checked_form(request)
 
 

@@ -3,6 +3,8 @@ as argon2id hashes, checked in the same time whether the account exists or not."
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 from datetime import datetime
 
@@ -38,10 +40,7 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
         raise AccountRefused(word("err.username"))
     if role not in {r.value for r in StaffRole}:
         raise AccountRefused(word("err.role", role=role, roles=", ".join(r.value for r in StaffRole)))
-    if len(password) < MIN_PASSWORD:
-        raise AccountRefused(word("err.password_short", count=MIN_PASSWORD))
-    if _guessable(password, username, name):
-        raise AccountRefused(word("err.password_guessable"))
+    _check_password(password, username, name)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
         raise AccountRefused(word("err.user_exists", username=username))
     user = StaffUser(username=username, name=name.strip() or username, role=StaffRole(role),
@@ -49,6 +48,13 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
     session.add(user)
     session.flush()
     return user
+
+
+def _check_password(password: str, *names: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountRefused(word("err.password_short", count=MIN_PASSWORD))
+    if _guessable(password, *names):
+        raise AccountRefused(word("err.password_guessable"))
 
 
 def _guessable(password: str, *names: str) -> bool:
@@ -67,3 +73,56 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     except (VerificationError, InvalidHashError):
         return None
     return user if user is not None and not user.disabled else None
+
+
+def session_key(user: StaffUser) -> str:
+    """What a staff session carries of its account: it changes with the password and the role, so that a new
+    password, another role, a disabled or a removed account ends every session signed in before (session_holds)."""
+    return hashlib.sha256(f"{user.id}|{user.role}|{user.password_hash}".encode()).hexdigest()[:24]
+
+
+def session_holds(session: Session, username: str, key: str) -> StaffUser | None:
+    """The account a staff session was opened for, while it still holds: the account there, enabled, with the
+    password and role it had at sign-in."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == account_name(username)))
+    if user is None or user.disabled or not hmac.compare_digest(session_key(user), key):
+        return None
+    return user
+
+
+def staff_account(session: Session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == account_name(username)))
+    if user is None:
+        raise AccountRefused(word("err.no_user", username=account_name(username)))
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> StaffUser:
+    user = staff_account(session, username)
+    _check_password(password, user.username, user.name)
+    user.password_hash = HASHER.hash(password)
+    return user
+
+
+def set_role(session: Session, username: str, role: str) -> StaffUser:
+    user = staff_account(session, username)
+    if role not in {r.value for r in StaffRole}:
+        raise AccountRefused(word("err.role", role=role, roles=", ".join(r.value for r in StaffRole)))
+    user.role = StaffRole(role)
+    return user
+
+
+def set_disabled(session: Session, username: str, disabled: bool) -> StaffUser:
+    user = staff_account(session, username)
+    user.disabled = disabled
+    return user
+
+
+def remove_account(session: Session, username: str) -> str:
+    user = staff_account(session, username)
+    session.delete(user)
+    return user.username
+
+
+def staff_accounts(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))

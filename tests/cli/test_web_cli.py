@@ -90,3 +90,21 @@ def test_the_portal_serves_signs_staff_in_and_stops_on_sigterm(loaded: str, tmp_
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0 and "Traceback" not in output
+
+
+def test_staff_accounts_are_listed_repassworded_moved_disabled_and_removed(loaded: str, tmp_path: Path) -> None:
+    assert parindex("user", "add", "van.hanh", "--role", "operator", "--password-stdin", "--db", loaded,
+                    tmp_path=tmp_path, stdin=PASSWORD + "\n").returncode == 0
+    listed = parindex("user", "list", "--db", loaded, tmp_path=tmp_path)
+    assert listed.returncode == 0 and "van.hanh" in listed.stdout and "operator" in listed.stdout
+    weak = parindex("user", "passwd", "van.hanh", "--password-stdin", "--db", loaded, tmp_path=tmp_path,
+                    stdin="matkhau12345\n")
+    assert weak.returncode == 1 and "quá dễ đoán" in weak.stderr and "Traceback" not in weak.stderr
+    for args, said in ((("passwd", "van.hanh", "--password-stdin"), "đã đổi mật khẩu"),
+                       (("role", "van.hanh", "auditor"), "đã đổi vai trò"), (("disable", "van.hanh"), "đã khóa"),
+                       (("enable", "van.hanh"), "đã mở lại"), (("remove", "van.hanh"), "đã xóa")):
+        done = parindex("user", *args, "--db", loaded, tmp_path=tmp_path,
+                        stdin="một câu mật khẩu mới khác hẳn\n" if "passwd" in args else "")
+        assert done.returncode == 0 and said in done.stdout, (args, done.stderr)
+    gone = parindex("user", "role", "van.hanh", "operator", "--db", loaded, tmp_path=tmp_path)
+    assert gone.returncode == 1 and "không có tài khoản van.hanh" in gone.stderr

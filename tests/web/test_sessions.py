@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.web.test_authorisation import sign_in_staff, sign_in_unit
 
 
@@ -28,3 +30,20 @@ def test_a_staff_session_ends_too(client, world) -> None:
     assert client.get(f"/staff/{world.cycle_id}", follow_redirects=False).status_code == 200
     world.at = started + timedelta(hours=9)
     assert client.get(f"/staff/{world.cycle_id}", follow_redirects=False).status_code in (303, 401)
+
+
+@pytest.mark.parametrize("change", ["passwd", "role", "disable", "remove"])
+def test_a_change_to_a_staff_account_ends_its_sessions_at_once(client, world, change) -> None:
+    from models.db import session_scope
+    from tasks.operations import accounts
+
+    sign_in_staff(client, "operator")
+    assert client.get(f"/staff/{world.cycle_id}", follow_redirects=False).status_code == 200
+    with session_scope(world.engine) as session:
+        {"passwd": lambda: accounts.set_password(session, "operator1", "một câu mật khẩu mới khác hẳn 2021"),
+         "role": lambda: accounts.set_role(session, "operator1", "auditor"),
+         "disable": lambda: accounts.set_disabled(session, "operator1", True),
+         "remove": lambda: accounts.remove_account(session, "operator1")}[change]()
+    ended = client.get(f"/staff/{world.cycle_id}", follow_redirects=False)
+    assert ended.status_code in (303, 401), change
+    assert client.get("/staff", follow_redirects=False).status_code in (303, 401)  # ended, not merely refused once
