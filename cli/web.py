@@ -238,9 +238,6 @@ def user_enable(username: UsernameArgument, db: DbOption = "") -> None:
 @users_app.command("remove")
 def user_remove(username: UsernameArgument, db: DbOption = "") -> None:
     """The account is removed; its sessions end at once (the history keeps its name as the actor it was)."""
-    from types import SimpleNamespace
-
     from tasks.operations.accounts import remove_account
 
-    _account_change(db, lambda session: SimpleNamespace(username=remove_account(session, username)),
-                    "user.removed")
+    _account_change(db, lambda session: remove_account(session, username), "user.removed")

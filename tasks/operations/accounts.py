@@ -41,7 +41,7 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
     if role not in {r.value for r in StaffRole}:
         raise AccountRefused(word("err.role", role=role, roles=", ".join(r.value for r in StaffRole)))
     _check_password(password, username, name)
-    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+    if _account(session, username) is not None:
         raise AccountRefused(word("err.user_exists", username=username))
     user = StaffUser(username=username, name=name.strip() or username, role=StaffRole(role),
                      password_hash=HASHER.hash(password), created_at=at)
@@ -67,7 +67,7 @@ def _guessable(password: str, *names: str) -> bool:
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
     """The account when the password is right; None otherwise (unknown, disabled or wrong: one answer)."""
-    user = session.scalar(select(StaffUser).where(StaffUser.username == account_name(username)))
+    user = _account(session, username)
     try:
         HASHER.verify(user.password_hash if user else _ABSENT, password)
     except (VerificationError, InvalidHashError):
@@ -84,14 +84,18 @@ def session_key(user: StaffUser) -> str:
 def session_holds(session: Session, username: str, key: str) -> StaffUser | None:
     """The account a staff session was opened for, while it still holds: the account there, enabled, with the
     password and role it had at sign-in."""
-    user = session.scalar(select(StaffUser).where(StaffUser.username == account_name(username)))
+    user = _account(session, username)
     if user is None or user.disabled or not hmac.compare_digest(session_key(user), key):
         return None
     return user
 
 
+def _account(session: Session, username: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(StaffUser.username == account_name(username)))
+
+
 def staff_account(session: Session, username: str) -> StaffUser:
-    user = session.scalar(select(StaffUser).where(StaffUser.username == account_name(username)))
+    user = _account(session, username)
     if user is None:
         raise AccountRefused(word("err.no_user", username=account_name(username)))
     return user
@@ -118,10 +122,10 @@ def set_disabled(session: Session, username: str, disabled: bool) -> StaffUser:
     return user
 
 
-def remove_account(session: Session, username: str) -> str:
+def remove_account(session: Session, username: str) -> StaffUser:
     user = staff_account(session, username)
     session.delete(user)
-    return user.username
+    return user
 
 
 def staff_accounts(session: Session) -> list[StaffUser]:

@@ -41,18 +41,24 @@ def district_block_renamed(folder: Path) -> None:
                      encoding="utf-8")
 
 
+def replayed(db, database_url: str, definition, *, seed: int) -> tuple[list, dict]:  # type: ignore[no-untyped-def]
+    """The cycle registered and its season replayed: the inputs it refused, and its units counted by state."""
+    with session_scope(db) as session:
+        insert_cycle(session, definition, at=LOADED_AT, actor="test")
+    report = replay_season(database_url=database_url, cycle_id=definition.id, seed=seed)
+    with session_scope(db) as session:
+        states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
+    return report.refused_inputs, states
+
+
 @pytest.mark.parametrize("change", [without_task_14, district_block_renamed], ids=lambda change: change.__name__)
 def test_a_plan_of_another_shape_replays_to_announcement(change, db, database_url, smtp, tmp_path):
     folder = tmp_path / "hanoi-2023"
     shutil.copytree(HANOI, folder)
     change(folder)
     definition = load_cycle(folder)
-    with session_scope(db) as session:
-        insert_cycle(session, definition, at=LOADED_AT, actor="test")
-    report = replay_season(database_url=database_url, cycle_id=definition.id, seed=7)
-    assert report.refused_inputs == []
-    with session_scope(db) as session:
-        states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
+    refused, states = replayed(db, database_url, definition, seed=7)
+    assert refused == []
     assert states == {FINAL_STATE.value: 52}
     assert_recomputed(db)  # the auditor's plain recomputation finds no difference
 

@@ -10,16 +10,12 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
-from flows.season import replay_season
-from models.cycle_store import insert_cycle
-from models.db import session_scope
 from models.definition.loader import load_cycle
 from models.lifecycle import FINAL_STATE, missing_stages
 from models.stages import STAGES
-from models.tables import Unit
-from tests.conftest import HANOI, LOADED_AT, empty_tables
+from tests.conftest import HANOI, empty_tables
+from tests.flows.test_other_plans import replayed
 from tests.models.test_stage_registry import without_stages
 
 # Played once, in the PostgreSQL pass, the shorter of the two: a season each.
@@ -43,10 +39,6 @@ def test_a_shape_cycle_check_accepts_replays_to_announcement(removed, db, databa
     without_stages(folder, set(removed))
     definition = load_cycle(folder)
     empty_tables(db)  # each example starts from an empty database (the fixture empties it once a test)
-    with session_scope(db) as session:
-        insert_cycle(session, definition, at=LOADED_AT, actor="test")
-    report = replay_season(database_url=database_url, cycle_id=definition.id, seed=11)
-    assert report.refused_inputs == []
-    with session_scope(db) as session:
-        states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
+    refused, states = replayed(db, database_url, definition, seed=11)
+    assert refused == []
     assert states == {FINAL_STATE.value: len(definition.units)}, sorted(removed)
