@@ -202,3 +202,32 @@ def checkpoints_command(cycle: CycleOption,
     t = cli_words()
     console.print(said(t("cli.wrote"), "green") + " " + t("cli.checkpoints_exported", out=out, count=count,
                                                           cycle=cycle))
+
+
+@audit_app.command("access")
+def access_command(cycle: Annotated[str | None, typer.Option("--cycle", help="Only this cycle's units")] = None,
+                   limit: Annotated[int, typer.Option(help="How many of the newest entries")] = 200,
+                   json_out: JsonOption = False, db: DbOption = "") -> None:
+    """The portal's sign-in log, newest first: sign-ins of units and staff, wrong staff passwords, sign-outs and
+    sessions ended by an account change, with time and address."""
+    from models.db import session_scope
+    from tasks.operations.portal_sessions import access_events
+
+    with user_errors(), session_scope(database(db)) as session:
+        rows = [{"at": e.at.isoformat(), "event": e.event, "actor": e.actor, "cycle": e.cycle_id or "",
+                 "address": e.address} for e in access_events(session, cycle_id=cycle, limit=max(1, limit))]
+    if json_out:
+        echo_json(rows)
+        return
+    t = cli_words()
+    if not rows:
+        console.print(t("access.none"), markup=False)
+        return
+    table = Table(title=t("access.heading"))
+    for heading in ("cli.col_at", "cli.col_event", "cli.col_actor", "cli.col_cycle", "cli.col_address"):
+        table.add_column(t(heading))
+    for row in rows:
+        when = datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M:%S UTC")
+        table.add_row(*(Text(value) for value in (when, t(f"access.{row['event']}"), row["actor"], row["cycle"],
+                                                   row["address"])))
+    console.print(table)

@@ -131,6 +131,11 @@ def stop_background() -> dict | None:
     return note
 
 
+ProvinceOption = Annotated[list[str] | None, typer.Option(
+    "--province", help="A province whose cycles the account sees and acts on, by its name or one of its cycles "
+                       "(repeat for several; none: every province)")]
+
+
 @users_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="The name to sign in with")],
@@ -138,23 +143,31 @@ def user_add(
     name: Annotated[str, typer.Option(help="Full name, as the history shows it")] = "",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")]
     = False,
+    province: ProvinceOption = None,
     db: DbOption = "",
 ) -> None:
     """Create a staff account; the password is asked twice (or read from standard input), stored as argon2id."""
+    from models.words import word
     from tasks.engine.events import unit_of_work
-    from tasks.operations.accounts import add_staff_user
+    from tasks.operations.accounts import AccountRefused, account_provinces, add_staff_user
 
     with user_errors():
         password = _read_password(password_stdin)
-        from tasks.operations.accounts import AccountRefused
         try:
             with unit_of_work(database(db)) as session:
                 user = add_staff_user(session, username=username, name=name, role=role, password=password,
-                                      at=datetime.now(UTC))
-                created = (user.username, str(user.role))
+                                      at=datetime.now(UTC), provinces=province or [])
+                created = (user.username, str(user.role), _scope_words(account_provinces(user)))
         except AccountRefused as refused:
             raise UserError(str(refused)) from None
-    console.print(said("created", "green") + f" {created[0]} ({created[1]})", markup=False)
+    console.print(said(word("cli.ok"), "green") + " " + word(
+        "user.created", username=created[0], role=created[1], provinces=created[2]), markup=False)
+
+
+def _scope_words(provinces: list[str]) -> str:
+    from models.words import word
+
+    return "; ".join(provinces) if provinces else word("user.all_provinces")
 
 
 UsernameArgument = Annotated[str, typer.Argument(help="The account's username")]
@@ -174,12 +187,18 @@ def _read_password(password_stdin: bool) -> str:
 
 
 def _account_change(db: str, change, done_key: str) -> None:
-    """One change to one account, in one transaction; its sessions end with it (web.portal.signed_staff)."""
+    """One change to one account, in one transaction with the end of its sessions on the server."""
     from models.words import word
     from tasks.engine.events import committed
+    from tasks.operations.portal_sessions import end_sessions_of
+
+    def changed(session) -> str:
+        user = change(session)
+        end_sessions_of(session, user.username, actor=f"{user.role}:{user.username}", at=datetime.now(UTC))
+        return user.username
 
     with user_errors():
-        username = committed(database(db), lambda session: change(session).username)
+        username = committed(database(db), changed)
     console.print(said(word("cli.ok"), "green") + " " + word(done_key, username=username), markup=False)
 
 
@@ -188,13 +207,15 @@ def user_list(db: DbOption = "") -> None:
     """Every staff account: its role, whether it is disabled, when it was made."""
     from models.db import session_scope
     from models.words import word
-    from tasks.operations.accounts import staff_accounts
+    from tasks.operations.accounts import account_provinces, staff_accounts
 
     with user_errors(), session_scope(database(db)) as session:
-        rows = [(u.username, u.name, str(u.role), u.disabled, u.created_at) for u in staff_accounts(session)]
-    for username, name, role, disabled, created in rows:
+        rows = [(u.username, u.name, str(u.role), u.disabled, u.created_at, account_provinces(u))
+                for u in staff_accounts(session)]
+    for username, name, role, disabled, created, provinces in rows:
         state = word("user.disabled") if disabled else word("user.enabled")
-        console.print(f"{username}\t{name}\t{role}\t{state}\t{created:%d/%m/%Y}", markup=False)
+        console.print(f"{username}\t{name}\t{role}\t{state}\t{created:%d/%m/%Y}\t{_scope_words(provinces)}",
+                      markup=False)
     if not rows:
         console.print(word("user.none"), markup=False)
 
@@ -241,3 +262,11 @@ def user_remove(username: UsernameArgument, db: DbOption = "") -> None:
     from tasks.operations.accounts import remove_account
 
     _account_change(db, lambda session: remove_account(session, username), "user.removed")
+
+
+@users_app.command("scope")
+def user_scope(username: UsernameArgument, province: ProvinceOption = None, db: DbOption = "") -> None:
+    """The provinces whose cycles the account sees and acts on (none named: every province); its sessions end."""
+    from tasks.operations.accounts import set_provinces
+
+    _account_change(db, lambda session: set_provinces(session, username, province or []), "user.scope_set")

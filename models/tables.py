@@ -337,6 +337,8 @@ class StaffUser(SQLModel, table=True):
     password_hash: str
     created_at: datetime = Field(sa_column=_utc(nullable=False))
     disabled: bool = False
+    # the provinces whose cycles the account sees and acts on, as a JSON list of Cycle.province; [] for all
+    provinces: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
 
 
 class SignInUse(SQLModel, table=True):
@@ -346,6 +348,43 @@ class SignInUse(SQLModel, table=True):
     cycle_id: str = Field(max_length=64)
     unit_code: str = Field(max_length=64)
     used_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class PortalSession(SQLModel, table=True):
+    """A signed-in session of the portal: the cookie carries a random token, the database its hash only. Signing
+    out, or a change to the staff account, ends it here; no request extends `expires_at`."""
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie's token
+    kind: str = Field(max_length=8)  # unit | staff
+    cycle_id: str | None = Field(default=None, max_length=64)
+    unit_code: str | None = Field(default=None, max_length=64)
+    username: str | None = Field(default=None, max_length=64, index=True)
+    address: str = Field(default="", max_length=64)
+    started_at: datetime = Field(sa_column=_utc(nullable=False))
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc())
+    ended_why: str | None = Field(default=None, max_length=24)  # sign_out | account_changed | expired
+
+
+class AccessEvent(SQLModel, table=True):
+    """Who opened or ended a session of the portal, or failed to, when and from which address (append-only)."""
+
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
+    at: datetime = Field(sa_column=_utc(nullable=False, index=True))
+    event: str = Field(max_length=24)  # signed_in | sign_in_failed | signed_out | sessions_ended
+    actor: str = Field(max_length=96)  # unit:CODE or role:username; for a failed login the name typed
+    cycle_id: str | None = Field(default=None, max_length=64, index=True)
+    address: str = Field(default="", max_length=64)
+
+
+class ThrottleMark(SQLModel, table=True):
+    """One counted attempt under a key (an address, an account, an e-mail address): kept in the database so
+    that every portal process counts the same attempts."""
+
+    __table_args__ = (Index("ix_throttlemark_key_at", "key", "at"),)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
+    key: str = Field(max_length=300)
+    at: datetime = Field(sa_column=_utc(nullable=False))
 
 
 class EvidenceFile(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Query
@@ -21,17 +21,21 @@ from starlette.responses import RedirectResponse, Response
 from models.refusals import ConcurrentChange, Refused, door_of
 from models.settings import Settings
 from models.sign_in import SignInRefused, web_secret
+from tasks.operations.portal_sessions import SESSION_HOURS, Opening
 from tasks.operations.sign_in_links import check_link, mail_sign_in_links, spend_link
+from tasks.operations.throttle import within_limit
 from web import staff_pages, unit_pages
 from web.portal import (
-    SESSION_HOURS,
     Portal,
     bounded_session,
+    client_address,
     fresh_session,
     page_language,
     portal_of,
     reader_language,
     render,
+    signed_in,
+    signed_out,
 )
 from web.security import BodyLimit, SecurityHeaders, posted_form, security_headers
 from web.words import words_for
@@ -39,6 +43,7 @@ from web.words import words_for
 ERROR_WORDS = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "not_found",
                413: "too_large", 429: "too_many"}
 log = logging.getLogger("parindex.web")
+LINK_REQUESTS, LINK_WINDOW = 5, timedelta(minutes=15)  # new sign-in links asked for, per address and per e-mail
 
 
 def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
@@ -119,8 +124,10 @@ def request_link(request: Request, background: BackgroundTasks,
     Rate-limited per client and per address."""
     portal = portal_of(request)
     address = str(form.get("email", "")).strip().lower()[:254]
-    client = request.client.host if request.client else "?"
-    if not portal.link_requests.allow(f"ip:{client}", f"address:{address}"):
+    keys = [f"link-ip:{client_address(request)}", f"link-address:{address}"]
+    with portal.session() as session:
+        allowed = within_limit(session, keys, limit=LINK_REQUESTS, window=LINK_WINDOW, at=portal.clock())
+    if not allowed:
         return render(request, "home.html", status=429, notice_key="too_many")
     if "@" in address:
         background.add_task(mail_sign_in_links, portal.engine, portal.settings, address, at=portal.clock())
@@ -148,7 +155,9 @@ def open_session(request: Request, form: FormData = Depends(posted_form())) -> R
         claim = spend_link(portal.engine, portal.settings, token, at=portal.clock())
     except SignInRefused as refused:
         return render(request, "home.html", status=400, notice_key=f"link_{refused.reason}", ask_new_link=True)
-    fresh_session(request, unit=claim.unit_code, cycle=claim.cycle_id, csrf=secrets.token_urlsafe(24))
+    signed_in(request, Opening("unit", f"unit:{claim.unit_code}", client_address(request), cycle_id=claim.cycle_id,
+                               unit_code=claim.unit_code),
+              unit=claim.unit_code, cycle=claim.cycle_id, csrf=secrets.token_urlsafe(24))
     return RedirectResponse(claim.next_path, status_code=303)
 
 
@@ -163,5 +172,6 @@ def choose_language(request: Request, code: str,
 
 
 def sign_out(request: Request, form: FormData = Depends(posted_form())) -> Response:
-    fresh_session(request)
+    """The session ends on the server: a copy of its cookie kept from before opens nothing."""
+    signed_out(request)
     return RedirectResponse("/", status_code=303)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,11 +20,12 @@ from models import formatting
 from models.cycle_context import CycleContext, UnknownCycle, load_context
 from models.db import session_scope
 from models.settings import Settings
-from models.tables import StaffRole
+from models.tables import Cycle, StaffRole
 from models.words import speak_to_reader
 from notifications.render import in_language
-from tasks.operations.accounts import session_holds
-from web.security import RateLimit, csrf_token
+from tasks.operations.accounts import may_see, session_holds
+from tasks.operations.portal_sessions import Opening, end_session, live_session, open_session
+from web.security import csrf_token
 from web.words import words_for
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -38,8 +39,6 @@ class Portal:
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    link_requests: RateLimit = field(default_factory=lambda: RateLimit(5, 900))
-    password_tries: RateLimit = field(default_factory=lambda: RateLimit(10, 900))
 
     @property
     def evidence_dir(self) -> Path:
@@ -80,31 +79,59 @@ def say(request: Request, key: str, **values: object) -> str:
     return words_for(page_language(request))(key, **values)
 
 
-SESSION_HOURS = 8  # from sign-in: no request, not even choosing a language (which re-signs the cookie), extends it
+PENDING_MINUTES = 30  # a link checked and waiting for its button
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def fresh_session(request: Request, **values: str) -> None:
-    """A new session (sign-in, sign-out: nothing of the one before carries over but the chosen language), its
-    start written into it."""
+    """A new cookie session with nothing of the one before but the chosen language (sign-in, sign-out, an ended
+    session), its start written into it."""
     language = request.session.get("lang")
     request.session.clear()
     since = str(int(portal_of(request).clock().timestamp()))
     request.session.update({**({"lang": language} if language else {}), **values, "since": since})
 
 
-async def bounded_session(request: Request) -> None:
-    """Every request's dependency: a session ends SESSION_HOURS after its sign-in, whatever happened since (the
-    cookie's own max-age renews each time it is re-signed); one signed in without a start is ended too."""
+def signed_in(request: Request, opening: Opening, **values: str) -> None:
+    """A session on the server for a unit or a staff member (its token in the cookie, its hash in the database),
+    the sign-in written to the access log."""
+    portal = portal_of(request)
+    with portal.session() as session:
+        token = open_session(session, opening, at=portal.clock())
+    fresh_session(request, sid=token, **values)
+
+
+def signed_out(request: Request) -> None:
+    """The session ends on the server (a copy of the cookie opens nothing after), the sign-out logged."""
+    portal = portal_of(request)
+    actor = (f"unit:{request.session['unit']}" if request.session.get("unit")
+             else f"{request.session.get('role')}:{request.session.get('staff')}")
+    if request.session.get("sid"):
+        with portal.session() as session:
+            end_session(session, str(request.session["sid"]), actor=actor, at=portal.clock(),
+                        address=client_address(request))
+    fresh_session(request)
+
+
+def bounded_session(request: Request) -> None:
+    """Every request's dependency (a plain def: FastAPI runs it in its thread pool): a signed-in cookie holds only
+    while its session on the server lasts (not signed out, not ended by an account change, under SESSION_HOURS
+    from sign-in whatever happened since); a link waiting for its button, PENDING_MINUTES."""
     session = request.session
-    if not ({"unit", "staff", "pending"} & session.keys()):
+    if {"unit", "staff"} & session.keys():
+        portal = portal_of(request)
+        with portal.session() as db:
+            alive = live_session(db, str(session.get("sid", "")), at=portal.clock()) is not None
+    elif "pending" in session:
+        since = session.get("since")
+        alive = bool(since) and portal_of(request).clock().timestamp() - float(since) <= PENDING_MINUTES * 60
+    else:
         return
-    since = session.get("since")
-    age = portal_of(request).clock().timestamp() - float(since) if since else None
-    if age is None or age > SESSION_HOURS * 3600:
-        language = session.get("lang")
-        session.clear()
-        if language:
-            session["lang"] = language
+    if not alive:
+        fresh_session(request)
 
 
 @dataclass(frozen=True)
@@ -146,16 +173,21 @@ def signed_in_as(request: Request, *roles: StaffRole) -> SignedStaff:
     return SignedStaff(username, role)
 
 
-def signed_staff(request: Request, *roles: StaffRole) -> SignedStaff:
-    """The staff member of the session while its account still holds it (there, enabled, the password and the
-    role of its sign-in: parindex user passwd, role, disable and remove end every session at once); 401 or 403
-    otherwise, the session ended."""
+def signed_staff(request: Request, *roles: StaffRole, cycle_id: str | None = None) -> SignedStaff:
+    """The staff member of the session while its account still holds it (there, enabled, the password, role and
+    provinces of its sign-in: parindex user passwd, role, scope, disable and remove end every session at once);
+    401 or 403 otherwise, the session ended. With a cycle: 404 when the cycle is not there or is of a province
+    the account is not given (another province's cycle is not seen to exist)."""
     who = signed_in_as(request, *roles)
     with portal_of(request).session() as session:
-        holds = session_holds(session, who.username, str(request.session.get("key", "")))
-    if holds is None:
+        account = session_holds(session, who.username, str(request.session.get("key", "")))
+        province = session.scalar(select(Cycle.province).where(Cycle.id == cycle_id)) if cycle_id else None
+        seen = account is not None and (cycle_id is None or (province is not None and may_see(account, province)))
+    if account is None:
         fresh_session(request)
         raise HTTPException(401)
+    if not seen:
+        raise HTTPException(404)
     return who
 
 

@@ -1,13 +1,11 @@
-"""The portal's guards: security headers, body limits before a body is read, CSRF tokens, rate limits."""
+"""The portal's guards: security headers, body limits before a body is read, CSRF tokens (the limits on
+guessing and asking live in the database: tasks.operations.throttle)."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
-from threading import Lock
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -143,25 +141,3 @@ async def checked_form(request: Request, *, max_files: int = 0, max_fields: int 
     if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise HTTPException(403, "csrf")
     return form
-
-
-class RateLimit:
-    """At most `limit` hits per key within `window` seconds (sign-in requests, staff passwords)."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
-        self.lock = Lock()
-
-    def allow(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            queues = [self.hits[key] for key in keys]
-            for queue in queues:
-                while queue and now - queue[0] > self.window:
-                    queue.popleft()
-            if any(len(queue) >= self.limit for queue in queues):
-                return False
-            for queue in queues:
-                queue.append(now)
-            return True

@@ -18,19 +18,22 @@ from models.tables import Cycle, StaffRole
 from notifications.outbox import MessageFilter, list_messages
 from tasks.engine.events import committed
 from tasks.inputs.intake import report_task_done
-from tasks.operations.accounts import account_name, authenticate, session_key
+from tasks.operations.accounts import account_name, authenticate, may_see, session_key, staff_account
 from tasks.operations.extensions import extend_deadline
+from tasks.operations.portal_sessions import Opening, log_access
 from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
+from tasks.operations.throttle import ACCOUNT, ADDRESS, mark, wait_before_try
 from tasks.reads.audit import unit_history, verify_cycles
 from tasks.reads.portal import CELL_STATES, matrix, unit_of
 from web.portal import (
+    client_address,
     cycle_context,
-    fresh_session,
     local,
     page_language,
     portal_of,
     render,
     say,
+    signed_in,
     signed_in_as,
     signed_staff,
 )
@@ -48,32 +51,45 @@ def login_page(request: Request) -> Response:
 
 @router.post("/login")
 def staff_sign_in(request: Request, form: FormData = Depends(posted_form())) -> Response:
+    """A password try: after a few failures under the account or the address, the next waits (twice as long
+    after each, up to a minute for an account: tasks.operations.throttle); never a lock. Each success and each
+    failure is in the access log with its address."""
     portal = portal_of(request)
-    username = str(form.get("username", ""))[:64]
-    client = request.client.host if request.client else "?"
-    if not portal.password_tries.allow(f"ip:{client}", f"user:{account_name(username)}"):
-        return render(request, "staff_login.html", status=429, notice_key="too_many")
+    username = account_name(str(form.get("username", ""))[:64])
+    address, at = client_address(request), portal.clock()
+    delays = {f"password-user:{username}": ACCOUNT, f"password-ip:{address}": ADDRESS}
+    with portal.session() as session:
+        wait = wait_before_try(session, delays, at=at)
+    if wait:
+        return render(request, "staff_login.html", status=429, notice_key="wait_to_try",
+                      notice_values={"seconds": wait})
     with portal.session() as session:
         user = authenticate(session, username, str(form.get("password", ""))[:1024])
         found = (user.username, str(user.role), session_key(user)) if user else None
+        if found is None:
+            mark(session, list(delays), at=at)
+            log_access(session, "sign_in_failed", username or "?", at=at, address=address)
     if found is None:
         return render(request, "staff_login.html", status=401, notice_key="wrong_password")
-    fresh_session(request, staff=found[0], role=found[1], key=found[2], csrf=secrets.token_urlsafe(24))
+    signed_in(request, Opening("staff", f"{found[1]}:{found[0]}", address, username=found[0]),
+              staff=found[0], role=found[1], key=found[2], csrf=secrets.token_urlsafe(24))
     return RedirectResponse("/staff", status_code=303)
 
 
 @router.get("")
 def cycles_page(request: Request) -> Response:
-    signed_staff(request)
+    who = signed_staff(request)
     portal = portal_of(request)
     with portal.session() as session:
-        cycles = list(session.execute(select(Cycle).order_by(Cycle.year.desc(), Cycle.id)).scalars())
+        account = staff_account(session, who.username)
+        cycles = [cycle for cycle in session.execute(select(Cycle).order_by(Cycle.year.desc(), Cycle.id)).scalars()
+                  if may_see(account, cycle.province)]
         return render(request, "staff_cycles.html", cycles=cycles)
 
 
 @router.get("/{cycle_id}")
 def matrix_page(request: Request, cycle_id: str, block: str = "", group: str = "", state: str = "") -> Response:
-    signed_staff(request)
+    signed_staff(request, cycle_id=cycle_id)
     portal = portal_of(request)
     with portal.session() as session:
         ctx = cycle_context(session, cycle_id)
@@ -86,7 +102,7 @@ def matrix_page(request: Request, cycle_id: str, block: str = "", group: str = "
 
 @router.get("/{cycle_id}/outbox")
 def outbox_page(request: Request, cycle_id: str, q: str = "") -> Response:
-    signed_staff(request)
+    signed_staff(request, cycle_id=cycle_id)
     portal = portal_of(request)
     with portal.session() as session:
         ctx = cycle_context(session, cycle_id)
@@ -99,7 +115,7 @@ def outbox_page(request: Request, cycle_id: str, q: str = "") -> Response:
 
 @router.get("/{cycle_id}/units/{code}")
 def unit_history_page(request: Request, cycle_id: str, code: str) -> Response:
-    signed_staff(request)
+    signed_staff(request, cycle_id=cycle_id)
     portal = portal_of(request)
     with portal.session() as session:
         ctx = cycle_context(session, cycle_id)
@@ -134,7 +150,7 @@ async def operators_form(request: Request) -> FormData:
 
 @router.post("/{cycle_id}/extend")
 def extend_action(request: Request, cycle_id: str, form: FormData = Depends(operators_form)) -> Response:
-    who = signed_staff(request, StaffRole.OPERATOR)
+    who = signed_staff(request, StaffRole.OPERATOR, cycle_id=cycle_id)
     portal = portal_of(request)
     code = str(form.get("unit", ""))[:64]
     try:
@@ -154,7 +170,7 @@ def extend_action(request: Request, cycle_id: str, form: FormData = Depends(oper
 
 @router.post("/{cycle_id}/rerun")
 def rerun_action(request: Request, cycle_id: str, form: FormData = Depends(operators_form)) -> Response:
-    who = signed_staff(request, StaffRole.OPERATOR)
+    who = signed_staff(request, StaffRole.OPERATOR, cycle_id=cycle_id)
     portal = portal_of(request)
     code = str(form.get("unit", ""))[:64]
     stage = str(form.get("stage", ""))
@@ -173,7 +189,7 @@ def rerun_action(request: Request, cycle_id: str, form: FormData = Depends(opera
 
 @router.post("/{cycle_id}/done")
 def done_action(request: Request, cycle_id: str, form: FormData = Depends(operators_form)) -> Response:
-    who = signed_staff(request, StaffRole.OPERATOR)
+    who = signed_staff(request, StaffRole.OPERATOR, cycle_id=cycle_id)
     portal = portal_of(request)
     reason = _reason(form)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import unicodedata
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.refusals import Refused
-from models.tables import StaffRole, StaffUser
+from models.tables import Cycle, StaffRole, StaffUser
 from models.words import word
 
 HASHER = PasswordHasher()  # argon2id with the library's current parameters (RFC 9106's second recommendation)
@@ -34,7 +35,7 @@ def account_name(username: str) -> str:
 
 
 def add_staff_user(session: Session, *, username: str, name: str, role: str, password: str,
-                   at: datetime) -> StaffUser:
+                   at: datetime, provinces: list[str] | None = None) -> StaffUser:
     username = account_name(username)
     if not username or len(username) > 64 or not all(ch.isalnum() or ch in "._-" for ch in username):
         raise AccountRefused(word("err.username"))
@@ -44,7 +45,8 @@ def add_staff_user(session: Session, *, username: str, name: str, role: str, pas
     if _account(session, username) is not None:
         raise AccountRefused(word("err.user_exists", username=username))
     user = StaffUser(username=username, name=name.strip() or username, role=StaffRole(role),
-                     password_hash=HASHER.hash(password), created_at=at)
+                     password_hash=HASHER.hash(password), created_at=at,
+                     provinces=json.dumps(_provinces(session, provinces or []), ensure_ascii=False))
     session.add(user)
     session.flush()
     return user
@@ -76,9 +78,45 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
 
 
 def session_key(user: StaffUser) -> str:
-    """What a staff session carries of its account: it changes with the password and the role, so that a new
-    password, another role, a disabled or a removed account ends every session signed in before (session_holds)."""
-    return hashlib.sha256(f"{user.id}|{user.role}|{user.password_hash}".encode()).hexdigest()[:24]
+    """What a staff session carries of its account: it changes with the password, the role and the provinces, so
+    that any of these changed, or the account disabled or removed, ends every session signed in before
+    (session_holds)."""
+    return hashlib.sha256(f"{user.id}|{user.role}|{user.password_hash}|{user.provinces}".encode()).hexdigest()[:24]
+
+
+def province_key(province: str) -> str:
+    """A province's name as scopes compare it: "thành phố hà nội" is "Thành phố Hà Nội"."""
+    return unicodedata.normalize("NFC", " ".join(province.split())).casefold()
+
+
+def _provinces(session: Session, named: list[str]) -> list[str]:
+    """The provinces an account is given, each named by the province or by one of its cycles (hanoi-2023 stands
+    for Thành phố Hà Nội); one entry each."""
+    cycles = {cycle_id: province for cycle_id, province in session.execute(select(Cycle.id, Cycle.province))}
+    chosen: dict[str, str] = {}
+    for name in (n.strip() for n in named):
+        if not name:
+            continue
+        province = cycles.get(name, name)
+        chosen.setdefault(province_key(province), " ".join(province.split()))
+    return list(chosen.values())
+
+
+def account_provinces(user: StaffUser) -> list[str]:
+    """The provinces whose cycles the account sees and acts on; [] for every province."""
+    return list(json.loads(user.provinces or "[]"))
+
+
+def may_see(user: StaffUser, province: str) -> bool:
+    """Whether the account sees and acts on a cycle of this province."""
+    scope = account_provinces(user)
+    return not scope or province_key(province) in {province_key(p) for p in scope}
+
+
+def set_provinces(session: Session, username: str, provinces: list[str]) -> StaffUser:
+    user = staff_account(session, username)
+    user.provinces = json.dumps(_provinces(session, provinces), ensure_ascii=False)
+    return user
 
 
 def session_holds(session: Session, username: str, key: str) -> StaffUser | None:

@@ -1,11 +1,14 @@
-"""A session ends eight hours after its sign-in, whatever it does meanwhile: choosing a language re-signs the
-cookie (and so renewed the cookie's own lifetime without end); it never extends the session."""
+"""Sessions live on the server: a session ends eight hours after its sign-in, whatever it does meanwhile (choosing
+a language re-signs the cookie, and so renewed the cookie's own lifetime without end); signing out ends it for
+every copy of its cookie; a change to a staff account ends its sessions at once. Sign-ins and sign-outs are in the
+access log with their address."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.web.test_authorisation import sign_in_staff, sign_in_unit
 
@@ -47,3 +50,40 @@ def test_a_change_to_a_staff_account_ends_its_sessions_at_once(client, world, ch
     ended = client.get(f"/staff/{world.cycle_id}", follow_redirects=False)
     assert ended.status_code in (303, 401), change
     assert client.get("/staff", follow_redirects=False).status_code in (303, 401)  # ended, not merely refused once
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(client, world) -> None:
+    from models.db import session_scope
+    from models.tables import AccessEvent, PortalSession
+
+    csrf = sign_in_unit(client, world, "SNV")
+    kept = dict(client.cookies)  # a copy of the cookie, taken before signing out (another tab, a thief)
+    assert client.post("/signout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    client.cookies.update(kept)
+    assert client.get("/unit", follow_redirects=False).headers["location"] == "/"
+    assert client.post("/unit/upload/self-assessment", data={"csrf": csrf},
+                       files={"file": ("a.csv", b"x")}).status_code == 401
+    with session_scope(world.engine) as session:
+        events = [(e.event, e.actor, e.cycle_id, e.address)
+                  for e in session.scalars(select(AccessEvent).order_by(AccessEvent.id))]
+        rows = session.scalars(select(PortalSession)).all()
+    assert events == [("signed_in", "unit:SNV", world.cycle_id, "testclient"),
+                      ("signed_out", "unit:SNV", world.cycle_id, "testclient")]
+    # the database keeps the token's hash, never the token the cookie carries
+    assert len(rows) == 1 and rows[0].ended_why == "sign_out" and len(rows[0].id) == 64
+
+
+def test_a_change_of_provinces_ends_the_accounts_sessions_on_the_server(client, world) -> None:
+    from models.db import session_scope
+    from models.tables import PortalSession
+    from tasks.operations import accounts
+    from tasks.operations.portal_sessions import end_sessions_of
+
+    sign_in_staff(client, "coordinator")
+    with session_scope(world.engine) as session:
+        accounts.set_provinces(session, "coordinator1", [world.cycle_id])
+        assert end_sessions_of(session, "coordinator1", actor="coordinator:coordinator1", at=world.at) == 1
+    assert client.get("/staff", follow_redirects=False).status_code in (303, 401)
+    with session_scope(world.engine) as session:
+        assert [row.ended_why for row in session.scalars(select(PortalSession))] == ["account_changed"]
