@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -104,6 +105,26 @@ def read_sign_in_token(settings: Settings, token: str) -> SignInClaim:
     return SignInClaim(data["c"], data["u"], next_path, data["j"])
 
 
-def sign_in_link(settings: Settings, *, cycle_id: str, unit_code: str, next_path: str = "/unit") -> str:
-    token = make_sign_in_token(settings, cycle_id=cycle_id, unit_code=unit_code, next_path=next_path)
-    return f"{settings.public_url.rstrip('/')}/signin/{token}"
+# Where a stored mail's sign-in link goes: the outbox keeps this, and the delivery signs a fresh link in its place
+# as the mail leaves (sign_links), so that no one who reads the database (a backup, a coordinator's outbox page)
+# finds a link that opens a unit's session. Cycle ids and unit codes are letters, digits, ".", "_", "-".
+_PENDING = re.compile(r"/signin/~([A-Za-z0-9._-]{1,64})~([A-Za-z0-9._-]{1,64})~(/[A-Za-z0-9/._-]{0,200})~")
+
+
+def pending_sign_in_link(settings: Settings, *, cycle_id: str, unit_code: str, next_path: str = "/unit") -> str:
+    """The place of a sign-in link in a mail as the outbox stores it; signed only when the mail is sent."""
+    return f"{settings.public_url.rstrip('/')}/signin/~{cycle_id}~{unit_code}~{next_path}~"
+
+
+def sign_links(texts: list[str], settings: Settings) -> list[str]:
+    """The texts of one mail (subject, text, HTML) with each pending link signed: the same link wherever one
+    place recurs in the mail (the text and the HTML part)."""
+    minted: dict[tuple[str, str, str], str] = {}
+
+    def signed(found: re.Match[str]) -> str:
+        place = (found.group(1), found.group(2), found.group(3))
+        if place not in minted:
+            minted[place] = make_sign_in_token(settings, cycle_id=place[0], unit_code=place[1], next_path=place[2])
+        return f"/signin/{minted[place]}"
+
+    return [_PENDING.sub(signed, text) if "/signin/~" in text else text for text in texts]

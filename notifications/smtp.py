@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import yagmail
 
 from models.settings import Settings
+from models.sign_in import sign_links
 from models.tables import OutboxMessage
 from notifications.mime import FilePart, Part, mailbox, message_bytes
 from notifications.render import one_line
@@ -49,10 +50,11 @@ def compose(message: OutboxMessage, settings: Settings, files: Sequence[FilePart
     if heading and heading.reply_to and heading.reply_to != settings.mail_from:
         headers.append(("Reply-To", one_line(heading.reply_to)))
     sent = (at or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(heading.zone if heading else "Asia/Ho_Chi_Minh"))
-    headers += [("Subject", one_line(message.subject)), ("Date", format_datetime(sent)),
+    subject, text, html = sign_links([message.subject, message.body_text, message.body_html], settings)
+    headers += [("Subject", one_line(subject)), ("Date", format_datetime(sent)),
                 ("Message-ID", message_id(message, settings)),
                 ("X-Parindex-Key", one_line(message.idempotency_key)), ("X-Parindex-Kind", one_line(message.kind))]
-    alternatives = [Part("plain", message.body_text)] + ([Part("html", message.body_html)] if message.body_html else [])
+    alternatives = [Part("plain", text)] + ([Part("html", html)] if html else [])
     attachments = [Part("calendar", message.ics, params='; method="PUBLISH"', extra_headers=(
         'Content-Disposition: attachment; filename="han-chot.ics"',))] if message.ics else []
     attachments += list(files)

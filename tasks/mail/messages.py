@@ -6,17 +6,18 @@ from typing import Any
 
 from models.cycle_context import CycleContext
 from models.settings import Settings
-from models.sign_in import sign_in_link
+from models.sign_in import pending_sign_in_link
 
 
 def status_url(settings: Settings, cycle_id: str, assignee: str, assignment_id: int | None = None,
                page: str = "") -> str:
     """Where the mail's reader acts: a unit gets a sign-in link to the page of that task (or `page`, or its
-    home page); a body's staff the cycle's page on the portal, behind their own sign-in."""
+    home page), signed as the mail leaves (the outbox stores none); a body's staff the cycle's page on the portal,
+    behind their own sign-in."""
     kind, _, code = assignee.partition(":")
     if kind == "unit":
         page = f"/unit/tasks/{assignment_id}" if assignment_id else (page or "/unit")
-        return sign_in_link(settings, cycle_id=cycle_id, unit_code=code, next_path=page)
+        return pending_sign_in_link(settings, cycle_id=cycle_id, unit_code=code, next_path=page)
     return f"{settings.public_url.rstrip('/')}/staff/{cycle_id}"
 
 

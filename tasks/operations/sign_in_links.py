@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from models.cycle_context import load_context
 from models.db import session_scope
 from models.settings import Settings
-from models.sign_in import SignInClaim, SignInRefused, read_sign_in_token, sign_in_link
+from models.sign_in import SignInClaim, SignInRefused, read_sign_in_token
 from models.tables import OutboxMessage, SignInUse, assignee_for_unit
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render
 from tasks.mail.delivery import deliver_now
-from tasks.mail.messages import message_context
+from tasks.mail.messages import message_context, status_url
 from tasks.reads.portal import unit_of, units_of_address
 
 MAX_UNITS = 3  # an address registered for several cycles: the newest three
@@ -31,7 +31,7 @@ def mail_sign_in_links(engine: Engine, settings: Settings, address: str, *, at: 
             ctx = load_context(session, unit.cycle_id)
             context = message_context(ctx, settings, title="signin", recipient_name=unit.name, unit_name=unit.name,
                                       link_days=settings.sign_in_link_days,
-                                      status_url=sign_in_link(settings, cycle_id=unit.cycle_id, unit_code=unit.code))
+                                      status_url=status_url(settings, unit.cycle_id, assignee_for_unit(unit.code)))
             assignee = assignee_for_unit(unit.code)
             messages.append(NewMessage(unit.cycle_id, f"{unit.cycle_id}|{assignee}|signin|{secrets.token_hex(8)}",
                                        "signin", assignee, None, unit.email, (),
