@@ -35,6 +35,8 @@ def web_command(
     capture_mail: Annotated[Path | None, typer.Option(
         help="Demos and trials: catch the portal's mail (sign-in links asked for) as .eml files in this folder, "
              "on an SMTP server of its own")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Portal processes sharing the port (sessions, limits "
+                                                             "and CSRF live in the database and the cookie)")] = 1,
     db: DbOption = "",
 ) -> None:
     """Serve the portal: units act on their tasks from their mails' links; staff sign in with their account."""
@@ -58,24 +60,43 @@ def web_command(
             smtp = stack.enter_context(CaptureServer(capture_mail))
             settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port})
         web_secret(settings)
-        app = create_app(settings, engine_for(url))
         chosen = port or default_port()
         console.print(said(word("cli.portal"), "green") + word(
             "cli.portal_line", host=host, port=chosen, public=settings.public_url,
             secret=Path(settings.web_secret_file).resolve()), markup=False)
         if capture_mail is not None:
             console.print(word("cli.portal_mail", folder=capture_mail), markup=False)
-        serve(uvicorn.Server(portal_config(app, host, chosen, settings.trusted_proxies)))
+        if workers == 1:
+            serve(uvicorn.Server(portal_config(create_app(settings, engine_for(url)), host, chosen,
+                                               settings.trusted_proxies)))
+        else:  # each process builds its own portal from the environment: the database and mail chosen here
+            os.environ.update(PARINDEX_DATABASE_URL=url, PARINDEX_SMTP_HOST=settings.smtp_host,
+                              PARINDEX_SMTP_PORT=str(settings.smtp_port))
+            serve_processes(portal_config("web.app:portal_from_environment", host, chosen, settings.trusted_proxies,
+                                          workers=workers))
 
 
-def portal_config(app, host: str, port: int, trusted_proxies: str):
+def portal_config(app, host: str, port: int, trusted_proxies: str, *, workers: int = 1):
     """uvicorn's settings for the portal: X-Forwarded-For believed only from the proxies named (none by default:
-    a client would otherwise choose the address its sign-in attempts are counted under)."""
+    a client would otherwise choose the address its sign-in attempts are counted under); a request's headers
+    within 10 seconds (web.uvicorn_private), its body never stalled for 30 (web.security), an idle connection
+    closed after 5."""
     import uvicorn
+
+    from web.uvicorn_private import HeadersInTime
 
     proxies = trusted_proxies.strip()
     return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=bool(proxies),
-                          forwarded_allow_ips=proxies or None, server_header=False)
+                          forwarded_allow_ips=proxies or None, server_header=False, http=HeadersInTime,
+                          timeout_keep_alive=5, workers=workers, factory=isinstance(app, str))
+
+
+def serve_processes(config) -> None:
+    """Several portal processes on one socket: uvicorn's supervisor starts them, restarts one that dies, and
+    stops them all on SIGTERM or Ctrl-C."""
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 def serve(server) -> None:

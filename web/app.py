@@ -41,7 +41,7 @@ from web.security import BodyLimit, SecurityHeaders, posted_form, security_heade
 from web.words import words_for
 
 ERROR_WORDS = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found", 405: "not_found",
-               413: "too_large", 429: "too_many"}
+               408: "too_slow", 413: "too_large", 429: "too_many"}
 log = logging.getLogger("parindex.web")
 LINK_REQUESTS, LINK_WINDOW = 5, timedelta(minutes=15)  # new sign-in links asked for, per address and per e-mail
 
@@ -175,3 +175,13 @@ def sign_out(request: Request, form: FormData = Depends(posted_form())) -> Respo
     """The session ends on the server: a copy of its cookie kept from before opens nothing."""
     signed_out(request)
     return RedirectResponse("/", status_code=303)
+
+
+def portal_from_environment() -> FastAPI:
+    """The portal of one of several processes (`parindex web --workers N`): its settings, database included, from
+    the environment the command set."""
+    from models.settings import get_settings
+    from tasks.engine.runtime import engine_for
+
+    settings = get_settings()
+    return create_app(settings, engine_for(settings.database_url))

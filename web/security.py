@@ -3,6 +3,7 @@ guessing and asking live in the database: tasks.operations.throttle)."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from collections.abc import Callable
@@ -72,9 +73,17 @@ class TooLarge(HTTPException):
         super().__init__(413)
 
 
+class TooSlow(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(408)
+
+
+BODY_IDLE_SECONDS = 30.0  # a body that stops arriving for this long is given up (a slow or stalled client)
+
+
 class BodyLimit:
     """Refuses a request body over its route's limit: by its Content-Length before reading a byte, or, sent in
-    chunks, as soon as the bytes read pass the limit."""
+    chunks, as soon as the bytes read pass the limit; and a body that stalls for BODY_IDLE_SECONDS (408)."""
 
     def __init__(self, app: ASGIApp, *, limit_for: Callable[[str], int] = body_limit) -> None:
         self.app, self.limit_for = app, limit_for
@@ -89,13 +98,19 @@ class BodyLimit:
             return await _refuse(send, 413)
         if limit > DRAFT_BYTES and not headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
             return await _refuse(send, 415)  # a file comes as a form's part, or not at all
-        received = 0
+        received, complete = 0, False
 
         async def counted() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # the body is in: what follows is a wait for the client to leave, with no deadline
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), BODY_IDLE_SECONDS)
+            except TimeoutError:
+                raise TooSlow() from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if received > limit:
                     raise TooLarge()
             return message

@@ -83,3 +83,20 @@ def test_holidays_ships_vietnam_in_its_own_file_and_it_says_what_the_package_say
             "print(sum(m.startswith('holidays.countries') for m in sys.modules))")
     alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert alone.stdout.strip() == "0"  # the 250 other countries stay unloaded
+
+
+def test_uvicorns_h11_protocol_keeps_the_parts_the_header_deadline_uses():
+    import inspect
+
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    from web.uvicorn_private import HeadersInTime
+
+    for method in ("connection_made", "connection_lost", "on_response_complete"):
+        assert callable(getattr(H11Protocol, method, None)), f"uvicorn's H11Protocol.{method} is gone"
+    source = inspect.getsource(H11Protocol.__init__)
+    for attribute in ("self.conn", "self.loop", "self.transport"):
+        assert attribute in source, f"uvicorn's H11Protocol no longer sets {attribute}"
+    assert h11.Connection(h11.SERVER).their_state is h11.IDLE, "h11's state for a request not yet begun changed"
+    assert issubclass(HeadersInTime, H11Protocol)
