@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from tasks.engine.schedule_data import active_cycles, never_opened, upcoming_che
 log = logging.getLogger("parindex.schedule")
 MISFIRE_GRACE = timedelta(minutes=30)
 RESYNC_EVERY = timedelta(minutes=5)
+STOP_POLL_SECONDS = 1.0
 TICK_DEPLOYMENT = "tick/tick"
 
 
@@ -160,8 +162,13 @@ def serve(*, cycle_ids: list[str] | None, stop: threading.Event, work_pool: str 
         # Re-sync after every tick: an extension or a finished task changes the checkpoints ahead.
         scheduler.add_listener(resync, mask=EVENT_JOB_EXECUTED)
         scheduler.resume()
-        # A `cycle load` or an extension may move deadlines between ticks: follow them within minutes.
-        while not stop.wait(RESYNC_EVERY.total_seconds()):
-            resync()
+        # A `cycle load` or an extension may move deadlines between ticks: follow them within minutes. The wait
+        # is cut into seconds: a SIGTERM that the kernel hands to another thread is run by this (the main) thread
+        # only when it next runs Python, and one long wait delayed a stop by up to RESYNC_EVERY.
+        next_resync = time.monotonic() + RESYNC_EVERY.total_seconds()
+        while not stop.wait(STOP_POLL_SECONDS):
+            if time.monotonic() >= next_resync:
+                resync()
+                next_resync = time.monotonic() + RESYNC_EVERY.total_seconds()
     finally:
         scheduler.shutdown(wait=True)  # a tick that is running finishes; none starts after this

@@ -59,6 +59,8 @@ class Serve:
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)  # serve prints every thread's stack: where it is held
+            time.sleep(3)
             while not self.lines.empty():
                 self.seen.append(self.lines.get())
             raise AssertionError(f"not stopped {timeout} s after SIGTERM; it printed:\n{''.join(self.seen)}") from None
