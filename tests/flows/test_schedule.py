@@ -2,6 +2,7 @@
 missed checkpoints found after downtime (serve then runs one catch-up tick for all of them)."""
 
 import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -88,3 +89,29 @@ def test_a_serve_for_one_cycle_drops_the_jobs_an_earlier_serve_left_for_others(l
     finally:
         scheduler.remove_all_jobs()
         scheduler.shutdown(wait=False)
+
+
+def test_serve_stops_on_a_sigterm_that_another_thread_received(opened, database_url, monkeypatch):
+    """The kernel may hand a process's SIGTERM to any of its threads (Prefect and APScheduler start several);
+    Python then runs the handler in the main thread only when that thread next runs Python. serve's wait is
+    cut into seconds, so it stops: with one five-minute wait it went on until the wait ended."""
+    import signal
+
+    monkeypatch.setenv("PARINDEX_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    stop, late = threading.Event(), threading.Event()
+
+    def deliver_to_this_thread() -> None:
+        time.sleep(3)  # serve is in its wait by then (there is no event to wait for: it only waits)
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+        if not stop.wait(60):  # a generous bound; before, the stop came with the end of the five-minute wait
+            late.set()
+            stop.set()
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        serve(cycle_ids=["hanoi-2023"], stop=stop, clock=lambda: datetime(2023, 11, 26, 22, 0, tzinfo=HCM),
+              announce=lambda cycle_id, ahead: threading.Thread(target=deliver_to_this_thread).start())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not late.is_set()
