@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 
 
 
-.PHONY: install compile types check demo test test-sqlite test-postgres lint clean bench bench-startup reliability browser printing hostile
+.PHONY: install compile types check demo test test-sqlite test-postgres lint clean bench bench-deadline bench-startup reliability browser printing hostile
 
 install: $(VENV)/.installed
 
@@ -116,7 +116,13 @@ bench: install
 		if [ -n "$$pg" ]; then $(BIN)/parindex bench --units $$n --db $$pg --json >> benchmarks/runs.jsonl || exit 1; fi; \
 	done
 	$(BIN)/python benchmarks/results_table.py benchmarks/runs.jsonl benchmarks/RESULTS.md
-	$(MAKE) --no-print-directory bench-startup
+	$(MAKE) --no-print-directory bench-deadline bench-startup
+
+# Deadline day on the portal: 3,321 units, Locust with 1 and with 4 portal processes, on PostgreSQL when it
+# answers (SQLite otherwise); the "Deadline day" section of benchmarks/RESULTS.md and benchmarks/deadline_day.jsonl
+bench-deadline: install
+	@pg=$$($(BIN)/python tests/postgres_url.py); \
+	$(BIN)/python benchmarks/deadline_day.py --units 3321 --workers 1 4 --users 100 --seconds 60 --db $${pg:-sqlite}
 
 # `parindex --help`, `parindex status` and the portal's start, each beside `python -c "import typer, rich"` in the
 # same run (benchmarks/startup.jsonl keeps every run)

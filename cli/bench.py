@@ -119,8 +119,8 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
             shutil.rmtree(work, ignore_errors=True)
 
 
-def fresh_database(db: str, work: Path) -> str:
-    """A fresh SQLite file, or the PostgreSQL database parindex_bench dropped and created again."""
+def fresh_database(db: str, work: Path, name: str = "parindex_bench") -> str:
+    """A fresh SQLite file, or the PostgreSQL database `name` dropped and created again."""
     if db in ("", "sqlite"):
         return f"sqlite:///{work / 'bench.db'}"
     if not db.startswith("postgresql"):
@@ -130,9 +130,22 @@ def fresh_database(db: str, work: Path) -> str:
 
     server = make_url(db).set(drivername="postgresql", database="postgres")
     with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as connection:
-        connection.execute("DROP DATABASE IF EXISTS parindex_bench WITH (FORCE)")
-        connection.execute("CREATE DATABASE parindex_bench")
-    return make_url(db).set(database="parindex_bench").render_as_string(hide_password=False)
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    return make_url(db).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """The database fresh_database made on a PostgreSQL server, dropped (a SQLite file goes with its folder)."""
+    if not url.startswith("postgresql"):
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    made = make_url(url)
+    server = made.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {made.database} WITH (FORCE)")
 
 
 def _process_stat(pid: int | str) -> tuple[str, list[str]]:

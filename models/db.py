@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from models.faults import reach
@@ -222,7 +223,24 @@ def retrying(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
         except ConcurrentChange:
             if attempt == attempts:
                 raise
+        except DBAPIError as error:
+            if not lost_a_race(error) or attempt == attempts:
+                raise
     raise AssertionError("unreachable")
+
+
+RACES = {"40001", "40P01"}  # PostgreSQL: a serialization failure, a deadlock broken by the server
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Whether the database refused a transaction only because another came first (a deadlock it broke, a
+    serialization failure, the same history number taken): nothing was written, and the same work from a
+    fresh read will do."""
+    if getattr(error.orig, "sqlstate", None) in RACES:
+        return True
+    text = str(error.orig)
+    return isinstance(error, IntegrityError) and ("historyentry_cycle_id_seq_key" in text
+                                                  or "historyentry.cycle_id, historyentry.seq" in text)
 
 
 def alembic_config(url: str) -> Config:

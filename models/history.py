@@ -11,7 +11,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring  # the encoder's own, for ensure_ascii=False
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from models.bulk import insert_rows
@@ -78,6 +78,16 @@ def _utc_text(value: datetime) -> str:  # the rows of one change share their ins
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def hold_chain(session: Session, *, cycle_id: str) -> None:
+    """On PostgreSQL, the cycle's chain held until this transaction ends, so that writers append one after
+    another: two portal requests that read the same tail would both number their row seq + 1 and one would fail
+    on (cycle_id, seq). SQLite needs nothing: its write transactions (BEGIN IMMEDIATE) already come one at a
+    time."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"parindex history {cycle_id}".encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def chain_tail(session: Session, *, cycle_id: str) -> tuple[int, str]:
     """The last sequence number and hash of a cycle's chain (0 and the genesis hash when empty)."""
     last = session.execute(
@@ -94,6 +104,7 @@ def append_history(session: Session, *, cycle_id: str, drafts: Sequence[HistoryD
     Returns how many rows were written."""
     if not drafts:
         return 0
+    hold_chain(session, cycle_id=cycle_id)
     seq, prev_hash = chain_tail(session, cycle_id=cycle_id)
     rows: list[tuple[Any, ...]] = []
     for draft in drafts:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,23 @@ import holidays
 MODULE = "parindex_holidays_vietnam"
 
 
+_loading = threading.Lock()
+
+
 def vietnam_holidays(language: str) -> Any:
-    """holidays.Vietnam(language=…), its class read from countries/vietnam.py alone."""
+    """holidays.Vietnam(language=…), its class read from countries/vietnam.py alone, once per process. The module
+    is published only once it has run: the portal's threads ask at once on deadline day, and one that found a
+    half-run module in sys.modules failed (`no attribute 'Vietnam'`, a 500)."""
     module = sys.modules.get(MODULE)
     if module is None:
-        path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
-        spec = importlib.util.spec_from_file_location(MODULE, path)
-        if spec is None or spec.loader is None:  # pragma: no cover  # a holidays without the file
-            return holidays.Vietnam(language=language)  # type: ignore[no-untyped-call]  # untyped package
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[MODULE] = module
-        spec.loader.exec_module(module)
+        with _loading:
+            module = sys.modules.get(MODULE)
+            if module is None:
+                path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+                spec = importlib.util.spec_from_file_location(MODULE, path)
+                if spec is None or spec.loader is None:  # pragma: no cover  # a holidays without the file
+                    return holidays.Vietnam(language=language)  # type: ignore[no-untyped-call]  # untyped package
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                sys.modules[MODULE] = module
     return module.Vietnam(language=language)

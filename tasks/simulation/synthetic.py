@@ -9,7 +9,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-HANOI = Path(__file__).resolve().parent.parent / "calendar" / "hanoi-2023"
+HANOI = Path(__file__).resolve().parents[2] / "calendar" / "hanoi-2023"
 SPLIT_LEAVES = 24
 DISTRICT_GROUPS = ("quan", "huyen", "thi_xa")
 
