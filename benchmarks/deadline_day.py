@@ -96,7 +96,10 @@ def run_once(url: str, units: int, workers: int, users: int, seconds: int, say) 
     env.update(PYTHONPATH=str(ROOT), PARINDEX_PUBLIC_URL=f"http://127.0.0.1:{port}",
                PARINDEX_WEB_SECRET_FILE=str(work / "web-secret"), PARINDEX_EVIDENCE_DIR=str(work / "evidence"),
                PARINDEX_SMTP_PORT="9")  # mail asked for by a page waits in the outbox: nothing listens on 9
-    portal = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "web", "--workers",
+    # one portal process under cProfile: where its CPU goes (with --workers 1)
+    start = ["-m", "cProfile", "-o", os.environ["DEADLINE_DAY_PROFILE"], str(ROOT / "benchmarks" / "portal.py")] \
+        if os.environ.get("DEADLINE_DAY_PROFILE") else ["-c", "from cli.main import main; main()"]
+    portal = subprocess.Popen([sys.executable, *start, "web", "--workers",
                                str(workers), "--port", str(port), "--db", prepared["database"]], cwd=work, env=env,
                               stdout=(work / "portal.log").open("wb"), stderr=subprocess.STDOUT,
                               start_new_session=True)

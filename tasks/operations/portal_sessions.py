@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from models.tables import AccessEvent, PortalSession
@@ -37,6 +37,8 @@ def _digest(token: str) -> str:
 def open_session(session: Session, opening: Opening, *, at: datetime) -> str:
     """A new session; its token, for the cookie (the database keeps only the token's hash)."""
     token = secrets.token_urlsafe(32)
+    # sessions ended a day ago or more say nothing the access log does not: they go as new ones come
+    session.execute(delete(PortalSession).where(PortalSession.expires_at < at - timedelta(days=1)))
     session.add(PortalSession(id=_digest(token), kind=opening.kind, cycle_id=opening.cycle_id,
                               unit_code=opening.unit_code, username=opening.username, address=opening.address[:64],
                               started_at=at, expires_at=at + timedelta(hours=SESSION_HOURS)))

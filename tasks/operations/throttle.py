@@ -7,6 +7,7 @@ are counted per window instead (a number of requests per quarter hour, per addre
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,6 +48,8 @@ def mark(session: Session, keys: list[str], *, at: datetime) -> None:
     """A counted attempt under each key (a failed password, a request for a link); older marks of these keys
     are dropped."""
     session.execute(delete(ThrottleMark).where(ThrottleMark.key.in_(keys), ThrottleMark.at < at - KEPT))
+    if secrets.randbelow(100) == 0:  # now and then, the marks of keys never seen again (one address, one try)
+        session.execute(delete(ThrottleMark).where(ThrottleMark.at < at - KEPT))
     session.add_all([ThrottleMark(key=key[:300], at=at) for key in keys])
 
 
