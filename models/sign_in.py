@@ -38,7 +38,9 @@ def web_secret(settings: Settings) -> str:
 
 def _read_or_create(path: Path) -> str:
     """The secret in `path`; a new one the first time, said in the log: every process that writes mail (tick,
-    serve, a worker) and the portal must read the same file, or the links one writes the other refuses."""
+    serve, a worker) and the portal must read the same file, or the links one writes the other refuses. A new
+    secret is written whole to a file of its own and then linked into place, so that another thread or process
+    finds either no file or the whole secret (the delivery's SMTP sessions sign links side by side)."""
     if path.exists():
         value = path.read_text(encoding="ascii").strip()
         if len(value) < 32:
@@ -46,12 +48,19 @@ def _read_or_create(path: Path) -> str:
         return value
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(SECRET_BYTES)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process wrote it first: use theirs
-        return _read_or_create(path)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(value)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another thread or process published its secret first: use theirs
+            return _read_or_create(path)
+    finally:
+        draft.unlink(missing_ok=True)
     logging.getLogger("parindex").warning(word("log.web_secret", path=path))
     return value
 
