@@ -18,24 +18,29 @@ from tests.conftest import ROOT
 ASKERS = 16
 
 
+def _ask_at_once(settings: Settings) -> tuple[list[str], list[str]]:
+    """ASKERS threads asking for the secret at the same moment: what each got, and what failed."""
+    start, answers, failures = threading.Barrier(ASKERS), [], []
+
+    def ask() -> None:
+        start.wait()
+        try:
+            answers.append(web_secret(settings))
+        except Exception as error:
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=ask) for _ in range(ASKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    _known.clear()
+    return answers, failures
+
+
 def test_threads_asking_at_once_get_one_whole_secret(tmp_path: Path) -> None:
     for attempt in range(10):
-        settings = Settings(web_secret_file=str(tmp_path / f"secret-{attempt}"))
-        start, answers, failures = threading.Barrier(ASKERS), [], []
-
-        def ask() -> None:
-            start.wait()
-            try:
-                answers.append(web_secret(settings))
-            except Exception as error:  # noqa: BLE001 - reported below
-                failures.append(repr(error))
-
-        threads = [threading.Thread(target=ask) for _ in range(ASKERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        _known.clear()
+        answers, failures = _ask_at_once(Settings(web_secret_file=str(tmp_path / f"secret-{attempt}")))
         assert not failures and len(set(answers)) == 1 and len(answers[0]) >= 32
         written = tmp_path / f"secret-{attempt}"
         assert written.read_text() == answers[0] and stat.S_IMODE(written.stat().st_mode) == 0o600
