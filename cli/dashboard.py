@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import console, errors
+from cli.common import console, errors, user_errors
 from cli.orchestration import PrefectServer, stop_process_group
 
 app = typer.Typer(help="The coordinators' dashboard: a Prefect server and its UI under ./var/prefect.",
@@ -40,10 +41,18 @@ def start(port: Annotated[int, typer.Option(help="Port of the UI and its API")] 
         return
     os.environ.pop("PREFECT_API_URL", None)
     server = PrefectServer(HOME, keep_running=True, port=port)
-    with server, server.in_use():
-        server.record(NOTE)
+    previous = signal.signal(signal.SIGTERM, _interrupted)  # a start stopped by SIGTERM stops its server too
+    try:
+        with user_errors(), server, server.in_use():
+            server.record(NOTE)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     console.print(word("cli.dashboard_started", url=server.ui_url, pid=server.process.pid if server.process else "?"),
                   markup=False)
+
+
+def _interrupted(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command("status")

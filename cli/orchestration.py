@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from models.refusals import Refused
+
 # The Prefect server's SQLite task-run recorder otherwise writes one row per event and locks out the API
 # (HTTP 503 and 2 s client back-offs); batching its writes removes that contention.
 SERVER_SETTINGS = {
@@ -77,15 +79,17 @@ class PrefectServer:
     def in_use(self) -> Iterator[str]:
         """Wait until the server answers, then run flows against it."""
         if self.process is not None:
-            _wait_healthy(self.url, self.process)
+            _wait_healthy(self.url, self.process, self.home / "server.log")
         try:
             with _heartbeats_off():
                 yield self.url
         finally:
             _flush_events()
 
-    def __exit__(self, *exc: object) -> None:
-        if self.process is None or self.keep_running:
+    def __exit__(self, failure: type[BaseException] | None, *exc: object) -> None:
+        """The server stops, unless it is to keep running and it started well: one that failed to answer, or
+        whose start was interrupted (Ctrl-C, SIGTERM), is stopped too, since nothing recorded it."""
+        if self.process is None or (self.keep_running and failure is None):
             return
         stop_process_group(self.process.pid)
         os.environ.pop("PREFECT_API_URL", None)
@@ -146,20 +150,27 @@ def _flush_events() -> None:
         logging.getLogger("parindex").debug("events not flushed", exc_info=True)
 
 
-def _wait_healthy(url: str, server: subprocess.Popen) -> None:
+class PrefectServerFailed(Refused):
+    """A Prefect server of parindex's own that exited or did not answer in time (it has been stopped)."""
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     import urllib.request
 
-    deadline = time.monotonic() + 60
+    from models.words import word
+
+    seconds = float(os.environ.get("PARINDEX_PREFECT_START_SECONDS", "60"))
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the Prefect server exited with code {server.returncode}; see its server.log")
+            raise PrefectServerFailed(word("err.prefect_exited", code=server.returncode, log=log))
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.25)
-    raise RuntimeError("the Prefect server did not answer within 60 s")
+    raise PrefectServerFailed(word("err.prefect_slow", seconds=f"{seconds:g}", log=log))
 
 
 def _free_port() -> int:
