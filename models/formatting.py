@@ -52,6 +52,14 @@ def _laid_out(amount: Decimal, locale: str, places: int | None, most: int) -> st
     return format_decimal(amount, format=pattern, locale=locale, decimal_quantization=False)
 
 
+def file_size(size: int, language: str = "vi") -> str:
+    """A file's size as people read it: 340 byte, 0,2 KB, 1,4 MB (Vietnamese), 1.4 MB (English)."""
+    if size < 1024:
+        return f"{size} byte" if language == "vi" else f"{size} bytes"
+    unit, amount = ("KB", Decimal(size) / 1024) if size < 1024 * 1024 else ("MB", Decimal(size) / (1024 * 1024))
+    return f"{number(amount.quantize(Decimal('0.1')), language, most=1)} {unit}"
+
+
 def percent(value: object, language: str = "vi", places: int | None = None) -> str:
     """A value already in percent, at the index's published two decimals: 89,3% and 89,27% in Vietnamese,
     89.3% in English (Babel's CLDR patterns: no space before the sign in either)."""

@@ -29,8 +29,8 @@ from web.security import csrf_token
 from web.words import words_for
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-# numbers as the page's language writes them: 89,265 points and 89,27% in Vietnamese
-for _name in ("number", "percent"):
+# numbers as the page's language writes them: 89,265 points, 89,27% and 0,2 KB in Vietnamese
+for _name in ("number", "percent", "file_size"):
     TEMPLATES.env.filters[_name] = in_language(getattr(formatting, _name))
 
 

@@ -147,29 +147,27 @@ def _safe_name(filename: str) -> str:
 def evidence_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
-        who, unit = _unit(request, session)
-        return render(request, "unit_evidence.html", unit=unit, criteria=evidence_criteria(session, who.cycle_id),
-                      files=evidence_of(session, who.cycle_id, who.code), refusals=[])
+        who, _ = _unit(request, session)
+    return _evidence_answer(request, who, [], 0, 200, chosen="")
 
 
 @router.post("/evidence")
 async def attach_evidence(request: Request) -> Response:
-    who, unit = await run_in_threadpool(_signed_in_unit, request)
+    who, _ = await run_in_threadpool(_signed_in_unit, request)
     try:
         form = await checked_form(request, max_files=EVIDENCE_FILES, max_fields=EVIDENCE_FILES + 4)
     except HTTPException as refused:
         if refused.status_code != 400:
             raise
-        return await run_in_threadpool(_evidence_answer, request, who, unit, [
-            say(request, "too_many_files", count=EVIDENCE_FILES)], 0, 400)
+        return await run_in_threadpool(_evidence_answer, request, who, [
+            say(request, "too_many_files", count=EVIDENCE_FILES)], 0, 400, chosen="")
     criterion = str(form.get("criterion", ""))[:32]
     uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
     files = [(_safe_name(upload.filename or ""), await upload.read(EVIDENCE_BYTES + 1)) for upload in uploads]
-    return await run_in_threadpool(_store_evidence, request, who, unit, criterion, files)  # hashing, SQL: off the loop
+    return await run_in_threadpool(_store_evidence, request, who, criterion, files)  # hashing, SQL: off the loop
 
 
-def _store_evidence(request: Request, who: SignedUnit, unit: Unit, criterion: str,
-                    files: list[tuple[str, bytes]]) -> Response:
+def _store_evidence(request: Request, who: SignedUnit, criterion: str, files: list[tuple[str, bytes]]) -> Response:
     portal = portal_of(request)
     refusals: list[str] = []
     for name, data in files:
@@ -179,15 +177,21 @@ def _store_evidence(request: Request, who: SignedUnit, unit: Unit, criterion: st
             refusals.append(f"{name}: {rule_words(refused.rule, page_language(request))}")
     if not files:
         refusals.append(say(request, "no_evidence"))
-    return _evidence_answer(request, who, unit, refusals, len(files) - len(refusals), 422 if refusals else 200)
+    return _evidence_answer(request, who, refusals, len(files) - len(refusals), 422 if refusals else 200,
+                            chosen=criterion)
 
 
-def _evidence_answer(request: Request, who: SignedUnit, unit: Unit, refusals: list[str], saved: int,
-                     status: int) -> Response:
+def _evidence_answer(request: Request, who: SignedUnit, refusals: list[str], saved: int, status: int, *,
+                     chosen: str) -> Response:
+    """The evidence page: the files sent, newest first, in words a clerk reads (criterion, file, size, when); the
+    criterion just used still chosen, so that the next batch goes to it too."""
     with portal_of(request).session() as session:
+        _, unit = _unit(request, session)
+        zone = cycle_context(session, who.cycle_id).calendar.zone
         return render(request, "unit_evidence.html", status=status, unit=unit,
-                      criteria=evidence_criteria(session, who.cycle_id),
-                      files=evidence_of(session, who.cycle_id, who.code), refusals=refusals, saved=saved)
+                      criteria=evidence_criteria(session, who.cycle_id), chosen=chosen,
+                      files=evidence_of(session, who.cycle_id, who.code), refusals=refusals, saved=saved,
+                      when=lambda instant: local(instant, zone))
 
 
 
