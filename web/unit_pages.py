@@ -94,10 +94,10 @@ async def upload_form(request: Request, kind: str) -> Response:
     form = await checked_form(request, max_files=1, max_fields=5)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _refused(request, unit, [FormProblem("", "no-file", say(request, "file"))])
+        return _refused(request, unit, [FormProblem("", "no-file", say(request, "file"))], kind=kind)
     name = _safe_name(upload.filename)
     if not name.lower().endswith(FORM_SUFFIXES):
-        return _refused(request, unit, [FormProblem(name, "file-type", ".xlsx, .csv, .json")])
+        return _refused(request, unit, [FormProblem(name, "file-type", ".xlsx, .csv, .json")], kind=kind)
     data = await upload.read()
     return await run_in_threadpool(_intake, request, unit, who, kind, name, data)  # parsing, SQL: off the loop
 
@@ -119,10 +119,10 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
         except FormRejected as rejected:
             problems = [FormProblem(name, p.rule, p.message.replace(folder + "/", "").replace(folder, ""), p.sheet,
                                     p.row, p.column) for p in rejected.problems]
-            return _refused(request, unit, problems, heading=heading)
+            return _refused(request, unit, problems, heading=heading, kind=kind)
         except Refused as refused:
             return _refused(request, unit, [FormProblem(name, "refused", str(refused).replace(folder, ""))],
-                            heading=heading)
+                            heading=heading, kind=kind)
     t = words_for(page_language(request))
     summary = t("accepted_summary", kind=t(f"kind.{result.kind}"), units=len(result.units), rows=result.rows)
     if result.late:
@@ -130,10 +130,13 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
     return render(request, "unit_accepted.html", unit=unit, kind=kind, name=name, summary=summary)
 
 
-def _refused(request: Request, unit: Unit, problems: list[FormProblem], *, heading: str = "refused") -> Response:
+def _refused(request: Request, unit: Unit, problems: list[FormProblem], *, heading: str = "refused",
+             kind: str = "") -> Response:
+    """What to fix, row by row, in words (no rule codes), and the same upload again on the page (the draft's boxes
+    for explanations sent from them)."""
     language = page_language(request)
     return render(request, "unit_refused.html", status=422, unit=unit, problems=problems[:500],
-                  more=max(len(problems) - 500, 0), count=len(problems), heading=heading,
+                  more=max(len(problems) - 500, 0), count=len(problems), heading=heading, kind=kind,
                   rule_words=lambda rule: rule_words(rule, language))
 
 

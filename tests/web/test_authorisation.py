@@ -102,7 +102,8 @@ def test_a_unit_reaches_only_its_own_unit(app, client, world: PortalWorld, tmp_p
     forged = _snv_form(world, tmp_path)  # ... and SNV's, sent by VPUB
     answer = client.post("/unit/upload/self-assessment", data={"csrf": csrf},
                          files={"file": ("snv.xlsx", forged.read_bytes())})
-    assert answer.status_code == 422 and "wrong-sender" in answer.text
+    assert answer.status_code == 422 and "Biểu mẫu của đơn vị khác" in answer.text
+    assert "wrong-sender" not in answer.text and 'id="upload-again"' in answer.text  # words, and a form to retry
     assert _counts(world) == before
 
 
