@@ -6,6 +6,7 @@ import json
 import re
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -16,13 +17,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from models.cycle_context import CycleContext
 from models.forms.problems import FormProblem, FormRejected
 from models.lifecycle import UnitEvent
 from models.refusals import Refused
+from models.stages import UnitState
 from models.tables import Unit
 from tasks.engine.events import committed
 from tasks.inputs.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
 from tasks.inputs.imports import Inputs, submit_explanation, submit_self_assessment
+from tasks.inputs.intake import explaining_again
 from tasks.mail.attachments import prefilled_form
 from tasks.reads.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
 from web.portal import Portal, SignedUnit, cycle_context, local, page_language, portal_of, render, say, signed_unit
@@ -55,7 +59,7 @@ def unit_home(request: Request) -> Response:
         messages = unit_messages(session, who.cycle_id, unit)
         zone = ctx.calendar.zone
         return render(request, "unit_home.html", unit=unit, ctx=ctx, tasks=tasks, messages=messages,
-                      explaining=can_send(ctx, unit, UnitEvent.SUBMIT_EXPLANATION),
+                      explaining=_may_explain(session, ctx, unit, portal.clock()),
                       local=lambda instant: local(instant, zone))
 
 
@@ -226,9 +230,17 @@ def draft_page(request: Request) -> Response:
         who, unit = _unit(request, session)
         ctx = cycle_context(session, who.cycle_id)
         lines = draft_lines(session, ctx, unit)
-        open_now = can_send(ctx, unit, UnitEvent.SUBMIT_EXPLANATION)
+        open_now = _may_explain(session, ctx, unit, portal.clock())
         return render(request, "unit_draft.html", unit=unit, lines=lines, open_now=open_now,
                       has_draft=any(line.appraised is not None for line in lines))
+
+
+def _may_explain(session: Session, ctx: CycleContext, unit: Unit, at: datetime) -> bool:
+    """Whether the unit may send explanations now: its window is open, or it has explained and may send them
+    again, changed, until its deadline."""
+    if can_send(ctx, unit, UnitEvent.SUBMIT_EXPLANATION):
+        return True
+    return unit.state == UnitState.EXPLAINED.value and bool(explaining_again(session, ctx, [unit], at=at))
 
 
 @router.post("/draft")

@@ -213,6 +213,11 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
     problems.raise_if_any()
     given = {unit: {code: line for code, line in unit_lines.items() if line[0] is not None or line[2]}
              for unit, unit_lines in lines.items()}
+    for unit_lines in given.values():  # points proposed without a reason: the working group has nothing to weigh
+        for code, (points, _, reason) in unit_lines.items():
+            if points is not None and not reason.strip():
+                problems.add("reason-needed", word("err.reason_needed", criterion=code))
+    problems.raise_if_any()
     if not any(given.values()):
         problems.add("empty", "no criterion carries an explanation or proposed points")
         problems.raise_if_any()

@@ -226,15 +226,34 @@ def record_explanation(session: Session, ctx: CycleContext, *, unit_code: str, a
 
 def record_explanations(session: Session, ctx: CycleContext, *, unit_codes: Sequence[str], at: datetime,
                         actor: str, source: str, flow_run_id: str | None = None) -> None:
-    """Several units' explanations at once (actor EACH_UNIT: each unit itself); all refused if a window is shut."""
+    """Several units' explanations at once (actor EACH_UNIT: each unit itself); all refused if a window is shut.
+    A unit that has explained may send again, changed, until its deadline (its newest version is the one the
+    working group reads); the first sending moves it on and completes its task."""
     units = _units(session, ctx, unit_codes)
-    closed = sorted(code for code, unit in units.items() if unit.state != UnitState.EXPLAINING)
+    resending = explaining_again(session, ctx, [u for u in units.values() if u.state == UnitState.EXPLAINED], at=at)
+    closed = sorted(code for code, unit in units.items()
+                    if unit.state != UnitState.EXPLAINING and code not in resending)
     if closed:
         raise StageClosed(word("err.explanations_closed", count=len(closed), units=_shown(closed)))
-    transition_units(session, cycle_id=ctx.cycle_id, codes=list(units), event=UnitEvent.SUBMIT_EXPLANATION,
+    first = [unit for code, unit in units.items() if code not in resending]
+    if not first:
+        return
+    transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u in first], event=UnitEvent.SUBMIT_EXPLANATION,
                      actor=actor, at=at, reason=f"nhận giải trình ({source})", flow_run_id=flow_run_id)
-    _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[u.id for u in units.values()], at=at,
+    _complete_unit_task(session, ctx, stage=Stage.EXPLANATIONS, unit_ids=[u.id for u in first], at=at,
                         actor=actor, flow_run_id=flow_run_id)
+
+
+def explaining_again(session: Session, ctx: CycleContext, units: Sequence[Unit], *, at: datetime) -> set[str]:
+    """Of units that have explained, those whose explanations deadline (as extended for each) has not passed:
+    they may send their explanations again."""
+    task = ctx.unit_task(Stage.EXPLANATIONS)
+    if task is None or not units:
+        return set()
+    by_id = {unit.id: unit.code for unit in units}
+    due = session.execute(select(Assignment.unit_id, Assignment.due_at).where(
+        Assignment.plan_task_id == task.id, Assignment.unit_id.in_(list(by_id)))).all()
+    return {by_id[unit_id] for unit_id, due_at in due if due_at is not None and at <= due_at}
 
 
 def close_explanation_windows(session: Session, ctx: CycleContext, *, codes: Sequence[str] | None, at: datetime,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from models.tables import (
     ScoreKind,
     ScoreLine,
     ScoreVersion,
+    Unit,
 )
 from tasks.engine.assignments import reconcile_stage
 from tasks.engine.stage_steps import send_drafts
@@ -196,3 +198,27 @@ def test_a_unit_explains_its_draft_line_by_line(world: PortalWorld, served: str,
         explained = session.scalar(select(ScoreLine.explanation).where(ScoreLine.criterion_code == lowered,
                                                                        ScoreLine.explanation != ""))
     assert lines[lowered] == Decimal(1) and "12/KH-SNV" in explained
+    # the window stays open until the deadline: the unit comes back, changes its mind and sends again
+    page.goto(f"{served}/unit/draft")
+    row = page.locator(f"#draft tr[data-code='{lowered}']")
+    row.locator("textarea").fill("")
+    row.locator("input").fill("0.5")
+    page.click("#draft-form button")  # points proposed without a reason: refused, in words
+    expect(page.locator("#refused")).to_be_visible()
+    assert "phải nêu lý do" in page.inner_text("#problems")
+    page.goto(f"{served}/unit/draft")
+    row = page.locator(f"#draft tr[data-code='{lowered}']")
+    row.locator("textarea").fill("Bổ sung: kế hoạch 12/KH-SNV mới ban hành một phần.")
+    row.locator("input").fill("0.5")
+    page.click("#draft-form button")
+    expect(page.locator("#accepted")).to_be_visible()
+    with session_scope(world.engine) as session:
+        lines = latest_lines(session, cycle_id=cycle, unit_codes=[code], kinds=[ScoreKind.EXPLAINED])[code]
+        versions = session.scalar(select(func.count()).select_from(ScoreVersion).where(
+            ScoreVersion.kind == ScoreKind.EXPLAINED.value))
+        due = session.scalar(select(Assignment.due_at).join(Unit, Unit.id == Assignment.unit_id).where(
+            Unit.code == code, Assignment.plan_task_id == ctx.unit_task(Stage.EXPLANATIONS).id))
+    assert lines[lowered] == Decimal("0.5") and versions == 2
+    world.at = due + timedelta(minutes=1)  # past the deadline: the page no longer takes explanations
+    page.goto(f"{served}/unit/draft")
+    assert page.locator("#draft-form button").count() == 0
