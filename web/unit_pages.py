@@ -60,6 +60,7 @@ def unit_home(request: Request) -> Response:
         zone = ctx.calendar.zone
         return render(request, "unit_home.html", unit=unit, ctx=ctx, tasks=tasks, messages=messages,
                       explaining=_may_explain(session, ctx, unit, portal.clock()),
+                      self_assessing=_may_self_assess(ctx, unit),
                       local=lambda instant: local(instant, zone))
 
 
@@ -74,7 +75,7 @@ def unit_task(request: Request, assignment_id: int) -> Response:
             raise HTTPException(404)  # not this unit's: the same answer as no such task
         zone = ctx.calendar.zone
         return render(request, "unit_task.html", unit=unit, ctx=ctx, task=found[0],
-                      local=lambda instant: local(instant, zone))
+                      self_assessing=_may_self_assess(ctx, unit), local=lambda instant: local(instant, zone))
 
 
 @router.get("/form/{kind}")
@@ -233,6 +234,12 @@ def draft_page(request: Request) -> Response:
         open_now = _may_explain(session, ctx, unit, portal.clock())
         return render(request, "unit_draft.html", unit=unit, lines=lines, open_now=open_now,
                       has_draft=any(line.appraised is not None for line in lines))
+
+
+def _may_self_assess(ctx: CycleContext, unit: Unit) -> bool:
+    """Whether the intake would take the unit's self-assessment now (first, or again before the appraisal): the
+    upload form is shown only then."""
+    return can_send(ctx, unit, UnitEvent.SUBMIT_SELF_ASSESSMENT) or unit.state == UnitState.SELF_ASSESSED.value
 
 
 def _may_explain(session: Session, ctx: CycleContext, unit: Unit, at: datetime) -> bool:
