@@ -13,7 +13,7 @@ from cli.common import DbOption, JsonOption, checked_url, console, echo_json, us
 from cli.words import cli_words
 
 CELL_STYLES = {"done": "green", "late": "dark_orange", "overdue": "bold red", "missed": "red", "open": "yellow",
-               "waiting": "dim", "withdrawn": "dim"}
+               "reopened": "yellow", "waiting": "dim", "withdrawn": "dim", "not_sent": ""}
 
 
 def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",
@@ -53,7 +53,7 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
         cells = [Text(t(unit.stages[stage]), style=CELL_STYLES.get(unit.stages[stage], ""))
                  if stage in unit.stages else Text("—", style="dim") for stage in stages]
         overdue = ", ".join(t("status.overdue_task", task=o["task"], days=o["days_overdue"]) for o in unit.overdue)
-        state = t("status.withdrawn", reason=unit.withdrawn) if unit.withdrawn else t(f"state.{unit.state}")
+        state = t("status.withdrawn", reason=unit.withdrawn) if unit.withdrawn else t(unit.state_key)
         units.add_row(unit.code, unit.name, state, *cells, Text(overdue, style="red"))
     console.print(units)
     tasks = Table(title=t("status.tasks", cycle=cycle_id), title_justify="left")
@@ -62,9 +62,10 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     for key in ("col.done", "col.late", "col.missed", "col.overdue", "col.total"):
         tasks.add_column(t(key), justify="right", overflow="fold")
     for task in status.tasks:
-        finished = task.done - task.missed  # `done` counts the missed ones as finished
+        finished = task.done - task.missed - task.not_sent  # `done` counts the missed ones as finished
         tasks.add_row(str(task.number), ctx.task_by_number(task.number).title, str(finished), str(task.late),
-                      Text(str(task.missed), style="red" if task.missed else ""),
+                      Text(t("status.not_sent", count=task.not_sent) if task.optional else str(task.missed),
+                           style="red" if task.missed else ""),
                       Text(str(task.overdue), style="bold red" if task.overdue else ""), str(task.total))
     console.print(tasks)
     console.print(t("status.next", next=next_tick or t("status.no_next")), markup=False)

@@ -130,6 +130,10 @@ RERUNNABLE: tuple[Stage, ...] = tuple(spec.stage for spec in STAGES if spec.reop
 RerunStage = StrEnum("RerunStage", {stage.value: stage.value for stage in RERUNNABLE})  # type: ignore[misc]  # built from the registry: no literal members to see
 
 
+# The unit state in which a units' stage takes its input (the intake's lifecycle rule, read by the task's state).
+ACCEPTING_STATE: dict[Stage, UnitState] = {Stage.SELF_ASSESSMENT: S.SELF_ASSESSING, Stage.EXPLANATIONS: S.EXPLAINING}
+
+
 def spec_of(stage: str) -> StageSpec:
     return SPECS[Stage(stage)]
 

@@ -151,6 +151,7 @@ class Assignment(SQLModel, table=True):
     status: AssignmentStatus = Field(default=AssignmentStatus.WAITING, sa_column=Column(String(16), nullable=False))
     opened_at: datetime | None = Field(default=None, sa_column=_utc())
     completed_at: datetime | None = Field(default=None, sa_column=_utc())
+    reopened_at: datetime | None = Field(default=None, sa_column=_utc())  # an operator's re-run opened it again
     late: bool = False
     last_day: date | None = None
     due_at: datetime | None = Field(default=None, sa_column=_utc(index=True))

@@ -163,6 +163,7 @@ class MessageFilter:
     status: str | None = None
     limit: int = 200
     search: str | None = None  # in the subject, the recipient's address or the assignee
+    offset: int = 0  # a page further on: the newest `offset` left out
 
 
 def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[OutboxMessage]]:
@@ -178,5 +179,5 @@ def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[Ou
             OutboxMessage.subject, OutboxMessage.to_address, OutboxMessage.assignee))))
     total = session.scalar(select(func.count()).select_from(OutboxMessage).where(*conditions)) or 0
     rows = session.execute(select(OutboxMessage).where(*conditions)
-                           .order_by(OutboxMessage.id.desc()).limit(wanted.limit)).scalars().all()
+                           .order_by(OutboxMessage.id.desc()).offset(wanted.offset).limit(wanted.limit)).scalars().all()
     return total, list(rows)

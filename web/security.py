@@ -25,6 +25,8 @@ CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self';
 
 
 def body_limit(path: str) -> int:
+    if path.startswith("/unit/evidence/"):  # one file: the one that replaces another
+        return EVIDENCE_BYTES + MB
     if path.startswith("/unit/evidence"):
         return EVIDENCE_REQUEST_BYTES
     if path.startswith("/unit/upload"):

@@ -7,6 +7,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -18,17 +19,30 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from models.cycle_context import CycleContext
+from models.formatting import number
 from models.forms.problems import FormProblem, FormRejected
 from models.lifecycle import UnitEvent
 from models.refusals import Refused
 from models.stages import UnitState
-from models.tables import Unit
+from models.tables import ScoreKind, Unit
+from models.task_states import unit_state_key
 from tasks.engine.events import committed
-from tasks.inputs.evidence import EvidenceRefused, evidence_of, record_evidence, stored_path
+from tasks.inputs.evidence import EvidenceRefused, evidence_of, record_evidence, remove_evidence, stored_path
 from tasks.inputs.imports import Inputs, submit_explanation, submit_self_assessment
 from tasks.inputs.intake import explaining_again
 from tasks.mail.attachments import prefilled_form
-from tasks.reads.portal import can_send, draft_lines, evidence_criteria, unit_messages, unit_of, unit_result, unit_tasks
+from tasks.reads.portal import (
+    can_send,
+    countdown,
+    draft_lines,
+    evidence_criteria,
+    receipts,
+    unit_messages,
+    unit_of,
+    unit_result,
+    unit_steps,
+    unit_tasks,
+)
 from web.portal import Portal, SignedUnit, cycle_context, local, page_language, portal_of, render, say, signed_unit
 from web.rules import rule_words
 from web.security import EVIDENCE_BYTES, EVIDENCE_FILES, checked_form
@@ -59,6 +73,9 @@ def unit_home(request: Request) -> Response:
         messages = unit_messages(session, who.cycle_id, unit)
         zone = ctx.calendar.zone
         return render(request, "unit_home.html", unit=unit, ctx=ctx, tasks=tasks, messages=messages,
+                      state_key=unit_state_key(unit.state, {task.stage: task.status for task in tasks}),
+                      steps=unit_steps(session, unit, tasks), countdown=countdown(ctx, tasks, at=portal.clock()),
+                      self_receipts=receipts(session, unit, ScoreKind.SELF_ASSESSED),
                       explaining=_may_explain(session, ctx, unit, portal.clock()),
                       self_assessing=_may_self_assess(ctx, unit),
                       local=lambda instant: local(instant, zone))
@@ -190,13 +207,16 @@ def _store_evidence(request: Request, who: SignedUnit, criterion: str, files: li
 
 
 def _evidence_answer(request: Request, who: SignedUnit, refusals: list[str], saved: int, status: int, *,
-                     chosen: str) -> Response:
+                     chosen: str, notice: str = "") -> Response:
     """The evidence page: the files sent, newest first, in words a clerk reads (criterion, file, size, when); the
     criterion just used still chosen, so that the next batch goes to it too."""
-    with portal_of(request).session() as session:
+    portal = portal_of(request)
+    with portal.session() as session:
         _, unit = _unit(request, session)
-        zone = cycle_context(session, who.cycle_id).calendar.zone
-        return render(request, "unit_evidence.html", status=status, unit=unit,
+        ctx = cycle_context(session, who.cycle_id)
+        zone = ctx.calendar.zone
+        return render(request, "unit_evidence.html", status=status, unit=unit, notice=notice,
+                      changeable=_may_change_evidence(session, ctx, unit, portal.clock()),
                       criteria=evidence_criteria(session, who.cycle_id), chosen=chosen,
                       files=evidence_of(session, who.cycle_id, who.code), refusals=refusals, saved=saved,
                       when=lambda instant: local(instant, zone))
@@ -209,6 +229,57 @@ def _evidence_of_one_file(portal: Portal, who: SignedUnit, criterion: str, filen
     return lambda session: record_evidence(
         session, cycle_context(session, who.cycle_id), unit_code=who.code, criterion_code=criterion,
         filename=filename, data=data, actor=who.actor, at=portal.clock(), folder=portal.evidence_dir)
+
+@router.post("/evidence/{evidence_id}/remove")
+async def remove_evidence_file(request: Request, evidence_id: int) -> Response:
+    """Take a file off the unit's list while its stage takes input, or put another file in its place (the same
+    criterion); both in the history, in one transaction."""
+    who, _ = await run_in_threadpool(_signed_in_unit, request)
+    form = await checked_form(request, max_files=1, max_fields=4)
+    upload = form.get("file")
+    replacement = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        replacement = (_safe_name(upload.filename), await upload.read(EVIDENCE_BYTES + 1))
+    return await run_in_threadpool(_remove_evidence, request, who, evidence_id, replacement)
+
+
+def _remove_evidence(request: Request, who: SignedUnit, evidence_id: int,
+                     replacement: tuple[str, bytes] | None) -> Response:
+    portal = portal_of(request)
+    with portal.session() as session:
+        _, unit = _unit(request, session)
+        ctx = cycle_context(session, who.cycle_id)
+        if not any(f.id == evidence_id for f in evidence_of(session, who.cycle_id, who.code)):
+            raise HTTPException(404)  # not this unit's file: the same answer as no such file
+        if not _may_change_evidence(session, ctx, unit, portal.clock()):
+            return _evidence_answer(request, who, [say(request, "evidence_closed")], 0, 409, chosen="")
+
+    def change(session: Session) -> str:
+        context = cycle_context(session, who.cycle_id)
+        gone = remove_evidence(session, context, unit_code=who.code, evidence_id=evidence_id, actor=who.actor,
+                               at=portal.clock(), reason=say(request, "replaced") if replacement else "")
+        if replacement:
+            record_evidence(session, context, unit_code=who.code, criterion_code=gone.criterion_code,
+                            filename=replacement[0], data=replacement[1], actor=who.actor, at=portal.clock(),
+                            folder=portal.evidence_dir)
+        return gone.criterion_code
+
+    try:
+        criterion = committed(portal.engine, change)
+    except EvidenceRefused as refused:
+        name = replacement[0] if replacement else ""
+        return _evidence_answer(request, who, [f"{name}: {rule_words(refused.rule, page_language(request))}"], 0,
+                                422, chosen="")
+    except Refused:
+        raise HTTPException(404) from None  # not this unit's file: the same answer as no such file
+    notice = say(request, "evidence_replaced" if replacement else "evidence_removed")
+    return _evidence_answer(request, who, [], 0, 200, chosen=criterion, notice=notice)
+
+
+def _may_change_evidence(session: Session, ctx: CycleContext, unit: Unit, at: datetime) -> bool:
+    """Evidence goes with the self-assessment and the explanations: it changes while either takes input."""
+    return _may_self_assess(ctx, unit) or _may_explain(session, ctx, unit, at)
+
 
 @router.get("/evidence/{digest}")
 def evidence_file(request: Request, digest: str) -> Response:
@@ -226,14 +297,26 @@ def evidence_file(request: Request, digest: str) -> Response:
 
 @router.get("/draft")
 def draft_page(request: Request) -> Response:
+    return _draft_answer(request, errors={}, typed={})
+
+
+def _draft_answer(request: Request, *, errors: dict[str, str], typed: dict[str, str]) -> Response:
+    """The draft line by line: the group's points and reason, the unit's newest explanations in its boxes (it
+    comes back and changes them until its deadline), the receipt of each sending; with the problems of a sending
+    refused on the boxes they belong to, and what was typed kept."""
     portal = portal_of(request)
     with portal.session() as session:
         who, unit = _unit(request, session)
         ctx = cycle_context(session, who.cycle_id)
         lines = draft_lines(session, ctx, unit)
         open_now = _may_explain(session, ctx, unit, portal.clock())
-        return render(request, "unit_draft.html", unit=unit, lines=lines, open_now=open_now,
-                      has_draft=any(line.appraised is not None for line in lines))
+        task = next((t for t in unit_tasks(session, ctx, unit) if t.stage == "explanations"), None)
+        zone = ctx.calendar.zone
+        return render(request, "unit_draft.html", status=422 if errors else 200, unit=unit, lines=lines,
+                      open_now=open_now, has_draft=any(line.appraised is not None for line in lines),
+                      receipts=receipts(session, unit, ScoreKind.EXPLAINED), errors=errors, typed=typed,
+                      deadline=task.last_day.strftime("%d/%m/%Y") if task and task.last_day else "",
+                      when=lambda instant: local(instant, zone))
 
 
 def _may_self_assess(ctx: CycleContext, unit: Unit) -> bool:
@@ -252,25 +335,51 @@ def _may_explain(session: Session, ctx: CycleContext, unit: Unit, at: datetime) 
 
 @router.post("/draft")
 async def send_explanations(request: Request) -> Response:
-    """The boxes of the draft page become an explanation form, sent through the same intake as an uploaded one."""
-    who, unit, codes = await run_in_threadpool(_draft_codes, request)
-    form = await checked_form(request, max_fields=2 * len(codes) + 4)
-    rows = []
-    for code in codes:
+    """The boxes of the draft page become an explanation form, sent through the same intake as an uploaded one;
+    a box the intake would refuse is shown again on the page, with its problem beside it."""
+    who, unit, maxima = await run_in_threadpool(_draft_codes, request)
+    form = await checked_form(request, max_fields=2 * len(maxima) + 4)
+    rows, errors, typed = [], {}, {}
+    for code, most in maxima.items():
         reason = str(form.get(f"explain:{code}", "")).strip()
-        points = str(form.get(f"points:{code}", "")).strip()
-        if reason or points:
+        points = str(form.get(f"points:{code}", "")).strip().replace(",", ".")
+        typed[f"explain:{code}"], typed[f"points:{code}"] = reason, str(form.get(f"points:{code}", "")).strip()
+        problem = _box_problem(request, reason, points, most)
+        if problem:
+            errors[code] = problem
+        elif reason or points:
             rows.append({"Chu kỳ": who.cycle_id, "Mã đơn vị": who.code, "Mã tiêu chí": code, "Giải trình": reason,
                          "Điểm": points or None})
+    if not rows and not errors:
+        return await run_in_threadpool(_draft_answer, request, errors={"": say(request, "nothing_explained")},
+                                       typed=typed)
+    if errors:
+        return await run_in_threadpool(_draft_answer, request, errors=errors, typed=typed)
     data = json.dumps({"Giải trình": rows}, ensure_ascii=False).encode("utf-8")
     return await run_in_threadpool(_intake, request, unit, who, "explanation", "giai-trinh.json", data,
                                    "explanation_refused")
 
 
-def _draft_codes(request: Request) -> tuple[SignedUnit, Unit, list[str]]:
+def _box_problem(request: Request, reason: str, points: str, most: Decimal) -> str:
+    """What is wrong with one line of the draft, in words; empty when the intake would take it."""
+    if not points:
+        return ""
+    try:
+        value = Decimal(points)
+    except InvalidOperation:
+        return say(request, "points_not_number", value=points)
+    if not value.is_finite() or value < 0 or value > most:
+        return say(request, "points_out_of_range", value=points, most=number(most, page_language(request)))
+    if not reason:
+        return say(request, "reason_for_points")
+    return ""
+
+
+def _draft_codes(request: Request) -> tuple[SignedUnit, Unit, dict[str, Decimal]]:
     with portal_of(request).session() as session:
         who, unit = _unit(request, session)
-        return who, unit, [line.code for line in draft_lines(session, cycle_context(session, who.cycle_id), unit)]
+        lines = draft_lines(session, cycle_context(session, who.cycle_id), unit)
+        return who, unit, {line.code: line.max_points for line in lines}
 
 
 @router.get("/result")

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.anchoring import digest
+from models.batching import chunked
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitEvent, UnitState
 from models.scores import latest_lines, latest_versions
@@ -26,6 +27,7 @@ from models.tables import (
     Criterion,
     Cycle,
     ScoreKind,
+    ScoreLine,
     Unit,
     UnitResult,
     assignee_for_unit,
@@ -105,6 +107,8 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
     draft = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.APPRAISED_ROUND1])
     criteria = {row.code: row for row in session.execute(select(Criterion.code, Criterion.title, Criterion.position)
                                                         .where(Criterion.cycle_id == ctx.cycle_id))}
+    reasons = _draft_reasons(session, [totals[(u.id, ScoreKind.APPRAISED_ROUND1)].id for u in units
+                                       if (u.id, ScoreKind.APPRAISED_ROUND1) in totals])
     messages = []
     for unit in units:
         assignee = assignee_for_unit(unit.code)
@@ -114,7 +118,8 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
             ctx, settings, title="draft", recipient_name=unit.name, unit_name=unit.name,
             self_total=self_assessed.total if self_assessed else "—",
             appraised_total=appraised.total if appraised else "—",
-            changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), criteria),
+            changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), criteria,
+                                  reasons.get(appraised.id, {}) if appraised else {}),
             deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
             status_url=status_url(settings, ctx.cycle_id, assignee, page="/unit/draft"))
         version = appraised.version if appraised else 0
@@ -126,9 +131,23 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
                             actor=actor, at=at, reason="đã gửi dự thảo lần 1 cho đơn vị", flow_run_id=flow_run_id)
 
 
-def changed_lines(own: dict, draft: dict, criteria: dict) -> list[dict[str, object]]:
-    """The criteria whose round-1 points differ from the unit's own, in the tree's order (their position)."""
-    return [{"code": code, "title": criteria[code].title, "self": own.get(code, "—"), "appraised": points}
+def _draft_reasons(session: Session, version_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Version id → criterion → the working group's reason written beside its round-1 points."""
+    found: dict[int, dict[str, str]] = defaultdict(dict)
+    for chunk in chunked(version_ids):
+        for version_id, code, text in session.execute(
+                select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.explanation)
+                .where(ScoreLine.score_version_id.in_(chunk), ScoreLine.explanation != "")):
+            found[version_id][code] = text
+    return found
+
+
+def changed_lines(own: dict, draft: dict, criteria: dict, reasons: dict | None = None) -> list[dict[str, object]]:
+    """The criteria whose round-1 points differ from the unit's own, in the tree's order (their position), each
+    with the working group's reason."""
+    reasons = reasons or {}
+    return [{"code": code, "title": criteria[code].title, "self": own.get(code, "—"), "appraised": points,
+             "reason": reasons.get(code, "")}
             for code, points in sorted(draft.items(), key=lambda item: criteria[item[0]].position)
             if own.get(code) != points]
 

@@ -162,3 +162,20 @@ def evidence_of(session: Session, cycle_id: str, unit_code: str) -> list[Evidenc
         select(EvidenceFile).join(Unit, Unit.id == EvidenceFile.unit_id)
         .where(EvidenceFile.cycle_id == cycle_id, Unit.code == unit_code)
         .order_by(EvidenceFile.criterion_code, EvidenceFile.id)).scalars())
+
+
+def remove_evidence(session: Session, ctx: CycleContext, *, unit_code: str, evidence_id: int, actor: str,
+                    at: datetime, reason: str = "") -> EvidenceFile:
+    """Take one of the unit's files off its list (the stored bytes stay: another row may share them, and the
+    history keeps their digest); recorded in the history. NotFound when the file is not this unit's."""
+    row = session.scalar(select(EvidenceFile).join(Unit, Unit.id == EvidenceFile.unit_id).where(
+        EvidenceFile.id == evidence_id, EvidenceFile.cycle_id == ctx.cycle_id, Unit.code == unit_code))
+    if row is None:
+        raise NotFound(word("err.no_such_evidence"))
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
+        entity="evidence", subject=assignee_for_unit(unit_code), event="evidence_removed", actor=actor, at=at,
+        reason=reason or row.filename, details={"criterion": row.criterion_code, "sha256": row.sha256,
+                                                "size": row.size, "filename": row.filename})])
+    session.delete(row)
+    session.flush()
+    return row

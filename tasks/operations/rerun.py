@@ -113,7 +113,7 @@ def _reset_unit_assignments(session: Session, ctx: CycleContext, unit: Unit, sta
         target = AssignmentStatus.OPEN if later[row.plan_task_id].stage == stage.value else AssignmentStatus.WAITING
         if row.status == target.value:
             continue
-        values = {"status": target.value, "completed_at": None, "late": False}
+        values = {"status": target.value, "completed_at": None, "late": False, "reopened_at": at}
         if target is AssignmentStatus.WAITING:
             values["opened_at"] = None
         session.execute(update(Assignment).where(Assignment.id == row.id).values(**values)

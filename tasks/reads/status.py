@@ -11,8 +11,9 @@ from sqlmodel import Session
 
 from models.batching import chunked
 from models.cycle_context import CycleContext
-from models.stages import Stage
+from models.stages import ACCEPTING_STATE, Stage
 from models.tables import Assignment, AssignmentStatus, PlanTask, Unit
+from models.task_states import task_state, unit_state_key
 
 
 @dataclass
@@ -24,7 +25,11 @@ class UnitStatus:
     group: str = ""
     withdrawn: str | None = None  # why it left the season (`parindex unit withdraw`), when it did
     overdue: list[dict[str, object]] = field(default_factory=list)
-    stages: dict[str, str] = field(default_factory=dict)  # stage → done | late | overdue | waiting | open | missed
+    stages: dict[str, str] = field(default_factory=dict)  # stage → its task's state (models.task_states)
+
+    @property
+    def state_key(self) -> str:
+        return unit_state_key(self.state, self.stages)
 
 
 @dataclass
@@ -33,12 +38,14 @@ class TaskStatus:
     key: str
     stage: str
     owner: str
-    done: int  # finished: done, or missed when the stage moved on without it
+    done: int  # finished: done, or missed (not sent, for an optional task) when the stage moved on without it
     late: int
     missed: int
     overdue: int
     total: int
     due_at: str | None
+    not_sent: int = 0  # an optional task the unit chose not to do (finished, counted in done, never late)
+    optional: bool = False
 
 
 @dataclass
@@ -100,12 +107,14 @@ def unit_statuses(session: Session, ctx: CycleContext, unit_ids: list[int], *, a
                                             .where(Unit.id.in_(chunk)))}
         units.update((unit_id, found[unit_id]) for unit_id in chunk)
         rows = session.execute(select(Assignment.plan_task_id, Assignment.unit_id, Assignment.status,
-                                      Assignment.late, Assignment.last_day)
+                                      Assignment.late, Assignment.last_day, Assignment.reopened_at)
                                .where(Assignment.unit_id.in_(chunk)).order_by(Assignment.id)).all()
-        for task_id, unit_id, status, late, last_day in rows:
+        for task_id, unit_id, status, late, last_day, reopened_at in rows:
             task: PlanTask = ctx.tasks[task_id]
             unit = units[unit_id]
-            unit.stages[task.stage] = "late" if late else status
+            unit.stages[task.stage] = task_state(status, late=late, optional=task.optional, stage=task.stage,
+                                                 reopened=reopened_at is not None,
+                                                 accepting=unit.state == ACCEPTING_STATE.get(Stage(task.stage)))
             if status == AssignmentStatus.OVERDUE.value:
                 if last_day not in days_overdue:
                     days_overdue[last_day] = ctx.calendar.working_days_between(last_day, today)
@@ -124,14 +133,16 @@ def task_tallies(session: Session, ctx: CycleContext) -> list[TaskStatus]:
         if status == AssignmentStatus.WITHDRAWN.value:  # its unit left the season: not asked of it any more
             continue
         tally = counts[task_id]
+        optional = ctx.tasks[task_id].optional
         tally["total"] += count
         tally["done"] += count if status in (AssignmentStatus.DONE.value, AssignmentStatus.MISSED.value) else 0
-        tally["late"] += count if late else 0
-        tally["missed"] += count if status == AssignmentStatus.MISSED.value else 0
+        tally["late"] += count if late and status == AssignmentStatus.DONE.value and not optional else 0
+        tally["missed"] += count if status == AssignmentStatus.MISSED.value and not optional else 0
+        tally["not_sent"] += count if status == AssignmentStatus.MISSED.value and optional else 0
         tally["overdue"] += count if status == AssignmentStatus.OVERDUE.value else 0
     return [TaskStatus(t.number, t.key, t.stage, t.owner, counts[t.id]["done"], counts[t.id]["late"],
                        counts[t.id]["missed"], counts[t.id]["overdue"], counts[t.id]["total"],
-                       t.due_at.isoformat() if t.due_at else None)
+                       t.due_at.isoformat() if t.due_at else None, counts[t.id]["not_sent"], t.optional)
             for t in sorted(ctx.tasks.values(), key=lambda t: t.number)]
 
 

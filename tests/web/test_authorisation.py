@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
 from models.db import session_scope
-from models.tables import Assignment, EvidenceFile, HistoryEntry, ScoreVersion, Unit
+from models.tables import Assignment, EvidenceFile, HistoryEntry, OutboxMessage, ScoreVersion, Unit
 from tests.web.conftest import PASSWORD, PortalWorld
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -45,8 +45,10 @@ def snv_things(world: PortalWorld) -> dict[str, str]:
         unit_id = session.scalar(select(Unit.id).where(Unit.cycle_id == world.cycle_id, Unit.code == "SNV"))
         assignment = session.scalar(select(Assignment.id).where(Assignment.unit_id == unit_id))
         digest = session.scalar(select(EvidenceFile.sha256)) or "0" * 64
+        evidence = session.scalar(select(EvidenceFile.id)) or 1
+        message = session.scalar(select(OutboxMessage.id)) or 1
     return {"assignment_id": str(assignment), "digest": digest, "cycle_id": world.cycle_id, "code": "SNV",
-            "kind": "self-assessment", "token": "x"}
+            "kind": "self-assessment", "token": "x", "evidence_id": str(evidence), "message_id": str(message)}
 
 
 def routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -91,11 +93,15 @@ def test_a_unit_reaches_only_its_own_unit(app, client, world: PortalWorld, tmp_p
     for method, path in routes(app):
         url = filled(path, values)
         if path.startswith("/unit/tasks/") or path.startswith("/unit/evidence/"):
-            assert client.get(url).status_code == 404, url  # SNV's task and evidence: not VPUB's to see
+            posted = {"data": {"csrf": csrf}, "files": {"file": ("", b"")}} if method == "POST" else {}
+            answer = client.request(method, url, **posted)
+            assert answer.status_code == 404, url  # SNV's task and evidence: not VPUB's to see, nor to remove
         elif path.startswith("/staff") and path != "/staff/login":
             answer = client.request(method, url, data={"csrf": csrf}, follow_redirects=False)
             assert answer.status_code in (303, 401), (method, url, answer.status_code)
     assert "qd.pdf" not in client.get("/unit/evidence").text
+    with session_scope(world.engine) as session:
+        assert session.scalar(select(func.count()).select_from(EvidenceFile)) == 1  # SNV's file is still there
     before = _counts(world)
     snv_form = client.get("/unit/form/self-assessment")  # VPUB's own form ...
     assert "VPUB.xlsx" in snv_form.headers["content-disposition"]

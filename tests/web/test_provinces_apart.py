@@ -69,7 +69,7 @@ def test_a_staff_account_of_one_province_sees_and_changes_nothing_of_another(app
         assert client.get(f"/staff/{cycle}").status_code == 200, username
         before = _counts(world)
         for method, path in staff_routes:
-            url = filled(path, {"cycle_id": other, "code": "SNV"})
+            url = filled(path, {"cycle_id": other, "code": "SNV", "evidence_id": "1", "message_id": "1"})
             if method == "GET":
                 answer = client.get(url)
             else:

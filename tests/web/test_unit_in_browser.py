@@ -143,8 +143,8 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     operator = staff_page(browser, served, "operator1")
     operator.goto(f"{served}/staff/{CYCLE}/units/VPUB")
     task = world.unit_task_number("VPUB")
-    operator.fill("#extend-form input[name=task]", str(task))
-    operator.fill("#extend-form input[name=until]", "28/12/2021")
+    operator.select_option("#extend-form select[name=task]", str(task))  # picked from the unit's open tasks
+    operator.fill("#extend-form input[name=until]", "2021-12-28")  # a date field
     operator.fill("#extend-form input[name=reason]", "Đơn vị đề nghị do thay đổi nhân sự")
     operator.click("#extend-form button")
     expect(operator.locator("#notice")).to_contain_text("28/12/2021")
@@ -163,51 +163,47 @@ def test_a_unit_explains_its_draft_line_by_line(world: PortalWorld, served: str,
     """Hồ Chí Minh City's plan sends round-1 drafts; its mail lists each changed criterion and leads to the
     draft page, where the unit explains a line and proposes points."""
     cycle, code = world.cycle_id, "SNV"
+    lowered = send_a_draft(world, code)
     with session_scope(world.engine) as session:
         ctx = load_context(session, cycle)
-        leaves = session.execute(select(Criterion.code, Criterion.max_points).where(
-            Criterion.cycle_id == cycle, Criterion.method == "appraisal")).all()
-        own = {leaf: (maximum, "VB", "") for leaf, maximum in leaves}
-        record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=[ScoreSheet(code, own)], at=world.at,
-                      actor=f"unit:{code}", source="t")
-        lowered = sorted(leaves)[0][0]
-        record_scores(session, ctx, kind=ScoreKind.APPRAISED_ROUND1, at=world.at, actor="body:to_cong_tac",
-                      sheets=[ScoreSheet(code, {**own, lowered: (Decimal(0), "", "")})], source="t")
-        # the working group's draft task is open (its own date in the plan is weeks later)
-        draft_tasks = [t.id for t in ctx.tasks_of_stage(Stage.SEND_DRAFT) if t.owner != UNITS_OWNER]
-        session.execute(update(Assignment).where(Assignment.plan_task_id.in_(draft_tasks)).values(status="open"))
-        reconcile_stage(session, ctx, stage=Stage.EXPLANATIONS.value, at=world.at, actor="t", flow_run_id=None)
-        assert send_drafts(session, ctx, world.settings, at=world.at, actor="t", flow_run_id=None)
     world.deliver()
     letter = world.mail_to(world.unit(code).email, "draft")
     text = next(p for p in letter.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
     assert f"Tiêu chí {lowered} (" in text.decode("utf-8") and "Các tiêu chí có điểm thay đổi: 1." in text.decode()
+    assert "Lý do của Tổ công tác: Chưa có kế hoạch năm" in text.decode()  # the group's reason beside the line
 
     page.goto(world.link_in(letter))
     page.click("#open-session")
     expect(page).to_have_url(re.compile(r"/unit/draft$"))
-    row = page.locator(f"#draft tr[data-code='{lowered}']")
+    row = page.locator(f"#draft section[data-code='{lowered}']")
     assert "changed" in row.get_attribute("class")
-    assert page.locator("#draft tr.changed").count() == 1
+    assert page.locator("#draft section.changed").count() == 1
     row.locator("textarea").fill("Đơn vị đã ban hành kế hoạch số 12/KH-SNV, gửi kèm tài liệu.")
     row.locator("input").fill("1")
     page.click("#draft-form button")
     expect(page.locator("#accepted")).to_be_visible()
     with session_scope(world.engine) as session:
         lines = latest_lines(session, cycle_id=cycle, unit_codes=[code], kinds=[ScoreKind.EXPLAINED])[code]
-        explained = session.scalar(select(ScoreLine.explanation).where(ScoreLine.criterion_code == lowered,
-                                                                       ScoreLine.explanation != ""))
+        explained = session.scalar(select(ScoreLine.explanation).join(
+            ScoreVersion, ScoreVersion.id == ScoreLine.score_version_id).where(
+            ScoreLine.criterion_code == lowered, ScoreVersion.kind == ScoreKind.EXPLAINED.value))
     assert lines[lowered] == Decimal(1) and "12/KH-SNV" in explained
     # the window stays open until the deadline: the unit comes back, changes its mind and sends again
     page.goto(f"{served}/unit/draft")
-    row = page.locator(f"#draft tr[data-code='{lowered}']")
+    assert "lần 1" in page.inner_text("#receipt") and "1 tiêu chí có giải trình" in page.inner_text("#receipt")
+    row = page.locator(f"#draft section[data-code='{lowered}']")
+    assert "Chưa có kế hoạch năm" in row.locator(".group-reason").inner_text()  # the group's reason beside it
+    assert "12/KH-SNV" in row.locator("textarea").input_value()  # what it sent, back in its box
+    row = page.locator(f"#draft section[data-code='{lowered}']")
     row.locator("textarea").fill("")
     row.locator("input").fill("0.5")
-    page.click("#draft-form button")  # points proposed without a reason: refused, in words
-    expect(page.locator("#refused")).to_be_visible()
-    assert "phải nêu lý do" in page.inner_text("#problems")
-    page.goto(f"{served}/unit/draft")
-    row = page.locator(f"#draft tr[data-code='{lowered}']")
+    page.click("#draft-form button")  # points proposed without a reason: refused, in words, on its own box
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert "phải nêu lý do" in page.inner_text("#error-summary")
+    row = page.locator(f"#draft section[data-code='{lowered}']")
+    assert "phải nêu lý do" in row.inner_text() and row.locator("input").input_value() == "0.5"  # typed, kept
+    page.click("#error-summary a")
+    expect(page).to_have_url(re.compile(r"#explain-"))
     row.locator("textarea").fill("Bổ sung: kế hoạch 12/KH-SNV mới ban hành một phần.")
     row.locator("input").fill("0.5")
     page.click("#draft-form button")
@@ -222,3 +218,25 @@ def test_a_unit_explains_its_draft_line_by_line(world: PortalWorld, served: str,
     world.at = due + timedelta(minutes=1)  # past the deadline: the page no longer takes explanations
     page.goto(f"{served}/unit/draft")
     assert page.locator("#draft-form button").count() == 0
+
+
+def send_a_draft(world: PortalWorld, code: str) -> str:
+    """The unit's self-assessment (full points), the working group's round-1 draft lowering one criterion with
+    its reason, and the draft sent: the unit is explaining. Returns the lowered criterion."""
+    cycle = world.cycle_id
+    with session_scope(world.engine) as session:
+        ctx = load_context(session, cycle)
+        leaves = session.execute(select(Criterion.code, Criterion.max_points).where(
+            Criterion.cycle_id == cycle, Criterion.method == "appraisal")).all()
+        own = {leaf: (maximum, "VB", "") for leaf, maximum in leaves}
+        record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=[ScoreSheet(code, own)], at=world.at,
+                      actor=f"unit:{code}", source="t")
+        lowered = sorted(leaves)[0][0]
+        record_scores(session, ctx, kind=ScoreKind.APPRAISED_ROUND1, at=world.at, actor="body:to_cong_tac",
+                      sheets=[ScoreSheet(code, {**own, lowered: (Decimal(0), "", "Chưa có kế hoạch năm")})], source="t")
+        # the working group's draft task is open (its own date in the plan is weeks later)
+        draft_tasks = [t.id for t in ctx.tasks_of_stage(Stage.SEND_DRAFT) if t.owner != UNITS_OWNER]
+        session.execute(update(Assignment).where(Assignment.plan_task_id.in_(draft_tasks)).values(status="open"))
+        reconcile_stage(session, ctx, stage=Stage.EXPLANATIONS.value, at=world.at, actor="t", flow_run_id=None)
+        assert send_drafts(session, ctx, world.settings, at=world.at, actor="t", flow_run_id=None)
+    return lowered

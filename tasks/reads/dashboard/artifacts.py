@@ -47,7 +47,7 @@ def _units_by_stage(ctx: CycleContext, overview: Overview, when: str) -> None:
     create_table_artifact(
         key=f"{ctx.cycle_id}-units-by-stage",
         table=[{word("col.unit"): u.name, word("col.code"): u.code, word("col.block"): ctx.block_name(u.block),
-                word("col.group"): ctx.group_name(u.group), word("col.state"): word(f"state.{u.state}"),
+                word("col.group"): ctx.group_name(u.group), word("col.state"): word(u.state_key),
                 **{word(s): word(u.stages[s]) if s in u.stages else "" for s in overview.unit_stages}}
                for u in shown],
         description=word("units.description", cycle=ctx.cycle_id, at=when, more=more))
@@ -59,7 +59,9 @@ def _progress(ctx: CycleContext, overview: Overview, when: str) -> None:
     lines = [word("progress.heading", cycle=ctx.cycle_id, at=when), "",
              "| " + " | ".join(word(c) for c in header) + " |", "|" + "---|" * len(header)]
     for t in overview.status.tasks:
-        lines.append(f"| {t.number} | {t.done - t.missed} | {t.late} | {t.missed} | {t.overdue} | {t.total} | "
+        missed = word("status.not_sent", count=t.not_sent) if t.optional else t.missed
+        finished = t.done - t.missed - t.not_sent
+        lines.append(f"| {t.number} | {finished} | {t.late} | {missed} | {t.overdue} | {t.total} | "
                      f"{word(t.stage)} | {_cell(_owner_name(ctx, t.owner))} | "
                      f"{_cell(ctx.task_by_number(t.number).title)} |")
     create_markdown_artifact(key=f"{ctx.cycle_id}-progress", markdown="\n".join(lines),
