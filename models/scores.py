@@ -125,3 +125,24 @@ def unit_codes_by_id(session: Session, cycle_id: str, unit_codes: Collection[str
         codes.update(session.execute(select(Unit.id, Unit.code).where(
             Unit.cycle_id == cycle_id, Unit.code.in_(chunk))).all())
     return codes
+
+
+def latest_references(session: Session, cycle_id: str, unit_codes: Collection[str]) -> dict[tuple[str, str], str]:
+    """(unit, leaf) → the evidence the unit cited: its newest self-assessment's reference, and its newest
+    explanations' where they add one."""
+    codes = unit_codes_by_id(session, cycle_id, unit_codes)
+    latest = latest_versions(session, cycle_id=cycle_id, unit_ids=list(codes),
+                             kinds=[ScoreKind.SELF_ASSESSED, ScoreKind.EXPLAINED])
+    found: dict[tuple[str, str], str] = {}
+    for kind in (ScoreKind.SELF_ASSESSED, ScoreKind.EXPLAINED):
+        versions = {version.id: codes[unit_id] for (unit_id, k), version in latest.items() if k == kind}
+        for chunk in chunked(list(versions)):
+            for version_id, leaf, reference in session.execute(
+                    select(ScoreLine.score_version_id, ScoreLine.criterion_code, ScoreLine.evidence_ref)
+                    .where(ScoreLine.score_version_id.in_(chunk), ScoreLine.evidence_ref != "")):
+                key = (versions[version_id], leaf)
+                if key not in found:
+                    found[key] = reference
+                elif reference not in found[key]:
+                    found[key] = f"{found[key]}; {reference}"
+    return found

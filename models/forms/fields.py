@@ -37,6 +37,9 @@ SATISFACTION = Field("satisfaction", "Tỷ lệ hài lòng (%)", ("satisfaction_
 INDEX = Field("index_percent", "Chỉ số (%)", ("index",), 11)
 RANK = Field("rank", "Hạng", ("rank_in_block",), 8)
 BAND = Field("band", "Xếp loại", (), 12)
+# Read-only columns of the working group's appraisal form: what the unit cited and the files it attached (links).
+UNIT_EVIDENCE = Field("unit_evidence", "Tài liệu kiểm chứng đơn vị ghi", (), 32)
+UNIT_FILES = Field("unit_files", "Tệp đơn vị đính kèm (liên kết)", (), 48)
 
 
 @dataclass(frozen=True)

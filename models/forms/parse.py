@@ -28,6 +28,7 @@ from models.forms.fields import (
 from models.forms.problems import FormProblems
 from models.forms.readers import Sheet
 from models.forms.values import BadValue, is_blank, percentage, points, text, whole_number
+from models.words import word
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,13 @@ def add(problems: FormProblems, row: Row, key: str, rule: str, message: str) -> 
     problems.add(rule, message, sheet=row.sheet.name, row=row.number, column=row.column(key))
 
 
-def first_time(seen: dict[Any, int], key: Any, row: Row, problems: FormProblems, what: str,
+def first_time(seen: dict[Any, int], key: Any, row: Row, problems: FormProblems, what: str | Callable[[], str],
                column: str = CRITERION.key) -> bool:
-    """Whether `key` comes for the first time in the file; a repeat is a duplicate-row problem."""
+    """Whether `key` comes for the first time in the file; a repeat is a duplicate-row problem (`what` names it,
+    or says it when called: worded only for a repeat)."""
     if key in seen:
-        add(problems, row, column, "duplicate-row", f"{what} already given in row {seen[key]}")
+        add(problems, row, column, "duplicate-row", word("form.duplicate_row", what=what() if callable(what) else what,
+                                                         row=seen[key]))
         return False
     seen[key] = row.number
     return True
@@ -94,25 +97,27 @@ def cycle_of(sheets: list[Sheet], problems: FormProblems) -> str | None:
     for row in rows_of(sheets):
         cycle = text(row.values.get(CYCLE.key))
         if not cycle:
-            add(problems, row, CYCLE.key, "required", "the cycle is missing (e.g. hanoi-2023)")
+            add(problems, row, CYCLE.key, "required", word("form.cycle_missing"))
         else:
             seen.setdefault(cycle, row)
     if len(seen) > 1:
         first, *others = seen
         for cycle in others:
-            add(problems, seen[cycle], CYCLE.key, "mixed-cycles", f"{cycle!r} differs from {first!r}: one cycle a file")
+            add(problems, seen[cycle], CYCLE.key, "mixed-cycles", word("form.mixed_cycles", cycle=repr(cycle),
+                                                                         first=repr(first)))
     if not seen and not problems.items:
-        problems.add("empty", "the file has a header but no rows")
+        problems.add("empty", word("form.no_rows"))
     return next(iter(seen), None)
 
 
 def unit_of(row: Row, catalogue: Catalogue, problems: FormProblems) -> str | None:
     code = text(row.values.get(UNIT.key))
     if not code:
-        add(problems, row, UNIT.key, "required", "the unit code is missing")
+        add(problems, row, UNIT.key, "required", word("form.unit_missing"))
         return None
     if code not in catalogue.units:
-        add(problems, row, UNIT.key, "unknown-unit", f"{code!r} is not a unit of {catalogue.cycle_id}")
+        add(problems, row, UNIT.key, "unknown-unit", word("form.unknown_unit", code=repr(code),
+                                                                 cycle=catalogue.cycle_id))
         return None
     return code
 
@@ -121,17 +126,17 @@ def leaf_of(row: Row, catalogue: Catalogue, method: str, problems: FormProblems)
     code = text(row.values.get(CRITERION.key))
     criterion = catalogue.criteria.get(code)
     if not code:
-        add(problems, row, CRITERION.key, "required", "the criterion code is missing")
+        add(problems, row, CRITERION.key, "required", word("form.criterion_missing"))
     elif criterion is None:
-        add(problems, row, CRITERION.key, "unknown-criterion", f"{code!r} is not a criterion of this cycle's set")
+        add(problems, row, CRITERION.key, "unknown-criterion", word("form.unknown_criterion", code=repr(code)))
     elif not criterion.is_leaf:
         if not is_blank(row.values.get(POINTS.key)):
-            add(problems, row, POINTS.key, "not-a-leaf", f"{code} groups other criteria: score its sub-criteria")
+            add(problems, row, POINTS.key, "not-a-leaf", word("form.not_a_leaf", code=code))
         return None
     elif criterion.method != method:
         if not is_blank(row.values.get(POINTS.key)):
             add(problems, row, CRITERION.key, "wrong-method",
-                f"{code} is scored by the {criterion.method}, not in this form")
+                word("form.wrong_method", code=code, method=word(f"method.{criterion.method}")))
         return None
     else:
         return criterion
@@ -144,7 +149,7 @@ T = TypeVar("T")
 def checked(row: Row, key: str, problems: FormProblems, convert: Callable[..., T], *args: Any) -> T | None:
     value = row.values.get(key)
     if is_blank(value):
-        add(problems, row, key, "required", "a value is required here")
+        add(problems, row, key, "required", word("form.value_required"))
         return None
     try:
         return convert(value, *args)
@@ -164,8 +169,7 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
     if require_evidence and any(leaf.evidence_required for leaf in catalogue.leaves("appraisal")):
         for sheet in sheets:
             if EVIDENCE.key not in sheet.columns:  # one problem, not one per row (a merged header hides it)
-                problems.add("missing-column", f"the header row lacks the column '{EVIDENCE.header}': this "
-                             "criteria set requires evidence references", sheet=sheet.name)
+                problems.add("missing-column", word("form.evidence_column", column=EVIDENCE.header), sheet=sheet.name)
         require_evidence = all(EVIDENCE.key in sheet.columns for sheet in sheets)
     for row in rows_of(sheets):
         unit = unit_of(row, catalogue, problems)
@@ -184,19 +188,18 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
                 continue
         if require_evidence and leaf.evidence_required and not evidence and value:
             add(problems, row, EVIDENCE.key, "evidence-required",
-                f"{leaf.code} needs an evidence reference for its {value} point(s)")
+                word("form.evidence_required", code=leaf.code, points=value))
         found[unit][leaf.code] = (value, evidence, explanation)
     if one_unit and len(found) > 1:
-        problems.add("one-unit", f"a unit submits its own form: this file has {len(found)} units "
-                     f"({', '.join(sorted(found)[:5])}…)")
+        problems.add("one-unit", word("form.one_unit", count=len(found), units=", ".join(sorted(found)[:5])))
     if complete:
         leaves = catalogue.leaves("appraisal")
         for unit, lines in found.items():
             # a leaf whose row is there but refused is named on its row already, not again as missing
             missing = [leaf.code for leaf in leaves if leaf.code not in lines and (unit, leaf.code) not in first_row]
             if missing:
-                problems.add("incomplete", f"{unit}: {len(missing)} criterion/criteria without points: "
-                             f"{', '.join(missing[:8])}{'…' if len(missing) > 8 else ''}")
+                problems.add("incomplete", word("form.incomplete", unit=unit, count=len(missing),
+                                                  codes=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")))
     return dict(found)
 
 
@@ -219,10 +222,11 @@ def parse_results(sheets: list[Sheet], catalogue: Catalogue, problems: FormProbl
         rank = _rank(row, size, problems)
         band = text(row.values.get(BAND.key))
         if band and band not in catalogue.bands:
-            add(problems, row, BAND.key, "unknown-band", f"{band!r} is not one of {', '.join(catalogue.bands)}")
+            add(problems, row, BAND.key, "unknown-band", word("form.unknown_band", band=repr(band),
+                                                              bands=", ".join(catalogue.bands)))
             continue
         if not band:
-            add(problems, row, BAND.key, "required", "a value is required here")
+            add(problems, row, BAND.key, "required", word("form.value_required"))
         if unit is None or index is None or rank is None or not band:
             continue
         if not first_time(rows, unit, row, problems, unit, UNIT.key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from models.refusals import Refused, Words
-from models.words import rule_sentence
+from models.words import rule_sentence, word
 
 MAX_SHOWN = 50
 MAX_PROBLEMS = 1_000
@@ -72,8 +72,8 @@ class FormProblems:
     def add(self, rule: str, message: str, *, sheet: str = "", row: int | None = None, column: str = "") -> None:
         self.items.append(FormProblem(self.file, rule, message, sheet, row, column))
         if len(self.items) >= MAX_PROBLEMS:  # enough to fix: reading the rest would only cost time and memory
-            self.items.append(FormProblem(self.file, "too-many-problems", f"stopped after {MAX_PROBLEMS:,} problems; "
-                                          "fix these and send the file again"))
+            self.items.append(FormProblem(self.file, "too-many-problems",
+                                          word("form.too_many_problems", count=MAX_PROBLEMS)))
             raise FormRejected(self.file, self.items)
 
     def raise_if_any(self) -> None:

@@ -20,6 +20,7 @@ from models.forms.limits import MAX_FIELD_CHARS, MAX_FILE_BYTES
 from models.forms.problems import FormProblems, FormRejected
 from models.forms.text_files import Cleaner, Grid, csv_grids, json_grids
 from models.forms.xlsx import xlsx_grids
+from models.words import word
 
 HEADER_SEARCH_ROWS = 12
 SUFFIXES = (".xlsx", ".csv", ".json")
@@ -38,27 +39,26 @@ class Sheet:
 def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -> list[Sheet]:
     """Every sheet of the file that matches one of the layouts; problems are collected, not raised."""
     if path.suffix.lower() not in SUFFIXES:
-        problems.add("file-type", f"{path.suffix or 'no extension'}: send .xlsx, .csv or .json "
-                     "(macro-enabled and old .xls workbooks are not accepted)")
+        problems.add("file-type", word("form.file_type", suffix=path.suffix or word("form.no_extension")))
         return []
     escape = _link_out(path)
     if escape is not None:
-        problems.add("outside", f"{escape} is a link to {escape.resolve()}, outside the folder it is in: parindex "
-                     "reads the file itself, not what a link points to elsewhere")
+        problems.add("outside", word("form.outside", path=escape, target=escape.resolve()))
         return []
     try:
         size = path.stat().st_size
         if not path.is_file():
-            problems.add("not-a-file", "this is a folder (or a device), not a file")
+            problems.add("not-a-file", word("form.not_a_file"))
             return []
     except OSError as error:
-        problems.add("unreadable", f"cannot open the file: {error.strerror or error}")
+        problems.add("unreadable", word("form.cannot_open", why=error.strerror or type(error).__name__))
         return []
     if size > MAX_FILE_BYTES:
-        problems.add("too-large", f"{size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit")
+        problems.add("too-large", word("form.file_too_large", mb=f"{size / 1e6:.1f}",
+                                            limit=MAX_FILE_BYTES // (1024 * 1024)))
         return []
     if size == 0:
-        problems.add("empty", "the file is empty")
+        problems.add("empty", word("form.empty_file"))
         return []
     reader = {".xlsx": xlsx_grids, ".csv": csv_grids, ".json": json_grids}[path.suffix.lower()]
     try:
@@ -66,10 +66,10 @@ def read_form(path: Path, layouts: tuple[Layout, ...], problems: FormProblems) -
     except FormRejected:  # too many problems already
         raise
     except OSError as error:  # removed or unreadable while being read
-        problems.add("unreadable", f"cannot read the file: {error.strerror or error}")
+        problems.add("unreadable", word("form.cannot_read", why=error.strerror or type(error).__name__))
         return []
     except Exception as error:  # one refusal path: whatever a damaged file raises is a problem, not a traceback
-        problems.add("unreadable", f"the file cannot be read ({type(error).__name__}: {str(error)[:160]})")
+        problems.add("unreadable", word("form.damaged", why=type(error).__name__))
         return []
     if any(problem.rule in ("encoding", "too-long") for problem in problems.items):
         return []
@@ -98,9 +98,10 @@ def _match_layout(name: str, grid: Grid, layouts: tuple[Layout, ...], problems: 
                 continue
             twice = {key: indexes for key, indexes in found.items() if len(indexes) > 1}
             for key, indexes in twice.items():
-                labels = " and ".join(repr(_label(values[index], index, spreadsheet)) for index in indexes)
-                problems.add("duplicate-column", f"columns {labels} both mean {_header_of(layout, key)!r}: "
-                             "keep one of them", sheet=name, row=grid[position][0] or None)
+                labels = ", ".join(repr(_label(values[index], index, spreadsheet)) for index in indexes)
+                problems.add("duplicate-column", word("form.duplicate_column", labels=labels,
+                                                      header=repr(_header_of(layout, key))),
+                             sheet=name, row=grid[position][0] or None)
             if twice:
                 return None
             columns = {key: _label(values[indexes[0]], indexes[0], spreadsheet) for key, indexes in found.items()
@@ -137,14 +138,15 @@ def _say_what_is_missing(grids: list[tuple[str, Grid]], layouts: tuple[Layout, .
                     best = (score, name, number, layout)
     if best is None or best[0] == 0:
         wanted = "; ".join(f"{layout.name}: {', '.join(f.header for f in layout.required)}" for layout in layouts)
-        problems.add("missing-column", f"no header row with the columns this form needs ({wanted})")
+        problems.add("missing-column", word("form.no_header", wanted=wanted))
         return
     _, name, number, layout = best
     grid = dict(grids)[name]
     headers = set(_headers(dict(grid)[number]))
     missing = [f.header for f in layout.required if not headers & f.names()]
-    problems.add("missing-column", f"the header row lacks the column(s) {', '.join(map(repr, missing))} of the "
-                 f"{layout.name} form", sheet=name, row=number or None)
+    problems.add("missing-column", word("form.missing_columns", columns=", ".join(map(repr, missing)),
+                                        form=layout.name),
+                 sheet=name, row=number or None)
 
 
 def _label(header: Any, index: int, spreadsheet: bool) -> str:
@@ -159,17 +161,17 @@ def _cleaner(problems: FormProblems) -> Cleaner:
         if not isinstance(value, str):
             return value
         if len(value) > MAX_FIELD_CHARS:
-            problems.add("too-long", f"{len(value):,} characters (at most {MAX_FIELD_CHARS:,})", sheet=sheet,
+            problems.add("too-long", word("form.too_long", count=len(value), most=MAX_FIELD_CHARS), sheet=sheet,
                          row=row, column=column)
             return None
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            problems.add("encoding", "a character that is not text (a lone UTF-16 surrogate)", sheet=sheet,
+            problems.add("encoding", word("form.surrogate"), sheet=sheet,
                          row=row, column=column)
             return None
         if "\x00" in value:
-            problems.add("encoding", "a NUL character inside the text", sheet=sheet, row=row, column=column)
+            problems.add("encoding", word("form.nul_in_text"), sheet=sheet, row=row, column=column)
             return None
         return unicodedata.normalize("NFC", value)
 

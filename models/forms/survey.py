@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 
 from models.definition.cycle import CriterionDef
 from models.forms.fields import (
@@ -77,9 +78,10 @@ def _mean_share(unit: str, leaf: CriterionDef, by_group: dict[int, list[Decimal]
     silent = [g for g in asked if g not in by_group]
     if silent and catalogue.group_without_ballots == "refused":
         sheet = next((s.name for s in sheets if s.layout is BALLOT_LAYOUT), "")
-        problems.add("group-without-ballots", f"{unit} {leaf.code}: respondent group(s) {', '.join(map(str, silent))} "
-                     f"sent no ballot on it (asked of groups {', '.join(map(str, asked))}); criteria.toml "
-                     "[survey] group_without_ballots = \"refused\"", sheet=sheet, column=GROUP.header)
+        problems.add("group-without-ballots", word("form.group_without_ballots", unit=unit, leaf=leaf.code,
+                                                   groups=", ".join(map(str, silent)),
+                                                   asked=", ".join(map(str, asked))),
+                     sheet=sheet, column=GROUP.header)
         return None
     if silent:
         left_out.append(word("survey.left_out", unit=unit, leaf=leaf.code, groups=", ".join(map(str, silent))))
@@ -126,26 +128,28 @@ def _ballot_shares(sheets: list[Sheet], catalogue: Catalogue,
         group = checked(row, GROUP.key, problems, lambda v, high=groups: whole_number(v, low=1, high=high))
         answer = text(row.values.get(ANSWER.key)).upper()
         if not ballot:
-            add(problems, row, BALLOT.key, "required", "the ballot number is missing")
+            add(problems, row, BALLOT.key, "required", word("form.ballot_missing"))
         if answer not in weights:
             add(problems, row, ANSWER.key, "unknown-answer",
-                f"{answer or '(blank)'} is not one of {', '.join(sorted(weights))}")
+                word("form.unknown_answer", answer=answer or word("form.blank"), answers=", ".join(sorted(weights))))
         if not ballot or unit is None or leaf is None or group is None or answer not in weights:
             continue
         if group not in leaf.respondents:
-            add(problems, row, GROUP.key, "wrong-group", f"{leaf.code} is asked of groups "
-                f"{', '.join(map(str, leaf.respondents))}, not group {group}")
+            add(problems, row, GROUP.key, "wrong-group", word("form.wrong_group", leaf=leaf.code,
+                                                              groups=", ".join(map(str, leaf.respondents)),
+                                                              group=group))
             continue
         if takes_rate(leaf, catalogue, unit):
-            add(problems, row, ANSWER.key, "rate-leaf", f"{leaf.code} is asked only of satisfaction group(s) "
-                f"{', '.join(map(str, leaf.respondents))}: the unit's satisfaction rate scores it, a ballot never "
-                "overrides it (criteria.toml [survey] satisfaction_groups)")
+            add(problems, row, ANSWER.key, "rate-leaf", word("form.rate_leaf", leaf=leaf.code,
+                                                            groups=", ".join(map(str, leaf.respondents))))
             continue
         owner = ballot_unit.setdefault(ballot, (unit, row.number))
         if owner[0] != unit:
-            add(problems, row, UNIT.key, "ballot-unit", f"ballot {ballot} is about {owner[0]} in row {owner[1]}")
+            add(problems, row, UNIT.key, "ballot-unit", word("form.ballot_unit", ballot=ballot, unit=owner[0],
+                                                                row=owner[1]))
             continue
-        if not first_time(seen, (ballot, leaf.code), row, problems, f"ballot {ballot}'s answer to {leaf.code}"):
+        if not first_time(seen, (ballot, leaf.code), row, problems, partial(word, "form.ballot_answer", ballot=ballot,
+                                                                           leaf=leaf.code)):
             continue
         shares[(unit, leaf.code)][group].append(weights[answer])
     return shares

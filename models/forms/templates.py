@@ -22,6 +22,8 @@ from models.forms.fields import (
     SATISFACTION_LAYOUT,
     SCORE_LAYOUT,
     SURVEY_POINTS_LAYOUT,
+    UNIT_EVIDENCE,
+    UNIT_FILES,
     Field,
     Layout,
 )
@@ -32,6 +34,7 @@ SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
 ENTRY_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 Prefill = Mapping[tuple[str, str], Decimal]  # (unit, leaf) → points shown in the points column
+Notes = Mapping[tuple[str, str], tuple[str, str]]  # (unit, leaf) → (the unit's references, its files' links)
 
 
 @dataclass
@@ -44,10 +47,12 @@ class SheetPlan:
 
 
 def score_form(catalogue: Catalogue, units: Sequence[str], *, layout: Layout, title: str,
-               prefill: Prefill | None = None) -> SheetPlan:
-    """The appraisal part of the tree for each unit: fields and criteria as headings, leaves to score."""
+               prefill: Prefill | None = None, notes: Notes | None = None) -> SheetPlan:
+    """The appraisal part of the tree for each unit: fields and criteria as headings, leaves to score; with
+    `notes` (the working group's form), each leaf also shows the unit's references and links to its files."""
     columns = ("cycle", "unit", "unit_name", "criterion", "title", "max_points", "points", "evidence", "explanation")
-    plan = SheetPlan(layout, tuple(f for key in columns for f in layout.fields if f.key == key),
+    extra = (UNIT_EVIDENCE, UNIT_FILES) if notes is not None else ()
+    plan = SheetPlan(layout, tuple(f for key in columns for f in layout.fields if f.key == key) + extra,
                      entry=("points", "evidence", "explanation"), title=title)
     wanted = _appraisal_nodes(catalogue)
     for code in units:
@@ -60,6 +65,8 @@ def score_form(catalogue: Catalogue, units: Sequence[str], *, layout: Layout, ti
                 values["points"] = prefill[(code, criterion.code)]
             if criterion.is_leaf and criterion.evidence_required:
                 values["title"] = f"{criterion.title} (cần tài liệu kiểm chứng)"
+            if criterion.is_leaf and notes and (code, criterion.code) in notes:
+                values[UNIT_EVIDENCE.key], values[UNIT_FILES.key] = notes[(code, criterion.code)]
             plan.rows.append((values, not criterion.is_leaf))
     return plan
 

@@ -21,6 +21,7 @@ from models.forms.limits import (
     MAX_TEXT_CELLS,
 )
 from models.forms.problems import FormProblems
+from models.words import word
 
 Grid = list[tuple[int, list[Any]]]  # (row number, cell values)
 Cleaner = Callable[[Any, str, "int | None", str], Any]  # (value, sheet, row, column) → the value to keep
@@ -34,10 +35,10 @@ def decoded(path: Path, problems: FormProblems, what: str) -> str | None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        problems.add("encoding", f"the file is not UTF-8 {what} (in Excel: Save As → CSV UTF-8)", row=line)
+        problems.add("encoding", word("form.not_utf8", what=what), row=line)
         return None
     if "\x00" in text:
-        problems.add("encoding", f"the file contains NUL bytes: it is not a text {what}")
+        problems.add("encoding", word("form.nul_bytes", what=what))
         return None
     return text
 
@@ -50,8 +51,7 @@ def csv_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple[
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")
     if text.count("\n") > MAX_ROWS:  # counted in C before any row is parsed
-        problems.add("too-many-rows", f"{text.count(chr(10)):,} lines: a form has at most {MAX_ROWS:,} rows (send "
-                     "one file a block)")
+        problems.add("too-many-rows", word("form.too_many_lines", lines=text.count(chr(10)), most=MAX_ROWS))
         return []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), quotechar='"', doublequote=True,
                         skipinitialspace=False, strict=False)
@@ -61,15 +61,14 @@ def csv_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple[
         for values in reader:
             cells += len(values)
             if line > MAX_ROWS or cells > MAX_TEXT_CELLS or len(values) > MAX_COLUMNS:
-                problems.add("too-many-cells", f"a form has at most {MAX_ROWS:,} rows, {MAX_COLUMNS} columns and "
-                             f"{MAX_TEXT_CELLS:,} cells", row=line)
+                problems.add("too-many-cells", word("form.too_many_cells_csv", rows=MAX_ROWS, columns=MAX_COLUMNS,
+                                                                  cells=MAX_TEXT_CELLS), row=line)
                 return []
             if any(value.strip() for value in values):
                 grid.append((line, [clean(value, "", line, str(index + 1)) for index, value in enumerate(values)]))
             line = reader.line_num + 1
-    except csv.Error as error:
-        problems.add("csv-syntax", f"{error}: most often a quote (\") opened and never closed, or a field over "
-                     f"{MAX_FIELD_CHARS:,} characters", row=line)
+    except csv.Error:
+        problems.add("csv-syntax", word("form.csv_syntax", most=MAX_FIELD_CHARS), row=line)
         return []
     return [("", grid)]
 
@@ -84,8 +83,7 @@ def _delimiter(text: str) -> str:
 
 def json_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple[str, Grid]]:
     if path.stat().st_size > MAX_JSON_BYTES:
-        problems.add("too-large", f"a JSON form has at most {MAX_JSON_BYTES // (1024 * 1024)} MB (send a larger "
-                     "table as CSV)")
+        problems.add("too-large", word("form.json_too_large", mb=MAX_JSON_BYTES // (1024 * 1024)))
         return []
     text = decoded(path, problems, "JSON")
     if text is None:
@@ -96,7 +94,7 @@ def json_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple
     except RecursionError:
         data = None
     except json.JSONDecodeError as error:
-        problems.add("not-json", f"not valid JSON: {error.msg}", row=error.lineno)
+        problems.add("not-json", word("form.not_json"), row=error.lineno)
         return []
     except _BadNumber as error:
         problems.add("not-a-number", str(error))
@@ -105,23 +103,22 @@ def json_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple
         problems.add("too-many-columns" if "keys:" in str(error) else "duplicate-column", str(error))
         return []
     if data is None or _depth(data) > MAX_JSON_DEPTH:
-        problems.add("too-deep", f"JSON nested too deep: a form is a list of objects (at most {MAX_JSON_DEPTH} "
-                     "levels)")
+        problems.add("too-deep", word("form.too_deep", most=MAX_JSON_DEPTH))
         return []
     sheets = data if isinstance(data, dict) else {"": data}
     if len(sheets) > MAX_SHEETS:
-        problems.add("too-many-sheets", f"{len(sheets):,} sheets: a form has at most {MAX_SHEETS}")
+        problems.add("too-many-sheets", word("form.too_many_sheets", count=len(sheets), most=MAX_SHEETS))
         return []
     grids: list[tuple[str, Grid]] = []
     for name, rows in sheets.items():
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            problems.add("not-a-table", "JSON must be a list of objects (one per row), or an object of such lists",
+            problems.add("not-a-table", word("form.not_a_table"),
                          sheet=str(name)[:80])
             continue
         rows = [{unicodedata.normalize("NFC", key): value for key, value in row.items()} for row in rows]
         headers = list(dict.fromkeys(key for row in rows for key in row))
         if len(headers) > MAX_COLUMNS or len(rows) * len(headers) > MAX_TEXT_CELLS:
-            problems.add("too-many-cells", f"a form has at most {MAX_COLUMNS} columns and {MAX_TEXT_CELLS:,} cells",
+            problems.add("too-many-cells", word("form.too_many_cells_json", columns=MAX_COLUMNS, cells=MAX_TEXT_CELLS),
                          sheet=str(name)[:80])
             return []
         grid: Grid = [(0, [clean(header, name, 0, "") for header in headers])]
@@ -130,7 +127,7 @@ def json_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple
             for header in headers:
                 value = row.get(header)
                 if value is not None and not isinstance(value, str | int | float):
-                    problems.add("not-a-value", "a nested object or list where a value belongs", sheet=str(name),
+                    problems.add("not-a-value", word("form.not_a_value"), sheet=str(name),
                                  row=index, column=str(header)[:80])
                     value = None
                 values.append(clean(value, name, index, str(header)[:80]))
@@ -150,26 +147,25 @@ class _DuplicateKey(ValueError):
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An object naming a key twice (or in two Unicode forms) is refused: which value would count?"""
     if len(pairs) > MAX_COLUMNS:  # a row of that many columns, or that many sheets: not a form
-        raise _DuplicateKey(f"an object of {len(pairs):,} keys: a form has at most {MAX_COLUMNS} columns and "
-                            f"{MAX_SHEETS} sheets")
+        raise _DuplicateKey(word("form.too_many_keys", count=len(pairs), columns=MAX_COLUMNS, sheets=MAX_SHEETS))
     seen: dict[str, str] = {}
     for key, _ in pairs:
         normal = unicodedata.normalize("NFC", key).strip().lower()
         if normal in seen:
             how = " (the same name in two Unicode forms)" if seen[normal] != key else ""
-            raise _DuplicateKey(f"an object names {key!r} twice{how}: keep one")
+            raise _DuplicateKey(word("form.key_twice", key=repr(key), how=how))
         seen[normal] = key
     return dict(pairs)
 
 
 def _number(text: str) -> Any:
     if len(text) > MAX_NUMBER_CHARS:
-        raise _BadNumber(f"a number of {len(text):,} characters (at most {MAX_NUMBER_CHARS})")
+        raise _BadNumber(word("form.long_number", count=len(text), most=MAX_NUMBER_CHARS))
     return text  # kept as written: the form's checks read it exactly, as they read a CSV cell
 
 
 def _constant(name: str) -> Any:
-    raise _BadNumber(f"{name} is not a number a form may hold")
+    raise _BadNumber(word("form.not_a_form_number", name=name))
 
 
 def _depth(data: Any) -> int:

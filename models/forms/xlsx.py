@@ -38,6 +38,7 @@ from models.forms.limits import (
 )
 from models.forms.problems import FormProblems, FormRejected
 from models.forms.text_files import Cleaner, Grid
+from models.words import word
 
 
 class _Unreadable(Exception):
@@ -63,7 +64,7 @@ def xlsx_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple
     try:
         reader = _workbook(path)
     except Exception as error:  # a damaged workbook raises many kinds
-        problems.add("unreadable", f"not a readable XLSX workbook ({_describe(error)})")
+        problems.add("unreadable", word("form.not_xlsx_readable", why=_describe(error)))
         return []
     grids: list[tuple[str, Grid]] = []
     cells = 0
@@ -71,27 +72,26 @@ def xlsx_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple
     try:
         listed = list(reader.parser.find_sheets())
         if len(listed) > MAX_SHEETS:
-            problems.add("too-many-sheets", f"{len(listed):,} sheets: a form has at most {MAX_SHEETS}")
+            problems.add("too-many-sheets", word("form.too_many_sheets", count=len(listed), most=MAX_SHEETS))
             return []
         for sheet, relation in listed:
             title = sheet.name
             if sheet.state != "visible" or "chartsheet" in relation.Type:
                 continue
             if relation.target not in reader.valid_files:
-                problems.add("unreadable", f"the workbook lists the sheet but its part ({relation.target}) is not "
-                             "in the file", sheet=title)
+                problems.add("unreadable", word("form.part_missing", part=relation.target), sheet=title)
                 return []
             grid: Grid = []
             for number, values, hidden in _rows(reader, relation.target, title, problems):
                 cells += len(values)
                 if cells > MAX_CELLS:
-                    problems.add("too-many-cells", f"more than {MAX_CELLS:,} cells", sheet=title)
+                    problems.add("too-many-cells", word("form.too_many_cells_xlsx", most=MAX_CELLS), sheet=title)
                     return []
                 values = [clean(value, title, number, get_column_letter(index + 1)) if isinstance(value, str)
                           else value for index, value in enumerate(values)]
                 if any(value not in (None, "") for value in values):
                     if hidden:
-                        problems.add("hidden-row", "a hidden row holds values: unhide it, or delete it",
+                        problems.add("hidden-row", word("form.hidden_row"),
                                      sheet=title, row=number)
                     grid.append((number, values))
             grids.append((title, grid))
@@ -101,11 +101,11 @@ def xlsx_grids(path: Path, problems: FormProblems, clean: Cleaner) -> list[tuple
         raise
     except _Unreadable as error:
         row, column = _split(error.coordinate)
-        problems.add("unreadable-cell", f"the cell cannot be read ({_describe(error.error)})", sheet=title,
+        problems.add("unreadable-cell", word("form.cell_unreadable", why=_describe(error.error)), sheet=title,
                      row=row, column=column)
         return []
     except Exception as error:  # damaged XML or archive member: truncated, bad CRC, an entity
-        problems.add("unreadable", f"the sheet cannot be read ({_describe(error)})", sheet=title)
+        problems.add("unreadable", word("form.sheet_unreadable", why=_describe(error)), sheet=title)
         return []
     finally:
         reader.archive.close()
@@ -140,13 +140,14 @@ def _rows(reader: ExcelReader, target: str, title: str,
                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
         for number, cells in parser.parse():
             if number > MAX_ROWS:
-                problems.add("too-many-rows", f"row {number:,} is beyond the {MAX_ROWS:,} rows a form may have",
+                problems.add("too-many-rows", word("form.row_beyond", row=number, most=MAX_ROWS),
                              sheet=title)
                 raise _Stop
             width = max((cell["column"] for cell in cells), default=0)
             if width > MAX_COLUMNS:
-                problems.add("too-many-columns", f"a value in column {get_column_letter(width)}: a form has at most "
-                             f"{MAX_COLUMNS} columns", sheet=title, row=number)
+                problems.add("too-many-columns", word("form.column_beyond", column=get_column_letter(width),
+                                                                      most=MAX_COLUMNS),
+                             sheet=title, row=number)
                 raise _Stop
             values: list[Any] = [None] * width
             for cell in cells:
@@ -161,7 +162,7 @@ def _value(book: Any, title: str, cell: dict[str, Any], problems: FormProblems) 
     value = cell["value"]
     if cell["data_type"] == "f":
         formula = getattr(value, "text", value)  # an array formula is an object holding its text
-        problems.add("formula", f"a formula ({str(formula)[:40]}) where a value belongs: paste values only",
+        problems.add("formula", word("form.formula", formula=str(formula)[:40]),
                      sheet=title, row=cell["row"], column=get_column_letter(cell["column"]))
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -196,8 +197,7 @@ def _safe_archive(path: Path, problems: FormProblems) -> bool:
     with path.open("rb") as handle:
         head = handle.read(len(OLE_MAGIC))
     if head == OLE_MAGIC:
-        problems.add("encrypted", "the workbook is password-protected (encrypted), or an old .xls renamed: "
-                     "remove the password (File → Info → Protect Workbook) and save as .xlsx")
+        problems.add("encrypted", word("form.encrypted"))
         return False
     try:
         with zipfile.ZipFile(path) as archive:
@@ -209,12 +209,11 @@ def _safe_archive(path: Path, problems: FormProblems) -> bool:
                     with archive.open(member) as part:
                         prolog = part.read(PROLOG_BYTES).upper()
                     if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
-                        problems.add("xml-entity", f"{member.filename} declares a DOCTYPE or entities, which a "
-                                     "workbook never does: refused (entity expansion, external files)")
+                        problems.add("xml-entity", word("form.xml_entity", member=member.filename))
                         return False
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
             ValueError) as error:
-        problems.add("unreadable", f"not an XLSX workbook (an .xlsx file is a zip archive: {_describe(error)})")
+        problems.add("unreadable", word("form.not_zip", why=_describe(error)))
         return False
     return True
 
@@ -230,30 +229,26 @@ def _plain_archive(members: list[zipfile.ZipInfo], problems: FormProblems) -> bo
     names = {member.filename.lower() for member in members}
     odd = next((m for m in members if m.compress_type not in PLAIN_METHODS), None)
     if odd is not None:
-        problems.add("compression", f"{odd.filename} is compressed with method {odd.compress_type} (bzip2, lzma, "
-                     "deflate64 …), which no spreadsheet program writes: open the file in Excel or LibreOffice "
-                     "and save it again as .xlsx")
+        problems.add("compression", word("form.compression", member=odd.filename, method=odd.compress_type))
         return False
     unpacked = sum(member.file_size for member in members)
     packed = sum(member.compress_size for member in members) or 1
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_PACKING_RATIO:
-        problems.add("zip-bomb", f"the workbook unpacks to {unpacked / 1e6:.0f} MB from {packed / 1e6:.2f} MB: "
-                     "refused as a decompression bomb")
+        problems.add("zip-bomb", word("form.zip_bomb", unpacked=f"{unpacked / 1e6:.0f}", packed=f"{packed / 1e6:.2f}"))
         return False
     large = [m.filename for m in members
              if m.file_size > MAX_PART_BYTES and not m.filename.startswith("xl/worksheets/")]
     if large:
-        problems.add("too-large", f"{large[0]} unpacks to over {MAX_PART_BYTES // (1024 * 1024)} MB: a form's "
-                     "workbook is smaller (send a large table as CSV)")
+        problems.add("too-large", word("form.part_too_large", member=large[0], most=MAX_PART_BYTES // (1024 * 1024)))
         return False
     if any(name.endswith("vbaproject.bin") for name in names):
-        problems.add("macro", "the workbook contains macros (VBA): save it as a plain .xlsx")
+        problems.add("macro", word("form.macro"))
         return False
     if any(name.startswith("xl/externallinks/") for name in names):
-        problems.add("external-link", "the workbook links to other files: paste values and remove the links")
+        problems.add("external-link", word("form.external_link"))
         return False
     if "xl/workbook.xml" not in names:
-        problems.add("unreadable", "not an XLSX workbook (no xl/workbook.xml inside)")
+        problems.add("unreadable", word("form.no_workbook_xml"))
         return False
     return True
 
@@ -267,5 +262,4 @@ def _split(coordinate: str | None) -> tuple[int | None, str]:
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return type(error).__name__  # the kind of damage; its English wording stays out of a clerk's message

@@ -64,7 +64,7 @@ def content_type_of(data: bytes) -> tuple[str, str]:
                             return found
         except (zipfile.BadZipFile, OSError, KeyError, ValueError):
             pass
-    raise EvidenceRefused("evidence-type", f"not a file type kept as evidence: {ACCEPTED} (checked by content)")
+    raise EvidenceRefused("evidence-type", word("form.evidence_type", accepted=ACCEPTED))
 
 
 def _odf_mimetype(archive: zipfile.ZipFile) -> bytes:
@@ -118,7 +118,7 @@ def _within_quota(session: Session, ctx: CycleContext, unit: Unit, filename: str
 
 def stored_path(folder: Path, digest: str) -> Path:
     if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
-        raise NotFound("no such evidence")
+        raise NotFound(word("err.no_such_evidence"))
     return folder / digest[:2] / digest
 
 
@@ -126,17 +126,18 @@ def record_evidence(session: Session, ctx: CycleContext, *, unit_code: str, crit
                     data: bytes, actor: str, at: datetime, folder: Path) -> EvidenceFile:
     """Check, store and record one file for one criterion of one unit."""
     if not data:
-        raise EvidenceRefused("evidence-empty", f"{filename}: the file is empty")
+        raise EvidenceRefused("evidence-empty", word("form.evidence_empty", file=filename))
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise EvidenceRefused("evidence-too-large", f"{filename}: larger than {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB")
+        raise EvidenceRefused("evidence-too-large", word("form.evidence_too_large", file=filename,
+                                                         mb=MAX_EVIDENCE_BYTES // (1024 * 1024)))
     content_type, extension = content_type_of(data)
     unit = session.scalar(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code == unit_code))
     criterion = session.scalar(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
                                                        Criterion.code == criterion_code,
                                                        Criterion.method.is_not(None)))
     if unit is None or criterion is None:
-        raise EvidenceRefused("evidence-criterion",
-                              f"criterion {criterion_code!r} is not a scored criterion of {ctx.cycle_id}")
+        raise EvidenceRefused("evidence-criterion", word("form.evidence_criterion", code=repr(criterion_code),
+                                                         cycle=ctx.cycle_id))
     name = _named_for_its_content(Path(filename.replace("\\", "/")).name[:MAX_FILENAME], extension)
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(select(EvidenceFile).where(EvidenceFile.unit_id == unit.id,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from models.forms.fields import EXPLANATION_LAYOUT, SCORE_LAYOUT
 from models.forms.parse import UnitInfo
-from models.forms.templates import Prefill, results_form, score_form, survey_forms, write_workbook
+from models.forms.templates import Notes, Prefill, results_form, score_form, survey_forms, write_workbook
 from models.refusals import NotFound, Refused
-from models.scores import latest_lines
-from models.tables import ScoreKind
+from models.scores import latest_lines, latest_references
+from models.settings import get_settings
+from models.tables import EvidenceFile, ScoreKind, Unit
 from models.transitions import canonical_codes
 from models.words import word
 from tasks.inputs.imports import load_catalogue
@@ -57,6 +60,7 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
         codes = [code for code, info in catalogue.units.items() if block is None or info.block == block]
         prefill = _prefill(session, cycle_id, codes, PREFILL_KINDS[round_])
         plans = [score_form(catalogue, codes, layout=SCORE_LAYOUT, prefill=prefill,
+                            notes=evidence_notes(session, cycle_id, codes),
                             title=f"Thẩm định vòng {round_} — khối {block or 'tất cả'} ({cycle_id})")]
     elif kind == "survey":
         plans = survey_forms(catalogue)
@@ -65,6 +69,20 @@ def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, uni
     else:
         raise NotFound(word("err.no_form", kind=kind, forms=", ".join(TEMPLATE_KINDS)))
     return write_workbook(out, plans)
+
+
+def evidence_notes(session: Session, cycle_id: str, codes: list[str]) -> Notes:
+    """(unit, leaf) → what the unit cited as evidence (its newest self-assessment, and its explanations') and a
+    link to each file it attached (the staff's download, under the portal's public address)."""
+    base = get_settings().public_url.rstrip("/")
+    cited = latest_references(session, cycle_id, codes)
+    files: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, criterion, file_id, name in session.execute(
+            select(Unit.code, EvidenceFile.criterion_code, EvidenceFile.id, EvidenceFile.filename)
+            .join(Unit, Unit.id == EvidenceFile.unit_id)
+            .where(EvidenceFile.cycle_id == cycle_id, Unit.code.in_(codes)).order_by(EvidenceFile.id)):
+        files[(code, criterion)].append(f"{name}: {base}/staff/{cycle_id}/units/{code}/evidence/{file_id}")
+    return {key: (cited.get(key, ""), "\n".join(files.get(key, []))) for key in set(cited) | set(files)}
 
 
 def _prefill(session: Session, cycle_id: str, codes: list[str], kinds: tuple[ScoreKind, ...]) -> Prefill:

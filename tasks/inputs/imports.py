@@ -105,7 +105,7 @@ def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[Fo
     try:
         catalogue = load_catalogue(session, cycle_id or "", named)
     except UnknownCycle:
-        problems.add("unknown-cycle", f"{cycle_id!r} is not a registered cycle")
+        problems.add("unknown-cycle", word("form.unknown_cycle", cycle=repr(cycle_id)))
         problems.raise_if_any()
         raise
     return problems, sheets, catalogue
@@ -146,9 +146,8 @@ def _unit_sender(session: Session, problems: FormProblems, who: Inputs, unit: st
     role, _, name = actor.partition(":")
     bodies = session.scalars(select(Body.code).where(Body.cycle_id == cycle_id)).all() if role == "body" else []
     if actor != own and not (role in STAFF_ROLES and name.strip() and (role != "body" or name in bodies)):
-        problems.add("wrong-sender", f"{unit}'s form sent by {actor!r}: a unit sends its own form ({own}), or "
-                     f"staff on its behalf with their role ({', '.join(r + ':<name>' for r in STAFF_ROLES)}; "
-                     f"a body by its code)")
+        problems.add("wrong-sender", word("form.wrong_sender", unit=unit, actor=repr(actor), own=own,
+                                              roles=", ".join(r + ":<tên>" for r in STAFF_ROLES)))
         problems.raise_if_any()
     return Inputs(actor, who.at, who.flow_run_id)
 
@@ -165,8 +164,7 @@ def _plain_actor(problems: FormProblems, actor: str) -> str:
     """The actor as the history records it: one line of at most MAX_ACTOR_CHARS characters, NFC."""
     actor = unicodedata.normalize("NFC", actor.strip())
     if len(actor) > MAX_ACTOR_CHARS or any(unicodedata.category(char)[0] == "C" for char in actor):
-        problems.add("bad-sender", f"the sender the history records must be one line of at most {MAX_ACTOR_CHARS} "
-                     "characters, without control characters")
+        problems.add("bad-sender", word("form.bad_sender", most=MAX_ACTOR_CHARS))
         problems.raise_if_any()
     return actor
 
@@ -192,7 +190,7 @@ def import_appraisal(session: Session, path: Path, round_: str, who: Inputs) -> 
 def _record_score_file(session: Session, path: Path, problems: FormProblems, catalogue: Catalogue, kind: ScoreKind,
                        lines: dict, who: Inputs, sheets: list[Sheet]) -> ImportResult:
     if not lines:
-        problems.add("empty", "no scored rows")
+        problems.add("empty", word("form.no_scored_rows"))
         problems.raise_if_any()
     ctx = load_context(session, catalogue.cycle_id)
     score_sheets = [ScoreSheet(unit, unit_lines) for unit, unit_lines in sorted(lines.items())]
@@ -219,7 +217,7 @@ def submit_explanation(session: Session, path: Path, who: Inputs) -> ImportResul
                 problems.add("reason-needed", word("err.reason_needed", criterion=code))
     problems.raise_if_any()
     if not any(given.values()):
-        problems.add("empty", "no criterion carries an explanation or proposed points")
+        problems.add("empty", word("form.nothing_explained"))
         problems.raise_if_any()
     (unit, unit_lines), = given.items()
     who = _unit_sender(session, problems, who, unit, catalogue.cycle_id)
@@ -249,7 +247,7 @@ def import_survey(session: Session, path: Path, who: Inputs) -> ImportResult:
     who = _body_sender(session, problems, who, catalogue.cycle_id, ROLE_OF[ScoreKind.SURVEY])
     points = {unit: leaves for unit, leaves in survey.points.items() if leaves}
     if not points:
-        problems.add("empty", "no survey points could be computed from this file")
+        problems.add("empty", word("form.no_survey_points"))
         problems.raise_if_any()
     ctx = load_context(session, catalogue.cycle_id)
     before = latest_lines(session, cycle_id=catalogue.cycle_id, unit_codes=list(points), kinds=[ScoreKind.SURVEY])
@@ -270,16 +268,15 @@ def import_prior_results(session: Session, path: Path, year: int, who: Inputs) -
     results = parse_results(sheets, catalogue, problems)
     ctx = load_context(session, catalogue.cycle_id)
     if not ctx.year - PRIOR_YEARS <= year < ctx.year:
-        problems.add("wrong-year", f"year {year}: results of one of the {PRIOR_YEARS} years before the cycle's "
-                     f"{ctx.year} ({ctx.year - PRIOR_YEARS} to {ctx.year - 1})")
+        problems.add("wrong-year", word("form.wrong_year", year=year, years=PRIOR_YEARS, cycle_year=ctx.year,
+                                            first=ctx.year - PRIOR_YEARS, last=ctx.year - 1))
     approved = session.scalar(select(func.count()).select_from(Unit).where(
         Unit.cycle_id == ctx.cycle_id, Unit.state.in_([s.value for s in UnitState if has_reached(s, FROZEN_FROM)])))
     if approved:
-        problems.add("results-frozen", f"{approved} unit(s) of {ctx.cycle_id} have approved results, which these "
-                     "figures are part of: re-open scoring first (parindex rerun scoring …), then import again")
+        problems.add("results-frozen", word("form.results_frozen", count=approved, cycle=ctx.cycle_id))
     who = _body_sender(session, problems, who, catalogue.cycle_id, RESULTS_ROLE)
     if not results and not problems.items:
-        problems.add("empty", "no results in the file")
+        problems.add("empty", word("form.no_results"))
     problems.raise_if_any()
     _recorded(session, problems, lambda: _replace_prior_results(session, ctx, path, year, results, who))
     return ImportResult(ctx.cycle_id, f"results {year}", sorted(r.unit_code for r in results),

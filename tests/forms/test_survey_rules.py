@@ -81,7 +81,7 @@ def test_a_group_without_ballots_is_refused_naming_unit_leaf_and_group(db, cycle
     with pytest.raises(FormRejected) as refused:
         record(db, ballots(db, tmp_path, UNEVEN[:5]))  # group 3 sent none
     (problem,) = refused.value.problems
-    assert problem.rule == "group-without-ballots" and "SNV 1.6.1" in problem.message and "group(s) 3" in \
+    assert problem.rule == "group-without-ballots" and "SNV 1.6.1" in problem.message and "nhóm đối tượng 3" in \
         problem.message and problem.sheet == "Phiếu"
     assert database_state(db) == before
 

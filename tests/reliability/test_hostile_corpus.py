@@ -205,7 +205,7 @@ REFUSED: dict[str, tuple[Build, str, str]] = {
                             ""),
     "a workbook with 61 sheets": (book(many_sheets), "too-many-sheets", ""),
     "a listed sheet whose part is missing": (member(missing_part, name="xl/_rels/workbook.xml.rels"),
-                                             "unreadable", "is not in the file"),
+                                             "unreadable", "không có trong tệp"),
     "a style that does not exist": (member(bad_style), "unreadable-cell", "column 'G'"),
     "5,000 wrong rows": (csv_of(lambda rows: rows + [{**rows[0], "Mã tiêu chí": f"9.{i}"} for i in range(5000)]),
                          "too-many-problems", ""),

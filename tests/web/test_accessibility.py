@@ -1,5 +1,6 @@
 """Every portal page, in Debian's chromium at 1366 px and on a 375 px phone, checked by axe-core (bundled in
-axe-playwright-python: nothing downloads): zero violations of any impact, and no page scrolls sideways. Walked
+axe-playwright-python: nothing downloads): zero violations of any impact, no page scrolls sideways, and no line
+of English on a Vietnamese page (tests/english.py). Walked
 in a season's real states: a unit explaining its draft (with an error summary), evidence attached, and the
 staff's matrix, outbox, a message, a unit, its evidence and a re-run's confirmation, as an operator."""
 
@@ -10,6 +11,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.english import english_lines
 from tests.web.conftest import PortalWorld
 from tests.web.test_phone import overflow
 from tests.web.test_unit_in_browser import PDF, send_a_draft, sign_in_from_mail, staff_page
@@ -25,13 +27,14 @@ def problems(page) -> list[str]:  # type: ignore[no-untyped-def]
              for v in AXE.run(page).response["violations"]]
     if overflow(page) > 0:
         found.append(f"scrolls sideways by {overflow(page)} px")
+    found += [f"English: {line}" for line in english_lines(page.inner_text("body"))]
     return found
 
 
 @pytest.mark.parametrize("world", ["hcmc-2021"], indirect=True)
 @pytest.mark.parametrize("screen", SCREENS)
 def test_every_page_passes_axe_core(world: PortalWorld, served: str, browser, screen: str) -> None:  # type: ignore[no-untyped-def]
-    send_a_draft(world, "SNV")
+    lowered = send_a_draft(world, "SNV")
     world.deliver()
     page = browser.new_context(viewport=SCREENS[screen]).new_page()
     found: dict[str, list[str]] = {}
@@ -49,6 +52,15 @@ def test_every_page_passes_axe_core(world: PortalWorld, served: str, browser, sc
         page.goto(served + path)
         found[path] = problems(page)
     assert page.url.endswith("/unit/result"), page.url
+    page.goto(f"{served}/unit/draft")
+    page.goto(f"{served}/unit")  # a broken explanations file: refused, every problem in Vietnamese
+    broken = (f"Chu kỳ,Mã đơn vị,Mã tiêu chí,Giải trình,Điểm\n{world.cycle_id},SNV,9.9.9,Lý do,1\n"
+              f"{world.cycle_id},SNV,{lowered},Lý do,abc\n{world.cycle_id},SNV,{lowered},,99\n")
+    page.set_input_files("#upload-explanation input[type=file]", files=[
+        {"name": "giai-trinh.csv", "mimeType": "text/csv", "buffer": broken.encode("utf-8")}])
+    page.click("#upload-explanation button")
+    assert page.locator("#refused").is_visible() and page.locator("#problems tbody tr").count() >= 2
+    found["refused upload"] = problems(page)
     page.goto(f"{served}/unit/draft")
     page.locator("#draft input").first.fill("99")  # out of range: the page answers with its error summary
     page.click("#send-explanations")

@@ -141,3 +141,32 @@ def test_pages_of_the_outbox(client, world: PortalWorld, monkeypatch) -> None:
     subjects = [line for line in first.split("<tr>")[2:]]
     assert subjects and not any(row in second for row in subjects)  # page 2 shows other messages
     assert csrf_of(first)
+
+
+def test_the_appraisal_form_carries_the_units_references_and_links(client, world: PortalWorld, tmp_path) -> None:
+    """The working group's appraisal workbook shows, beside each leaf, what the unit cited and a link to each
+    file it attached; the link opens the file for staff."""
+    from tasks.inputs.form_templates import write_template
+    from tests.forms.conftest import rows_of_sheet
+
+    criterion = _criterion(world)
+    csrf = sign_in_unit(client, world, "SNV")
+    sent = client.post("/unit/upload/self-assessment", data={"csrf": csrf},
+                       files={"file": ("snv.xlsx", _snv_form(world, tmp_path).read_bytes())})
+    assert sent.status_code == 200
+    client.post("/unit/evidence", data={"csrf": csrf, "criterion": criterion},
+                files=[("files", ("qd.pdf", PDF, "application/pdf"))])
+    out = tmp_path / "tham-dinh.xlsx"
+    with session_scope(world.engine) as session:
+        write_template(session, kind="appraisal", cycle_id=world.cycle_id, out=out,
+                       block=world.unit("SNV").block)
+    rows = [row for row in rows_of_sheet(out) if row["Mã đơn vị"] == "SNV"]
+    line = next(row for row in rows if row["Mã tiêu chí"] == criterion)
+    assert line["Tài liệu kiểm chứng đơn vị ghi"] == f"VB-{criterion}"
+    (file_id,) = _ids(world)
+    link = line["Tệp đơn vị đính kèm (liên kết)"]
+    assert link.startswith("qd.pdf: ") and link.endswith(f"/staff/{world.cycle_id}/units/SNV/evidence/{file_id}")
+    client.cookies.clear()
+    sign_in_staff(client, "coordinator")
+    path = link.split(": ", 1)[1].split("://", 1)[1].split("/", 1)[1]
+    assert client.get("/" + path).content == PDF
