@@ -14,6 +14,16 @@ class CompletionRule:
     state: UnitState | None = None
     score_kind: ScoreKind | None = None
 
+    def in_words(self) -> str:
+        """When the task completes, as a reader reads it."""
+        from models.words import word
+
+        if self.kind == "units_reached":
+            return word("completes.units_reached", state=word(f"state.{self.state}"))
+        if self.kind == "scores_in":
+            return word("completes.scores_in", kind=word(f"kind.{self.score_kind}"))
+        return word("completes.manual")
+
     def __str__(self) -> str:
         if self.kind == "units_reached":
             return f"units_reached:{self.state}"

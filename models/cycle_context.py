@@ -52,6 +52,12 @@ class CycleContext:
     def group_name(self, code: str) -> str:
         return self.spec.groups.get(code, code)
 
+    def owner_name(self, owner: str) -> str:
+        """Who does a task, as a reader knows them: a body's name, or "Đơn vị" for a task every unit does."""
+        if owner in self.bodies:
+            return self.bodies[owner].name
+        return word("col.unit") if owner == UNITS_OWNER else owner
+
     @property
     def coordinator(self) -> Body:
         return next(body for body in self.bodies.values() if body.role == "coordinator")

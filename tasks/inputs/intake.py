@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from models.bulk import insert_rows
 from models.columns import as_points
+from models.completion import parse_completion_rule
 from models.cycle_context import CycleContext
 from models.history import HistoryDraft, append_history
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState, has_reached
@@ -280,7 +281,8 @@ def report_task_done(session: Session, ctx: CycleContext, *, number: int, at: da
     if task.owner == UNITS_OWNER:
         raise StageClosed(word("err.task_by_units", task=number))
     if task.completes_when != "manual":
-        raise StageClosed(word("err.task_completes_itself", task=number, when=task.completes_when))
+        raise StageClosed(word("err.task_completes_itself", task=number,
+                               when=parse_completion_rule(task.completes_when).in_words()))
     if not actor.strip():
         raise StageClosed(word("err.done_by"))
     rows = session.execute(

@@ -141,7 +141,7 @@ def _unfinished(session: Session, ctx: CycleContext, *, task_id: int, owner: str
         .where(Assignment.plan_task_id == task_id)
     if unit_codes is not None:
         if owner != UNITS_OWNER:
-            raise ExtensionRefused(word("err.extension_not_units", owner=owner))
+            raise ExtensionRefused(word("err.extension_not_units", owner=ctx.owner_name(owner)))
         unit_codes = canonical_codes(session, ctx.cycle_id, unit_codes)
         query = query.where(Assignment.assignee.in_([assignee_for_unit(code) for code in unit_codes]))
     rows = session.execute(query.order_by(Assignment.assignee)).all()

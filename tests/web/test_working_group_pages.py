@@ -170,3 +170,30 @@ def test_the_appraisal_form_carries_the_units_references_and_links(client, world
     sign_in_staff(client, "coordinator")
     path = link.split(": ", 1)[1].split("://", 1)[1].split("/", 1)[1]
     assert client.get("/" + path).content == PDF
+
+
+def test_a_stale_result_is_flagged_to_the_unit_and_to_staff(client, world: PortalWorld) -> None:
+    """A result a re-run made stale reads "đang tính lại" on the unit's result page and on the staff's page of
+    the unit, never as final."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from models.tables import UnitResult
+
+    unit = world.unit("SNV")
+    with session_scope(world.engine) as session:
+        session.add(UnitResult(cycle_id=world.cycle_id, unit_id=unit.id, appraisal_points=Decimal(60),
+                               survey_points=Decimal(25), total_points=Decimal(85), index_percent=Decimal("85.5"),
+                               rank_in_block=3, rank_in_group=1, band="Tốt", computed_at=world.at, stale=False))
+        session.add(OutboxMessage(cycle_id=world.cycle_id, idempotency_key="t|result|SNV", kind="result",
+                                  assignee="unit:SNV", to_address=unit.email, subject="Kết quả Chỉ số CCHC",
+                                  body_text="Kính gửi …", created_at=world.at + timedelta(hours=1)))
+    csrf = sign_in_unit(client, world, "SNV")
+    assert csrf and 'id="stale"' not in client.get("/unit/result").text
+    with session_scope(world.engine) as session:
+        session.execute(UnitResult.__table__.update().values(stale=True))
+    page = client.get("/unit/result").text
+    assert 'id="stale"' in page and "đang được tính lại" in page
+    client.cookies.clear()
+    sign_in_staff(client, "coordinator")
+    assert "đang tính lại" in client.get(f"/staff/{world.cycle_id}/units/SNV").text

@@ -10,7 +10,6 @@ from prefect.cache_policies import NO_CACHE
 
 from models.cycle_context import CycleContext, load_context
 from models.db import session_scope
-from models.tables import UNITS_OWNER
 from models.words import word
 from tasks.engine.runtime import database_url, engine_for
 from tasks.reads.dashboard.naming import local_label
@@ -35,7 +34,7 @@ def publish_artifacts(cycle_id: str, at: datetime) -> None:
                "col.owner", "col.title")
     table = [dict(zip([word(c) for c in columns], (
         row.assignee, row.code, row.task, row.days_overdue, f"{row.last_day:%d/%m/%Y}", ctx.block_name(row.block),
-        ctx.group_name(row.group), _owner_name(ctx, row.owner), row.title), strict=True)) for row in overdue]
+        ctx.group_name(row.group), ctx.owner_name(row.owner), row.title), strict=True)) for row in overdue]
     create_table_artifact(key=f"{cycle_id}-overdue", table=table or [{word("col.unit"): word("overdue.none")}],
                           description=word("overdue.description", cycle=cycle_id, at=when))
 
@@ -62,17 +61,10 @@ def _progress(ctx: CycleContext, overview: Overview, when: str) -> None:
         missed = word("status.not_sent", count=t.not_sent) if t.optional else t.missed
         finished = t.done - t.missed - t.not_sent
         lines.append(f"| {t.number} | {finished} | {t.late} | {missed} | {t.overdue} | {t.total} | "
-                     f"{word(t.stage)} | {_cell(_owner_name(ctx, t.owner))} | "
+                     f"{word(t.stage)} | {_cell(ctx.owner_name(t.owner))} | "
                      f"{_cell(ctx.task_by_number(t.number).title)} |")
     create_markdown_artifact(key=f"{ctx.cycle_id}-progress", markdown="\n".join(lines),
                              description=word("progress.description", cycle=ctx.cycle_id, at=when))
-
-
-def _owner_name(ctx: CycleContext, owner: str) -> str:
-    """A body's name, or 'Đơn vị' for a task every unit does."""
-    if owner in ctx.bodies:
-        return ctx.bodies[owner].name
-    return word("col.unit") if owner == UNITS_OWNER else owner
 
 
 def _cell(text: str) -> str:
