@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from functools import lru_cache
 
@@ -51,6 +51,16 @@ class CycleContext:
 
     def group_name(self, code: str) -> str:
         return self.spec.groups.get(code, code)
+
+    def opening(self, opens_at: datetime | None) -> datetime:
+        """When a task opens for people, and its mails leave: never before the plan itself is issued (at office
+        time that day); a window the plan dates opens in office hours on a working day (a month that begins on
+        a Sunday, days before the plan's date, opens when the office does after both)."""
+        policy = self.spec.reminders
+        issued = self.calendar.at_local(self.spec.plan.issued, policy.office_time)
+        if opens_at is None:
+            return issued
+        return self.calendar.office_instant(max(opens_at, issued), policy.office_time, policy.office_end)
 
     def owner_name(self, owner: str) -> str:
         """Who does a task, as a reader knows them: a body's name, or "Đơn vị" for a task every unit does."""

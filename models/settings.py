@@ -16,14 +16,14 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
-    smtp_user: str = "parindex@hanoi.example"
+    smtp_user: str = "cchc@hanoi.example"
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_connections: int = Field(default=3, ge=1, le=16)  # sessions delivering side by side
     smtp_timeout: float = Field(default=60, gt=0, le=600)  # seconds a silent server may keep a session waiting
-    mail_from: str = "parindex@hanoi.example"
-    mail_from_name: str = "parindex — Sở Nội vụ"
+    mail_from: str = "cchc@hanoi.example"
+    mail_from_name: str = "Sở Nội vụ"  # the sender as an inbox shows it (PARINDEX_MAIL_FROM_NAME: the department)
     language: str = "vi"
     # the web portal's address as units and staff reach it (`parindex web`): every mail links to it
     public_url: str = "http://127.0.0.1:8080"

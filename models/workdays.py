@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from models.holidays_private import vietnam_holidays
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-CIVIL_CODE_148 = "khoản 3 Điều 148 Bộ luật Dân sự 2015"
+CIVIL_CODE_148 = "khoản 5 Điều 148 Bộ luật Dân sự 2015"
 
 
 class DeadlineRule(StrEnum):
     """What happens when a deadline's last day is not a working day."""
 
-    NEXT_WORKING_DAY = "next_working_day"  # Civil Code 2015, Art. 148(3): the default
-    PREVIOUS_WORKING_DAY = "previous_working_day"  # for events that must happen before a date
+    NEXT_WORKING_DAY = "next_working_day"  # Civil Code 2015, Art. 148(5): the default for a date
+    PREVIOUS_WORKING_DAY = "previous_working_day"  # "trước ngày X": the default for work due before a date
     AS_WRITTEN = "as_written"
 
 
@@ -138,6 +138,17 @@ class WorkingCalendar:
         local = instant.astimezone(self.zone)
         return self.is_working_day(local.date()) and opens <= local.time() < closes
 
+    def office_instant(self, instant: datetime, opens: time, closes: time) -> datetime:
+        """`instant` when people are at work then; else the next working day's opening time (a mail that would
+        leave at night, on a weekend or on a holiday leaves when the office opens)."""
+        if self.in_office_hours(instant, opens, closes):
+            return instant
+        local = instant.astimezone(self.zone)
+        day = local.date() if local.time() < opens else local.date() + timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return self.at_local(day, opens)
+
     def working_days_after_at(self, last_day: date, count: int, office_time: time) -> datetime:
         """The instant `count` working days after a deadline's last day, at office hours."""
         return self.at_local(self.add_working_days(last_day, count), office_time)
@@ -157,6 +168,6 @@ def _describe_move(skipped: list[tuple[date, str]], last_day: date, rule: Deadli
             f"{format_day_with_weekday(last_day)} ({CIVIL_CODE_148})"
         )
     return (
-        f"{first} không phải ngày làm việc ({days_off}); kế hoạch yêu cầu hoàn thành trước ngày nghỉ, nên hạn "
-        f"kết thúc vào cuối ngày làm việc liền trước, {format_day_with_weekday(last_day)}"
+        f"{first} không phải ngày làm việc ({days_off}); việc phải xong trước đó, nên hạn là hết ngày làm việc "
+        f"liền trước, {format_day_with_weekday(last_day)}"
     )

@@ -28,7 +28,7 @@ from tests.browser import browser, page  # noqa: F401  (fixtures: Debian's chrom
 ROOT = Path(__file__).resolve().parent.parent
 HANOI = ROOT / "calendar" / "hanoi-2023"
 LOADED_AT = datetime(2023, 10, 1, tzinfo=UTC)
-OPENED = datetime(2023, 10, 2, 1, tzinfo=UTC)
+OPENED = datetime(2023, 10, 5, 1, tzinfo=UTC)  # 08:00 on 05/10/2023, the day KH 243 is issued
 
 
 @pytest.fixture(scope="session")

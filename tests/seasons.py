@@ -18,7 +18,7 @@ from tasks.engine.scoring import score_ready_blocks
 from tasks.engine.stage_steps import open_self_assessment
 from tasks.inputs.intake import ScoreSheet, record_scores
 
-START = datetime(2023, 10, 2, 1, tzinfo=UTC)
+START = datetime(2023, 10, 5, 1, tzinfo=UTC)  # the plan issued (a window opens no earlier)
 SCORED_AT = datetime(2024, 1, 25, 3, tzinfo=UTC)
 TIED = ("STP", "SKHDT")  # the same points everywhere: they share a rank
 

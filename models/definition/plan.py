@@ -131,7 +131,7 @@ def _loops(follows: dict[int, set[int]]) -> list[list[int]]:
 
 def _resolve(spec: TaskSpec, due: DueSpec, completion: CompletionRule, cycle: CycleSpec,
              calendar: WorkingCalendar) -> TaskDef:
-    rule = spec.deadline_rule or cycle.deadline_rule
+    rule = spec.deadline_rule or (cycle.before_date_rule if due.kind is DueKind.BEFORE_DATE else cycle.deadline_rule)
     opens_at = calendar.at_local(due.opens_on, time(0)) if due.opens_on else None
     last_day = due.last_day
     reading = due.reading

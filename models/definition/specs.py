@@ -30,6 +30,18 @@ class PlanDocument(Strict):
     basis: str = ""
 
 
+class OfficeSpec(Strict):
+    """Who signs the season's letters ([office] in cycle.toml): the department, its authority, where it is and
+    whom a unit calls."""
+
+    department: str = Field(min_length=1)  # "Sở Nội vụ thành phố Hà Nội"
+    authority: str = ""  # "UBND thành phố Hà Nội"
+    address: str = ""
+    contact: str = ""  # a person or a section: "Phòng Cải cách hành chính"
+    phone: str = ""
+    email: str = ""
+
+
 class Period(Strict):
     from_: Day = Field(alias="from")
     to: Day
@@ -87,8 +99,13 @@ class CycleSpec(Strict):
     year: int = Field(ge=2000, le=2100)
     title: str
     timezone: str = "Asia/Ho_Chi_Minh"
+    # A last day that is not a working day: for a date ("30/11/2023", "hết ngày …", "chậm nhất …", a month) the
+    # period ends with the next working day (Civil Code 2015, Art. 148(5)); for "trước ngày X" the work is due
+    # on the last working day before X. A province may write the other choice; a task may override either.
     deadline_rule: DeadlineRule = DeadlineRule.NEXT_WORKING_DAY
+    before_date_rule: DeadlineRule = DeadlineRule.PREVIOUS_WORKING_DAY
     plan: PlanDocument
+    office: OfficeSpec | None = None  # who signs the letters; the coordinating body's name when not given
     evaluation_period: Period
     season: Period
     bodies: list[BodySpec] = Field(min_length=1)

@@ -119,7 +119,7 @@ def _open_ready(session: Session, ctx: CycleContext, stage_tasks: list[PlanTask]
     ready = []
     for row in waiting:
         task = ctx.tasks[row.plan_task_id]
-        if task.opens_at is not None and task.opens_at > at:
+        if ctx.opening(task.opens_at) > at:
             continue
         if all(predecessors(number, row.unit_id) for number in _numbers(task.after)):
             ready.append(row)

@@ -62,7 +62,7 @@ def _assignment_work(session: Session, ctx: CycleContext, stage: Stage, counts: 
         predecessors_moved = all(
             _finished_somewhere(counts.get(by_number[int(n)].id, {}), whole) for n in task.after.split(",") if n)
         if task_counts.get(AssignmentStatus.WAITING.value) and predecessors_moved and (
-                task.opens_at is None or task.opens_at <= at):
+                ctx.opening(task.opens_at) <= at):
             return True
         if task.due_at is not None and task_counts.get(AssignmentStatus.OPEN.value) and _open_past_due(
                 session, task.id, at):

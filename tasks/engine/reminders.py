@@ -110,12 +110,16 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
     """One rung's messages for assignments of one task that share a deadline."""
     first, rung, _ = members[0]
     escalation = rung.kind == "escalation"
-    days_overdue = max(ctx.calendar.working_days_between(first.last_day, ctx.calendar.local_date(at)), 0)
+    today = ctx.calendar.local_date(at)
+    days_overdue = max(ctx.calendar.working_days_between(first.last_day, today), 0)
+    days_left = max(ctx.calendar.working_days_between(today, first.last_day), 0)  # after today: d-1 "còn 1 ngày"
     context = message_context(
-        ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
+        ctx, settings, title=task.title, recipient_name="",
         task_number=task.number, task_title=task.title, task_product=task.product,
         deadline_end=ctx.calendar.at_local(first.last_day, ctx.spec.reminders.office_time),
-        moved_because=first.moved_because, missing=[task.product] if task.product else [], days_overdue=days_overdue)
+        moved_because=first.moved_because, optional=task.optional, due_today=first.last_day == today,
+        working_days_left=days_left,
+        missing=[task.product] if task.product and not task.optional else [], days_overdue=days_overdue)
     head = "Lãnh đạo {}" if settings.language == "vi" else "Head of {}"
     links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row, _, _ in members}
     personal = [{"recipient_name": head.format(people[row.assignee].name) if escalation else people[row.assignee].name,

@@ -21,7 +21,8 @@ def deadline_groups(session: Session, ctx: CycleContext) -> list[DeadlineGroup]:
         .where(Assignment.cycle_id == ctx.cycle_id, Assignment.status.in_(UNFINISHED))
         .distinct()
     ).all()
-    return list({DeadlineGroup(opens if status == AssignmentStatus.WAITING.value else None, last_day, due, optional)
+    return list({DeadlineGroup(ctx.opening(opens) if status == AssignmentStatus.WAITING.value else None, last_day,
+                               due, optional)
                  for opens, last_day, due, optional, status in rows})
 
 

@@ -23,6 +23,30 @@ def status_url(settings: Settings, cycle_id: str, assignee: str, assignment_id: 
 
 def message_context(ctx: CycleContext, settings: Settings, *, title: str, recipient_name: str,
                     **specific: Any) -> dict[str, Any]:
-    """The variables every template uses, plus the message's own."""
+    """The variables every template uses, plus the message's own: the plan as cited (number, date, issuer) and
+    the signature of the department that sends the season's letters, with whom to call."""
+    plan = ctx.spec.plan
     return {"lang": settings.language, "title": title, "cycle_title": ctx.title, "recipient_name": recipient_name,
-            "coordinator_name": ctx.coordinator.name, **specific}
+            "coordinator_name": ctx.coordinator.name, "department": department(ctx),
+            "signature_lines": signature_lines(ctx, settings.language), "plan_document": plan.document,
+            "plan_issued": f"{plan.issued:%d/%m/%Y}", "plan_issuer": plan.issuer, **specific}
+
+
+def department(ctx: CycleContext) -> str:
+    office = ctx.spec.office
+    return office.department if office else ctx.coordinator.name
+
+
+def signature_lines(ctx: CycleContext, language: str) -> list[str]:
+    """The department, then whom to contact: a section or person, a telephone, an address."""
+    office = ctx.spec.office
+    lines = [department(ctx)]
+    if office is None:
+        return lines
+    contact = ", ".join(part for part in (office.contact, (("ĐT: " if language == "vi" else "Tel. ") + office.phone)
+                                          if office.phone else "", office.email) if part)
+    if contact:
+        lines.append(("Liên hệ: " if language == "vi" else "Contact: ") + contact)
+    if office.address:
+        lines.append(office.address)
+    return lines

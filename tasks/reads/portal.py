@@ -289,8 +289,8 @@ STEPS = ("step.form", "step.send", "step.evidence", "step.explain", "step.result
 
 @dataclass(frozen=True)
 class Countdown:
-    """The unit's nearest deadline of a task it still owes: the task, its day, working days left (today
-    included; negative: working days overdue)."""
+    """The unit's nearest deadline of a task it still owes: the task, its day, working days left after today
+    (as the reminders count them; negative: working days overdue)."""
 
     number: int
     title: str
@@ -324,7 +324,5 @@ def countdown(ctx: CycleContext, tasks: list[UnitTask], *, at: datetime) -> Coun
         return None
     task, today = owed[0], ctx.calendar.local_date(at)
     assert task.last_day is not None
-    days = ctx.calendar.working_days_between(today, task.last_day)
-    if days >= 0 and ctx.calendar.is_working_day(today):
-        days += 1  # today is one of them
+    days = ctx.calendar.working_days_between(today, task.last_day)  # after today, as the reminders count them
     return Countdown(task.number, task.title, task.last_day, days, today)

@@ -1,6 +1,7 @@
 """`parindex cycle …` as a user types it."""
 
 import json
+import shutil
 
 import pytest
 
@@ -40,16 +41,40 @@ def test_show_json_gives_each_task_its_effective_deadline():
     assert tasks[8]["due_date"] == "2024-01-08" and "06/01/2024 Thứ Bảy" in tasks[8]["moved_because"]
     assert tasks[9]["due_date"] == "2024-01-22" and "20/01/2024 Thứ Bảy" in tasks[9]["moved_because"]
     assert tasks[16]["due_text"] == "Trước ngày 10/02/2024"
-    assert tasks[16]["due_date"] == "2024-02-15"
-    assert "Giao thừa Tết Nguyên Đán" in tasks[16]["moved_because"]
+    # "trước ngày X" never lands on or after X: the last working day before it (Tết 08–14/02/2024)
+    assert tasks[16]["due_date"] == "2024-02-07" and tasks[16]["due_at"] == "2024-02-08T00:00:00+07:00"
+    assert "Giao thừa Tết Nguyên Đán" in tasks[16]["moved_because"] and "Thứ Tư 07/02/2024" in tasks[16][
+        "moved_because"]
+    assert tasks[13]["due_text"] == "Trước ngày 31/12/2023" and tasks[13]["due_date"] == "2023-12-29"
+    assert "30/12/2023 Thứ Bảy" in tasks[13]["moved_because"]
     assert tasks[2]["due_at"] is None and tasks[2]["due_date"] is None
     assert tasks[11]["due_text"] == "Tháng 10 - 12/2023" and tasks[11]["opens_at"].startswith("2023-10-01")
     assert tasks[5]["owner"].startswith("Các đơn vị") and tasks[13]["owner"].startswith("Viện Nghiên cứu")
 
 
+def test_a_folder_that_writes_the_other_rule_gets_the_dates_it_asked_for(tmp_path):
+    """A province that reads "trước ngày X" as the Civil Code's roll forward writes so in cycle.toml; a task
+    may override the cycle's rule in plan.toml."""
+    folder = tmp_path / "hanoi-2023"
+    shutil.copytree(HANOI, folder)
+    toml = (folder / "cycle.toml").read_text(encoding="utf-8")
+    (folder / "cycle.toml").write_text(toml.replace('before_date_rule = "previous_working_day"',
+                                                    'before_date_rule = "next_working_day"'), encoding="utf-8")
+    plan = (folder / "plan.toml").read_text(encoding="utf-8")
+    (folder / "plan.toml").write_text(plan.replace('due = "Trước ngày 31/12/2023"',
+                                                   'due = "Trước ngày 31/12/2023"\ndeadline_rule = "as_written"'),
+                                      encoding="utf-8")
+    result = run("cycle", "show", str(folder), "--json")
+    assert result.returncode == 0, result.stderr
+    tasks = {task["number"]: task for task in json.loads(result.stdout)}
+    assert tasks[16]["due_date"] == "2024-02-15" and "khoản 5 Điều 148 Bộ luật Dân sự 2015" in tasks[16][
+        "moved_because"]
+    assert tasks[13]["due_date"] == "2023-12-30"  # as written: the day before 31/12, a Saturday
+
+
 def test_show_prints_a_table_by_default():
     result = run("cycle", "show", str(HANOI))
-    assert result.returncode == 0 and "Kế hoạch 243/KH-UBND" in result.stdout and "15/02/2024" in result.stdout
+    assert result.returncode == 0 and "Kế hoạch 243/KH-UBND" in result.stdout and "07/02/2024" in result.stdout
 
 
 def test_load_registers_once_and_then_changes_nothing(tmp_path):

@@ -15,7 +15,7 @@ def test_a_unit_fills_its_template_and_submits_it(opened, database_url, tmp_path
     assert "57 dòng cần điền" in made.stdout
     bad = run("submit", "self-assessment", str(form), "--at", AT, "--db", database_url)  # nothing filled in
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
-    assert "không có gì được ghi" in bad.stderr and "[required] a value is required here" in bad.stderr
+    assert "không có gì được ghi" in bad.stderr and "[required] ô này cần có giá trị" in bad.stderr
     assert "trang tính 'Điểm', dòng 5, cột 'Điểm (G)'" in bad.stderr  # 1.1.1, under two headings
     fill(form)
     good = run("submit", "self-assessment", str(form), "--at", AT, "--db", database_url)

@@ -39,8 +39,10 @@ def test_deadlines_fall_as_the_law_says(hanoi):
     assert by_number[5].last_day == date(2023, 11, 30) and by_number[5].moved_because is None
     assert by_number[8].last_day == date(2024, 1, 8) and "06/01/2024 Thứ Bảy" in by_number[8].moved_because
     assert by_number[9].last_day == date(2024, 1, 22)
-    assert by_number[16].last_day == date(2024, 2, 15)
+    # "trước ngày X" lands before X: the last working day before it (Tết 08-14/02/2024; 30/12/2023 a Saturday)
+    assert by_number[16].last_day == date(2024, 2, 7) and by_number[13].last_day == date(2023, 12, 29)
     assert "hạn trước ngày 10/02/2024" in by_number[16].moved_because
+    assert "khoản 5 Điều 148" in by_number[8].moved_because  # the Civil Code's clause, as published
     assert by_number[2].due_at is None and by_number[2].last_day is None
     assert by_number[11].opens_at.date() == date(2023, 10, 1)
 

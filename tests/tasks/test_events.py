@@ -11,7 +11,7 @@ from models.transitions import transition_units
 from tasks.engine import events
 from tasks.engine.events import unit_of_work
 
-AT = datetime(2023, 10, 2, 1, tzinfo=UTC)
+AT = datetime(2023, 10, 5, 1, tzinfo=UTC)
 
 
 @pytest.fixture

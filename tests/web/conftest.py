@@ -88,7 +88,7 @@ def world(db: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> Iterato
             insert_cycle(session, definition, at=datetime(2021, 10, 1, tzinfo=UTC), actor="test")
         with session_scope(db) as session:
             ctx = load_context(session, cycle_id)
-            opens = ctx.unit_task(Stage.SELF_ASSESSMENT).opens_at or datetime(2021, 10, 4, 2, tzinfo=UTC)
+            opens = ctx.opening(ctx.unit_task(Stage.SELF_ASSESSMENT).opens_at)  # office hours, the plan issued
             at = opens + timedelta(hours=2)
             reconcile_stage(session, ctx, stage=Stage.SELF_ASSESSMENT.value, at=at, actor="t", flow_run_id=None)
             open_self_assessment(session, ctx, at=at, actor="t", flow_run_id=None, settings=settings)
