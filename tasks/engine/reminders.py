@@ -119,6 +119,9 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
         deadline_end=ctx.calendar.at_local(first.last_day, ctx.spec.reminders.office_time),
         moved_because=first.moved_because, optional=task.optional, due_today=first.last_day == today,
         working_days_left=days_left,
+        escalation_day=ctx.calendar.at_local(ctx.calendar.add_working_days(
+            first.last_day, ctx.spec.reminders.escalate_after_working_days), ctx.spec.reminders.office_time),
+        escalates="head" in ctx.spec.reminders.escalate_to,
         missing=[task.product] if task.product and not task.optional else [], days_overdue=days_overdue)
     head = "Lãnh đạo {}" if settings.language == "vi" else "Head of {}"
     links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row, _, _ in members}
@@ -132,7 +135,9 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
                                                              ics=calendars), strict=True):
         person = people[row.assignee]
         to_address = person.head_email if escalation else person.email
-        cc = (ctx.coordinator.email,) if escalation and ctx.coordinator.email != to_address else ()
+        # an escalation goes to the unit's head, the unit itself and the coordinator copied
+        cc = tuple(dict.fromkeys(address for address in (person.email, ctx.coordinator.email)
+                                 if address and address != to_address)) if escalation else ()
         messages.append(NewMessage(ctx.cycle_id, key, rung.kind, row.assignee, row.id, to_address, cc, rendered,
                                    row.due_at))
     return messages

@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -33,7 +34,7 @@ from models.tables import (
     assignee_for_unit,
 )
 from models.transitions import Transition, transition_units
-from models.words import edge_sentences
+from models.words import edge_sentences, word
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render, render_each
 from tasks.engine.anchoring import sign_announcement
@@ -105,8 +106,10 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
     codes = [u.code for u in units]
     own = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.SELF_ASSESSED])
     draft = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.APPRAISED_ROUND1])
-    criteria = {row.code: row for row in session.execute(select(Criterion.code, Criterion.title, Criterion.position)
+    criteria = {row.code: row for row in session.execute(select(Criterion.code, Criterion.title, Criterion.position,
+                                                               Criterion.max_points, Criterion.method)
                                                         .where(Criterion.cycle_id == ctx.cycle_id))}
+    max_total = sum((row.max_points for row in criteria.values() if row.method == "appraisal"), Decimal(0))
     reasons = _draft_reasons(session, [totals[(u.id, ScoreKind.APPRAISED_ROUND1)].id for u in units
                                        if (u.id, ScoreKind.APPRAISED_ROUND1) in totals])
     messages = []
@@ -121,6 +124,8 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
             changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), criteria,
                                   reasons.get(appraised.id, {}) if appraised else {}),
             deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
+            deadline_moved=word("mail.deadline_moved", written=explanations.due_text) if explanations.moved_because
+            else "", max_total=max_total,
             status_url=status_url(settings, ctx.cycle_id, assignee, page="/unit/draft"))
         version = appraised.version if appraised else 0
         messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|draft|round1|v{version}", "draft",
@@ -147,7 +152,7 @@ def changed_lines(own: dict, draft: dict, criteria: dict, reasons: dict | None =
     with the working group's reason."""
     reasons = reasons or {}
     return [{"code": code, "title": criteria[code].title, "self": own.get(code, "—"), "appraised": points,
-             "reason": reasons.get(code, "")}
+             "reason": reasons.get(code, ""), "max": criteria[code].max_points}
             for code, points in sorted(draft.items(), key=lambda item: criteria[item[0]].position)
             if own.get(code) != points]
 
