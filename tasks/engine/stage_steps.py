@@ -195,6 +195,8 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         group_sizes[unit.group] += 1
         names[unit.code] = unit.name
     ranked_apart = {block.code for block in ctx.spec.blocks if block.rank_groups}
+    maxima: dict[str, Decimal] = dict(session.execute(select(Criterion.method, func.sum(Criterion.max_points)).where(
+        Criterion.cycle_id == ctx.cycle_id, Criterion.method.is_not(None)).group_by(Criterion.method)).all())
     letters = []
     for unit, result in rows:
         indexes = json.loads(result.field_indexes)
@@ -205,7 +207,9 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
             result={"appraisal_points": result.appraisal_points, "survey_points": result.survey_points,
                     "total_points": result.total_points, "index_percent": result.index_percent,
                     "rank_in_block": result.rank_in_block, "band": result.band,
-                    "tied": rank_counts[(unit.block, result.rank_in_block)] > 1},
+                    "tied": rank_counts[(unit.block, result.rank_in_block)] > 1,
+                    "reward": result.reward_eligible, "accountability": result.accountability},
+            maxima=maxima,
             group={"name": ctx.group_name(unit.group), "rank": result.rank_in_group,
                    "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
             if unit.block in ranked_apart else None,

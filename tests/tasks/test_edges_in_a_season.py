@@ -87,7 +87,7 @@ def test_a_tie_at_the_cap_and_a_rounded_threshold(loaded_hanoi, db):
         return body.get_content() if body is not None else raw
 
     cap_sentence = (f"Đồng hạng 7 với {names[tied[1]]}; theo quy định chỉ khen thưởng không quá 1/3 số đơn vị của "
-                    "khối (7 của 22 đơn vị), nên các đơn vị đồng hạng vượt quá số này đều không được đề nghị khen "
+                    "khối (tối đa 7 trong số 22 đơn vị), nên các đơn vị đồng hạng vượt quá số này đều không được đề nghị khen "
                     "thưởng.")
     assert cap_sentence in plain(tied[0])
     assert cap_sentence in page
