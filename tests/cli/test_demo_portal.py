@@ -63,7 +63,7 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
         text = mail.get_body(("plain",)).get_content()
         html = visible_text(mail.get_body(("html",)).get_content())
         # as a clerk reads it: no product name, command or algorithm; sent in office hours, after KH 243 (05/10)
-        seen = "\n".join([mail["From"], mail["Subject"], text, html])
+        seen = re.sub(r"https?://\S+", " ", "\n".join([mail["From"], mail["Subject"], text, html]))
         assert not re.search(r"parindex|Ed25519|--[a-z]", seen), f"{path.name}: {seen[:300]}"
         sent = email.utils.parsedate_to_datetime(mail["Date"])
         assert sent.date().isoformat() >= "2023-10-05", path.name

@@ -134,8 +134,9 @@ def test_a_unit_never_writes_the_unit_of_the_same_code_in_another_province(app, 
                      actor="test")
     with session_scope(world.engine) as session:
         ctx = load_context(session, "hcmc-2021")
-        reconcile_stage(session, ctx, stage=Stage.SELF_ASSESSMENT.value, at=world.at, actor="t", flow_run_id=None)
-        open_self_assessment(session, ctx, at=world.at, actor="t", flow_run_id=None)
+        at = max(world.at, ctx.opening(ctx.unit_task(Stage.SELF_ASSESSMENT).opens_at))  # HCMC's plan issued
+        reconcile_stage(session, ctx, stage=Stage.SELF_ASSESSMENT.value, at=at, actor="t", flow_run_id=None)
+        open_self_assessment(session, ctx, at=at, actor="t", flow_run_id=None)
         write_template(session, kind="self-assessment", cycle_id="hcmc-2021", out=tmp_path / "hcmc-snv.xlsx",
                        unit="SNV")
     csrf = sign_in_unit(client, world, "SNV")
