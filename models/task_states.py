@@ -19,7 +19,6 @@ from models.tables import AssignmentStatus
 TASK_STATES = ("waiting", "open", "reopened", "overdue", "done", "late", "not_sent", "not_explained", "missed",
                "withdrawn")
 NOT_SENT = ("not_sent", "not_explained")
-FINISHED_STATES = ("done", "late", *NOT_SENT)
 BEHIND = ("overdue", "missed")  # what a coordinator chases
 
 

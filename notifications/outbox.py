@@ -166,8 +166,7 @@ class MessageFilter:
     offset: int = 0  # a page further on: the newest `offset` left out
 
 
-def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[OutboxMessage]]:
-    """Messages matching the filter, newest first (at most `limit`), and how many match in all."""
+def _conditions(wanted: MessageFilter) -> list[Any]:
     conditions = [column == value for column, value in (
         (OutboxMessage.cycle_id, wanted.cycle_id), (OutboxMessage.kind, wanted.kind),
         (OutboxMessage.status, wanted.status)) if value is not None]
@@ -177,7 +176,16 @@ def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[Ou
         pattern = "%" + wanted.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
             OutboxMessage.subject, OutboxMessage.to_address, OutboxMessage.assignee))))
-    total = session.scalar(select(func.count()).select_from(OutboxMessage).where(*conditions)) or 0
-    rows = session.execute(select(OutboxMessage).where(*conditions)
+    return conditions
+
+
+def count_messages(session: Session, wanted: MessageFilter) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(*_conditions(wanted))) or 0
+
+
+def list_messages(session: Session, wanted: MessageFilter) -> tuple[int, list[OutboxMessage]]:
+    """Messages matching the filter, newest first (at most `limit`), and how many match in all."""
+    total = count_messages(session, wanted)
+    rows = session.execute(select(OutboxMessage).where(*_conditions(wanted))
                            .order_by(OutboxMessage.id.desc()).offset(wanted.offset).limit(wanted.limit)).scalars().all()
     return total, list(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -33,7 +34,7 @@ from models.tables import (
 )
 from models.task_states import unit_state_key
 from models.words import word as say_plain
-from notifications.outbox import MessageFilter, list_messages
+from notifications.outbox import MessageFilter, count_messages, list_messages
 from tasks.engine.events import committed
 from tasks.inputs.evidence import stored_path
 from tasks.inputs.intake import report_task_done
@@ -44,7 +45,7 @@ from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
 from tasks.operations.throttle import ACCOUNT, ADDRESS, mark, wait_before_try
 from tasks.reads.audit import unit_history, verify_cycles
 from tasks.reads.evidence_export import unit_evidence, write_evidence_zip
-from tasks.reads.portal import CELL_STATES, matrix, unit_choices, unit_of, unit_tasks
+from tasks.reads.portal import CELL_STATES, filter_states, matrix, unit_choices, unit_of, unit_tasks
 from web.portal import (
     client_address,
     cycle_context,
@@ -117,7 +118,7 @@ def matrix_page(request: Request, cycle_id: str, block: str = "", group: str = "
                        state=state if state in CELL_STATES else "")
         body_tasks = sorted({int(number) for _, _, cells in found.bodies for number in cells})
         return render(request, "staff_matrix.html", ctx=ctx, m=found, block=block, group=group, state=state,
-                      states=CELL_STATES, body_tasks=body_tasks, notice=request.session.pop("notice", ""),
+                      states=filter_states(ctx), body_tasks=body_tasks, notice=request.session.pop("notice", ""),
                       plan_tasks=sorted(ctx.tasks.values(), key=lambda task: task.number),
                       today=ctx.calendar.local_date(portal.clock()).isoformat())
 
@@ -127,23 +128,24 @@ MAIL_KINDS = ("opened", "reminder", "overdue", "escalation", "digest", "draft", 
 
 @router.get("/{cycle_id}/outbox")
 def outbox_page(request: Request, cycle_id: str, q: str = "", status: str = "", kind: str = "", unit: str = "",
-                page: int = 1) -> Response:
+                page: str = "1") -> Response:
     """The outbox a page at a time, newest first, filtered by state, kind, unit and words; each message opens."""
     signed_staff(request, cycle_id=cycle_id)
     portal = portal_of(request)
     status = status if status in {s.value for s in MessageStatus} else ""
     kind = kind if kind in MAIL_KINDS else ""
-    page = max(1, min(page, 100_000))
+    wanted = MessageFilter(cycle_id=cycle_id, search=q[:200] or None, status=status or None, kind=kind or None,
+                           assignee=assignee_for_unit(unit[:64].strip()) if unit.strip() else None,
+                           limit=OUTBOX_PAGE)
     with portal.session() as session:
         ctx = cycle_context(session, cycle_id)
-        total, messages = list_messages(session, MessageFilter(
-            cycle_id=cycle_id, search=q[:200] or None, status=status or None, kind=kind or None,
-            assignee=assignee_for_unit(unit[:64].strip()) if unit.strip() else None,
-            limit=OUTBOX_PAGE, offset=(page - 1) * OUTBOX_PAGE))
-        zone = ctx.calendar.zone
+        total = count_messages(session, wanted)
         pages = max(1, -(-total // OUTBOX_PAGE))
+        number = min(int(page) if page.isdigit() and len(page) < 7 else 1, pages) or 1  # a page past the end: the last
+        _, messages = list_messages(session, replace(wanted, offset=(number - 1) * OUTBOX_PAGE))
+        zone = ctx.calendar.zone
         query = {"q": q, "status": status, "kind": kind, "unit": unit}
-        return render(request, "staff_outbox.html", ctx=ctx, total=total, messages=messages, page=page,
+        return render(request, "staff_outbox.html", ctx=ctx, total=total, messages=messages, page=number,
                       pages=pages, statuses=[s.value for s in MessageStatus], kinds=MAIL_KINDS, chosen=query,
                       units=unit_choices(session, cycle_id),
                       page_link=lambda n: "?" + urlencode({**{k: v for k, v in query.items() if v}, "page": n}),

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from models.cycle_context import CycleContext
 from models.formatting import number
@@ -149,7 +149,23 @@ def _intake(request: Request, unit: Unit, who: SignedUnit, kind: str, name: str,
     summary = t("accepted_summary", kind=t(f"kind.{result.kind}"), units=len(result.units), rows=result.rows)
     if result.late:
         summary += " " + t("accepted_late")
-    return render(request, "unit_accepted.html", unit=unit, kind=kind, name=name, summary=summary)
+    return render(request, "unit_accepted.html", unit=unit, kind=kind, name=name, summary=summary,
+                  from_draft=heading == "explanation_refused", receipt=_receipt_words(request, unit, kind))
+
+
+def _receipt_words(request: Request, unit: Unit, kind: str) -> str:
+    """The receipt of what was just recorded: its version, time and total (or lines explained)."""
+    with portal_of(request).session() as session:
+        sent = receipts(session, unit, ScoreKind.SELF_ASSESSED if kind == "self-assessment" else ScoreKind.EXPLAINED)
+        zone = cycle_context(session, unit.cycle_id).calendar.zone
+    if not sent:
+        return ""
+    newest, language = sent[0], page_language(request)
+    if kind == "self-assessment":
+        return say(request, "receipt_self", version=newest.version, at=local(newest.at, zone),
+                   total=number(newest.total, language))
+    return say(request, "receipt_explanation", version=newest.version, at=local(newest.at, zone),
+               count=newest.explained)
 
 
 def _refused(request: Request, unit: Unit, problems: list[FormProblem], *, heading: str = "refused",
@@ -173,7 +189,8 @@ def evidence_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.session() as session:
         who, _ = _unit(request, session)
-    return _evidence_answer(request, who, [], 0, 200, chosen="")
+    return _evidence_answer(request, who, [], 0, 200, chosen=str(request.session.pop("evidence_chosen", ""))[:32],
+                            notice=str(request.session.pop("evidence_notice", ""))[:200])
 
 
 @router.post("/evidence")
@@ -194,6 +211,11 @@ async def attach_evidence(request: Request) -> Response:
 
 def _store_evidence(request: Request, who: SignedUnit, criterion: str, files: list[tuple[str, bytes]]) -> Response:
     portal = portal_of(request)
+    with portal.session() as session:
+        _, unit = _unit(request, session)
+        open_now = _may_change_evidence(session, cycle_context(session, who.cycle_id), unit, portal.clock())
+    if not open_now:
+        return _evidence_answer(request, who, [say(request, "evidence_closed")], 0, 409, chosen=criterion)
     refusals: list[str] = []
     for name, data in files:
         try:
@@ -202,8 +224,14 @@ def _store_evidence(request: Request, who: SignedUnit, criterion: str, files: li
             refusals.append(f"{name}: {rule_words(refused.rule, page_language(request))}")
     if not files:
         refusals.append(say(request, "no_evidence"))
-    return _evidence_answer(request, who, refusals, len(files) - len(refusals), 422 if refusals else 200,
-                            chosen=criterion)
+    if not refusals:  # after a post, a redirect: reloading the page never sends the files again
+        return _after_evidence_change(request, f"{say(request, 'attached')}: {len(files)}", criterion)
+    return _evidence_answer(request, who, refusals, len(files) - len(refusals), 422, chosen=criterion)
+
+
+def _after_evidence_change(request: Request, notice: str, criterion: str) -> Response:
+    request.session["evidence_notice"], request.session["evidence_chosen"] = notice, criterion
+    return RedirectResponse("/unit/evidence", status_code=303)
 
 
 def _evidence_answer(request: Request, who: SignedUnit, refusals: list[str], saved: int, status: int, *,
@@ -251,8 +279,9 @@ def _remove_evidence(request: Request, who: SignedUnit, evidence_id: int,
         ctx = cycle_context(session, who.cycle_id)
         if not any(f.id == evidence_id for f in evidence_of(session, who.cycle_id, who.code)):
             raise HTTPException(404)  # not this unit's file: the same answer as no such file
-        if not _may_change_evidence(session, ctx, unit, portal.clock()):
-            return _evidence_answer(request, who, [say(request, "evidence_closed")], 0, 409, chosen="")
+        open_now = _may_change_evidence(session, ctx, unit, portal.clock())
+    if not open_now:
+        return _evidence_answer(request, who, [say(request, "evidence_closed")], 0, 409, chosen="")
 
     def change(session: Session) -> str:
         context = cycle_context(session, who.cycle_id)
@@ -272,8 +301,8 @@ def _remove_evidence(request: Request, who: SignedUnit, evidence_id: int,
                                 422, chosen="")
     except Refused:
         raise HTTPException(404) from None  # not this unit's file: the same answer as no such file
-    notice = say(request, "evidence_replaced" if replacement else "evidence_removed")
-    return _evidence_answer(request, who, [], 0, 200, chosen=criterion, notice=notice)
+    return _after_evidence_change(request, say(request, "evidence_replaced" if replacement else "evidence_removed"),
+                                  criterion)
 
 
 def _may_change_evidence(session: Session, ctx: CycleContext, unit: Unit, at: datetime) -> bool:
@@ -315,6 +344,8 @@ def _draft_answer(request: Request, *, errors: dict[str, str], typed: dict[str, 
         return render(request, "unit_draft.html", status=422 if errors else 200, unit=unit, lines=lines,
                       open_now=open_now, has_draft=any(line.appraised is not None for line in lines),
                       receipts=receipts(session, unit, ScoreKind.EXPLAINED), errors=errors, typed=typed,
+                      reason_errors={code for code, message in errors.items()
+                                     if message == say(request, "reason_for_points")},
                       deadline=task.last_day.strftime("%d/%m/%Y") if task and task.last_day else "",
                       when=lambda instant: local(instant, zone))
 

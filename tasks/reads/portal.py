@@ -30,7 +30,7 @@ from models.tables import (
     UnitResult,
     assignee_for_unit,
 )
-from models.task_states import FINISHED_STATES, TASK_STATES, task_state
+from models.task_states import NOT_SENT, TASK_STATES, task_state
 from tasks.reads.status import UnitStatus, unit_statuses
 
 
@@ -204,6 +204,16 @@ MATRIX_LIMIT = 500
 CELL_STATES = TASK_STATES
 
 
+def filter_states(ctx: CycleContext) -> list[str]:
+    """The states a filter offers for this plan: "không giải trình" only where the explanations are optional,
+    "không gửi" only where another task is."""
+    optional = {task.stage for task in ctx.tasks.values() if task.optional}
+    hidden = {"not_explained"} if "explanations" not in optional else set()
+    if not optional - {"explanations"}:
+        hidden.add("not_sent")
+    return [state for state in CELL_STATES if state not in hidden]
+
+
 def state_condition(ctx: CycleContext, state: str):
     """The assignments in this state (models.task_states), as a condition the database answers."""
     optional = [task.id for task in ctx.tasks.values() if task.optional]
@@ -304,16 +314,23 @@ class Countdown:
 
 
 def unit_steps(session: Session, unit: Unit, tasks: list[UnitTask]) -> list[tuple[str, str]]:
-    """The unit's five steps (form, send, evidence, explanations, result), each done, current or ahead."""
-    sent = session.scalar(select(func.count()).select_from(ScoreVersion).where(
-        ScoreVersion.unit_id == unit.id, ScoreVersion.kind == ScoreKind.SELF_ASSESSED.value)) or 0
-    files = session.scalar(select(func.count()).select_from(EvidenceFile).where(EvidenceFile.unit_id == unit.id)) or 0
-    explained = any(t.stage == Stage.EXPLANATIONS.value and t.status in FINISHED_STATES for t in tasks)
+    """The unit's five steps (form, send, evidence, explanations, result), each done, skipped (an optional
+    explanation not sent), current or ahead, read off the same task states as every other surface."""
+    by_stage = {task.stage: task.status for task in tasks}
+    sent = by_stage.get(Stage.SELF_ASSESSMENT.value) in ("done", "late")
+    required = set(session.execute(select(Criterion.code).where(
+        Criterion.cycle_id == unit.cycle_id, Criterion.method == "appraisal",
+        Criterion.evidence_required.is_(True))).scalars())
+    attached = set(session.execute(select(EvidenceFile.criterion_code).where(
+        EvidenceFile.unit_id == unit.id).distinct()).scalars())
+    evidence = bool(attached) and required <= attached
+    explained = by_stage.get(Stage.EXPLANATIONS.value, "")
     announced = unit_result(session, unit)[1] is not None
-    done = [sent > 0, sent > 0, files > 0 or explained, explained, announced]
-    current = next((i for i, flag in enumerate(done) if not flag), len(done))
-    return [(key, "done" if flag else "current" if i == current else "ahead")
-            for i, (key, flag) in enumerate(zip(STEPS, done, strict=True))]
+    flags = [sent or announced, sent or announced, evidence, explained in ("done", "late"), announced]
+    skipped = [False, False, False, explained in NOT_SENT, False]
+    current = next((i for i, flag in enumerate(flags) if not flag and not skipped[i]), len(flags))
+    return [(key, "done" if flag else "skipped" if skip else "current" if i == current else "ahead")
+            for i, (key, flag, skip) in enumerate(zip(STEPS, flags, skipped, strict=True))]
 
 
 def countdown(ctx: CycleContext, tasks: list[UnitTask], *, at: datetime) -> Countdown | None:

@@ -67,4 +67,4 @@ def test_no_explanation_reads_the_same_everywhere(client, world: PortalWorld) ->
     row = matrix.split('data-unit="SNV"')[1].split("</tr>")[0]
     assert 'data-stage="explanations">không giải trình' in row.replace('class="cell not_explained" ', "")
     filtered = client.get(f"/staff/{world.cycle_id}", params={"state": "not_explained"}).text
-    assert 'data-unit="SNV"' in filtered and "1 không gửi" in filtered
+    assert 'data-unit="SNV"' in filtered and "1 không giải trình" in filtered

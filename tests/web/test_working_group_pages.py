@@ -197,3 +197,31 @@ def test_a_stale_result_is_flagged_to_the_unit_and_to_staff(client, world: Porta
     client.cookies.clear()
     sign_in_staff(client, "coordinator")
     assert "đang tính lại" in client.get(f"/staff/{world.cycle_id}/units/SNV").text
+
+
+def test_past_the_last_page_and_a_page_that_is_not_a_number(client, world: PortalWorld) -> None:
+    sign_in_staff(client, "coordinator")
+    far = client.get(f"/staff/{world.cycle_id}/outbox", params={"page": "99"})
+    assert far.status_code == 200 and "trang 1/1" in far.text and "trang 99" not in far.text
+    assert client.get(f"/staff/{world.cycle_id}/outbox", params={"page": "abc"}).status_code == 200
+
+
+def test_evidence_is_taken_only_while_its_stage_is_open_and_a_reload_sends_nothing(client, world: PortalWorld) -> None:
+    csrf = sign_in_unit(client, world, "SNV")
+    criterion = _criterion(world)
+    attached = client.post("/unit/evidence", data={"csrf": csrf, "criterion": criterion},
+                           files=[("files", ("qd.pdf", PDF, "application/pdf"))], follow_redirects=False)
+    assert attached.status_code == 303 and attached.headers["location"] == "/unit/evidence"  # post, then get
+    page = client.get("/unit/evidence").text
+    assert "Đã đính kèm: 1" in page and f'value="{criterion}" selected' in page
+    assert "Đã đính kèm" not in client.get("/unit/evidence").text  # said once
+    with session_scope(world.engine) as session:
+        session.execute(Unit.__table__.update().where(Unit.code == "SNV").values(state="appraised_round1"))
+    closed = client.get("/unit/evidence").text
+    assert 'id="evidence-form"' not in closed and 'id="evidence-closed"' in closed and "remove-file" not in closed
+    refused = client.post("/unit/evidence", data={"csrf": csrf, "criterion": criterion},
+                          files=[("files", ("them.pdf", PDF + b"%x\n", "application/pdf"))])
+    assert refused.status_code == 409 and len(_ids(world)) == 1
+    (file_id,) = _ids(world)
+    kept = client.post(f"/unit/evidence/{file_id}/remove", data={"csrf": csrf}, files={"file": ("", b"")})
+    assert kept.status_code == 409 and _ids(world) == [file_id]  # nor removed once the stage is closed
