@@ -68,6 +68,7 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
         sent = email.utils.parsedate_to_datetime(mail["Date"])
         assert sent.date().isoformat() >= "2023-10-05", path.name
         assert "Sở Nội vụ thành phố Hà Nội" in text, path.name  # the department signs, with whom to contact
+        assert len(mail["Subject"]) < 90, mail["Subject"]  # an inbox shows it whole
         if "-reminder-" in path.name:
             assert len(mail["Subject"]) < 90 and mail["Subject"].startswith("Hạn "), mail["Subject"]
             line = re.search(r"^(Còn \d+ ngày làm việc đến hạn|Hôm nay là hạn cuối)", text, re.M)
