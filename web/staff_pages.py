@@ -166,15 +166,20 @@ def message_page(request: Request, cycle_id: str, message_id: int) -> Response:
         return render(request, "staff_message.html", ctx=ctx, m=message, local=lambda instant: local(instant, zone))
 
 
+def _cycle_unit(session: Session, cycle_id: str, code: str):
+    """The cycle's context and its unit of this code; 404 when it has none."""
+    unit = unit_of(session, cycle_id, code)
+    if unit is None:
+        raise HTTPException(404)
+    return cycle_context(session, cycle_id), unit
+
+
 @router.get("/{cycle_id}/units/{code}")
 def unit_history_page(request: Request, cycle_id: str, code: str) -> Response:
     signed_staff(request, cycle_id=cycle_id)
     portal = portal_of(request)
     with portal.session() as session:
-        ctx = cycle_context(session, cycle_id)
-        unit = unit_of(session, cycle_id, code)
-        if unit is None:
-            raise HTTPException(404)
+        ctx, unit = _cycle_unit(session, cycle_id, code)
         rows = unit_history(session, cycle_id, code)
         (verdict,) = verify_cycles(session, cycle_id)
         zone = ctx.calendar.zone
@@ -195,10 +200,7 @@ def unit_evidence_page(request: Request, cycle_id: str, code: str) -> Response:
     signed_staff(request, cycle_id=cycle_id)
     portal = portal_of(request)
     with portal.session() as session:
-        ctx = cycle_context(session, cycle_id)
-        unit = unit_of(session, cycle_id, code)
-        if unit is None:
-            raise HTTPException(404)
+        ctx, unit = _cycle_unit(session, cycle_id, code)
         zone = ctx.calendar.zone
         return render(request, "staff_evidence.html", ctx=ctx, unit=unit,
                       items=unit_evidence(session, cycle_id, unit), when=lambda instant: local(instant, zone))
