@@ -31,7 +31,8 @@ demo: compile
 
 # Browser tests drive Debian's chromium through Playwright; the printed workbook is read from LibreOffice's PDF,
 # and `parindex report --pdf` (WeasyPrint) draws with Debian's pango and fonts. Nothing downloads a browser or an
-# office suite of its own: what is missing comes from apt.
+# office suite of its own: what is missing comes from apt. The workbook's one font, Times New Roman, prints as
+# Liberation Serif 2 (the same widths, and every Vietnamese letter).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "== installing Debian's chromium for the browser tests"; \
@@ -41,6 +42,7 @@ printing:
 	@missing=""; command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	ldconfig -p | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	fc-list 2>/dev/null | grep -qi dejavu || missing="$$missing fonts-dejavu-core"; \
+	test -d /usr/share/fonts/truetype/liberation2 || missing="$$missing fonts-liberation2"; \
 	if [ -n "$$missing" ]; then echo "== installing Debian's$$missing for the printed workbook and report"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		$$missing >/dev/null; fi

@@ -66,26 +66,28 @@ def history_command(cycle: CycleOption, unit: Annotated[str, typer.Option(help="
     """Every transition, score version, reminder, extension and re-run of a unit, in order, in local time."""
     from models.cycle_context import load_context
     from models.db import session_scope
-    from tasks.reads.audit import unit_history
+    from tasks.reads.audit import actor_names, unit_history
 
     with user_errors(), session_scope(database(db)) as session:
         rows = unit_history(session, cycle, unit)
         zone = load_context(session, cycle).calendar.zone.key
+        names = actor_names(session, cycle)
     if as_json:
         echo_json(rows)
         return
-    console.print(history_table(rows, cycle=cycle, unit=unit.upper(), zone=zone))
+    console.print(history_table(rows, cycle=cycle, unit=names.get(f"unit:{unit.upper()}", unit.upper()), zone=zone,
+                                names=names))
 
 
 def readable(value: object, zone: str, language: str, t) -> str:
     """A detail's value as a reader takes it: an instant in local time, a day as dd/mm/yyyy, a number with the
-    language's decimal sign, yes or no in words."""
+    language's decimal sign and two decimals as points and indexes are published (89,30), yes or no in words."""
     from models.formatting import day, instant, number
 
     if isinstance(value, bool):
         return t("yes") if value else t("no")
     if isinstance(value, str) and re.fullmatch(r"-?\d+\.\d+", value):
-        return number(value, language)
+        return number(value, language, 2)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             parsed = datetime.fromisoformat(value)
@@ -95,12 +97,12 @@ def readable(value: object, zone: str, language: str, t) -> str:
     return str(value)
 
 
-def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Table:
+def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str, names: dict[str, str]) -> Table:
     """Four columns that wrap, never cut, and fit 80 columns: the row's number, the local time (its day over
     its hour and offset), the event with its change and details, who and why."""
     from models.formatting import instant
     from models.settings import get_settings
-    from models.words import history_event, state_words
+    from models.words import actor_words, history_event, state_words
 
     t = cli_words()
     language = get_settings().language
@@ -118,10 +120,11 @@ def history_table(rows: list[dict], *, cycle: str, unit: str, zone: str) -> Tabl
                         style="bold")
         details = {k: v for k, v in row["details"].items() if k != "key" and v not in (None, "", [], {})}
         if details:
-            shown = {k: t(v) if k == "stage" else readable(v, zone, language, t) for k, v in details.items()}
+            shown = {k: t(v) if k == "stage" else names.get(f"{k}:{v}") or readable(v, zone, language, t)
+                     for k, v in details.items()}
             what.append("\n" + "; ".join(f"{t('detail.' + k).removeprefix('detail.')}: {v}" for k, v in shown.items()),
                         style="dim")
-        who = Text(row["actor"])
+        who = Text(actor_words(t, row["actor"], names))
         if row["reason"]:
             who.append(f"\n{row['reason']}", style="italic")
         table.add_row(str(row["seq"] or ""), f"{day}\n{hour} {offset}", what, who)

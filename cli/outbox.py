@@ -37,6 +37,7 @@ def outbox_command(
     from models.db import session_scope
     from models.tables import MessageStatus, assignee_for_unit
     from notifications.outbox import MessageFilter, list_messages
+    from tasks.reads.audit import actor_names
 
     with user_errors():
         if kind is not None and kind not in KINDS:
@@ -51,8 +52,10 @@ def outbox_command(
         with session_scope(database(db)) as session:
             total, messages = list_messages(session, wanted)
             zones = cycle_zones(session, {m.cycle_id for m in messages})
+            names = {cycle_id: actor_names(session, cycle_id) for cycle_id in zones}
             rows = [{
-                "id": m.id, "cycle": m.cycle_id, "kind": m.kind, "assignee": m.assignee, "to": m.to_address,
+                "id": m.id, "cycle": m.cycle_id, "kind": m.kind, "assignee": m.assignee,
+                "recipient": names[m.cycle_id].get(m.assignee, m.assignee), "to": m.to_address,
                 "cc": [a for a in m.cc_addresses.split(",") if a], "subject": m.subject, "status": m.status,
                 "attempts": m.attempts, "last_error": m.last_error or None,
                 # deliveries tried: the failed ones, and the one the server accepted
@@ -76,7 +79,12 @@ def local_iso(value: datetime | None, zone: str) -> str | None:
     return value.astimezone(ZoneInfo(zone)).isoformat() if value else None
 
 
+NARROW = 110  # below this many columns a message is two columns: the mail, and to whom with its subject
+
+
 def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:
+    """Seven columns on a wide terminal; on a narrow one (80 columns) three, so that a subject and an address are
+    read whole, never cut into a few letters a line."""
     from models.formatting import instant
     from models.settings import get_settings
     from models.words import state_words
@@ -85,6 +93,23 @@ def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:
     t = cli_words()
     language = get_settings().language
     table = Table(title=t("outbox.title", shown=len(rows), total=total), title_justify="left", show_lines=True)
+    colours = {"sent": "green", "pending": "yellow", "failed": "red", "cancelled": "dim"}
+    if console.width < NARROW:
+        table.add_column(t("col.id"), justify="right", no_wrap=True)
+        table.add_column(f"{t('col.kind')}\n{t('col.mail_state')}\n{t('col.created')}", min_width=16)
+        table.add_column(f"{t('col.to')}\n{t('col.subject')}", ratio=1)
+        for row in rows:
+            mail = Text(f"{t('mail.' + row['kind'])}\n")
+            mail.append(f"{state_words(t, row['status'])} ({row['tries']})", style=colours[row["status"]])
+            mail.append("\n" + instant(datetime.fromisoformat(row["created_at"]), zones[row["cycle"]], language)
+                        .rsplit(" ", 1)[0])
+            whom = Text(f"{row['recipient']}\n", style="bold")
+            whom.append(row["to"] + ("\n" + ", ".join(row["cc"]) if row["cc"] else ""), style="dim")
+            whom.append(f"\n{row['subject']}")
+            if row["last_error"]:
+                whom.append(f"\n{row['last_error']}", style="red")
+            table.add_row(str(row["id"]), mail, whom)
+        return table
     table.add_column(t("col.id"), justify="right", no_wrap=True)
     table.add_column(f"{t('col.kind')}\n{t('col.rung')}", overflow="fold")
     table.add_column(f"{t('col.to')}\n{t('col.cc')}", overflow="fold", ratio=2)
@@ -94,11 +119,10 @@ def outbox_table(rows: list[dict], total: int, zones: dict[str, str]) -> Table:
     errors_shown = any(row["last_error"] for row in rows)
     if errors_shown:
         table.add_column(t("col.error"), overflow="fold", ratio=2)
-    colours = {"sent": "green", "pending": "yellow", "failed": "red", "cancelled": "dim"}
     for row in rows:
         when = "\n".join(instant(datetime.fromisoformat(stamp), zones[row["cycle"]], language)
                          for stamp in (row["created_at"], row["sent_at"]) if stamp)
-        recipients = Text(f"{row['assignee']}\n{row['to']}")
+        recipients = Text(f"{row['recipient']}\n{row['to']}")
         if row["cc"]:
             recipients.append("\n" + ", ".join(row["cc"]), style="dim")
         state = Text(state_words(t, row["status"]), style=colours[row["status"]])

@@ -16,6 +16,9 @@ CELL_STYLES = {"done": "green", "late": "dark_orange", "overdue": "bold red", "m
                "reopened": "yellow", "waiting": "dim", "withdrawn": "dim", "not_sent": ""}
 
 
+NARROW = 110  # columns: below it the units' table leaves out the codes
+
+
 def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")], db: DbOption = "",
                    as_json: JsonOption = False) -> None:
     """Per unit its state, each stage's task and what is overdue; per plan task done, late, missed, overdue."""
@@ -42,19 +45,27 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     t = cli_words()
     language, zone = get_settings().language, ctx.calendar.zone.key
     stages = [stage for stage in dict.fromkeys(s for unit in status.units for s in unit.stages)]
+    narrow = console.width < NARROW  # 80 columns: no code column, the overdue tasks under the state
     units = Table(title=t("status.units", cycle=cycle_id, at=instant(now, zone, language)), title_justify="left")
-    units.add_column(t("col.code"), no_wrap=True)
-    units.add_column(t("col.unit"), overflow="fold", ratio=3)
-    units.add_column(t("col.state"), overflow="fold", ratio=2)
+    if not narrow:
+        units.add_column(t("col.code"), no_wrap=True)
+    units.add_column(t("col.unit"), overflow="fold", ratio=5 if narrow else 3, min_width=22 if narrow else None)
+    units.add_column(t("col.state"), overflow="fold", ratio=2, max_width=12 if narrow else None)
     for stage in stages:
-        units.add_column(t(stage), overflow="fold", ratio=1)
-    units.add_column(t("col.overdue_tasks"), overflow="fold", ratio=2)
+        units.add_column(t(stage), overflow="fold", ratio=1, max_width=12 if narrow else None)
+    if not narrow:
+        units.add_column(t("col.overdue_tasks"), overflow="fold", ratio=2)
     for unit in status.units:
         cells = [Text(t(unit.stages[stage]), style=CELL_STYLES.get(unit.stages[stage], ""))
                  if stage in unit.stages else Text("—", style="dim") for stage in stages]
         overdue = ", ".join(t("status.overdue_task", task=o["task"], days=o["days_overdue"]) for o in unit.overdue)
-        state = t("status.withdrawn", reason=unit.withdrawn) if unit.withdrawn else t(unit.state_key)
-        units.add_row(unit.code, unit.name, state, *cells, Text(overdue, style="red"))
+        state = Text(t("status.withdrawn", reason=unit.withdrawn) if unit.withdrawn else t(unit.state_key))
+        if narrow:
+            if overdue:
+                state.append("\n" + overdue, style="red")
+            units.add_row(unit.name, state, *cells)
+        else:
+            units.add_row(unit.code, unit.name, state, *cells, Text(overdue, style="red"))
     console.print(units)
     tasks = Table(title=t("status.tasks", cycle=cycle_id), title_justify="left")
     tasks.add_column(t("col.number"), justify="right", no_wrap=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -68,7 +68,7 @@ class BlockReport:
 
     @property
     def mean_index(self) -> Decimal:
-        return round_half_up(_mean([u.exact for u in self.units]), self.places)
+        return mean_index(self.units, self.places)
 
     @property
     def mean_last_year(self) -> Decimal | None:
@@ -107,8 +107,7 @@ class BlockReport:
         return [u for u in self.units if any(note["rule"] == "cap_out" for note in u.decided_by)]
 
     def field_means(self, codes: list[str]) -> dict[str, Decimal]:
-        return {code: round_half_up(_mean([u.field_exact[code] for u in self.units if code in u.field_exact]),
-                                    self.places) for code in codes}
+        return {code: mean_field(self.units, code, self.places) for code in codes}
 
 
 @dataclass
@@ -134,6 +133,21 @@ class CycleReport:
     legend: list[tuple[str, list[tuple[Decimal | None, list[str]]]]] = field(default_factory=list)
     index_places: int = 2  # criteria.toml [ranking] index_decimals: how indexes, means and changes are shown
     withdrawn: list[tuple[str, str, str]] = field(default_factory=list)  # (code, name, why): not ranked
+    maxima: dict[str, Decimal] = field(default_factory=dict)  # each field's maximum points
+    appraisal_max: Decimal = Decimal(0)  # the points the appraisal can give, the survey, both
+    survey_max: Decimal = Decimal(0)
+    total_max: Decimal = Decimal(0)
+    authority: str = ""  # who publishes the results: cycle.toml [decision] issuer, else the plan's issuer
+    decision_number: str = ""  # cycle.toml [decision], once issued
+    decision_day: date | None = None
+    department: str = ""  # who reports: the department ([office]), under its authority, and who signs
+    signer: tuple[str, str] = ("Giám đốc", "")  # (title, name)
+    parent_authority: str = ""
+    place: str = ""  # the place on the date line: "Hà Nội"
+    survey_by: str = ""  # the body that ran the sociological survey
+    issued_on: date | None = None  # the report's date: the day it is written, never before the approval
+    reward_rule: tuple[str, str] = ("", "")  # (band, largest share of a block): criteria.toml [reward]
+    accountability_rule: tuple[list[str], list[str]] = ([], [])  # (bands this year, bands two years + a drop)
 
     @property
     def has_satisfaction(self) -> bool:
@@ -144,6 +158,24 @@ def _mean(values: list[Fraction]) -> Fraction:
     return sum(values, Fraction(0)) / len(values) if values else Fraction(0)
 
 
+def mean_index(units: list[UnitLine], places: int) -> Decimal:
+    """The mean of the units' exact indexes, rounded once."""
+    return round_half_up(_mean([u.exact for u in units]), places)
+
+
+def mean_field(units: list[UnitLine], code: str, places: int) -> Decimal:
+    return round_half_up(_mean([u.field_exact[code] for u in units if code in u.field_exact]), places)
+
+
+def group_title(name: str, language: str = "vi") -> str:
+    """A group as a heading: "Nhóm quận" for the group "Quận", and as written when the plan already says
+    "Nhóm …" (never "Nhóm Nhóm quận")."""
+    word = "nhóm" if language != "en" else "group"
+    if name.casefold().startswith(word):
+        return name[0].upper() + name[1:]
+    return f"{word.capitalize()} {name[0].lower() + name[1:] if language != 'en' else name}"
+
+
 def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     cycle = session.get(Cycle, ctx.cycle_id)
     top = list(session.execute(
@@ -152,6 +184,9 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     fields = [(c.code, c.title) for c in top]
     maxima = {c.code: c.max_points for c in top}
     total_max = sum(maxima.values(), Decimal(0))
+    leaves = session.execute(select(Criterion.method, Criterion.max_points).where(
+        Criterion.cycle_id == ctx.cycle_id, Criterion.method.is_not(None))).all()
+    survey_max = sum((points for method, points in leaves if method == "survey"), Decimal(0))
     places = ctx.criteria_set.ranking.index_decimals
     prior_rows = session.execute(select(PriorResult.unit_code, PriorResult.index_percent,
                                         PriorResult.satisfaction_percent).where(
@@ -193,12 +228,37 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     decision = session.execute(select(HistoryEntry.reason).where(
         HistoryEntry.cycle_id == ctx.cycle_id, HistoryEntry.event == "approve")
         .order_by(HistoryEntry.seq.desc()).limit(1)).scalar() if cycle.approved_at else None
+    decided, office = ctx.spec.decision, ctx.spec.office
+    today = datetime.now(ctx.calendar.zone).date()
+    approved_on = ctx.calendar.local_date(cycle.approved_at) if cycle.approved_at else None
     return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
                        [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
                        len(ranked), sorted(unscored), threshold, zone=ctx.calendar.zone.key,
                        approval_decision="" if decision in (None, APPROVED_WITHOUT_DECISION) else decision,
                        block_names={b.code: b.name for b in ctx.spec.blocks},
-                       legend=_legend(ctx), index_places=places, withdrawn=sorted(withdrawn))
+                       legend=_legend(ctx), index_places=places, withdrawn=sorted(withdrawn), maxima=maxima,
+                       appraisal_max=total_max - survey_max, survey_max=survey_max, total_max=total_max,
+                       authority=(decided.issuer if decided and decided.issuer else ctx.spec.plan.issuer),
+                       decision_number=decided.number if decided else "",
+                       decision_day=decided.issued if decided else None,
+                       department=office.department if office else ctx.coordinator.name,
+                       signer=(office.signer_title, office.signer_name) if office else ("Giám đốc", ""),
+                       parent_authority=office.authority if office and office.authority else ctx.spec.plan.issuer,
+                       place=place_name(ctx.spec.province),
+                       survey_by=next((b.name for b in ctx.spec.bodies if b.role == "institute"), ""),
+                       issued_on=max(today, approved_on) if approved_on else today,
+                       reward_rule=(ctx.criteria_set.reward.band, ctx.criteria_set.reward.max_share_of_block),
+                       accountability_rule=(list(ctx.criteria_set.accountability.band_this_year),
+                                            list(ctx.criteria_set.accountability.band_two_years_and_rank_drop)))
+
+
+def place_name(province: str) -> str:
+    """The place on a document's date line: "Thành phố Hà Nội" → "Hà Nội", "Tỉnh Nam Định" → "Nam Định";
+    Hồ Chí Minh City keeps its "Thành phố"."""
+    for prefix in ("Thành phố ", "Tỉnh ", "thành phố ", "tỉnh "):
+        if province.startswith(prefix) and "Hồ Chí Minh" not in province:
+            return province.removeprefix(prefix)
+    return province
 
 
 def _legend(ctx: CycleContext) -> list[tuple[str, list[tuple[Decimal | None, list[str]]]]]:

@@ -103,6 +103,19 @@ def rule_sentence(t: Words, rule: str) -> str:
     return "" if t(key) == key else t(key)
 
 
+SYSTEM_ACTORS = {"parindex-tick": "actor.tick", "parindex-demo": "actor.demo", "parindex": "actor.mail"}
+
+
+def actor_words(t: Words, actor: str, names: Mapping[str, str]) -> str:
+    """Who did it, as a reader knows them: a unit's or a body's name (`names`: "unit:SXD" → "Sở Xây dựng"), the
+    season's own clock or mail in words, a person as written."""
+    if actor in names:
+        return names[actor]
+    if actor in SYSTEM_ACTORS or actor.startswith("parindex"):
+        return t(SYSTEM_ACTORS.get(actor, "actor.system"))
+    return actor
+
+
 def state_words(t: Words, state: str | None) -> str:
     if not state:
         return ""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 from models.formatting import day, number, percent, signed
-from models.report_data import CycleReport
+from models.report_data import BlockReport, CycleReport, group_title, mean_index
 from models.words import edge_sentences, words_in
+from notifications.narrative import narrative
 from notifications.render import environment
 from notifications.workbook import write_results_xlsx
 
@@ -22,7 +24,18 @@ def render_report_html(report: CycleReport, language: str = "vi") -> str:
         edges=lambda notes: edge_sentences(notes, language, names),
         num=lambda value: number(value, language, 2), idx=lambda value: number(value, language, report.index_places),
         pct=lambda value: percent(value, language, report.index_places),
-        chg=lambda value: signed(value, language, report.index_places))
+        chg=lambda value: signed(value, language, report.index_places),
+        group_title=lambda name: group_title(name, language), story=narrative(report, language),
+        short_department=re.sub(r"\s+(thành phố|tỉnh)\s.*$", "", report.department),
+        signer_title=report.signer[0], signer_name=report.signer[1], axis_floor=axis_floor,
+        group_mean=lambda units: mean_index(units, report.index_places))
+
+
+def axis_floor(block: BlockReport) -> int:
+    """Where a block's bar chart starts: 5 points below its lowest index, on a multiple of 5 (84,41 → 80), so
+    that 84 and 99 do not look alike; 0 when an index is under 10."""
+    lowest = min((float(unit.index) for unit in block.units), default=0)
+    return max(0, int(lowest // 5) * 5 - 5) if lowest >= 10 else 0
 
 
 def heat_colour(value: Decimal) -> str:

@@ -43,7 +43,7 @@ from tasks.operations.extensions import extend_deadline
 from tasks.operations.portal_sessions import Opening, log_access
 from tasks.operations.rerun import RERUN_EVENTS, rerun_stage
 from tasks.operations.throttle import ACCOUNT, ADDRESS, mark, wait_before_try
-from tasks.reads.audit import unit_history, verify_cycles
+from tasks.reads.audit import actor_names, unit_history, verify_cycles
 from tasks.reads.evidence_export import unit_evidence, write_evidence_zip
 from tasks.reads.portal import CELL_STATES, filter_states, matrix, unit_choices, unit_of, unit_tasks
 from web.portal import (
@@ -59,7 +59,7 @@ from web.portal import (
     signed_staff,
 )
 from web.security import checked_form, posted_form
-from web.words import history_event, state_words, words_for
+from web.words import actor_words, history_event, state_words, words_for
 
 router = APIRouter(prefix="/staff")
 OUTBOX_PAGE = 200
@@ -189,6 +189,7 @@ def unit_history_page(request: Request, cycle_id: str, code: str) -> Response:
                       state_key=unit_state_key(unit.state, {task.stage: task.status for task in tasks}),
                       result=session.scalar(select(UnitResult).where(UnitResult.unit_id == unit.id)),
                       event_words=lambda event: history_event(t, event), state_words=lambda s: state_words(t, s),
+                      actor=lambda who, names=actor_names(session, cycle_id): actor_words(t, who, names),
                       stages=[s.value for s in RERUN_EVENTS], notice=request.session.pop("notice", ""),
                       today=ctx.calendar.local_date(portal.clock()).isoformat(),
                       local=lambda text: local(datetime.fromisoformat(text), zone))

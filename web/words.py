@@ -3,9 +3,9 @@ models/catalogues with every other word parindex shows."""
 
 from __future__ import annotations
 
-from models.words import history_event, state_words, words_in
+from models.words import actor_words, history_event, state_words, words_in
 
-__all__ = ["history_event", "state_words", "words_for"]
+__all__ = ["actor_words", "history_event", "state_words", "words_for"]
 
 
 def words_for(language: str):

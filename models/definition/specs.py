@@ -40,6 +40,17 @@ class OfficeSpec(Strict):
     contact: str = ""  # a person or a section: "Phòng Cải cách hành chính"
     phone: str = ""
     email: str = ""
+    signer_title: str = "Giám đốc"  # who signs the department's report: "Giám đốc", "KT. Giám đốc / Phó Giám đốc"
+    signer_name: str = ""
+
+
+class DecisionSpec(Strict):
+    """The decision that approves and publishes the results ([decision] in cycle.toml), once it is issued: its
+    annexes are the workbook's sheets ("Kèm theo Quyết định số … ngày … của …") and result letters cite it."""
+
+    number: str = Field(min_length=1)  # "903/QĐ-UBND"
+    issued: Day
+    issuer: str = ""  # the plan's issuer when not given
 
 
 class Period(Strict):
@@ -106,6 +117,7 @@ class CycleSpec(Strict):
     before_date_rule: DeadlineRule = DeadlineRule.PREVIOUS_WORKING_DAY
     plan: PlanDocument
     office: OfficeSpec | None = None  # who signs the letters; the coordinating body's name when not given
+    decision: DecisionSpec | None = None  # the results' decision, once issued
     evaluation_period: Period
     season: Period
     bodies: list[BodySpec] = Field(min_length=1)

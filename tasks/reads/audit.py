@@ -14,10 +14,11 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from models.anchoring import CheckpointProblem, exported, public_hex, sign_checkpoint, verify_checkpoints
+from models.cycle_context import load_context
 from models.history import ChainBreak, verify_chain
 from models.refusals import NotFound, Refused
 from models.settings import get_settings
-from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, assignee_for_unit
+from models.tables import Cycle, HistoryCheckpoint, HistoryEntry, OutboxMessage, Unit, assignee_for_unit
 from models.transitions import canonical_codes
 from models.words import word
 from tasks.engine.anchoring import signing_key
@@ -58,6 +59,17 @@ def unit_history(session: Session, cycle_id: str, unit_code: str) -> list[dict[s
     } for message in session.execute(select(OutboxMessage).where(
         OutboxMessage.cycle_id == cycle_id, OutboxMessage.assignee == assignee)).scalars()]
     return sorted(rows, key=lambda row: (row["at"], row["seq"] is None, row["seq"] or 0))
+
+
+def actor_names(session: Session, cycle_id: str) -> dict[str, str]:
+    """The names behind a cycle's codes in its history: "unit:SXD", "body:to_cong_tac", "block:so",
+    "group:quan"."""
+    ctx = load_context(session, cycle_id)
+    names = {f"unit:{code}": name for code, name in session.execute(
+        select(Unit.code, Unit.name).where(Unit.cycle_id == cycle_id)).all()}
+    names |= {f"body:{body.code}": body.name for body in ctx.spec.bodies}
+    names |= {f"block:{block.code}": block.name for block in ctx.spec.blocks}
+    return names | {f"group:{code}": name for code, name in ctx.spec.groups.items()}
 
 
 @dataclass(frozen=True)

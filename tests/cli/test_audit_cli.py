@@ -64,3 +64,26 @@ def test_audit_export_writes_the_chain_with_its_hashes(opened, database_url, tmp
     assert run("audit", "export", "--cycle", "hanoi-2023", "--format", "json", "-o", str(as_json),
                "--db", database_url).returncode == 0
     assert len(json.loads(as_json.read_text(encoding="utf-8"))) == len(rows)
+
+
+def test_history_and_outbox_read_at_80_columns_with_names_not_codes(opened, database_url):
+    """A terminal 80 columns wide: every line fits, a unit and a body by name, the clock and the outbox in words,
+    an address and a subject whole on their lines, points with the published decimals."""
+    import os
+
+    advance(opened, MONDAY)
+    env = {**os.environ, "COLUMNS": "80", "PARINDEX_LANGUAGE": "vi"}
+    history = run("history", "--cycle", "hanoi-2023", "--unit", "SNV", "--db", database_url, env=env, process=True)
+    assert history.returncode == 0, history.stderr
+    lines = history.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "lịch sử của Sở Nội vụ" in lines[0] and "hộp thư đi" in history.stdout, history.stdout
+    assert "khối: Khối Sở" in history.stdout
+    for code in ("parindex-tick", "unit:SNV", "body:", "khối: so"):
+        assert code not in history.stdout, code
+    outbox = run("outbox", "--unit", "SNV", "--limit", "3", "--db", database_url, env=env, process=True)
+    assert outbox.returncode == 0, outbox.stderr
+    lines = outbox.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "unit:SNV" not in outbox.stdout
+    assert any("Sở Nội vụ" in line for line in lines)
+    assert any("sonoivu@hanoi.example" in line for line in lines)  # an address on one line, never folded

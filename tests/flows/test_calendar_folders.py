@@ -47,8 +47,32 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
         assert sum(sum(block.satisfaction_sides(results.satisfaction_threshold)) for block in results.blocks) \
             == len(definition.units)
     assert "Chỉ số hài lòng" in html.read_text(encoding="utf-8")
+    assert_annexes_cite_the_decision(definition, xlsx)
     assert_recomputed(db, definition.id)  # the auditor's plain recomputation finds no difference
     with session_scope(db) as session:  # every body the history names is one of this cycle's, by its own code
         named = set(session.scalars(select(HistoryEntry.actor).where(
             HistoryEntry.cycle_id == definition.id, HistoryEntry.actor.startswith("body:")).distinct()))
     assert named and named <= {f"body:{body.code}" for body in definition.spec.bodies}, named
+
+
+def assert_annexes_cite_the_decision(definition, xlsx: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each sheet is an annex of the decision cycle.toml names (Hải Phòng: QĐ 903 of 28/3/2022), or a draft with
+    its number left blank; a block ranked by groups lists each as "Nhóm …" with its mean."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(xlsx)
+    decided = definition.spec.decision
+    for sheet in book:
+        if decided is not None:
+            assert sheet["A3"].value == (f"(Kèm theo Quyết định số {decided.number} ngày {decided.issued:%d/%m/%Y} "
+                                         f"của {decided.issuer})"), sheet.title
+        else:
+            assert sheet["A3"].value.startswith("(Kèm theo Quyết định số ……/QĐ-……"), sheet.title
+    for block in definition.spec.blocks:
+        if block.rank_groups:
+            first_column = [row[0] for row in book[block.name].iter_rows(min_row=7, values_only=True)]
+            second_column = [row[1] for row in book[block.name].iter_rows(min_row=7, values_only=True)]
+            for group in block.groups:
+                name = definition.spec.groups[group]
+                title = name if name.lower().startswith("nhóm") else f"Nhóm {name[0].lower()}{name[1:]}"
+                assert title in first_column and f"Trung bình {title}" in second_column, (title, first_column)

@@ -127,6 +127,7 @@ def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, da
     from email import policy
 
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     from notifications.workbook import HEADER_ROW
     from tasks.reads.reporting import produce_report
@@ -138,14 +139,19 @@ def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, da
     book = load_workbook(xlsx)
     districts = book["Khối quận, huyện, thị xã"]
     header = [cell.value for cell in districts[HEADER_ROW]]
-    assert header[8:10] == ["Nhóm", "Hạng trong nhóm"]
-    quan = sorted(row[9] for row in districts.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if row[8] == "Quận")
-    assert quan[0] == 1 and len(quan) == 12  # Hà Nội's 12 quận, ranked among themselves
-    assert [cell.value for cell in book["Khối Sở"][HEADER_ROW]][8:9] != ["Nhóm"]  # the Sở block is ranked whole
-    in_group = [row[0] for row in book["Nhóm Quận"].iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
-    assert in_group == sorted(quan)  # a sheet per group ranked apart
+    assert header[6:9] == ["Hạng trong khối", "Xếp loại", "Hạng trong nhóm"]
+    rows = list(districts.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    headings = [index for index, row in enumerate(rows) if row[0] in ("Nhóm quận", "Nhóm huyện", "Nhóm thị xã")]
+    assert [rows[index][0] for index in headings] == ["Nhóm quận", "Nhóm huyện", "Nhóm thị xã"]  # a section a group
+    quan = rows[headings[0] + 1:headings[1]]
+    assert [row[8] for row in quan[:-1]] == list(range(1, 13))  # Hà Nội's 12 quận, ranked among themselves
+    assert quan[-1][1] == "Trung bình nhóm quận" and isinstance(quan[-1][5], float)  # and the group's mean
+    assert rows[-1][1] == "Trung bình Khối quận, huyện, thị xã"
+    assert districts.column_dimensions[get_column_letter(len(header))].hidden  # codes only in the last column
+    assert "Hạng trong nhóm" not in [cell.value for cell in book["Khối Sở"][HEADER_ROW]]  # the Sở block is ranked whole
     page = html.read_text(encoding="utf-8")
-    assert "nhóm Quận: xếp hạng trong nhóm" in page and "nhóm Thị xã: xếp hạng trong nhóm" in page
+    assert "Nhóm quận: xếp hạng trong nhóm" in page and "Nhóm thị xã: xếp hạng trong nhóm" in page
+    assert "Nhóm Nhóm" not in page and "Trung bình nhóm quận" in page
     letters = [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in smtp.messages()]
     badinh = next(m for m in letters if m["X-Parindex-Kind"] == "result" and "badinh" in m["To"])
     text = badinh.get_body(("plain",)).get_content()

@@ -1,6 +1,7 @@
 """The results report: results.xlsx with its columns in order, one sheet per block; report.html self-contained."""
 
 import re
+import zipfile
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -25,30 +26,48 @@ def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, t
         report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out")
         results = session.execute(select(UnitResult)).scalars().all()
     book = load_workbook(xlsx)
-    assert book.sheetnames == ["Khối Sở", "Khối quận, huyện, thị xã", "Xếp loại", "Khen thưởng",
+    assert book.sheetnames == ["Khối Sở", "Lĩnh vực - Khối Sở", "Khối quận, huyện, thị xã",
+                               "Lĩnh vực - Khối quận, huyện", "Xếp loại", "Khen thưởng",
                                "Trách nhiệm người đứng đầu", "So với năm trước"]
     so = book["Khối Sở"]
-    assert so["A1"].value == report.title and "Chỉ số cải cách hành chính năm 2023" in so["A2"].value
-    assert so["A3"].value == "Kết quả chưa được Hội đồng thẩm định thông qua"
+    assert [so[f"A{row}"].value for row in (1, 3, 4)] == [
+        "Phụ lục I", "(Kèm theo Quyết định số ……/QĐ-…… ngày …/…/…… của UBND Thành phố Hà Nội)",
+        "Kết quả chưa được Hội đồng thẩm định thông qua"]
+    assert so["A2"].value == "XẾP HẠNG KHỐI SỞ — CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023"
+    assert book["Xếp loại"]["A1"].value == "Phụ lục V"
     header = [cell.value for cell in so[HEADER_ROW]]
-    assert header[:8] == ["Hạng", "Mã đơn vị", "Đơn vị", "Điểm thẩm định", "Điểm ĐTXHH", "Tổng điểm", "Chỉ số (%)",
-                          "Xếp loại"]
-    assert header[8:] == [f"{code}. {title} (%)" for code, title in report.fields] and len(header) == 16
-    assert all(so.cell(HEADER_ROW, column).alignment.wrap_text for column in range(1, 17))
-    assert so.freeze_panes == f"D{HEADER_ROW + 1}" and so.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+    assert header == ["TT", "Đơn vị", "Điểm thẩm định (tối đa 70)", "Điểm ĐTXHH (tối đa 30)", "Tổng điểm (tối đa 100)",
+                      "Chỉ số (%)", "Hạng trong khối", "Xếp loại", "Mã đơn vị"]
+    assert so.column_dimensions["I"].hidden and not so.column_dimensions["B"].hidden  # codes: the last column, hidden
+    fields = [cell.value for cell in book["Lĩnh vực - Khối Sở"][HEADER_ROW]]
+    maxima = [format(report.maxima[code].normalize(), "f").replace(".", ",") for code, _ in report.fields]
+    assert fields[2:-1] == [f"{code}. {title} (%; tối đa {points} điểm)"
+                            for (code, title), points in zip(report.fields, maxima, strict=True)]
+    assert "14,5" in maxima and "10" in maxima
+    assert all(so.cell(HEADER_ROW, column).alignment.wrap_text for column in range(1, 10))
+    assert so.freeze_panes == f"C{HEADER_ROW + 1}" and so.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+    assert {cell.font.name for row in so.iter_rows() for cell in row if cell.value is not None} == {"Times New Roman"}
     setup = so.page_setup
     assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
     first = so[HEADER_ROW + 1]
-    assert [cell.number_format for cell in first[:8]] == ["0", "@", "@", *["[$-42A]#,##0.00"] * 3, "[$-42A]0.00%", "@"]
-    rows = {row[1]: row for row in so.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
-    assert len(rows) == 22 and so.max_row == HEADER_ROW + 22
-    stp_row = rows["STP"]
-    assert abs(stp_row[6] - float(next(u.index for u in report.blocks[0].units if u.code == "STP")) / 100) < 1e-9
+    assert [cell.number_format for cell in first[:8]] == ["0", "@", *["[$-42A]#,##0.00"] * 3, "[$-42A]0.00%", "@", "@"]
+    rows = {row[-1]: row for row in so.iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
+    assert len(rows) == 23 and so.max_row == HEADER_ROW + 23  # 22 units and the block's mean
+    assert rows[None][1] == "Trung bình Khối Sở" and rows[None][5] == float(report.blocks[0].mean_index / 100)
+    assert [row[0] for row in so.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + 22, values_only=True)] == \
+        list(range(1, 23))  # TT
+    stp = next(u for u in report.blocks[0].units if u.code == "STP")
+    assert rows["STP"][1] == stp.name and rows["STP"][5] == float(stp.index / 100)
+    sheet_xml = zipfile.ZipFile(xlsx).read("xl/worksheets/sheet1.xml").decode()
+    assert f"<v>{stp.index / 100}</v>" in sheet_xml  # exact decimals: 0.9773, never 0.9772999999999999
+    assert not re.search(r"<v>-?\d+\.\d{5,}</v>", sheet_xml)
     changes = book["So với năm trước"]
-    assert [cell.value for cell in changes[HEADER_ROW + 1]][2] == "STP"
-    assert rows[TIED[0]][0] == rows[TIED[1]][0] and rows[TIED[0]][6] == rows[TIED[1]][6]  # đồng hạng
-    ranks = sorted(row[0] for row in rows.values())
-    tied_rank = rows[TIED[0]][0]
+    assert changes.cell(HEADER_ROW + 1, 1).value == "Khối Sở"  # a block's heading, then its units
+    assert [cell.value for cell in changes[HEADER_ROW + 2]][1] == stp.name
+    tied = [row for code, row in rows.items() if code in TIED]
+    assert tied[0][6] == tied[1][6] == f"{int(tied[0][6].split()[0])} (đồng hạng)" and tied[0][5] == tied[1][5]
+    ranks = sorted(int(str(row[6]).split()[0]) for code, row in rows.items() if code)
+    tied_rank = int(tied[0][6].split()[0])
     assert tied_rank + 1 not in ranks and tied_rank + 2 in ranks  # the next rank skips
     assert sum(1 for _ in results) == 52
     page = html.read_text(encoding="utf-8")
@@ -76,6 +95,7 @@ def test_the_report_and_workbook_in_english_on_request(loaded_hanoi, db, tmp_pat
     assert "xếp hạng" not in page and "Đơn vị đủ điều kiện" not in page  # only the data is Vietnamese
     assert re.search(r"<td><strong>\d+\.\d\d</strong></td>", page)  # English numbers: a decimal point
     book = load_workbook(xlsx)
-    assert book.sheetnames[2:] == ["Bands", "Rewards", "Accountability"]
-    assert [cell.value for cell in book["Khối Sở"][HEADER_ROW]][:3] == ["Rank", "Unit code", "Unit"]
-    assert book["Khối Sở"].cell(HEADER_ROW + 1, 7).number_format == "[$-809]0.00%"
+    assert book.sheetnames[1:2] + book.sheetnames[4:] == ["Fields - Khối Sở", "Bands", "Rewards", "Accountability"]
+    assert [cell.value for cell in book["Khối Sở"][HEADER_ROW]][:3] == ["No.", "Unit", "Appraisal points (at most 70)"]
+    assert book["Khối Sở"].cell(HEADER_ROW + 1, 6).number_format == "[$-809]0.00%"
+    assert book["Khối Sở"]["A1"].value == "Annex I"
