@@ -56,7 +56,8 @@ def show(folder: FolderArgument, as_json: JsonOption = False) -> None:
 
 
 @app.command()
-def load(folder: FolderArgument, db: DbOption = "", actor: str = "parindex",
+def load(folder: FolderArgument, db: DbOption = "",
+         actor: Annotated[str, typer.Option(help="Who loads it, as the history records it")] = "parindex",
          yes: Annotated[bool, typer.Option("--yes", help="Apply a change to a season under way (without it, the "
                                                            "change is only shown)")] = False) -> None:
     """Register a cycle in the database; loading it again changes nothing. In a season under way a changed

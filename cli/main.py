@@ -10,9 +10,11 @@ import os  # noqa: E402
 import sys  # noqa: E402
 
 import typer  # noqa: E402
+import typer.main  # noqa: E402
 
 from cli import audit, bench, cycle, dashboard, forms, operations, outbox, recompute, season, status, web  # noqa: E402
 from cli.common import errors, one_line, said, user_errors  # noqa: E402
+from cli.help_words import localise_help  # noqa: E402
 from cli.typer_private import click_errors  # noqa: E402
 
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
@@ -58,7 +60,7 @@ def main() -> None:
     (PARINDEX_DEBUG=1 shows it)."""
     try:
         with user_errors():  # a refusal no command said itself: said as every refusal is (models.refusals)
-            code = app(standalone_mode=False)
+            code = localise_help(typer.main.get_command(app)).main(standalone_mode=False, prog_name="parindex")
     except click_errors.NoArgsIsHelpError as help_:
         help_.show()
         sys.exit(help_.exit_code)

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
 from markupsafe import escape
 
 from models import formatting
@@ -31,9 +39,16 @@ class RenderedMessage:
     ics: str = ""
 
 
-@lru_cache
-def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+def environment(letters: Mapping[str, str] | None = None) -> Environment:
+    """The templates: the province's own letters (cycle folder letters/, by file name) before the defaults."""
+    return _environment(tuple(sorted((letters or {}).items())))
+
+
+@lru_cache(maxsize=32)
+def _environment(letters: tuple[tuple[str, str], ...]) -> Environment:
+    loader = ChoiceLoader([DictLoader(dict(letters)), FileSystemLoader(TEMPLATES)]) if letters \
+        else FileSystemLoader(TEMPLATES)
+    env = Environment(loader=loader, autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["day"] = lambda instant, zone="Asia/Ho_Chi_Minh": _local(instant, zone).strftime("%d/%m/%Y")
     env.filters["weekday_vi"] = lambda instant, zone="Asia/Ho_Chi_Minh": WEEKDAYS_VI[_local(instant, zone).weekday()]
@@ -57,14 +72,16 @@ def _local(instant: Any, zone: str) -> Any:
     return instant.astimezone(ZoneInfo(zone)) if isinstance(instant, datetime) else instant
 
 
-def render(kind: str, context: dict[str, Any], *, language: str = "vi", ics: str = "") -> RenderedMessage:
-    """Render `<kind>.<language>.{subject,txt,html}`; an undefined variable is an error, not a blank."""
-    subject, text, html = _render_parts(kind, context, language)
+def render(kind: str, context: dict[str, Any], *, language: str = "vi", ics: str = "",
+           letters: Mapping[str, str] | None = None) -> RenderedMessage:
+    """Render `<kind>.<language>.{subject,txt,html}` (the province's own where `letters` has them); an undefined
+    variable is an error, not a blank."""
+    subject, text, html = _render_parts(kind, context, language, letters)
     return RenderedMessage(subject=one_line(subject), text=text, html=html, ics=ics)
 
 
 def render_each(kind: str, context: dict[str, Any], personal: Sequence[dict[str, str]], *, language: str = "vi",
-                ics: Sequence[str] = ()) -> list[RenderedMessage]:
+                ics: Sequence[str] = (), letters: Mapping[str, str] | None = None) -> list[RenderedMessage]:
     """One message per entry of `personal` (the variables that differ between recipients: names, links),
     the rest of `context` shared. The templates are rendered once, with a marker where each personal variable
     goes; each recipient's values are then put in, escaped in HTML as autoescape would. The result is the
@@ -73,7 +90,7 @@ def render_each(kind: str, context: dict[str, Any], personal: Sequence[dict[str,
     if not personal:
         return []
     names = sorted(personal[0])
-    marked = _render_parts(kind, {**context, **{name: f"{_MARK}{name}{_MARK}" for name in names}}, language)
+    marked = _render_parts(kind, {**context, **{name: f"{_MARK}{name}{_MARK}" for name in names}}, language, letters)
     pattern = re.compile(f"{_MARK}({'|'.join(map(re.escape, names))}){_MARK}")
     rendered = []
     for index, values in enumerate(personal):
@@ -92,10 +109,11 @@ _MARK = f"\ue000{secrets.token_hex(8)}"  # unguessable: no template, no shared v
 def _filled(pattern: re.Pattern[str], part: str, table: Mapping[str, str]) -> str:
     return pattern.sub(lambda found: table[found.group(1)], part)
 
-def _render_parts(kind: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+def _render_parts(kind: str, context: dict[str, Any], language: str,
+                  letters: Mapping[str, str] | None = None) -> tuple[str, str, str]:
     if language not in LANGUAGES:
         raise ValueError(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
-    env = environment()
+    env = environment(letters)
     return (env.get_template(f"{kind}.{language}.subject").render(context),
             env.get_template(f"{kind}.{language}.txt").render(context),
             env.get_template(f"{kind}.{language}.html").render(context))

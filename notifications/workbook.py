@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.formatting import day
+from models.formatting import day, percent
 from models.report_data import BlockReport, CycleReport, UnitLine, group_title, mean_field, mean_index
 from models.words import words_in
 
@@ -58,6 +58,7 @@ class Section:
     rows: Sequence[object]
     mean_label: str = ""
     units: list[UnitLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # lines under the section, across the sheet
 
 
 def _percent(value: Decimal | None) -> Decimal | None:
@@ -113,6 +114,12 @@ class Annexes:
                     value = section.mean_label if index == 2 else column.mean(section.units) if column.mean else None
                     _cell(sheet, row, index, value, bold=True).number_format = self.styles[
                         column.style if column.mean else TEXT]
+            for note in section.notes:
+                row += 1
+                cell = _cell(sheet, row, 1, note, italic=True)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns) - 1)
+                sheet.row_dimensions[row].height = 16 * _lines(note, sum(c.width for c in columns[:-1]))
         if row == HEADER_ROW and empty:
             _cell(sheet, HEADER_ROW + 1, 2, empty, italic=True)
         _print_setup(sheet, len(columns) - 1, self.t("xlsx.page"), annex)
@@ -162,13 +169,16 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
             Column(t("xlsx.change_points"), 12, lambda u: u.change, CHANGE)],
             _by_block(report, lambda u: u.last_year is not None))
     if report.has_satisfaction:
+        sections = _by_block(report, lambda u: u.satisfaction is not None,
+                             order=lambda u: (-(u.satisfaction or 0), u.name))
+        if report.satisfaction_threshold is not None:
+            for section, block in zip(sections, [b for b in report.blocks if b.has_satisfaction], strict=True):
+                section.notes = _satisfaction_notes(report, block, t, language)
         annexes.sheet(t("xlsx.satisfaction_sheet"), t("report.satisfaction"), [
             _unit_column(t),
             Column(t("report.satisfaction_index"), 13, lambda u: _percent(u.satisfaction), PERCENT),
             Column(t("xlsx.year_index", year=report.year - 1), 12, lambda u: _percent(u.satisfaction_last_year),
-                   PERCENT)],
-            _by_block(report, lambda u: u.satisfaction is not None,
-                      order=lambda u: (-(u.satisfaction or 0), u.name)))
+                   PERCENT)], sections)
     with _exact_numbers():
         annexes.book.save(path)
 
@@ -192,6 +202,19 @@ def _exact_numbers() -> Iterator[None]:
         yield
     finally:
         _writer.safe_string = default
+
+
+def _satisfaction_notes(report: CycleReport, block: BlockReport, t, language: str) -> list[str]:
+    """Under a block's satisfaction list: how many units reached the threshold and how many did not, and those
+    that held it two years running (QĐ 903 publishes both)."""
+    threshold = report.satisfaction_threshold
+    shown = percent(threshold, language, report.index_places)
+    reached, below = block.satisfaction_sides(threshold)
+    notes = [t("report.satisfaction_sides", reached=reached, below=below, threshold=shown)]
+    both = block.satisfied_two_years(threshold)
+    if both:
+        notes.append(f"{t('report.satisfied_two_years', threshold=shown)} {', '.join(u.name for u in both)}.")
+    return notes
 
 
 def _styles(language: str, places: int = 2) -> dict[str, str]:

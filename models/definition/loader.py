@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from models.definition.criteria import read_criteria
 from models.definition.cycle import CriterionDef, CycleDefinition, TaskDef
 from models.definition.files import read_toml, validate
+from models.definition.letters import FOLDER as LETTERS
+from models.definition.letters import read_letters
 from models.definition.plan import read_tasks
 from models.definition.problems import DefinitionError, Problem, Problems
 from models.definition.specs import (
@@ -36,6 +38,9 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
     if not folder.is_dir():
         raise DefinitionError(str(folder), [_missing_folder(folder)])
     cycle = _read_cycle(folder, problems)
+    letters = read_letters(folder, problems)  # only from letters/, each checked
+    if cycle is not None:
+        cycle = cycle.model_copy(update={"letters": letters})
     criteria_set = _read_criteria_set(folder, cycle, problems)
     calendar = _read_calendar(folder, cycle, problems)
     tasks = read_tasks(read_toml(folder / "plan.toml", problems), cycle, calendar, problems)
@@ -109,7 +114,8 @@ def _check_deadlines_in_season(tasks: Sequence[TaskDef], cycle: CycleSpec, calen
 def content_hash(folder: Path) -> str:
     """sha256 over the definition files, so a reload can tell whether anything changed."""
     digest = hashlib.sha256()
-    for name in DEFINITION_FILES:
+    letters = sorted((folder / LETTERS).glob("*")) if (folder / LETTERS).is_dir() else []
+    for name in (*DEFINITION_FILES, *(f"{LETTERS}/{path.name}" for path in letters)):
         path = folder / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
     return digest.hexdigest()

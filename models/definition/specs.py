@@ -62,6 +62,7 @@ class BodySpec(Strict):
     code: Slug
     name: str = Field(min_length=1)
     email: EmailAddress
+    head_email: EmailAddress | None = None  # its head's own address: an escalation about the body goes there
     role: Literal["coordinator", "working_group", "council", "institute", "consultant", "other"]
 
 
@@ -128,6 +129,8 @@ class CycleSpec(Strict):
     # registered, for each task every unit does: a plan deadline that is nearer (or passed) becomes its own.
     joining_working_days: int = Field(default=5, ge=1, le=60)
     evidence: EvidenceQuota = EvidenceQuota()
+    # The province's own letters (the folder's letters/, checked by models.definition.letters): file name → source
+    letters: dict[str, str] = {}
 
 
 class TaskSpec(Strict):

@@ -62,7 +62,8 @@ def queue_corrections(session: Session, ctx: CycleContext, settings: Settings, c
                                   old=old, new=new, places=ctx.criteria_set.ranking.index_decimals)
         key = f"{ctx.cycle_id}|{assignee}|correction|{at:%Y%m%dT%H%M%S}"
         messages.append(NewMessage(ctx.cycle_id, key, "correction", assignee, None, unit.email, (unit.head_email,),
-                                   render("correction", context, language=settings.language), None))
+                                   render("correction", context, language=settings.language,
+                                          letters=ctx.spec.letters), None))
         drafts.append(HistoryDraft(entity="message", subject=unit.code, event="correction_notice", actor="parindex",
                                    at=at, reason=reason, details={"old": {k: str(v) for k, v in old.items()},
                                                                   "new": {k: str(v) for k, v in new.items()}}))

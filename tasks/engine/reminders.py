@@ -30,7 +30,7 @@ from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render, render_each
 from tasks.engine.events import note_lateness
-from tasks.mail.messages import message_context, status_url
+from tasks.mail.messages import action_link, department, has_portal, message_context, office_email
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,10 @@ class Recipient:
 
 
 def recipients(session: Session, ctx: CycleContext) -> dict[str, Recipient]:
-    """Every assignee's name and addresses: units by their data, bodies by theirs."""
-    found = {assignee_for_body(b.code): Recipient(b.name, b.email, ctx.coordinator.email)
-             for b in ctx.bodies.values()}
+    """Every assignee's name and addresses: units by their data, bodies by theirs (a body's head is its
+    `head_email`, or its own mailbox, which its head reads)."""
+    found = {assignee_for_body(b.code): Recipient(b.name, b.email, b.head_email or b.email)
+             for b in ctx.spec.bodies}
     for code, name, email, head in session.execute(
             select(Unit.code, Unit.name, Unit.email, Unit.head_email).where(Unit.cycle_id == ctx.cycle_id)):
         found[assignee_for_unit(code)] = Recipient(name, email, head)
@@ -74,6 +75,9 @@ def queue_ladder(session: Session, ctx: CycleContext, settings: Settings, *, sta
         .where(Assignment.plan_task_id.in_(list(tasks)), Assignment.status.in_(OPEN_STATES),
                Assignment.last_day.is_not(None))
     ).all()
+    # The department does not write to itself: its own tasks are in its daily digest and on the dashboard.
+    own = assignee_for_body(ctx.coordinator.code)
+    rows = [row for row in rows if row.assignee != own]
     ladders: dict[tuple[int, Any], list[Rung]] = {}
     wanted: list[tuple[Any, Rung, str]] = []
     for row in rows:
@@ -122,17 +126,19 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
         escalation_day=ctx.calendar.at_local(ctx.calendar.add_working_days(
             first.last_day, ctx.spec.reminders.escalate_after_working_days), ctx.spec.reminders.office_time),
         escalates="head" in ctx.spec.reminders.escalate_to,
-        missing=[task.product] if task.product and not task.optional else [], days_overdue=days_overdue)
+        missing=[task.product] if task.product and not task.optional else [], days_overdue=days_overdue,
+        portal_link=has_portal(ctx, first.assignee))
     head = "Lãnh đạo {}" if settings.language == "vi" else "Head of {}"
-    links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row, _, _ in members}
+    links = {row.id: action_link(settings, ctx, row.assignee, row.id) for row, _, _ in members}
     personal = [{"recipient_name": head.format(people[row.assignee].name) if escalation else people[row.assignee].name,
                  "unit_name": people[row.assignee].name, "status_url": links[row.id]}
                 for row, _, _ in members]
     calendars = calendar_entries(ctx, settings, task, [row for row, _, _ in members], people, revisions, links,
                                  at=at) if rung.kind == "reminder" else []
     messages = []
-    for (row, _, key), rendered in zip(members, render_each(rung.kind, context, personal, language=settings.language,
-                                                             ics=calendars), strict=True):
+    each = render_each(rung.kind, context, personal, language=settings.language, ics=calendars,
+                       letters=ctx.spec.letters)
+    for (row, _, key), rendered in zip(members, each, strict=True):
         person = people[row.assignee]
         to_address = person.head_email if escalation else person.email
         # an escalation goes to the unit's head, the unit itself and the coordinator copied
@@ -168,7 +174,8 @@ def calendar_entries(ctx: CycleContext, settings: Settings, task: PlanTask, rows
                  t("calendar.whom", unit=people[row.assignee].name),
                  t("calendar.due", due=weekday_day(row.last_day, settings.language)),
                  *([t("calendar.moved", why=row.moved_because)] if row.moved_because else []),
-                 t("calendar.where", url=url)]
+                 t("calendar.where", url=url) if url else t("calendar.send_to", department=department(ctx),
+                                                              email=office_email(ctx))]
         entries.append(deadline_event(
             uid=f"{ctx.cycle_id}.{row.assignee.replace(':', '-')}.task{task.number}@parindex",
             sequence=revisions.get(row.id, 0), title=t("calendar.title", task=task.title),
@@ -201,6 +208,7 @@ def queue_digest(session: Session, ctx: CycleContext, settings: Settings, *, at:
         "days_overdue": ctx.calendar.working_days_between(row.last_day, today),
     } for row in overdue]
     rendered = render("digest", message_context(ctx, settings, title="digest", recipient_name=ctx.coordinator.name,
-                                                today=today, rows=rows), language=settings.language)
+                                                today=today, rows=rows), language=settings.language,
+                      letters=ctx.spec.letters)
     return enqueue(session, [NewMessage(ctx.cycle_id, key, "digest", coordinator, None,
                                         ctx.coordinator.email, (), rendered, None)], at=at)

@@ -77,7 +77,8 @@ def _window_mails(ctx: CycleContext, settings: Settings, task, rows) -> list[New
             deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time) if last_day else "—")
         personal = [{"recipient_name": row.name, "status_url": status_url(
             settings, ctx.cycle_id, assignee_for_unit(row.code), row.id)} for row in members]
-        for row, rendered in zip(members, render_each("opened", context, personal, language=settings.language),
+        for row, rendered in zip(members, render_each("opened", context, personal, language=settings.language,
+                                                         letters=ctx.spec.letters),
                                  strict=True):
             assignee = assignee_for_unit(row.code)
             messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|task{task.number}|opened", "opened",
@@ -130,7 +131,8 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
         version = appraised.version if appraised else 0
         messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|draft|round1|v{version}", "draft",
                                    assignee, None,
-                                   unit.email, (), render("draft", context, language=settings.language), None))
+                                   unit.email, (), render("draft", context, language=settings.language,
+                                                          letters=ctx.spec.letters), None))
     enqueue(session, messages, at=at)
     return transition_units(session, cycle_id=ctx.cycle_id, codes=[u.code for u in units], event=UnitEvent.SEND_DRAFT,
                             actor=actor, at=at, reason="đã gửi dự thảo lần 1 cho đơn vị", flow_run_id=flow_run_id)
@@ -228,7 +230,8 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         assignee = assignee_for_unit(unit.code)
         key = f"{ctx.cycle_id}|{assignee}|result|{result.computed_at:%Y%m%dT%H%M}"
         messages.append(NewMessage(ctx.cycle_id, key, "result", assignee, None, unit.email,
-                                   (unit.head_email,), render("result", context, language=settings.language), None))
+                                   (unit.head_email,), render("result", context, language=settings.language,
+                                                              letters=ctx.spec.letters), None))
     enqueue(session, messages, at=at)
     return moved
 

@@ -8,6 +8,15 @@ from models.cycle_context import CycleContext
 from models.settings import Settings
 from models.sign_in import pending_sign_in_link
 
+PORTAL_ROLES = frozenset({"coordinator", "working_group", "council"})  # the bodies whose staff sign in to the portal
+
+
+def has_portal(ctx: CycleContext, assignee: str) -> bool:
+    """Whether the assignee acts on the portal: every unit, and the bodies whose staff have accounts; an institute
+    or a consultant sends its product to the department instead."""
+    kind, _, code = assignee.partition(":")
+    return kind == "unit" or (code in ctx.bodies and ctx.bodies[code].role in PORTAL_ROLES)
+
 
 def status_url(settings: Settings, cycle_id: str, assignee: str, assignment_id: int | None = None,
                page: str = "") -> str:
@@ -21,6 +30,11 @@ def status_url(settings: Settings, cycle_id: str, assignee: str, assignment_id: 
     return f"{settings.public_url.rstrip('/')}/staff/{cycle_id}"
 
 
+def action_link(settings: Settings, ctx: CycleContext, assignee: str, assignment_id: int) -> str:
+    """Where an assignee acts on a task: its page on the portal; "" for a body that has none."""
+    return status_url(settings, ctx.cycle_id, assignee, assignment_id) if has_portal(ctx, assignee) else ""
+
+
 def message_context(ctx: CycleContext, settings: Settings, *, title: str, recipient_name: str,
                     **specific: Any) -> dict[str, Any]:
     """The variables every template uses, plus the message's own: the plan as cited (number, date, issuer) and
@@ -28,8 +42,15 @@ def message_context(ctx: CycleContext, settings: Settings, *, title: str, recipi
     plan = ctx.spec.plan
     return {"lang": settings.language, "title": title, "cycle_title": ctx.title, "recipient_name": recipient_name,
             "coordinator_name": ctx.coordinator.name, "department": department(ctx),
+            "coordinator_email": office_email(ctx), "portal_link": True,
             "signature_lines": signature_lines(ctx, settings.language), "plan_document": plan.document,
             "plan_issued": f"{plan.issued:%d/%m/%Y}", "plan_issuer": plan.issuer, **specific}
+
+
+def office_email(ctx: CycleContext) -> str:
+    """Where a unit writes to the department: [office] email, else the coordinating body's."""
+    office = ctx.spec.office
+    return office.email if office and office.email else ctx.coordinator.email
 
 
 def department(ctx: CycleContext) -> str:

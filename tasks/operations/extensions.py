@@ -28,7 +28,7 @@ from models.workdays import DeadlineRule, format_day_with_weekday
 from notifications.outbox import NewMessage, cancel_obsolete, enqueue
 from notifications.render import render_each
 from tasks.engine.reminders import calendar_entries, deadline_revisions, message_key, recipients
-from tasks.mail.messages import message_context, status_url
+from tasks.mail.messages import action_link, has_portal, message_context
 
 
 class ExtensionRefused(Refused):
@@ -110,16 +110,18 @@ def tell_new_deadline(session: Session, ctx: CycleContext, settings: Settings, *
     if not rows:
         return 0
     people = recipients(session, ctx)
-    links = {row.id: status_url(settings, ctx.cycle_id, row.assignee, row.id) for row in rows}
+    links = {row.id: action_link(settings, ctx, row.assignee, row.id) for row in rows}
     calendars = calendar_entries(ctx, settings, task, rows, people, deadline_revisions(session, list(links)), links,
                                  at=at)
     last_day = rows[0].last_day
     context = message_context(
         ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
         task_number=task.number, task_title=task.title, reason=reason, rolled=rolled, plan_change=plan_change,
-        earlier=earlier, deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time))
+        earlier=earlier, deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time),
+        portal_link=has_portal(ctx, rows[0].assignee))
     personal = [{"recipient_name": people[row.assignee].name, "status_url": links[row.id]} for row in rows]
-    rendered = render_each("extended", context, personal, language=settings.language, ics=calendars)
+    rendered = render_each("extended", context, personal, language=settings.language, letters=ctx.spec.letters,
+                           ics=calendars)
     return enqueue(session, [
         NewMessage(ctx.cycle_id, message_key(ctx, row.assignee, task, "extended", row.due_at.astimezone(UTC)),
                    "extended", row.assignee, row.id, people[row.assignee].email, (), message, row.due_at)

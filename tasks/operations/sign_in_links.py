@@ -35,7 +35,8 @@ def mail_sign_in_links(engine: Engine, settings: Settings, address: str, *, at: 
             assignee = assignee_for_unit(unit.code)
             messages.append(NewMessage(unit.cycle_id, f"{unit.cycle_id}|{assignee}|signin|{secrets.token_hex(8)}",
                                        "signin", assignee, None, unit.email, (),
-                                       render("signin", context, language=settings.language), None))
+                                       render("signin", context, language=settings.language,
+                                              letters=ctx.spec.letters), None))
         enqueue(session, messages, at=at)
         queued = session.execute(select(OutboxMessage.cycle_id, OutboxMessage.id).where(
             OutboxMessage.idempotency_key.in_([m.idempotency_key for m in messages]))).all()

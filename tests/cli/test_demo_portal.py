@@ -80,6 +80,13 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
         assert english == [], f"{path.name}: {english}"
         assert not re.search(r"\b\d+\.\d{2,3}\b", text), f"{path.name}: a number written the English way"
         assert mail["Reply-To"] == "cchc.sonoivu@hanoi.example" and mail["Date"].endswith("+0700"), path.name
+        # the department never writes to itself (its own tasks are in its digest); the institute, which has no
+        # page, is told where to send its product, and an escalation about it reaches its director
+        assert mail["To"] != "cchc.sonoivu@hanoi.example" or "-digest-" in path.name, path.name
+        if mail["To"] == "dtxhh@hanoi.example":
+            assert "/staff/" not in text and "đề nghị gửi sản phẩm về Sở Nội vụ" in text, path.name
+        if "-escalation-" in path.name and "Viện" in mail["Subject"]:
+            assert mail["To"] == "vientruong@hanoi.example" and "dtxhh@hanoi.example" in mail["Cc"], path.name
         head = path.read_bytes().split(b"\r\n\r\n", 1)[0].split(b"\r\n")
         assert all(len(line) <= 78 for line in head if not line.startswith(b"X-Parindex-Key")), path.name
         for part in mail.iter_attachments():

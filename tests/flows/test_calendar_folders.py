@@ -3,6 +3,7 @@ folder, not code."""
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def assert_annexes_cite_the_decision(definition, xlsx: Path) -> None:  # type: i
                                          f"của {decided.issuer})"), sheet.title
         else:
             assert sheet["A3"].value.startswith("(Kèm theo Quyết định số ……/QĐ-……"), sheet.title
+    if definition.criteria_set.survey.satisfaction_threshold_percent is not None:  # the counts QĐ 903 publishes
+        notes = [row[0] for row in book["Chỉ số hài lòng"].iter_rows(values_only=True) if str(row[0]).endswith(".")]
+        counted = [n for n in notes if re.match(r"\d+ đơn vị đạt chỉ số hài lòng từ \d+,\d+% trở lên; \d+ đơn vị", n)]
+        assert len(counted) == len(definition.spec.blocks), notes
     for block in definition.spec.blocks:
         if block.rank_groups:
             first_column = [row[0] for row in book[block.name].iter_rows(min_row=7, values_only=True)]

@@ -20,13 +20,18 @@ def test_each_recipient_gets_what_render_gives_them(kind, language):
     shared = {"lang": language, "title": "Tự đánh giá", "cycle_title": "Chỉ số CCHC 2023", "coordinator_name": "Sở Nội vụ",
               "plan_document": "KH 123/KH-UBND", "task_number": 5, "task_title": "Tự đánh giá, chấm điểm <ngay>",
               "task_product": "Báo cáo & biểu mẫu", "deadline_end": datetime(2023, 11, 30, 10, tzinfo=UTC),
-              "moved_because": "Nghỉ lễ", "missing": ["Báo cáo"], "days_overdue": 3}
+              "moved_because": "Nghỉ lễ", "missing": ["Báo cáo"], "days_overdue": 3, "portal_link": True,
+              "department": "Sở Nội vụ", "coordinator_email": "cchc@x.example"}
     personal = [{"recipient_name": name, "unit_name": name[::-1], "status_url": f"https://x.example/s?u={i}&v=<1>"}
                 for i, name in enumerate(HOSTILE_NAMES)]
     each = render_each(kind, shared, personal, language=language, ics=[f"ics{i}" for i in range(len(personal))])
     for index, values in enumerate(personal):
         alone = render(kind, {**shared, **values}, language=language, ics=f"ics{index}")
         assert each[index] == alone
+    if kind in ("reminder", "overdue", "escalation"):  # a body with no page is told where to send instead
+        without = render_each(kind, {**shared, "portal_link": False}, personal[:1], language=language, ics=["x"])[0]
+        assert "x.example/s?u=0" not in without.text and "cchc@x.example" in without.text
+        assert "x.example/s?u=0" not in without.html and "cchc@x.example" in without.html
     assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in each[1].html and "<b>A & B</b>" in each[1].text
     assert "\n" not in each[2].subject and "\r" not in each[2].subject
 

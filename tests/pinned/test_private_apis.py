@@ -110,3 +110,16 @@ def test_uvicorns_h11_protocol_keeps_the_parts_the_header_deadline_uses():
         assert attribute in source, f"uvicorn's H11Protocol no longer sets {attribute}"
     assert h11.Connection(h11.SERVER).their_state is h11.IDLE, "h11's state for a request not yet begun changed"
     assert issubclass(HeadersInTime, H11Protocol)
+
+
+def test_typer_writes_its_usage_line_through_the_vendored_help_formatter():
+    import typer
+
+    from cli.typer_private import HelpFormatter, set_usage_prefix
+
+    set_usage_prefix("Cách dùng: ")
+    formatter = HelpFormatter(width=80)
+    formatter.write_usage("parindex", "[TÙY CHỌN]")
+    assert formatter.getvalue().startswith("Cách dùng: parindex"), \
+        f"Typer {typer.__version__}: HelpFormatter.write_usage changed"
+    set_usage_prefix("Usage: ")
