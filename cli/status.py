@@ -49,10 +49,10 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     units = Table(title=t("status.units", cycle=cycle_id, at=instant(now, zone, language)), title_justify="left")
     if not narrow:
         units.add_column(t("col.code"), no_wrap=True)
-    units.add_column(t("col.unit"), overflow="fold", ratio=5 if narrow else 3, min_width=22 if narrow else None)
-    units.add_column(t("col.state"), overflow="fold", ratio=2, max_width=12 if narrow else None)
+    units.add_column(t("col.unit"), overflow="fold", ratio=5 if narrow else 3)
+    units.add_column(t("col.state"), overflow="fold", ratio=2, max_width=14 if narrow else None)
     for stage in stages:
-        units.add_column(t(stage), overflow="fold", ratio=1, max_width=12 if narrow else None)
+        units.add_column(t(stage), overflow="fold", ratio=1, max_width=14 if narrow else None)
     if not narrow:
         units.add_column(t("col.overdue_tasks"), overflow="fold", ratio=2)
     for unit in status.units:
@@ -70,13 +70,26 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     tasks = Table(title=t("status.tasks", cycle=cycle_id), title_justify="left")
     tasks.add_column(t("col.number"), justify="right", no_wrap=True)
     tasks.add_column(t("col.task"), overflow="fold", ratio=4)
-    for key in ("col.done", "col.late", "col.missed", "col.overdue", "col.total"):
-        tasks.add_column(t(key), justify="right", overflow="fold")
+    if narrow:  # the counts in one column, in words: "50/52 đã xong · 3 trễ hạn"
+        tasks.add_column(t("col.progress"), overflow="fold", ratio=2)
+    else:
+        for key in ("col.done", "col.late", "col.missed", "col.overdue", "col.total"):
+            tasks.add_column(t(key), justify="right", overflow="fold")
     for task in status.tasks:
         finished = task.done - task.missed - task.not_sent  # `done` counts the missed ones as finished
-        tasks.add_row(str(task.number), ctx.task_by_number(task.number).title, str(finished), str(task.late),
-                      Text(t("status.not_sent", count=task.not_sent) if task.optional else str(task.missed),
-                           style="red" if task.missed else ""),
-                      Text(str(task.overdue), style="bold red" if task.overdue else ""), str(task.total))
+        missed = Text(t("status.not_sent", count=task.not_sent) if task.optional else str(task.missed),
+                      style="red" if task.missed else "")
+        title = ctx.task_by_number(task.number).title
+        if narrow:
+            progress = Text(t("status.progress", done=finished, total=task.total))
+            for count, key, style in ((task.late, "status.late_n", ""), (task.missed, "status.missed_n", "red"),
+                                      (task.not_sent if task.optional else 0, "status.not_sent", ""),
+                                      (task.overdue, "status.overdue_n", "bold red")):
+                if count:
+                    progress.append("\n" + t(key, count=count), style=style)
+            tasks.add_row(str(task.number), title, progress)
+        else:
+            tasks.add_row(str(task.number), title, str(finished), str(task.late), missed,
+                          Text(str(task.overdue), style="bold red" if task.overdue else ""), str(task.total))
     console.print(tasks)
     console.print(t("status.next", next=next_tick or t("status.no_next")), markup=False)

@@ -167,6 +167,12 @@ def mean_field(units: list[UnitLine], code: str, places: int) -> Decimal:
     return round_half_up(_mean([u.field_exact[code] for u in units if code in u.field_exact]), places)
 
 
+def group_in_sentence(name: str, language: str = "vi") -> str:
+    """A group inside a sentence: "nhóm quận" ("Xếp hạng trong nhóm quận")."""
+    title = group_title(name, language)
+    return title[0].lower() + title[1:] if language != "en" else title
+
+
 def group_title(name: str, language: str = "vi") -> str:
     """A group as a heading: "Nhóm quận" for the group "Quận", and as written when the plan already says
     "Nhóm …" (never "Nhóm Nhóm quận")."""

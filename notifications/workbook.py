@@ -29,7 +29,15 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.formatting import day, percent
-from models.report_data import BlockReport, CycleReport, UnitLine, group_title, mean_field, mean_index
+from models.report_data import (
+    BlockReport,
+    CycleReport,
+    UnitLine,
+    group_in_sentence,
+    group_title,
+    mean_field,
+    mean_index,
+)
 from models.words import words_in
 
 HEADER_ROW = 6  # rows 1-4 the annex's caption, title, decision and approval; row 5 blank
@@ -283,8 +291,9 @@ def _block_sections(block: BlockReport, t, language: str) -> list[Section]:
     whole = Section(None, block.units, t("xlsx.block_mean", block=block.name), block.units)
     if not block.ranks_groups:
         return [whole]
-    sections = [Section(group_title(name, language), members, t("xlsx.group_mean", group=group_title(name, language)),
-                        members) for name, members in block.groups()]
+    sections = [Section(group_title(name, language), members,
+                        t("xlsx.group_mean", group=group_in_sentence(name, language)), members)
+                for name, members in block.groups()]
     return [*sections, Section(None, [], whole.mean_label, block.units)]
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from models.anchoring import digest
 from models.batching import chunked
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitEvent, UnitState
+from models.report_data import group_in_sentence
 from models.scores import latest_lines, latest_versions
 from models.settings import Settings
 from models.stages import Stage
@@ -38,6 +40,7 @@ from models.words import edge_sentences, word
 from notifications.outbox import NewMessage, enqueue
 from notifications.render import render, render_each
 from tasks.engine.anchoring import sign_announcement
+from tasks.engine.reminders import Recipient, calendar_entries, deadline_revisions
 from tasks.engine.scoring import score_ready_blocks
 from tasks.inputs.intake import close_explanation_windows
 from tasks.mail.attachments import form_attachment
@@ -59,12 +62,16 @@ def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, a
                              event=UnitEvent.OPEN_SELF_ASSESSMENT, actor=actor, at=at,
                              reason="mở kỳ tự đánh giá", flow_run_id=flow_run_id)
     if settings is not None and rows:
-        enqueue(session, _window_mails(ctx, settings, task, rows), at=at)
+        enqueue(session, _window_mails(session, ctx, settings, task, rows, at), at=at)
     return moved
 
 
-def _window_mails(ctx: CycleContext, settings: Settings, task, rows) -> list[NewMessage]:
-    """The mail that opens a unit's self-assessment: how to send, the sign-in link, the form attached."""
+def _window_mails(session: Session, ctx: CycleContext, settings: Settings, task, rows,
+                  at: datetime) -> list[NewMessage]:
+    """The mail that opens a unit's self-assessment: how to send, the sign-in link, the form attached, and the
+    deadline as a calendar entry (the same UID its reminders and extensions carry, so they update it)."""
+    people = {assignee_for_unit(row.code): Recipient(row.name, row.email, "") for row in rows}
+    revisions = deadline_revisions(session, [row.id for row in rows])
     messages = []
     by_day = defaultdict(list)
     for row in rows:
@@ -75,16 +82,31 @@ def _window_mails(ctx: CycleContext, settings: Settings, task, rows) -> list[New
             task_number=task.number, task_title=task.title, link_days=settings.sign_in_link_days,
             portal_url=settings.public_url.rstrip("/"),
             deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time) if last_day else "—")
-        personal = [{"recipient_name": row.name, "status_url": status_url(
-            settings, ctx.cycle_id, assignee_for_unit(row.code), row.id)} for row in members]
-        for row, rendered in zip(members, render_each("opened", context, personal, language=settings.language,
-                                                         letters=ctx.spec.letters),
-                                 strict=True):
+        links = {row.id: status_url(settings, ctx.cycle_id, assignee_for_unit(row.code), row.id) for row in members}
+        personal = [{"recipient_name": row.name, "status_url": links[row.id]} for row in members]
+        deadlines = [Deadlined(row.id, assignee_for_unit(row.code), row.last_day, row.due_at, None) for row in members
+                     if row.last_day is not None]
+        calendars = calendar_entries(ctx, settings, task, deadlines, people, revisions, links, at=at) \
+            if len(deadlines) == len(members) else []
+        each = render_each("opened", context, personal, language=settings.language, ics=calendars,
+                           letters=ctx.spec.letters)
+        for row, rendered in zip(members, each, strict=True):
             assignee = assignee_for_unit(row.code)
             messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|task{task.number}|opened", "opened",
                                        assignee, row.id, row.email, (), rendered, row.due_at,
                                        attachment=form_attachment("self-assessment", row.code)))
     return messages
+
+
+@dataclass(frozen=True)
+class Deadlined:
+    """An assignment as a calendar entry reads it."""
+
+    id: int
+    assignee: str
+    last_day: date
+    due_at: datetime
+    moved_because: str | None
 
 
 def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime, actor: str,
@@ -199,6 +221,9 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
     ranked_apart = {block.code for block in ctx.spec.blocks if block.rank_groups}
     maxima: dict[str, Decimal] = dict(session.execute(select(Criterion.method, func.sum(Criterion.max_points)).where(
         Criterion.cycle_id == ctx.cycle_id, Criterion.method.is_not(None)).group_by(Criterion.method)).all())
+    decided = ctx.spec.decision
+    decision = (word("letter.decision", number=decided.number, day=f"{decided.issued:%d/%m/%Y}",
+                     issuer=decided.issuer or ctx.spec.plan.issuer) if decided else "")
     letters = []
     for unit, result in rows:
         indexes = json.loads(result.field_indexes)
@@ -212,7 +237,9 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
                     "tied": rank_counts[(unit.block, result.rank_in_block)] > 1,
                     "reward": result.reward_eligible, "accountability": result.accountability},
             maxima=maxima,
+            decision=decision,
             group={"name": ctx.group_name(unit.group), "rank": result.rank_in_group,
+                   "title": group_in_sentence(ctx.group_name(unit.group), settings.language),
                    "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
             if unit.block in ranked_apart else None,
             fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()],

@@ -87,3 +87,9 @@ def test_history_and_outbox_read_at_80_columns_with_names_not_codes(opened, data
     assert max(len(line) for line in lines) <= 80 and "unit:SNV" not in outbox.stdout
     assert any("Sở Nội vụ" in line for line in lines)
     assert any("sonoivu@hanoi.example" in line for line in lines)  # an address on one line, never folded
+    status = run("status", "hanoi-2023", "--db", database_url, env=env, process=True)
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and len(lines) < 150, status.stdout  # no name in syllables
+    assert any("│ Văn phòng UBND Thành phố " in line for line in lines)  # a name on one line
+    assert any("0/52 đã xong" in line for line in lines)  # a task's counts in words

@@ -4,6 +4,7 @@ stop` stops both."""
 
 from __future__ import annotations
 
+import csv
 import email
 import email.utils
 import os
@@ -23,6 +24,7 @@ from playwright.sync_api import expect
 
 from cli.orchestration import _free_port
 from tests.english import english_lines
+from tests.notifications.test_printing import assert_printed_annexes
 
 # The demo uses its own SQLite database, not the test database: run once, in the SQLite pass (the PostgreSQL
 # pass is the longer one).
@@ -103,6 +105,19 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
                       for value in row if isinstance(value, str))
     assert english_lines(cells) == [] and "mô phỏng" not in cells and "Phụ lục I\n" in cells
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in report and "chu kỳ" not in report and "Nơi nhận" in report
+    # the workbook printed as the Department prints it, every page read (tests/notifications/test_printing.py)
+    with (ROOT / "calendar" / "hanoi-2023" / "units.csv").open(encoding="utf-8") as units:
+        codes = {row["code"] for row in csv.DictReader(units)}
+    printed = assert_printed_annexes(folder / "var" / "report" / "results.xlsx", folder / "printed", codes,
+                                     ["Khối Sở", "Khối quận, huyện, thị xã"])
+    assert printed["Phụ lục I"] == 1
+    from pypdf import PdfReader
+
+    from notifications.report import write_report_pdf
+
+    pdf = PdfReader(write_report_pdf(folder / "var" / "report" / "report.html", folder / "printed" / "report.pdf"))
+    first = " ".join(pdf.pages[0].extract_text().split())
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in first and "Hà Nội, ngày" in first and "I. KẾT QUẢ CHUNG" in first
     narrow = {**env, "COLUMNS": "80"}
     for command in (["status", "hanoi-2023"], ["history", "--cycle", "hanoi-2023", "--unit", "sxd"],
                     ["outbox", "--limit", "5"], ["audit", "recompute", "--cycle", "hanoi-2023"]):

@@ -155,4 +155,4 @@ def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, da
     letters = [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in smtp.messages()]
     badinh = next(m for m in letters if m["X-Parindex-Kind"] == "result" and "badinh" in m["To"])
     text = badinh.get_body(("plain",)).get_content()
-    assert re.search(r"Xếp hạng trong nhóm Quận: \d+/12", text), text
+    assert re.search(r"Xếp hạng trong nhóm quận: \d+/12", text), text

@@ -89,6 +89,11 @@ def printed_sizes(page) -> list[float]:  # type: ignore[no-untyped-def]
 
 
 def assert_printed_pages(xlsx: Path, folder: Path, report) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return assert_printed_annexes(xlsx, folder, {u.code for b in report.blocks for u in b.units},
+                                  [block.name for block in report.blocks])
+
+
+def assert_printed_annexes(xlsx: Path, folder: Path, codes: set[str], blocks: list[str]) -> dict[str, int]:
     """Each printed page read as a clerk would: A4 landscape, "Trang n / N" and its annex at the foot, the
     header row whole on every page, one font at a readable size, no unit's code; each annex's first page
     with its caption, its whole title and the decision it is attached to."""
@@ -96,7 +101,6 @@ def assert_printed_pages(xlsx: Path, folder: Path, report) -> dict[str, int]:  #
     book = load_workbook(xlsx)
     sheets = {sheet["A1"].value: sheet for sheet in book}
     headers = {annex: [cell.value for cell in sheet[HEADER_ROW] if cell.value][:-1] for annex, sheet in sheets.items()}
-    codes = {unit.code for block in report.blocks for unit in block.units}
     pages = PdfReader(to_pdf(xlsx, folder)).pages
     per_annex: dict[str, int] = {}
     for number, page in enumerate(pages, start=1):
@@ -124,7 +128,7 @@ def assert_printed_pages(xlsx: Path, folder: Path, report) -> dict[str, int]:  #
     assert set(per_annex) == set(sheets)  # every sheet printed, no blank page
     # a list across blocks starts each block on a page of its own
     reward = [words(page) for page in pages if re.match(r"Trang \d+ / \d+ Phụ lục VI ", words(page))]
-    assert [sum(block.name in text for text in reward) for block in report.blocks] == [1] * len(report.blocks)
+    assert [sum(block in text for text in reward) for block in blocks] == [1] * len(blocks)
     return per_annex
 
 
