@@ -48,4 +48,7 @@ def clear_dead_rows(engine: Engine, tables: tuple[str, ...] = CHURNED) -> Upkeep
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for statement in statements:
                 connection.exec_driver_sql(statement)
+            # what ANALYZE counted reaches the shared statistics now, not at the backend's next flush (up to a
+            # few seconds later): the next tick, and anyone reading pg_stat_user_tables, sees the table as it is
+            connection.exec_driver_sql("SELECT pg_stat_force_next_flush()")
     return done
