@@ -49,6 +49,8 @@ def show(folder: FolderArgument, as_json: JsonOption = False) -> None:
         table.add_column(column, overflow="fold")
     for row in rows:
         deadline = format_day_iso(row["due_date"]) if row["due_date"] else "—"
+        if row["due_at"] and row["due_at"][11:19] != "00:00:00":  # a deadline at an hour: "21/12/2021 17:00"
+            deadline += " " + row["due_at"][11:16]
         opens = day(datetime.fromisoformat(row["opens_at"]), zone=definition.spec.timezone) if row["opens_at"] else "—"
         table.add_row(str(row["number"]), row["title"], row["owner"], opens, row["due_text"] or t("show.no_date"),
                       deadline, row["moved_because"] or row["reading"] or "")

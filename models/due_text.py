@@ -1,7 +1,11 @@
-"""Read a plan's due text as written ("30/11/2023", "Hoàn thành trước ngày 22/12/2021", "Quý IV/2023").
+"""Read a plan's due text as written ("30/11/2023", "Hoàn thành trước ngày 22/12/2021", "Quý IV/2023",
+"Trước Tết Nguyên đán Bính Ngọ", "Trước 17h00 ngày 05/12/2025", "Cuối tháng 12/2025").
 
 One table, FORMS, lists every form Vietnamese plans use: its name, an example, its pattern and what it
-means. Case, spacing, dashes and Unicode normalisation (NFC or NFD) do not matter."""
+means. Case, spacing, dashes and Unicode normalisation (NFC or NFD) do not matter. "Đầu/giữa/cuối tháng" and
+"đầu/giữa/cuối năm" are read as khoản 2 and 3 Điều 146 Bộ luật Dân sự 2015 define them; Tết Nguyên đán is the
+first day of the Vietnamese lunar year (models.holidays_private), a year named by its can chi ("Bính Ngọ")
+being the one nearest the plan's."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from enum import StrEnum
 
 from models.workdays import format_day
@@ -21,6 +25,7 @@ class DueKind(StrEnum):
     BEFORE_DATE = "before_date"  # "trước ngày 10/02/2024": ends 24:00 on the day before
     MONTH = "month"  # "Tháng 10/2023": ends with the month
     WINDOW = "window"  # "Tháng 10 - 12/2023", "từ 01/10/2023 đến 31/12/2023", "Quý IV/2023", "Năm 2023"
+    WEEK = "week"  # "Tuần đầu tháng 01/2026": work within a week, due its last working day
     RELATIVE = "relative"  # "Ngay sau khi ...": relative to an event, usually the plan's issue
     NONE = "none"  # the plan gives no date
 
@@ -34,6 +39,12 @@ class DueSpec:
     opens_on: date | None = None
     last_day: date | None = None
     reading: str | None = None  # how the text was read (in Vietnamese), when it is not a plain date
+    due_time: time | None = None  # "trước 17h00 ngày …": the hour the deadline passes that day (else 24:00)
+
+    @property
+    def rolls_back(self) -> bool:
+        """Whether a last day off moves the deadline earlier: work due before a date or within a week."""
+        return self.kind in (DueKind.BEFORE_DATE, DueKind.WEEK)
 
 
 class DueTextError(ValueError):
@@ -50,7 +61,7 @@ class DueForm:
     name: str
     example: str
     pattern: re.Pattern[str]
-    read: Callable[[str, Groups], DueSpec]
+    read: Callable[..., DueSpec]  # (text, groups), or (text, groups, year_hint) for a form that needs the year
 
 
 _DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})"
@@ -112,12 +123,116 @@ def _year(text: str, groups: Groups) -> DueSpec:
     return _window(text, date(year, 1, 1), date(year, 12, 31))
 
 
+CIVIL_CODE_146 = "Điều 146 Bộ luật Dân sự 2015"
+_PARTS_OF_MONTH = {"đầu": "ngày đầu tiên của tháng", "giữa": "ngày thứ mười lăm của tháng",
+                   "cuối": "ngày cuối cùng của tháng"}
+_PARTS_OF_YEAR = {"đầu": "ngày đầu tiên của tháng một", "giữa": "ngày cuối cùng của tháng sáu",
+                  "cuối": "ngày cuối cùng của tháng mười hai"}
+WEEKDAYS = ("thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy", "chủ nhật")
+_WEEKDAY_NUMBERS = {"thứ 2": 0, "thứ 3": 1, "thứ 4": 2, "thứ 5": 3, "thứ 6": 4, "thứ 7": 5, "cn": 6}
+STEMS = ("giáp", "ất", "bính", "đinh", "mậu", "kỷ", "canh", "tân", "nhâm", "quý")
+BRANCHES = ("tý", "sửu", "dần", "mão", "thìn", "tỵ", "ngọ", "mùi", "thân", "dậu", "tuất", "hợi")
+
+
+def _at_hour(text: str, groups: Groups) -> DueSpec:
+    hour, minute, *written = groups
+    due_time = time(int(hour), int(minute or 0))
+    last_day = _day(*_ints(tuple(written)))
+    return DueSpec(DueKind.BY_DATE, text, last_day=last_day, due_time=due_time,
+                   reading=f"hạn {due_time:%H:%M} ngày {format_day(last_day)}")
+
+
+def _part_of_month(text: str, groups: Groups) -> DueSpec:
+    part, month, year = groups[0], int(groups[1]), int(groups[2])
+    day = {"đầu": 1, "giữa": 15, "cuối": stdlib_calendar.monthrange(year, month)[1]}[part]
+    last_day = date(year, month, day)
+    return DueSpec(DueKind.BY_DATE, text, last_day=last_day,
+                   reading=f"{part} tháng là {_PARTS_OF_MONTH[part]} (khoản 2 {CIVIL_CODE_146}): "
+                           f"{format_day(last_day)}")
+
+
+def _part_of_year(text: str, groups: Groups) -> DueSpec:
+    part, year = groups[0], int(groups[1])
+    last_day = {"đầu": date(year, 1, 1), "giữa": date(year, 6, 30), "cuối": date(year, 12, 31)}[part]
+    return DueSpec(DueKind.BY_DATE, text, last_day=last_day,
+                   reading=f"{part} năm là {_PARTS_OF_YEAR[part]} (khoản 3 {CIVIL_CODE_146}): "
+                           f"{format_day(last_day)}")
+
+
+def _first_week(text: str, groups: Groups) -> DueSpec:
+    month, year = _ints(groups)
+    opens_on, last_day = date(year, month, 1), date(year, month, 7)
+    return DueSpec(DueKind.WEEK, text, opens_on=opens_on, last_day=last_day,
+                   reading=f"tuần đầu tháng {month:02d}/{year} là bảy ngày đầu tháng, từ {format_day(opens_on)} "
+                           f"đến {format_day(last_day)}; hạn là ngày làm việc cuối cùng của tuần đó")
+
+
+def _with_weekday(text: str, groups: Groups) -> DueSpec:
+    *written, weekday = groups
+    last_day = _day(*_ints(tuple(written)))
+    named = WEEKDAYS.index(weekday) if weekday in WEEKDAYS else _WEEKDAY_NUMBERS[weekday]
+    if last_day.weekday() != named:
+        raise DueTextError(f"due text {text!r}: {format_day(last_day)} là {WEEKDAYS[last_day.weekday()]}, "
+                           f"không phải {WEEKDAYS[named]}")
+    return DueSpec(DueKind.BY_DATE, text, last_day=last_day)
+
+
+def _before_tet(text: str, groups: Groups, year_hint: int | None) -> DueSpec:
+    from models.holidays_private import tet_day
+
+    named = (groups[0] or "").strip()
+    if named.isdigit():
+        year = int(named)
+    elif named:
+        stem, _, branch = named.partition(" ")
+        if stem not in STEMS or branch not in BRANCHES:
+            raise DueTextError(f"due text {text!r}: {named!r} is not the can chi of a year (Giáp Thìn, Bính Ngọ …)")
+        hint = year_hint or date.today().year
+        found = [y for y in range(hint - 29, hint + 31)
+                 if STEMS[(y - 4) % 10] == stem and BRANCHES[(y - 4) % 12] == branch]
+        if not found:  # a stem and a branch of different parity never name a year (Bính Sửu)
+            raise DueTextError(f"due text {text!r}: {named!r} is not the can chi of a year (Giáp Thìn, Bính Ngọ …)")
+        year = found[0]
+    elif year_hint is not None:
+        year = year_hint + 1  # the Tết after the evaluated year: the one a season runs up to
+    else:
+        raise DueTextError(f"due text {text!r}: which Tết? write its year (Trước Tết Nguyên đán 2026) or its "
+                           "can chi (Bính Ngọ)")
+    tet = tet_day(year)
+    last_day = tet - timedelta(days=1)
+    can_chi = f"{STEMS[(year - 4) % 10].capitalize()} {BRANCHES[(year - 4) % 12].capitalize()}"
+    return DueSpec(DueKind.BEFORE_DATE, text, last_day=last_day,
+                   reading=f"trước Tết Nguyên đán {can_chi} (mùng 1 Tết là {format_day(tet)}), nên ngày cuối "
+                           f"cùng là {format_day(last_day)}")
+
+
 def _relative(text: str, groups: Groups) -> DueSpec:
     return DueSpec(DueKind.RELATIVE, text, reading="tính từ ngày ban hành kế hoạch")
 
 
+_YEAR_NAMED = r"(\d{4}|[^\d\s]+ [^\d\s]+)"  # 2026, or its can chi: bính ngọ
+_HOUR = r"(\d{1,2}) ?(?:h|giờ|:) ?(\d{2})?(?: ?phút)?"
+_WEEKDAY = r"(thứ hai|thứ ba|thứ tư|thứ năm|thứ sáu|thứ bảy|chủ nhật|thứ [2-7]|cn)"
+
 FORMS: tuple[DueForm, ...] = (
     DueForm("ngày", "30/11/2023", re.compile(rf"^(?:vào )?(?:ngày |hạn )?{_DATE}$"), _by_date),
+    DueForm("ngày (thứ)", "05/12/2025 (thứ Sáu)",
+            re.compile(rf"^{_DONE}(?:vào |chậm nhất )?(?:ngày )?{_DATE},? \(?{_WEEKDAY}\)?$"), _with_weekday),
+    DueForm("giờ ngày", "Trước 17h00 ngày 05/12/2025",
+            re.compile(rf"^{_DONE}(?:trước|chậm nhất|vào lúc|lúc)? ?{_HOUR},? (?:ngày )?{_DATE}$"),
+            _at_hour),
+    DueForm("đầu, giữa, cuối tháng", "Cuối tháng 12/2025",
+            re.compile(rf"^{_DONE}(?:vào |chậm nhất )?(đầu|giữa|cuối) tháng (\d{{1,2}})/(\d{{4}})$"),
+            _part_of_month),
+    DueForm("đầu, giữa, cuối năm", "Cuối năm 2025",
+            re.compile(rf"^{_DONE}(?:vào |chậm nhất )?(đầu|giữa|cuối) năm (\d{{4}})$"),
+            _part_of_year),
+    DueForm("tuần đầu tháng", "Tuần đầu tháng 01/2026",
+            re.compile(rf"^{_DONE}(?:trong )?tuần (?:đầu|đầu tiên|thứ nhất) (?:của )?tháng (\d{{1,2}})/(\d{{4}})$"),
+            _first_week),
+    DueForm("trước Tết", "Trước Tết Nguyên đán Bính Ngọ",
+            re.compile(rf"^{_DONE}trước tết(?: nguyên đán)?(?: (?:năm |xuân )?{_YEAR_NAMED})?$"),
+            _before_tet),
     DueForm("chậm nhất ngày", "Chậm nhất là ngày 30/11/2023",
             re.compile(rf"^{_DONE}chậm nhất (?:là )?(?:vào )?(?:ngày )?{_DATE}$"), _by_date),
     DueForm("trước ngày", "Hoàn thành trước ngày 22/12/2021", re.compile(rf"^{_DONE}trước (?:ngày )?{_DATE}$"),
@@ -131,6 +246,8 @@ FORMS: tuple[DueForm, ...] = (
             re.compile(rf"^từ tháng (\d{{1,2}})/(\d{{4}}) (?:đến|-) (?:hết )?(?:ngày )?{_DATE}$"), _from_month_to_day),
     DueForm("từ ngày đến ngày", "Từ ngày 01/10/2023 đến ngày 15/11/2023",
             re.compile(rf"^từ (?:ngày )?{_DATE} (?:đến|-) (?:hết )?(?:ngày )?{_DATE}$"), _from_day_to_day),
+    DueForm("ngày - ngày", "05/12/2025 - 10/12/2025",
+            re.compile(rf"^(?:ngày )?{_DATE} ?(?:-|đến) ?(?:hết )?(?:ngày )?{_DATE}$"), _from_day_to_day),
     DueForm("từ ngày đến ngày (một năm)", "Từ ngày 01/10 đến ngày 30/12/2021",
             re.compile(rf"^từ (?:ngày )?(\d{{1,2}})/(\d{{1,2}}) (?:đến|-) (?:hết )?(?:ngày )?{_DATE}$"),
             _from_day_to_day_of_year),
@@ -156,8 +273,9 @@ def accepted_forms() -> str:
     return "; ".join(f"'{form.example}'" for form in FORMS) + "; or empty"
 
 
-def parse_due_text(text: str) -> DueSpec:
-    """Read a due text; raise DueTextError naming the forms it accepts when none matches."""
+def parse_due_text(text: str, year_hint: int | None = None) -> DueSpec:
+    """Read a due text; raise DueTextError naming the forms it accepts when none matches. `year_hint` (the
+    year the plan evaluates) says which year "Tết Bính Ngọ" or a bare "Trước Tết" is."""
     plain = normalise(text)
     if not plain:
         return DueSpec(DueKind.NONE, text)
@@ -165,6 +283,8 @@ def parse_due_text(text: str) -> DueSpec:
         match = form.pattern.match(plain)
         if match:
             try:
+                if form.read is _before_tet:
+                    return _before_tet(text, match.groups(), year_hint)
                 return form.read(text, match.groups())
             except DueTextError:
                 raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +37,14 @@ def vietnam_holidays(language: str) -> Any:
                 spec.loader.exec_module(module)
                 sys.modules[MODULE] = module
     return module.Vietnam(language=language)
+
+
+def tet_day(year: int) -> date:
+    """The first day of the Vietnamese lunar year that begins in `year` (Tết Nguyên đán: 10/02/2024, 29/01/2025,
+    17/02/2026), from the package's lunisolar tables for Vietnam (UTC+7), which its Vietnam calendar uses."""
+    from holidays.calendars.chinese import VIETNAMESE_CALENDAR, _ChineseLunisolar
+
+    day, _ = _ChineseLunisolar(VIETNAMESE_CALENDAR).lunar_new_year_date(year)
+    if day is None:  # pragma: no cover  # outside the package's tables (1901-2099)
+        raise ValueError(f"no lunar calendar for {year}")
+    return day

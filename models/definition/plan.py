@@ -54,7 +54,7 @@ def read_tasks(data: dict[str, Any] | None, cycle: CycleSpec | None, calendar: W
             problems.add(FILE, f"{where}.owner",
                          f"unknown owner {spec.owner!r}: not a body of cycle.toml nor {UNITS_OWNER!r}")
         try:
-            due = parse_due_text(spec.due)
+            due = parse_due_text(spec.due, cycle.year if cycle is not None else None)
         except DueTextError as error:
             problems.add(FILE, f"{where}.due", str(error))
             continue
@@ -131,7 +131,7 @@ def _loops(follows: dict[int, set[int]]) -> list[list[int]]:
 
 def _resolve(spec: TaskSpec, due: DueSpec, completion: CompletionRule, cycle: CycleSpec,
              calendar: WorkingCalendar) -> TaskDef:
-    rule = spec.deadline_rule or (cycle.before_date_rule if due.kind is DueKind.BEFORE_DATE else cycle.deadline_rule)
+    rule = spec.deadline_rule or (cycle.before_date_rule if due.rolls_back else cycle.deadline_rule)
     opens_at = calendar.at_local(due.opens_on, time(0)) if due.opens_on else None
     last_day = due.last_day
     reading = due.reading
@@ -148,7 +148,9 @@ def _resolve(spec: TaskSpec, due: DueSpec, completion: CompletionRule, cycle: Cy
     return TaskDef(
         number=spec.number, key=spec.key, stage=spec.stage, title=spec.title, product=spec.product,
         owner=spec.owner, due=due, after=tuple(spec.after), deadline_rule=rule, opens_at=opens_at,
-        last_day=deadline.last_day if deadline else None, due_at=deadline.due_at if deadline else None,
+        last_day=deadline.last_day if deadline else None,
+        due_at=(calendar.at_local(deadline.last_day, due.due_time) if due.due_time else deadline.due_at)
+        if deadline else None,
         moved_because=moved_because, reading=reading, completion=completion, optional=spec.optional,
         note=spec.note,
     )

@@ -30,7 +30,7 @@ from notifications.ics import deadline_event
 from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render, render_each
 from tasks.engine.events import note_lateness
-from tasks.mail.messages import action_link, department, has_portal, message_context, office_email
+from tasks.mail.messages import action_link, deadline_hour, department, has_portal, message_context, office_email
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,7 @@ def _ladder_messages(ctx: CycleContext, settings: Settings, task: PlanTask, memb
         ctx, settings, title=task.title, recipient_name="",
         task_number=task.number, task_title=task.title, task_product=task.product,
         deadline_end=ctx.calendar.at_local(first.last_day, ctx.spec.reminders.office_time),
+        deadline_hour=deadline_hour(ctx, first.due_at),
         moved_because=first.moved_because, optional=task.optional, due_today=first.last_day == today,
         working_days_left=days_left,
         escalation_day=ctx.calendar.at_local(ctx.calendar.add_working_days(

@@ -44,7 +44,7 @@ from tasks.engine.reminders import Recipient, calendar_entries, deadline_revisio
 from tasks.engine.scoring import score_ready_blocks
 from tasks.inputs.intake import close_explanation_windows
 from tasks.mail.attachments import form_attachment
-from tasks.mail.messages import message_context, status_url
+from tasks.mail.messages import deadline_hour, message_context, status_url
 
 
 def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
@@ -81,7 +81,8 @@ def _window_mails(session: Session, ctx: CycleContext, settings: Settings, task,
             ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
             task_number=task.number, task_title=task.title, link_days=settings.sign_in_link_days,
             portal_url=settings.public_url.rstrip("/"),
-            deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time) if last_day else "—")
+            deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time) if last_day else "—",
+            deadline_hour=deadline_hour(ctx, members[0].due_at))
         links = {row.id: status_url(settings, ctx.cycle_id, assignee_for_unit(row.code), row.id) for row in members}
         personal = [{"recipient_name": row.name, "status_url": links[row.id]} for row in members]
         deadlines = [Deadlined(row.id, assignee_for_unit(row.code), row.last_day, row.due_at, None) for row in members
@@ -147,6 +148,7 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
             changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), criteria,
                                   reasons.get(appraised.id, {}) if appraised else {}),
             deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
+            deadline_hour=deadline_hour(ctx, explanations.due_at),
             deadline_moved=word("mail.deadline_moved", written=explanations.due_text) if explanations.moved_because
             else "", max_total=max_total,
             status_url=status_url(settings, ctx.cycle_id, assignee, page="/unit/draft"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from models.cycle_context import CycleContext
@@ -33,6 +34,15 @@ def status_url(settings: Settings, cycle_id: str, assignee: str, assignment_id: 
 def action_link(settings: Settings, ctx: CycleContext, assignee: str, assignment_id: int) -> str:
     """Where an assignee acts on a task: its page on the portal; "" for a body that has none."""
     return status_url(settings, ctx.cycle_id, assignee, assignment_id) if has_portal(ctx, assignee) else ""
+
+
+def deadline_hour(ctx: CycleContext, due_at: datetime | None) -> str:
+    """"17:00" for a deadline that passes at an hour the plan wrote ("Trước 17h00 ngày 05/12/2025"); "" for one
+    that passes at midnight, the end of its last day."""
+    if due_at is None:
+        return ""
+    local = due_at.astimezone(ctx.calendar.zone)
+    return "" if local.time() == time(0) else f"{local:%H:%M}"
 
 
 def message_context(ctx: CycleContext, settings: Settings, *, title: str, recipient_name: str,

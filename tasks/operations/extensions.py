@@ -28,7 +28,7 @@ from models.workdays import DeadlineRule, format_day_with_weekday
 from notifications.outbox import NewMessage, cancel_obsolete, enqueue
 from notifications.render import render_each
 from tasks.engine.reminders import calendar_entries, deadline_revisions, message_key, recipients
-from tasks.mail.messages import action_link, has_portal, message_context
+from tasks.mail.messages import action_link, deadline_hour, has_portal, message_context
 
 
 class ExtensionRefused(Refused):
@@ -118,6 +118,7 @@ def tell_new_deadline(session: Session, ctx: CycleContext, settings: Settings, *
         ctx, settings, title=task.title, recipient_name="", plan_document=ctx.spec.plan.document,
         task_number=task.number, task_title=task.title, reason=reason, rolled=rolled, plan_change=plan_change,
         earlier=earlier, deadline_end=ctx.calendar.at_local(last_day, ctx.spec.reminders.office_time),
+        deadline_hour=deadline_hour(ctx, rows[0].due_at),
         portal_link=has_portal(ctx, rows[0].assignee))
     personal = [{"recipient_name": people[row.assignee].name, "status_url": links[row.id]} for row in rows]
     rendered = render_each("extended", context, personal, language=settings.language, letters=ctx.spec.letters,

@@ -38,11 +38,53 @@ from models.due_text import FORMS, DueKind, DueTextError, parse_due_text
     ("Hoàn thành trong tháng 12 năm 2021", DueKind.MONTH, date(2021, 12, 1), date(2021, 12, 31)),
     ("Quý IV năm 2021", DueKind.WINDOW, date(2021, 10, 1), date(2021, 12, 31)),
     ("", DueKind.NONE, None, None),
+    # the forms of the plans of 2025 (issue 34): Tết, an hour, a week, the start or end of a month, a weekday
+    ("Trước Tết Nguyên đán Bính Ngọ", DueKind.BEFORE_DATE, None, date(2026, 2, 16)),  # mùng 1 Tết: 17/02/2026
+    ("Trước Tết Nguyên đán 2025", DueKind.BEFORE_DATE, None, date(2025, 1, 28)),  # Ất Tỵ: 29/01/2025
+    ("Trước Tết Giáp Thìn", DueKind.BEFORE_DATE, None, date(2024, 2, 9)),  # 10/02/2024
+    ("Trước 17h00 ngày 05/12/2025", DueKind.BY_DATE, None, date(2025, 12, 5)),
+    ("trước 8 giờ 30 ngày 05/12/2025", DueKind.BY_DATE, None, date(2025, 12, 5)),
+    ("Tuần đầu tháng 01/2026", DueKind.WEEK, date(2026, 1, 1), date(2026, 1, 7)),
+    ("Cuối tháng 12/2025", DueKind.BY_DATE, None, date(2025, 12, 31)),
+    ("Cuối tháng 2/2028", DueKind.BY_DATE, None, date(2028, 2, 29)),
+    ("Đầu tháng 3/2026", DueKind.BY_DATE, None, date(2026, 3, 1)),
+    ("Giữa tháng 3/2026", DueKind.BY_DATE, None, date(2026, 3, 15)),
+    ("Cuối năm 2025", DueKind.BY_DATE, None, date(2025, 12, 31)),
+    ("Giữa năm 2026", DueKind.BY_DATE, None, date(2026, 6, 30)),
+    ("05/12/2025 (thứ Sáu)", DueKind.BY_DATE, None, date(2025, 12, 5)),
+    ("05/12/2025 (thứ 6)", DueKind.BY_DATE, None, date(2025, 12, 5)),
+    ("05/12/2025 - 10/12/2025", DueKind.WINDOW, date(2025, 12, 5), date(2025, 12, 10)),
 ])
 def test_each_form_is_read(text, kind, opens_on, last_day):
     spec = parse_due_text(text)
     assert (spec.kind, spec.opens_on, spec.last_day) == (kind, opens_on, last_day)
     assert spec.text == text
+
+
+def test_an_hour_is_when_the_deadline_passes_and_the_readings_cite_what_they_rest_on():
+    from datetime import time
+
+    at_five = parse_due_text("Trước 17h00 ngày 05/12/2025")
+    assert at_five.due_time == time(17, 0) and at_five.reading == "hạn 17:00 ngày 05/12/2025"
+    assert parse_due_text("trước 8 giờ 30 ngày 05/12/2025").due_time == time(8, 30)
+    assert "khoản 2 Điều 146 Bộ luật Dân sự 2015" in parse_due_text("Cuối tháng 12/2025").reading
+    assert "khoản 3 Điều 146 Bộ luật Dân sự 2015" in parse_due_text("Cuối năm 2025").reading
+    assert parse_due_text("Trước Tết Nguyên đán Bính Ngọ", 2025).reading == \
+        "trước Tết Nguyên đán Bính Ngọ (mùng 1 Tết là 17/02/2026), nên ngày cuối cùng là 16/02/2026"
+    assert parse_due_text("Trước Tết", 2025).last_day == date(2026, 2, 16)  # the Tết after the evaluated year
+    assert parse_due_text("Tuần đầu tháng 01/2026").rolls_back  # due the week's last working day
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("05/12/2025 (thứ Năm)", "05/12/2025 là thứ sáu, không phải thứ năm"),
+    ("Trước Tết", "which Tết?"),
+    ("Trước Tết Nguyên đán Bính Sửu", "is not the can chi of a year"),  # Bính never goes with Sửu
+    ("Trước 25h00 ngày 05/12/2025", "impossible"),
+])
+def test_a_wrong_weekday_or_an_unknown_tet_is_refused_saying_why(text, said):
+    with pytest.raises(DueTextError) as refused:
+        parse_due_text(text)
+    assert said in str(refused.value)
 
 
 def test_decomposed_vietnamese_is_read_like_composed():
