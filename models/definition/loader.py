@@ -129,6 +129,9 @@ def _read_cycle(folder: Path, problems: Problems) -> CycleSpec | None:
     data = read_toml(folder / "cycle.toml", problems)
     if data is None:
         return None
+    if "letters" in data:  # read from the folder's letters/, each file checked; never written inline
+        problems.add("cycle.toml", "letters", "letters are templates in the folder letters/, not a key of cycle.toml")
+        data = {key: value for key, value in data.items() if key != "letters"}
     cycle = validate(CycleSpec, data, "cycle.toml", "", problems)
     if cycle is None:
         return None
