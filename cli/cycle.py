@@ -27,7 +27,9 @@ def check(folder: FolderArgument) -> None:
 
     with user_errors():
         definition = load_cycle(folder)
-    console.print(said(cli_words()("cli.ok"), "green") + f" {definition.summary()}")
+    console.print(said(cli_words()("cli.ok"), "green") + f" {definition.summary()}", markup=False)
+    for warning in definition.warnings():  # allowed, but worth a look
+        console.print(said(cli_words()("cli.note"), "yellow") + f" {warning}", markup=False)
 
 
 @app.command()

@@ -100,6 +100,18 @@ class CycleDefinition:
             return "Các đơn vị được đánh giá (sở, UBND quận, huyện, thị xã)"
         return self.body(owner).name
 
+    def warnings(self) -> list[str]:
+        """What is allowed but likely a slip: a block's respondent group no survey criterion asks, a group of
+        [groups] no unit belongs to."""
+        asked = {number for c in self.criteria if c.method == "survey" for number in c.respondents}
+        found = [word("check.group_not_asked", block=block.name, number=number, group=name)
+                 for block in self.spec.blocks for number, name in enumerate(block.respondent_groups, start=1)
+                 if number not in asked]
+        used = {unit.group for unit in self.units}
+        found += [word("check.group_without_units", group=name, code=code)
+                  for code, name in self.spec.groups.items() if code not in used]
+        return found
+
     def summary(self) -> str:
         leaves = sum(1 for c in self.criteria if c.is_leaf)
         return word("cli.definition", cycle=self.id, tasks=len(self.tasks), units=len(self.units),

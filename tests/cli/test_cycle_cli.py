@@ -19,6 +19,18 @@ def test_check_accepts_hanoi_2023_with_a_one_line_summary():
     ]
 
 
+def test_check_notes_a_respondent_group_asked_nothing_and_a_group_without_units(cycle_copy):
+    cycle = cycle_copy / "cycle.toml"
+    text = cycle.read_text(encoding="utf-8")
+    cycle.write_text(text.replace('"Người dân",\n]', '"Người dân",\n    "Trưởng thôn, tổ trưởng tổ dân phố",\n]', 1)
+                     .replace("[groups]\n", '[groups]\nphuong = "Phường"\n', 1), encoding="utf-8")
+    result = run("cycle", "check", str(cycle_copy))
+    assert result.returncode == 0, result.stderr  # allowed, and said
+    said = " ".join(result.stdout.split())
+    assert "lưu ý Khối Sở: nhóm đối tượng khảo sát số 6 (Trưởng thôn, tổ trưởng tổ dân phố) không được hỏi" in said
+    assert "lưu ý nhóm Phường (phuong) trong [groups] không có đơn vị nào trong units.csv" in said
+
+
 def test_check_lists_every_mistake_and_exits_non_zero(cycle_copy):
     plan = cycle_copy / "plan.toml"
     plan.write_text(plan.read_text(encoding="utf-8").replace('owner = "vien"', 'owner = "nobody"')
