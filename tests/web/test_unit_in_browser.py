@@ -71,8 +71,10 @@ def test_a_unit_sends_its_self_assessment_from_its_mail(world: PortalWorld, serv
     unit = world.unit("SNV")
     mail = world.mail_to(unit.email)
     attached = [part for part in mail.walk() if part.get_filename()]
-    assert [part.get_filename() for part in attached] == [f"tu-danh-gia-{CYCLE}-SNV.xlsx"]
-    assert load_workbook(io.BytesIO(attached[0].get_payload(decode=True))).worksheets[0]["A2"].value
+    # the deadline as a calendar entry, and the prefilled form
+    assert [part.get_filename() for part in attached] == ["han-chot.ics", f"tu-danh-gia-{CYCLE}-SNV.xlsx"]
+    assert b"BEGIN:VEVENT" in attached[0].get_payload(decode=True)
+    assert load_workbook(io.BytesIO(attached[1].get_payload(decode=True))).worksheets[0]["A2"].value
 
     sign_in_from_mail(page, world, "SNV")
     assert "/unit/tasks/" in page.url
