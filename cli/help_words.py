@@ -50,8 +50,8 @@ def localise_help(command: Any, language: str | None = None) -> Any:
     def walk(node: Any, key: str) -> None:
         node.help = words.get(key, node.help)
         node.options_metavar = words.get("help.options_metavar", node.options_metavar)
-        if hasattr(node, "subcommand_metavar") and node.subcommand_metavar is None:
-            node.subcommand_metavar = words.get("help.subcommand_metavar")
+        if getattr(node, "commands", None):
+            node.subcommand_metavar = words.get("help.subcommand_metavar", node.subcommand_metavar)
         for param in node.params:
             if getattr(param, "help", None):
                 param.help = words.get(f"{key}.{param.name}", param.help)

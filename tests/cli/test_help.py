@@ -43,6 +43,7 @@ def helped(*args: str, language: str = "vi") -> str:
 def test_help_is_vietnamese_by_default_and_english_on_request(command):
     shown = helped(*command)
     assert english_lines(shown) == [] and "Cách dùng: parindex" in shown and "Tùy chọn" in shown
+    assert "COMMAND" not in shown and "OPTIONS" not in shown
     assert "Hiện trợ giúp này rồi thoát." in shown and all(len(line) <= 80 for line in shown.splitlines())
     english = helped(*command, language="en")
     assert "Usage: parindex" in english and "Options" in english and "Show this message and exit." in english
