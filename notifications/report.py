@@ -27,7 +27,7 @@ def render_report_html(report: CycleReport, language: str = "vi") -> str:
         chg=lambda value: signed(value, language, report.index_places),
         group_title=lambda name: group_title(name, language), story=narrative(report, language),
         group_sentence=lambda name: group_in_sentence(name, language),
-        short_department=re.sub(r"\s+(thành phố|tỉnh)\s.*$", "", report.department),
+        short_department=re.sub(r"\s+(thành phố|tỉnh)\s.*$", "", report.department, flags=re.IGNORECASE),
         signer_title=report.signer[0], signer_name=report.signer[1], axis_floor=axis_floor,
         group_mean=lambda units: mean_index(units, report.index_places))
 
