@@ -84,6 +84,14 @@ def latest_checkpoint(session: Session, cycle_id: str) -> HistoryCheckpoint | No
                            .order_by(HistoryCheckpoint.at.desc(), HistoryCheckpoint.id.desc()).limit(1)).first()
 
 
+def announced_checkpoint(session: Session, cycle_id: str) -> HistoryCheckpoint | None:
+    """The checkpoint signed when the results were announced: the code every result letter carries (a later
+    daily checkpoint has another)."""
+    return session.scalars(select(HistoryCheckpoint).where(HistoryCheckpoint.cycle_id == cycle_id,
+                                                           HistoryCheckpoint.reason == "announcement")
+                           .order_by(HistoryCheckpoint.at.desc(), HistoryCheckpoint.id.desc()).limit(1)).first()
+
+
 def daily_due(session: Session, cycle_id: str, at: datetime) -> bool:
     """Whether the chain grew since the last checkpoint and that one is a day old (or there is none)."""
     last = latest_checkpoint(session, cycle_id)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from models.anchoring import digest, latest_checkpoint
+from models.anchoring import announced_checkpoint, digest, latest_checkpoint
 from models.cycle_context import load_context
 from models.refusals import NotFound
 from models.report_data import CycleReport, cycle_report
@@ -18,7 +18,7 @@ from notifications.report import write_report
 def produce_report(session: Session, cycle_id: str, folder: Path) -> tuple[CycleReport, Path, Path]:
     """`results.xlsx` and `report.html` in `folder`; refused while no unit has a result."""
     report = cycle_report(session, load_context(session, cycle_id))
-    checkpoint = latest_checkpoint(session, cycle_id)
+    checkpoint = announced_checkpoint(session, cycle_id) or latest_checkpoint(session, cycle_id)
     if checkpoint is not None:
         report.history_digest, report.history_key = digest(checkpoint), checkpoint.public_key
     if not report.blocks:

@@ -105,6 +105,10 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
                       for value in row if isinstance(value, str))
     assert english_lines(cells) == [] and "mô phỏng" not in cells and "Phụ lục I\n" in cells
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in report and "chu kỳ" not in report and "Nơi nhận" in report
+    result_mail = next((folder / "var" / "outbox").glob("*-result-*.eml")).read_bytes().decode("utf-8", "replace")
+    code = re.search(r"#\d+ [0-9a-f]{4}(?:-[0-9a-f]{4}){3}", report)
+    assert code and code.group(0) in email.message_from_string(result_mail, policy=policy.default).get_body(
+        ("plain",)).get_content()  # the code the report prints is the one every result letter carries
     # the workbook printed as the Department prints it, every page read (tests/notifications/test_printing.py)
     with (ROOT / "calendar" / "hanoi-2023" / "units.csv").open(encoding="utf-8") as units:
         codes = {row["code"] for row in csv.DictReader(units)}
