@@ -49,6 +49,10 @@ class CycleContext:
         """'Khối Sở' for `so` (the code itself for a block the cycle does not name)."""
         return next((block.name for block in self.spec.blocks if block.code == code), code)
 
+    def tree_of(self, block: str) -> str:
+        """The criteria tree (a file of the cycle folder) the block's units are scored on."""
+        return next((b.criteria for b in self.spec.blocks if b.code == block), "criteria.csv")
+
     def group_name(self, code: str) -> str:
         return self.spec.groups.get(code, code)
 
@@ -117,11 +121,28 @@ def _from_snapshot(definition_json: str) -> tuple[CycleSpec, CriteriaSetSpec, Wo
     return spec, CriteriaSetSpec.model_validate(snapshot["criteria_set"]), calendar
 
 
-def cycle_criteria(session: Session, cycle_id: str) -> list[CriterionDef]:
-    """Every node of the cycle's criteria tree, in tree order, as the definition types it."""
+def unit_tree(session: Session, cycle_id: str, block: str) -> str:
+    """The criteria tree of a block of a registered cycle."""
+    return load_context(session, cycle_id).tree_of(block)
+
+
+def cycle_criteria(session: Session, cycle_id: str, tree: str | None = None) -> list[CriterionDef]:
+    """Every node of the cycle's criteria trees (or of one tree: a block's, `ctx.tree_of(block)`), in tree order,
+    as the definition types it."""
+    query = select(Criterion.code, Criterion.parent_code, Criterion.title, Criterion.max_points, Criterion.method,
+                   Criterion.evidence_required, Criterion.respondents, Criterion.tree
+                   ).where(Criterion.cycle_id == cycle_id)
+    if tree is not None:
+        query = query.where(Criterion.tree == tree)
     return [CriterionDef(code, parent, title, maximum, method, evidence,
-                         tuple(int(x) for x in respondents.split(",") if x))
-            for code, parent, title, maximum, method, evidence, respondents in session.execute(
-                select(Criterion.code, Criterion.parent_code, Criterion.title, Criterion.max_points, Criterion.method,
-                       Criterion.evidence_required, Criterion.respondents)
-                .where(Criterion.cycle_id == cycle_id).order_by(Criterion.position))]
+                         tuple(int(x) for x in respondents.split(",") if x), file)
+            for code, parent, title, maximum, method, evidence, respondents, file in session.execute(
+                query.order_by(Criterion.position))]
+
+
+def criteria_by_tree(session: Session, cycle_id: str) -> dict[str, list[CriterionDef]]:
+    """Each of the cycle's criteria trees, by file, in tree order."""
+    found: dict[str, list[CriterionDef]] = {}
+    for criterion in cycle_criteria(session, cycle_id):
+        found.setdefault(criterion.tree, []).append(criterion)
+    return found

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from models.definition.cycle import CycleDefinition, TaskDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
+from models.predecessors import predecessors_json
 from models.tables import (
     Assignment,
     AssignmentStatus,
@@ -71,7 +72,7 @@ def insert_cycle(session: Session, definition: CycleDefinition, *, at: datetime,
     ])
     insert_units(session, definition, codes=[u.code for u in definition.units], at=at, actor=actor)
     session.execute(insert(Criterion), [
-        {"cycle_id": spec.id, "code": c.code, "parent_code": c.parent_code, "position": position,
+        {"cycle_id": spec.id, "tree": c.tree, "code": c.code, "parent_code": c.parent_code, "position": position,
          "title": c.title, "max_points": c.max_points, "method": c.method,
          "evidence_required": c.evidence_required, "respondents": ",".join(map(str, c.respondents))}
         for position, c in enumerate(definition.criteria)
@@ -97,7 +98,8 @@ def insert_units(session: Session, definition: CycleDefinition, *, codes: list[s
         return
     session.execute(insert(Unit), [
         {"cycle_id": definition.id, "code": u.code, "name": u.name, "block": u.block, "group": u.group,
-         "email": u.email, "head_email": u.head_email, "state": UnitState.REGISTERED.value, "state_changed_at": at}
+         "email": u.email, "head_email": u.head_email, "state": UnitState.REGISTERED.value, "state_changed_at": at,
+         "predecessors": predecessors_json(u.predecessors)}
         for u in units
     ])
     append_history(session, cycle_id=definition.id, drafts=[

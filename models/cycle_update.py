@@ -26,6 +26,7 @@ from models.cycle_store import (
 from models.definition.cycle import CycleDefinition, TaskDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
+from models.predecessors import predecessors_json
 from models.refusals import Refused
 from models.tables import (
     UNFINISHED,
@@ -135,6 +136,9 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
             setattr(unit, name, getattr(spec, name))
         if changed:
             changes.done.append(word("change.unit_contact", code=code, fields=", ".join(changed)))
+        if unit.predecessors != (stored_form := predecessors_json(spec.predecessors)):
+            unit.predecessors = stored_form  # what results are compared with; rescored with the block
+            changes.done.append(word("change.unit_predecessors", code=code))
     for code in sorted(set(stored) - set(wanted)):
         if stored[code].state != UnitState.REGISTERED:
             changes.refused.append(word("change.unit_removed_late", code=code,
@@ -286,10 +290,10 @@ def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_
 
 
 def _check_criteria(session: Session, definition: CycleDefinition, changes: Changes) -> None:
-    stored = [(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required, c.respondents)
+    stored = [(c.tree, c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required, c.respondents)
               for c in session.execute(select(Criterion).where(Criterion.cycle_id == definition.id)
                                        .order_by(Criterion.position)).scalars()]
-    wanted = [(c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
+    wanted = [(c.tree, c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
                ",".join(map(str, c.respondents))) for c in definition.criteria]
     if stored == wanted:
         return
@@ -297,7 +301,8 @@ def _check_criteria(session: Session, definition: CycleDefinition, changes: Chan
         changes.refused.append(word("change.criteria_late"))
         return
     session.execute(delete(Criterion).where(Criterion.cycle_id == definition.id))
-    session.add_all([Criterion(cycle_id=definition.id, code=c.code, parent_code=c.parent_code, position=position,
+    session.add_all([Criterion(cycle_id=definition.id, tree=c.tree, code=c.code, parent_code=c.parent_code,
+                               position=position,
                                title=c.title, max_points=c.max_points, method=c.method,
                                evidence_required=c.evidence_required,
                                respondents=",".join(map(str, c.respondents)))

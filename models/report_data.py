@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
+from models.predecessors import load_priors
 from models.scoring import exact_percent, round_half_up
-from models.tables import Criterion, Cycle, HistoryEntry, PriorResult, Unit, UnitResult
+from models.tables import Criterion, Cycle, HistoryEntry, Unit, UnitResult
 
 # the history's reason for an approval given without its decision (`parindex approve` without --reason)
 APPROVED_WITHOUT_DECISION = "Hội đồng thẩm định thông qua"
@@ -47,6 +48,16 @@ class UnitLine:
     exact: Fraction = Fraction(0)  # the exact index: points / maximum × 100
     field_exact: dict[str, Fraction] = field(default_factory=dict)  # each field's exact sub-index
     decided_by: list[dict[str, Any]] = field(default_factory=list)  # the edge rules that decided an outcome
+    prior_kind: str = "missing"  # what last year's figures are: models.predecessors.Prior.kind
+    prior_sources: tuple[str, ...] = ()  # last year's units behind them (or those whose result is missing)
+
+    @property
+    def prior_words(self) -> tuple[str, dict[str, str]] | None:
+        """The catalogue key and values saying what last year's figure is, where it is not the unit's own (a new
+        unit, one formed from others, a predecessor's result not imported); None for its own result."""
+        if self.prior_kind in ("new", "merged", "whole") or (self.prior_kind == "missing" and self.prior_sources):
+            return f"prior.{self.prior_kind}", {"sources": ", ".join(self.prior_sources)}
+        return None
 
 
 @dataclass
@@ -56,6 +67,12 @@ class BlockReport:
     units: list[UnitLine] = field(default_factory=list)
     group_names: dict[str, str] = field(default_factory=dict)  # set when the block's groups are ranked apart
     places: int = 2  # the published decimals (criteria.toml [ranking] index_decimals)
+    # the block's criteria tree: its fields (code, title), each field's maximum, what appraisal and survey give
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    maxima: dict[str, Decimal] = field(default_factory=dict)
+    appraisal_max: Decimal = Decimal(0)
+    survey_max: Decimal = Decimal(0)
+    total_max: Decimal = Decimal(0)
 
     @property
     def ranks_groups(self) -> bool:
@@ -182,29 +199,51 @@ def group_title(name: str, language: str = "vi") -> str:
     return f"{word.capitalize()} {name[0].lower() + name[1:] if language != 'en' else name}"
 
 
+@dataclass
+class TreeFigures:
+    """A criteria tree's fields and maxima, as a block's tables head them."""
+
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    maxima: dict[str, Decimal] = field(default_factory=dict)
+    survey_max: Decimal = Decimal(0)
+
+    @property
+    def total_max(self) -> Decimal:
+        return sum(self.maxima.values(), Decimal(0))
+
+    def of_block(self) -> dict[str, Any]:
+        return {"fields": self.fields, "maxima": self.maxima, "appraisal_max": self.total_max - self.survey_max,
+                "survey_max": self.survey_max, "total_max": self.total_max}
+
+
+def _tree_figures(session: Session, cycle_id: str) -> dict[str, TreeFigures]:
+    found: dict[str, TreeFigures] = {}
+    for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)
+                             .order_by(Criterion.position)).scalars():
+        tree = found.setdefault(c.tree, TreeFigures())
+        if c.parent_code is None:
+            tree.fields.append((c.code, c.title))
+            tree.maxima[c.code] = c.max_points
+        if c.method == "survey":
+            tree.survey_max += c.max_points
+    return found
+
+
 def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
     cycle = session.get(Cycle, ctx.cycle_id)
-    top = list(session.execute(
-        select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))
-        .order_by(Criterion.position)).scalars())
-    fields = [(c.code, c.title) for c in top]
-    maxima = {c.code: c.max_points for c in top}
-    total_max = sum(maxima.values(), Decimal(0))
-    leaves = session.execute(select(Criterion.method, Criterion.max_points).where(
-        Criterion.cycle_id == ctx.cycle_id, Criterion.method.is_not(None))).all()
-    survey_max = sum((points for method, points in leaves if method == "survey"), Decimal(0))
+    trees = _tree_figures(session, ctx.cycle_id)
+    first = trees.get(ctx.tree_of(ctx.spec.blocks[0].code), TreeFigures())
+    fields, maxima, total_max, survey_max = first.fields, first.maxima, first.total_max, first.survey_max
     places = ctx.criteria_set.ranking.index_decimals
-    prior_rows = session.execute(select(PriorResult.unit_code, PriorResult.index_percent,
-                                        PriorResult.satisfaction_percent).where(
-        PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1)).all()
-    prior = {code: index for code, index, _ in prior_rows}
-    prior_satisfaction = {code: rate for code, _, rate in prior_rows if rate is not None}
+    priors = load_priors(session, ctx.cycle_id, ctx.year - 1, places)
     rows = session.execute(select(Unit, UnitResult).join(UnitResult, UnitResult.unit_id == Unit.id, isouter=True)
                            .where(Unit.cycle_id == ctx.cycle_id)).all()
     configured = ctx.criteria_set.survey.satisfaction_threshold_percent
     threshold = Decimal(str(configured)) if configured is not None else None
     blocks = {b.code: BlockReport(b.code, b.name, group_names={g: ctx.group_name(g) for g in b.groups}
-                                  if b.rank_groups else {}, places=places) for b in ctx.spec.blocks}
+                                  if b.rank_groups else {}, places=places,
+                                  **trees.get(b.criteria, TreeFigures()).of_block())
+              for b in ctx.spec.blocks}
     unscored, computed = [], None
     withdrawn = [(unit.code, unit.name, unit.withdrawn_reason or "") for unit, _ in rows if unit.withdrawn_at]
     ranked = [(unit, result) for unit, result in rows if unit.withdrawn_at is None]
@@ -214,8 +253,10 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
             unscored.append(unit.code)
             continue
         computed = max(computed, result.computed_at) if computed else result.computed_at
-        last = prior.get(unit.code)
-        exact = exact_percent(result.total_points, total_max)
+        prior = priors[unit.code]
+        last = prior.index_percent
+        block = blocks[unit.block]
+        exact = exact_percent(result.total_points, block.total_max)
         points = {k: Decimal(v) for k, v in json.loads(result.field_points).items()}
         blocks[unit.block].units.append(UnitLine(
             rank=result.rank_in_block, tied=rank_counts[(unit.block, result.rank_in_block)] > 1, code=unit.code,
@@ -225,8 +266,10 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
             fields={k: Decimal(v) for k, v in json.loads(result.field_indexes).items()},
             reward=result.reward_eligible, accountability=result.accountability, last_year=last,
             change=round_half_up(exact - Fraction(last), places) if last is not None else None,
-            satisfaction=result.satisfaction_percent, satisfaction_last_year=prior_satisfaction.get(unit.code),
-            exact=exact, field_exact={k: exact_percent(v, maxima[k]) for k, v in points.items() if k in maxima}
+            satisfaction=result.satisfaction_percent, satisfaction_last_year=prior.satisfaction_percent,
+            prior_kind=prior.kind, prior_sources=prior.sources,
+            exact=exact, field_exact={k: exact_percent(v, block.maxima[k]) for k, v in points.items()
+                                      if k in block.maxima}
             or {k: Fraction(v) for k, v in json.loads(result.field_indexes).items()},  # scored before 0009
             decided_by=json.loads(result.decided_by)))
     for block in blocks.values():

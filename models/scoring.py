@@ -33,8 +33,13 @@ class UnitInput:
 
 @dataclass(frozen=True)
 class LastYear:
-    band: str
-    rank_in_block: int
+    """What a unit is compared with (models.predecessors): band and rank only when one unit of last year stands
+    behind it whole; a new or merged unit has neither."""
+
+    band: str | None
+    rank_in_block: int | None
+    kind: str = "same"  # same | whole | merged | new
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ def score_block(units: Sequence[UnitInput], criteria: Sequence[CriterionDef], ru
             rank_in_block=block_ranks[unit.code], rank_in_group=group_ranks[unit.code], band=bands[unit.code],
             reward_eligible=unit.code in rewarded,
             accountability=accountability(bands[unit.code], block_ranks[unit.code], previous, rules),
-            field_points=s.field_points, decided_by=notes[unit.code],
+            field_points=s.field_points, decided_by=notes[unit.code] + _prior_notes(bands[unit.code], previous, rules),
         ))
     return sorted(results, key=lambda r: (r.rank_in_block, r.code))
 
@@ -258,11 +263,22 @@ def band_for(index: Fraction | Decimal, block: str, rules: CriteriaSetSpec) -> s
     return rules.bands[-1].name
 
 
+def _prior_notes(band: str, previous: LastYear | None, rules: CriteriaSetSpec) -> list[dict[str, Any]]:
+    """Where the two-years rule could have flagged the unit but it has no rank last year to drop from: a new unit,
+    or one formed from several (their results weighed into one index, their ranks not comparable)."""
+    if previous is None or previous.kind not in ("new", "merged") or band in rules.accountability.band_this_year:
+        return []
+    if band not in rules.accountability.band_two_years_and_rank_drop:
+        return []
+    return [{"rule": f"no_prior_{previous.kind}", "band": band, "sources": ", ".join(previous.sources)}]
+
+
 def accountability(band: str, rank: int, previous: LastYear | None, rules: CriteriaSetSpec) -> str:
     """Why the head is flagged for accountability (in Vietnamese, as the report prints it), or '' when not."""
     if band in rules.accountability.band_this_year:
         return f"xếp loại {band} năm nay"
     two_years = rules.accountability.band_two_years_and_rank_drop
-    if previous and band in two_years and previous.band in two_years and rank > previous.rank_in_block:
+    if previous and previous.band in two_years and previous.rank_in_block is not None and band in two_years \
+            and rank > previous.rank_in_block:
         return f"xếp loại {previous.band} năm trước và {band} năm nay, tụt hạng {previous.rank_in_block} → {rank}"
     return ""

@@ -80,14 +80,17 @@ class Unit(SQLModel, table=True):
     # Withdrawn (`parindex unit withdraw`): out of ranking and scoring from then on, its history kept.
     withdrawn_at: datetime | None = Field(default=None, sa_column=_utc())
     withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Last year's units it was formed from, as models.predecessors stores them; None: its own code's result.
+    predecessors: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Criterion(SQLModel, table=True):
-    """A node of the cycle's criteria tree: field, criterion or sub-criterion."""
+    """A node of one of the cycle's criteria trees (a block's set): field, criterion or sub-criterion."""
 
-    __table_args__ = (UniqueConstraint("cycle_id", "code"),)
+    __table_args__ = (UniqueConstraint("cycle_id", "tree", "code", name="uq_criterion_cycle_tree_code"),)
     id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
     cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    tree: str = Field(default="criteria.csv", max_length=64)  # the file of the cycle folder: BlockSpec.criteria
     code: str = Field(max_length=32)
     parent_code: str | None = Field(default=None, max_length=32)
     position: int

@@ -53,8 +53,8 @@ def _block_sentences(report: CycleReport, block: BlockReport, t, pct, language: 
         sentences.append(t("story.rises", units=_listed([f"{u.name} ({chg(u)})" for u in rises], t)))
     if falls:
         sentences.append(t("story.falls", units=_listed([f"{u.name} ({chg(u)})" for u in falls], t)))
-    means = block.field_means([code for code, _ in report.fields])
-    titles = dict(report.fields)
+    means = block.field_means([code for code, _ in block.fields])
+    titles = dict(block.fields)
     weakest = sorted(means, key=lambda code: (means[code], code))[:2]
     if weakest:
         sentences.append(t("story.weakest", fields=_listed(
@@ -79,4 +79,9 @@ def _outcome_sentences(report: CycleReport, t, pct) -> list[str]:
         sentences.append(t("story.accountability", count=len(flagged), units=_named(flagged, pct, t), rule=rule))
     else:
         sentences.append(t("story.accountability_none", rule=rule))
+    unranked = [u for b in report.blocks for u in b.units if u.prior_kind in ("new", "merged")]
+    if unranked and two_years:  # the two-years rule needs a rank last year: what it does for them
+        new = [u.name for u in unranked if u.prior_kind == "new"]
+        sentences.append(t("story.no_prior_rank", count=len(unranked), merged=len(unranked) - len(new),
+                           new=_listed(new, t) if new else "—"))
     return sentences

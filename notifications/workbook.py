@@ -153,8 +153,8 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
                       _ranking_columns(report, block, t, language),
                       _block_sections(block, t, language))
         annexes.sheet(t("xlsx.fields_sheet", block=block.name), t("xlsx.fields", block=block.name),
-                      [_unit_column(t, 34), *(_field_column(report, code, title, t, language)
-                                              for code, title in report.fields)],
+                      [_unit_column(t, 34), *(_field_column(report, block, code, title, t, language)
+                                              for code, title in block.fields)],
                       _block_sections(block, t, language))
     annexes.sheet(t("xlsx.bands_sheet"), t("xlsx.bands"), [
         Column(t("report.block"), 34, lambda block: block.name),
@@ -174,8 +174,10 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
             _unit_column(t), rank,
             Column(t("xlsx.year_index", year=report.year - 1), 12, lambda u: _percent(u.last_year), PERCENT),
             Column(t("xlsx.year_index", year=report.year), 12, lambda u: _percent(u.index), PERCENT),
-            Column(t("xlsx.change_points"), 12, lambda u: u.change, CHANGE)],
-            _by_block(report, lambda u: u.last_year is not None))
+            Column(t("xlsx.change_points"), 12, lambda u: u.change, CHANGE),
+            Column(t("xlsx.compared_with"), 36, lambda u: t(u.prior_words[0], **u.prior_words[1])
+                   if u.prior_words else "")],
+            _by_block(report, lambda u: u.last_year is not None or u.prior_words is not None))
     if report.has_satisfaction:
         sections = _by_block(report, lambda u: u.satisfaction is not None,
                              order=lambda u: (-(u.satisfaction or 0), u.name))
@@ -259,11 +261,11 @@ def _ranking_columns(report: CycleReport, block: BlockReport, t, language: str) 
     places = report.index_places
     columns = [
         _unit_column(t),
-        Column(t("xlsx.max_points", what=t("report.appraisal"), points=_number(report.appraisal_max, language)), 12,
+        Column(t("xlsx.max_points", what=t("report.appraisal"), points=_number(block.appraisal_max, language)), 12,
                lambda u: u.appraisal, POINTS),
-        Column(t("xlsx.max_points", what=t("report.survey"), points=_number(report.survey_max, language)), 12,
+        Column(t("xlsx.max_points", what=t("report.survey"), points=_number(block.survey_max, language)), 12,
                lambda u: u.survey, POINTS),
-        Column(t("xlsx.max_points", what=t("report.total"), points=_number(report.total_max, language)), 12,
+        Column(t("xlsx.max_points", what=t("report.total"), points=_number(block.total_max, language)), 12,
                lambda u: u.total, POINTS),
         Column(t("report.index"), 11, lambda u: _percent(u.index), PERCENT,
                lambda units: _percent(mean_index(units, places))),
@@ -276,12 +278,12 @@ def _ranking_columns(report: CycleReport, block: BlockReport, t, language: str) 
     return columns
 
 
-def _field_column(report: CycleReport, code: str, title: str, t, language: str) -> Column:
+def _field_column(report: CycleReport, block: BlockReport, code: str, title: str, t, language: str) -> Column:
     """A field's sub-index (%), its maximum points in the header, and the mean of a section's units."""
     def mean(units: list[UnitLine]) -> Decimal | None:
         return _percent(mean_field(units, code, report.index_places))
 
-    return Column(t("xlsx.field", code=code, title=title, points=_number(report.maxima.get(code), language)), 11,
+    return Column(t("xlsx.field", code=code, title=title, points=_number(block.maxima.get(code), language)), 11,
                   lambda u: _percent(u.fields.get(code, Decimal(0))), PERCENT, mean)
 
 

@@ -245,7 +245,7 @@ def _evidence_answer(request: Request, who: SignedUnit, refusals: list[str], sav
         zone = ctx.calendar.zone
         return render(request, "unit_evidence.html", status=status, unit=unit, notice=notice,
                       changeable=_may_change_evidence(session, ctx, unit, portal.clock()),
-                      criteria=evidence_criteria(session, who.cycle_id), chosen=chosen,
+                      criteria=evidence_criteria(session, unit), chosen=chosen,
                       files=evidence_of(session, who.cycle_id, who.code), refusals=refusals, saved=saved,
                       when=lambda instant: local(instant, zone))
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models.completion import CompletionRule
 from models.definition.specs import BlockSpec, BodySpec, CriteriaSetSpec, CycleSpec
@@ -15,6 +16,9 @@ from models.stages import Stage
 from models.tables import UNITS_OWNER
 from models.words import word
 from models.workdays import DeadlineRule, WorkingCalendar
+
+if TYPE_CHECKING:
+    from models.predecessors import Predecessor
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class UnitDef:
     group: str
     email: str
     head_email: str
+    # last year's units it was formed from; None: compared by its own code (units.csv without the column)
+    predecessors: tuple[Predecessor, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class CriterionDef:
     method: str | None  # leaves: appraisal | survey
     evidence_required: bool
     respondents: tuple[int, ...]
+    tree: str = "criteria.csv"  # the file of the folder it belongs to (a block's set: BlockSpec.criteria)
 
     @property
     def is_leaf(self) -> bool:
@@ -92,21 +99,25 @@ class CycleDefinition:
     def block(self, code: str) -> BlockSpec:
         return next(block for block in self.spec.blocks if block.code == code)
 
+    def criteria_of(self, block: str) -> tuple[CriterionDef, ...]:
+        """The block's criteria tree, in file order."""
+        tree = self.block(block).criteria
+        return tuple(c for c in self.criteria if c.tree == tree)
+
     def task(self, key: str) -> TaskDef:
         return next(task for task in self.tasks if task.key == key)
 
     def owner_name(self, owner: str) -> str:
         if owner == UNITS_OWNER:
-            return "Các đơn vị được đánh giá (sở, UBND quận, huyện, thị xã)"
+            return word("owner.every_unit", blocks="; ".join(block.name for block in self.spec.blocks))
         return self.body(owner).name
 
     def warnings(self) -> list[str]:
         """What is allowed but likely a slip: a block's respondent group no survey criterion asks, a group of
         [groups] no unit belongs to."""
-        asked = {number for c in self.criteria if c.method == "survey" for number in c.respondents}
         found = [word("check.group_not_asked", block=block.name, number=number, group=name)
                  for block in self.spec.blocks for number, name in enumerate(block.respondent_groups, start=1)
-                 if number not in asked]
+                 if not any(number in c.respondents for c in self.criteria_of(block.code) if c.method == "survey")]
         used = {unit.group for unit in self.units}
         found += [word("check.group_without_units", group=name, code=code)
                   for code, name in self.spec.groups.items() if code not in used]

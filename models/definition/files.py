@@ -37,8 +37,10 @@ class CsvRow:
     values: dict[str, str]
 
 
-def read_csv(path: Path, columns: tuple[str, ...], problems: Problems) -> list[CsvRow]:
-    """Rows with their line numbers; lines starting with '#' are comments; the header must match."""
+def read_csv(path: Path, columns: tuple[str, ...], problems: Problems,
+             optional: tuple[str, ...] = ()) -> list[CsvRow]:
+    """Rows with their line numbers; lines starting with '#' are comments; the header must match (`optional`
+    columns may follow, in their order: a row then holds only the columns its header has)."""
     if not path.is_file():
         problems.add(path.name, "", "file is missing")
         return []
@@ -54,10 +56,13 @@ def read_csv(path: Path, columns: tuple[str, ...], problems: Problems) -> list[C
     for (line_number, _), cells in zip(numbered, reader, strict=False):
         if header is None:
             header = [cell.strip() for cell in cells]
-            if tuple(header) != columns:
+            extra = tuple(header[len(columns):])
+            if tuple(header[:len(columns)]) != columns or extra != optional[:len(extra)]:
+                allowed = f" (then, optionally, {','.join(optional)})" if optional else ""
                 problems.add(path.name, f"line {line_number}",
-                             f"header is {','.join(header)!r}; expected {','.join(columns)!r}")
+                             f"header is {','.join(header)!r}; expected {','.join(columns)!r}{allowed}")
                 return []
+            columns = tuple(header)
             continue
         if not any(cell.strip() for cell in cells):
             continue

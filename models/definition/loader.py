@@ -44,9 +44,7 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
     criteria_set = _read_criteria_set(folder, cycle, problems)
     calendar = _read_calendar(folder, cycle, problems)
     tasks = read_tasks(read_toml(folder / "plan.toml", problems), cycle, calendar, problems)
-    # A criterion may be asked of a group that only some blocks have (a district block with six groups).
-    respondent_groups = max((len(b.respondent_groups) for b in cycle.blocks), default=5) if cycle else 5
-    criteria = read_criteria(folder, criteria_set, respondent_groups, problems)
+    criteria = _read_trees(folder, cycle, criteria_set, problems)
     if cycle is not None:
         _check_survey_reaches_every_block(criteria, cycle, problems)
         if criteria_set is not None:
@@ -61,13 +59,34 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
                            content_hash=content_hash(folder))
 
 
+def _read_trees(folder: Path, cycle: CycleSpec | None, criteria_set: CriteriaSetSpec | None,
+                problems: Problems) -> tuple[CriterionDef, ...]:
+    """Every criteria tree the blocks name, each checked on its own (codes repeat from tree to tree); a tree's
+    respondent groups are numbered as its blocks number theirs (a criterion may be asked of a group only some
+    of them have: a district block with six groups)."""
+    blocks = cycle.blocks if cycle else []
+    files = list(dict.fromkeys(block.criteria for block in blocks)) or ["criteria.csv"]
+    found: list[CriterionDef] = []
+    for file in files:
+        users = [block for block in blocks if block.criteria == file]
+        groups = max((len(block.respondent_groups) for block in users), default=5)
+        label = f"{file} (block {', '.join(block.code for block in users)})" if len(files) > 1 else file
+        found += read_criteria(folder, criteria_set, groups, problems, file, label)
+    if criteria_set is not None:
+        for tree in criteria_set.trees:
+            if tree.file not in files:
+                problems.add("criteria.toml", f"[[trees]] {tree.file}",
+                             "no block of cycle.toml names this file (`criteria` in [[blocks]])")
+    return tuple(found)
+
+
 def _check_survey_reaches_every_block(criteria: Sequence[CriterionDef], cycle: CycleSpec,
                                       problems: Problems) -> None:
     """A survey leaf asked only of groups a block does not have could never be scored for that block."""
     for leaf in (c for c in criteria if c.method == "survey" and c.respondents):
-        for block in cycle.blocks:
+        for block in (b for b in cycle.blocks if b.criteria == leaf.tree):
             if not any(group <= len(block.respondent_groups) for group in leaf.respondents):
-                problems.add("criteria.csv", f"criterion {leaf.code}, column respondents",
+                problems.add(leaf.tree, f"criterion {leaf.code}, column respondents",
                              f"asked only of group(s) {', '.join(map(str, leaf.respondents))}, which block "
                              f"{block.code} does not have ({len(block.respondent_groups)} groups): its units could "
                              "never be scored on it")
@@ -85,10 +104,10 @@ def _check_satisfaction_leaves(criteria: Sequence[CriterionDef], cycle: CycleSpe
                          f"group(s) {', '.join(map(str, missing))} do not exist in block {block.code} "
                          f"({len(block.respondent_groups)} respondent groups)")
             continue
-        for leaf in (c for c in criteria if c.method == "survey" and c.respondents):
+        for leaf in (c for c in criteria if c.method == "survey" and c.respondents and c.tree == block.criteria):
             asked = {g for g in leaf.respondents if g <= len(block.respondent_groups)}
             if asked & groups and not asked <= groups:
-                problems.add("criteria.csv", f"criterion {leaf.code}, column respondents",
+                problems.add(leaf.tree, f"criterion {leaf.code}, column respondents",
                              f"in block {block.code}, groups {', '.join(map(str, sorted(asked)))} mix satisfaction "
                              f"group(s) {', '.join(map(str, sorted(asked & groups)))} (their rate scores a leaf) with "
                              "groups answering ballots: no rule says how the two combine")
@@ -115,7 +134,8 @@ def content_hash(folder: Path) -> str:
     """sha256 over the definition files, so a reload can tell whether anything changed."""
     digest = hashlib.sha256()
     letters = sorted((folder / LETTERS).glob("*")) if (folder / LETTERS).is_dir() else []
-    for name in (*DEFINITION_FILES, *(f"{LETTERS}/{path.name}" for path in letters)):
+    trees = sorted(path.name for path in folder.glob("criteria?*.csv"))  # a block's own tree
+    for name in (*DEFINITION_FILES, *trees, *(f"{LETTERS}/{path.name}" for path in letters)):
         path = folder / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
     return digest.hexdigest()

@@ -77,6 +77,9 @@ class BlockSpec(Strict):
     # Whether the province also ranks and publishes each group of the block on its own (Hải Phòng's nhóm
     # quận and nhóm huyện, QĐ 903); ranks in the block are kept either way.
     rank_groups: bool = False
+    # The block's criteria tree: a file of the folder (since 07/2025 a province scores its departments and its
+    # communes on different sets). Blocks may share one; its respondent groups are numbered as this block's.
+    criteria: Annotated[str, Field(pattern=r"^criteria[a-z0-9_-]*\.csv$")] = "criteria.csv"
 
     @model_validator(mode="after")
     def _satisfaction_groups_exist(self) -> BlockSpec:
@@ -199,12 +202,23 @@ class SurveySpec(Strict):
         return weights
 
 
+class TreeSpec(Strict):
+    """A criteria tree other than criteria.csv, named by a block ([[trees]] in criteria.toml): its own totals."""
+
+    file: Annotated[str, Field(pattern=r"^criteria[a-z0-9_-]*\.csv$")]
+    name: str = ""  # "Bộ Chỉ số CCHC cấp xã"
+    total_points: float = Field(gt=0)
+    appraisal_points: float = Field(ge=0)
+    survey_points: float = Field(ge=0)
+
+
 class CriteriaSetSpec(Strict):
     name: str
     decision: str = ""
     total_points: float = Field(gt=0)
     appraisal_points: float = Field(ge=0)
     survey_points: float = Field(ge=0)
+    trees: list[TreeSpec] = []  # the totals of each other tree a block names (criteria.csv: the ones above)
     ranking: RankingSpec
     bands: list[BandSpec] = Field(min_length=1)
     reward: RewardSpec
@@ -220,6 +234,17 @@ class DayOverride(Strict):
 class OverridesSpec(Strict):
     day_off: list[DayOverride] = []
     working_day: list[DayOverride] = []
+
+
+def tree_totals(criteria_set: CriteriaSetSpec, file: str) -> TreeSpec | None:
+    """What a tree file's points add up to: criteria.csv's are the set's; another's its [[trees]] entry."""
+    if file == DEFAULT_TREE:
+        return TreeSpec(file=file, name=criteria_set.name, total_points=criteria_set.total_points,
+                        appraisal_points=criteria_set.appraisal_points, survey_points=criteria_set.survey_points)
+    return next((tree for tree in criteria_set.trees if tree.file == file), None)
+
+
+DEFAULT_TREE = "criteria.csv"
 
 
 def satisfaction_groups(block: BlockSpec, criteria_set: CriteriaSetSpec) -> frozenset[int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -45,7 +45,8 @@ class Catalogue:
 
     cycle_id: str
     units: Mapping[str, UnitInfo]
-    criteria: Mapping[str, CriterionDef]  # every node, in tree order
+    trees: Mapping[str, Mapping[str, CriterionDef]]  # each criteria tree (a file): every node, in tree order
+    block_trees: Mapping[str, str]  # block → the tree its units are scored on
     bands: tuple[str, ...]
     answer_weights: Mapping[str, Decimal]
     respondent_groups: Mapping[str, int]  # block → how many respondent groups it has
@@ -53,9 +54,24 @@ class Catalogue:
     unit_count: int  # in the cycle (`units` may hold only those a file names)
     ballot_average: str = "respondent"  # criteria.toml [survey]: "respondent" (pooled) or "group"
     group_without_ballots: str = "refused"  # or "left_out"
+    # last year's units this year's are compared with (their own codes, or their predecessors') → whose they are
+    prior_units: Mapping[str, str] = field(default_factory=dict)
+    prior_rank_limit: int = 0  # the highest rank last year's results can hold (0: the cycle's count of units)
 
-    def leaves(self, method: str) -> list[CriterionDef]:
-        return [c for c in self.criteria.values() if c.method == method]
+    def tree_of(self, unit: str | None) -> str:
+        """The tree of the unit's block (a unit not of the cycle: the first block's, to name its rows' mistakes)."""
+        block = self.units[unit].block if unit is not None and unit in self.units else next(iter(self.block_trees), "")
+        return self.block_trees.get(block, "")
+
+    def criteria(self, unit: str | None) -> Mapping[str, CriterionDef]:
+        return self.trees.get(self.tree_of(unit), {})
+
+    def leaves(self, method: str, unit: str | None) -> list[CriterionDef]:
+        return [c for c in self.criteria(unit).values() if c.method == method]
+
+    def any_leaves(self, method: str) -> list[CriterionDef]:
+        """The leaves of every tree (a file may hold units of several blocks)."""
+        return [c for tree in self.trees.values() for c in tree.values() if c.method == method]
 
 
 @dataclass(frozen=True)
@@ -110,21 +126,24 @@ def cycle_of(sheets: list[Sheet], problems: FormProblems) -> str | None:
     return next(iter(seen), None)
 
 
-def unit_of(row: Row, catalogue: Catalogue, problems: FormProblems) -> str | None:
+def unit_of(row: Row, catalogue: Catalogue, problems: FormProblems, *, among: Mapping[str, Any] | None = None,
+            unknown: str = "form.unknown_unit") -> str | None:
+    """The row's unit: one of the cycle's (or `among` others: last year's units a results file names)."""
     code = text(row.values.get(UNIT.key))
     if not code:
         add(problems, row, UNIT.key, "required", word("form.unit_missing"))
         return None
-    if code not in catalogue.units:
-        add(problems, row, UNIT.key, "unknown-unit", word("form.unknown_unit", code=repr(code),
-                                                                 cycle=catalogue.cycle_id))
+    if code not in (catalogue.units if among is None else among):
+        add(problems, row, UNIT.key, "unknown-unit", word(unknown, code=repr(code), cycle=catalogue.cycle_id))
         return None
     return code
 
 
-def leaf_of(row: Row, catalogue: Catalogue, method: str, problems: FormProblems) -> CriterionDef | None:
+def leaf_of(row: Row, catalogue: Catalogue, method: str, problems: FormProblems,
+            unit: str | None) -> CriterionDef | None:
+    """The row's criterion, a leaf of `method` in the tree of the unit's block."""
     code = text(row.values.get(CRITERION.key))
-    criterion = catalogue.criteria.get(code)
+    criterion = catalogue.criteria(unit).get(code)
     if not code:
         add(problems, row, CRITERION.key, "required", word("form.criterion_missing"))
     elif criterion is None:
@@ -166,14 +185,14 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
     """Appraisal leaves' points per unit. `complete`: every leaf of every unit in the file is required."""
     found: ScoreLines = defaultdict(dict)
     first_row: dict[tuple[str, str], int] = {}
-    if require_evidence and any(leaf.evidence_required for leaf in catalogue.leaves("appraisal")):
+    if require_evidence and any(leaf.evidence_required for leaf in catalogue.any_leaves("appraisal")):
         for sheet in sheets:
             if EVIDENCE.key not in sheet.columns:  # one problem, not one per row (a merged header hides it)
                 problems.add("missing-column", word("form.evidence_column", column=EVIDENCE.header), sheet=sheet.name)
         require_evidence = all(EVIDENCE.key in sheet.columns for sheet in sheets)
     for row in rows_of(sheets):
         unit = unit_of(row, catalogue, problems)
-        leaf = leaf_of(row, catalogue, "appraisal", problems)
+        leaf = leaf_of(row, catalogue, "appraisal", problems, unit)
         if unit is None or leaf is None:
             continue
         if not first_time(first_row, (unit, leaf.code), row, problems, f"{unit} {leaf.code}"):
@@ -193,10 +212,10 @@ def parse_scores(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
     if one_unit and len(found) > 1:
         problems.add("one-unit", word("form.one_unit", count=len(found), units=", ".join(sorted(found)[:5])))
     if complete:
-        leaves = catalogue.leaves("appraisal")
         for unit, lines in found.items():
             # a leaf whose row is there but refused is named on its row already, not again as missing
-            missing = [leaf.code for leaf in leaves if leaf.code not in lines and (unit, leaf.code) not in first_row]
+            missing = [leaf.code for leaf in catalogue.leaves("appraisal", unit)
+                       if leaf.code not in lines and (unit, leaf.code) not in first_row]
             if missing:
                 problems.add("incomplete", word("form.incomplete", unit=unit, count=len(missing),
                                                   codes=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")))
@@ -215,9 +234,9 @@ class PriorResult:
 def parse_results(sheets: list[Sheet], catalogue: Catalogue, problems: FormProblems) -> list[PriorResult]:
     results: dict[str, PriorResult] = {}
     rows: dict[str, int] = {}
-    size = max(catalogue.unit_count, 1)
+    size = max(catalogue.prior_rank_limit or catalogue.unit_count, 1)
     for row in rows_of(sheets):
-        unit = unit_of(row, catalogue, problems)
+        unit = unit_of(row, catalogue, problems, among=catalogue.prior_units, unknown="form.unknown_prior_unit")
         index = checked(row, INDEX.key, problems, percentage)
         rank = _rank(row, size, problems)
         band = text(row.values.get(BAND.key))

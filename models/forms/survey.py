@@ -52,8 +52,9 @@ def parse_survey(sheets: list[Sheet], catalogue: Catalogue, problems: FormProble
     shares = _ballot_shares(sheets, catalogue, problems)
     rates = _satisfaction(sheets, catalogue, problems)
     left_out: list[str] = []
-    for leaf in catalogue.leaves("survey"):
-        for unit in catalogue.units:
+    for tree, nodes in catalogue.trees.items():
+        for leaf, unit in ((leaf, unit) for leaf in nodes.values() if leaf.method == "survey"
+                           for unit in catalogue.units if catalogue.tree_of(unit) == tree):
             if leaf.code in found.get(unit, {}):
                 continue
             if (unit, leaf.code) in shares:
@@ -102,7 +103,8 @@ def _direct_points(sheets: list[Sheet], catalogue: Catalogue, problems: FormProb
     for row in rows_of(sheets, SURVEY_POINTS_LAYOUT):
         if is_blank(row.values.get(POINTS.key)):
             continue  # not given in this file: a template row left empty
-        unit, leaf = unit_of(row, catalogue, problems), leaf_of(row, catalogue, "survey", problems)
+        unit = unit_of(row, catalogue, problems)
+        leaf = leaf_of(row, catalogue, "survey", problems, unit)
         if unit is None or leaf is None:
             continue
         if not first_time(first, (unit, leaf.code), row, problems, f"{unit} {leaf.code}"):
@@ -122,7 +124,7 @@ def _ballot_shares(sheets: list[Sheet], catalogue: Catalogue,
     for row in rows_of(sheets, BALLOT_LAYOUT):
         ballot = text(row.values.get(BALLOT.key))
         unit = unit_of(row, catalogue, problems)
-        leaf = leaf_of(row, catalogue, "survey", problems)
+        leaf = leaf_of(row, catalogue, "survey", problems, unit)
         groups = catalogue.respondent_groups[catalogue.units[unit].block] if unit is not None else \
             max(catalogue.respondent_groups.values())
         group = checked(row, GROUP.key, problems, lambda v, high=groups: whole_number(v, low=1, high=high))

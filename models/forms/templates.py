@@ -54,10 +54,9 @@ def score_form(catalogue: Catalogue, units: Sequence[str], *, layout: Layout, ti
     extra = (UNIT_EVIDENCE, UNIT_FILES) if notes is not None else ()
     plan = SheetPlan(layout, tuple(f for key in columns for f in layout.fields if f.key == key) + extra,
                      entry=("points", "evidence", "explanation"), title=title)
-    wanted = _appraisal_nodes(catalogue)
     for code in units:
         unit = catalogue.units[code]
-        for criterion in wanted:
+        for criterion in _appraisal_nodes(catalogue, code):
             values: dict[str, object] = {"cycle": catalogue.cycle_id, "unit": code, "unit_name": unit.name,
                                          "criterion": criterion.code, "title": criterion.title,
                                          "max_points": criterion.max_points}
@@ -71,22 +70,24 @@ def score_form(catalogue: Catalogue, units: Sequence[str], *, layout: Layout, ti
     return plan
 
 
-def _appraisal_nodes(catalogue: Catalogue) -> list[Any]:
-    """Appraisal leaves and their ancestors, in tree order; maximums of headings count appraisal leaves only."""
-    keep = {leaf.code for leaf in catalogue.leaves("appraisal")}
+def _appraisal_nodes(catalogue: Catalogue, unit: str) -> list[Any]:
+    """Appraisal leaves of the unit's tree and their ancestors, in tree order; maximums of headings count
+    appraisal leaves only."""
+    criteria = catalogue.criteria(unit)
+    keep = {leaf.code for leaf in catalogue.leaves("appraisal", unit)}
     for code in list(keep):
-        parent = catalogue.criteria[code].parent_code
+        parent = criteria[code].parent_code
         while parent:
             keep.add(parent)
-            parent = catalogue.criteria[parent].parent_code
-    return [c for c in catalogue.criteria.values() if c.code in keep]
+            parent = criteria[parent].parent_code
+    return [c for c in criteria.values() if c.code in keep]
 
 
 def survey_forms(catalogue: Catalogue) -> list[SheetPlan]:
     points = SheetPlan(SURVEY_POINTS_LAYOUT, SURVEY_POINTS_LAYOUT.fields, entry=("points",),
                        title="Điểm ĐTXHH theo đơn vị và tiêu chí (hoặc để trống và gửi phiếu + tỷ lệ hài lòng)")
     for code, unit in catalogue.units.items():
-        for leaf in catalogue.leaves("survey"):
+        for leaf in catalogue.leaves("survey", code):
             points.rows.append(({"cycle": catalogue.cycle_id, "unit": code, "unit_name": unit.name,
                                  "criterion": leaf.code, "title": leaf.title, "max_points": leaf.max_points}, False))
     ballots = SheetPlan(BALLOT_LAYOUT, BALLOT_LAYOUT.fields, entry=("ballot", "group", "answer"),
@@ -101,8 +102,8 @@ def survey_forms(catalogue: Catalogue) -> list[SheetPlan]:
 def results_form(catalogue: Catalogue) -> SheetPlan:
     plan = SheetPlan(RESULTS_LAYOUT, RESULTS_LAYOUT.fields, entry=("index_percent", "rank", "band"),
                      title=f"Kết quả năm trước; xếp loại: {', '.join(catalogue.bands)}")
-    plan.rows = [({"cycle": catalogue.cycle_id, "unit": code, "unit_name": unit.name}, False)
-                 for code, unit in catalogue.units.items()]
+    plan.rows = [({"cycle": catalogue.cycle_id, "unit": code, "unit_name": name}, False)
+                 for code, name in catalogue.prior_units.items()]
     return plan
 
 

@@ -10,15 +10,17 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from models.batching import chunked
 from models.bulk import insert_rows
-from models.cycle_context import CycleContext, cycle_criteria
+from models.cycle_context import CycleContext, criteria_by_tree
 from models.definition.cycle import CriterionDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitEvent, UnitState, has_reached
+from models.predecessors import load_priors
 from models.scores import LatestVersion, final_appraisal_kind, latest_versions, scored_kinds, version_field_totals
 from models.scoring import LastYear, UnitInput, score_block
 from models.settings import Settings, get_settings
-from models.tables import PriorResult, ScoreKind, ScoreLine, Unit, UnitResult
+from models.tables import ScoreKind, ScoreLine, Unit, UnitResult
 from models.transitions import transition_units
 from models.words import word
 from tasks.engine.corrections import PreviousResult, ResultChange, queue_corrections
@@ -44,8 +46,8 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
         computed[unit_id] = computed_at
         if is_stale:
             stale.add(unit_id)
-    criteria = cycle_criteria(session, ctx.cycle_id)
-    missing = missing_inputs(session, ctx, units=units, versions=versions, criteria=criteria)
+    trees = criteria_by_tree(session, ctx.cycle_id)
+    missing = missing_inputs(session, ctx, units=units, versions=versions, trees=trees)
     scored: dict[str, int] = {}
     for block, members in sorted(_by_block(units).items()):
         if missing.get(block):
@@ -53,7 +55,8 @@ def score_ready_blocks(session: Session, ctx: CycleContext, *, at: datetime, act
         if not force and not any(u.state == ctx.lifecycle.before_scoring or u.id not in computed or u.id in stale
                                  or newest[u.id] > computed[u.id] for u in members):
             continue
-        changes = _score(session, ctx, members, versions, criteria, at=at, actor=actor, flow_run_id=flow_run_id)
+        changes = _score(session, ctx, members, versions, trees[ctx.tree_of(block)], at=at, actor=actor,
+                         flow_run_id=flow_run_id)
         queue_corrections(session, ctx, settings or get_settings(), changes, at=at)
         scored[block] = len(members)
     return scored
@@ -68,22 +71,28 @@ def _by_block(units: list[Unit]) -> dict[str, list[Unit]]:
 
 def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | None = None,
                    versions: Versions | None = None,
-                   criteria: list[CriterionDef] | None = None) -> dict[str, list[str]]:
-    """Per block, what keeps it from being scored: one line per unit lacking something (empty: ready)."""
+                   trees: dict[str, list[CriterionDef]] | None = None) -> dict[str, list[str]]:
+    """Per block, what keeps it from being scored: one line per unit lacking something (empty: ready); a unit's
+    survey covers every survey leaf of its block's criteria tree."""
     units = units if units is not None else list(session.execute(
         select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.withdrawn_at.is_(None)).order_by(Unit.id)).scalars())
     versions = versions if versions is not None else latest_versions(session, cycle_id=ctx.cycle_id,
                                                                      kinds=scored_kinds(ctx.lifecycle))
-    criteria = criteria if criteria is not None else cycle_criteria(session, ctx.cycle_id)
-    survey_leaves = {c.code for c in criteria if c.method == "survey"}
+    trees = trees if trees is not None else criteria_by_tree(session, ctx.cycle_id)
     survey_ids = {unit_id: v.id for (unit_id, kind), v in versions.items() if kind is ScoreKind.SURVEY}
-    covered: dict[int, int] = dict(session.execute(
-        select(ScoreLine.score_version_id, func.count()).where(
-            ScoreLine.score_version_id.in_(list(survey_ids.values()) or [-1]),
-            ScoreLine.criterion_code.in_(list(survey_leaves) or [""]))
-        .group_by(ScoreLine.score_version_id)).all())
+    covered: dict[int, int] = {}
+    leaves_of: dict[str, set[str]] = {}
+    for tree, criteria in trees.items():
+        leaves_of[tree] = {c.code for c in criteria if c.method == "survey"}
+        ids = [survey_ids[u.id] for u in units if u.id in survey_ids and ctx.tree_of(u.block) == tree]
+        for chunk in chunked(ids):
+            covered.update(session.execute(
+                select(ScoreLine.score_version_id, func.count()).where(
+                    ScoreLine.score_version_id.in_(list(chunk)), ScoreLine.criterion_code.in_(leaves_of[tree] or [""]))
+                .group_by(ScoreLine.score_version_id)).all())
     missing: dict[str, list[str]] = defaultdict(list)
     for unit in units:
+        survey_leaves = leaves_of.get(ctx.tree_of(unit.block), set())
         reasons = []
         if not has_reached(UnitState(unit.state), ctx.lifecycle.before_scoring):
             last_round = 2 if ctx.lifecycle.has("appraisal_round2") else 1
@@ -99,9 +108,10 @@ def missing_inputs(session: Session, ctx: CycleContext, *, units: list[Unit] | N
 
 
 def last_year(session: Session, ctx: CycleContext) -> dict[str, LastYear]:
-    return {code: LastYear(band, rank) for code, band, rank in session.execute(
-        select(PriorResult.unit_code, PriorResult.band, PriorResult.rank_in_block)
-        .where(PriorResult.cycle_id == ctx.cycle_id, PriorResult.year == ctx.year - 1))}
+    """Each unit's comparison with last year (its own result, or its predecessors'); none without results."""
+    priors = load_priors(session, ctx.cycle_id, ctx.year - 1, ctx.criteria_set.ranking.index_decimals)
+    return {code: LastYear(p.band, p.rank_in_block, p.kind, p.sources) for code, p in priors.items()
+            if p.kind != "missing"}
 
 
 RESULT_COLUMNS = ("cycle_id", "unit_id", "appraisal_points", "survey_points", "total_points", "index_percent",

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -130,10 +131,13 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
     codes = [u.code for u in units]
     own = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.SELF_ASSESSED])
     draft = latest_lines(session, cycle_id=ctx.cycle_id, unit_codes=codes, kinds=[ScoreKind.APPRAISED_ROUND1])
-    criteria = {row.code: row for row in session.execute(select(Criterion.code, Criterion.title, Criterion.position,
-                                                               Criterion.max_points, Criterion.method)
-                                                        .where(Criterion.cycle_id == ctx.cycle_id))}
-    max_total = sum((row.max_points for row in criteria.values() if row.method == "appraisal"), Decimal(0))
+    trees: dict[str, dict[str, Any]] = defaultdict(dict)  # each block's criteria tree: code → row
+    for row in session.execute(select(Criterion.tree, Criterion.code, Criterion.title, Criterion.position,
+                                      Criterion.max_points, Criterion.method)
+                               .where(Criterion.cycle_id == ctx.cycle_id)):
+        trees[row.tree][row.code] = row
+    max_totals = {tree: sum((row.max_points for row in rows.values() if row.method == "appraisal"), Decimal(0))
+                  for tree, rows in trees.items()}
     reasons = _draft_reasons(session, [totals[(u.id, ScoreKind.APPRAISED_ROUND1)].id for u in units
                                        if (u.id, ScoreKind.APPRAISED_ROUND1) in totals])
     messages = []
@@ -145,12 +149,12 @@ def send_drafts(session: Session, ctx: CycleContext, settings: Settings, *, at: 
             ctx, settings, title="draft", recipient_name=unit.name, unit_name=unit.name,
             self_total=self_assessed.total if self_assessed else "—",
             appraised_total=appraised.total if appraised else "—",
-            changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), criteria,
+            changed=changed_lines(own.get(unit.code, {}), draft.get(unit.code, {}), trees[ctx.tree_of(unit.block)],
                                   reasons.get(appraised.id, {}) if appraised else {}),
             deadline_end=ctx.calendar.at_local(explanations.last_day, ctx.spec.reminders.office_time),
             deadline_hour=deadline_hour(ctx, explanations.due_at),
             deadline_moved=word("mail.deadline_moved", written=explanations.due_text) if explanations.moved_because
-            else "", max_total=max_total,
+            else "", max_total=max_totals.get(ctx.tree_of(unit.block), Decimal(0)),
             status_url=status_url(settings, ctx.cycle_id, assignee, page="/unit/draft"))
         version = appraised.version if appraised else 0
         messages.append(NewMessage(ctx.cycle_id, f"{ctx.cycle_id}|{assignee}|draft|round1|v{version}", "draft",
@@ -206,8 +210,10 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
                            .where(Unit.cycle_id == ctx.cycle_id, Unit.state == UnitState.APPROVED.value)).all()
     if not rows:
         return []
-    fields = {c.code: c.title for c in session.execute(
-        select(Criterion).where(Criterion.cycle_id == ctx.cycle_id, Criterion.parent_code.is_(None))).scalars()}
+    fields: dict[str, dict[str, str]] = defaultdict(dict)  # each tree's fields: code → title
+    for c in session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
+                                                     Criterion.parent_code.is_(None))).scalars():
+        fields[c.tree][c.code] = c.title
     block_sizes: dict[str, int] = dict(session.execute(select(Unit.block, func.count()).where(
         Unit.cycle_id == ctx.cycle_id, Unit.withdrawn_at.is_(None)).group_by(Unit.block)).all())
     rank_counts: dict[tuple[str, int], int] = defaultdict(int)
@@ -221,8 +227,12 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
         group_sizes[unit.group] += 1
         names[unit.code] = unit.name
     ranked_apart = {block.code for block in ctx.spec.blocks if block.rank_groups}
-    maxima: dict[str, Decimal] = dict(session.execute(select(Criterion.method, func.sum(Criterion.max_points)).where(
-        Criterion.cycle_id == ctx.cycle_id, Criterion.method.is_not(None)).group_by(Criterion.method)).all())
+    maxima: dict[str, dict[str, Decimal]] = defaultdict(dict)  # each tree's appraisal and survey maxima
+    for tree, method, total in session.execute(
+            select(Criterion.tree, Criterion.method, func.sum(Criterion.max_points)).where(
+                Criterion.cycle_id == ctx.cycle_id, Criterion.method.is_not(None))
+            .group_by(Criterion.tree, Criterion.method)):
+        maxima[tree][method] = total
     decided = ctx.spec.decision
     decision = (word("letter.decision", number=decided.number, day=f"{decided.issued:%d/%m/%Y}",
                      issuer=decided.issuer or ctx.spec.plan.issuer) if decided else "")
@@ -238,13 +248,14 @@ def announce(session: Session, ctx: CycleContext, settings: Settings, *, at: dat
                     "rank_in_block": result.rank_in_block, "band": result.band,
                     "tied": rank_counts[(unit.block, result.rank_in_block)] > 1,
                     "reward": result.reward_eligible, "accountability": result.accountability},
-            maxima=maxima,
+            maxima=maxima[ctx.tree_of(unit.block)],
             decision=decision,
             group={"name": ctx.group_name(unit.group), "rank": result.rank_in_group,
                    "title": group_in_sentence(ctx.group_name(unit.group), settings.language),
                    "size": group_sizes[unit.group], "tied": group_counts[(unit.group, result.rank_in_group)] > 1}
             if unit.block in ranked_apart else None,
-            fields=[{"code": code, "title": fields[code], "percent": value} for code, value in indexes.items()],
+            fields=[{"code": code, "title": fields[ctx.tree_of(unit.block)][code], "percent": value}
+                    for code, value in indexes.items()],
             notes=edge_sentences(json.loads(result.decided_by), settings.language, names),
             places=ctx.criteria_set.ranking.index_decimals,
             status_url=status_url(settings, ctx.cycle_id, assignee_for_unit(unit.code), page="/unit/result"))

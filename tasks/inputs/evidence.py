@@ -133,6 +133,7 @@ def record_evidence(session: Session, ctx: CycleContext, *, unit_code: str, crit
     content_type, extension = content_type_of(data)
     unit = session.scalar(select(Unit).where(Unit.cycle_id == ctx.cycle_id, Unit.code == unit_code))
     criterion = session.scalar(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
+                                                       Criterion.tree == ctx.tree_of(unit.block if unit else ""),
                                                        Criterion.code == criterion_code,
                                                        Criterion.method.is_not(None)))
     if unit is None or criterion is None:

@@ -32,16 +32,18 @@ PREFILL_KINDS = {
 
 
 def write_template(session: Session, *, kind: str, cycle_id: str, out: Path, unit: str | None = None,
-                   block: str | None = None, round_: str = "1", placeholder: tuple[str, str] | None = None) -> int:
+                   block: str | None = None, round_: str = "1",
+                   placeholder: tuple[str, str, str] | None = None) -> int:
     """Write the form; returns how many rows the sender fills in. Unknown units and blocks are refused.
-    With `placeholder` (code, name), a unit's form is written for that stand-in unit (tasks.mail.attachments)."""
+    With `placeholder` (code, name, block), a unit's form is written for that stand-in unit of the block
+    (tasks.mail.attachments)."""
     own_form = kind in ("self-assessment", "explanation")
     if own_form and unit and not placeholder:  # a code typed in any case: snv is SNV
         (unit,) = canonical_codes(session, cycle_id, [unit])
     catalogue = load_catalogue(session, cycle_id, [unit] if own_form and unit else None)
     if placeholder:
         catalogue = replace(catalogue, units={**catalogue.units,
-                                              placeholder[0]: UnitInfo(placeholder[0], placeholder[1], "", "")})
+                                              placeholder[0]: UnitInfo(*placeholder, "")})
     if kind in ("self-assessment", "explanation"):
         if not unit:
             raise Refused(word("err.form_needs_unit", kind=kind))

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from models.batching import chunked
-from models.cycle_context import UnknownCycle, cycle_criteria, load_context
+from models.cycle_context import UnknownCycle, criteria_by_tree, load_context
 from models.definition.specs import satisfaction_groups
 from models.faults import reach
 from models.forms.fields import (
@@ -37,6 +37,7 @@ from models.forms.survey import parse_survey
 from models.forms.values import text
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState, has_reached
+from models.predecessors import predecessors_from_json
 from models.scores import latest_lines, latest_satisfaction
 from models.tables import Body, PriorResult, ScoreKind, ScoreVersion, Unit, assignee_for_body, assignee_for_unit
 from models.words import WORDS, word
@@ -86,13 +87,34 @@ def load_catalogue(session: Session, cycle_id: str, unit_codes: Collection[str] 
     units = {row.code: UnitInfo(row.code, row.name, row.block, row.group)
              for chunk in chunks for row in session.execute(chunk.order_by(Unit.id))}
     count = session.scalar(select(func.count()).select_from(Unit).where(Unit.cycle_id == cycle_id)) or 0
-    criteria = {c.code: c for c in cycle_criteria(session, cycle_id)}
+    trees = {tree: {c.code: c for c in criteria} for tree, criteria in criteria_by_tree(session, cycle_id).items()}
     weights = {answer: Decimal(str(weight)) for answer, weight in ctx.criteria_set.survey.answer_weights.items()}
     groups = {block.code: len(block.respondent_groups) for block in ctx.spec.blocks}
     survey = ctx.criteria_set.survey
     satisfaction = {block.code: satisfaction_groups(block, ctx.criteria_set) for block in ctx.spec.blocks}
-    return Catalogue(cycle_id, units, criteria, tuple(b.name for b in ctx.criteria_set.bands), weights, groups,
-                     satisfaction, count, survey.ballot_average, survey.group_without_ballots)
+    block_trees = {block.code: block.criteria for block in ctx.spec.blocks}
+    return Catalogue(cycle_id, units, trees, block_trees, tuple(b.name for b in ctx.criteria_set.bands), weights,
+                     groups, satisfaction, count, survey.ballot_average, survey.group_without_ballots,
+                     *_prior_units(session, cycle_id, count))
+
+
+def _prior_units(session: Session, cycle_id: str, count: int) -> tuple[dict[str, str], int]:
+    """Last year's units the cycle compares with, each with the unit (or units) of this year it stands behind; and
+    the highest rank one of them can have had: this year's count of units, unless units.csv names predecessors
+    (last year's blocks were others: a commune of 2024 ranked among its district's, a department among a merged
+    province's), then the largest block a deployment holds."""
+    found: dict[str, list[str]] = {}
+    renamed = False
+    for code, name, stored in session.execute(select(Unit.code, Unit.name, Unit.predecessors)
+                                              .where(Unit.cycle_id == cycle_id).order_by(Unit.id)):
+        renamed = renamed or stored is not None
+        for predecessor in predecessors_from_json(stored, code):
+            found.setdefault(predecessor.code, []).append(name if predecessor.code == code else
+                                                          word("form.predecessor_of", unit=name))
+    return {code: "; ".join(names) for code, names in found.items()}, LARGEST_BLOCK if renamed else count
+
+
+LARGEST_BLOCK = 10_000
 
 
 def _read(session: Session, path: Path, layouts: tuple[Layout, ...]) -> tuple[FormProblems, list[Sheet], Catalogue]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.cycle_context import unit_tree
 from models.scores import latest_versions
 from models.tables import Criterion, EvidenceFile, ScoreKind, ScoreLine, Unit
 from tasks.inputs.evidence import stored_path
@@ -34,7 +35,8 @@ def unit_evidence(session: Session, cycle_id: str, unit: Unit) -> list[Criterion
                               kinds=[ScoreKind.SELF_ASSESSED]).get((unit.id, ScoreKind.SELF_ASSESSED))
     references: dict[str, str] = dict(session.execute(select(ScoreLine.criterion_code, ScoreLine.evidence_ref).where(
         ScoreLine.score_version_id == version.id)).all()) if version else {}
-    criteria = sorted(session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id,
+    tree = unit_tree(session, cycle_id, unit.block)
+    criteria = sorted(session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id, Criterion.tree == tree,
                                                               Criterion.method == "appraisal")).scalars(),
                       key=lambda c: c.position)
     found = {c.code: CriterionEvidence(c.code, c.title, c.evidence_required, references.get(c.code, ""))

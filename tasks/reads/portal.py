@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models.cycle_context import CycleContext
+from models.cycle_context import CycleContext, unit_tree
 from models.lifecycle import TransitionRefused, UnitEvent, UnitState
 from models.scores import latest_versions
 from models.stages import ACCEPTING_STATE, Stage
@@ -140,6 +140,7 @@ def draft_lines(session: Session, ctx: CycleContext, unit: Unit) -> list[DraftLi
     own, draft, explained = (lines(ScoreKind.SELF_ASSESSED), lines(ScoreKind.APPRAISED_ROUND1),
                              lines(ScoreKind.EXPLAINED))
     criteria = session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
+                                                       Criterion.tree == ctx.tree_of(unit.block),
                                                        Criterion.method == "appraisal")).scalars().all()
     ordered = sorted(criteria, key=lambda c: c.position)
 
@@ -182,9 +183,10 @@ def receipts(session: Session, unit: Unit, kind: ScoreKind) -> list[Receipt]:
     return [Receipt(row.version, row.created_at, row.total, row.late, reasons.get(row.id, 0)) for row in rows]
 
 
-def evidence_criteria(session: Session, cycle_id: str) -> list[Criterion]:
-    """The scored criteria a unit can attach evidence to, those requiring it first."""
-    rows = session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id,
+def evidence_criteria(session: Session, unit: Unit) -> list[Criterion]:
+    """The scored criteria (of its block's tree) a unit can attach evidence to, those requiring it first."""
+    rows = session.execute(select(Criterion).where(Criterion.cycle_id == unit.cycle_id,
+                                                   Criterion.tree == unit_tree(session, unit.cycle_id, unit.block),
                                                    Criterion.method == "appraisal")).scalars().all()
     return sorted(rows, key=lambda c: (not c.evidence_required, c.position))
 
@@ -320,6 +322,7 @@ def unit_steps(session: Session, unit: Unit, tasks: list[UnitTask]) -> list[tupl
     sent = by_stage.get(Stage.SELF_ASSESSMENT.value) in ("done", "late")
     required = set(session.execute(select(Criterion.code).where(
         Criterion.cycle_id == unit.cycle_id, Criterion.method == "appraisal",
+        Criterion.tree == unit_tree(session, unit.cycle_id, unit.block),
         Criterion.evidence_required.is_(True))).scalars())
     attached = set(session.execute(select(EvidenceFile.criterion_code).where(
         EvidenceFile.unit_id == unit.id).distinct()).scalars())

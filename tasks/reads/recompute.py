@@ -24,8 +24,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.cycle_context import load_context
+from models.predecessors import Prior, load_priors
 from models.report_data import cycle_report
-from models.tables import Criterion, Cycle, PlanTask, PriorResult, ScoreLine, ScoreVersion, Unit, UnitResult
+from models.tables import Criterion, Cycle, PlanTask, ScoreLine, ScoreVersion, Unit, UnitResult
 
 
 @dataclass(frozen=True)
@@ -68,22 +69,25 @@ def recompute_cycle(session: Session, cycle_id: str) -> Recomputation:
     found.stale = sorted(units[i].code for i, r in published.items() if r.stale)
     if not published:
         return found
-    tree = {c.code: c for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)).scalars()}
-    top = {code: _top_of(code, tree) for code in tree}
-    fields = {code: Fraction(c.max_points) for code, c in tree.items() if c.parent_code is None}
-    total_max = sum(fields.values(), Fraction(0))
+    trees: dict[str, dict[str, Criterion]] = defaultdict(dict)  # each block's tree, read from the stored rows
+    for c in session.execute(select(Criterion).where(Criterion.cycle_id == cycle_id)).scalars():
+        trees[c.tree][c.code] = c
+    tree_of = {block["code"]: block.get("criteria", "criteria.csv")
+               for block in json.loads(cycle.definition_json)["cycle"]["blocks"]}
     lines = _lines_in_force(session, cycle_id, set(published), _round2_in_plan(session, cycle_id))
-    prior = {p.unit_code: p for p in session.execute(select(PriorResult).where(
-        PriorResult.cycle_id == cycle_id, PriorResult.year == cycle.year - 1)).scalars()}
+    prior = load_priors(session, cycle_id, cycle.year - 1, places)
     mine: dict[int, dict[str, Any]] = {}
     for unit_id in [i for i in published if i not in lines]:
         _note(found, units[unit_id].code, [("inputs", "present", "absent")])
         del published[unit_id]
     for unit_id in published:
         appraisal, survey, rate = lines[unit_id]
+        tree = trees[tree_of[units[unit_id].block]]
+        fields = {code: Fraction(c.max_points) for code, c in tree.items() if c.parent_code is None}
+        total_max = sum(fields.values(), Fraction(0))
         per_field = {code: Fraction(0) for code in fields}
         for code, points in [*appraisal.items(), *survey.items()]:
-            per_field[top[code]] += Fraction(points)
+            per_field[_top_of(code, tree)] += Fraction(points)
         exact = sum(per_field.values(), Fraction(0)) / total_max * 100
         shown = to_places(exact, places)
         mine[unit_id] = {
@@ -147,7 +151,7 @@ def _lines_in_force(session: Session, cycle_id: str, unit_ids: set[int],
 
 
 def _rank_band_reward(mine: dict[int, dict[str, Any]], units: dict[int, Unit], rules: dict[str, Any],
-                      prior: dict[str, PriorResult]) -> None:
+                      prior: dict[str, Prior]) -> None:
     """Rank: one more than the units of the block (or group) compared strictly higher. Band: the first whose
     minimum the compared index reaches. Reward: in the reward band, and no more than the cap counting every
     candidate ahead of it or level with it (after the written tie-break)."""
@@ -191,9 +195,12 @@ def _rank_band_reward(mine: dict[int, dict[str, Any]], units: dict[int, Unit], r
                     me["rules"].add(("cap_tie_out" if ties == "all_out" else "cap_tie_break")
                                     if ahead < cap and level > 1 else "cap_out")
             last = prior.get(units[unit_id].code)
-            me["flagged"] = me["band"] in rules["accountability"]["band_this_year"] or (
-                last is not None and me["band"] in two_years and last.band in two_years
-                and me["rank"] > last.rank_in_block)
+            this_year = me["band"] in rules["accountability"]["band_this_year"]
+            me["flagged"] = this_year or (
+                last is not None and last.rank_in_block is not None and me["band"] in two_years
+                and last.band in two_years and me["rank"] > last.rank_in_block)
+            if last is not None and last.kind in ("new", "merged") and me["band"] in two_years and not this_year:
+                me["rules"].add(f"no_prior_{last.kind}")
 
 
 def _edge_rules(mine: dict[int, dict[str, Any]], blocks: dict[str, list[int]], rules: dict[str, Any]) -> None:
@@ -240,7 +247,7 @@ def _compare_unit(found: Recomputation, code: str, result: UnitResult, me: dict[
 
 
 def _compare_blocks(found: Recomputation, session: Session, cycle_id: str, units: dict[int, Unit],
-                    mine: dict[int, dict[str, Any]], prior: dict[str, PriorResult], places: int) -> None:
+                    mine: dict[int, dict[str, Any]], prior: dict[str, Prior], places: int) -> None:
     """The report's block figures against the same figures from exact values, rounded once."""
     report = cycle_report(session, load_context(session, cycle_id))
     found.block_names = dict(report.block_names)
@@ -251,7 +258,8 @@ def _compare_blocks(found: Recomputation, session: Session, cycle_id: str, units
             continue
         found.blocks += 1
         mean = sum((me["exact"] for me in members), Fraction(0)) / len(members)
-        last = [Fraction(prior[u.code].index_percent) for u in block.units if u.code in prior]
+        last = [Fraction(index) for u in block.units
+                if u.code in prior and (index := prior[u.code].index_percent) is not None]
         pairs: list[tuple[str, Any, Any]] = [("mean_index", Fraction(block.mean_index), to_places(mean, places))]
         if last:
             last_mean = sum(last, Fraction(0)) / len(last)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from models.cycle_context import CycleContext
 from models.lifecycle import UnitEvent, UnitState
+from models.predecessors import predecessors_from_json
 from models.scoring import band_for, competition_ranks
 from models.stages import Stage
 from models.tables import EACH_UNIT, Criterion, OutboxMessage, PlanTask, ScoreKind, Unit, assignee_for_body
@@ -57,9 +58,12 @@ class World:
         self.ctx = ctx
         self.units = session.execute(
             select(Unit).where(Unit.cycle_id == ctx.cycle_id).order_by(Unit.id)).scalars().all()
-        self.leaves = session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
-                                                              Criterion.method.is_not(None))
-                                      .order_by(Criterion.position)).scalars().all()
+        self.leaves: dict[str, list[Criterion]] = {}  # each tree's leaves, in order
+        for leaf in session.execute(select(Criterion).where(Criterion.cycle_id == ctx.cycle_id,
+                                                            Criterion.method.is_not(None))
+                                    .order_by(Criterion.position)).scalars():
+            self.leaves.setdefault(leaf.tree, []).append(leaf)
+        self.block_of = {unit.code: unit.block for unit in self.units}
         self.blocks = [block.code for block in ctx.spec.blocks if any(u.block == block.code for u in self.units)]
         self.behaviour = self._behaviours()
         self.self_scores: dict[str, dict[str, Decimal]] = {}
@@ -178,9 +182,12 @@ class World:
         return events
 
     # --- actors -------------------------------------------------------------------------------------
-    def _points(self, quality: float, cut: float) -> dict[str, Decimal]:
+    def _leaves_of(self, code: str) -> list[Criterion]:
+        return self.leaves.get(self.ctx.tree_of(self.block_of[code]), [])
+
+    def _points(self, code: str, quality: float, cut: float) -> dict[str, Decimal]:
         lines = {}
-        for leaf in self.leaves:
+        for leaf in self._leaves_of(code):
             if leaf.method != "appraisal":
                 continue
             share = min(1.0, max(0.0, self.rng.gauss(quality + 0.03 - cut, 0.06)))
@@ -194,7 +201,7 @@ class World:
         def act(session: Session, ctx: CycleContext) -> None:
             sheets = []
             for code in codes:
-                self.self_scores[code] = self._points(self.behaviour[code].quality, 0.0)
+                self.self_scores[code] = self._points(code, self.behaviour[code].quality, 0.0)
                 sheets.append(self._sheet(code, self.self_scores[code], ""))
             record_scores(session, ctx, kind=ScoreKind.SELF_ASSESSED, sheets=sheets, at=self.now, actor=EACH_UNIT,
                           source="tu-danh-gia.xlsx")
@@ -220,7 +227,7 @@ class World:
                     cut /= 2  # explanations win back part of the cut
                 points = {leaf: min(value, max(Decimal(0), value - (value * Decimal(str(cut)) / QUARTER)
                                                .quantize(Decimal(1)) * QUARTER))
-                          for leaf, value in (self.self_scores.get(code) or self._points(0.9, 0)).items()}
+                          for leaf, value in (self.self_scores.get(code) or self._points(code, 0.9, 0)).items()}
                 sheets.append(self._sheet(code, points, "Tổ công tác"))
             record_scores(session, ctx, kind=kind, sheets=sheets, at=self.now,
                           actor=self._appraiser(kind),
@@ -244,7 +251,7 @@ class World:
                 quality = self.behaviour[unit.code].quality
                 points = {leaf.code: (leaf.max_points * Decimal(str(min(1.0, max(0.3, self.rng.gauss(quality, 0.05)))))
                                       ).quantize(Decimal("0.01"))
-                          for leaf in self.leaves if leaf.method == "survey"}
+                          for leaf in self._leaves_of(unit.code) if leaf.method == "survey"}
                 rate = Decimal(str(min(99.9, max(60.0, self.rates.gauss(quality * 100 + 1, 3))))) \
                     .quantize(Decimal("0.01"))
                 sheets.append(ScoreSheet(unit.code, {c: (p, "", "") for c, p in points.items()}, rate))
@@ -255,7 +262,8 @@ class World:
     def _council_correction(self) -> Callable[[Session, CycleContext], None]:
         def act(session: Session, ctx: CycleContext) -> None:
             code = self.rng.choice([u.code for u in self.units if u.block == self.blocks[0]])
-            points = {leaf: min(next(x.max_points for x in self.leaves if x.code == leaf), value + Decimal("0.5"))
+            points = {leaf: min(next(x.max_points for x in self._leaves_of(code) if x.code == leaf),
+                                value + Decimal("0.5"))
                       for leaf, value in self.self_scores.get(code, {}).items()}
             record_scores(session, ctx, kind=ScoreKind.COUNCIL_FINAL, sheets=[self._sheet(code, points, "Hội đồng")],
                           at=self.now, actor=self._body("council"), source="quyet-dinh-hoi-dong.pdf")
@@ -266,14 +274,18 @@ class World:
         def act(session: Session, ctx: CycleContext) -> None:
             rows = []
             for block in {u.block for u in self.units}:
-                members = [u for u in self.units if u.block == block]
-                indexes = {u.code: Decimal(str(round(min(99.5, max(55.0, self.rng.gauss(
-                    self.behaviour[u.code].quality * 100 - 1.5, 3.0))), 2))) for u in members}
+                # last year's units behind this year's: their own codes, or the predecessors units.csv names
+                behind = {p.code: u.code for u in self.units if u.block == block
+                          for p in predecessors_from_json(u.predecessors, u.code)}
+                indexes = {code: Decimal(str(round(min(99.5, max(55.0, self.rng.gauss(
+                    self.behaviour[successor].quality * 100 - 1.5, 3.0))), 2))) for code, successor in behind.items()}
                 ranks = competition_ranks(indexes)
                 rows += [{"Chu kỳ": ctx.cycle_id, "Mã đơn vị": code, "Chỉ số (%)": str(index), "Hạng": ranks[code],
                           "Xếp loại": band_for(index, block, ctx.criteria_set),
                           "Chỉ số hài lòng (%)": str(min(Decimal("99.9"), index + 1))}
                          for code, index in indexes.items()]
+            if not rows:
+                return  # every unit is new: nothing of last year to compare with
             with tempfile.TemporaryDirectory(prefix="parindex-world-") as folder:
                 path = Path(folder) / f"ket-qua-{ctx.year - 1}.csv"
                 with path.open("w", newline="", encoding="utf-8") as handle:

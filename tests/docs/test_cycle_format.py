@@ -68,7 +68,7 @@ def test_every_key_and_allowed_value_the_loader_takes_is_on_the_page(model):
 
 
 def test_every_column_stage_state_score_kind_rule_and_letter_is_on_the_page():
-    wanted = {*criteria.COLUMNS, *units.COLUMNS, *(s.value for s in Stage), *(s.value for s in UnitState),
+    wanted = {*criteria.COLUMNS, *units.COLUMNS, *units.OPTIONAL, *(s.value for s in Stage), *(s.value for s in UnitState),
               *(k.value for k in ScoreKind), *(r.value for r in DeadlineRule), "manual", "units",
               *{name.split(".")[0] for name in letter_names()}}
     assert sorted(wanted - LISTED) == []

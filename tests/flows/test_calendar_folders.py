@@ -57,6 +57,8 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
         results = [m.get_body(("plain",)).get_content() for m in letters if m["X-Parindex-Kind"] == "result"]
         assert results and all(f"công bố tại Quyết định số {definition.spec.decision.number} ngày" in text
                                for text in results)
+    assert_blocks_scored_on_their_trees(definition, results, xlsx)
+    assert_compared_with_predecessors(definition, results, html)
     assert_recomputed(db, definition.id)  # the auditor's plain recomputation finds no difference
     with session_scope(db) as session:  # every body the history names is one of this cycle's, by its own code
         named = set(session.scalars(select(HistoryEntry.actor).where(
@@ -90,3 +92,37 @@ def assert_annexes_cite_the_decision(definition, xlsx: Path) -> None:  # type: i
                 title = name if name.lower().startswith("nhóm") else f"Nhóm {name[0].lower()}{name[1:]}"
                 mean = f"Trung bình {title[0].lower()}{title[1:]}"
                 assert title in first_column and mean in second_column, (title, first_column)
+
+
+def assert_blocks_scored_on_their_trees(definition, results, xlsx: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each block is reported on its own criteria tree (haiphong-2025: the departments on criteria.csv, the
+    communes on criteria-xa.csv): its fields, their maxima, and the headers of its fields' annex."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(xlsx)
+    field_sheets = [sheet for sheet in book if sheet.title.startswith("Lĩnh vực - ")]  # a block's, in order
+    for block, sheet in zip(results.blocks, field_sheets, strict=True):
+        tree = definition.criteria_of(block.code)
+        fields = [(c.code, c.title) for c in tree if c.parent_code is None]
+        assert block.fields == fields, block.code
+        assert block.total_max == sum(c.max_points for c in tree if c.parent_code is None)
+        assert block.survey_max == sum(c.max_points for c in tree if c.method == "survey")
+        header = [cell for cell in next(sheet.iter_rows(min_row=6, max_row=6, values_only=True)) if cell]
+        assert [h.split(" (%")[0] for h in header[2:] if h != "Mã đơn vị"] == [f"{code}. {title}" for code, title in fields], header
+
+
+def assert_compared_with_predecessors(definition, results, html: Path) -> None:  # type: ignore[no-untyped-def]
+    """A unit is compared with its predecessors (units.csv): formed from several, with their weighted index; new,
+    with "đơn vị mới, không so sánh" and no figure; without the column, with its own code's result."""
+    lines = {unit.code: unit for block in results.blocks for unit in block.units}
+    for unit in definition.units:
+        line = lines[unit.code]
+        if unit.predecessors is None:
+            assert line.prior_kind == "same" and line.last_year is not None, unit.code
+        elif not unit.predecessors:
+            assert line.prior_kind == "new" and line.last_year is None and line.change is None, unit.code
+        elif len(unit.predecessors) > 1 or unit.predecessors[0].share != 1:
+            assert line.prior_kind == "merged" and line.last_year is not None, unit.code
+            assert line.prior_sources == tuple(p.code for p in unit.predecessors)
+    if any(unit.predecessors == () for unit in definition.units):
+        assert "đơn vị mới, không so sánh" in html.read_text(encoding="utf-8")
