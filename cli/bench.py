@@ -14,7 +14,7 @@ import time as clock
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -76,7 +76,7 @@ def run_bench(*, units: int, db: str, seed: int, say: Callable[[str], None], kee
                                at=definition.calendar.at_local(season.from_, time(0)))
                 report = replay_season(database_url=url, cycle_id=definition.id, seed=seed)
                 with session_scope(engine_for(url)) as session:
-                    produce_report(session, definition.id, work / "report")
+                    produce_report(session, definition.id, work / "report", at=datetime.now(UTC))
                 figures["season_s"] = round(clock.perf_counter() - started, 2)
                 # What the season asked of the 2 cores: a wall time can't go below their sum / cores.
                 figures["season_cpu_s"] = {name: round(cpu_seconds(pid) - cpu_before[name], 1)

@@ -182,13 +182,15 @@ def report_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
                    db: DbOption = "") -> None:
     """Write results.xlsx (a sheet per block and group, bands, rewards, accountability) and report.html (the
     analysis report, offline); with --pdf, report.pdf to hand to the council."""
+    from datetime import UTC, datetime
+
     from cli.words import cli_words
     from models.db import session_scope
     from notifications.report import write_report_pdf
     from tasks.reads.reporting import produce_report
 
     with user_errors(), session_scope(database(db)) as session:
-        report, xlsx, html = produce_report(session, cycle_id, out)
+        report, xlsx, html = produce_report(session, cycle_id, out, at=datetime.now(UTC))
     files = [xlsx, html] + ([write_report_pdf(html, html.with_suffix(".pdf"))] if pdf else [])
     scored = sum(len(block.units) for block in report.blocks)
     t = cli_words()

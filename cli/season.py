@@ -139,7 +139,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     season_end = definition.calendar.at_local(season.to + timedelta(days=1), time(0))
     with session_scope(engine_for(database_url)) as session:
         summary = season_summary(session, load_context(session, definition.id), at=season_end)
-        _, xlsx, html = produce_report(session, definition.id, VAR / "report")
+        _, xlsx, html = produce_report(session, definition.id, VAR / "report", at=season_end)
         checked = recompute_cycle(session, definition.id)
     console.print(t("demo.report", xlsx=xlsx, html=html))
     console.print(said(t("cli.recompute_agree") if not checked.differences else t("cli.recompute_differ"),

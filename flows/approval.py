@@ -41,7 +41,7 @@ def results_for_review(cycle_id: str) -> str | Refusal:
     nothing awaits approval, before anyone is asked to decide."""
     def review(session: Session, ctx: CycleContext) -> CycleReport:
         awaiting_approval(session, ctx)
-        return cycle_report(session, ctx)
+        return cycle_report(session, ctx, at=wall_clock())
 
     report = act_on_cycle(cycle_id, review)
     if isinstance(report, Refusal):

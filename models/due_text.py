@@ -61,7 +61,7 @@ class DueForm:
     name: str
     example: str
     pattern: re.Pattern[str]
-    read: Callable[..., DueSpec]  # (text, groups), or (text, groups, year_hint) for a form that needs the year
+    read: Callable[[str, Groups, int | None], DueSpec]  # (text, its groups, the plan's year: a Tết's can chi)
 
 
 _DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})"
@@ -73,34 +73,34 @@ def _ints(groups: Groups) -> tuple[int, ...]:
     return tuple(int(group) for group in groups)
 
 
-def _by_date(text: str, groups: Groups) -> DueSpec:
+def _by_date(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     return DueSpec(DueKind.BY_DATE, text, last_day=_day(*_ints(groups)))
 
 
-def _before(text: str, groups: Groups) -> DueSpec:
+def _before(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     written = _day(*_ints(groups))
     last_day = written - timedelta(days=1)
     return DueSpec(DueKind.BEFORE_DATE, text, last_day=last_day,
                    reading=f"hạn trước ngày {format_day(written)}, nên ngày cuối cùng là {format_day(last_day)}")
 
 
-def _month(text: str, groups: Groups) -> DueSpec:
+def _month(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     month, year = _ints(groups)
     return DueSpec(DueKind.MONTH, text, opens_on=date(year, month, 1), last_day=_month_end(year, month),
                    reading=f"trong tháng {month:02d}/{year}, nên ngày cuối cùng là ngày cuối tháng")
 
 
-def _months(text: str, groups: Groups) -> DueSpec:
+def _months(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     first, last, year = _ints(groups)
     return _window(text, date(year, first, 1), _month_end(year, last))
 
 
-def _from_month_to_day(text: str, groups: Groups) -> DueSpec:
+def _from_month_to_day(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     month, year, *last = _ints(groups)
     return _window(text, date(year, month, 1), _day(*last))
 
 
-def _from_day_to_day_of_year(text: str, groups: Groups) -> DueSpec:
+def _from_day_to_day_of_year(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     """'từ ngày 01/10 đến ngày 30/12/2021': the first date takes the second's year (the year before when
     its month comes later)."""
     day, month, *last = _ints(groups)
@@ -108,17 +108,17 @@ def _from_day_to_day_of_year(text: str, groups: Groups) -> DueSpec:
     return _window(text, date(last_day.year - (month > last_day.month), month, day), last_day)
 
 
-def _from_day_to_day(text: str, groups: Groups) -> DueSpec:
+def _from_day_to_day(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     n = _ints(groups)
     return _window(text, _day(*n[:3]), _day(*n[3:]))
 
 
-def _quarter(text: str, groups: Groups) -> DueSpec:
+def _quarter(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     quarter, year = _QUARTERS[groups[0]], int(groups[1])
     return _window(text, date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter))
 
 
-def _year(text: str, groups: Groups) -> DueSpec:
+def _year(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     (year,) = _ints(groups)
     return _window(text, date(year, 1, 1), date(year, 12, 31))
 
@@ -134,7 +134,7 @@ STEMS = ("giáp", "ất", "bính", "đinh", "mậu", "kỷ", "canh", "tân", "nh
 BRANCHES = ("tý", "sửu", "dần", "mão", "thìn", "tỵ", "ngọ", "mùi", "thân", "dậu", "tuất", "hợi")
 
 
-def _at_hour(text: str, groups: Groups) -> DueSpec:
+def _at_hour(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     hour, minute, *written = groups
     due_time = time(int(hour), int(minute or 0))
     last_day = _day(*_ints(tuple(written)))
@@ -142,7 +142,7 @@ def _at_hour(text: str, groups: Groups) -> DueSpec:
                    reading=f"hạn {due_time:%H:%M} ngày {format_day(last_day)}")
 
 
-def _part_of_month(text: str, groups: Groups) -> DueSpec:
+def _part_of_month(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     part, month, year = groups[0], int(groups[1]), int(groups[2])
     day = {"đầu": 1, "giữa": 15, "cuối": stdlib_calendar.monthrange(year, month)[1]}[part]
     last_day = date(year, month, day)
@@ -151,7 +151,7 @@ def _part_of_month(text: str, groups: Groups) -> DueSpec:
                            f"{format_day(last_day)}")
 
 
-def _part_of_year(text: str, groups: Groups) -> DueSpec:
+def _part_of_year(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     part, year = groups[0], int(groups[1])
     last_day = {"đầu": date(year, 1, 1), "giữa": date(year, 6, 30), "cuối": date(year, 12, 31)}[part]
     return DueSpec(DueKind.BY_DATE, text, last_day=last_day,
@@ -159,7 +159,7 @@ def _part_of_year(text: str, groups: Groups) -> DueSpec:
                            f"{format_day(last_day)}")
 
 
-def _first_week(text: str, groups: Groups) -> DueSpec:
+def _first_week(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     month, year = _ints(groups)
     opens_on, last_day = date(year, month, 1), date(year, month, 7)
     return DueSpec(DueKind.WEEK, text, opens_on=opens_on, last_day=last_day,
@@ -167,7 +167,7 @@ def _first_week(text: str, groups: Groups) -> DueSpec:
                            f"đến {format_day(last_day)}; hạn là ngày làm việc cuối cùng của tuần đó")
 
 
-def _with_weekday(text: str, groups: Groups) -> DueSpec:
+def _with_weekday(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     *written, weekday = groups
     last_day = _day(*_ints(tuple(written)))
     named = WEEKDAYS.index(weekday) if weekday in WEEKDAYS else _WEEKDAY_NUMBERS[weekday]
@@ -177,7 +177,7 @@ def _with_weekday(text: str, groups: Groups) -> DueSpec:
     return DueSpec(DueKind.BY_DATE, text, last_day=last_day)
 
 
-def _before_tet(text: str, groups: Groups, year_hint: int | None) -> DueSpec:
+def _before_tet(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     from models.holidays_private import tet_day
 
     named = (groups[0] or "").strip()
@@ -185,10 +185,12 @@ def _before_tet(text: str, groups: Groups, year_hint: int | None) -> DueSpec:
         year = int(named)
     elif named:
         stem, _, branch = named.partition(" ")
-        if stem not in STEMS or branch not in BRANCHES:
+        if stem not in STEMS or branch not in BRANCHES or STEMS.index(stem) % 2 != BRANCHES.index(branch) % 2:
             raise DueTextError(f"due text {text!r}: {named!r} is not the can chi of a year (Giáp Thìn, Bính Ngọ …)")
-        hint = year_hint or date.today().year
-        found = [y for y in range(hint - 29, hint + 31)
+        if year_hint is None:  # a can chi names a year in every sixty: the plan's year says which
+            raise DueTextError(f"due text {text!r}: which {named!r}? the plan's year is not known; write the year "
+                               "(Trước Tết Nguyên đán 2026)")
+        found = [y for y in range(year_hint - 29, year_hint + 31)
                  if STEMS[(y - 4) % 10] == stem and BRANCHES[(y - 4) % 12] == branch]
         if not found:  # a stem and a branch of different parity never name a year (Bính Sửu)
             raise DueTextError(f"due text {text!r}: {named!r} is not the can chi of a year (Giáp Thìn, Bính Ngọ …)")
@@ -206,7 +208,7 @@ def _before_tet(text: str, groups: Groups, year_hint: int | None) -> DueSpec:
                            f"cùng là {format_day(last_day)}")
 
 
-def _relative(text: str, groups: Groups) -> DueSpec:
+def _relative(text: str, groups: Groups, year_hint: int | None = None) -> DueSpec:
     return DueSpec(DueKind.RELATIVE, text, reading="tính từ ngày ban hành kế hoạch")
 
 
@@ -283,9 +285,7 @@ def parse_due_text(text: str, year_hint: int | None = None) -> DueSpec:
         match = form.pattern.match(plain)
         if match:
             try:
-                if form.read is _before_tet:
-                    return _before_tet(text, match.groups(), year_hint)
-                return form.read(text, match.groups())
+                return form.read(text, match.groups(), year_hint)
             except DueTextError:
                 raise
             except ValueError as error:

@@ -6,6 +6,7 @@ indexes) and rounded once, half up, to the published decimals; never from figure
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -229,7 +230,9 @@ def _tree_figures(session: Session, cycle_id: str) -> dict[str, TreeFigures]:
     return found
 
 
-def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
+def cycle_report(session: Session, ctx: CycleContext, *, at: datetime) -> CycleReport:
+    """The cycle's results as the report shows them, written at `at` (the report's date: that day, never before
+    the approval)."""
     cycle = session.get(Cycle, ctx.cycle_id)
     trees = _tree_figures(session, ctx.cycle_id)
     first = trees.get(ctx.tree_of(ctx.spec.blocks[0].code), TreeFigures())
@@ -278,7 +281,7 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
         HistoryEntry.cycle_id == ctx.cycle_id, HistoryEntry.event == "approve")
         .order_by(HistoryEntry.seq.desc()).limit(1)).scalar() if cycle.approved_at else None
     decided, office = ctx.spec.decision, ctx.spec.office
-    today = datetime.now(ctx.calendar.zone).date()
+    today = ctx.calendar.local_date(at)
     approved_on = ctx.calendar.local_date(cycle.approved_at) if cycle.approved_at else None
     return CycleReport(ctx.cycle_id, ctx.title, ctx.year, cycle.approved_at, cycle.approved_by, computed, fields,
                        [b.name for b in ctx.criteria_set.bands], [b for b in blocks.values() if b.units],
@@ -299,6 +302,12 @@ def cycle_report(session: Session, ctx: CycleContext) -> CycleReport:
                        reward_rule=(ctx.criteria_set.reward.band, ctx.criteria_set.reward.max_share_of_block),
                        accountability_rule=(list(ctx.criteria_set.accountability.band_this_year),
                                             list(ctx.criteria_set.accountability.band_two_years_and_rank_drop)))
+
+
+def short_department(department: str) -> str:
+    """The department as a letterhead writes it under its authority: "Sở Nội vụ thành phố Hải Phòng" → "Sở Nội
+    vụ" (the authority's line above names the place)."""
+    return re.sub(r"\s+(thành phố|tỉnh)\s.*$", "", department, flags=re.IGNORECASE)
 
 
 def place_name(province: str) -> str:

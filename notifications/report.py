@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from models.formatting import day, number, percent, signed
-from models.report_data import BlockReport, CycleReport, group_in_sentence, group_title, mean_index
+from models.report_data import BlockReport, CycleReport, group_in_sentence, group_title, mean_index, short_department
 from models.words import edge_sentences, words_in
 from notifications.narrative import narrative
 from notifications.render import environment
@@ -27,7 +26,7 @@ def render_report_html(report: CycleReport, language: str = "vi") -> str:
         chg=lambda value: signed(value, language, report.index_places),
         group_title=lambda name: group_title(name, language), story=narrative(report, language),
         group_sentence=lambda name: group_in_sentence(name, language),
-        short_department=re.sub(r"\s+(thành phố|tỉnh)\s.*$", "", report.department, flags=re.IGNORECASE),
+        short_department=short_department(report.department),
         signer_title=report.signer[0], signer_name=report.signer[1], axis_floor=axis_floor,
         group_mean=lambda units: mean_index(units, report.index_places))
 

@@ -10,6 +10,7 @@ refused at `cycle check` instead, with its line.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, TemplateSyntaxError, meta
@@ -45,11 +46,14 @@ def variables(env: Environment, source: str) -> set[str]:
 
 def given(env: Environment, name: str) -> set[str]:
     """The variables parindex gives a letter: those of its default parts, in both languages, and the shared."""
-    kind = name.split(".")[0]
-    found = set(SHARED) | set(env.globals)
-    for path in DEFAULTS.glob(f"{kind}.*.*"):
-        found |= variables(env, path.read_text(encoding="utf-8"))
-    return found
+    return set(SHARED) | set(env.globals) | _defaults_use(name.split(".")[0])
+
+
+@cache  # the default letters are files of parindex itself: read once per process, per letter
+def _defaults_use(kind: str) -> frozenset[str]:
+    env = _parser()
+    return frozenset(name for path in DEFAULTS.glob(f"{kind}.*.*")
+                     for name in variables(env, path.read_text(encoding="utf-8")))
 
 
 def read_letters(folder: Path, problems: Problems) -> dict[str, str]:

@@ -249,7 +249,8 @@ def _compare_unit(found: Recomputation, code: str, result: UnitResult, me: dict[
 def _compare_blocks(found: Recomputation, session: Session, cycle_id: str, units: dict[int, Unit],
                     mine: dict[int, dict[str, Any]], prior: dict[str, Prior], places: int) -> None:
     """The report's block figures against the same figures from exact values, rounded once."""
-    report = cycle_report(session, load_context(session, cycle_id))
+    cycle = session.get(Cycle, cycle_id)  # the block figures: the report's date does not enter them
+    report = cycle_report(session, load_context(session, cycle_id), at=cycle.approved_at or cycle.loaded_at)
     found.block_names = dict(report.block_names)
     stale = set(found.stale)
     for block in report.blocks:

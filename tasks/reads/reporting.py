@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
@@ -15,9 +16,10 @@ from models.words import word
 from notifications.report import write_report
 
 
-def produce_report(session: Session, cycle_id: str, folder: Path) -> tuple[CycleReport, Path, Path]:
-    """`results.xlsx` and `report.html` in `folder`; refused while no unit has a result."""
-    report = cycle_report(session, load_context(session, cycle_id))
+def produce_report(session: Session, cycle_id: str, folder: Path, *,
+                   at: datetime) -> tuple[CycleReport, Path, Path]:
+    """`results.xlsx` and `report.html` in `folder`, dated `at`; refused while no unit has a result."""
+    report = cycle_report(session, load_context(session, cycle_id), at=at)
     checkpoint = announced_checkpoint(session, cycle_id) or latest_checkpoint(session, cycle_id)
     if checkpoint is not None:
         report.history_digest, report.history_key = digest(checkpoint), checkpoint.public_key

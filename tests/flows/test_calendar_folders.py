@@ -4,7 +4,7 @@ folder, not code."""
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
     assert report.refused_inputs == []
     with session_scope(db) as session:
         states = dict(session.execute(select(Unit.state, func.count()).group_by(Unit.state)).all())
-        results, xlsx, html = produce_report(session, definition.id, tmp_path / "report")
+        results, xlsx, html = produce_report(session, definition.id, tmp_path / "report", at=datetime.now(UTC))
     assert states == {FINAL_STATE.value: len(definition.units)}
     assert xlsx.exists() and html.exists() and results.approved_at is not None
     approval = [task for task in definition.tasks if str(task.completion) == "units_reached:approved"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,7 @@ def test_groups_ranked_apart_are_published_in_workbook_report_and_letters(db, da
     test_a_plan_of_another_shape_replays_to_announcement(district_groups_ranked_apart, db, database_url, smtp,
                                                          tmp_path)
     with session_scope(db) as session:
-        _, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "report")
+        _, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "report", at=datetime.now(UTC))
     book = load_workbook(xlsx)
     districts = book["Khối quận, huyện, thị xã"]
     header = [cell.value for cell in districts[HEADER_ROW]]

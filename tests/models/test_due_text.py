@@ -56,7 +56,7 @@ from models.due_text import FORMS, DueKind, DueTextError, parse_due_text
     ("05/12/2025 - 10/12/2025", DueKind.WINDOW, date(2025, 12, 5), date(2025, 12, 10)),
 ])
 def test_each_form_is_read(text, kind, opens_on, last_day):
-    spec = parse_due_text(text)
+    spec = parse_due_text(text, 2025)  # the plan's year (a Tết named by its can chi needs it)
     assert (spec.kind, spec.opens_on, spec.last_day) == (kind, opens_on, last_day)
     assert spec.text == text
 
@@ -107,7 +107,7 @@ def test_unreadable_due_texts_are_refused_with_the_text(text):
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda form: form.name)
 def test_every_form_of_the_table_reads_its_own_example_and_no_other_form_does(form):
-    spec = parse_due_text(form.example)
+    spec = parse_due_text(form.example, 2025)  # the plan's year: which Bính Ngọ the Tết form names
     matching = [other.name for other in FORMS if other.pattern.match(spec.text.lower().strip())]
     assert matching[0] == form.name and spec.kind is not DueKind.NONE
 
@@ -116,3 +116,10 @@ def test_an_unknown_text_is_refused_listing_every_form_plans_use():
     with pytest.raises(DueTextError) as refused:
         parse_due_text("Cuối năm")
     assert all(form.example in str(refused.value) for form in FORMS)
+
+
+def test_a_can_chi_without_the_plans_year_is_refused_never_read_against_todays_date():
+    with pytest.raises(DueTextError) as refused:
+        parse_due_text("Trước Tết Nguyên đán Bính Ngọ")
+    assert "the plan's year is not known" in str(refused.value)
+    assert parse_due_text("Trước Tết Nguyên đán 2026").last_day == date(2026, 2, 16)

@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ def printed(loaded_hanoi, db, tmp_path):  # type: ignore[no-untyped-def]
         approve_results(session, load_context(session, "hanoi-2023"), at=SCORED_AT, actor="Nguyễn Văn Chủ Tịch",
                         reason="Quyết định số 15/QĐ-HĐTĐ")
     with session_scope(db) as session:
-        report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out")
+        report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out", at=datetime.now(UTC))
     return report, xlsx, html
 
 

@@ -2,6 +2,7 @@
 
 import re
 import zipfile
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -23,8 +24,11 @@ def test_the_report_has_every_block_ranked_and_opens_offline(loaded_hanoi, db, t
         import_prior_results(session, prior, 2022, Inputs("t", SCORED_AT))
     drive_to_scored(db)
     with session_scope(db) as session:
-        report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out")
+        report, xlsx, html = produce_report(session, "hanoi-2023", tmp_path / "out", at=datetime.now(UTC))
         results = session.execute(select(UnitResult)).scalars().all()
+        written = datetime(2024, 2, 20, 2, 0, tzinfo=UTC)  # 09:00 on 20/02/2024 in Hà Nội: the report's date
+        _, _, dated = produce_report(session, "hanoi-2023", tmp_path / "dated", at=written)
+    assert "Hà Nội, ngày 20 tháng 02 năm 2024" in dated.read_text(encoding="utf-8")
     book = load_workbook(xlsx)
     assert book.sheetnames == ["Khối Sở", "Lĩnh vực - Khối Sở", "Khối quận, huyện, thị xã",
                                "Lĩnh vực - Khối quận, huyện", "Xếp loại", "Khen thưởng",
@@ -88,7 +92,7 @@ def test_the_report_and_workbook_in_english_on_request(loaded_hanoi, db, tmp_pat
 
     drive_to_scored(db)
     with session_scope(db) as session:
-        report, _, _ = produce_report(session, "hanoi-2023", tmp_path / "vi")
+        report, _, _ = produce_report(session, "hanoi-2023", tmp_path / "vi", at=datetime.now(UTC))
     xlsx, html = write_report(report, tmp_path / "en", "en")
     page = html.read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Khối Sở: ranking" in page and "Units eligible for a reward" in page

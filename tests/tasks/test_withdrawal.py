@@ -3,7 +3,7 @@ block is scored and ranked without it, and the report says it is not ranked and 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -82,7 +82,7 @@ def test_a_withdrawn_unit_no_longer_blocks_its_block_and_is_not_ranked(opened) -
         assert ranks[-1] <= 29 and GONE not in {u.code for u in session.execute(
             select(Unit).join(UnitResult, UnitResult.unit_id == Unit.id)).scalars()}
         assert approve_results(session, ctx, at=SCORED_AT, actor="Hội đồng") == 51
-        report = cycle_report(session, ctx)
+        report = cycle_report(session, ctx, at=datetime.now(UTC))
     assert report.units_total == 51 and report.unscored == []
     assert report.withdrawn == [(GONE, report.withdrawn[0][1], WHY)]
     with session_scope(db) as session, pytest.raises(WithdrawalRefused):
