@@ -46,9 +46,10 @@ def show(folder: FolderArgument, as_json: JsonOption = False) -> None:
         return
     t = cli_words()
     table = Table(title=f"{definition.spec.plan.document} — {definition.id}", show_lines=True)
+    dates = (t("show.opens"), t("show.deadline"))  # a date is never cut in two on a narrow terminal
     for column in ("#", t("col.task"), t("show.owner"), t("show.opens"), t("show.due_text"), t("show.deadline"),
                    t("show.why")):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in dates, min_width=10 if column in dates else None)
     for row in rows:
         deadline = format_day_iso(row["due_date"]) if row["due_date"] else "—"
         if row["due_at"] and row["due_at"][11:19] != "00:00:00":  # a deadline at an hour: "21/12/2021 17:00"

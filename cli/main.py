@@ -12,7 +12,20 @@ import sys  # noqa: E402
 import typer  # noqa: E402
 import typer.main  # noqa: E402
 
-from cli import audit, bench, cycle, dashboard, forms, operations, outbox, recompute, season, status, web  # noqa: E402
+from cli import (  # noqa: E402
+    audit,
+    bench,
+    cycle,
+    dashboard,
+    forms,
+    operations,
+    outbox,
+    recompute,
+    season,
+    status,
+    survey,
+    web,
+)
 from cli.common import errors, one_line, said, user_errors  # noqa: E402
 from cli.help_words import localise_help  # noqa: E402
 from cli.typer_private import click_errors  # noqa: E402
@@ -20,6 +33,7 @@ from cli.typer_private import click_errors  # noqa: E402
 app = typer.Typer(help="parindex: the PAR Index season, orchestrated.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.add_typer(cycle.app, name="cycle")
+app.add_typer(survey.app, name="survey")
 app.add_typer(dashboard.app, name="dashboard")
 app.command("tick")(season.tick_command)
 app.command("simulate")(season.simulate_command)

@@ -48,6 +48,8 @@ class DueSpec:
 
 
 class DueTextError(ValueError):
+    needs_year = False  # refused only for want of the plan's year (cycle.toml did not load)
+
     """A due text that does not match any form a plan uses."""
 
 
@@ -188,8 +190,10 @@ def _before_tet(text: str, groups: Groups, year_hint: int | None = None) -> DueS
         if stem not in STEMS or branch not in BRANCHES or STEMS.index(stem) % 2 != BRANCHES.index(branch) % 2:
             raise DueTextError(f"due text {text!r}: {named!r} is not the can chi of a year (Giáp Thìn, Bính Ngọ …)")
         if year_hint is None:  # a can chi names a year in every sixty: the plan's year says which
-            raise DueTextError(f"due text {text!r}: which {named!r}? the plan's year is not known; write the year "
-                               "(Trước Tết Nguyên đán 2026)")
+            unknown = DueTextError(f"due text {text!r}: which {named!r}? the plan's year is not known; write the "
+                                   "year (Trước Tết Nguyên đán 2026)")
+            unknown.needs_year = True
+            raise unknown
         found = [y for y in range(year_hint - 29, year_hint + 31)
                  if STEMS[(y - 4) % 10] == stem and BRANCHES[(y - 4) % 12] == branch]
         if not found:  # a stem and a branch of different parity never name a year (Bính Sửu)

@@ -50,7 +50,8 @@ def parse_predecessors(text: str) -> tuple[Predecessor, ...]:
             continue
         code, _, share_text = (s.strip() for s in part.partition(":"))
         if not CODE.match(code):
-            raise PredecessorsTextError(f"{code!r} is not a unit code (upper-case letters, digits, '-', '_', '.')")
+            raise PredecessorsTextError(f"{code!r} is not a unit code (letters A-Z without accents, upper case, "
+                                        "digits, '-', '_', '.')")
         share = _share(share_text) if share_text else Fraction(1)
         if any(p.code == code for p in found):
             raise PredecessorsTextError(f"{code!r} is named twice")
@@ -103,6 +104,15 @@ class Prior:
     satisfaction_percent: Decimal | None = None
     band: str | None = None  # carried only from one predecessor taken whole
     rank_in_block: int | None = None
+    shares: tuple[Fraction, ...] = ()  # the part of each predecessor the unit took, in `sources`' order
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        """The predecessors as a note names them: a code, with the part taken where it is not the whole unit
+        ("HP-SLDTBXH (60%)")."""
+        return tuple(code if share == 1 else f"{code} ({round_half_up(share * 100, 1).normalize():f}%)"
+                     for code, share in zip(self.sources, self.shares or (Fraction(1),) * len(self.sources),
+                                            strict=True))
 
     @property
     def ranked_last_year(self) -> bool:
@@ -136,7 +146,8 @@ def prior_results(units: Iterable[tuple[str, str | None]], rows: Mapping[str, Pr
         satisfaction = None if any(r is None for r in rates) else round_half_up(
             sum((p.share * Fraction(r) for p, r in zip(predecessors, rates, strict=True) if r is not None),
                 Fraction(0)) / weight, places)
-        found[code] = Prior("merged", sources, round_half_up(index, places), satisfaction)
+        found[code] = Prior("merged", sources, round_half_up(index, places), satisfaction,
+                            shares=tuple(p.share for p in predecessors))
     return found
 
 

@@ -112,8 +112,10 @@ class BlockReport:
         return reached, len(rated) - reached
 
     def satisfied_two_years(self, threshold: Decimal) -> list[UnitLine]:
-        """The units at or above the threshold this year and last year."""
+        """The units at or above the threshold this year and last year: the same unit both years (its own result
+        or one predecessor's whole), never a share-weighted figure of several."""
         return [u for u in self.units if u.satisfaction is not None and u.satisfaction >= threshold
+                and u.prior_kind in ("same", "whole")
                 and u.satisfaction_last_year is not None and u.satisfaction_last_year >= threshold]
 
     @property
@@ -270,7 +272,7 @@ def cycle_report(session: Session, ctx: CycleContext, *, at: datetime) -> CycleR
             reward=result.reward_eligible, accountability=result.accountability, last_year=last,
             change=round_half_up(exact - Fraction(last), places) if last is not None else None,
             satisfaction=result.satisfaction_percent, satisfaction_last_year=prior.satisfaction_percent,
-            prior_kind=prior.kind, prior_sources=prior.sources,
+            prior_kind=prior.kind, prior_sources=prior.named,
             exact=exact, field_exact={k: exact_percent(v, block.maxima[k]) for k, v in points.items()
                                       if k in block.maxima}
             or {k: Fraction(v) for k, v in json.loads(result.field_indexes).items()},  # scored before 0009

@@ -92,9 +92,9 @@ class Annexes:
         self.book.remove(self.book.active)
 
     def sheet(self, name: str, subject: str, columns: Sequence[Column], sections: Sequence[Section],
-              empty: str = "", frozen_columns: int = 2) -> Worksheet:
+              empty: str = "", frozen_columns: int = 2, code_header: str = "") -> Worksheet:
         columns = [Column(self.t("xlsx.number"), 5, lambda row: None, WHOLE), *columns,
-                   Column(self.t("xlsx.code"), 14, _code)]
+                   Column(code_header or self.t("xlsx.code"), 14, _code)]
         sheet = self.book.create_sheet(_sheet_title(name, self.book.sheetnames))
         annex = self.t("xlsx.annex", number=roman(len(self.book.sheetnames)))
         _title_block(sheet, self.report, self.t, annex, subject, columns)
@@ -143,6 +143,8 @@ class Annexes:
                 cell.alignment = Alignment(horizontal="center", vertical="center")
             elif column.style == TEXT:  # one line a unit: a long name shrinks rather than spill into the next row
                 cell.alignment = Alignment(shrink_to_fit=True, vertical="center")
+            if index == len(columns):  # the hidden codes: wrapped, so none spills into an empty printed cell
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
 
 
 def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") -> None:
@@ -160,7 +162,8 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
         Column(t("report.block"), 34, lambda block: block.name),
         *(Column(band, 11, lambda block, band=band: block.band_counts(report.bands)[band], WHOLE)
           for band in report.bands),
-        Column(t("report.count"), 9, lambda block: len(block.units), WHOLE)], [Section(None, report.blocks)])
+        Column(t("report.count"), 9, lambda block: len(block.units), WHOLE)], [Section(None, report.blocks)],
+        code_header=t("xlsx.block_code"))  # a row a block: its code
     index = Column(t("report.index"), 11, lambda u: _percent(u.index), PERCENT)
     rank = Column(t("report.rank_in_block"), 10, lambda u: _rank(u, t), RANK)
     annexes.sheet(t("xlsx.reward_sheet"), t("report.reward"),
@@ -175,8 +178,7 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
             Column(t("xlsx.year_index", year=report.year - 1), 12, lambda u: _percent(u.last_year), PERCENT),
             Column(t("xlsx.year_index", year=report.year), 12, lambda u: _percent(u.index), PERCENT),
             Column(t("xlsx.change_points"), 12, lambda u: u.change, CHANGE),
-            Column(t("xlsx.compared_with"), 36, lambda u: t(u.prior_words[0], **u.prior_words[1])
-                   if u.prior_words else "")],
+            *_compared_with(report, t)],
             _by_block(report, lambda u: u.last_year is not None or u.prior_words is not None))
     if report.has_satisfaction:
         sections = _by_block(report, lambda u: u.satisfaction is not None,
@@ -188,7 +190,7 @@ def write_results_xlsx(report: CycleReport, path: Path, language: str = "vi") ->
             _unit_column(t),
             Column(t("report.satisfaction_index"), 13, lambda u: _percent(u.satisfaction), PERCENT),
             Column(t("xlsx.year_index", year=report.year - 1), 12, lambda u: _percent(u.satisfaction_last_year),
-                   PERCENT)], sections)
+                   PERCENT), *_compared_with(report, t)], sections)
     with _exact_numbers():
         annexes.book.save(path)
 
@@ -276,6 +278,15 @@ def _ranking_columns(report: CycleReport, block: BlockReport, t, language: str) 
     if report.has_satisfaction:
         columns.append(Column(t("report.satisfaction_index"), 11, lambda u: _percent(u.satisfaction), PERCENT))
     return columns
+
+
+def _compared_with(report: CycleReport, t) -> list[Column]:
+    """What last year's figure is, where it is not the unit's own (a new unit, one formed from others): a column
+    where some unit has one."""
+    if not any(u.prior_words for block in report.blocks for u in block.units):
+        return []
+    return [Column(t("xlsx.compared_with"), 36, lambda u: t(u.prior_words[0], **u.prior_words[1])
+                   if u.prior_words else None)]
 
 
 def _field_column(report: CycleReport, block: BlockReport, code: str, title: str, t, language: str) -> Column:

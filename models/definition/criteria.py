@@ -15,6 +15,7 @@ from models.definition.specs import DEFAULT_TREE, CriteriaSetSpec, TreeSpec, tre
 
 FILE = "criteria.csv"
 COLUMNS = ("code", "title", "max_points", "method", "evidence_required", "respondents")
+OPTIONAL = ("question",)  # a survey leaf's question as respondents read it (the survey online: survey.toml)
 CODE_PATTERN = r"^\d+(\.\d+)*$"
 
 
@@ -23,7 +24,7 @@ def read_criteria(folder: Path, criteria_set: CriteriaSetSpec | None, respondent
     """Every node of the tree in `file`, in file order; points must add up at every level. `label` names the
     file in mistakes (with the blocks it scores, when the folder has several trees)."""
     shown = label or file
-    rows = read_csv(folder / file, COLUMNS, problems)
+    rows = read_csv(folder / file, COLUMNS, problems, OPTIONAL)
     nodes: list[CriterionDef] = []
     lines: dict[str, int] = {}
     for row in rows:
@@ -55,7 +56,7 @@ def _read_node(row: CsvRow, respondent_groups: int, problems: Problems, file: st
         problems.add(shown, f"{where}, column code", f"code {code!r} is not like '1', '1.2' or '1.2.3'")
         return None
     try:
-        points = Decimal(values["max_points"])
+        points = Decimal(values["max_points"].replace(",", "."))  # "7,5" as Vietnamese write it
     except InvalidOperation:
         problems.add(shown, f"{where}, column max_points", f"{values['max_points']!r} is not a number")
         return None
@@ -74,7 +75,10 @@ def _read_node(row: CsvRow, respondent_groups: int, problems: Problems, file: st
     if method == "survey" and not respondents:
         problems.add(shown, f"{where}, column respondents", "a survey criterion names its respondent groups")
     parent = code.rsplit(".", 1)[0] if "." in code else None
-    return CriterionDef(code, parent, values["title"], points, method, evidence == "yes", respondents, file)
+    question = values.get("question", "")
+    if question and method != "survey":
+        problems.add(shown, f"{where}, column question", f"{code} is not a survey leaf: only those are asked")
+    return CriterionDef(code, parent, values["title"], points, method, evidence == "yes", respondents, file, question)
 
 
 def _read_respondents(text: str, groups: int, where: str, problems: Problems, shown: str) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ from models.words import word
 from models.workdays import DeadlineRule, WorkingCalendar
 
 if TYPE_CHECKING:
+    from models.definition.survey import SurveyDef
     from models.predecessors import Predecessor
 
 
@@ -43,6 +44,7 @@ class CriterionDef:
     evidence_required: bool
     respondents: tuple[int, ...]
     tree: str = "criteria.csv"  # the file of the folder it belongs to (a block's set: BlockSpec.criteria)
+    question: str = ""  # a survey leaf's question, as the survey online asks it
 
     @property
     def is_leaf(self) -> bool:
@@ -88,6 +90,7 @@ class CycleDefinition:
     reward_max_share: Fraction
     folder: Path
     content_hash: str
+    survey: SurveyDef | None = None  # the survey run online (survey.toml), when the folder runs it so
 
     @property
     def id(self) -> str:

@@ -67,7 +67,10 @@ def read_csv(path: Path, columns: tuple[str, ...], problems: Problems,
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(columns):
-            problems.add(path.name, f"line {line_number}", f"has {len(cells)} columns; expected {len(columns)}")
+            comma = " (a comma inside a value, such as 7,5 or 1,2,3, is written in double quotes: \"7,5\")" \
+                if len(cells) > len(columns) else ""
+            problems.add(path.name, f"line {line_number}",
+                         f"has {len(cells)} columns; expected {len(columns)}{comma}")
             continue
         rows.append(CsvRow(line_number, {name: cell.strip() for name, cell in zip(columns, cells, strict=True)}))
     return rows

@@ -25,10 +25,12 @@ from models.definition.specs import (
     OverridesSpec,
     satisfaction_groups,
 )
+from models.definition.survey import read_survey
 from models.definition.units import read_units
 from models.workdays import WorkingCalendar, format_day
 
 DEFINITION_FILES = ("cycle.toml", "plan.toml", "criteria.toml", "criteria.csv", "units.csv", "overrides.toml")
+SURVEY_FILES = ("survey.toml", "population.csv")  # the survey online: hashed when the folder has them
 
 
 def load_cycle(folder: Path | str) -> CycleDefinition:
@@ -51,12 +53,13 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
             _check_satisfaction_leaves(criteria, cycle, criteria_set, problems)
         _check_deadlines_in_season(tasks, cycle, calendar, problems)
     units = read_units(folder, cycle, problems)
+    survey = read_survey(folder, cycle, criteria_set, criteria, units, problems)
     reward_share = _reward_share(criteria_set, problems)
     if problems or cycle is None or criteria_set is None or reward_share is None:
         raise DefinitionError(str(folder), problems.items)
     return CycleDefinition(spec=cycle, criteria_set=criteria_set, tasks=tasks, criteria=criteria, units=units,
                            calendar=calendar, reward_max_share=reward_share, folder=folder,
-                           content_hash=content_hash(folder))
+                           content_hash=content_hash(folder), survey=survey)
 
 
 def _read_trees(folder: Path, cycle: CycleSpec | None, criteria_set: CriteriaSetSpec | None,
@@ -72,7 +75,7 @@ def _read_trees(folder: Path, cycle: CycleSpec | None, criteria_set: CriteriaSet
         groups = max((len(block.respondent_groups) for block in users), default=5)
         label = f"{file} (block {', '.join(block.code for block in users)})" if len(files) > 1 else file
         found += read_criteria(folder, criteria_set, groups, problems, file, label)
-    if criteria_set is not None:
+    if criteria_set is not None and cycle is not None:  # without cycle.toml no block names a tree
         for tree in criteria_set.trees:
             if tree.file not in files:
                 problems.add("criteria.toml", f"[[trees]] {tree.file}",
@@ -135,7 +138,8 @@ def content_hash(folder: Path) -> str:
     digest = hashlib.sha256()
     letters = sorted((folder / LETTERS).glob("*")) if (folder / LETTERS).is_dir() else []
     trees = sorted(path.name for path in folder.glob("criteria?*.csv"))  # a block's own tree
-    for name in (*DEFINITION_FILES, *trees, *(f"{LETTERS}/{path.name}" for path in letters)):
+    survey = [name for name in SURVEY_FILES if (folder / name).is_file()]
+    for name in (*DEFINITION_FILES, *trees, *survey, *(f"{LETTERS}/{path.name}" for path in letters)):
         path = folder / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
     return digest.hexdigest()

@@ -56,7 +56,8 @@ def read_tasks(data: dict[str, Any] | None, cycle: CycleSpec | None, calendar: W
         try:
             due = parse_due_text(spec.due, cycle.year if cycle is not None else None)
         except DueTextError as error:
-            problems.add(FILE, f"{where}.due", str(error))
+            if cycle is not None or not error.needs_year:  # no year without cycle.toml: its own mistake says why
+                problems.add(FILE, f"{where}.due", str(error))
             continue
         try:
             completion = parse_completion_rule(spec.completes_when)

@@ -31,7 +31,8 @@ def read_units(folder: Path, cycle: CycleSpec | None, problems: Problems) -> tup
         mistakes = len(problems)
         if not CODE.match(values["code"]):
             problems.add(FILE, f"{where}, column code",
-                         f"code {values['code']!r} must be upper-case letters, digits, '-', '_' or '.'")
+                         f"code {values['code']!r} must be letters A-Z without accents (upper case), digits, "
+                         "'-', '_' or '.'")
         elif values["code"] in first_line:
             problems.add(FILE, f"{where}, column code",
                          f"duplicate unit code {values['code']!r} (first on line {first_line[values['code']]})")

@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from models.completion import parse_completion_rule
-from models.definition import criteria, units
+from models.definition import criteria, survey, units
 from models.definition.letters import letter_names
 from models.definition.specs import CriteriaSetSpec, CycleSpec, OverridesSpec, PlanSpec
 from models.lifecycle import UnitState
@@ -61,14 +61,16 @@ def values(model: type[BaseModel]) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("model", [CycleSpec, PlanSpec, CriteriaSetSpec, OverridesSpec], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [CycleSpec, PlanSpec, CriteriaSetSpec, OverridesSpec, survey.SurveyOnlineSpec],
+                         ids=lambda m: m.__name__)
 def test_every_key_and_allowed_value_the_loader_takes_is_on_the_page(model):
     assert sorted(keys(model) - INTERNAL - LISTED) == []
     assert sorted(values(model) - LISTED) == []
 
 
 def test_every_column_stage_state_score_kind_rule_and_letter_is_on_the_page():
-    wanted = {*criteria.COLUMNS, *units.COLUMNS, *units.OPTIONAL, *(s.value for s in Stage), *(s.value for s in UnitState),
+    wanted = {*criteria.COLUMNS, *criteria.OPTIONAL, *units.COLUMNS, *units.OPTIONAL, *survey.POPULATION_COLUMNS,
+              *(s.value for s in Stage), *(s.value for s in UnitState),
               *(k.value for k in ScoreKind), *(r.value for r in DeadlineRule), "manual", "units",
               *{name.split(".")[0] for name in letter_names()}}
     assert sorted(wanted - LISTED) == []

@@ -49,6 +49,8 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
             == len(definition.units)
     assert "Chỉ số hài lòng" in html.read_text(encoding="utf-8")
     assert_annexes_cite_the_decision(definition, xlsx)
+    assert_blocks_scored_on_their_trees(definition, results, xlsx)
+    assert_compared_with_predecessors(definition, results, html)
     if definition.spec.decision is not None:  # and so does each result letter
         import email
         from email import policy
@@ -57,8 +59,6 @@ def test_each_cycle_folder_checks_replays_to_announcement_and_reports(folder: Pa
         results = [m.get_body(("plain",)).get_content() for m in letters if m["X-Parindex-Kind"] == "result"]
         assert results and all(f"công bố tại Quyết định số {definition.spec.decision.number} ngày" in text
                                for text in results)
-    assert_blocks_scored_on_their_trees(definition, results, xlsx)
-    assert_compared_with_predecessors(definition, results, html)
     assert_recomputed(db, definition.id)  # the auditor's plain recomputation finds no difference
     with session_scope(db) as session:  # every body the history names is one of this cycle's, by its own code
         named = set(session.scalars(select(HistoryEntry.actor).where(
@@ -123,6 +123,7 @@ def assert_compared_with_predecessors(definition, results, html: Path) -> None: 
             assert line.prior_kind == "new" and line.last_year is None and line.change is None, unit.code
         elif len(unit.predecessors) > 1 or unit.predecessors[0].share != 1:
             assert line.prior_kind == "merged" and line.last_year is not None, unit.code
-            assert line.prior_sources == tuple(p.code for p in unit.predecessors)
+            assert line.prior_sources == tuple(p.code if p.share == 1 else f"{p.code} ({float(p.share * 100):g}%)"
+                                               for p in unit.predecessors)  # "HP-SLDTBXH (60%)": the part taken
     if any(unit.predecessors == () for unit in definition.units):
         assert "đơn vị mới, không so sánh" in html.read_text(encoding="utf-8")
