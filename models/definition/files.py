@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import tomllib
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -13,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from models.definition.problems import Problems
+from models.words import word
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -83,9 +86,53 @@ def validate(model: type[ModelT], data: Any, file: str, where: str,
         return model.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
-            key = ".".join(str(part) for part in item["loc"])
-            problems.add(file, f"{where}.{key}" if where and key else where or key, item["msg"])
+            key = _key_path(data, item["loc"])
+            problems.add(file, f"{where}.{key}" if where and key else where or key, _said(item, model))
     return None
+
+
+def _said(item: Any, model: type[BaseModel]) -> str:
+    """pydantic's message, in the reader's words where it is one of the common ones: a key the format does not
+    have (with the nearest it has: satisfaction_group → satisfaction_groups), a required key left out."""
+    if item["type"] == "extra_forbidden":
+        near = difflib.get_close_matches(str(item["loc"][-1]), sorted(_keys(model)), n=1, cutoff=0.7)
+        return word("definition.unknown_key", hint=word("definition.did_you_mean", key=near[0]) if near else "")
+    if item["type"] == "missing":
+        return word("definition.missing_key")
+    return str(item["msg"])
+
+
+def _keys(model: type[BaseModel]) -> set[str]:
+    """Every key the model and its nested tables take."""
+    found: set[str] = set()
+    for name, info in model.model_fields.items():
+        found.add(info.alias or name)
+        for inner in _models(info.annotation):
+            found |= _keys(inner)
+    return found
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for argument in typing.get_args(annotation) for model in _models(argument)]
+
+
+def _key_path(data: Any, loc: tuple[Any, ...]) -> str:
+    """A mistake's place as the file writes it: an entry of an array of tables by its position from 1 and its
+    code ("blocks[2] (xa).satisfaction_group"), never pydantic's index from 0."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int) and isinstance(data, list) and parts:
+            entry = data[part] if 0 <= part < len(data) else None
+            named = next((entry[k] for k in ("code", "key", "name", "file") if isinstance(entry, dict) and k in entry),
+                         None)
+            parts[-1] += f"[{part + 1}]" + (f" ({named})" if named is not None else "")
+            data = entry
+            continue
+        parts.append(str(part))
+        data = data.get(part) if isinstance(data, dict) else None
+    return ".".join(parts)
 
 
 def parse_day(text: str) -> date:

@@ -142,3 +142,18 @@ def test_last_years_results_are_imported_by_the_predecessors_codes(db, haiphong,
     send([("HP-SNV", "88.10", "3", "Khá"), ("HD-SNV", "84.00", "61", "Khá")])  # a rank in the old, larger block
     with session_scope(db) as session:
         assert set(session.scalars(select(PriorResult.unit_code))) == {"HP-SNV", "HD-SNV"}
+
+
+def test_a_mistyped_key_of_a_block_is_named_by_the_blocks_code_with_the_key_meant_and_nothing_else(copy):
+    write(copy, "cycle.toml", "satisfaction_groups = [3, 4]", "satisfaction_group = [3, 4]")
+    assert refused(copy) == ["cycle.toml: blocks[2] (xa).satisfaction_group: khóa này không có trong định dạng "
+                             "(docs/cycle-format.md); có phải là satisfaction_groups?"]  # no mistake it leads to
+
+
+def test_a_decimal_comma_in_a_maximum_is_read_and_an_unquoted_one_is_explained(copy):
+    write(copy, "criteria-xa.csv", "3.4.3,Thái độ phục vụ của công chức Bộ phận Một cửa,2,",
+          '3.4.3,Thái độ phục vụ của công chức Bộ phận Một cửa,"2,0",')
+    assert load_cycle(copy).criteria_of("xa")  # "2,0" as Vietnamese write it
+    write(copy, "criteria-xa.csv", '"2,0"', "2,0")
+    assert any('a comma inside a value, such as 7,5 or 1,2,3, is written in double quotes: "7,5"' in p
+               for p in refused(copy))
