@@ -14,6 +14,7 @@ from models.definition.cycle import CycleDefinition, TaskDef
 from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
 from models.predecessors import predecessors_json
+from models.survey_store import insert_links, survey_snapshot
 from models.tables import (
     Assignment,
     AssignmentStatus,
@@ -74,9 +75,11 @@ def insert_cycle(session: Session, definition: CycleDefinition, *, at: datetime,
     session.execute(insert(Criterion), [
         {"cycle_id": spec.id, "tree": c.tree, "code": c.code, "parent_code": c.parent_code, "position": position,
          "title": c.title, "max_points": c.max_points, "method": c.method,
-         "evidence_required": c.evidence_required, "respondents": ",".join(map(str, c.respondents))}
+         "evidence_required": c.evidence_required, "respondents": ",".join(map(str, c.respondents)),
+         "question": c.question}
         for position, c in enumerate(definition.criteria)
     ])
+    insert_links(session, definition, codes=[u.code for u in definition.units], at=at)  # the survey online
     for task in definition.tasks:
         insert_task(session, definition, task, at=at, actor=actor)
     append_history(session, cycle_id=spec.id, drafts=[HistoryDraft(
@@ -177,9 +180,11 @@ def plan_task_values(task: TaskDef) -> dict[str, Any]:
 def definition_snapshot(definition: CycleDefinition) -> str:
     """What ticks need without the folder at hand: the cycle settings, the calendar overrides, the rules."""
     calendar = definition.calendar
+    survey = survey_snapshot(definition)
     return json.dumps({
         "cycle": definition.spec.model_dump(mode="json", by_alias=True),
         "criteria_set": definition.criteria_set.model_dump(mode="json", by_alias=True),
+        **({"survey": survey} if survey else {}),  # the survey online, when the folder runs it
         "days_off": {day.isoformat(): name for day, name in calendar.extra_days_off.items()},
         "working_days": {day.isoformat(): name for day, name in calendar.extra_working_days.items()},
     }, ensure_ascii=False, sort_keys=True)

@@ -28,6 +28,7 @@ from models.history import HistoryDraft, append_history
 from models.lifecycle import UnitState
 from models.predecessors import predecessors_json
 from models.refusals import Refused
+from models.survey_store import insert_links, remove_links
 from models.tables import (
     UNFINISHED,
     UNITS_OWNER,
@@ -153,6 +154,7 @@ def _update_units(session: Session, definition: CycleDefinition, changes: Change
     if added:
         session.flush()
         insert_units(session, definition, codes=added, at=at, actor=actor)
+        insert_links(session, definition, codes=added, at=at)
         for task in definition.tasks:
             if task.every_unit and _task_id(session, definition.id, task.number) is not None:
                 insert_task(session, definition, task, at=at, actor=actor, unit_codes=added)
@@ -191,6 +193,7 @@ def _remove_unit(session: Session, unit: Unit) -> None:
     ids = select(Assignment.id).where(Assignment.unit_id == unit.id).scalar_subquery()
     session.execute(delete(Deadline).where(Deadline.assignment_id.in_(ids)))
     session.execute(delete(Assignment).where(Assignment.unit_id == unit.id))
+    remove_links(session, unit.id)
     session.delete(unit)
 
 
@@ -290,11 +293,12 @@ def _move_plan_deadlines(session: Session, stored: PlanTask, task: TaskDef, old_
 
 
 def _check_criteria(session: Session, definition: CycleDefinition, changes: Changes) -> None:
-    stored = [(c.tree, c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required, c.respondents)
+    stored = [(c.tree, c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required, c.respondents,
+               c.question)
               for c in session.execute(select(Criterion).where(Criterion.cycle_id == definition.id)
                                        .order_by(Criterion.position)).scalars()]
     wanted = [(c.tree, c.code, c.parent_code, c.title, c.max_points, c.method, c.evidence_required,
-               ",".join(map(str, c.respondents))) for c in definition.criteria]
+               ",".join(map(str, c.respondents)), c.question) for c in definition.criteria]
     if stored == wanted:
         return
     if session.scalar(select(func.count()).select_from(ScoreVersion).where(ScoreVersion.cycle_id == definition.id)):
@@ -305,7 +309,7 @@ def _check_criteria(session: Session, definition: CycleDefinition, changes: Chan
                                position=position,
                                title=c.title, max_points=c.max_points, method=c.method,
                                evidence_required=c.evidence_required,
-                               respondents=",".join(map(str, c.respondents)))
+                               respondents=",".join(map(str, c.respondents)), question=c.question)
                      for position, c in enumerate(definition.criteria)])
     changes.done.append(word("change.criteria_replaced"))
 

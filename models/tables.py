@@ -99,6 +99,7 @@ class Criterion(SQLModel, table=True):
     method: str | None = Field(default=None, max_length=16)  # leaves only: appraisal | survey
     evidence_required: bool = False
     respondents: str = Field(default="", max_length=32)  # survey leaves: respondent groups, "1,2,3"
+    question: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # survey online
 
 
 class PlanTask(SQLModel, table=True):
@@ -405,3 +406,45 @@ class EvidenceFile(SQLModel, table=True):
     size: int
     actor: str
     uploaded_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class SurveyLink(SQLModel, table=True):
+    """A unit's questionnaire for one respondent group, at an anonymous link (survey.toml: the survey online)."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "group_no"), UniqueConstraint("token"))
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    group_no: int
+    token: str = Field(max_length=64)  # the link's secret part: /khao-sat/<token>
+    population: int
+    quota: int  # the answers to reach (models.survey_plan): counted responses never exceed it
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One respondent's answers to a link's questionnaire. Nothing of the person: no name, address or IP; the
+    device that answers holds the key that resumes it (its hash is kept here)."""
+
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    link_id: int = Field(foreign_key="surveylink.id", index=True)
+    channel: str = Field(default="web", max_length=8)  # web | paper (keyed in by the survey body)
+    resume_hash: str = Field(default="", max_length=64)
+    answers: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: leaf code → answer
+    started_at: datetime = Field(sa_column=_utc(nullable=False))
+    completed_at: datetime | None = Field(default=None, sa_column=_utc())
+    status: str = Field(default="draft", max_length=16)  # draft | counted | set_aside
+    set_aside_reason: str = Field(default="", max_length=32)  # speed | over_quota
+
+
+class SurveyRound(SQLModel, table=True):
+    """The survey online of a cycle closed (its responses frozen into a survey version), or opened again."""
+
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    closed_at: datetime = Field(sa_column=_utc(nullable=False))
+    closed_by: str
+    reopened_at: datetime | None = Field(default=None, sa_column=_utc())
+    reopened_by: str = ""
+    reopen_reason: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -24,7 +24,7 @@ from models.sign_in import SignInRefused, web_secret
 from tasks.operations.portal_sessions import SESSION_HOURS, Opening
 from tasks.operations.sign_in_links import check_link, mail_sign_in_links, spend_link
 from tasks.operations.throttle import within_limit
-from web import staff_pages, unit_pages
+from web import staff_pages, survey_pages, unit_pages
 from web.portal import (
     Portal,
     bounded_session,
@@ -58,6 +58,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Callable[[], dateti
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.include_router(unit_pages.router)
     app.include_router(staff_pages.router)
+    app.include_router(survey_pages.router)
     app.add_api_route("/", home, methods=["GET"])
     app.add_api_route("/signin/request", request_link, methods=["POST"])
     app.add_api_route("/signin/{token}", confirm_sign_in, methods=["GET"])

@@ -28,6 +28,7 @@ from models.tables import (
     MessageStatus,
     OutboxMessage,
     StaffRole,
+    SurveyLink,
     Unit,
     UnitResult,
     assignee_for_unit,
@@ -117,9 +118,11 @@ def matrix_page(request: Request, cycle_id: str, block: str = "", group: str = "
         found = matrix(session, ctx, at=portal.clock(), block=block[:64], group=group[:64],
                        state=state if state in CELL_STATES else "")
         body_tasks = sorted({int(number) for _, _, cells in found.bodies for number in cells})
+        survey_online = session.scalar(select(SurveyLink.id).where(SurveyLink.cycle_id == cycle_id).limit(1))
         return render(request, "staff_matrix.html", ctx=ctx, m=found, block=block, group=group, state=state,
                       states=filter_states(ctx), body_tasks=body_tasks, notice=request.session.pop("notice", ""),
                       plan_tasks=sorted(ctx.tasks.values(), key=lambda task: task.number),
+                      survey_online=survey_online is not None,
                       today=ctx.calendar.local_date(portal.clock()).isoformat())
 
 

@@ -1,0 +1,1 @@
+"""The sociological survey online: respondents answering at their links, the survey body closing it."""

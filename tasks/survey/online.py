@@ -1,0 +1,274 @@
+"""The survey online: a respondent answers a unit's questionnaire at its link, page by page, resumable on the
+same device; the survey body watches each unit's quota; closing the survey freezes the responses into the
+ballots and satisfaction rates `parindex import survey` takes, recorded as a survey version by the same rules.
+
+A response holds nothing of the person: no name, address or IP; the device keeps a random key (in its cookie)
+whose hash lets it resume. A response finished faster than survey.toml's speed floor is set aside, not
+counted; one finished when the link's quota is already met is set aside too, so the counted responses of a
+link never exceed its quota (the link's row is locked while a response is counted)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from models.cycle_context import CycleContext, load_context
+from models.definition.specs import satisfaction_groups
+from models.forms.fields import BALLOT_LAYOUT, SATISFACTION_LAYOUT
+from models.forms.templates import SheetPlan, write_workbook
+from models.history import HistoryDraft, append_history
+from models.refusals import NotFound, Refused
+from models.scoring import round_half_up
+from models.survey_store import AskedQuestion, link_questions, satisfied
+from models.tables import Cycle, SurveyLink, SurveyResponse, SurveyRound, Unit
+from models.words import word
+from tasks.inputs.imports import ImportResult, Inputs, import_survey
+
+
+class SurveyClosed(Refused):
+    """The survey is closed: no response is started, changed or counted."""
+
+
+@dataclass(frozen=True)
+class LinkView:
+    link: SurveyLink
+    cycle_id: str
+    unit_name: str
+    block_name: str
+    group_name: str
+    pages: list[tuple[str, list[AskedQuestion]]]  # a field's title, its questions
+    scale: dict[str, str]  # answer → its wording
+    speed_floor_seconds: int
+    counted: int
+    closed: bool
+
+    @property
+    def full(self) -> bool:
+        return self.counted >= self.link.quota
+
+    @property
+    def questions(self) -> list[AskedQuestion]:
+        return [q for _, questions in self.pages for q in questions]
+
+
+def open_link(session: Session, token: str) -> LinkView:
+    """The questionnaire at a link; NotFound for a token that is none."""
+    link = session.scalar(select(SurveyLink).where(SurveyLink.token == token[:64]))
+    if link is None:
+        raise NotFound(word("survey.no_link"))
+    unit = session.get(Unit, link.unit_id)
+    ctx = load_context(session, link.cycle_id)
+    block = next(b for b in ctx.spec.blocks if b.code == unit.block)
+    survey = _survey_rules(session, link.cycle_id)
+    pages: dict[str, list[AskedQuestion]] = {}
+    for question in link_questions(session, block.criteria, link.cycle_id, link.group_no):
+        pages.setdefault(question.field, []).append(question)
+    return LinkView(link, link.cycle_id, unit.name, block.name, block.respondent_groups[link.group_no - 1],
+                    list(pages.items()), survey["scale"], survey["speed_floor_seconds"],
+                    _counted(session, link.id), survey_closed(session, link.cycle_id))
+
+
+def _survey_rules(session: Session, cycle_id: str) -> dict[str, object]:
+    snapshot = json.loads(session.scalar(select(Cycle.definition_json).where(Cycle.id == cycle_id)) or "{}")
+    if not snapshot.get("survey"):
+        raise NotFound(word("survey.no_link"))
+    return dict(snapshot["survey"])
+
+
+def _counted(session: Session, link_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(SurveyResponse).where(
+        SurveyResponse.link_id == link_id, SurveyResponse.status == "counted")) or 0
+
+
+def survey_closed(session: Session, cycle_id: str) -> bool:
+    last = session.scalar(select(SurveyRound).where(SurveyRound.cycle_id == cycle_id)
+                          .order_by(SurveyRound.id.desc()).limit(1))
+    return last is not None and last.reopened_at is None
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def resumed(session: Session, view: LinkView, key: str) -> SurveyResponse | None:
+    """The response this device started at this link (its key's), finished or not."""
+    if not key:
+        return None
+    return session.scalar(select(SurveyResponse).where(SurveyResponse.link_id == view.link.id,
+                                                       SurveyResponse.resume_hash == _hash(key)))
+
+
+def start_response(session: Session, view: LinkView, *, at: datetime, channel: str = "web") -> tuple[str, int]:
+    """A new response at the link: the device's key (kept in its cookie) and the response's id. Refused when the
+    survey is closed, or, for a respondent online, when the link's quota is met."""
+    if view.closed:
+        raise SurveyClosed(word("survey.closed"))
+    if view.full and channel == "web":
+        raise Refused(word("survey.full"))
+    key = secrets.token_urlsafe(24)
+    response = SurveyResponse(cycle_id=view.cycle_id, link_id=view.link.id, channel=channel,
+                              resume_hash=_hash(key), started_at=at)
+    session.add(response)
+    session.flush()
+    return key, response.id
+
+
+def save_answers(session: Session, view: LinkView, response: SurveyResponse, answers: dict[str, str]) -> None:
+    """A page's answers kept with the response (an answer changed on a page seen again replaces the first)."""
+    if view.closed:
+        raise SurveyClosed(word("survey.closed"))
+    if response.status != "draft":
+        raise Refused(word("survey.already_sent"))
+    asked = {q.code for q in view.questions}
+    kept = json.loads(response.answers)
+    kept.update({code: answer for code, answer in answers.items() if code in asked and answer in view.scale})
+    response.answers = json.dumps(kept, sort_keys=True)
+
+
+def unanswered(view: LinkView, response: SurveyResponse) -> list[AskedQuestion]:
+    kept = json.loads(response.answers)
+    return [q for q in view.questions if q.code not in kept]
+
+
+def finish_response(session: Session, view: LinkView, response: SurveyResponse, *, at: datetime) -> str:
+    """The response sent: counted, or set aside (too fast; the quota already met). Returns its status."""
+    if view.closed:
+        raise SurveyClosed(word("survey.closed"))
+    if response.status != "draft":
+        return response.status
+    if unanswered(view, response):
+        raise Refused(word("survey.unanswered", count=len(unanswered(view, response))))
+    session.scalar(select(SurveyLink.id).where(SurveyLink.id == view.link.id).with_for_update())  # one at a time
+    response.completed_at = at
+    seconds = (at - response.started_at).total_seconds()
+    if response.channel == "web" and seconds < view.speed_floor_seconds:
+        response.status, response.set_aside_reason = "set_aside", "speed"
+    elif _counted(session, view.link.id) >= view.link.quota:
+        response.status, response.set_aside_reason = "set_aside", "over_quota"
+    else:
+        response.status = "counted"
+    return response.status
+
+
+@dataclass(frozen=True)
+class LinkProgress:
+    unit_code: str
+    unit_name: str
+    block: str
+    group_no: int
+    group_name: str
+    token: str
+    population: int
+    quota: int
+    counted: int
+    set_aside: int
+    unfinished: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.counted / self.quota)) if self.quota else 100
+
+
+def survey_progress(session: Session, ctx: CycleContext) -> list[LinkProgress]:
+    """Every link of the cycle with its counts, in the units' order."""
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    for link_id, status, count in session.execute(
+            select(SurveyResponse.link_id, SurveyResponse.status, func.count())
+            .where(SurveyResponse.cycle_id == ctx.cycle_id).group_by(SurveyResponse.link_id, SurveyResponse.status)):
+        counts[(link_id, status)] = count
+    rows = session.execute(select(SurveyLink, Unit).join(Unit, Unit.id == SurveyLink.unit_id)
+                           .where(SurveyLink.cycle_id == ctx.cycle_id).order_by(Unit.id, SurveyLink.group_no)).all()
+    groups = {block.code: block.respondent_groups for block in ctx.spec.blocks}
+    return [LinkProgress(unit.code, unit.name, unit.block, link.group_no, groups[unit.block][link.group_no - 1],
+                         link.token, link.population, link.quota, counts[(link.id, "counted")],
+                         counts[(link.id, "set_aside")], counts[(link.id, "draft")]) for link, unit in rows]
+
+
+def close_survey(session: Session, ctx: CycleContext, *, actor: str, at: datetime) -> ImportResult:
+    """The survey's responses frozen into ballots (groups that answer ballots) and satisfaction rates
+    (satisfaction groups), taken by `import survey`'s own rules into a survey version; the survey closed."""
+    if survey_closed(session, ctx.cycle_id):
+        raise SurveyClosed(word("survey.closed"))
+    with tempfile.TemporaryDirectory(prefix="parindex-survey-") as folder:
+        path = Path(folder) / f"khao-sat-truc-tuyen-{ctx.cycle_id}.xlsx"
+        write_workbook(path, ballot_sheets(session, ctx))
+        result = import_survey(session, path, Inputs("", at, cycle_id=ctx.cycle_id))
+    session.add(SurveyRound(cycle_id=ctx.cycle_id, closed_at=at, closed_by=actor))
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
+        entity="cycle", subject=ctx.cycle_id, event="close_survey", actor=actor, at=at,
+        reason=word("survey.closed_reason"), details={"units": len(result.units)})])
+    return result
+
+
+def reopen_survey(session: Session, ctx: CycleContext, *, actor: str, reason: str, at: datetime) -> None:
+    """An operator opens the survey again (a correction): responses are taken again until it closes."""
+    last = session.scalar(select(SurveyRound).where(SurveyRound.cycle_id == ctx.cycle_id)
+                          .order_by(SurveyRound.id.desc()).limit(1))
+    if last is None or last.reopened_at is not None:
+        raise Refused(word("survey.not_closed"))
+    if not reason.strip():
+        raise Refused(word("survey.reason_needed"))
+    last.reopened_at, last.reopened_by, last.reopen_reason = at, actor, reason.strip()
+    append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
+        entity="cycle", subject=ctx.cycle_id, event="reopen_survey", actor=actor, at=at, reason=reason.strip())])
+
+
+def ballot_sheets(session: Session, ctx: CycleContext) -> list[SheetPlan]:
+    """The counted responses as the survey file's two sheets: a ballot a response of a group that answers ballots,
+    and each unit's satisfaction rate from its satisfaction groups' answers (the share satisfied)."""
+    weights = {answer: Decimal(str(weight)) for answer, weight in ctx.criteria_set.survey.answer_weights.items()}
+    rated = {block.code: satisfaction_groups(block, ctx.criteria_set) for block in ctx.spec.blocks}
+    ballots = SheetPlan(BALLOT_LAYOUT, BALLOT_LAYOUT.fields, title=word("survey.sheet_ballots"))
+    satisfaction = SheetPlan(SATISFACTION_LAYOUT, SATISFACTION_LAYOUT.fields, title=word("survey.sheet_rates"))
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # unit → [satisfied, answers]
+    for response, link, unit in session.execute(
+            select(SurveyResponse, SurveyLink, Unit).join(SurveyLink, SurveyLink.id == SurveyResponse.link_id)
+            .join(Unit, Unit.id == SurveyLink.unit_id)
+            .where(SurveyResponse.cycle_id == ctx.cycle_id, SurveyResponse.status == "counted")
+            .order_by(Unit.id, SurveyResponse.id)):
+        answers = json.loads(response.answers)
+        if link.group_no in rated[unit.block]:
+            tally[unit.code][0] += sum(1 for answer in answers.values() if satisfied(weights[answer]))
+            tally[unit.code][1] += len(answers)
+            continue
+        ballot = f"{'G' if response.channel == 'paper' else 'W'}{response.id}"
+        ballots.rows += [({"cycle": ctx.cycle_id, "ballot": ballot, "unit": unit.code, "group": link.group_no,
+                           "criterion": code, "answer": answer}, False) for code, answer in sorted(answers.items())]
+    satisfaction.rows = [({"cycle": ctx.cycle_id, "unit": code, "satisfaction": round_half_up(
+        Fraction(happy, total) * 100, 2)}, False) for code, (happy, total) in tally.items() if total]
+    return [ballots, satisfaction]
+
+
+RESPONSE_COLUMNS = ("Mã phiếu", "Mã đơn vị", "Đơn vị", "Nhóm", "Hình thức", "Tình trạng", "Lý do không tính",
+                    "Bắt đầu", "Gửi lúc", "Số giây", "Mã tiêu chí", "Trả lời")
+
+
+def response_rows(session: Session, ctx: CycleContext) -> list[tuple[object, ...]]:
+    """Every sent response, one row a question (the survey body's analysis): counted or set aside and why,
+    when (in the cycle's time) and how long it took; nothing of the person."""
+    zone = ctx.calendar.zone
+    rows: list[tuple[object, ...]] = []
+    for response, link, unit in session.execute(
+            select(SurveyResponse, SurveyLink, Unit).join(SurveyLink, SurveyLink.id == SurveyResponse.link_id)
+            .join(Unit, Unit.id == SurveyLink.unit_id)
+            .where(SurveyResponse.cycle_id == ctx.cycle_id, SurveyResponse.status != "draft")
+            .order_by(Unit.id, SurveyResponse.id)):
+        done = response.completed_at
+        seconds = round((done - response.started_at).total_seconds()) if done else ""
+        head = (f"{'G' if response.channel == 'paper' else 'W'}{response.id}", unit.code, unit.name, link.group_no,
+                response.channel, response.status, response.set_aside_reason,
+                response.started_at.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S"),
+                done.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if done else "", seconds)
+        rows += [(*head, code, answer) for code, answer in sorted(json.loads(response.answers).items())]
+    return rows

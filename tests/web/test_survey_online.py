@@ -1,0 +1,122 @@
+"""The survey online (haiphong-2025 runs it: survey.toml): respondents answer a commune's questionnaire at its
+anonymous links page by page, resume on the same device, a speed-run is set aside, a met quota takes no more;
+the survey's page counts them; closing it records the survey version `import survey` would, which equals the
+figures computed by hand from the responses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from models.db import session_scope
+from models.scores import latest_lines, latest_versions
+from models.tables import HistoryEntry, ScoreKind, SurveyLink, SurveyResponse, Unit
+from tests.web.conftest import PortalWorld
+from tests.web.test_authorisation import csrf_of, sign_in_staff
+
+pytestmark = pytest.mark.parametrize("world", ["haiphong-2025"], indirect=True)
+UNIT = "X-ANLAO"
+
+
+def token_of(world: PortalWorld, unit: str, group: int) -> str:
+    with session_scope(world.engine) as session:
+        return session.scalar(select(SurveyLink.token).join(Unit, Unit.id == SurveyLink.unit_id)
+                              .where(Unit.code == unit, SurveyLink.group_no == group))
+
+
+def respond(app, world: PortalWorld, token: str, answer: str, *, seconds: int = 300) -> TestClient:
+    """A respondent on their own device: opens the link, starts, answers every page with `answer`, sends after
+    `seconds`; returns the device (its cookie holds its key)."""
+    device = TestClient(app, base_url=world.settings.public_url)
+    intro = device.get(f"/khao-sat/{token}")
+    assert intro.status_code == 200 and "Bắt đầu trả lời" in intro.text
+    page = device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(intro.text), "action": "start"})
+    started = world.at
+    while True:
+        assert page.status_code == 200, page.text[-800:]
+        number = int(re.search(r'name="page" value="(\d+)"', page.text).group(1))
+        codes = sorted(set(re.findall(r'name="a_([\d.]+)"', page.text)))
+        last = 'value="send"' in page.text
+        if last:
+            world.at = started + timedelta(seconds=seconds)
+        page = device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(page.text), "page": str(number),
+                                                       "move": "send" if last else "next",
+                                                       **{f"a_{code}": answer for code in codes}})
+        if last:
+            assert page.status_code == 200 and 'id="thanks"' in page.text, page.text[-800:]
+            return device
+
+
+def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_give(app, client,
+                                                                                   world: PortalWorld) -> None:
+    ballots_1, ballots_2, people = token_of(world, UNIT, 1), token_of(world, UNIT, 2), token_of(world, UNIT, 4)
+    device = respond(app, world, ballots_1, "A")
+    again = device.get(f"/khao-sat/{ballots_1}")
+    assert 'id="thanks"' in again.text and "Bắt đầu" not in again.text  # sent once from this device
+    respond(app, world, ballots_2, "C")
+    respond(app, world, people, "B")
+    respond(app, world, people, "D")
+    respond(app, world, people, "A", seconds=20)  # faster than survey.toml's 90 s: set aside, not counted
+    with session_scope(world.engine) as session:
+        stored = session.execute(select(SurveyResponse.status, SurveyResponse.set_aside_reason)).all()
+        columns = set(SurveyResponse.__table__.columns.keys())
+    assert sorted(stored) == [("counted", "")] * 4 + [("set_aside", "speed")]
+    assert not {"ip", "address", "name", "user_agent"} & columns  # nothing that names a person
+
+    sign_in_staff(client, "coordinator")
+    page = client.get("/staff/haiphong-2025/survey")
+    assert page.status_code == 200
+    row = re.search(rf'<tr data-unit="{UNIT}" data-group="4">(.*?)</tr>', page.text, re.S).group(1)
+    assert re.search(r"<td class=\"nowrap\">2 <progress", row) and "<td>1</td>" in row  # 2 counted, 1 set aside
+    closed = client.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(page.text)},
+                         follow_redirects=True)
+    assert "Đã kết thúc khảo sát: kết quả điều tra của 1 đơn vị đã được ghi." in closed.text
+    with session_scope(world.engine) as session:
+        lines = latest_lines(session, cycle_id="haiphong-2025", unit_codes=[UNIT], kinds=[ScoreKind.SURVEY])[UNIT]
+        version = next(v for (_, kind), v in latest_versions(session, cycle_id="haiphong-2025",
+                                                             kinds=[ScoreKind.SURVEY]).items())
+        events = set(session.scalars(select(HistoryEntry.event).where(HistoryEntry.entity == "cycle")))
+    # by hand, from the exported responses: 1.5.1 (2 points, groups 1-2) pools its ballots' weights (A = 1,
+    # C = 0,2: 2 × 0,6 = 1,2); 3.4.1 (3 points, groups 3-4) takes the satisfaction rate, the share of group 4's
+    # answers weighed at least one half (B, not D: 50 %): 1,5
+    export = client.get("/staff/haiphong-2025/survey/responses.csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    counted = [row for row in rows if row["Tình trạng"] == "counted"]
+    assert {row["Lý do không tính"] for row in rows if row["Tình trạng"] == "set_aside"} == {"speed"}
+    weights = {"A": Fraction(1), "B": Fraction(3, 5), "C": Fraction(1, 5), "D": Fraction(0)}
+    pooled = [weights[row["Trả lời"]] for row in counted if row["Mã tiêu chí"] == "1.5.1"]
+    rated = [weights[row["Trả lời"]] >= Fraction(1, 2) for row in counted if row["Nhóm"] == "4"]
+    assert lines["1.5.1"] == Decimal(str(float(2 * sum(pooled) / len(pooled)))) == Decimal("1.2")
+    assert version.satisfaction_percent == Decimal(100 * sum(rated) / len(rated)) == Decimal("50")
+    assert lines["3.4.1"] == Decimal("1.5")
+    assert "close_survey" in events
+    late = TestClient(app, base_url=world.settings.public_url).get(f"/khao-sat/{people}")
+    assert "Đợt khảo sát đã kết thúc" in late.text and "Bắt đầu trả lời" not in late.text
+
+
+def test_a_met_quota_takes_no_more_and_a_device_resumes_where_it_stopped(app, world: PortalWorld) -> None:
+    token = token_of(world, UNIT, 1)
+    with session_scope(world.engine) as session:
+        session.execute(SurveyLink.__table__.update().where(SurveyLink.token == token).values(quota=1))
+    device = TestClient(app, base_url=world.settings.public_url)
+    intro = device.get(f"/khao-sat/{token}")
+    first = device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(intro.text), "action": "start"})
+    codes = sorted(set(re.findall(r'name="a_([\d.]+)"', first.text)))
+    device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(first.text), "page": "1", "move": "next",
+                                            **{f"a_{code}": "B" for code in codes}})
+    resumed = device.get(f"/khao-sat/{token}")  # the device comes back: the first page it has not answered
+    assert 'name="page" value="2"' in resumed.text
+    back = device.get(f"/khao-sat/{token}?trang=1")
+    assert all(f'name="a_{code}" value="B" checked' in back.text for code in codes)  # kept
+    respond(app, world, token, "A")  # another respondent fills the quota
+    full = TestClient(app, base_url=world.settings.public_url).get(f"/khao-sat/{token}")
+    assert "đã nhận đủ số phiếu" in full.text and "Bắt đầu trả lời" not in full.text
+    assert TestClient(app, base_url=world.settings.public_url).get("/khao-sat/khong-co-ma-nay").status_code == 404

@@ -1,0 +1,181 @@
+"""The survey online on the portal: a respondent's questionnaire at an anonymous link (no account, page by page,
+resumable on the same device), and the survey's page for staff (each unit's quota, closing and opening again)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from models.refusals import NotFound, Refused
+from models.tables import StaffRole, SurveyResponse
+from tasks.engine.events import committed
+from tasks.survey.online import (
+    RESPONSE_COLUMNS,
+    LinkView,
+    close_survey,
+    finish_response,
+    open_link,
+    reopen_survey,
+    response_rows,
+    resumed,
+    save_answers,
+    start_response,
+    survey_closed,
+    survey_progress,
+    unanswered,
+)
+from web.portal import cycle_context, portal_of, render, say, signed_staff
+from web.security import posted_form
+
+router = APIRouter()
+KEYS = "survey"  # the session's table: link token → this device's key to its response
+
+
+def _key(request: Request, token: str) -> str:
+    return str(request.session.get(KEYS, {}).get(token, ""))
+
+
+def _view(request: Request, token: str) -> LinkView:
+    with portal_of(request).session() as session:
+        try:
+            return open_link(session, token)
+        except NotFound:
+            raise HTTPException(404) from None
+
+
+@router.get("/khao-sat/{token}")
+def questionnaire(request: Request, token: str, trang: int = 0) -> Response:
+    """The link's questionnaire: its opening page, a page of questions, or the thanks once sent."""
+    view = _view(request, token)
+    with portal_of(request).session() as session:
+        response = resumed(session, view, _key(request, token))
+        answers = dict(json.loads(response.answers)) if response else {}
+        status = response.status if response else ""
+    if status in ("counted", "set_aside"):
+        return render(request, "survey_done.html", view=view, outcome=status)
+    if view.closed:
+        return render(request, "survey_intro.html", view=view, closed=True)
+    if response is None:
+        return render(request, "survey_intro.html", view=view, closed=False)
+    page = trang if 1 <= trang <= len(view.pages) else _first_unanswered_page(view, answers)
+    return render(request, "survey_page.html", view=view, page=page, answers=answers, missing=[])
+
+
+def _first_unanswered_page(view: LinkView, answers: dict[str, str]) -> int:
+    return next((number for number, (_, questions) in enumerate(view.pages, start=1)
+                 if any(q.code not in answers for q in questions)), len(view.pages))
+
+
+@router.post("/khao-sat/{token}")
+def answer(request: Request, token: str, form: FormData = Depends(posted_form(max_fields=200))) -> Response:
+    """Start, keep a page's answers and move on, or send the questionnaire."""
+    portal = portal_of(request)
+    view = _view(request, token)
+    here = f"/khao-sat/{quote(token)}"
+    if form.get("action") == "start":
+        key, _ = committed(portal.engine, lambda session: start_response(session, view, at=portal.clock()))
+        request.session[KEYS] = {**request.session.get(KEYS, {}), token: key}
+        return RedirectResponse(f"{here}?trang=1", status_code=303)
+    key = _key(request, token)
+    page = _page_number(form.get("page"), len(view.pages))
+    posted = {name[2:]: str(value) for name, value in form.items() if name.startswith("a_")}
+    move = str(form.get("move", "next"))
+
+    def keep(session: Session) -> str:
+        response = resumed(session, view, key)
+        if response is None:
+            raise Refused(say(request, "survey_start_again"))
+        save_answers(session, view, response, posted)
+        if move == "send":
+            if unanswered(view, response):
+                return "missing"
+            return finish_response(session, view, response, at=portal.clock())
+        return "kept"
+
+    outcome = committed(portal.engine, keep)
+    if outcome == "missing":
+        with portal.session() as session:
+            response = resumed(session, view, key)
+            answers = dict(json.loads(response.answers)) if response else {}
+        missing = [q for q in view.questions if q.code not in answers]
+        first = _first_unanswered_page(view, answers)
+        return render(request, "survey_page.html", status=422, view=view, page=first, answers=answers,
+                      missing=missing)
+    if move == "send":
+        return RedirectResponse(here, status_code=303)
+    target = max(1, page - 1) if move == "back" else min(len(view.pages), page + 1)
+    return RedirectResponse(f"{here}?trang={target}", status_code=303)
+
+
+def _page_number(value: object, pages: int) -> int:
+    try:
+        return min(max(1, int(str(value))), pages)
+    except ValueError:
+        return 1
+
+
+@router.get("/staff/{cycle_id}/survey")
+def survey_page(request: Request, cycle_id: str) -> Response:
+    """Each unit's questionnaires: answered, quota, set aside, a bar; the units behind first in their own list;
+    each link to circulate; closing and opening again."""
+    who = signed_staff(request, cycle_id=cycle_id)
+    portal = portal_of(request)
+    with portal.session() as session:
+        ctx = cycle_context(session, cycle_id)
+        rows = survey_progress(session, ctx)
+        closed = survey_closed(session, cycle_id)
+        paper = session.scalar(select(SurveyResponse.id).where(SurveyResponse.cycle_id == cycle_id,
+                                                               SurveyResponse.channel == "paper").limit(1))
+    if not rows:
+        raise HTTPException(404)
+    behind = sorted((row for row in rows if row.counted < row.quota), key=lambda row: (row.percent, row.unit_code))
+    return render(request, "staff_survey.html", ctx=ctx, rows=rows, behind=behind, closed=closed,
+                  public_url=portal.settings.public_url.rstrip("/"), may_close=who.role in ("operator", "coordinator"),
+                  may_reopen=who.role == "operator", has_paper=paper is not None,
+                  totals=(sum(r.counted for r in rows), sum(r.quota for r in rows), sum(r.set_aside for r in rows)),
+                  notice=request.session.pop("notice", ""))
+
+
+@router.post("/staff/{cycle_id}/survey/close")
+def close(request: Request, cycle_id: str, form: FormData = Depends(posted_form())) -> Response:
+    who = signed_staff(request, StaffRole.OPERATOR, StaffRole.COORDINATOR, cycle_id=cycle_id)
+    portal = portal_of(request)
+    result = committed(portal.engine, lambda session: close_survey(
+        session, cycle_context(session, cycle_id), actor=who.actor, at=portal.clock()))
+    request.session["notice"] = say(request, "survey_closed_notice", units=len(result.units))
+    return RedirectResponse(f"/staff/{quote(cycle_id)}/survey", status_code=303)
+
+
+@router.post("/staff/{cycle_id}/survey/reopen")
+def reopen(request: Request, cycle_id: str, form: FormData = Depends(posted_form())) -> Response:
+    who = signed_staff(request, StaffRole.OPERATOR, cycle_id=cycle_id)
+    portal = portal_of(request)
+    reason = str(form.get("reason", ""))[:500]
+    committed(portal.engine, lambda session: reopen_survey(
+        session, cycle_context(session, cycle_id), actor=who.actor, reason=reason, at=portal.clock()))
+    request.session["notice"] = say(request, "survey_reopened_notice")
+    return RedirectResponse(f"/staff/{quote(cycle_id)}/survey", status_code=303)
+
+
+@router.get("/staff/{cycle_id}/survey/responses.csv")
+def responses_csv(request: Request, cycle_id: str) -> Response:
+    """The sent responses, a row a question, for the survey body's own analysis (UTF-8 with its mark: Excel)."""
+    signed_staff(request, cycle_id=cycle_id)
+    with portal_of(request).session() as session:
+        rows = response_rows(session, cycle_context(session, cycle_id))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RESPONSE_COLUMNS)
+    writer.writerows(rows)
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "content-disposition": f'attachment; filename="phieu-khao-sat-{cycle_id}.csv"'})
