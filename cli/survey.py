@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import JsonOption, console, user_errors
+from cli.common import DbOption, JsonOption, console, database, said, user_errors
 from cli.words import cli_words
 
 app = typer.Typer(help="The sociological survey online: questionnaires and samples.", no_args_is_help=True)
@@ -79,3 +79,33 @@ def plan(folder: FolderArgument, as_json: JsonOption = False) -> None:
     console.print(t("survey.planned", units=len({q.unit for q in found}), quotas=len(found),
                     answers=number(sum(q.size for q in found), language),
                     people=number(sum(q.population for q in found), language)), markup=False)
+
+
+@app.command()
+def codes(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
+          out: Annotated[Path, typer.Option("--out", help="The CSV file the codes are written to")],
+          db: DbOption = "") -> None:
+    """Single-use codes for the groups survey.toml gives codes to (officials): as many as each link's quota,
+    written once to a CSV file to print on the invitations (only their hashes are kept)."""
+    import csv
+    from datetime import UTC, datetime
+
+    from models.cycle_context import load_context
+    from models.settings import get_settings
+    from tasks.engine.events import committed
+    from tasks.survey.online import issue_codes
+
+    with user_errors():
+        issued = committed(database(db), lambda session: issue_codes(session, load_context(session, cycle_id),
+                                                                     at=datetime.now(UTC)))
+    t = cli_words()
+    base = get_settings().public_url.rstrip("/")
+    if issued:
+        with out.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([t("col.unit"), t("survey.col.unit_name"), t("survey.col.group"), t("survey.col.link"),
+                             t("survey.col.single_code")])
+            writer.writerows([(c.unit_code, c.unit_name, f"{c.group_no}. {c.group_name}", f"{base}/khao-sat/{c.token}",
+                               c.code) for c in issued])
+    console.print(said(t("cli.ok"), "green") + " " + (t("survey.codes_written", count=len(issued), file=str(out))
+                                                       if issued else t("survey.no_new_codes")), markup=False)

@@ -160,7 +160,7 @@ ProvinceOption = Annotated[list[str] | None, typer.Option(
 @users_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="The name to sign in with")],
-    role: Annotated[str, typer.Option(help="coordinator | operator | auditor")],
+    role: Annotated[str, typer.Option(help="coordinator | operator | auditor | survey")],
     name: Annotated[str, typer.Option(help="Full name, as the history shows it")] = "",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input")]
     = False,
@@ -254,7 +254,8 @@ def user_passwd(username: UsernameArgument, password_stdin: Annotated[bool, type
 
 @users_app.command("role")
 def user_role(username: UsernameArgument,
-              role: Annotated[str, typer.Argument(help="coordinator | operator | auditor")], db: DbOption = "") -> None:
+              role: Annotated[str, typer.Argument(help="coordinator | operator | auditor | survey")],
+              db: DbOption = "") -> None:
     """Another role; the account's sessions end (it signs in again with its new role)."""
     from tasks.operations.accounts import set_role
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.definition.cycle import CycleDefinition
 from models.survey_plan import quotas
-from models.tables import Criterion, SurveyLink, SurveyResponse, Unit
+from models.tables import Criterion, SurveyCode, SurveyLink, SurveyResponse, Unit
 
 
 def survey_snapshot(definition: CycleDefinition) -> dict[str, Any] | None:
@@ -23,7 +23,8 @@ def survey_snapshot(definition: CycleDefinition) -> dict[str, Any] | None:
         return None
     spec = definition.survey.spec
     return {"scale": dict(spec.scale), "speed_floor_seconds": spec.speed_floor_seconds,
-            "margin_percent": spec.margin_percent, "minimum": spec.minimum}
+            "margin_percent": spec.margin_percent, "minimum": spec.minimum,
+            "codes": {coded.block: list(coded.groups) for coded in spec.codes}}
 
 
 def insert_links(session: Session, definition: CycleDefinition, *, codes: list[str], at: datetime) -> int:
@@ -45,6 +46,7 @@ def insert_links(session: Session, definition: CycleDefinition, *, codes: list[s
 def remove_links(session: Session, unit_id: int) -> None:
     """A unit removed before its season started: its links and whatever they hold."""
     links = select(SurveyLink.id).where(SurveyLink.unit_id == unit_id).scalar_subquery()
+    session.execute(delete(SurveyCode).where(SurveyCode.link_id.in_(links)))
     session.execute(delete(SurveyResponse).where(SurveyResponse.link_id.in_(links)))
     session.execute(delete(SurveyLink).where(SurveyLink.unit_id == unit_id))
 

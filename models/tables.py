@@ -330,6 +330,7 @@ class StaffRole(StrEnum):
     COORDINATOR = "coordinator"  # watches the season: the matrix, the outbox
     OPERATOR = "operator"  # extends deadlines, re-runs stages, marks bodies' tasks done
     AUDITOR = "auditor"  # reads the history and its verification
+    SURVEY = "survey"  # the survey body (the Viện): watches the survey online, keys in paper ballots, closes it
 
 
 class StaffUser(SQLModel, table=True):
@@ -436,6 +437,20 @@ class SurveyResponse(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_utc())
     status: str = Field(default="draft", max_length=16)  # draft | counted | set_aside
     set_aside_reason: str = Field(default="", max_length=32)  # speed | over_quota
+
+
+class SurveyCode(SQLModel, table=True):
+    """A single-use code the survey body hands to one official (survey.toml [[codes]]): it opens one response at
+    its link; only its hash is kept, and the response it opened."""
+
+    __table_args__ = (UniqueConstraint("code_hash"),)
+    id: int = Field(default=None, primary_key=True)  # None until the flush; typed as the stored row has it
+    cycle_id: str = Field(foreign_key="cycle.id", index=True)
+    link_id: int = Field(foreign_key="surveylink.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_utc(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=_utc())
+    response_id: int | None = Field(default=None, foreign_key="surveyresponse.id")
 
 
 class SurveyRound(SQLModel, table=True):

@@ -22,6 +22,7 @@ from tasks.engine.events import committed
 from tasks.survey.online import (
     RESPONSE_COLUMNS,
     LinkView,
+    SurveyClosed,
     close_survey,
     finish_response,
     open_link,
@@ -38,6 +39,7 @@ from web.portal import cycle_context, portal_of, render, say, signed_staff
 from web.security import posted_form
 
 router = APIRouter()
+CLOSERS = (StaffRole.SURVEY, StaffRole.OPERATOR, StaffRole.COORDINATOR)  # the survey body, or Sở Nội vụ for it
 KEYS = "survey"  # the session's table: link token → this device's key to its response
 
 
@@ -64,9 +66,9 @@ def questionnaire(request: Request, token: str, trang: int = 0) -> Response:
     if status in ("counted", "set_aside"):
         return render(request, "survey_done.html", view=view, outcome=status)
     if view.closed:
-        return render(request, "survey_intro.html", view=view, closed=True)
+        return render(request, "survey_intro.html", view=view, closed=True, refused="")
     if response is None:
-        return render(request, "survey_intro.html", view=view, closed=False)
+        return render(request, "survey_intro.html", view=view, closed=False, refused="")
     page = trang if 1 <= trang <= len(view.pages) else _first_unanswered_page(view, answers)
     return render(request, "survey_page.html", view=view, page=page, answers=answers, missing=[])
 
@@ -83,7 +85,14 @@ def answer(request: Request, token: str, form: FormData = Depends(posted_form(ma
     view = _view(request, token)
     here = f"/khao-sat/{quote(token)}"
     if form.get("action") == "start":
-        key, _ = committed(portal.engine, lambda session: start_response(session, view, at=portal.clock()))
+        code = str(form.get("code", ""))[:32]
+        try:
+            key, _ = committed(portal.engine, lambda session: start_response(session, view, at=portal.clock(),
+                                                                              code=code))
+        except SurveyClosed:
+            raise
+        except Refused as refused:
+            return render(request, "survey_intro.html", status=422, view=view, closed=False, refused=str(refused))
         request.session[KEYS] = {**request.session.get(KEYS, {}), token: key}
         return RedirectResponse(f"{here}?trang=1", status_code=303)
     key = _key(request, token)
@@ -140,7 +149,7 @@ def survey_page(request: Request, cycle_id: str) -> Response:
         raise HTTPException(404)
     behind = sorted((row for row in rows if row.counted < row.quota), key=lambda row: (row.percent, row.unit_code))
     return render(request, "staff_survey.html", ctx=ctx, rows=rows, behind=behind, closed=closed,
-                  public_url=portal.settings.public_url.rstrip("/"), may_close=who.role in ("operator", "coordinator"),
+                  public_url=portal.settings.public_url.rstrip("/"), may_close=who.role in {r.value for r in CLOSERS},
                   may_reopen=who.role == "operator", has_paper=paper is not None,
                   totals=(sum(r.counted for r in rows), sum(r.quota for r in rows), sum(r.set_aside for r in rows)),
                   notice=request.session.pop("notice", ""))
@@ -148,7 +157,7 @@ def survey_page(request: Request, cycle_id: str) -> Response:
 
 @router.post("/staff/{cycle_id}/survey/close")
 def close(request: Request, cycle_id: str, form: FormData = Depends(posted_form())) -> Response:
-    who = signed_staff(request, StaffRole.OPERATOR, StaffRole.COORDINATOR, cycle_id=cycle_id)
+    who = signed_staff(request, *CLOSERS, cycle_id=cycle_id)
     portal = portal_of(request)
     result = committed(portal.engine, lambda session: close_survey(
         session, cycle_context(session, cycle_id), actor=who.actor, at=portal.clock()))
@@ -179,3 +188,18 @@ def responses_csv(request: Request, cycle_id: str) -> Response:
     writer.writerows(rows)
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "content-disposition": f'attachment; filename="phieu-khao-sat-{cycle_id}.csv"'})
+
+
+@router.post("/staff/{cycle_id}/survey/paper/{token}")
+def key_in_paper(request: Request, cycle_id: str, token: str, form: FormData = Depends(posted_form())) -> Response:
+    """The survey body keys in a paper ballot through the same questionnaire: a response marked as paper (no
+    speed floor: typing is not answering), counted against the same quota."""
+    signed_staff(request, *CLOSERS, cycle_id=cycle_id)
+    portal = portal_of(request)
+    view = _view(request, token)
+    if view.cycle_id != cycle_id:
+        raise HTTPException(404)
+    key, _ = committed(portal.engine, lambda session: start_response(session, view, at=portal.clock(),
+                                                                      channel="paper"))
+    request.session[KEYS] = {**request.session.get(KEYS, {}), token: key}
+    return RedirectResponse(f"/khao-sat/{quote(token)}?trang=1", status_code=303)

@@ -33,6 +33,13 @@ class FixedSample(Strict):
     size: int = Field(ge=1)
 
 
+class CodedGroups(Strict):
+    """Respondent groups of a block answering with single-use codes the survey body hands out (officials)."""
+
+    block: Slug
+    groups: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+
+
 class SurveyOnlineSpec(Strict):
     margin_percent: float = Field(gt=0, le=20)  # e in n = N / (1 + N·e²), in percent: 5 is ±5 %
     minimum: int = Field(default=0, ge=0)  # at least so many answers per unit and group (never more than N)
@@ -40,6 +47,7 @@ class SurveyOnlineSpec(Strict):
     scale: dict[Annotated[str, Field(min_length=1, max_length=8)], Annotated[str, Field(min_length=1)]] = \
         Field(min_length=2)  # answer → its wording, as respondents read it ("A" = "Rất tốt")
     fixed: list[FixedSample] = Field(default_factory=list)
+    codes: list[CodedGroups] = Field(default_factory=list)  # the others answer at open links
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,12 @@ def read_survey(folder: Path, cycle: CycleSpec | None, criteria_set: CriteriaSet
         elif fixed.group > len(blocks[fixed.block].respondent_groups):
             problems.add(FILE, f"fixed[{index}].group", f"block {fixed.block} has "
                                                         f"{len(blocks[fixed.block].respondent_groups)} groups")
+    for index, coded in enumerate(spec.codes, start=1):
+        if coded.block not in blocks:
+            problems.add(FILE, f"codes[{index}].block", f"unknown block {coded.block!r}")
+        elif max(coded.groups) > len(blocks[coded.block].respondent_groups):
+            problems.add(FILE, f"codes[{index}].groups", f"block {coded.block} has "
+                                                         f"{len(blocks[coded.block].respondent_groups)} groups")
     asked = {block.code: asked_groups(block, criteria) for block in cycle.blocks}
     population = _read_population(folder, {u.code: u for u in units}, blocks, problems)
     missing = [f"{unit.code} ({group})" for unit in units for group in asked.get(unit.block, [])

@@ -31,7 +31,7 @@ from models.history import HistoryDraft, append_history
 from models.refusals import NotFound, Refused
 from models.scoring import round_half_up
 from models.survey_store import AskedQuestion, link_questions, satisfied
-from models.tables import Cycle, SurveyLink, SurveyResponse, SurveyRound, Unit
+from models.tables import Cycle, SurveyCode, SurveyLink, SurveyResponse, SurveyRound, Unit
 from models.words import word
 from tasks.inputs.imports import ImportResult, Inputs, import_survey
 
@@ -52,6 +52,7 @@ class LinkView:
     speed_floor_seconds: int
     counted: int
     closed: bool
+    coded: bool  # officials: a single-use code opens a response (survey.toml [[codes]])
 
     @property
     def full(self) -> bool:
@@ -74,9 +75,10 @@ def open_link(session: Session, token: str) -> LinkView:
     pages: dict[str, list[AskedQuestion]] = {}
     for question in link_questions(session, block.criteria, link.cycle_id, link.group_no):
         pages.setdefault(question.field, []).append(question)
+    coded = link.group_no in dict(survey.get("codes") or {}).get(unit.block, [])
     return LinkView(link, link.cycle_id, unit.name, block.name, block.respondent_groups[link.group_no - 1],
                     list(pages.items()), survey["scale"], survey["speed_floor_seconds"],
-                    _counted(session, link.id), survey_closed(session, link.cycle_id))
+                    _counted(session, link.id), survey_closed(session, link.cycle_id), coded)
 
 
 def _survey_rules(session: Session, cycle_id: str) -> dict[str, object]:
@@ -109,19 +111,67 @@ def resumed(session: Session, view: LinkView, key: str) -> SurveyResponse | None
                                                        SurveyResponse.resume_hash == _hash(key)))
 
 
-def start_response(session: Session, view: LinkView, *, at: datetime, channel: str = "web") -> tuple[str, int]:
+def start_response(session: Session, view: LinkView, *, at: datetime, channel: str = "web",
+                   code: str = "") -> tuple[str, int]:
     """A new response at the link: the device's key (kept in its cookie) and the response's id. Refused when the
-    survey is closed, or, for a respondent online, when the link's quota is met."""
+    survey is closed, or, for a respondent online, when the link's quota is met, or when the link takes codes
+    and the code is not one of its unused ones."""
     if view.closed:
         raise SurveyClosed(word("survey.closed"))
     if view.full and channel == "web":
         raise Refused(word("survey.full"))
+    ticket = None
+    if view.coded and channel == "web":
+        ticket = session.scalar(select(SurveyCode).where(SurveyCode.link_id == view.link.id,
+                                                         SurveyCode.code_hash == _hash(_plain_code(code))))
+        if ticket is None or ticket.used_at is not None:
+            raise Refused(word("survey.bad_code" if ticket is None else "survey.used_code"))
     key = secrets.token_urlsafe(24)
     response = SurveyResponse(cycle_id=view.cycle_id, link_id=view.link.id, channel=channel,
                               resume_hash=_hash(key), started_at=at)
     session.add(response)
     session.flush()
+    if ticket is not None:
+        ticket.used_at, ticket.response_id = at, response.id
     return key, response.id
+
+
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
+
+
+def _plain_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch in CODE_LETTERS)
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    unit_code: str
+    unit_name: str
+    group_no: int
+    group_name: str
+    token: str
+    code: str
+
+
+def issue_codes(session: Session, ctx: CycleContext, *, at: datetime) -> list[IssuedCode]:
+    """Single-use codes for the links of coded groups that have none yet, as many as each link's quota; the codes
+    themselves are returned once (only their hashes are kept)."""
+    survey = _survey_rules(session, ctx.cycle_id)
+    coded = dict(survey.get("codes") or {})
+    have = set(session.scalars(select(SurveyCode.link_id).where(SurveyCode.cycle_id == ctx.cycle_id).distinct()))
+    groups = {block.code: block.respondent_groups for block in ctx.spec.blocks}
+    issued: list[IssuedCode] = []
+    for link, unit in session.execute(select(SurveyLink, Unit).join(Unit, Unit.id == SurveyLink.unit_id)
+                                      .where(SurveyLink.cycle_id == ctx.cycle_id)
+                                      .order_by(Unit.id, SurveyLink.group_no)).all():
+        if link.id in have or link.group_no not in coded.get(unit.block, []):
+            continue
+        for _ in range(link.quota):
+            plain = "".join(secrets.choice(CODE_LETTERS) for _ in range(8))
+            session.add(SurveyCode(cycle_id=ctx.cycle_id, link_id=link.id, code_hash=_hash(plain), created_at=at))
+            issued.append(IssuedCode(unit.code, unit.name, link.group_no, groups[unit.block][link.group_no - 1],
+                                     link.token, f"{plain[:4]}-{plain[4:]}"))
+    return issued
 
 
 def save_answers(session: Session, view: LinkView, response: SurveyResponse, answers: dict[str, str]) -> None:

@@ -16,10 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from models.cycle_context import load_context
 from models.db import session_scope
 from models.scores import latest_lines, latest_versions
+from models.scoring import round_half_up
 from models.tables import HistoryEntry, ScoreKind, SurveyLink, SurveyResponse, Unit
-from tests.web.conftest import PortalWorld
+from tasks.operations.accounts import add_staff_user
+from tasks.survey.online import issue_codes
+from tests.web.conftest import PASSWORD, PortalWorld
 from tests.web.test_authorisation import csrf_of, sign_in_staff
 
 pytestmark = pytest.mark.parametrize("world", ["haiphong-2025"], indirect=True)
@@ -32,13 +36,22 @@ def token_of(world: PortalWorld, unit: str, group: int) -> str:
                               .where(Unit.code == unit, SurveyLink.group_no == group))
 
 
-def respond(app, world: PortalWorld, token: str, answer: str, *, seconds: int = 300) -> TestClient:
-    """A respondent on their own device: opens the link, starts, answers every page with `answer`, sends after
-    `seconds`; returns the device (its cookie holds its key)."""
+def codes_of(world: PortalWorld) -> dict[tuple[str, int], list[str]]:
+    """The single-use codes the survey body prints (parindex survey codes), by unit and group."""
+    found: dict[tuple[str, int], list[str]] = {}
+    with session_scope(world.engine) as session:
+        for issued in issue_codes(session, load_context(session, world.cycle_id), at=world.at):
+            found.setdefault((issued.unit_code, issued.group_no), []).append(issued.code)
+    return found
+
+
+def respond(app, world: PortalWorld, token: str, answer: str, *, seconds: int = 300, code: str = "") -> TestClient:
+    """A respondent on their own device: opens the link, starts (with the code an official was handed), answers
+    every page with `answer`, sends after `seconds`; returns the device (its cookie holds its key)."""
     device = TestClient(app, base_url=world.settings.public_url)
     intro = device.get(f"/khao-sat/{token}")
     assert intro.status_code == 200 and "Bắt đầu trả lời" in intro.text
-    page = device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(intro.text), "action": "start"})
+    page = device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(intro.text), "action": "start", "code": code})
     started = world.at
     while True:
         assert page.status_code == 200, page.text[-800:]
@@ -58,10 +71,23 @@ def respond(app, world: PortalWorld, token: str, answer: str, *, seconds: int = 
 def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_give(app, client,
                                                                                    world: PortalWorld) -> None:
     ballots_1, ballots_2, people = token_of(world, UNIT, 1), token_of(world, UNIT, 2), token_of(world, UNIT, 4)
-    device = respond(app, world, ballots_1, "A")
+    tickets = codes_of(world)  # groups 1 and 2 of a commune are officials: a code each
+    with session_scope(world.engine) as session:
+        quota = session.scalar(select(SurveyLink.quota).where(SurveyLink.token == ballots_1))
+    assert len(tickets[(UNIT, 1)]) == quota and (UNIT, 4) not in tickets  # as many as the quota; residents: open links
+    stranger = TestClient(app, base_url=world.settings.public_url)
+    intro = stranger.get(f"/khao-sat/{ballots_1}")
+    refused = stranger.post(f"/khao-sat/{ballots_1}", data={"csrf": csrf_of(intro.text), "action": "start",
+                                                            "code": "ABCD-EFGH"})
+    assert refused.status_code == 422 and "mã phiếu không đúng" in refused.text
+    device = respond(app, world, ballots_1, "A", code=tickets[(UNIT, 1)][0].lower())  # typed in any case
+    used = TestClient(app, base_url=world.settings.public_url)
+    intro = used.get(f"/khao-sat/{ballots_1}")
+    assert "mã phiếu này đã được dùng" in used.post(f"/khao-sat/{ballots_1}", data={
+        "csrf": csrf_of(intro.text), "action": "start", "code": tickets[(UNIT, 1)][0]}).text
     again = device.get(f"/khao-sat/{ballots_1}")
     assert 'id="thanks"' in again.text and "Bắt đầu" not in again.text  # sent once from this device
-    respond(app, world, ballots_2, "C")
+    respond(app, world, ballots_2, "C", code=tickets[(UNIT, 2)][0])
     respond(app, world, people, "B")
     respond(app, world, people, "D")
     respond(app, world, people, "A", seconds=20)  # faster than survey.toml's 90 s: set aside, not counted
@@ -70,6 +96,20 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
         columns = set(SurveyResponse.__table__.columns.keys())
     assert sorted(stored) == [("counted", "")] * 4 + [("set_aside", "speed")]
     assert not {"ip", "address", "name", "user_agent"} & columns  # nothing that names a person
+
+    with session_scope(world.engine) as session:  # the survey body keys in a paper ballot of group 2, all A
+        add_staff_user(session, username="survey1", name="Viện", role="survey", password=PASSWORD, at=world.at)
+    body = TestClient(app, base_url=world.settings.public_url)
+    sign_in_staff(body, "survey")
+    listed = body.get("/staff/haiphong-2025/survey")
+    paper = body.post(f"/staff/haiphong-2025/survey/paper/{ballots_2}", data={"csrf": csrf_of(listed.text)})
+    while 'id="thanks"' not in paper.text:
+        codes = sorted(set(re.findall(r'name="a_([\d.]+)"', paper.text)))
+        number = re.search(r'name="page" value="(\d+)"', paper.text).group(1)
+        move = "send" if 'value="send"' in paper.text else "next"
+        paper = body.post(f"/khao-sat/{ballots_2}", data={"csrf": csrf_of(paper.text), "page": number, "move": move,
+                                                         **{f"a_{code}": "A" for code in codes}})
+    assert "Về trang khảo sát trực tuyến" in paper.text  # keyed in at once: no speed floor for typing
 
     sign_in_staff(client, "coordinator")
     page = client.get("/staff/haiphong-2025/survey")
@@ -94,7 +134,8 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     weights = {"A": Fraction(1), "B": Fraction(3, 5), "C": Fraction(1, 5), "D": Fraction(0)}
     pooled = [weights[row["Trả lời"]] for row in counted if row["Mã tiêu chí"] == "1.5.1"]
     rated = [weights[row["Trả lời"]] >= Fraction(1, 2) for row in counted if row["Nhóm"] == "4"]
-    assert lines["1.5.1"] == Decimal(str(float(2 * sum(pooled) / len(pooled)))) == Decimal("1.2")
+    assert {row["Hình thức"] for row in counted if row["Nhóm"] == "2"} == {"web", "paper"}
+    assert lines["1.5.1"] == round_half_up(2 * sum(pooled) / len(pooled), 3) == Decimal("1.467")  # A, C, A
     assert version.satisfaction_percent == Decimal(100 * sum(rated) / len(rated)) == Decimal("50")
     assert lines["3.4.1"] == Decimal("1.5")
     assert "close_survey" in events
@@ -104,11 +145,13 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
 
 def test_a_met_quota_takes_no_more_and_a_device_resumes_where_it_stopped(app, world: PortalWorld) -> None:
     token = token_of(world, UNIT, 1)
+    tickets = codes_of(world)
     with session_scope(world.engine) as session:
         session.execute(SurveyLink.__table__.update().where(SurveyLink.token == token).values(quota=1))
     device = TestClient(app, base_url=world.settings.public_url)
     intro = device.get(f"/khao-sat/{token}")
-    first = device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(intro.text), "action": "start"})
+    first = device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(intro.text), "action": "start",
+                                                     "code": tickets[(UNIT, 1)][0]})
     codes = sorted(set(re.findall(r'name="a_([\d.]+)"', first.text)))
     device.post(f"/khao-sat/{token}", data={"csrf": csrf_of(first.text), "page": "1", "move": "next",
                                             **{f"a_{code}": "B" for code in codes}})
@@ -116,7 +159,7 @@ def test_a_met_quota_takes_no_more_and_a_device_resumes_where_it_stopped(app, wo
     assert 'name="page" value="2"' in resumed.text
     back = device.get(f"/khao-sat/{token}?trang=1")
     assert all(f'name="a_{code}" value="B" checked' in back.text for code in codes)  # kept
-    respond(app, world, token, "A")  # another respondent fills the quota
+    respond(app, world, token, "A", code=tickets[(UNIT, 1)][1])  # another respondent fills the quota
     full = TestClient(app, base_url=world.settings.public_url).get(f"/khao-sat/{token}")
     assert "đã nhận đủ số phiếu" in full.text and "Bắt đầu trả lời" not in full.text
     assert TestClient(app, base_url=world.settings.public_url).get("/khao-sat/khong-co-ma-nay").status_code == 404

@@ -56,6 +56,23 @@ def upgrade() -> None:
     op.create_index('ix_surveyresponse_cycle_id', 'surveyresponse', ['cycle_id'])
     op.create_index('ix_surveyresponse_link_id', 'surveyresponse', ['link_id'])
     op.create_table(
+        'surveycode',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('cycle_id', sa.String(), nullable=False),
+        sa.Column('link_id', sa.Integer(), nullable=False),
+        sa.Column('code_hash', sa.String(length=64), nullable=False),
+        sa.Column('created_at', models.columns.UTCDateTime(), nullable=False),
+        sa.Column('used_at', models.columns.UTCDateTime(), nullable=True),
+        sa.Column('response_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['cycle_id'], ['cycle.id']),
+        sa.ForeignKeyConstraint(['link_id'], ['surveylink.id']),
+        sa.ForeignKeyConstraint(['response_id'], ['surveyresponse.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('code_hash'),
+    )
+    op.create_index('ix_surveycode_cycle_id', 'surveycode', ['cycle_id'])
+    op.create_index('ix_surveycode_link_id', 'surveycode', ['link_id'])
+    op.create_table(
         'surveyround',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('cycle_id', sa.String(), nullable=False),
@@ -72,6 +89,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('surveyround')
+    op.drop_table('surveycode')
     op.drop_table('surveyresponse')
     op.drop_table('surveylink')
     with op.batch_alter_table('criterion') as table:
