@@ -203,3 +203,38 @@ def key_in_paper(request: Request, cycle_id: str, token: str, form: FormData = D
                                                                       channel="paper"))
     request.session[KEYS] = {**request.session.get(KEYS, {}), token: key}
     return RedirectResponse(f"/khao-sat/{quote(token)}?trang=1", status_code=303)
+
+
+@router.get("/staff/{cycle_id}/survey/qr/{token}.svg")
+def qr_code(request: Request, cycle_id: str, token: str) -> Response:
+    """The link's QR code, for the paper notices a unit puts up (a phone's camera opens the questionnaire)."""
+    import segno
+
+    signed_staff(request, cycle_id=cycle_id)
+    view = _view(request, token)
+    if view.cycle_id != cycle_id:
+        raise HTTPException(404)
+    url = f"{portal_of(request).settings.public_url.rstrip('/')}/khao-sat/{quote(token)}"
+    return Response(segno.make(url, error="m").svg_inline(scale=6, title=view.unit_name), media_type="image/svg+xml",
+                    headers={"content-disposition": f'inline; filename="qr-{token}.svg"'})
+
+
+@router.get("/staff/{cycle_id}/survey/responses.xlsx")
+def responses_xlsx(request: Request, cycle_id: str) -> Response:
+    """The same rows as a workbook, for the survey body's analysis in a spreadsheet (task 14's report)."""
+    from openpyxl import Workbook
+
+    signed_staff(request, cycle_id=cycle_id)
+    with portal_of(request).session() as session:
+        rows = response_rows(session, cycle_context(session, cycle_id))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = say(request, "survey_sheet_responses")
+    sheet.append(RESPONSE_COLUMNS)
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"content-disposition": f'attachment; filename="phieu-khao-sat-{cycle_id}.xlsx"'})

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models.cycle_context import load_context
@@ -127,8 +128,12 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     # by hand, from the exported responses: 1.5.1 (2 points, groups 1-2) pools its ballots' weights (A = 1,
     # C = 0,2: 2 × 0,6 = 1,2); 3.4.1 (3 points, groups 3-4) takes the satisfaction rate, the share of group 4's
     # answers weighed at least one half (B, not D: 50 %): 1,5
+    qr = client.get(f"/staff/haiphong-2025/survey/qr/{people}.svg")  # for the paper notice a unit puts up
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml") and "<svg" in qr.text
+    book = load_workbook(io.BytesIO(client.get("/staff/haiphong-2025/survey/responses.xlsx").content))
     export = client.get("/staff/haiphong-2025/survey/responses.csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert book.active.max_row == len(rows) + 1  # the same rows in the workbook, under the same header
     counted = [row for row in rows if row["Tình trạng"] == "counted"]
     assert {row["Lý do không tính"] for row in rows if row["Tình trạng"] == "set_aside"} == {"speed"}
     weights = {"A": Fraction(1), "B": Fraction(3, 5), "C": Fraction(1, 5), "D": Fraction(0)}
