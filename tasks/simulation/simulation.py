@@ -273,7 +273,7 @@ class World:
         """Sở Nội vụ imports last year's published results (simulated, seeded) from a CSV file."""
         def act(session: Session, ctx: CycleContext) -> None:
             rows = []
-            for block in {u.block for u in self.units}:
+            for block in sorted({u.block for u in self.units}):  # the same draws in every process
                 # last year's units behind this year's: their own codes, or the predecessors units.csv names
                 behind = {p.code: u.code for u in self.units if u.block == block
                           for p in predecessors_from_json(u.predecessors, u.code)}
