@@ -101,10 +101,13 @@ def codes(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
     t = cli_words()
     base = get_settings().public_url.rstrip("/")
     if issued:
+        if "127.0.0.1" in base or "localhost" in base:  # the invitations would point at this machine
+            console.print(said(t("cli.note"), "yellow") + " " + t("survey.loopback_url", url=base), markup=False)
         with out.open("w", newline="", encoding="utf-8-sig") as handle:
+            out.chmod(0o600)  # the codes open responses: readable by their owner only
             writer = csv.writer(handle)
-            writer.writerow([t("col.unit"), t("survey.col.unit_name"), t("survey.col.group"), t("survey.col.link"),
-                             t("survey.col.single_code")])
+            writer.writerow([t("survey.col.unit_code"), t("survey.col.unit_name"), t("survey.col.group"),
+                             t("survey.col.link"), t("survey.col.single_code")])
             writer.writerows([(c.unit_code, c.unit_name, f"{c.group_no}. {c.group_name}", f"{base}/khao-sat/{c.token}",
                                c.code) for c in issued])
     console.print(said(t("cli.ok"), "green") + " " + (t("survey.codes_written", count=len(issued), file=str(out))

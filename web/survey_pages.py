@@ -63,14 +63,16 @@ def questionnaire(request: Request, token: str, trang: int = 0) -> Response:
         response = resumed(session, view, _key(request, token))
         answers = dict(json.loads(response.answers)) if response else {}
         status = response.status if response else ""
+        paper = response is not None and response.channel == "paper"
+        reason = response.set_aside_reason if response else ""
     if status in ("counted", "set_aside"):
-        return render(request, "survey_done.html", view=view, outcome=status)
+        return render(request, "survey_done.html", view=view, outcome=status, paper=paper, reason=reason or "speed")
     if view.closed:
         return render(request, "survey_intro.html", view=view, closed=True, refused="")
     if response is None:
         return render(request, "survey_intro.html", view=view, closed=False, refused="")
     page = trang if 1 <= trang <= len(view.pages) else _first_unanswered_page(view, answers)
-    return render(request, "survey_page.html", view=view, page=page, answers=answers, missing=[])
+    return render(request, "survey_page.html", view=view, page=page, answers=answers, missing=[], paper=paper)
 
 
 def _first_unanswered_page(view: LinkView, answers: dict[str, str]) -> int:
@@ -119,7 +121,7 @@ def answer(request: Request, token: str, form: FormData = Depends(posted_form(ma
         missing = [q for q in view.questions if q.code not in answers]
         first = _first_unanswered_page(view, answers)
         return render(request, "survey_page.html", status=422, view=view, page=first, answers=answers,
-                      missing=missing)
+                      missing=missing, paper=response is not None and response.channel == "paper")
     if move == "send":
         return RedirectResponse(here, status_code=303)
     target = max(1, page - 1) if move == "back" else min(len(view.pages), page + 1)
@@ -159,6 +161,13 @@ def survey_page(request: Request, cycle_id: str) -> Response:
 def close(request: Request, cycle_id: str, form: FormData = Depends(posted_form())) -> Response:
     who = signed_staff(request, *CLOSERS, cycle_id=cycle_id)
     portal = portal_of(request)
+    if form.get("confirmed") != "1":  # what closing leaves behind, said before it is done
+        with portal.session() as session:
+            ctx = cycle_context(session, cycle_id)
+            rows = survey_progress(session, ctx)
+        return render(request, "staff_survey_close.html", ctx=ctx, counted=sum(r.counted for r in rows),
+                      quota=sum(r.quota for r in rows), short=sum(1 for r in rows if r.counted < r.quota),
+                      groups=len(rows), unfinished=sum(r.unfinished for r in rows))
     result = committed(portal.engine, lambda session: close_survey(
         session, cycle_context(session, cycle_id), actor=who.actor, at=portal.clock()))
     request.session["notice"] = say(request, "survey_closed_notice", units=len(result.units))
@@ -215,7 +224,10 @@ def qr_code(request: Request, cycle_id: str, token: str) -> Response:
     if view.cycle_id != cycle_id:
         raise HTTPException(404)
     url = f"{portal_of(request).settings.public_url.rstrip('/')}/khao-sat/{quote(token)}"
-    return Response(segno.make(url, error="m").svg_inline(scale=6, title=view.unit_name), media_type="image/svg+xml",
+    image = io.BytesIO()  # a whole SVG document (its namespace declared): a browser draws it, a printer prints it
+    segno.make(url, error="m").save(image, kind="svg", scale=6, border=4,
+                                    title=f"{view.unit_name} — {view.group_name}: {url}")
+    return Response(image.getvalue(), media_type="image/svg+xml",
                     headers={"content-disposition": f'inline; filename="qr-{token}.svg"'})
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session
 from models.cycle_context import CycleContext, load_context
 from models.definition.specs import satisfaction_groups
 from models.forms.fields import BALLOT_LAYOUT, SATISFACTION_LAYOUT
+from models.forms.problems import FormRejected
 from models.forms.templates import SheetPlan, write_workbook
 from models.history import HistoryDraft, append_history
 from models.refusals import NotFound, Refused
@@ -124,8 +125,15 @@ def start_response(session: Session, view: LinkView, *, at: datetime, channel: s
     if view.coded and channel == "web":
         ticket = session.scalar(select(SurveyCode).where(SurveyCode.link_id == view.link.id,
                                                          SurveyCode.code_hash == _hash(_plain_code(code))))
-        if ticket is None or ticket.used_at is not None:
-            raise Refused(word("survey.bad_code" if ticket is None else "survey.used_code"))
+        if ticket is None:
+            raise Refused(word("survey.bad_code"))
+        if ticket.used_at is not None:  # the same official on another device: their unfinished answers move along
+            opened = session.get(SurveyResponse, ticket.response_id) if ticket.response_id else None
+            if opened is None or opened.status != "draft":
+                raise Refused(word("survey.used_code"))
+            key = secrets.token_urlsafe(24)
+            opened.resume_hash = _hash(key)
+            return key, opened.id
     key = secrets.token_urlsafe(24)
     response = SurveyResponse(cycle_id=view.cycle_id, link_id=view.link.id, channel=channel,
                               resume_hash=_hash(key), started_at=at)
@@ -253,7 +261,12 @@ def close_survey(session: Session, ctx: CycleContext, *, actor: str, at: datetim
     with tempfile.TemporaryDirectory(prefix="parindex-survey-") as folder:
         path = Path(folder) / f"khao-sat-truc-tuyen-{ctx.cycle_id}.xlsx"
         write_workbook(path, ballot_sheets(session, ctx))
-        result = import_survey(session, path, Inputs("", at, cycle_id=ctx.cycle_id))
+        try:
+            result = import_survey(session, path, Inputs("", at, cycle_id=ctx.cycle_id))
+        except FormRejected as rejected:  # said in the survey's words: no file of the reader's was read
+            shown = [problem.message for problem in rejected.problems]
+            raise Refused(word("survey.close_refused", count=len(shown), problems="; ".join(shown[:6])
+                               + ("; …" if len(shown) > 6 else ""))) from None
     session.add(SurveyRound(cycle_id=ctx.cycle_id, closed_at=at, closed_by=actor))
     append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
         entity="cycle", subject=ctx.cycle_id, event="close_survey", actor=actor, at=at,

@@ -89,13 +89,24 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     again = device.get(f"/khao-sat/{ballots_1}")
     assert 'id="thanks"' in again.text and "Bắt đầu" not in again.text  # sent once from this device
     respond(app, world, ballots_2, "C", code=tickets[(UNIT, 2)][0])
+    phone = TestClient(app, base_url=world.settings.public_url)  # an official starts on a phone, stops at page 1
+    intro = phone.get(f"/khao-sat/{ballots_2}")
+    first = phone.post(f"/khao-sat/{ballots_2}", data={"csrf": csrf_of(intro.text), "action": "start",
+                                                       "code": tickets[(UNIT, 2)][1]})
+    phone.post(f"/khao-sat/{ballots_2}", data={"csrf": csrf_of(first.text), "page": "1", "move": "next", **{
+        f"a_{code}": "B" for code in set(re.findall(r'name="a_([\d.]+)"', first.text))}})
+    desk = TestClient(app, base_url=world.settings.public_url)  # ... and goes on at a desk with the same code
+    intro = desk.get(f"/khao-sat/{ballots_2}")
+    went_on = desk.post(f"/khao-sat/{ballots_2}", data={"csrf": csrf_of(intro.text), "action": "start",
+                                                        "code": tickets[(UNIT, 2)][1]})
+    assert 'name="page" value="2"' in desk.get(f"/khao-sat/{ballots_2}").text and went_on.status_code == 200
     respond(app, world, people, "B")
     respond(app, world, people, "D")
     respond(app, world, people, "A", seconds=20)  # faster than survey.toml's 90 s: set aside, not counted
     with session_scope(world.engine) as session:
         stored = session.execute(select(SurveyResponse.status, SurveyResponse.set_aside_reason)).all()
         columns = set(SurveyResponse.__table__.columns.keys())
-    assert sorted(stored) == [("counted", "")] * 4 + [("set_aside", "speed")]
+    assert sorted(stored) == [("counted", "")] * 4 + [("draft", ""), ("set_aside", "speed")]  # the desk: unfinished
     assert not {"ip", "address", "name", "user_agent"} & columns  # nothing that names a person
 
     with session_scope(world.engine) as session:  # the survey body keys in a paper ballot of group 2, all A
@@ -117,7 +128,11 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     assert page.status_code == 200
     row = re.search(rf'<tr data-unit="{UNIT}" data-group="4">(.*?)</tr>', page.text, re.S).group(1)
     assert re.search(r"<td class=\"nowrap\">2 <progress", row) and "<td>1</td>" in row  # 2 counted, 1 set aside
-    closed = client.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(page.text)},
+    asked = client.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(page.text)})
+    assert "phiếu đang trả lời dở sẽ không được tính" in asked.text  # said first, nothing done yet
+    with session_scope(world.engine) as session:
+        assert not session.scalar(select(HistoryEntry.id).where(HistoryEntry.event == "close_survey"))
+    closed = client.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(page.text), "confirmed": "1"},
                          follow_redirects=True)
     assert "Đã kết thúc khảo sát: kết quả điều tra của 1 đơn vị đã được ghi." in closed.text
     with session_scope(world.engine) as session:
@@ -167,4 +182,13 @@ def test_a_met_quota_takes_no_more_and_a_device_resumes_where_it_stopped(app, wo
     respond(app, world, token, "A", code=tickets[(UNIT, 1)][1])  # another respondent fills the quota
     full = TestClient(app, base_url=world.settings.public_url).get(f"/khao-sat/{token}")
     assert "đã nhận đủ số phiếu" in full.text and "Bắt đầu trả lời" not in full.text
+    elsewhere = TestClient(app, base_url=world.settings.public_url)  # the first official, on another device
+    intro = elsewhere.get(f"/khao-sat/{token}")
+    assert "đã nhận đủ số phiếu" in intro.text  # the quota is met: nothing opens, not even a resumption
+    sign_in_staff(elsewhere, "operator")
+    listed = elsewhere.get("/staff/haiphong-2025/survey")
+    refused = elsewhere.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(listed.text),
+                                                                        "confirmed": "1"})
+    assert "chưa thể kết thúc khảo sát, không có gì được ghi" in refused.text  # group 2 sent no ballot
+    assert "parindex-survey" not in refused.text  # no path of the server's
     assert TestClient(app, base_url=world.settings.public_url).get("/khao-sat/khong-co-ma-nay").status_code == 404
