@@ -7,7 +7,7 @@ export DO_NOT_TRACK := 1
 
 
 
-.PHONY: install compile types check demo test test-sqlite test-postgres lint clean bench bench-deadline bench-startup reliability browser printing hostile
+.PHONY: install compile types check demo test test-sqlite test-postgres lint clean bench bench-deadline bench-survey bench-startup reliability browser printing hostile
 
 install: $(VENV)/.installed
 
@@ -125,6 +125,12 @@ bench: install
 bench-deadline: install
 	@pg=$$($(BIN)/python tests/postgres_url.py); \
 	$(BIN)/python benchmarks/deadline_day.py --units 3321 --workers 1 4 --users 100 --seconds 60 --db $${pg:-sqlite}
+
+# The survey online under load: respondents at haiphong-2025's links, Locust for 5 minutes with 2 portal
+# processes, on PostgreSQL when it answers; the "Survey day" section of benchmarks/RESULTS.md
+bench-survey: install
+	@pg=$$($(BIN)/python tests/postgres_url.py); \
+	$(BIN)/python benchmarks/survey_day.py --respondents 20000 --workers 2 --users 60 --seconds 300 --db $${pg:-sqlite}
 
 # `parindex --help`, `parindex status` and the portal's start, each beside `python -c "import typer, rich"` in the
 # same run (benchmarks/startup.jsonl keeps every run)
