@@ -86,48 +86,12 @@ def prepare(url: str, work: Path, units: int) -> dict:
 
 
 def run_once(url: str, units: int, workers: int, users: int, seconds: int, say) -> dict:  # type: ignore[no-untyped-def]
-    from cli.orchestration import _free_port
 
     work = Path(tempfile.mkdtemp(prefix=f"parindex-deadline-{workers}-"))
     say(f"{units} units, {workers} portal process(es): preparing the database …")
     prepared = prepare(url, work, units)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARINDEX_")}
-    env.update(PYTHONPATH=str(ROOT), PARINDEX_PUBLIC_URL=f"http://127.0.0.1:{port}",
-               PARINDEX_WEB_SECRET_FILE=str(work / "web-secret"), PARINDEX_EVIDENCE_DIR=str(work / "evidence"),
-               PARINDEX_SMTP_PORT="9")  # mail asked for by a page waits in the outbox: nothing listens on 9
-    # one portal process under cProfile: where its CPU goes (with --workers 1)
-    start = ["-m", "cProfile", "-o", os.environ["DEADLINE_DAY_PROFILE"], str(ROOT / "benchmarks" / "portal.py")] \
-        if os.environ.get("DEADLINE_DAY_PROFILE") else ["-c", "from cli.main import main; main()"]
-    portal = subprocess.Popen([sys.executable, *start, "web", "--workers",
-                               str(workers), "--port", str(port), "--db", prepared["database"]], cwd=work, env=env,
-                              stdout=(work / "portal.log").open("wb"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    try:
-        _wait_answering(f"http://127.0.0.1:{port}/", portal)
-        say(f"Locust: {users} users for {seconds} s …")
-        cpu_before = _cpu(portal.pid)
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        locust = subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
-             "--users", str(users), "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{seconds}s",
-             "--host", f"http://127.0.0.1:{port}", "--csv", str(work / "locust"), "--only-summary",
-             "--stop-timeout", "30", "--loglevel", "WARNING"],
-            cwd=work, env={**env, "DEADLINE_DAY_WORK": str(work)}, capture_output=True, text=True,
-            timeout=seconds + 300)
-        if not (work / "locust_stats.csv").exists():
-            raise SystemExit(f"Locust did not run:\n{locust.stderr[-3000:]}")
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_after = _cpu(portal.pid)
-    finally:
-        os.killpg(portal.pid, signal.SIGTERM)
-        portal.wait(timeout=60)
-    figures = _stats(work / "locust_stats.csv")
-    figures["failure_kinds"] = _failures(work / "locust_failures.csv")
-    # where the machine's CPU went during the run: the portal's processes, Locust itself, the database server
-    figures["cpu_s"] = {name: round(cpu_after[name] - cpu_before[name], 1) for name in cpu_after}
-    figures["cpu_s"]["locust"] = round(children.ru_utime + children.ru_stime - children_before.ru_utime
-                                       - children_before.ru_stime, 1)
+    figures = load_the_portal(work, prepared["database"], workers, users, seconds, "locustfile.py",
+                              {"DEADLINE_DAY_WORK": str(work)}, say)
     requests = figures["total"].get("requests") or 1
     figures["portal_cpu_ms_per_request"] = round(1000 * figures["cpu_s"]["portal"] / requests, 1)
     figures.update(check_nothing_lost(prepared["database"], prepared["cycle"], work / "accepted.jsonl"))
@@ -142,6 +106,51 @@ def run_once(url: str, units: int, workers: int, users: int, seconds: int, say) 
         shutil.rmtree(work, ignore_errors=True)
     figures.update(units=units, workers=workers, users=users, seconds=seconds,
                    database="postgresql" if prepared["database"].startswith("postgresql") else "sqlite")
+    return figures
+
+
+def load_the_portal(work: Path, database: str, workers: int, users: int, seconds: int, locustfile: str,
+                    locust_env: dict[str, str], say) -> dict:  # type: ignore[no-untyped-def]
+    """`parindex web --workers N` on the database, Locust (benchmarks/`locustfile`) against it for `seconds`, the
+    portal stopped: per route the figures, the failures, and where the CPU went (portal, Locust, PostgreSQL)."""
+    from cli.orchestration import _free_port
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARINDEX_")}
+    env.update(PYTHONPATH=str(ROOT), PARINDEX_PUBLIC_URL=f"http://127.0.0.1:{port}",
+               PARINDEX_WEB_SECRET_FILE=str(work / "web-secret"), PARINDEX_EVIDENCE_DIR=str(work / "evidence"),
+               PARINDEX_SMTP_PORT="9")  # mail asked for by a page waits in the outbox: nothing listens on 9
+    # one portal process under cProfile: where its CPU goes (with --workers 1)
+    start = ["-m", "cProfile", "-o", os.environ["DEADLINE_DAY_PROFILE"], str(ROOT / "benchmarks" / "portal.py")] \
+        if os.environ.get("DEADLINE_DAY_PROFILE") else ["-c", "from cli.main import main; main()"]
+    portal = subprocess.Popen([sys.executable, *start, "web", "--workers",
+                               str(workers), "--port", str(port), "--db", database], cwd=work, env=env,
+                              stdout=(work / "portal.log").open("wb"), stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        _wait_answering(f"http://127.0.0.1:{port}/", portal)
+        say(f"Locust: {users} users for {seconds} s …")
+        cpu_before = _cpu(portal.pid)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust = subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / locustfile), "--headless",
+             "--users", str(users), "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{seconds}s",
+             "--host", f"http://127.0.0.1:{port}", "--csv", str(work / "locust"), "--only-summary",
+             "--stop-timeout", "30", "--loglevel", "WARNING"],
+            cwd=work, env={**env, **locust_env}, capture_output=True, text=True, timeout=seconds + 300)
+        if not (work / "locust_stats.csv").exists():
+            raise SystemExit(f"Locust did not run:\n{locust.stderr[-3000:]}")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_after = _cpu(portal.pid)
+    finally:
+        os.killpg(portal.pid, signal.SIGTERM)
+        portal.wait(timeout=60)
+    figures = _stats(work / "locust_stats.csv")
+    figures["failure_kinds"] = _failures(work / "locust_failures.csv")
+    # where the machine's CPU went during the run: the portal's processes, Locust itself, the database server
+    figures["cpu_s"] = {name: round(cpu_after[name] - cpu_before[name], 1) for name in cpu_after}
+    figures["cpu_s"]["locust"] = round(children.ru_utime + children.ru_stime - children_before.ru_utime
+                                       - children_before.ru_stime, 1)
     return figures
 
 

@@ -18,10 +18,7 @@ import json
 import os
 import platform
 import random
-import resource
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -68,42 +65,13 @@ def prepare(url: str, work: Path, respondents: int) -> dict:
 
 
 def run_once(url: str, respondents: int, workers: int, users: int, seconds: int, say) -> dict:  # type: ignore[no-untyped-def]
-    from deadline_day import _cpu, _failures, _stats, _wait_answering
-
-    from cli.orchestration import _free_port
+    from deadline_day import load_the_portal
 
     work = Path(tempfile.mkdtemp(prefix=f"parindex-survey-{workers}-"))
     say(f"{respondents} respondents, {workers} portal process(es): preparing the database …")
     prepared = prepare(url, work, respondents)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARINDEX_")}
-    env.update(PYTHONPATH=str(ROOT), PARINDEX_PUBLIC_URL=f"http://127.0.0.1:{port}",
-               PARINDEX_WEB_SECRET_FILE=str(work / "web-secret"), PARINDEX_SMTP_PORT="9")
-    portal = subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", "web", "--workers",
-                               str(workers), "--port", str(port), "--db", prepared["database"]], cwd=work, env=env,
-                              stdout=(work / "portal.log").open("wb"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    try:
-        _wait_answering(f"http://127.0.0.1:{port}/", portal)
-        say(f"Locust: {users} users for {seconds} s …")
-        cpu_before = _cpu(portal.pid)
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "survey_locustfile.py"), "--headless",
-             "--users", str(users), "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{seconds}s",
-             "--host", f"http://127.0.0.1:{port}", "--csv", str(work / "locust"), "--only-summary",
-             "--stop-timeout", "30", "--loglevel", "WARNING"],
-            cwd=work, env={**env, "SURVEY_DAY_WORK": str(work)}, capture_output=True, text=True, timeout=seconds + 300)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_after = _cpu(portal.pid)
-    finally:
-        os.killpg(portal.pid, signal.SIGTERM)
-        portal.wait(timeout=60)
-    figures = _stats(work / "locust_stats.csv")
-    figures["failure_kinds"] = _failures(work / "locust_failures.csv")
-    figures["cpu_s"] = {name: round(cpu_after[name] - cpu_before[name], 1) for name in cpu_after}
-    figures["cpu_s"]["locust"] = round(children.ru_utime + children.ru_stime - children_before.ru_utime
-                                       - children_before.ru_stime, 1)
+    figures = load_the_portal(work, prepared["database"], workers, users, seconds, "survey_locustfile.py",
+                              {"SURVEY_DAY_WORK": str(work)}, say)
     figures.update(check(prepared["database"], prepared["cycle"], work / "thanked.jsonl"))
     from cli.bench import drop_database
     from tasks.engine.runtime import engine_for

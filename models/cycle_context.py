@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -39,6 +40,7 @@ class CycleContext:
     reward_share: Fraction
     bodies: dict[str, Body]
     tasks: dict[int, PlanTask]  # by id
+    survey: dict[str, Any] | None = None  # the survey online's rules (models.survey_store.survey_snapshot)
 
     @property
     def lifecycle(self) -> Lifecycle:
@@ -100,15 +102,16 @@ def load_context(session: Session, cycle_id: str) -> CycleContext:
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
         raise UnknownCycle(word("refused.unknown_cycle", cycle=cycle_id))
-    spec, criteria_set, calendar = _from_snapshot(cycle.definition_json)
+    spec, criteria_set, calendar, survey = _from_snapshot(cycle.definition_json)
     bodies = {body.code: body for body in session.execute(select(Body).where(Body.cycle_id == cycle_id)).scalars()}
     tasks = {task.id: task for task in session.execute(select(PlanTask).where(PlanTask.cycle_id == cycle_id)).scalars()}
     return CycleContext(cycle_id, cycle.year, cycle.title, spec, criteria_set, calendar,
-                        Fraction(criteria_set.reward.max_share_of_block), bodies, tasks)
+                        Fraction(criteria_set.reward.max_share_of_block), bodies, tasks, survey)
 
 
 @lru_cache(maxsize=16)
-def _from_snapshot(definition_json: str) -> tuple[CycleSpec, CriteriaSetSpec, WorkingCalendar]:
+def _from_snapshot(definition_json: str) -> tuple[CycleSpec, CriteriaSetSpec, WorkingCalendar,
+                                                 dict[str, Any] | None]:
     """The parsed snapshot, once per process for each version of a definition (they are never changed in place:
     an update writes a new snapshot, which is parsed afresh)."""
     snapshot = json.loads(definition_json)
@@ -118,7 +121,7 @@ def _from_snapshot(definition_json: str) -> tuple[CycleSpec, CriteriaSetSpec, Wo
         extra_days_off={date.fromisoformat(d): n for d, n in snapshot["days_off"].items()},
         extra_working_days={date.fromisoformat(d): n for d, n in snapshot["working_days"].items()},
     )
-    return spec, CriteriaSetSpec.model_validate(snapshot["criteria_set"]), calendar
+    return spec, CriteriaSetSpec.model_validate(snapshot["criteria_set"]), calendar, snapshot.get("survey")
 
 
 def unit_tree(session: Session, cycle_id: str, block: str) -> str:

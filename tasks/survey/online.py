@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -32,7 +33,7 @@ from models.history import HistoryDraft, append_history
 from models.refusals import NotFound, Refused
 from models.scoring import round_half_up
 from models.survey_store import AskedQuestion, link_questions, satisfied
-from models.tables import Cycle, SurveyCode, SurveyLink, SurveyResponse, SurveyRound, Unit
+from models.tables import SurveyCode, SurveyLink, SurveyResponse, SurveyRound, Unit
 from models.words import word
 from tasks.inputs.imports import ImportResult, Inputs, import_survey
 
@@ -72,7 +73,7 @@ def open_link(session: Session, token: str) -> LinkView:
     unit = session.get(Unit, link.unit_id)
     ctx = load_context(session, link.cycle_id)
     block = next(b for b in ctx.spec.blocks if b.code == unit.block)
-    survey = _survey_rules(session, link.cycle_id)
+    survey = _survey_rules(ctx)
     pages: dict[str, list[AskedQuestion]] = {}
     for question in link_questions(session, block.criteria, link.cycle_id, link.group_no):
         pages.setdefault(question.field, []).append(question)
@@ -82,11 +83,11 @@ def open_link(session: Session, token: str) -> LinkView:
                     _counted(session, link.id), survey_closed(session, link.cycle_id), coded)
 
 
-def _survey_rules(session: Session, cycle_id: str) -> dict[str, object]:
-    snapshot = json.loads(session.scalar(select(Cycle.definition_json).where(Cycle.id == cycle_id)) or "{}")
-    if not snapshot.get("survey"):
+def _survey_rules(ctx: CycleContext) -> dict[str, Any]:
+    """The survey online's rules, as the cycle's snapshot (parsed once per process) holds them."""
+    if not ctx.survey:
         raise NotFound(word("survey.no_link"))
-    return dict(snapshot["survey"])
+    return ctx.survey
 
 
 def _counted(session: Session, link_id: int) -> int:
@@ -164,7 +165,7 @@ class IssuedCode:
 def issue_codes(session: Session, ctx: CycleContext, *, at: datetime) -> list[IssuedCode]:
     """Single-use codes for the links of coded groups that have none yet, as many as each link's quota; the codes
     themselves are returned once (only their hashes are kept)."""
-    survey = _survey_rules(session, ctx.cycle_id)
+    survey = _survey_rules(ctx)
     coded = dict(survey.get("codes") or {})
     have = set(session.scalars(select(SurveyCode.link_id).where(SurveyCode.cycle_id == ctx.cycle_id).distinct()))
     groups = {block.code: block.respondent_groups for block in ctx.spec.blocks}
