@@ -46,6 +46,7 @@ def prepare(url: str, work: Path, respondents: int) -> dict:
         cycle = session.get(Cycle, "haiphong-2025")
         snapshot = json.loads(cycle.definition_json)
         snapshot["survey"]["speed_floor_seconds"] = 0  # the hour compressed into the run
+        snapshot["survey"]["fieldwork"] = None  # taking answers now, whatever the season's dates
         session.execute(update(Cycle).where(Cycle.id == cycle.id).values(definition_json=json.dumps(snapshot)))
         codes: dict[str, list[str]] = {}
         for issued in issue_codes(session, load_context(session, cycle.id), at=datetime.now(UTC)):

@@ -103,6 +103,7 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
     from tasks.reads.recompute import recompute_cycle
     from tasks.reads.reporting import produce_report
     from tasks.reads.summary import season_summary
+    from web.survey_respondents import PageAnswering
 
     started = clock.perf_counter()
     t = cli_words()
@@ -133,7 +134,8 @@ def run_season(*, folder: Path, seed: int, database_url: str, dashboard: bool) -
                                         description=f"{day:%d/%m/%Y} {why_in_words(t, why)}")
 
                     report = replay_season(database_url=database_url, cycle_id=definition.id, seed=seed,
-                                           progress=advance)
+                                           progress=advance, answering=PageAnswering(get_settings(),
+                                                                                     engine_for(database_url)))
                     progress.update(bar, completed=span)
             mails = smtp.received
     season_end = definition.calendar.at_local(season.to + timedelta(days=1), time(0))

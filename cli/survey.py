@@ -112,3 +112,27 @@ def codes(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
                                c.code) for c in issued])
     console.print(said(t("cli.ok"), "green") + " " + (t("survey.codes_written", count=len(issued), file=str(out))
                                                        if issued else t("survey.no_new_codes")), markup=False)
+
+
+@app.command()
+def export(cycle_id: Annotated[str, typer.Argument(help="A registered cycle")],
+           out: Annotated[Path, typer.Option("--out", help="The file written: .csv or .xlsx")],
+           db: DbOption = "") -> None:
+    """The sent responses, a row a question (counted or set aside and why, when, how long; nothing of the
+    person), for the survey body's own analysis: the same rows as the survey page's downloads."""
+    from models.cycle_context import load_context
+    from models.db import session_scope
+    from tasks.survey import export as written
+
+    t = cli_words()
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        console.print(said(t("cli.refused"), "bold red") + " " + t("survey.export_suffix", file=str(out)),
+                      markup=False)
+        raise typer.Exit(2)
+    with user_errors(), session_scope(database(db)) as session:
+        ctx = load_context(session, cycle_id)
+        body = written.responses_csv(session, ctx) if out.suffix.lower() == ".csv" else \
+            written.responses_xlsx(session, ctx, title=t("survey.sheet_responses"))
+        rows = len(written.response_rows(session, ctx))
+    out.write_bytes(body)
+    console.print(said(t("cli.ok"), "green") + " " + t("survey.exported", rows=rows, file=str(out)), markup=False)

@@ -18,6 +18,7 @@ from tasks.engine.events import unit_of_work
 from tasks.engine.runtime import engine_for, using_database
 from tasks.engine.schedule_data import has_overdue, upcoming_checkpoints
 from tasks.inputs.intake import StageClosed
+from tasks.simulation.respondents import Answering, answer_directly
 from tasks.simulation.simulation import World, WorldEvent
 
 
@@ -39,14 +40,15 @@ def run_tick_flow(cycle_id: str, database_url: str, at: datetime) -> dict[str, A
 
 def replay_season(*, database_url: str, cycle_id: str, seed: int,
                   progress: Callable[[datetime, str], None] | None = None,
-                  ticker: Ticker = run_tick_flow) -> ReplayReport:
+                  ticker: Ticker = run_tick_flow, answering: Answering | None = None) -> ReplayReport:
     """Tick at every checkpoint from the season's first day to its last, the world acting in between.
     `ticker` runs one tick (the flow in this process by default; reliability suites run it in a process
-    they kill)."""
+    they kill); `answering` takes the survey's respondents to the database (the functions the portal's pages
+    call by default; the demo's answer through the pages)."""
     engine = engine_for(database_url)
     with session_scope(engine) as session:
         ctx = load_context(session, cycle_id)
-        world = World(session, ctx, seed)
+        world = World(session, ctx, seed, answering or answer_directly(engine))
     season_start = ctx.calendar.at_local(ctx.spec.season.from_, time(0))
     season_end = ctx.calendar.at_local(ctx.spec.season.to + timedelta(days=1), time(0))
     pending: list[WorldEvent] = list(world.events)
@@ -89,11 +91,12 @@ def _one_prefect_client(ticker: Ticker) -> Iterator[None]:
 
 
 def _act_all(engine, ctx, world: World, events: list[WorldEvent], report: ReplayReport) -> None:
-    """Apply the events in time order; a refused one is rolled back alone and reported."""
+    """Apply the events in time order; a refused one is rolled back alone and reported. People acting through
+    the portal (its own transactions) act after them, in their order."""
     if not events:
         return
     with unit_of_work(engine) as session:  # submissions move units: their events go out too
-        for event in events:
+        for event in (event for event in events if event.outside is None):
             world.now = event.at
             try:
                 with session.begin_nested():
@@ -101,6 +104,11 @@ def _act_all(engine, ctx, world: World, events: list[WorldEvent], report: Replay
             except StageClosed as refused:
                 report.refused_inputs.append(f"{event.name}: {refused}")
                 continue
+            report.world_events += 1
+    for event in events:
+        if event.outside is not None:
+            world.now = event.at
+            event.outside()
             report.world_events += 1
 
 

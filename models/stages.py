@@ -117,7 +117,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(Stage.APPRAISAL_ROUND2, owner="working_group", satisfies="appraisal",
               steps=(((E.APPRAISE_ROUND2,), S.APPRAISED_ROUND2),),
               reopen=(E.REOPEN_APPRAISAL_ROUND2, E.APPRAISE_ROUND2), withdraws_final=True),
-    StageSpec(Stage.SURVEY, owner="institute"),
+    StageSpec(Stage.SURVEY, owner="institute", step="close_survey_online"),
     StageSpec(Stage.SCORING, owner="coordinator", every_plan=True, steps=(((E.SCORE,), S.SCORED),),
               reopen=(E.REOPEN_SCORING, E.SCORE), step="score_ready_blocks"),
     StageSpec(Stage.ANALYSIS_REPORT, owner="working_group"),

@@ -24,7 +24,8 @@ def survey_snapshot(definition: CycleDefinition) -> dict[str, Any] | None:
     spec = definition.survey.spec
     return {"scale": dict(spec.scale), "speed_floor_seconds": spec.speed_floor_seconds,
             "margin_percent": spec.margin_percent, "minimum": spec.minimum,
-            "codes": {coded.block: list(coded.groups) for coded in spec.codes}}
+            "codes": {coded.block: list(coded.groups) for coded in spec.codes},
+            "fieldwork": spec.fieldwork if any(task.key == spec.fieldwork for task in definition.tasks) else None}
 
 
 def insert_links(session: Session, definition: CycleDefinition, *, codes: list[str], at: datetime) -> int:

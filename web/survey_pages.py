@@ -3,10 +3,11 @@ resumable on the same device), and the survey's page for staff (each unit's quot
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+from datetime import datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
@@ -16,26 +17,26 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from models.formatting import day
 from models.refusals import NotFound, Refused
 from models.tables import StaffRole, SurveyResponse
 from tasks.engine.events import committed
+from tasks.survey import export
 from tasks.survey.online import (
-    RESPONSE_COLUMNS,
     LinkView,
     SurveyClosed,
     close_survey,
     finish_response,
     open_link,
     reopen_survey,
-    response_rows,
     resumed,
     save_answers,
     start_response,
-    survey_closed,
     survey_progress,
     unanswered,
 )
-from web.portal import cycle_context, portal_of, render, say, signed_staff
+from tasks.survey.window import SurveyState, last_day_open, survey_state, survey_window
+from web.portal import cycle_context, page_language, portal_of, render, say, signed_staff
 from web.security import posted_form
 
 router = APIRouter()
@@ -50,7 +51,7 @@ def _key(request: Request, token: str) -> str:
 def _view(request: Request, token: str) -> LinkView:
     with portal_of(request).session() as session:
         try:
-            return open_link(session, token)
+            return open_link(session, token, at=portal_of(request).clock())
         except NotFound:
             raise HTTPException(404) from None
 
@@ -67,12 +68,20 @@ def questionnaire(request: Request, token: str, trang: int = 0) -> Response:
         reason = response.set_aside_reason if response else ""
     if status in ("counted", "set_aside"):
         return render(request, "survey_done.html", view=view, outcome=status, paper=paper, reason=reason or "speed")
-    if view.closed:
-        return render(request, "survey_intro.html", view=view, closed=True, refused="")
-    if response is None:
-        return render(request, "survey_intro.html", view=view, closed=False, refused="")
+    if view.closed or response is None:
+        return render(request, "survey_intro.html", view=view, closed=view.closed, refused="",
+                      window=_window_words(request, view.opens, view.closes, view.zone))
     page = trang if 1 <= trang <= len(view.pages) else _first_unanswered_page(view, answers)
     return render(request, "survey_page.html", view=view, page=page, answers=answers, missing=[], paper=paper)
+
+
+def _window_words(request: Request, opens: datetime | None, closes: datetime | None, zone: str) -> str:
+    """When the survey takes answers, in the page's language: from its opening to the end of its last day."""
+    language = page_language(request)
+    last = last_day_open(closes, ZoneInfo(zone))
+    if opens is not None and last is not None:
+        return say(request, "survey_window", first=day(opens, language, zone), last=day(last, language))
+    return say(request, "survey_window_until", last=day(last, language)) if last is not None else ""
 
 
 def _first_unanswered_page(view: LinkView, answers: dict[str, str]) -> int:
@@ -94,7 +103,8 @@ def answer(request: Request, token: str, form: FormData = Depends(posted_form(ma
         except SurveyClosed:
             raise
         except Refused as refused:
-            return render(request, "survey_intro.html", status=422, view=view, closed=False, refused=str(refused))
+            return render(request, "survey_intro.html", status=422, view=view, closed=False, refused=str(refused),
+                          window=_window_words(request, view.opens, view.closes, view.zone))
         request.session[KEYS] = {**request.session.get(KEYS, {}), token: key}
         return RedirectResponse(f"{here}?trang=1", status_code=303)
     key = _key(request, token)
@@ -144,13 +154,16 @@ def survey_page(request: Request, cycle_id: str) -> Response:
     with portal.session() as session:
         ctx = cycle_context(session, cycle_id)
         rows = survey_progress(session, ctx)
-        closed = survey_closed(session, cycle_id)
+        state = survey_state(session, ctx, portal.clock())
+        window = survey_window(ctx)
         paper = session.scalar(select(SurveyResponse.id).where(SurveyResponse.cycle_id == cycle_id,
                                                                SurveyResponse.channel == "paper").limit(1))
     if not rows:
         raise HTTPException(404)
     behind = sorted((row for row in rows if row.counted < row.quota), key=lambda row: (row.percent, row.unit_code))
+    closed = state is SurveyState.CLOSED
     return render(request, "staff_survey.html", ctx=ctx, rows=rows, behind=behind, closed=closed,
+                  state=state.value, window=_window_words(request, window.opens, window.closes, ctx.calendar.zone.key),
                   public_url=portal.settings.public_url.rstrip("/"), may_close=who.role in {r.value for r in CLOSERS},
                   may_reopen=who.role == "operator", has_paper=paper is not None,
                   totals=(sum(r.counted for r in rows), sum(r.quota for r in rows), sum(r.set_aside for r in rows)),
@@ -190,12 +203,8 @@ def responses_csv(request: Request, cycle_id: str) -> Response:
     """The sent responses, a row a question, for the survey body's own analysis (UTF-8 with its mark: Excel)."""
     signed_staff(request, cycle_id=cycle_id)
     with portal_of(request).session() as session:
-        rows = response_rows(session, cycle_context(session, cycle_id))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(RESPONSE_COLUMNS)
-    writer.writerows(rows)
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        body = export.responses_csv(session, cycle_context(session, cycle_id))
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
         "content-disposition": f'attachment; filename="phieu-khao-sat-{cycle_id}.csv"'})
 
 
@@ -217,12 +226,22 @@ def key_in_paper(request: Request, cycle_id: str, token: str, form: FormData = D
 @router.get("/staff/{cycle_id}/survey/qr/{token}.svg")
 def qr_code(request: Request, cycle_id: str, token: str) -> Response:
     """The link's QR code, for the paper notices a unit puts up (a phone's camera opens the questionnaire)."""
-    import segno
-
     signed_staff(request, cycle_id=cycle_id)
     view = _view(request, token)
     if view.cycle_id != cycle_id:
         raise HTTPException(404)
+    return _qr_image(request, view, token)
+
+
+@router.get("/khao-sat/{token}/qr.svg")
+def public_qr_code(request: Request, token: str) -> Response:
+    """The same QR code at the link itself: the unit its mail reaches prints it (the link is public already)."""
+    return _qr_image(request, _view(request, token), token)
+
+
+def _qr_image(request: Request, view: LinkView, token: str) -> Response:
+    import segno
+
     url = f"{portal_of(request).settings.public_url.rstrip('/')}/khao-sat/{quote(token)}"
     image = io.BytesIO()  # a whole SVG document (its namespace declared): a browser draws it, a printer prints it
     segno.make(url, error="m").save(image, kind="svg", scale=6, border=4,
@@ -234,19 +253,9 @@ def qr_code(request: Request, cycle_id: str, token: str) -> Response:
 @router.get("/staff/{cycle_id}/survey/responses.xlsx")
 def responses_xlsx(request: Request, cycle_id: str) -> Response:
     """The same rows as a workbook, for the survey body's analysis in a spreadsheet (task 14's report)."""
-    from openpyxl import Workbook
-
     signed_staff(request, cycle_id=cycle_id)
     with portal_of(request).session() as session:
-        rows = response_rows(session, cycle_context(session, cycle_id))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = say(request, "survey_sheet_responses")
-    sheet.append(RESPONSE_COLUMNS)
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = export.responses_xlsx(session, cycle_context(session, cycle_id),
+                                     title=say(request, "survey_sheet_responses"))
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"content-disposition": f'attachment; filename="phieu-khao-sat-{cycle_id}.xlsx"'})

@@ -54,6 +54,9 @@ def load_cycle(folder: Path | str) -> CycleDefinition:
         _check_deadlines_in_season(tasks, cycle, calendar, problems)
     units = read_units(folder, cycle, problems)
     survey = read_survey(folder, cycle, criteria_set, criteria, units, problems)
+    if survey is not None and "fieldwork" in survey.spec.model_fields_set and \
+            not any(task.key == survey.spec.fieldwork for task in tasks):
+        problems.add("survey.toml", "fieldwork", f"no task of plan.toml has the key {survey.spec.fieldwork!r}")
     reward_share = _reward_share(criteria_set, problems)
     if problems or cycle is None or criteria_set is None or reward_share is None:
         raise DefinitionError(str(folder), problems.items)

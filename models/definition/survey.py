@@ -48,6 +48,8 @@ class SurveyOnlineSpec(Strict):
         Field(min_length=2)  # answer → its wording, as respondents read it ("A" = "Rất tốt")
     fixed: list[FixedSample] = Field(default_factory=list)
     codes: list[CodedGroups] = Field(default_factory=list)  # the others answer at open links
+    # The plan's task (its key) whose window the survey takes answers in (tasks.survey.window).
+    fieldwork: Slug = "survey_fieldwork"
 
 
 @dataclass(frozen=True)

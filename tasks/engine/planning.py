@@ -23,6 +23,7 @@ from models.tables import (
     Unit,
     UnitResult,
 )
+from tasks.survey.window import due_to_close
 
 
 def stages_with_work(session: Session, ctx: CycleContext, *, at: datetime) -> list[Stage]:
@@ -38,6 +39,8 @@ def stages_with_work(session: Session, ctx: CycleContext, *, at: datetime) -> li
         work.add(Stage.SCORING)
     if states.get(UnitState.APPROVED.value) and session.get(Cycle, ctx.cycle_id).approved_at is not None:
         work.add(Stage.ANNOUNCEMENT)
+    if due_to_close(session, ctx, at):  # the survey online closes on the plan's date
+        work.add(Stage.SURVEY)
     return [stage for stage in Stage if stage in work]
 
 

@@ -11,6 +11,8 @@ from models.checkpoints import Checkpoint, DeadlineGroup, checkpoints
 from models.cycle_context import CycleContext
 from models.cycle_update import season_under_way
 from models.tables import UNFINISHED, Assignment, AssignmentStatus, PlanTask
+from tasks.mail.survey_links import survey_reminders
+from tasks.survey.window import survey_checkpoints
 
 
 def deadline_groups(session: Session, ctx: CycleContext) -> list[DeadlineGroup]:
@@ -27,7 +29,15 @@ def deadline_groups(session: Session, ctx: CycleContext) -> list[DeadlineGroup]:
 
 
 def upcoming_checkpoints(session: Session, ctx: CycleContext, *, after: datetime | None) -> list[Checkpoint]:
-    return checkpoints(deadline_groups(session, ctx), ctx.calendar, ctx.spec.reminders, after=after)
+    """The deadlines' checkpoints, and the instant the survey online closes (while it is ahead)."""
+    found = checkpoints(deadline_groups(session, ctx), ctx.calendar, ctx.spec.reminders, after=after)
+    survey = survey_checkpoints(session, ctx, survey_reminders(ctx), after=after) if ctx.survey else []
+    if not survey:
+        return found
+    merged = {point.at: set(point.reasons) for point in found}
+    for at, why in survey:
+        merged.setdefault(at, set()).add(why)
+    return [Checkpoint(at, tuple(sorted(why))) for at, why in sorted(merged.items())]
 
 
 def never_opened(session: Session, ctx: CycleContext, *, now: datetime) -> bool:

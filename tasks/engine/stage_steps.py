@@ -46,6 +46,7 @@ from tasks.engine.scoring import score_ready_blocks
 from tasks.inputs.intake import close_explanation_windows
 from tasks.mail.attachments import form_attachment
 from tasks.mail.messages import deadline_hour, message_context, status_url
+from tasks.survey.online import close_on_plan_date
 
 
 def open_self_assessment(session: Session, ctx: CycleContext, *, at: datetime, actor: str,
@@ -295,4 +296,5 @@ STEPS: dict[str, Callable[..., list[Transition]]] = {
     "close_explanations": _close_explanations,
     "score_ready_blocks": _score_ready_blocks,
     "announce": announce,
+    "close_survey_online": close_on_plan_date,
 }

@@ -25,6 +25,7 @@ from tasks.engine.planning import stages_with_work
 from tasks.engine.reminders import queue_digest, queue_ladder
 from tasks.engine.runtime import current_flow_run_id, database_url, engine_for
 from tasks.mail.delivery import deliver_pending
+from tasks.mail.survey_links import queue_survey_links
 
 ACTOR = "parindex-tick"
 
@@ -68,6 +69,7 @@ def queue_notifications(cycle_id: str, at: datetime) -> int:
         ctx = load_context(session, cycle_id)
         queued = sum(queue_ladder(session, ctx, settings, stage=stage.value, at=at) for stage in Stage)
         queued += queue_digest(session, ctx, settings, at=at)
+        queued += queue_survey_links(session, ctx, settings, at=at)
         sign_if_a_day_passed(session, cycle_id, at)
         return queued
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
-from models.formatting import number
+from models.formatting import instant, number
 from models.lifecycle import FINAL_STATE
 from models.settings import get_settings
-from models.tables import Assignment, OutboxMessage, Unit, UnitResult
+from models.tables import Assignment, OutboxMessage, SurveyResponse, SurveyRound, Unit, UnitResult
 from models.words import words_in
 from tasks.reads.status import cycle_status
 
@@ -43,6 +43,8 @@ class SeasonSummary:
     tasks_accounted: int
     tasks_total: int
     messages: dict[str, int]
+    survey: dict[str, int] = field(default_factory=dict)  # the survey online's responses by status
+    survey_closed: str = ""  # when it closed, in the cycle's time
 
     def print(self, console: Console, *, ticks: int, mails: int, outbox: Path, seconds: float) -> None:
         language = get_settings().language
@@ -63,6 +65,10 @@ class SeasonSummary:
             for rank, code, name, index, band in rows:
                 top.add_row(str(rank), code, name, number(index, language, 2), band)
             console.print(top)
+        if self.survey:
+            console.print(t("summary.survey", counted=self.survey.get("counted", 0),
+                            set_aside=self.survey.get("set_aside", 0), closed=self.survey_closed or "—"),
+                          markup=False)
         kinds = ", ".join(t("summary.kind", count=count, kind=t(f"mail.{kind}"))
                           for kind, count in sorted(self.messages.items()))
         console.print(t("summary.line", final=self.units_final, total=self.units_total,
@@ -90,7 +96,11 @@ def season_summary(session: Session, ctx: CycleContext, *, at: datetime) -> Seas
         top[block.name] = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     messages: dict[str, int] = dict(session.execute(select(OutboxMessage.kind, func.count()).where(
         OutboxMessage.cycle_id == ctx.cycle_id).group_by(OutboxMessage.kind)).all())
+    survey: dict[str, int] = dict(session.execute(select(SurveyResponse.status, func.count()).where(
+        SurveyResponse.cycle_id == ctx.cycle_id).group_by(SurveyResponse.status)).all())
+    closed = session.scalar(select(func.min(SurveyRound.closed_at)).where(SurveyRound.cycle_id == ctx.cycle_id))
     return SeasonSummary(
         ctx.cycle_id, lines, top, units_final=sum(1 for u in status.units if u.state == FINAL_STATE.value),
         units_total=len(status.units), tasks_accounted=sum(1 for t in status.tasks if t.done == t.total),
-        tasks_total=len(status.tasks), messages=messages)
+        tasks_total=len(status.tasks), messages=messages, survey=survey,
+        survey_closed=instant(closed, ctx.calendar.zone.key, get_settings().language) if closed else "")

@@ -9,7 +9,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from models.stages import Stage
 from models.tables import EACH_UNIT, Criterion, OutboxMessage, PlanTask, ScoreKind, Unit, assignee_for_body
 from tasks.inputs.imports import Inputs, import_prior_results
 from tasks.inputs.intake import ScoreSheet, approve_results, record_explanations, record_scores, report_task_done
+from tasks.simulation.respondents import Answering, SurveyCrowd
 
 QUARTER = Decimal("0.25")
 # Published 2023 averages of Hanoi (domain.md): the first block (the Sở) around 88 %, the others (districts)
@@ -38,6 +39,8 @@ class WorldEvent:
     name: str = field(compare=False)
     act: Callable[[Session, CycleContext], None] = field(compare=False, repr=False)
     triggers_tick: bool = field(default=False, compare=False)
+    # people acting through the portal (survey respondents): outside the world's transaction, after its events
+    outside: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Behaviour:
 class World:
     """The season's actors. `due(session, ctx, now)` yields what happens up to `now`."""
 
-    def __init__(self, session: Session, ctx: CycleContext, seed: int) -> None:
+    def __init__(self, session: Session, ctx: CycleContext, seed: int, answering: Answering | None = None) -> None:
         self.rng = random.Random(seed)
         self.rates = random.Random(seed + 1)  # satisfaction rates: their own stream, the season's stays as it was
         self.ctx = ctx
@@ -66,6 +69,10 @@ class World:
         self.block_of = {unit.code: unit.block for unit in self.units}
         self.blocks = [block.code for block in ctx.spec.blocks if any(u.block == block.code for u in self.units)]
         self.behaviour = self._behaviours()
+        # the survey online (survey.toml): respondents answer at the links, the tick closes it on the plan's date
+        self.crowd = SurveyCrowd(session, ctx, seed, {code: b.quality for code, b in self.behaviour.items()}) \
+            if ctx.survey and answering is not None else None
+        self.answering = answering
         self.self_scores: dict[str, dict[str, Decimal]] = {}
         self.events = sorted(self._timeline())
         self.escalation_submitted: set[str] = set()
@@ -123,6 +130,8 @@ class World:
                            None)
         late_body = max((t for t in manual if survey_task and str(survey_task.number) in t.after.split(",")),
                         key=lambda t: t.number, default=None)
+        if self.crowd is not None and self.crowd.window.task is not None:  # closing the survey reports it done
+            manual = [task for task in manual if task.id != self.crowd.window.task.id]
         for task in manual:
             due = task.last_day or cal.add_working_days(ctx.spec.plan.issued, 5)
             day = cal.add_working_days(due, 1) if task is late_body else \
@@ -158,7 +167,9 @@ class World:
                 slots[(day, self.rng.randint(9, 16))].append(unit.code)
         for (day, hour), codes in sorted(slots.items()):
             add(day, f"{len(codes)} explanation(s)", self._explain(codes), hour=hour)
-        if survey_task is not None and survey_task.last_day:
+        if self.crowd is not None:
+            self._survey_online(add, events, order)
+        elif survey_task is not None and survey_task.last_day:
             for position, block in enumerate(self.blocks):  # the last block's results arrive late
                 late = position == len(self.blocks) - 1 and len(self.blocks) > 1
                 add(cal.add_working_days(survey_task.last_day, 3 if late else -2),
@@ -180,6 +191,21 @@ class World:
             add(cal.add_working_days(approval_after.last_day, 3), "council approves the results", self._approve(),
                 tick=True, hour=9)
         return events
+
+    def _survey_online(self, add, events: list[WorldEvent], order) -> None:
+        """The institute hands out the officials' codes as the fieldwork opens; each day's respondents answer."""
+        crowd, answering = self.crowd, self.answering
+        assert crowd is not None and answering is not None and crowd.window.opens is not None
+        events.append(WorldEvent(crowd.window.opens + timedelta(minutes=30), next(order),
+                                 "survey codes handed out", lambda session, ctx: crowd.hand_out_codes(
+                                     session, crowd.window.opens)))
+        for day, people in crowd.by_day().items():
+            last = max(start for _, start, _ in people) + timedelta(hours=1)  # after everyone of the day sent
+
+            def answer(people=people) -> None:
+                answering(crowd.respondents(people))
+            events.append(WorldEvent(last, next(order), f"{len(people)} survey respondent(s) {day:%d/%m}",
+                                     lambda session, ctx: None, outside=answer))
 
     # --- actors -------------------------------------------------------------------------------------
     def _leaves_of(self, code: str) -> list[Criterion]:

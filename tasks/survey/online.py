@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import tempfile
 from collections import defaultdict
@@ -36,6 +37,10 @@ from models.survey_store import AskedQuestion, link_questions, satisfied
 from models.tables import SurveyCode, SurveyLink, SurveyResponse, SurveyRound, Unit
 from models.words import word
 from tasks.inputs.imports import ImportResult, Inputs, import_survey
+from tasks.inputs.intake import report_task_done
+from tasks.survey.window import SurveyState, due_to_close, survey_state, survey_window
+
+LOG = logging.getLogger("parindex.survey")
 
 
 class SurveyClosed(Refused):
@@ -55,6 +60,10 @@ class LinkView:
     counted: int
     closed: bool
     coded: bool  # officials: a single-use code opens a response (survey.toml [[codes]])
+    not_open: bool  # the fieldwork has not opened yet
+    opens: datetime | None
+    closes: datetime | None
+    zone: str  # the cycle's time zone, in which its days are read
 
     @property
     def full(self) -> bool:
@@ -65,8 +74,8 @@ class LinkView:
         return [q for _, questions in self.pages for q in questions]
 
 
-def open_link(session: Session, token: str) -> LinkView:
-    """The questionnaire at a link; NotFound for a token that is none."""
+def open_link(session: Session, token: str, *, at: datetime) -> LinkView:
+    """The questionnaire at a link as it stands at `at`; NotFound for a token that is none."""
     link = session.scalar(select(SurveyLink).where(SurveyLink.token == token[:64]))
     if link is None:
         raise NotFound(word("survey.no_link"))
@@ -78,9 +87,11 @@ def open_link(session: Session, token: str) -> LinkView:
     for question in link_questions(session, block.criteria, link.cycle_id, link.group_no):
         pages.setdefault(question.field, []).append(question)
     coded = link.group_no in dict(survey.get("codes") or {}).get(unit.block, [])
+    state, window = survey_state(session, ctx, at), survey_window(ctx)
     return LinkView(link, link.cycle_id, unit.name, block.name, block.respondent_groups[link.group_no - 1],
                     list(pages.items()), survey["scale"], survey["speed_floor_seconds"],
-                    _counted(session, link.id), survey_closed(session, link.cycle_id), coded)
+                    _counted(session, link.id), state is SurveyState.CLOSED, coded, state is SurveyState.NOT_OPEN,
+                    window.opens, window.closes, ctx.calendar.zone.key)
 
 
 def _survey_rules(ctx: CycleContext) -> dict[str, Any]:
@@ -120,6 +131,8 @@ def start_response(session: Session, view: LinkView, *, at: datetime, channel: s
     and the code is not one of its unused ones."""
     if view.closed:
         raise SurveyClosed(word("survey.closed"))
+    if view.not_open and channel == "web":
+        raise Refused(word("survey.not_open"))
     if view.full and channel == "web":
         raise Refused(word("survey.full"))
     ticket = None
@@ -272,7 +285,24 @@ def close_survey(session: Session, ctx: CycleContext, *, actor: str, at: datetim
     append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
         entity="cycle", subject=ctx.cycle_id, event="close_survey", actor=actor, at=at,
         reason=word("survey.closed_reason"), details={"units": len(result.units)})])
+    fieldwork = survey_window(ctx).task  # the plan's fieldwork task is done with it
+    if fieldwork is not None and fieldwork.completes_when == "manual":
+        report_task_done(session, ctx, number=fieldwork.number, at=at, actor=actor, reason=word("survey.closed_reason"))
     return result
+
+
+def close_on_plan_date(session: Session, ctx: CycleContext, settings: object, *, at: datetime, actor: str,
+                       flow_run_id: str | None) -> list:
+    """The survey stage's step: the survey closes at its plan's instant (tasks.survey.window). A close refused
+    (a group the rules need has no answer) leaves it open and is logged; the survey body closes it by hand."""
+    if not due_to_close(session, ctx, at):
+        return []
+    try:
+        with session.begin_nested():
+            close_survey(session, ctx, actor=actor, at=at)
+    except Refused as refused:
+        LOG.warning(word("survey.close_on_date_refused", cycle=ctx.cycle_id, why=str(refused)))
+    return []
 
 
 def reopen_survey(session: Session, ctx: CycleContext, *, actor: str, reason: str, at: datetime) -> None:
@@ -331,7 +361,8 @@ def response_rows(session: Session, ctx: CycleContext) -> list[tuple[object, ...
         done = response.completed_at
         seconds = round((done - response.started_at).total_seconds()) if done else ""
         head = (f"{'G' if response.channel == 'paper' else 'W'}{response.id}", unit.code, unit.name, link.group_no,
-                response.channel, response.status, response.set_aside_reason,
+                word(f"survey.channel.{response.channel}"), word(f"survey.status.{response.status}"),
+                word(f"survey.reason.{response.set_aside_reason}") if response.set_aside_reason else "",
                 response.started_at.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S"),
                 done.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if done else "", seconds)
         rows += [(*head, code, answer) for code, answer in sorted(json.loads(response.answers).items())]

@@ -141,6 +141,44 @@ def assert_the_demo_reads_as_the_department_writes(folder: Path, stdout: str, en
             assert "Sở Nội vụ" in shown.stdout and "Giải trình" in shown.stdout and "không giải" in shown.stdout
 
 
+def assert_the_survey_was_answered_through_the_portal(folder: Path, stdout: str, env: dict[str, str], page,
+                                                     port: int) -> None:
+    """The demo's respondents answered at the links through the portal's pages; the tick closed the survey on
+    the plan's date; the results scoring used equal those computed by hand from the exported responses; a link
+    from a unit's survey mail, opened after the season, says the survey has ended."""
+    from sqlalchemy import select
+
+    from models.db import session_scope
+    from models.definition.loader import load_cycle
+    from models.scores import latest_lines, latest_versions
+    from models.tables import ScoreKind, SurveyRound, Unit
+    from tasks.engine.runtime import engine_for
+    from tests.survey_by_hand import survey_by_hand
+
+    said = " ".join(stdout.split())
+    found = re.search(r"Khảo sát trực tuyến: (\d+) phiếu được tính, (\d+) phiếu không tính .*?; đóng lúc "
+                      r"29/12/2023 00:00 \+07:00", said)
+    assert found and int(found.group(1)) > 500, said[-3000:]
+    url = f"sqlite:///{folder / 'var' / 'parindex.db'}"
+    export = folder / "phieu-khao-sat.csv"
+    written = parindex("survey", "export", "hanoi-2023", "--out", str(export), "--db", url, cwd=folder, env=env)
+    assert written.returncode == 0 and "dòng phiếu" in written.stdout, written.stderr
+    by_hand = survey_by_hand(export, load_cycle(folder / "calendar" / "hanoi-2023"))
+    with session_scope(engine_for(url)) as session:
+        assert session.scalar(select(SurveyRound.closed_by)) == "parindex-tick"
+        codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+        lines = latest_lines(session, cycle_id="hanoi-2023", unit_codes=list(codes.values()), kinds=[ScoreKind.SURVEY])
+        rates = {codes[unit]: version.satisfaction_percent for (unit, _), version in latest_versions(
+            session, cycle_id="hanoi-2023", kinds=[ScoreKind.SURVEY]).items()}
+    assert len(by_hand) == 52
+    assert all(lines[unit] == points and rates[unit] == rate for unit, (points, rate) in by_hand.items())
+    mail = email.message_from_bytes(next((folder / "var" / "outbox").glob("*-survey_links-*.eml")).read_bytes(),
+                                    policy=policy.default)
+    link = re.search(rf"http://127\.0\.0\.1:{port}/khao-sat/[\w-]+", mail.get_body(("plain",)).get_content())
+    page.goto(link.group(0))
+    expect(page.locator("main")).to_contain_text("Đợt khảo sát đã kết thúc")
+
+
 def test_the_demo_serves_the_portal_behind_its_mails(tmp_path: Path, page) -> None:  # type: ignore[no-untyped-def]
     shutil.copytree(ROOT / "calendar", tmp_path / "calendar")
     port = _free_port()
@@ -152,6 +190,7 @@ def test_the_demo_serves_the_portal_behind_its_mails(tmp_path: Path, page) -> No
         assert f"Cổng cho đơn vị và cán bộ: http://127.0.0.1:{port}" in demo.stdout
         assert "Giao diện Prefect: http://127.0.0.1:" in demo.stdout
         assert_the_demo_reads_as_the_department_writes(tmp_path, demo.stdout, env)
+        assert_the_survey_was_answered_through_the_portal(tmp_path, demo.stdout, env, page, port)
         opened = sorted((tmp_path / "var" / "outbox").glob("*-opened-*.eml"))
         assert opened, "no opening mail"
         message = email.message_from_bytes(opened[0].read_bytes())

@@ -61,6 +61,8 @@ def test_a_finished_assignment_keeps_its_deadline(loaded_hanoi, db, cycle_copy):
 def test_a_new_unit_joins_with_its_assignments(loaded_hanoi, db, cycle_copy):
     with (cycle_copy / "units.csv").open("a", encoding="utf-8") as units:
         units.write("BQLHOALAC,BQL Khu công nghệ cao Hòa Lạc,so,so,hoalac@hanoi.example,truongban.hoalac@hanoi.example\n")
+    with (cycle_copy / "population.csv").open("a", encoding="utf-8") as population:  # whom its survey asks
+        population.writelines(f"BQLHOALAC,{group},{people}\n" for group, people in enumerate((95, 20, 350, 90, 4000), 1))
     write(cycle_copy, "units.csv", "sonoivu@hanoi.example,", "cchc.sonoivu@hanoi.example,")
     assert apply(db, cycle_copy).changes == ["đơn vị SNV: cập nhật email", "thêm 1 đơn vị: BQLHOALAC"]
     with session_scope(db) as session:
@@ -77,9 +79,10 @@ def test_rewriting_the_past_is_refused_whole_and_changes_nothing(loaded_hanoi, d
         record_scores(session, ctx, kind=ScoreKind.SURVEY, sheets=[ScoreSheet("SNV", {})], at=AT, actor="vien",
                       source="x.xlsx")
     before = snapshot(db)
-    text = (cycle_copy / "units.csv").read_text(encoding="utf-8")
-    (cycle_copy / "units.csv").write_text("\n".join(line for line in text.splitlines() if not line.startswith("STP,"))
-                                          + "\n", encoding="utf-8")
+    for name in ("units.csv", "population.csv"):  # the unit, and whom its survey would have asked
+        text = (cycle_copy / name).read_text(encoding="utf-8")
+        (cycle_copy / name).write_text("\n".join(line for line in text.splitlines() if not line.startswith("STP,"))
+                                       + "\n", encoding="utf-8")
     write(cycle_copy, "criteria.csv", "Ban hành kế hoạch CCHC năm kịp thời", "Ban hành kịp thời")
     write(cycle_copy, "plan.toml", 'due = "Trước ngày 10/02/2024"', 'due = "20/02/2024"')
     with pytest.raises(DefinitionConflict) as refused:

@@ -12,7 +12,7 @@ import pytest
 from models.definition.loader import load_cycle
 from models.survey_plan import questionnaires, quotas, sample_size
 from tests.cli.runner import run
-from tests.conftest import HANOI, ROOT
+from tests.conftest import ROOT
 from tests.models.test_definition import refused, write
 
 pytestmark = pytest.mark.one_pass  # cycle folders only: no database
@@ -88,6 +88,6 @@ def test_survey_commands_print_the_questionnaires_and_the_plan_and_refuse_a_fold
     assert planned.returncode == 0 and len(json.loads(planned.stdout)) == 190
     summary = run("survey", "plan", str(FOLDER)).stdout
     assert "44 đơn vị, 190 nhóm cần khảo sát:" in " ".join(summary.split())
-    without = run("survey", "plan", str(HANOI))
+    without = run("survey", "plan", str(ROOT / "calendar" / "hanoi-2026"))
     assert without.returncode == 1 and "không điều tra trực tuyến: thêm survey.toml" in without.stderr
     assert "Traceback" not in without.stderr

@@ -128,3 +128,15 @@ def served(app, world: PortalWorld) -> Iterator[str]:  # type: ignore[no-untyped
     yield world.settings.public_url
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def surveying(world: PortalWorld) -> PortalWorld:
+    """The portal's clock a day into the survey's window (the plan's fieldwork task, tasks.survey.window)."""
+    from tasks.survey.window import survey_window
+
+    with session_scope(world.engine) as session:
+        opens = survey_window(load_context(session, world.cycle_id)).opens
+    assert opens is not None
+    world.at = opens + timedelta(days=1)
+    return world

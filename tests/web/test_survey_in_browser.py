@@ -14,7 +14,8 @@ from tests.web.test_accessibility import problems
 from tests.web.test_survey_online import token_of
 from tests.web.test_unit_in_browser import staff_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.parametrize("world", ["haiphong-2025"], indirect=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("world", ["haiphong-2025"], indirect=True),
+              pytest.mark.usefixtures("surveying")]
 PHONE = {"width": 375, "height": 812}
 
 

@@ -27,7 +27,8 @@ from tasks.survey.online import issue_codes
 from tests.web.conftest import PASSWORD, PortalWorld
 from tests.web.test_authorisation import csrf_of, sign_in_staff
 
-pytestmark = pytest.mark.parametrize("world", ["haiphong-2025"], indirect=True)
+pytestmark = [pytest.mark.parametrize("world", ["haiphong-2025"], indirect=True),
+              pytest.mark.usefixtures("surveying")]
 UNIT = "X-ANLAO"
 
 
@@ -149,12 +150,12 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     export = client.get("/staff/haiphong-2025/survey/responses.csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert book.active.max_row == len(rows) + 1  # the same rows in the workbook, under the same header
-    counted = [row for row in rows if row["Tình trạng"] == "counted"]
-    assert {row["Lý do không tính"] for row in rows if row["Tình trạng"] == "set_aside"} == {"speed"}
+    counted = [row for row in rows if row["Tình trạng"] == "được tính"]  # the survey body's words, not codes
+    assert {row["Lý do không tính"] for row in rows if row["Tình trạng"] == "không tính"} == {"trả lời quá nhanh"}
     weights = {"A": Fraction(1), "B": Fraction(3, 5), "C": Fraction(1, 5), "D": Fraction(0)}
     pooled = [weights[row["Trả lời"]] for row in counted if row["Mã tiêu chí"] == "1.5.1"]
     rated = [weights[row["Trả lời"]] >= Fraction(1, 2) for row in counted if row["Nhóm"] == "4"]
-    assert {row["Hình thức"] for row in counted if row["Nhóm"] == "2"} == {"web", "paper"}
+    assert {row["Hình thức"] for row in counted if row["Nhóm"] == "2"} == {"trực tuyến", "phiếu giấy"}
     assert lines["1.5.1"] == round_half_up(2 * sum(pooled) / len(pooled), 3) == Decimal("1.467")  # A, C, A
     assert version.satisfaction_percent == Decimal(100 * sum(rated) / len(rated)) == Decimal("50")
     assert lines["3.4.1"] == Decimal("1.5")
