@@ -130,7 +130,7 @@ bench-deadline: install
 # processes, on PostgreSQL when it answers; the "Survey day" section of benchmarks/RESULTS.md
 bench-survey: install
 	@pg=$$($(BIN)/python tests/postgres_url.py); \
-	$(BIN)/python benchmarks/survey_day.py --respondents 20000 --workers 2 --users 60 --seconds 300 --db $${pg:-sqlite}
+	$(BIN)/python benchmarks/survey_day.py --respondents 20000 --workers 2 --users 60 --seconds 300 --rates 5.6,11.1,0 --db $${pg:-sqlite}
 
 # `parindex --help`, `parindex status` and the portal's start, each beside `python -c "import typer, rich"` in the
 # same run (benchmarks/startup.jsonl keeps every run)

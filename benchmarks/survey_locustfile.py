@@ -12,9 +12,12 @@ import random
 import re
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant_throughput, events, task
 
 WORK = Path(os.environ.get("SURVEY_DAY_WORK", "."))
+# Respondents arriving per second over all users (the hour's rate, or a multiple of it); 0: as fast as they can.
+RATE = float(os.environ.get("SURVEY_DAY_RATE", "0"))
+USERS = max(1, int(os.environ.get("SURVEY_DAY_USERS", "1")))
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 PAGE = re.compile(r'name="page" value="(\d+)"')
 QUESTION = re.compile(r'name="a_([\d.]+)"')
@@ -45,7 +48,7 @@ def _csrf(text: str) -> str:
 class Respondent(HttpUser):
     """A respondent on a phone, from a link (a QR code, a unit's notice, an invitation with a code)."""
 
-    wait_time = between(0.1, 0.5)
+    wait_time = constant_throughput(RATE / USERS) if RATE else between(0.1, 0.5)
 
     @task
     def answer_the_questionnaire(self) -> None:

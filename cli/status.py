@@ -30,16 +30,19 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
     from tasks.engine.schedule_data import upcoming_checkpoints
     from tasks.reads.dashboard.naming import describe_checkpoint
     from tasks.reads.status import cycle_status
+    from tasks.survey.online import survey_overview
 
     url = checked_url(db)
     now = wall_clock()
     with user_errors(), using_database(url), session_scope(engine_for(url)) as session:
         ctx = load_context(session, cycle_id)
         status = cycle_status(session, ctx, at=now)
+        survey = survey_overview(session, ctx, at=now)
         ahead = upcoming_checkpoints(session, ctx, after=now)
         next_tick = describe_checkpoint(cycle_id, ahead[0], ctx.calendar.zone) if ahead else None
     if as_json:
-        echo_json({**status.as_json(), "next_checkpoint": ahead[0].at.isoformat() if ahead else None,
+        echo_json({**status.as_json(), "survey": survey_json(survey),
+                   "next_checkpoint": ahead[0].at.isoformat() if ahead else None,
                    "next_checkpoint_reasons": list(ahead[0].reasons) if ahead else []})
         return
     t = cli_words()
@@ -92,4 +95,26 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
             tasks.add_row(str(task.number), title, str(finished), str(task.late), missed,
                           Text(str(task.overdue), style="bold red" if task.overdue else ""), str(task.total))
     console.print(tasks)
+    if survey is not None:
+        console.print(survey_line(t, survey, zone, language), markup=False)
     console.print(t("status.next", next=next_tick or t("status.no_next")), markup=False)
+
+
+def survey_json(survey) -> dict[str, object] | None:
+    if survey is None:
+        return None
+    return {**survey.__dict__, "opens": survey.opens.isoformat() if survey.opens else None,
+            "closes": survey.closes.isoformat() if survey.closes else None}
+
+
+def survey_line(t, survey, zone: str, language: str) -> str:
+    """The survey online in one sentence: where it stands, answers counted against the quotas, who is short."""
+    from models.formatting import instant, number
+
+    when = {"not_open": t("status.survey_not_open", at=instant(survey.opens, zone, language)),
+            "open": t("status.survey_open", at=instant(survey.closes, zone, language)) if survey.closes
+            else t("status.survey_open_ended"),
+            "closed": t("status.survey_closed")}[survey.state]
+    return t("status.survey", when=when, counted=number(survey.counted, language),
+             quota=number(survey.quota, language), set_aside=number(survey.set_aside, language),
+             units=survey.units_behind)

@@ -160,7 +160,10 @@ def survey_page(request: Request, cycle_id: str) -> Response:
                                                                SurveyResponse.channel == "paper").limit(1))
     if not rows:
         raise HTTPException(404)
-    behind = sorted((row for row in rows if row.counted < row.quota), key=lambda row: (row.percent, row.unit_code))
+    short = sorted((row for row in rows if row.counted < row.quota), key=lambda row: (row.percent, row.unit_code))
+    behind: dict[str, list] = {}  # unit → its groups short of their quota, the furthest behind first
+    for row in short:
+        behind.setdefault(row.unit_name, []).append(row)
     closed = state is SurveyState.CLOSED
     return render(request, "staff_survey.html", ctx=ctx, rows=rows, behind=behind, closed=closed,
                   state=state.value, window=_window_words(request, window.opens, window.closes, ctx.calendar.zone.key),
@@ -237,6 +240,16 @@ def qr_code(request: Request, cycle_id: str, token: str) -> Response:
 def public_qr_code(request: Request, token: str) -> Response:
     """The same QR code at the link itself: the unit its mail reaches prints it (the link is public already)."""
     return _qr_image(request, _view(request, token), token)
+
+
+@router.get("/khao-sat/{token}/thong-bao")
+def notice(request: Request, token: str) -> Response:
+    """A notice to print and post (the reception desk, a meeting room): the invitation, the QR code, the link,
+    the survey's dates. A unit's survey mail links it."""
+    view = _view(request, token)
+    return render(request, "survey_notice.html", view=view,
+                  url=f"{portal_of(request).settings.public_url.rstrip('/')}/khao-sat/{quote(token)}",
+                  window=_window_words(request, view.opens, view.closes, view.zone))
 
 
 def _qr_image(request: Request, view: LinkView, token: str) -> Response:

@@ -66,7 +66,8 @@ def queue_survey_links(session: Session, ctx: CycleContext, settings: Settings, 
             continue
         unit = units[code]
         links = [{"group_no": row.group_no, "group_name": row.group_name, "quota": row.quota, "counted": row.counted,
-                  "url": f"{base}/khao-sat/{quote(row.token)}", "qr_url": f"{base}/khao-sat/{quote(row.token)}/qr.svg"}
+                  "url": f"{base}/khao-sat/{quote(row.token)}",
+                  "notice_url": f"{base}/khao-sat/{quote(row.token)}/thong-bao"}
                  for row in rows if not reminder or row.counted < row.quota]
         rendered = render(OPENED, message_context(
             ctx, settings, title=OPENED, recipient_name=unit.name, reminder=reminder, links=links,

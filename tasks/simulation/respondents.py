@@ -127,19 +127,19 @@ class SurveyCrowd:
 
 
 def answer_directly(engine: Engine) -> Answering:
-    """Respondents answering through the functions the portal's pages call (a replay without the portal)."""
+    """Respondents answering through the functions the portal's pages call (a replay without the portal): a
+    day's respondents in one transaction."""
     def answer(respondents: list[Respondent]) -> Counter[str]:
         outcomes: Counter[str] = Counter()
-        for person in respondents:
-            with session_scope(engine) as session:
-                view = open_link(session, person.token, at=person.started)
-            with session_scope(engine) as session:
-                key, _ = start_response(session, view, at=person.started, code=person.code)
+        with session_scope(engine) as session:
+            for person in respondents:
+                key, _ = start_response(session, open_link(session, person.token, at=person.started),
+                                        at=person.started, code=person.code)
+                view = open_link(session, person.token, at=person.sent)
                 response = resumed(session, view, key)
                 assert response is not None
                 for page in person.pages:
                     save_answers(session, view, response, page)
-                outcomes[finish_response(session, open_link(session, person.token, at=person.sent), response,
-                                         at=person.sent)] += 1
+                outcomes[finish_response(session, view, response, at=person.sent)] += 1
         return outcomes
     return answer

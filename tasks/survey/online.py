@@ -34,11 +34,11 @@ from models.history import HistoryDraft, append_history
 from models.refusals import NotFound, Refused
 from models.scoring import round_half_up
 from models.survey_store import AskedQuestion, link_questions, satisfied
-from models.tables import SurveyCode, SurveyLink, SurveyResponse, SurveyRound, Unit
+from models.tables import Cycle, SurveyCode, SurveyLink, SurveyResponse, SurveyRound, Unit
 from models.words import word
 from tasks.inputs.imports import ImportResult, Inputs, import_survey
 from tasks.inputs.intake import report_task_done
-from tasks.survey.window import SurveyState, due_to_close, survey_state, survey_window
+from tasks.survey.window import SurveyState, due_to_close, last_round, state_at, survey_state, survey_window
 
 LOG = logging.getLogger("parindex.survey")
 
@@ -74,11 +74,42 @@ class LinkView:
         return [q for _, questions in self.pages for q in questions]
 
 
+@dataclass(frozen=True)
+class _LinkParts:
+    """What a link's pages show that only a new definition of its cycle changes: kept per process, by the
+    definition's hash (a cycle update writes a new one), so a page costs three small queries, not the cycle."""
+
+    unit_name: str
+    block_name: str
+    group_name: str
+    pages: list[tuple[str, list[AskedQuestion]]]
+    scale: dict[str, str]
+    speed_floor_seconds: int
+    coded: bool
+    opens: datetime | None
+    closes: datetime | None
+    zone: str
+
+
+_PARTS: dict[tuple[str, str], _LinkParts] = {}
+_PARTS_KEPT = 20_000  # links of a few provinces; beyond it the oldest go
+
+
 def open_link(session: Session, token: str, *, at: datetime) -> LinkView:
     """The questionnaire at a link as it stands at `at`; NotFound for a token that is none."""
-    link = session.scalar(select(SurveyLink).where(SurveyLink.token == token[:64]))
-    if link is None:
+    found = session.execute(select(SurveyLink, Cycle.definition_hash).join(Cycle, Cycle.id == SurveyLink.cycle_id)
+                            .where(SurveyLink.token == token[:64])).first()
+    if found is None:
         raise NotFound(word("survey.no_link"))
+    link, version = found
+    parts = _PARTS.get((link.token, version)) or _link_parts(session, link, version)
+    state = state_at(last_round(session, link.cycle_id), parts.opens, parts.closes, at)
+    return LinkView(link, link.cycle_id, parts.unit_name, parts.block_name, parts.group_name, parts.pages,
+                    parts.scale, parts.speed_floor_seconds, _counted(session, link.id), state is SurveyState.CLOSED,
+                    parts.coded, state is SurveyState.NOT_OPEN, parts.opens, parts.closes, parts.zone)
+
+
+def _link_parts(session: Session, link: SurveyLink, version: str) -> _LinkParts:
     unit = session.get(Unit, link.unit_id)
     ctx = load_context(session, link.cycle_id)
     block = next(b for b in ctx.spec.blocks if b.code == unit.block)
@@ -86,12 +117,15 @@ def open_link(session: Session, token: str, *, at: datetime) -> LinkView:
     pages: dict[str, list[AskedQuestion]] = {}
     for question in link_questions(session, block.criteria, link.cycle_id, link.group_no):
         pages.setdefault(question.field, []).append(question)
-    coded = link.group_no in dict(survey.get("codes") or {}).get(unit.block, [])
-    state, window = survey_state(session, ctx, at), survey_window(ctx)
-    return LinkView(link, link.cycle_id, unit.name, block.name, block.respondent_groups[link.group_no - 1],
-                    list(pages.items()), survey["scale"], survey["speed_floor_seconds"],
-                    _counted(session, link.id), state is SurveyState.CLOSED, coded, state is SurveyState.NOT_OPEN,
-                    window.opens, window.closes, ctx.calendar.zone.key)
+    window = survey_window(ctx)
+    parts = _LinkParts(unit.name, block.name, block.respondent_groups[link.group_no - 1], list(pages.items()),
+                       survey["scale"], survey["speed_floor_seconds"],
+                       link.group_no in dict(survey.get("codes") or {}).get(unit.block, []), window.opens,
+                       window.closes, ctx.calendar.zone.key)
+    if len(_PARTS) >= _PARTS_KEPT:
+        _PARTS.pop(next(iter(_PARTS)))
+    _PARTS[(link.token, version)] = parts
+    return parts
 
 
 def _survey_rules(ctx: CycleContext) -> dict[str, Any]:
@@ -107,8 +141,7 @@ def _counted(session: Session, link_id: int) -> int:
 
 
 def survey_closed(session: Session, cycle_id: str) -> bool:
-    last = session.scalar(select(SurveyRound).where(SurveyRound.cycle_id == cycle_id)
-                          .order_by(SurveyRound.id.desc()).limit(1))
+    last = last_round(session, cycle_id)
     return last is not None and last.reopened_at is None
 
 
@@ -267,6 +300,31 @@ def survey_progress(session: Session, ctx: CycleContext) -> list[LinkProgress]:
                          counts[(link.id, "set_aside")], counts[(link.id, "draft")]) for link, unit in rows]
 
 
+@dataclass(frozen=True)
+class SurveyOverview:
+    """The survey online at a glance (parindex status): where it stands, what it has, what it lacks."""
+
+    state: str  # tasks.survey.window.SurveyState
+    opens: datetime | None
+    closes: datetime | None
+    counted: int
+    quota: int
+    set_aside: int
+    links_behind: int
+    units_behind: int
+
+
+def survey_overview(session: Session, ctx: CycleContext, *, at: datetime) -> SurveyOverview | None:
+    if not ctx.survey:
+        return None
+    rows = survey_progress(session, ctx)
+    window = survey_window(ctx)
+    behind = [row for row in rows if row.counted < row.quota]
+    return SurveyOverview(survey_state(session, ctx, at).value, window.opens, window.closes,
+                          sum(r.counted for r in rows), sum(r.quota for r in rows), sum(r.set_aside for r in rows),
+                          len(behind), len({row.unit_code for row in behind}))
+
+
 def close_survey(session: Session, ctx: CycleContext, *, actor: str, at: datetime) -> ImportResult:
     """The survey's responses frozen into ballots (groups that answer ballots) and satisfaction rates
     (satisfaction groups), taken by `import survey`'s own rules into a survey version; the survey closed."""
@@ -307,8 +365,7 @@ def close_on_plan_date(session: Session, ctx: CycleContext, settings: object, *,
 
 def reopen_survey(session: Session, ctx: CycleContext, *, actor: str, reason: str, at: datetime) -> None:
     """An operator opens the survey again (a correction): responses are taken again until it closes."""
-    last = session.scalar(select(SurveyRound).where(SurveyRound.cycle_id == ctx.cycle_id)
-                          .order_by(SurveyRound.id.desc()).limit(1))
+    last = last_round(session, ctx.cycle_id)
     if last is None or last.reopened_at is not None:
         raise Refused(word("survey.not_closed"))
     if not reason.strip():

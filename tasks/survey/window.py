@@ -45,21 +45,24 @@ def survey_window(ctx: CycleContext) -> SurveyWindow:
     return SurveyWindow(opens, closes, task)
 
 
-def _last_round(session: Session, cycle_id: str) -> SurveyRound | None:
+def last_round(session: Session, cycle_id: str) -> SurveyRound | None:
     return session.scalar(select(SurveyRound).where(SurveyRound.cycle_id == cycle_id)
                           .order_by(SurveyRound.id.desc()).limit(1))
 
 
 def survey_state(session: Session, ctx: CycleContext, at: datetime) -> SurveyState:
+    window = survey_window(ctx)
+    return state_at(last_round(session, ctx.cycle_id), window.opens, window.closes, at)
+
+
+def state_at(last: SurveyRound | None, opens: datetime | None, closes: datetime | None, at: datetime) -> SurveyState:
     """Closed once closed (until an operator opens it again: then only a close by hand ends it); otherwise by the
     window."""
-    last = _last_round(session, ctx.cycle_id)
     if last is not None:
         return SurveyState.CLOSED if last.reopened_at is None else SurveyState.OPEN
-    window = survey_window(ctx)
-    if window.opens is not None and at < window.opens:
+    if opens is not None and at < opens:
         return SurveyState.NOT_OPEN
-    if window.closes is not None and at >= window.closes:
+    if closes is not None and at >= closes:
         return SurveyState.CLOSED
     return SurveyState.OPEN
 
@@ -69,7 +72,7 @@ def due_to_close(session: Session, ctx: CycleContext, at: datetime) -> bool:
     if not ctx.survey:
         return False
     closes = survey_window(ctx).closes
-    return closes is not None and at >= closes and _last_round(session, ctx.cycle_id) is None
+    return closes is not None and at >= closes and last_round(session, ctx.cycle_id) is None
 
 
 def survey_checkpoints(session: Session, ctx: CycleContext, reminders: list[datetime], *,
@@ -77,7 +80,7 @@ def survey_checkpoints(session: Session, ctx: CycleContext, reminders: list[date
     """The instants the tick must run for the survey while it was never closed: its opening (the units' links go
     out), its reminders (`reminders`: tasks.mail.survey_links) and its closing."""
     window = survey_window(ctx)
-    if not ctx.survey or window.closes is None or _last_round(session, ctx.cycle_id) is not None:
+    if not ctx.survey or window.closes is None or last_round(session, ctx.cycle_id) is not None:
         return []
     found = [(window.closes, "survey_close"), *((instant, "survey_reminder") for instant in reminders)]
     if window.opens is not None:

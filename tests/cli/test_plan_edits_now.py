@@ -59,6 +59,8 @@ def test_a_late_unit_and_a_deadline_moved_after_it_passed(late_season) -> None: 
     # a unit joins after the deadline: its own deadline, said before and applied with --yes
     with (folder / "units.csv").open("a", encoding="utf-8") as units:
         units.write("SMOI,Sở Mới thành lập,so,so,somoi@hanoi.example,giamdoc.somoi@hanoi.example\n")
+    with (folder / "population.csv").open("a", encoding="utf-8") as population:  # whom its survey asks
+        population.writelines(f"SMOI,{group},{people}\n" for group, people in enumerate((95, 20, 350, 90, 4000), 1))
     shown = run.run("cycle", "load", str(folder))
     assert "CHƯA ÁP DỤNG" in shown.stdout and "--yes" in shown.stdout
     assert "nhiệm vụ 5: 1 đơn vị mới có hạn riêng" in shown.stdout
@@ -66,7 +68,8 @@ def test_a_late_unit_and_a_deadline_moved_after_it_passed(late_season) -> None: 
     run.run("cycle", "load", str(folder), "--yes")
     run.run("tick", CYCLE)
     late = [m for m in mails(smtp, "opened") if m["To"] == "somoi@hanoi.example"]
-    assert len(late) == 1 and kinds(run, "SMOI") == ["opened"]
+    # its window opened, and its survey links mailed (the season's survey is open)
+    assert len(late) == 1 and sorted(kinds(run, "SMOI")) == ["opened", "survey_links"]
     joined = next(unit for unit in run.status()["units"] if unit["code"] == "SMOI")
     assert joined["state"] == "self_assessing" and not joined["overdue"]
 

@@ -98,7 +98,15 @@ def test_a_season_under_way_today_status_tick_submit_portal_report(season) -> No
     assert f"{due:%d/%m/%Y}" in to_snv["Subject"]
     link = re.search(r"http://127\.0\.0\.1:\d+/signin/\S+", to_snv.get_body(("plain",)).get_content()).group(0)
 
+    # the survey online runs now too: each unit has its open links, the status says how it stands
+    circulated = mails(smtp, "survey_links")
+    assert len(circulated) == 52
+    survey_link = re.search(r"http://127\.0\.0\.1:\d+(/khao-sat/[\w-]+)",
+                            circulated[0].get_body(("plain",)).get_content()).group(1)
+    assert "Khảo sát trực tuyến đang mở (đóng lúc" in " ".join(run.run("status", CYCLE).stdout.split())
+
     status = run.status()
+    assert status["survey"]["state"] == "open" and status["survey"]["counted"] == 0
     assert {unit["state"] for unit in status["units"]} == {"self_assessing"}
     task5 = next(task for task in status["tasks"] if task["number"] == 5)
     assert (task5["overdue"], task5["done"], task5["total"]) == (0, 0, 52)
@@ -129,6 +137,8 @@ def test_a_season_under_way_today_status_tick_submit_portal_report(season) -> No
             accepted = client.post("/unit/upload/self-assessment", data={"csrf": csrf},
                                    files={"file": ("snv.xlsx", fill(snv).read_bytes())})
             assert accepted.status_code == 200, accepted.text
+            questionnaire = client.get(survey_link)  # a resident opens a unit's survey link today
+            assert questionnaire.status_code == 200 and "Bắt đầu trả lời" in questionnaire.text
     finally:
         web.send_signal(signal.SIGTERM)
         output, _ = web.communicate(timeout=30)

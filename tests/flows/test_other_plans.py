@@ -40,6 +40,9 @@ def district_block_renamed(folder: Path) -> None:
     units = folder / "units.csv"
     units.write_text(re.sub(r",huyen,(quan|huyen|thi_xa),", r",quan_huyen,\1,", units.read_text(encoding="utf-8")),
                      encoding="utf-8")
+    survey = folder / "survey.toml"  # its samples and codes name the block too
+    survey.write_text(survey.read_text(encoding="utf-8").replace('block = "huyen"', 'block = "quan_huyen"'),
+                      encoding="utf-8")
 
 
 def replayed(db, database_url: str, definition, *, seed: int) -> tuple[list, dict]:  # type: ignore[no-untyped-def]

@@ -68,7 +68,7 @@ def test_the_survey_opens_reminds_and_closes_on_the_plans_dates(haiphong, db, da
         own = [token for token, code in circulated.items() if f"/khao-sat/{token}" in text]
         assert own and {circulated[token] for token in own} == {mail["X-Parindex-Key"].split("|")[1][5:]}
         assert not any(f"/khao-sat/{token}" in text for token, *_ in links if token not in circulated)
-        assert "đến hết ngày Thứ Sáu 19/12/2025" in text and "mã riêng" in text and "Mã QR" in text
+        assert "đến hết ngày Thứ Sáu 19/12/2025" in text and "mã riêng" in text and "/thong-bao" in text
 
     with session_scope(db) as session:  # people answer, a few at each link, the officials with their codes
         crowd = SurveyCrowd(session, load_context(session, CYCLE), 11, {}, per_link=(3, 3))

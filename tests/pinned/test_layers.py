@@ -14,7 +14,9 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.one_pass
 HEAVY = ("prefect", "sqlalchemy", "sqlmodel", "alembic", "openpyxl", "fastapi", "uvicorn", "weasyprint",
-         "pydantic_settings", "babel", "tasks.simulation.simulation", "tasks.simulation.synthetic")
+         "pydantic_settings", "babel", "tasks.simulation.simulation", "tasks.simulation.synthetic",
+         "tasks.simulation.respondents")
+REPLAY = {"tasks.simulation.simulation", "tasks.simulation.synthetic", "tasks.simulation.respondents"}
 
 
 def loaded_by(module: str) -> set[str]:
@@ -37,9 +39,8 @@ def test_help_loads_nothing_but_typer_and_rich():
 
 
 def test_the_portal_loads_no_prefect_and_no_replay_code():
-    assert not loaded_by("web.app") & {"prefect", "tasks.simulation.simulation", "tasks.simulation.synthetic"}
+    assert not loaded_by("web.app") & {"prefect", *REPLAY}
 
 
 def test_the_scheduler_loads_no_replay_code_and_no_web_stack():
-    assert not loaded_by("flows.schedule") & {"tasks.simulation.simulation", "tasks.simulation.synthetic",
-                                              "fastapi", "uvicorn"}
+    assert not loaded_by("flows.schedule") & {*REPLAY, "fastapi", "uvicorn"}

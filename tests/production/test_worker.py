@@ -35,8 +35,9 @@ def test_a_worker_runs_the_tick_deployment_and_the_ui_shows_no_secret(production
             Assignment.status == AssignmentStatus.OVERDUE.value))
     assert states == {"self_assessing": 52} and overdue >= 52  # 30/11 passed with no form sent
     summary = wait_for_log(production.api_url, run["id"], "Lượt 04/12/2023 08:00 +07:00: giai đoạn")
-    # Sở Nội vụ's own tasks are in its digest: no mail from it to itself
-    assert "Tự đánh giá, chấm điểm" in summary and "55 thư vào hàng đợi" in summary
+    # Sở Nội vụ's own tasks are in its digest: no mail from it to itself; the survey online is open, each unit
+    # is sent its links (52)
+    assert "Tự đánh giá, chấm điểm" in summary and "107 thư vào hàng đợi" in summary
     shown = everything_shown(production.api_url)
     assert "Sở Nội vụ" in shown  # the artifacts were read back, in Vietnamese
     assert SECRET not in shown and "database_url" not in shown

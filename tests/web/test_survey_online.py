@@ -146,6 +146,11 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     # answers weighed at least one half (B, not D: 50 %): 1,5
     qr = client.get(f"/staff/haiphong-2025/survey/qr/{people}.svg")  # for the paper notice a unit puts up
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml") and "<svg" in qr.text
+    stranger = TestClient(app, base_url=world.settings.public_url)  # the unit prints its notice: no account
+    posted = stranger.get(f"/khao-sat/{people}/thong-bao")
+    assert posted.status_code == 200 and f'src="/khao-sat/{people}/qr.svg"' in posted.text
+    assert f"{world.settings.public_url}/khao-sat/{people}" in posted.text and "quét mã QR" in posted.text
+    assert stranger.get(f"/khao-sat/{people}/qr.svg").text == qr.text
     book = load_workbook(io.BytesIO(client.get("/staff/haiphong-2025/survey/responses.xlsx").content))
     export = client.get("/staff/haiphong-2025/survey/responses.csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
