@@ -155,7 +155,7 @@ def survey_page(request: Request, cycle_id: str) -> Response:
         ctx = cycle_context(session, cycle_id)
         rows = survey_progress(session, ctx)
         state = survey_state(session, ctx, portal.clock())
-        window = survey_window(ctx)
+        window = survey_window(session, ctx)
         paper = session.scalar(select(SurveyResponse.id).where(SurveyResponse.cycle_id == cycle_id,
                                                                SurveyResponse.channel == "paper").limit(1))
     if not rows:

@@ -31,7 +31,7 @@ def deadline_groups(session: Session, ctx: CycleContext) -> list[DeadlineGroup]:
 def upcoming_checkpoints(session: Session, ctx: CycleContext, *, after: datetime | None) -> list[Checkpoint]:
     """The deadlines' checkpoints, and the instant the survey online closes (while it is ahead)."""
     found = checkpoints(deadline_groups(session, ctx), ctx.calendar, ctx.spec.reminders, after=after)
-    survey = survey_checkpoints(session, ctx, survey_reminders(ctx), after=after) if ctx.survey else []
+    survey = survey_checkpoints(session, ctx, survey_reminders(session, ctx), after=after) if ctx.survey else []
     if not survey:
         return found
     merged = {point.at: set(point.reasons) for point in found}

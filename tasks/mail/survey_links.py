@@ -25,9 +25,9 @@ from tasks.survey.window import SurveyState, last_day_open, survey_state, survey
 OPENED, BEHIND = "survey_links", "survey_behind"
 
 
-def survey_reminders(ctx: CycleContext) -> list[datetime]:
+def survey_reminders(session: Session, ctx: CycleContext) -> list[datetime]:
     """The instants of the reminder ladder before the survey's last day (after it opens)."""
-    window = survey_window(ctx)
+    window = survey_window(session, ctx)
     last = last_day_open(window.closes, ctx.calendar.zone)
     if last is None:
         return []
@@ -38,7 +38,7 @@ def survey_reminders(ctx: CycleContext) -> list[datetime]:
 def queue_survey_links(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime) -> int:
     """The opening mail to each unit not sent it yet; at the latest reminder rung passed, a reminder to each unit
     still short (once per rung)."""
-    window = survey_window(ctx)
+    window = survey_window(session, ctx)
     if not ctx.survey or window.closes is None or survey_state(session, ctx, at) is not SurveyState.OPEN:
         return 0
     coded = dict(ctx.survey.get("codes") or {})
@@ -48,7 +48,7 @@ def queue_survey_links(session: Session, ctx: CycleContext, settings: Settings, 
             circulated[row.unit_code].append(row)
     if not circulated:
         return 0
-    rung = next((instant for instant in reversed(survey_reminders(ctx)) if instant <= at), None)
+    rung = next((instant for instant in reversed(survey_reminders(session, ctx)) if instant <= at), None)
     keys = {code: (f"{ctx.cycle_id}|{assignee_for_unit(code)}|{OPENED}",
                    f"{ctx.cycle_id}|{assignee_for_unit(code)}|{BEHIND}|{rung.isoformat()}" if rung else "")
             for code in circulated}

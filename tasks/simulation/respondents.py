@@ -71,7 +71,7 @@ class SurveyCrowd:
                  per_link: tuple[int, int] = (2, 3)) -> None:
         self.rng = random.Random(seed + 2)
         self.ctx = ctx
-        self.window = survey_window(ctx)
+        self.window = survey_window(session, ctx)
         self.links = links_to_answer(session, ctx)
         self.quality = quality
         self.per_link = per_link

@@ -38,7 +38,17 @@ from models.tables import Cycle, SurveyCode, SurveyLink, SurveyResponse, SurveyR
 from models.words import word
 from tasks.inputs.imports import ImportResult, Inputs, import_survey
 from tasks.inputs.intake import report_task_done
-from tasks.survey.window import SurveyState, due_to_close, last_round, state_at, survey_state, survey_window
+from tasks.survey.window import (
+    SurveyState,
+    WindowPlan,
+    due_to_close,
+    last_round,
+    state_at,
+    survey_state,
+    survey_window,
+    window_closes,
+    window_plan,
+)
 
 LOG = logging.getLogger("parindex.survey")
 
@@ -86,8 +96,7 @@ class _LinkParts:
     scale: dict[str, str]
     speed_floor_seconds: int
     coded: bool
-    opens: datetime | None
-    closes: datetime | None
+    window: WindowPlan
     zone: str
 
 
@@ -103,10 +112,11 @@ def open_link(session: Session, token: str, *, at: datetime) -> LinkView:
         raise NotFound(word("survey.no_link"))
     link, version = found
     parts = _PARTS.get((link.token, version)) or _link_parts(session, link, version)
-    state = state_at(last_round(session, link.cycle_id), parts.opens, parts.closes, at)
+    closes = window_closes(session, parts.window)
+    state = state_at(last_round(session, link.cycle_id), parts.window.opens, closes, at)
     return LinkView(link, link.cycle_id, parts.unit_name, parts.block_name, parts.group_name, parts.pages,
                     parts.scale, parts.speed_floor_seconds, _counted(session, link.id), state is SurveyState.CLOSED,
-                    parts.coded, state is SurveyState.NOT_OPEN, parts.opens, parts.closes, parts.zone)
+                    parts.coded, state is SurveyState.NOT_OPEN, parts.window.opens, closes, parts.zone)
 
 
 def _link_parts(session: Session, link: SurveyLink, version: str) -> _LinkParts:
@@ -117,11 +127,10 @@ def _link_parts(session: Session, link: SurveyLink, version: str) -> _LinkParts:
     pages: dict[str, list[AskedQuestion]] = {}
     for question in link_questions(session, block.criteria, link.cycle_id, link.group_no):
         pages.setdefault(question.field, []).append(question)
-    window = survey_window(ctx)
     parts = _LinkParts(unit.name, block.name, block.respondent_groups[link.group_no - 1], list(pages.items()),
                        survey["scale"], survey["speed_floor_seconds"],
-                       link.group_no in dict(survey.get("codes") or {}).get(unit.block, []), window.opens,
-                       window.closes, ctx.calendar.zone.key)
+                       link.group_no in dict(survey.get("codes") or {}).get(unit.block, []), window_plan(ctx),
+                       ctx.calendar.zone.key)
     if len(_PARTS) >= _PARTS_KEPT:
         _PARTS.pop(next(iter(_PARTS)))
     _PARTS[(link.token, version)] = parts
@@ -318,7 +327,7 @@ def survey_overview(session: Session, ctx: CycleContext, *, at: datetime) -> Sur
     if not ctx.survey:
         return None
     rows = survey_progress(session, ctx)
-    window = survey_window(ctx)
+    window = survey_window(session, ctx)
     behind = [row for row in rows if row.counted < row.quota]
     return SurveyOverview(survey_state(session, ctx, at).value, window.opens, window.closes,
                           sum(r.counted for r in rows), sum(r.quota for r in rows), sum(r.set_aside for r in rows),
@@ -343,7 +352,7 @@ def close_survey(session: Session, ctx: CycleContext, *, actor: str, at: datetim
     append_history(session, cycle_id=ctx.cycle_id, drafts=[HistoryDraft(
         entity="cycle", subject=ctx.cycle_id, event="close_survey", actor=actor, at=at,
         reason=word("survey.closed_reason"), details={"units": len(result.units)})])
-    fieldwork = survey_window(ctx).task  # the plan's fieldwork task is done with it
+    fieldwork = survey_window(session, ctx).task  # the plan's fieldwork task is done with it
     if fieldwork is not None and fieldwork.completes_when == "manual":
         report_task_done(session, ctx, number=fieldwork.number, at=at, actor=actor, reason=word("survey.closed_reason"))
     return result

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.cycle_context import CycleContext
-from models.tables import PlanTask, SurveyRound
+from models.tables import Assignment, PlanTask, SurveyRound
+from models.workdays import WorkingCalendar
 
 
 class SurveyState(StrEnum):
@@ -30,19 +31,50 @@ class SurveyWindow:
     task: PlanTask | None  # the fieldwork task, reported done when the survey closes
 
 
-def survey_window(ctx: CycleContext) -> SurveyWindow:
-    """The survey's window as the plan's tasks (with their extensions) set it; open-ended without a fieldwork task."""
+@dataclass(frozen=True)
+class WindowPlan:
+    """The window as the cycle's definition sets it (kept with a link's parts: tasks.survey.online); the
+    deadlines are read when asked, so that an operator's extension of either task moves the close."""
+
+    opens: datetime | None
+    fieldwork_id: int | None
+    results_ids: tuple[int, ...]
+    calendar: WorkingCalendar
+
+
+def window_plan(ctx: CycleContext) -> WindowPlan:
     key = (ctx.survey or {}).get("fieldwork")
     task = next((t for t in ctx.tasks.values() if key and t.key == key), None)
+    results = tuple(t.id for t in ctx.tasks.values() if t.completes_when == "scores_in:survey")
     if task is None:
-        return SurveyWindow(None, None, None)
-    opens = ctx.opening(task.opens_at) if task.opens_at is not None else None
-    closes = task.due_at
-    results = [ctx.calendar.at_local(t.last_day, time(0)) for t in ctx.tasks.values()
-               if t.completes_when == "scores_in:survey" and t.last_day is not None]
-    if closes is not None and results:
-        closes = min([closes, *results])
-    return SurveyWindow(opens, closes, task)
+        return WindowPlan(None, None, results, ctx.calendar)
+    return WindowPlan(ctx.opening(task.opens_at) if task.opens_at is not None else None, task.id, results,
+                      ctx.calendar)
+
+
+def window_closes(session: Session, plan: WindowPlan) -> datetime | None:
+    """The fieldwork's deadline as it stands (its assignment's, extended or not), never past the start of the
+    results task's last day; None without a fieldwork task."""
+    if plan.fieldwork_id is None:
+        return None
+    deadlines = session.execute(select(Assignment.plan_task_id, func.max(Assignment.due_at),
+                                       func.max(Assignment.last_day))
+                                .where(Assignment.plan_task_id.in_([plan.fieldwork_id, *plan.results_ids]))
+                                .group_by(Assignment.plan_task_id)).all()
+    fieldwork = next((due for task_id, due, _ in deadlines if task_id == plan.fieldwork_id), None)
+    if fieldwork is None:
+        return None
+    results = [plan.calendar.at_local(last_day, time(0)) for task_id, _, last_day in deadlines
+               if task_id != plan.fieldwork_id and last_day is not None]
+    return min([fieldwork, *results])
+
+
+def survey_window(session: Session, ctx: CycleContext) -> SurveyWindow:
+    """The survey's window: the fieldwork task's opening, and its close as its deadlines stand (with their
+    extensions); open-ended without a fieldwork task."""
+    plan = window_plan(ctx)
+    task = ctx.tasks.get(plan.fieldwork_id) if plan.fieldwork_id is not None else None
+    return SurveyWindow(plan.opens, window_closes(session, plan), task)
 
 
 def last_round(session: Session, cycle_id: str) -> SurveyRound | None:
@@ -51,7 +83,7 @@ def last_round(session: Session, cycle_id: str) -> SurveyRound | None:
 
 
 def survey_state(session: Session, ctx: CycleContext, at: datetime) -> SurveyState:
-    window = survey_window(ctx)
+    window = survey_window(session, ctx)
     return state_at(last_round(session, ctx.cycle_id), window.opens, window.closes, at)
 
 
@@ -71,7 +103,7 @@ def due_to_close(session: Session, ctx: CycleContext, at: datetime) -> bool:
     """The plan's closing instant has come and the survey was never closed: the tick closes it."""
     if not ctx.survey:
         return False
-    closes = survey_window(ctx).closes
+    closes = survey_window(session, ctx).closes
     return closes is not None and at >= closes and last_round(session, ctx.cycle_id) is None
 
 
@@ -79,7 +111,7 @@ def survey_checkpoints(session: Session, ctx: CycleContext, reminders: list[date
                        after: datetime | None) -> list[tuple[datetime, str]]:
     """The instants the tick must run for the survey while it was never closed: its opening (the units' links go
     out), its reminders (`reminders`: tasks.mail.survey_links) and its closing."""
-    window = survey_window(ctx)
+    window = survey_window(session, ctx)
     if not ctx.survey or window.closes is None or last_round(session, ctx.cycle_id) is not None:
         return []
     found = [(window.closes, "survey_close"), *((instant, "survey_reminder") for instant in reminders)]

@@ -51,7 +51,7 @@ def mails_of_kind(smtp, kind: str) -> list[email.message.EmailMessage]:
 def test_the_survey_opens_reminds_and_closes_on_the_plans_dates(haiphong, db, database_url, smtp, tmp_path):
     with session_scope(db) as session:
         ctx = load_context(session, CYCLE)
-        window = survey_window(ctx)
+        window = survey_window(session, ctx)
         links = session.execute(select(SurveyLink.token, SurveyLink.group_no, Unit.code, Unit.block)
                                 .join(Unit, Unit.id == SurveyLink.unit_id)).all()
         early = open_link(session, links[-1].token, at=window.opens - timedelta(hours=1))
@@ -83,7 +83,8 @@ def test_the_survey_opens_reminds_and_closes_on_the_plans_dates(haiphong, db, da
         session.execute(update(SurveyLink).where(SurveyLink.token.in_(
             [token for token, code in circulated.items() if code == full])).values(quota=1))
 
-    last_rung = survey_reminders(ctx)[-1]
+    with session_scope(db) as session:
+        last_rung = survey_reminders(session, ctx)[-1]
     run_tick_flow(CYCLE, database_url, last_rung)
     reminded = {mail["To"] for mail in mails_of_kind(smtp, "survey_behind")}
     with session_scope(db) as session:
@@ -115,6 +116,28 @@ def test_the_survey_opens_reminds_and_closes_on_the_plans_dates(haiphong, db, da
 def test_a_close_the_rules_refuse_leaves_the_survey_open(haiphong, db):
     with session_scope(db) as session:  # nobody answered: a group the rules need has no ballot
         ctx = load_context(session, CYCLE)
-        closes = survey_window(ctx).closes
+        closes = survey_window(session, ctx).closes
         assert close_on_plan_date(session, ctx, None, at=closes, actor="parindex-tick", flow_run_id=None) == []
         assert session.scalar(select(SurveyRound.id)) is None and due_to_close(session, ctx, closes)
+
+
+def test_an_extension_of_the_fieldwork_moves_the_close_and_the_links_follow(haiphong, db):
+    """The operator extends the fieldwork task (parindex extend): the survey closes at the new deadline, not the
+    plan's, and a link answers in between."""
+    from datetime import date
+
+    from tasks.operations.extensions import extend_deadline
+
+    with session_scope(db) as session:
+        ctx = load_context(session, CYCLE)
+        window = survey_window(session, ctx)
+        extend_deadline(session, ctx, task_number=window.task.number, unit_codes=None, until=date(2025, 12, 26),
+                        reason="Nhiều xã chưa đủ phiếu", actor="operator1", at=window.opens)
+    with session_scope(db) as session:
+        ctx = load_context(session, CYCLE)
+        moved = survey_window(session, ctx).closes
+        token = session.scalar(select(SurveyLink.token))
+        between = open_link(session, token, at=window.closes + timedelta(days=2))
+        assert not due_to_close(session, ctx, window.closes) and due_to_close(session, ctx, moved)
+    assert moved > window.closes and moved.date() == date(2025, 12, 26) and not between.closed
+    assert between.closes == moved

@@ -136,7 +136,7 @@ def surveying(world: PortalWorld) -> PortalWorld:
     from tasks.survey.window import survey_window
 
     with session_scope(world.engine) as session:
-        opens = survey_window(load_context(session, world.cycle_id)).opens
+        opens = survey_window(session, load_context(session, world.cycle_id)).opens
     assert opens is not None
     world.at = opens + timedelta(days=1)
     return world
