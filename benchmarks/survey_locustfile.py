@@ -56,7 +56,8 @@ class Respondent(HttpUser):
             self.wait()
             return
         who = _respondents.pop()
-        self.client.cookies.clear()
+        self.client.cookies.clear()  # a respondent on a device of their own: no cookie, a connection of its own
+        self.client.close()  # (reusing one the portal closes as idle, after 5 s, would race its close)
         link = f"/khao-sat/{who['token']}"
         intro = self.client.get(link, name="/khao-sat/[link]")
         if "Bắt đầu trả lời" not in intro.text:

@@ -35,7 +35,7 @@ from tasks.survey.online import (
     survey_progress,
     unanswered,
 )
-from tasks.survey.window import SurveyState, last_day_open, survey_state, survey_window
+from tasks.survey.window import SurveyState, due_to_close, last_day_open, survey_state, survey_window
 from web.portal import cycle_context, page_language, portal_of, render, say, signed_staff
 from web.security import posted_form
 
@@ -68,8 +68,9 @@ def questionnaire(request: Request, token: str, trang: int = 0) -> Response:
         reason = response.set_aside_reason if response else ""
     if status in ("counted", "set_aside"):
         return render(request, "survey_done.html", view=view, outcome=status, paper=paper, reason=reason or "speed")
-    if view.closed or response is None:
-        return render(request, "survey_intro.html", view=view, closed=view.closed, refused="",
+    closed = view.ended or (view.closed and not paper)  # the survey body keys paper ballots until the close
+    if closed or response is None:
+        return render(request, "survey_intro.html", view=view, closed=closed, refused="",
                       window=_window_words(request, view.opens, view.closes, view.zone))
     page = trang if 1 <= trang <= len(view.pages) else _first_unanswered_page(view, answers)
     return render(request, "survey_page.html", view=view, page=page, answers=answers, missing=[], paper=paper)
@@ -156,6 +157,7 @@ def survey_page(request: Request, cycle_id: str) -> Response:
         rows = survey_progress(session, ctx)
         state = survey_state(session, ctx, portal.clock())
         window = survey_window(session, ctx)
+        awaiting = due_to_close(session, ctx, portal.clock())  # its date passed, the close not yet done
         paper = session.scalar(select(SurveyResponse.id).where(SurveyResponse.cycle_id == cycle_id,
                                                                SurveyResponse.channel == "paper").limit(1))
     if not rows:
@@ -164,9 +166,10 @@ def survey_page(request: Request, cycle_id: str) -> Response:
     behind: dict[str, list] = {}  # unit → its groups short of their quota, the furthest behind first
     for row in short:
         behind.setdefault(row.unit_name, []).append(row)
-    closed = state is SurveyState.CLOSED
+    closed = state is SurveyState.CLOSED and not awaiting
     return render(request, "staff_survey.html", ctx=ctx, rows=rows, behind=behind, closed=closed,
-                  state=state.value, window=_window_words(request, window.opens, window.closes, ctx.calendar.zone.key),
+                  state="awaiting" if awaiting else state.value,
+                  window=_window_words(request, window.opens, window.closes, ctx.calendar.zone.key),
                   public_url=portal.settings.public_url.rstrip("/"), may_close=who.role in {r.value for r in CLOSERS},
                   may_reopen=who.role == "operator", has_paper=paper is not None,
                   totals=(sum(r.counted for r in rows), sum(r.quota for r in rows), sum(r.set_aside for r in rows)),

@@ -74,6 +74,13 @@ class LinkView:
     opens: datetime | None
     closes: datetime | None
     zone: str  # the cycle's time zone, in which its days are read
+    ended: bool  # closed by a close (not only by its date): paper ballots are no longer keyed either
+
+    def refuse_if_closed(self, channel: str) -> None:
+        """Past its date the survey takes no answer online; the survey body keys in paper ballots until it is
+        closed (the close's ballots then include them)."""
+        if self.ended or (self.closed and channel == "web"):
+            raise SurveyClosed(word("survey.closed"))
 
     @property
     def full(self) -> bool:
@@ -113,10 +120,12 @@ def open_link(session: Session, token: str, *, at: datetime) -> LinkView:
     link, version = found
     parts = _PARTS.get((link.token, version)) or _link_parts(session, link, version)
     closes = window_closes(session, parts.window)
-    state = state_at(last_round(session, link.cycle_id), parts.window.opens, closes, at)
+    last = last_round(session, link.cycle_id)
+    state = state_at(last, parts.window.opens, closes, at)
     return LinkView(link, link.cycle_id, parts.unit_name, parts.block_name, parts.group_name, parts.pages,
                     parts.scale, parts.speed_floor_seconds, _counted(session, link.id), state is SurveyState.CLOSED,
-                    parts.coded, state is SurveyState.NOT_OPEN, parts.window.opens, closes, parts.zone)
+                    parts.coded, state is SurveyState.NOT_OPEN, parts.window.opens, closes, parts.zone,
+                    last is not None and last.reopened_at is None)
 
 
 def _link_parts(session: Session, link: SurveyLink, version: str) -> _LinkParts:
@@ -171,8 +180,7 @@ def start_response(session: Session, view: LinkView, *, at: datetime, channel: s
     """A new response at the link: the device's key (kept in its cookie) and the response's id. Refused when the
     survey is closed, or, for a respondent online, when the link's quota is met, or when the link takes codes
     and the code is not one of its unused ones."""
-    if view.closed:
-        raise SurveyClosed(word("survey.closed"))
+    view.refuse_if_closed(channel)
     if view.not_open and channel == "web":
         raise Refused(word("survey.not_open"))
     if view.full and channel == "web":
@@ -240,8 +248,7 @@ def issue_codes(session: Session, ctx: CycleContext, *, at: datetime) -> list[Is
 
 def save_answers(session: Session, view: LinkView, response: SurveyResponse, answers: dict[str, str]) -> None:
     """A page's answers kept with the response (an answer changed on a page seen again replaces the first)."""
-    if view.closed:
-        raise SurveyClosed(word("survey.closed"))
+    view.refuse_if_closed(response.channel)
     if response.status != "draft":
         raise Refused(word("survey.already_sent"))
     asked = {q.code for q in view.questions}
@@ -257,8 +264,7 @@ def unanswered(view: LinkView, response: SurveyResponse) -> list[AskedQuestion]:
 
 def finish_response(session: Session, view: LinkView, response: SurveyResponse, *, at: datetime) -> str:
     """The response sent: counted, or set aside (too fast; the quota already met). Returns its status."""
-    if view.closed:
-        raise SurveyClosed(word("survey.closed"))
+    view.refuse_if_closed(response.channel)
     if response.status != "draft":
         return response.status
     if unanswered(view, response):

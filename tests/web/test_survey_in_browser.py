@@ -57,4 +57,9 @@ def test_a_resident_answers_on_a_phone_and_the_survey_page_counts_it(world: Port
 
     staff.reload()
     assert counted(staff, "X-ANLAO", 4) == before + 1  # the quota moves
+    # the notice the unit prints from its survey mail: the invitation, the QR code drawn, the link
+    phone.goto(f"{served}/khao-sat/{token_of(world, 'X-ANLAO', 4)}/thong-bao")
+    found["notice"] = problems(phone)
+    assert phone.locator("#notice img").evaluate("image => image.naturalWidth") > 0
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert {name: issues for name, issues in found.items() if issues} == {}

@@ -24,6 +24,7 @@ from models.scoring import round_half_up
 from models.tables import HistoryEntry, ScoreKind, SurveyLink, SurveyResponse, Unit
 from tasks.operations.accounts import add_staff_user
 from tasks.survey.online import issue_codes
+from tasks.survey.window import survey_window
 from tests.web.conftest import PASSWORD, PortalWorld
 from tests.web.test_authorisation import csrf_of, sign_in_staff
 
@@ -198,3 +199,22 @@ def test_a_met_quota_takes_no_more_and_a_device_resumes_where_it_stopped(app, wo
     assert "chưa thể kết thúc khảo sát, không có gì được ghi" in refused.text  # group 2 sent no ballot
     assert "parindex-survey" not in refused.text  # no path of the server's
     assert TestClient(app, base_url=world.settings.public_url).get("/khao-sat/khong-co-ma-nay").status_code == 404
+
+
+def test_past_its_date_the_links_take_nothing_online_and_the_survey_body_keys_paper_until_it_closes(
+        app, client, world: PortalWorld) -> None:
+    """The plan's date passed and the tick could not close it (nobody answered some group): the survey's page
+    says so, a resident is turned away, and the survey body still keys in the paper ballots it collected."""
+    token = token_of(world, UNIT, 4)
+    with session_scope(world.engine) as session:
+        world.at = survey_window(session, load_context(session, world.cycle_id)).closes + timedelta(hours=2)
+        add_staff_user(session, username="survey1", name="Viện", role="survey", password=PASSWORD, at=world.at)
+    late = TestClient(app, base_url=world.settings.public_url).get(f"/khao-sat/{token}")
+    assert "Đợt khảo sát đã kết thúc" in late.text and "Bắt đầu trả lời" not in late.text
+    body = TestClient(app, base_url=world.settings.public_url)
+    sign_in_staff(body, "survey")
+    listed = body.get("/staff/haiphong-2025/survey")
+    assert "Đã đến hạn đóng khảo sát theo kế hoạch nhưng kết quả chưa được chuyển" in listed.text
+    assert 'id="close-survey"' in listed.text  # it can still be closed by hand
+    paper = body.post(f"/staff/haiphong-2025/survey/paper/{token}", data={"csrf": csrf_of(listed.text)})
+    assert paper.status_code == 200 and 'name="page" value="1"' in paper.text
