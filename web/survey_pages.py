@@ -31,11 +31,12 @@ from tasks.survey.online import (
     reopen_survey,
     resumed,
     save_answers,
+    silent_groups,
     start_response,
     survey_progress,
     unanswered,
 )
-from tasks.survey.window import SurveyState, due_to_close, last_day_open, survey_state, survey_window
+from tasks.survey.window import SurveyState, due_to_close, last_day_open, last_round, survey_state, survey_window
 from web.portal import cycle_context, page_language, portal_of, render, say, signed_staff
 from web.security import posted_form
 
@@ -71,14 +72,18 @@ def questionnaire(request: Request, token: str, trang: int = 0) -> Response:
     closed = view.ended or (view.closed and not paper)  # the survey body keys paper ballots until the close
     if closed or response is None:
         return render(request, "survey_intro.html", view=view, closed=closed, refused="",
-                      window=_window_words(request, view.opens, view.closes, view.zone))
+                      window=_window_words(request, view.opens, view.closes, view.zone, view.reopened))
     page = trang if 1 <= trang <= len(view.pages) else _first_unanswered_page(view, answers)
     return render(request, "survey_page.html", view=view, page=page, answers=answers, missing=[], paper=paper)
 
 
-def _window_words(request: Request, opens: datetime | None, closes: datetime | None, zone: str) -> str:
-    """When the survey takes answers, in the page's language: from its opening to the end of its last day."""
+def _window_words(request: Request, opens: datetime | None, closes: datetime | None, zone: str,
+                  reopened: datetime | None = None) -> str:
+    """When the survey takes answers, in the page's language: from its opening to the end of its last day (once
+    an operator opened it again, until it is closed)."""
     language = page_language(request)
+    if reopened is not None:
+        return say(request, "survey_window_reopened", day=day(reopened, language, zone))
     last = last_day_open(closes, ZoneInfo(zone))
     if opens is not None and last is not None:
         return say(request, "survey_window", first=day(opens, language, zone), last=day(last, language))
@@ -105,7 +110,7 @@ def answer(request: Request, token: str, form: FormData = Depends(posted_form(ma
             raise
         except Refused as refused:
             return render(request, "survey_intro.html", status=422, view=view, closed=False, refused=str(refused),
-                          window=_window_words(request, view.opens, view.closes, view.zone))
+                          window=_window_words(request, view.opens, view.closes, view.zone, view.reopened))
         request.session[KEYS] = {**request.session.get(KEYS, {}), token: key}
         return RedirectResponse(f"{here}?trang=1", status_code=303)
     key = _key(request, token)
@@ -158,6 +163,7 @@ def survey_page(request: Request, cycle_id: str) -> Response:
         state = survey_state(session, ctx, portal.clock())
         window = survey_window(session, ctx)
         awaiting = due_to_close(session, ctx, portal.clock())  # its date passed, the close not yet done
+        last = last_round(session, cycle_id)
         paper = session.scalar(select(SurveyResponse.id).where(SurveyResponse.cycle_id == cycle_id,
                                                                SurveyResponse.channel == "paper").limit(1))
     if not rows:
@@ -169,11 +175,12 @@ def survey_page(request: Request, cycle_id: str) -> Response:
     closed = state is SurveyState.CLOSED and not awaiting
     return render(request, "staff_survey.html", ctx=ctx, rows=rows, behind=behind, closed=closed,
                   state="awaiting" if awaiting else state.value,
-                  window=_window_words(request, window.opens, window.closes, ctx.calendar.zone.key),
+                  window=_window_words(request, window.opens, window.closes, ctx.calendar.zone.key,
+                                       last.reopened_at if last is not None else None),
                   public_url=portal.settings.public_url.rstrip("/"), may_close=who.role in {r.value for r in CLOSERS},
                   may_reopen=who.role == "operator", has_paper=paper is not None,
                   totals=(sum(r.counted for r in rows), sum(r.quota for r in rows), sum(r.set_aside for r in rows)),
-                  notice=request.session.pop("notice", ""))
+                  notice=request.session.pop("notice", ""), problem=request.session.pop("problem", ""))
 
 
 @router.post("/staff/{cycle_id}/survey/close")
@@ -184,11 +191,18 @@ def close(request: Request, cycle_id: str, form: FormData = Depends(posted_form(
         with portal.session() as session:
             ctx = cycle_context(session, cycle_id)
             rows = survey_progress(session, ctx)
+            silent = silent_groups(session, ctx)
         return render(request, "staff_survey_close.html", ctx=ctx, counted=sum(r.counted for r in rows),
                       quota=sum(r.quota for r in rows), short=sum(1 for r in rows if r.counted < r.quota),
-                      groups=len(rows), unfinished=sum(r.unfinished for r in rows))
-    result = committed(portal.engine, lambda session: close_survey(
-        session, cycle_context(session, cycle_id), actor=who.actor, at=portal.clock()))
+                      groups=len(rows), unfinished=sum(r.unfinished for r in rows), silent=silent)
+    try:
+        result = committed(portal.engine, lambda session: close_survey(
+            session, cycle_context(session, cycle_id), actor=who.actor, at=portal.clock()))
+    except SurveyClosed:
+        raise
+    except Refused as refused:  # said on the survey's page, where what is missing can be keyed in
+        request.session["problem"] = str(refused)
+        return RedirectResponse(f"/staff/{quote(cycle_id)}/survey", status_code=303)
     request.session["notice"] = say(request, "survey_closed_notice", units=len(result.units))
     return RedirectResponse(f"/staff/{quote(cycle_id)}/survey", status_code=303)
 
@@ -252,7 +266,7 @@ def notice(request: Request, token: str) -> Response:
     view = _view(request, token)
     return render(request, "survey_notice.html", view=view,
                   url=f"{portal_of(request).settings.public_url.rstrip('/')}/khao-sat/{quote(token)}",
-                  window=_window_words(request, view.opens, view.closes, view.zone))
+                  window=_window_words(request, view.opens, view.closes, view.zone, view.reopened))
 
 
 def _qr_image(request: Request, view: LinkView, token: str) -> Response:

@@ -5,16 +5,20 @@ opening page, the official's code, one page of questions after another, the send
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from models.settings import Settings
 from tasks.simulation.respondents import Respondent
 from web.app import create_app
+
+with warnings.catch_warnings():  # starlette's note to its own tests about httpx: not a reader's business
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -74,7 +74,12 @@ def read_survey(folder: Path, cycle: CycleSpec | None, criteria_set: CriteriaSet
         problems.add(leaf.tree, f"criterion {leaf.code}, column question",
                      "the survey runs online (survey.toml): each survey leaf says its question")
     blocks = {block.code: block for block in cycle.blocks}
+    first_fixed: dict[tuple[str, int], int] = {}
     for index, fixed in enumerate(spec.fixed, start=1):
+        again = first_fixed.setdefault((fixed.block, fixed.group), index)
+        if again != index:
+            problems.add(FILE, f"fixed[{index}]", f"block {fixed.block} group {fixed.group} is fixed already "
+                                                  f"(fixed[{again}]): one size each")
         if fixed.block not in blocks:
             problems.add(FILE, f"fixed[{index}].block", f"unknown block {fixed.block!r}")
         elif fixed.group > len(blocks[fixed.block].respondent_groups):

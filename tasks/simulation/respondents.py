@@ -43,6 +43,7 @@ Answering = Callable[[list[Respondent]], Counter[str]]  # respondents → how ma
 class LinkToAnswer:
     token: str
     unit_code: str
+    group_no: int
     coded: bool
     quota: int
     pages: list[list[str]]  # question codes, page by page
@@ -59,7 +60,8 @@ def links_to_answer(session: Session, ctx: CycleContext) -> list[LinkToAnswer]:
         pages: dict[str, list[str]] = {}
         for question in link_questions(session, trees[unit.block], ctx.cycle_id, link.group_no):
             pages.setdefault(question.field, []).append(question.code)
-        found.append(LinkToAnswer(link.token, unit.code, link.group_no in coded.get(unit.block, []), link.quota,
+        found.append(LinkToAnswer(link.token, unit.code, link.group_no, link.group_no in coded.get(unit.block, []),
+                                  link.quota,
                                   list(pages.values())))
     return found
 

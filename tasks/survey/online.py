@@ -75,6 +75,7 @@ class LinkView:
     closes: datetime | None
     zone: str  # the cycle's time zone, in which its days are read
     ended: bool  # closed by a close (not only by its date): paper ballots are no longer keyed either
+    reopened: datetime | None  # an operator opened it again after its close: its dates no longer apply
 
     def refuse_if_closed(self, channel: str) -> None:
         """Past its date the survey takes no answer online; the survey body keys in paper ballots until it is
@@ -125,7 +126,7 @@ def open_link(session: Session, token: str, *, at: datetime) -> LinkView:
     return LinkView(link, link.cycle_id, parts.unit_name, parts.block_name, parts.group_name, parts.pages,
                     parts.scale, parts.speed_floor_seconds, _counted(session, link.id), state is SurveyState.CLOSED,
                     parts.coded, state is SurveyState.NOT_OPEN, parts.window.opens, closes, parts.zone,
-                    last is not None and last.reopened_at is None)
+                    last is not None and last.reopened_at is None, last.reopened_at if last is not None else None)
 
 
 def _link_parts(session: Session, link: SurveyLink, version: str) -> _LinkParts:
@@ -340,11 +341,37 @@ def survey_overview(session: Session, ctx: CycleContext, *, at: datetime) -> Sur
                           len(behind), len({row.unit_code for row in behind}))
 
 
+def silent_groups(session: Session, ctx: CycleContext) -> list[tuple[str, list[int]]]:
+    """The units whose results the rules cannot give yet, each with its groups without a counted answer: every
+    group the unit is asked in when a group without ballots is refused (criteria.toml [survey]
+    group_without_ballots); with "left_out", a unit none of whose ballot groups answered, or none of whose
+    satisfaction groups did (no rate)."""
+    refused = ctx.criteria_set.survey.group_without_ballots == "refused"
+    rated = {block.code: satisfaction_groups(block, ctx.criteria_set) for block in ctx.spec.blocks}
+    by_unit: dict[str, list[LinkProgress]] = defaultdict(list)
+    for row in survey_progress(session, ctx):
+        by_unit[row.unit_code].append(row)
+    found = []
+    for rows in by_unit.values():
+        silent = [row.group_no for row in rows if not row.counted]
+        if not silent:
+            continue
+        kinds = [[row for row in rows if (row.group_no in rated[row.block]) is rate] for rate in (True, False)]
+        if refused or any(kind and all(not row.counted for row in kind) for kind in kinds):
+            found.append((rows[0].unit_name, silent))
+    return found
+
+
 def close_survey(session: Session, ctx: CycleContext, *, actor: str, at: datetime) -> ImportResult:
     """The survey's responses frozen into ballots (groups that answer ballots) and satisfaction rates
     (satisfaction groups), taken by `import survey`'s own rules into a survey version; the survey closed."""
     if survey_closed(session, ctx.cycle_id):
         raise SurveyClosed(word("survey.closed"))
+    silent = silent_groups(session, ctx)
+    if silent:
+        named = [word("survey.silent_unit", unit=unit, groups=", ".join(map(str, groups))) for unit, groups in silent]
+        raise Refused(word("survey.close_silent", count=len(silent), units="; ".join(
+            named[:8] + ([word("survey.and_more", count=len(named) - 8)] if len(named) > 8 else []))))
     with tempfile.TemporaryDirectory(prefix="parindex-survey-") as folder:
         path = Path(folder) / f"khao-sat-truc-tuyen-{ctx.cycle_id}.xlsx"
         write_workbook(path, ballot_sheets(session, ctx))
@@ -416,14 +443,17 @@ def ballot_sheets(session: Session, ctx: CycleContext) -> list[SheetPlan]:
     return [ballots, satisfaction]
 
 
-RESPONSE_COLUMNS = ("Mã phiếu", "Mã đơn vị", "Đơn vị", "Nhóm", "Hình thức", "Tình trạng", "Lý do không tính",
-                    "Bắt đầu", "Gửi lúc", "Số giây", "Mã tiêu chí", "Trả lời")
+RESPONSE_COLUMNS = ("Mã phiếu", "Mã đơn vị", "Đơn vị", "Nhóm", "Nhóm đối tượng", "Hình thức", "Tình trạng",
+                    "Lý do không tính", "Bắt đầu (giờ địa phương)", "Gửi lúc (giờ địa phương)", "Số giây",
+                    "Mã tiêu chí", "Trả lời")
 
 
 def response_rows(session: Session, ctx: CycleContext) -> list[tuple[object, ...]]:
     """Every sent response, one row a question (the survey body's analysis): counted or set aside and why,
-    when (in the cycle's time) and how long it took; nothing of the person."""
+    when (in the cycle's time, as naive local instants a spreadsheet sorts) and how long it took (not for a
+    paper ballot: its times are the keying's); nothing of the person."""
     zone = ctx.calendar.zone
+    groups = {block.code: block.respondent_groups for block in ctx.spec.blocks}
     rows: list[tuple[object, ...]] = []
     for response, link, unit in session.execute(
             select(SurveyResponse, SurveyLink, Unit).join(SurveyLink, SurveyLink.id == SurveyResponse.link_id)
@@ -431,11 +461,12 @@ def response_rows(session: Session, ctx: CycleContext) -> list[tuple[object, ...
             .where(SurveyResponse.cycle_id == ctx.cycle_id, SurveyResponse.status != "draft")
             .order_by(Unit.id, SurveyResponse.id)):
         done = response.completed_at
-        seconds = round((done - response.started_at).total_seconds()) if done else ""
+        seconds = round((done - response.started_at).total_seconds()) if done and response.channel == "web" else ""
         head = (f"{'G' if response.channel == 'paper' else 'W'}{response.id}", unit.code, unit.name, link.group_no,
-                word(f"survey.channel.{response.channel}"), word(f"survey.status.{response.status}"),
+                groups[unit.block][link.group_no - 1], word(f"survey.channel.{response.channel}"),
+                word(f"survey.status.{response.status}"),
                 word(f"survey.reason.{response.set_aside_reason}") if response.set_aside_reason else "",
-                response.started_at.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S"),
-                done.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if done else "", seconds)
+                response.started_at.astimezone(zone).replace(tzinfo=None),
+                done.astimezone(zone).replace(tzinfo=None) if done else "", seconds)
         rows += [(*head, code, answer) for code, answer in sorted(json.loads(response.answers).items())]
     return rows

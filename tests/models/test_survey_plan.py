@@ -91,3 +91,13 @@ def test_survey_commands_print_the_questionnaires_and_the_plan_and_refuse_a_fold
     without = run("survey", "plan", str(ROOT / "calendar" / "hanoi-2026"))
     assert without.returncode == 1 and "không điều tra trực tuyến: thêm survey.toml" in without.stderr
     assert "Traceback" not in without.stderr
+
+
+def test_a_group_fixed_twice_and_a_fieldwork_task_the_plan_lacks_are_refused(copy):
+    with (copy / "survey.toml").open("a", encoding="utf-8") as survey:
+        survey.write('\n[[fixed]]\nblock = "so_nganh"\ngroup = 1\nsize = 3\n')
+    text = (copy / "survey.toml").read_text(encoding="utf-8")
+    (copy / "survey.toml").write_text('fieldwork = "nope"\n' + text, encoding="utf-8")
+    problems = refused(copy)
+    assert any("fixed[2]: block so_nganh group 1 is fixed already (fixed[1])" in p for p in problems), problems
+    assert "survey.toml: fieldwork: no task of plan.toml has the key 'nope'" in problems, problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -23,6 +23,7 @@ from models.scores import latest_lines, latest_versions
 from models.scoring import round_half_up
 from models.tables import HistoryEntry, ScoreKind, SurveyLink, SurveyResponse, Unit
 from tasks.operations.accounts import add_staff_user
+from tasks.simulation.respondents import Respondent, answer_directly, links_to_answer
 from tasks.survey.online import issue_codes
 from tasks.survey.window import survey_window
 from tests.web.conftest import PASSWORD, PortalWorld
@@ -69,6 +70,20 @@ def respond(app, world: PortalWorld, token: str, answer: str, *, seconds: int = 
         if last:
             assert page.status_code == 200 and 'id="thanks"' in page.text, page.text[-800:]
             return device
+
+
+def every_silent_link_answered(world: PortalWorld, tickets: dict[tuple[str, int], list[str]]) -> None:
+    """One respondent answers B to everything at each link with no counted answer yet (the other units: the
+    close needs an answer from every group), through the functions the pages call."""
+    with session_scope(world.engine) as session:
+        links = links_to_answer(session, load_context(session, world.cycle_id))
+        answered = set(session.scalars(select(SurveyLink.token).join(SurveyResponse, SurveyResponse.link_id ==
+                                                                     SurveyLink.id)
+                                       .where(SurveyResponse.status == "counted")))
+    answer_directly(world.engine)([
+        Respondent(link.token, tickets[(link.unit_code, link.group_no)].pop() if link.coded else "",
+                   [{code: "B" for code in page} for page in link.pages], world.at, world.at + timedelta(minutes=5))
+        for link in links if link.token not in answered])
 
 
 def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_give(app, client,
@@ -134,17 +149,28 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     assert "phiếu đang trả lời dở sẽ không được tính" in asked.text  # said first, nothing done yet
     with session_scope(world.engine) as session:
         assert not session.scalar(select(HistoryEntry.id).where(HistoryEntry.event == "close_survey"))
+    refused = client.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(page.text), "confirmed": "1"},
+                          follow_redirects=True)  # other units' groups have no answer yet: said on the survey page
+    problem = refused.text.split('id="problem">', 1)[1].split("</p>", 1)[0]
+    assert "chưa thể kết thúc khảo sát: 44 đơn vị còn nhóm" in problem and "(nhóm 1, 2, 3, 4, 5)" in problem
+    assert "và 36 đơn vị khác. Đề nghị nhập phiếu giấy" in problem
+    with session_scope(world.engine) as session:
+        assert not session.scalar(select(HistoryEntry.id).where(HistoryEntry.event == "close_survey"))
+    every_silent_link_answered(world, tickets)
+    confirm = client.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(page.text)})
+    assert 'id="silent"' not in confirm.text
     closed = client.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(page.text), "confirmed": "1"},
                          follow_redirects=True)
-    assert "Đã kết thúc khảo sát: kết quả điều tra của 1 đơn vị đã được ghi." in closed.text
+    assert "Đã kết thúc khảo sát: kết quả điều tra của 44 đơn vị đã được ghi." in closed.text
     with session_scope(world.engine) as session:
         lines = latest_lines(session, cycle_id="haiphong-2025", unit_codes=[UNIT], kinds=[ScoreKind.SURVEY])[UNIT]
-        version = next(v for (_, kind), v in latest_versions(session, cycle_id="haiphong-2025",
-                                                             kinds=[ScoreKind.SURVEY]).items())
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == UNIT))
+        version = latest_versions(session, cycle_id="haiphong-2025", unit_ids=[unit_id],
+                                  kinds=[ScoreKind.SURVEY])[(unit_id, ScoreKind.SURVEY)]
         events = set(session.scalars(select(HistoryEntry.event).where(HistoryEntry.entity == "cycle")))
     # by hand, from the exported responses: 1.5.1 (2 points, groups 1-2) pools its ballots' weights (A = 1,
-    # C = 0,2: 2 × 0,6 = 1,2); 3.4.1 (3 points, groups 3-4) takes the satisfaction rate, the share of group 4's
-    # answers weighed at least one half (B, not D: 50 %): 1,5
+    # C = 0,2: 2 × 0,6 = 1,2); 3.4.1 (3 points, groups 3-4) takes the satisfaction rate, the share of groups 3
+    # and 4's answers weighed at least one half
     qr = client.get(f"/staff/haiphong-2025/survey/qr/{people}.svg")  # for the paper notice a unit puts up
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml") and "<svg" in qr.text
     stranger = TestClient(app, base_url=world.settings.public_url)  # the unit prints its notice: no account
@@ -156,15 +182,18 @@ def test_respondents_answer_page_by_page_and_closing_records_what_their_answers_
     export = client.get("/staff/haiphong-2025/survey/responses.csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert book.active.max_row == len(rows) + 1  # the same rows in the workbook, under the same header
+    assert isinstance(book.active["I2"].value, datetime) and book.active.freeze_panes == "A2"  # dates that sort
     counted = [row for row in rows if row["Tình trạng"] == "được tính"]  # the survey body's words, not codes
     assert {row["Lý do không tính"] for row in rows if row["Tình trạng"] == "không tính"} == {"trả lời quá nhanh"}
     weights = {"A": Fraction(1), "B": Fraction(3, 5), "C": Fraction(1, 5), "D": Fraction(0)}
-    pooled = [weights[row["Trả lời"]] for row in counted if row["Mã tiêu chí"] == "1.5.1"]
-    rated = [weights[row["Trả lời"]] >= Fraction(1, 2) for row in counted if row["Nhóm"] == "4"]
-    assert {row["Hình thức"] for row in counted if row["Nhóm"] == "2"} == {"trực tuyến", "phiếu giấy"}
+    own = [row for row in counted if row["Mã đơn vị"] == UNIT]
+    pooled = [weights[row["Trả lời"]] for row in own if row["Mã tiêu chí"] == "1.5.1"]
+    rated = [weights[row["Trả lời"]] >= Fraction(1, 2) for row in own if row["Nhóm"] in ("3", "4")]
+    assert {row["Hình thức"] for row in own if row["Nhóm"] == "2"} == {"trực tuyến", "phiếu giấy"}
     assert lines["1.5.1"] == round_half_up(2 * sum(pooled) / len(pooled), 3) == Decimal("1.467")  # A, C, A
-    assert version.satisfaction_percent == Decimal(100 * sum(rated) / len(rated)) == Decimal("50")
-    assert lines["3.4.1"] == Decimal("1.5")
+    rate = round_half_up(Fraction(100 * sum(rated), len(rated)), 2)
+    assert version.satisfaction_percent == rate and 50 < rate < 100  # group 4's B and D, group 3's all B
+    assert lines["3.4.1"] == round_half_up(3 * Fraction(rate) / 100, 3)
     assert "close_survey" in events
     late = TestClient(app, base_url=world.settings.public_url).get(f"/khao-sat/{people}")
     assert "Đợt khảo sát đã kết thúc" in late.text and "Bắt đầu trả lời" not in late.text
@@ -195,8 +224,8 @@ def test_a_met_quota_takes_no_more_and_a_device_resumes_where_it_stopped(app, wo
     sign_in_staff(elsewhere, "operator")
     listed = elsewhere.get("/staff/haiphong-2025/survey")
     refused = elsewhere.post("/staff/haiphong-2025/survey/close", data={"csrf": csrf_of(listed.text),
-                                                                        "confirmed": "1"})
-    assert "chưa thể kết thúc khảo sát, không có gì được ghi" in refused.text  # group 2 sent no ballot
+                                                                        "confirmed": "1"}, follow_redirects=True)
+    assert "chưa thể kết thúc khảo sát: 44 đơn vị còn nhóm" in refused.text  # group 2 sent no ballot, nor others
     assert "parindex-survey" not in refused.text  # no path of the server's
     assert TestClient(app, base_url=world.settings.public_url).get("/khao-sat/khong-co-ma-nay").status_code == 404
 
