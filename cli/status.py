@@ -96,7 +96,7 @@ def status_command(cycle_id: Annotated[str, typer.Argument(help="A registered cy
                           Text(str(task.overdue), style="bold red" if task.overdue else ""), str(task.total))
     console.print(tasks)
     if survey is not None:
-        console.print(survey_line(t, survey, zone, language), markup=False)
+        console.print(survey_line(t, survey, zone, language), markup=False, soft_wrap=False)  # folded at the width
     console.print(t("status.next", next=next_tick or t("status.no_next")), markup=False)
 
 
