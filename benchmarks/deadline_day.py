@@ -289,13 +289,18 @@ def record(runs: list[dict], summary: dict) -> None:
     with (ROOT / "benchmarks" / "deadline_day.jsonl").open("a", encoding="utf-8") as out:
         out.write(json.dumps({"at": datetime.now().astimezone().isoformat(timespec="seconds"), "runs": runs,
                               "summary": summary}, ensure_ascii=False) + "\n")
+    replace_section("## Deadline day", markdown(runs, summary))
+
+
+def replace_section(heading: str, section: str) -> None:
+    """RESULTS.md with the section under `heading` replaced by `section` (added at the end the first time)."""
     results = ROOT / "benchmarks" / "RESULTS.md"
     text = results.read_text(encoding="utf-8") if results.exists() else ""
-    start = text.find("## Deadline day")
+    start = text.find(heading)
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + (text[end + 1:] if end >= 0 else "")
-    results.write_text(text.rstrip() + "\n\n" + markdown(runs, summary), encoding="utf-8")
+    results.write_text(text.rstrip() + "\n\n" + section, encoding="utf-8")
 
 
 def main() -> None:

@@ -148,13 +148,9 @@ def record(runs: list[dict]) -> None:
         for run in runs:
             out.write(json.dumps({"at": datetime.now().astimezone().isoformat(timespec="seconds"), "run": run},
                                  ensure_ascii=False) + "\n")
-    results = ROOT / "benchmarks" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    start = text.find("## Survey day")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + (text[end + 1:] if end >= 0 else "")
-    results.write_text(text.rstrip() + "\n\n" + markdown(runs), encoding="utf-8")
+    from deadline_day import replace_section
+
+    replace_section("## Survey day", markdown(runs))
 
 
 def main() -> None:

@@ -20,14 +20,14 @@ from notifications.outbox import NewMessage, enqueue, existing_keys
 from notifications.render import render
 from tasks.mail.messages import message_context
 from tasks.survey.online import LinkProgress, survey_progress
-from tasks.survey.window import SurveyState, last_day_open, survey_state, survey_window
+from tasks.survey.window import SurveyState, SurveyWindow, last_day_open, last_round, state_at, survey_window
 
 OPENED, BEHIND = "survey_links", "survey_behind"
 
 
-def survey_reminders(session: Session, ctx: CycleContext) -> list[datetime]:
+def survey_reminders(session: Session, ctx: CycleContext, window: SurveyWindow | None = None) -> list[datetime]:
     """The instants of the reminder ladder before the survey's last day (after it opens)."""
-    window = survey_window(session, ctx)
+    window = window or survey_window(session, ctx)
     last = last_day_open(window.closes, ctx.calendar.zone)
     if last is None:
         return []
@@ -38,8 +38,9 @@ def survey_reminders(session: Session, ctx: CycleContext) -> list[datetime]:
 def queue_survey_links(session: Session, ctx: CycleContext, settings: Settings, *, at: datetime) -> int:
     """The opening mail to each unit not sent it yet; at the latest reminder rung passed, a reminder to each unit
     still short (once per rung)."""
-    window = survey_window(session, ctx)
-    if not ctx.survey or window.closes is None or survey_state(session, ctx, at) is not SurveyState.OPEN:
+    window = survey_window(session, ctx)  # read once: the state and the reminders follow from it
+    if not ctx.survey or window.closes is None or \
+            state_at(last_round(session, ctx.cycle_id), window.opens, window.closes, at) is not SurveyState.OPEN:
         return 0
     coded = dict(ctx.survey.get("codes") or {})
     circulated: dict[str, list[LinkProgress]] = defaultdict(list)
@@ -48,7 +49,7 @@ def queue_survey_links(session: Session, ctx: CycleContext, settings: Settings, 
             circulated[row.unit_code].append(row)
     if not circulated:
         return 0
-    rung = next((instant for instant in reversed(survey_reminders(session, ctx)) if instant <= at), None)
+    rung = next((instant for instant in reversed(survey_reminders(session, ctx, window)) if instant <= at), None)
     keys = {code: (f"{ctx.cycle_id}|{assignee_for_unit(code)}|{OPENED}",
                    f"{ctx.cycle_id}|{assignee_for_unit(code)}|{BEHIND}|{rung.isoformat()}" if rung else "")
             for code in circulated}
